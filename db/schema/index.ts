@@ -1,0 +1,4 @@
+/** Every table, for drizzle-kit and for `drizzle(db, { schema })`. */
+export * from "./catalog";
+export * from "./platform";
+export * from "./users";

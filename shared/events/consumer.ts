@@ -1,0 +1,121 @@
+/**
+ * The consumer loop every queue shares. For each message of a batch:
+ * 1. parse it against the queue's schema: an unparseable message can never succeed, so it is
+ *    recorded as a dead letter and acknowledged;
+ * 2. skip it if the inbox says this consumer already handled its event id (redelivery);
+ * 3. run the handler for its type, record the event id, acknowledge;
+ * 4. on a retryable failure (an `AppError` marked retryable, or any unknown error such as a D1
+ *    hiccup) retry that message alone with exponential backoff; Queues moves it to the
+ *    dead-letter queue after `max_retries`. A non-retryable `AppError` is dead-lettered at once.
+ * Handlers must still be idempotent: a crash between the handler and the inbox write redelivers.
+ */
+import type { Clock } from "../platform/clock";
+import type { Db } from "../platform/db";
+import { AppError } from "../platform/errors";
+import { errorFields, type Logger } from "../platform/logger";
+import { recordDeadLetter } from "./dead-letters";
+import { isProcessed, markProcessed } from "./inbox-repo";
+import { QUEUE_MESSAGE_SCHEMAS, type QueueMessage } from "./messages";
+import type { QueueName } from "./queues";
+
+export interface ConsumerDeps {
+  db: Db;
+  clock: Clock;
+  log: Logger;
+}
+
+/** One handler per message type of queue `Q`. */
+export type Handlers<Q extends QueueName> = {
+  [T in QueueMessage<Q>["type"]]: (
+    message: Extract<QueueMessage<Q>, { type: T }>,
+    deps: ConsumerDeps & { attempts: number },
+  ) => Promise<void>;
+};
+
+/** Base and cap of the retry delay: 5 s, 10 s, 20 s, ... up to 15 minutes. */
+export const RETRY_BASE_SECONDS = 5;
+export const RETRY_MAX_SECONDS = 900;
+
+/** The delay before retry number `attempts` (1 = the first delivery failed). */
+export function backoffSeconds(attempts: number): number {
+  return Math.min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2 ** Math.max(0, attempts - 1));
+}
+
+/** Consumes `batch` from `queue` with `handlers`; acknowledges or retries each message alone. */
+export async function consumeBatch<Q extends QueueName>(
+  queue: Q,
+  batch: MessageBatch<unknown>,
+  handlers: Handlers<Q>,
+  deps: ConsumerDeps,
+): Promise<void> {
+  const schema = QUEUE_MESSAGE_SCHEMAS[queue];
+  for (const message of batch.messages) {
+    const log = deps.log.child({ queue, messageId: message.id, attempts: message.attempts });
+    const parsed = schema.safeParse(message.body);
+    if (!parsed.success) {
+      log.error("unparseable message dead-lettered", { issues: parsed.error.issues.slice(0, 5) });
+      await recordDeadLetter(deps.db, {
+        queue,
+        messageId: message.id,
+        body: message.body,
+        attempts: message.attempts,
+        reason: `invalid_message: ${parsed.error.issues[0]?.message ?? "does not match the schema"}`,
+        now: deps.clock.now(),
+      });
+      message.ack();
+      continue;
+    }
+    const event = parsed.data as QueueMessage<Q>;
+    try {
+      if (await isProcessed(deps.db, queue, event.id)) {
+        log.info("duplicate delivery skipped", { eventId: event.id, type: event.type });
+        message.ack();
+        continue;
+      }
+      const handler = handlers[event.type as QueueMessage<Q>["type"]] as (
+        m: QueueMessage<Q>,
+        d: ConsumerDeps & { attempts: number },
+      ) => Promise<void>;
+      await handler(event, { ...deps, log, attempts: message.attempts });
+      await markProcessed(deps.db, queue, event.id, deps.clock.now());
+      message.ack();
+    } catch (err) {
+      if (err instanceof AppError && !err.retryable) {
+        log.error("permanent failure dead-lettered", { eventId: event.id, code: err.code, detail: err.detail });
+        await recordDeadLetter(deps.db, {
+          queue,
+          messageId: message.id,
+          body: message.body,
+          attempts: message.attempts,
+          reason: `${err.code}: ${err.detail}`,
+          now: deps.clock.now(),
+        });
+        message.ack();
+        continue;
+      }
+      const delaySeconds = backoffSeconds(message.attempts);
+      log.warn("handler failed; retrying", { eventId: event.id, delaySeconds, ...errorFields(err) });
+      message.retry({ delaySeconds });
+    }
+  }
+}
+
+/** Records every message of a dead-letter batch for `source` and acknowledges it. */
+export async function consumeDeadLetters(
+  source: QueueName,
+  batch: MessageBatch<unknown>,
+  deps: ConsumerDeps,
+): Promise<void> {
+  for (const message of batch.messages) {
+    await recordDeadLetter(deps.db, {
+      queue: source,
+      messageId: message.id,
+      body: message.body,
+      attempts: message.attempts,
+      reason: "retries_exhausted",
+      now: deps.clock.now(),
+    });
+    deps.log.error("message dead-lettered after retries", { queue: source, messageId: message.id });
+    message.ack();
+  }
+}

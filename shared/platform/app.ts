@@ -1,0 +1,222 @@
+/**
+ * The API kernel every HTTP Worker is built on: an OpenAPIHono app with request ids, structured
+ * access logs, a body-size limit, caller resolution, Idempotency-Key handling, zod validation
+ * answered as `validation_failed`, and RFC 9457 problem+json for every error including 404, 405,
+ * malformed JSON, oversized bodies and unknown failures (which never leak a message or stack).
+ */
+
+import { swaggerUI } from "@hono/swagger-ui";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context, MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import { bearerOf, type Caller, type Role, verifyAccessToken } from "./auth";
+import { type Clock, systemClock } from "./clock";
+import { authEnvSchema, platformEnvSchema, readEnv } from "./env";
+import { AppError } from "./errors";
+import { idempotency } from "./idempotency";
+import { ulid } from "./ids";
+import { createLogger, errorFields, type Logger } from "./logger";
+import { problemResponse } from "./problem";
+import { validationError } from "./validation";
+
+/** Bindings every HTTP Worker has. */
+export interface PlatformBindings {
+  DB: D1Database;
+  ENVIRONMENT?: string;
+  MAX_BODY_BYTES?: string;
+}
+
+/** Per-request values set by the kernel's middleware. */
+export interface AppVariables {
+  requestId: string;
+  log: Logger;
+  clock: Clock;
+  /** The authenticated caller, or null for anonymous requests. */
+  caller: Caller | null;
+  /** Why a presented credential was refused, so protected routes answer `invalid_token`. */
+  credentialError: AppError | null;
+}
+
+export type AppEnv<B extends PlatformBindings = PlatformBindings> = { Bindings: B; Variables: AppVariables };
+export type AppContext<B extends PlatformBindings = PlatformBindings> = Context<AppEnv<B>>;
+
+export interface AppOptions {
+  /** The Worker's name, on every log line. */
+  worker: string;
+  title: string;
+  description: string;
+  /** Where the OpenAPI 3.1 document is served, e.g. `/admin/openapi.json`. */
+  openapiPath: string;
+  /** Where the interactive docs page is served, e.g. `/admin/docs`. */
+  docsPath: string;
+  /** Resolve `Authorization: Bearer` access tokens into `c.var.caller`. */
+  auth: boolean;
+  /** Handle `Idempotency-Key` on POSTs. */
+  idempotency: boolean;
+  /** Time source (tests pass a manual clock). */
+  clock?: Clock;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The request id to use: the caller's `X-Request-Id` when well-formed, else a new one. */
+export function requestIdOf(header: string | undefined, nowMs: number): string {
+  return header && REQUEST_ID.test(header) ? header : `req_${ulid(nowMs)}`;
+}
+
+function toAppError(err: unknown): AppError | null {
+  if (err instanceof AppError) return err;
+  if (err instanceof HTTPException) {
+    if (err.status === 400 && /json/i.test(err.message)) {
+      return new AppError("malformed_json", { detail: "The request body could not be parsed as JSON" });
+    }
+    if (err.status === 413) return new AppError("payload_too_large");
+    if (err.status === 401) return new AppError("unauthenticated");
+    if (err.status === 404) return new AppError("not_found");
+    if (err.status === 415) return new AppError("unsupported_media_type");
+    if (err.status < 500) return new AppError("bad_request");
+  }
+  return null;
+}
+
+/** Turns a Hono route pattern into a RegExp for the 405 check. */
+function patternOf(path: string): RegExp {
+  const source = path
+    .split("/")
+    .map((segment) => {
+      if (segment === "*") return ".*";
+      const param = /^:[^{]+(?:\{(.+)\})?\??$/.exec(segment);
+      if (param) return param[1] ? `(?:${param[1]})` : "[^/]+";
+      return segment.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    })
+    .join("/");
+  return new RegExp(`^${source}/?$`);
+}
+
+/** Builds a Worker's app with the kernel's middleware, error handling, OpenAPI document and docs. */
+export function createApp<B extends PlatformBindings>(options: AppOptions): OpenAPIHono<AppEnv<B>> {
+  const baseLog = createLogger({ worker: options.worker });
+  const clock = options.clock ?? systemClock;
+  const app = new OpenAPIHono<AppEnv<B>>({
+    defaultHook: (result) => {
+      if (!result.success) throw validationError(result.error, result.target);
+    },
+  });
+
+  app.use(async (c, next) => {
+    const started = Date.now();
+    const requestId = requestIdOf(c.req.header("x-request-id"), clock.now());
+    const log = baseLog.child({ requestId });
+    c.set("requestId", requestId);
+    c.set("log", log);
+    c.set("clock", clock);
+    c.set("caller", null);
+    c.set("credentialError", null);
+    await next();
+    c.res.headers.set("x-request-id", requestId);
+    log.info("request", {
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      durationMs: Date.now() - started,
+      caller: c.var.caller?.userId,
+    });
+  });
+
+  app.use(async (c, next) => {
+    const { MAX_BODY_BYTES } = readEnv(platformEnvSchema, c.env);
+    return bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new AppError("payload_too_large", { detail: `The request body exceeds ${MAX_BODY_BYTES} bytes` });
+      },
+    })(c, next);
+  });
+
+  if (options.auth) app.use(resolveCaller<B>());
+  if (options.idempotency) app.use(idempotency());
+
+  app.onError((err, c) => {
+    const requestId = c.get("requestId") ?? requestIdOf(undefined, clock.now());
+    const appError = toAppError(err);
+    if (appError) return problemResponse(appError, requestId);
+    (c.get("log") ?? baseLog).error("unhandled error", { requestId, ...errorFields(err) });
+    return problemResponse(new AppError("internal", { detail: "An unexpected error occurred" }), requestId);
+  });
+
+  app.notFound((c) => {
+    const path = c.req.path;
+    const allowed = new Set<string>();
+    for (const route of app.routes) {
+      if (route.method !== "ALL" && route.method !== c.req.method && patternOf(route.path).test(path)) {
+        allowed.add(route.method);
+      }
+    }
+    const requestId = c.get("requestId");
+    if (allowed.size > 0) {
+      const allow = [...allowed].sort().join(", ");
+      return problemResponse(
+        new AppError("method_not_allowed", {
+          detail: `${c.req.method} is not allowed here; use ${allow}`,
+          headers: { Allow: allow },
+        }),
+        requestId,
+      );
+    }
+    return problemResponse(new AppError("not_found", { detail: `No route for ${c.req.method} ${path}` }), requestId);
+  });
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+  });
+  app.doc31(options.openapiPath, {
+    openapi: "3.1.0",
+    info: { title: options.title, version: "1.0.0", description: options.description },
+  });
+  app.get(options.docsPath, swaggerUI({ url: options.openapiPath, title: options.title }));
+  return app;
+}
+
+/** Resolves a bearer access token into `c.var.caller`; a bad token is remembered, not thrown. */
+function resolveCaller<B extends PlatformBindings>(): MiddlewareHandler<AppEnv<B>> {
+  return async (c, next) => {
+    const token = bearerOf(c.req.header("authorization"));
+    if (token) {
+      const config = readEnv(authEnvSchema, c.env);
+      try {
+        const caller = await verifyAccessToken(token, {
+          secret: config.JWT_SECRET,
+          issuer: config.JWT_ISSUER,
+          audience: config.JWT_AUDIENCE,
+          clock: c.var.clock,
+        });
+        c.set("caller", caller);
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+        c.set("credentialError", err);
+      }
+    }
+    await next();
+  };
+}
+
+/** The authenticated caller, or 401 (`invalid_token` if one was presented and refused). */
+export function callerOf(c: { var: AppVariables }): Caller {
+  const caller = c.var.caller;
+  if (caller) return caller;
+  throw c.var.credentialError ?? new AppError("unauthenticated", { headers: { "WWW-Authenticate": "Bearer" } });
+}
+
+/** Route middleware admitting only callers with one of `roles` (401 anonymous, 403 others). */
+export function requireRole<B extends PlatformBindings>(...roles: Role[]): MiddlewareHandler<AppEnv<B>> {
+  return async (c, next) => {
+    const caller = callerOf(c);
+    if (!caller.roles.some((r) => roles.includes(r))) {
+      throw new AppError("forbidden", { detail: `This requires one of the roles: ${roles.join(", ")}` });
+    }
+    await next();
+  };
+}

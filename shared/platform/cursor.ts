@@ -1,0 +1,32 @@
+/** Opaque list cursors: base64url JSON of the last row's sort key. Clients never parse them. */
+import type { z } from "zod";
+import { AppError } from "./errors";
+
+function toBase64Url(text: string): string {
+  const bytes = new TextEncoder().encode(text);
+  let binary = "";
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+function fromBase64Url(text: string): string {
+  const binary = atob(text.replaceAll("-", "+").replaceAll("_", "/"));
+  return new TextDecoder().decode(Uint8Array.from(binary, (ch) => ch.charCodeAt(0)));
+}
+
+/** Encodes a sort key as a cursor. */
+export function encodeCursor(key: unknown): string {
+  return toBase64Url(JSON.stringify(key));
+}
+
+/** Decodes a cursor against the schema of its sort key; a bad cursor is a 400 naming `query.cursor`. */
+export function decodeCursor<S extends z.ZodType>(schema: S, cursor: string): z.output<S> {
+  try {
+    return schema.parse(JSON.parse(fromBase64Url(cursor)));
+  } catch {
+    throw new AppError("validation_failed", {
+      detail: "query.cursor: is not a cursor this list issued",
+      errors: [{ field: "query.cursor", reason: "is not a cursor this list issued" }],
+    });
+  }
+}

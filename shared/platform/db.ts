@@ -1,0 +1,10 @@
+/** The drizzle handle over D1 that repositories take as their first argument. */
+import { drizzle } from "drizzle-orm/d1";
+import * as schema from "../../db/schema";
+
+export type Db = ReturnType<typeof dbOf>;
+
+/** A drizzle database over a D1 binding (or a D1 session, for read-your-writes). */
+export function dbOf(d1: D1Database | D1DatabaseSession) {
+  return drizzle(d1 as D1Database, { schema });
+}

@@ -1,0 +1,92 @@
+/**
+ * The one application error type. Every failure a client may see is an `AppError` with a code
+ * from `ERROR_CODES`; the HTTP status of each code is decided here and nowhere else.
+ */
+
+/** Stable machine codes, the `code` member of every problem+json answer. Add, never rename. */
+export const ERROR_CODES = {
+  validation_failed: { status: 400, title: "The request is not valid" },
+  malformed_json: { status: 400, title: "The request body is not valid JSON" },
+  bad_request: { status: 400, title: "The request cannot be processed" },
+  weak_password: { status: 400, title: "The password is too weak" },
+  invalid_signature: { status: 400, title: "The signature is missing, invalid or stale" },
+  unauthenticated: { status: 401, title: "Authentication is required" },
+  invalid_credentials: { status: 401, title: "The credentials are not valid" },
+  invalid_token: { status: 401, title: "The token is not valid" },
+  forbidden: { status: 403, title: "The caller may not do this" },
+  not_started: { status: 403, title: "The campaign has not started" },
+  ended: { status: 403, title: "The campaign has ended" },
+  not_found: { status: 404, title: "The resource does not exist" },
+  method_not_allowed: { status: 405, title: "The method is not allowed on this resource" },
+  not_acceptable: { status: 406, title: "The requested representation is not available" },
+  conflict: { status: 409, title: "The request conflicts with the current state" },
+  invalid_transition: { status: 409, title: "The transition is not allowed from the current state" },
+  version_conflict: { status: 409, title: "The resource was changed by someone else" },
+  idempotency_in_progress: { status: 409, title: "A request with this idempotency key is still running" },
+  username_taken: { status: 409, title: "The username is taken" },
+  out_of_stock: { status: 409, title: "Not enough stock" },
+  price_changed: { status: 409, title: "The price changed since the quote" },
+  sold_out: { status: 409, title: "The campaign is sold out" },
+  payload_too_large: { status: 413, title: "The request body is too large" },
+  unsupported_media_type: { status: 415, title: "The request body's media type is not supported" },
+  idempotency_conflict: { status: 422, title: "The idempotency key was used with a different request" },
+  unprocessable: { status: 422, title: "The request is well-formed but cannot be processed" },
+  account_locked: { status: 423, title: "The account is temporarily locked" },
+  rate_limited: { status: 429, title: "Too many requests" },
+  limit_reached: { status: 429, title: "The per-user limit is reached" },
+  internal: { status: 500, title: "Internal error" },
+  unavailable: { status: 503, title: "The service is temporarily unavailable" },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** One field-level problem, as listed in `errors[]` of a `validation_failed` answer. */
+export interface FieldError {
+  /** JSON pointer-ish dotted path of the field, e.g. `skus.0.price` or `query.limit`. */
+  field: string;
+  /** Why it is wrong, in words a developer can act on. */
+  reason: string;
+}
+
+export interface AppErrorOptions {
+  /** Human detail for this occurrence; shown to the client, so never an internal message. */
+  detail?: string;
+  /** Field errors for `validation_failed`. */
+  errors?: FieldError[];
+  /** Extra members of the problem document (e.g. `currentStatus` of an invalid transition). */
+  extensions?: Record<string, unknown>;
+  /** Extra response headers, e.g. `Retry-After`. */
+  headers?: Record<string, string>;
+  /** Whether retrying the same operation later may succeed (queue consumers act on it). */
+  retryable?: boolean;
+  cause?: unknown;
+}
+
+/** A failure with a stable code; the status, title and retryability come from the code table. */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly detail: string;
+  readonly errors: FieldError[] | undefined;
+  readonly extensions: Record<string, unknown>;
+  readonly headers: Record<string, string>;
+  readonly retryable: boolean;
+
+  constructor(code: ErrorCode, options: AppErrorOptions = {}) {
+    const spec = ERROR_CODES[code];
+    super(options.detail ?? spec.title, { cause: options.cause });
+    this.name = "AppError";
+    this.code = code;
+    this.status = spec.status;
+    this.detail = options.detail ?? spec.title;
+    this.errors = options.errors;
+    this.extensions = options.extensions ?? {};
+    this.headers = options.headers ?? {};
+    this.retryable = options.retryable ?? (spec.status >= 500 || spec.status === 429);
+  }
+}
+
+/** Narrowing helper usable across module copies (tests import the same module, but be safe). */
+export function isAppError(err: unknown): err is AppError {
+  return err instanceof AppError;
+}

@@ -1,0 +1,9 @@
+/** Events Worker entry: queue consumers and cron triggers; no HTTP surface. */
+import { handleBatch, runHousekeeping } from "./worker";
+
+export default {
+  queue: (batch, env) => handleBatch(batch, env),
+  scheduled: async (_controller, env) => {
+    await runHousekeeping(env);
+  },
+} satisfies ExportedHandler<EventsEnv>;

@@ -1,0 +1,40 @@
+/** The events Worker's queue dispatch and cron housekeeping, apart from the entry so tests call them. */
+import { consumeBatch, consumeDeadLetters } from "../../shared/events/consumer";
+import { isQueueName, sourceOfDeadLetterQueue } from "../../shared/events/queues";
+import { type Clock, systemClock } from "../../shared/platform/clock";
+import { dbOf } from "../../shared/platform/db";
+import { purgeExpired } from "../../shared/platform/idempotency-repo";
+import { createLogger } from "../../shared/platform/logger";
+import { HANDLERS } from "./handlers";
+
+const log = createLogger({ worker: "events" });
+
+/** Routes a batch to its queue's consumer (or the dead-letter recorder for `*-dlq`). */
+export async function handleBatch(
+  batch: MessageBatch<unknown>,
+  env: EventsEnv,
+  clock: Clock = systemClock,
+): Promise<void> {
+  const deps = { db: dbOf(env.DB), clock, log };
+  const source = sourceOfDeadLetterQueue(batch.queue);
+  if (source) return consumeDeadLetters(source, batch, deps);
+  const queue = batch.queue;
+  if (!isQueueName(queue)) {
+    // A misrouted binding is a deploy error: retry so nothing is lost while it is fixed.
+    log.error("batch from an unknown queue", { queue });
+    batch.retryAll({ delaySeconds: 60 });
+    return;
+  }
+  // Each queue's handlers are typed for that queue; the map guarantees the pairing.
+  await consumeBatch(queue, batch, HANDLERS[queue] as never, deps);
+}
+
+/** Cron housekeeping: purge expired idempotency keys (more jobs join as their domains land). */
+export async function runHousekeeping(
+  env: EventsEnv,
+  clock: Clock = systemClock,
+): Promise<{ idempotencyKeysPurged: number }> {
+  const idempotencyKeysPurged = await purgeExpired(dbOf(env.DB), clock.now());
+  log.info("housekeeping done", { idempotencyKeysPurged });
+  return { idempotencyKeysPurged };
+}

@@ -1,0 +1,23 @@
+/** The payments-webhook app: `/webhooks` for payment providers and carriers only. */
+
+import { createApp } from "../../shared/platform/app";
+import type { Clock } from "../../shared/platform/clock";
+import { registerHealth } from "../../shared/platform/health";
+
+export type WebhooksBindings = WebhooksEnv;
+
+/** Builds the webhook app. No bearer auth here: providers authenticate by signature. */
+export function buildWebhooksApp(options: { clock?: Clock } = {}) {
+  const app = createApp<WebhooksBindings>({
+    worker: "payments-webhook",
+    title: "Payment and carrier webhooks",
+    description: "Signed callbacks from payment providers and carriers: verified, stored once, enqueued.",
+    openapiPath: "/webhooks/openapi.json",
+    docsPath: "/webhooks/docs",
+    auth: false,
+    idempotency: false,
+    ...options,
+  });
+  registerHealth(app, "/webhooks/health");
+  return app;
+}

@@ -1,0 +1,23 @@
+/** The storefront's app: the public `/v1` API for shoppers. */
+
+import { createApp } from "../../shared/platform/app";
+import type { Clock } from "../../shared/platform/clock";
+import { registerHealth } from "../../shared/platform/health";
+
+export type StorefrontBindings = StorefrontEnv;
+
+/** Builds the storefront app; tests pass their own clock. */
+export function buildStorefrontApp(options: { clock?: Clock } = {}) {
+  const app = createApp<StorefrontBindings>({
+    worker: "storefront",
+    title: "Storefront API",
+    description: "The public API for shoppers: catalog, search, cart, checkout, orders, account and payment.",
+    openapiPath: "/openapi.json",
+    docsPath: "/docs",
+    auth: true,
+    idempotency: true,
+    ...options,
+  });
+  registerHealth(app, "/v1/health");
+  return app;
+}
