@@ -5,8 +5,8 @@
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { buildSeedStatements } from "../db/seed/build";
-import { PERSIST_DIR, wrangler } from "./local";
+import { buildSeedStatements } from "../db/seed/build.ts";
+import { PERSIST_DIR, wrangler } from "./local.ts";
 
 const sizeFlag = process.argv.indexOf("--catalog-size");
 const catalogSize = sizeFlag > 0 ? Number(process.argv[sizeFlag + 1]) : 2000;

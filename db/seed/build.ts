@@ -2,8 +2,8 @@
  * Turns the demo fixtures and the generated catalog into SQL statements. Every row has a fixed
  * id and is written with `INSERT OR IGNORE`, so loading the seed twice changes nothing.
  */
-import { hashPassword } from "../../shared/users/password";
-import { generateCatalog } from "./catalog";
+import { hashPassword } from "../../shared/users/password.ts";
+import { generateCatalog } from "./catalog.ts";
 import {
   DEMO_ACCOUNTS,
   DEMO_ATTRIBUTES,
@@ -12,7 +12,7 @@ import {
   DEMO_SHOPS,
   DEMO_TEMPLATES,
   demoId,
-} from "./fixtures";
+} from "./fixtures.ts";
 
 type Value = string | number | boolean | null;
 

@@ -3,7 +3,7 @@
  * facets and listing have realistic volume: mixed Chinese and English names, several brands per
  * category, 1–4 SKUs per product with sales attributes, standard and promo prices, stock.
  */
-import { DEMO_SHOPS, demoId } from "./fixtures";
+import { DEMO_SHOPS, demoId } from "./fixtures.ts";
 
 /** mulberry32: a tiny deterministic PRNG; good enough for demo data, never for secrets. */
 function prng(seed: number): () => number {

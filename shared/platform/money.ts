@@ -162,5 +162,5 @@ export function allocate(total: number, weights: readonly number[]): number[] {
     shares[i] = (shares[i] ?? 0n) + 1n;
     left -= 1n;
   }
-  return shares.map((s) => sign * Number(s));
+  return shares.map((s) => (s === 0n ? 0 : sign * Number(s)));
 }

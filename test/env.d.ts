@@ -1,0 +1,9 @@
+// Bindings the test runner adds on top of the Workers' own (see vitest.config.ts).
+declare namespace Cloudflare {
+  interface Env {
+    JWT_SECRET: string;
+    PAYMENT_WEBHOOK_SECRET: string;
+    TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
+    TEST_SEED: string[];
+  }
+}
