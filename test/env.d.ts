@@ -7,3 +7,8 @@ declare namespace Cloudflare {
     TEST_SEED: string[];
   }
 }
+
+declare module "*.toml?raw" {
+  const text: string;
+  export default text;
+}

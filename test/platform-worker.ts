@@ -11,15 +11,17 @@ import webhooks from "../workers/payments-webhook/index";
 import storefront from "../workers/storefront/index";
 
 type TestEnv = StorefrontEnv & AdminEnv & WebhooksEnv & EventsEnv;
+// What a Worker's fetch receives from the edge; the router hands the same request through.
+type IncomingRequest = Request<unknown, IncomingRequestCfProperties>;
 
 export default {
   fetch(request, env, ctx) {
     return routeRequest(request, {
-      storefront: { fetch: (r) => storefront.fetch(r, env, ctx) },
-      admin: { fetch: (r) => admin.fetch(r, env, ctx) },
-      webhooks: { fetch: (r) => webhooks.fetch(r, env, ctx) },
+      storefront: { fetch: async (r) => storefront.fetch(r as IncomingRequest, env, ctx) },
+      admin: { fetch: async (r) => admin.fetch(r as IncomingRequest, env, ctx) },
+      webhooks: { fetch: async (r) => webhooks.fetch(r as IncomingRequest, env, ctx) },
     });
   },
-  queue: (batch, env, ctx) => events.queue(batch, env, ctx),
-  scheduled: (controller, env, ctx) => events.scheduled(controller, env, ctx),
+  queue: (batch, env) => events.queue(batch, env),
+  scheduled: (controller, env) => events.scheduled(controller, env),
 } satisfies ExportedHandler<TestEnv>;

@@ -1,8 +1,8 @@
 /** Access tokens for the seeded demo accounts and for made-up callers. */
 import { env } from "cloudflare:test";
+import { demoId } from "../../db/seed/fixtures";
 import { type Caller, signAccessToken } from "../../shared/platform/auth";
 import { type Clock, systemClock } from "../../shared/platform/clock";
-import { demoId } from "../../db/seed/fixtures";
 
 export const DEMO = {
   operator: { userId: demoId("usr", 1), roles: ["operator"] },
@@ -13,5 +13,9 @@ export const DEMO = {
 
 /** A valid access token for `caller`, as login will issue it. */
 export function tokenFor(caller: Caller, clock: Clock = systemClock, ttlSeconds?: number): Promise<string> {
-  return signAccessToken(caller, { secret: env.JWT_SECRET, issuer: "edge-commerce", audience: "edge-commerce", clock }, ttlSeconds);
+  return signAccessToken(
+    caller,
+    { secret: env.JWT_SECRET, issuer: "edge-commerce", audience: "edge-commerce", clock },
+    ttlSeconds,
+  );
 }

@@ -26,7 +26,9 @@ export function call(method: string, path: string, options: CallOptions = {}): P
 }
 
 /** The parsed JSON body, with the status, for assertions that print the body when they fail. */
-export async function json<T = Record<string, unknown>>(res: Response): Promise<{ status: number; body: T; res: Response }> {
+export async function json<T = Record<string, unknown>>(
+  res: Response,
+): Promise<{ status: number; body: T; res: Response }> {
   const text = await res.text();
   let body: unknown = text;
   try {

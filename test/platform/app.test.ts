@@ -1,5 +1,5 @@
-import { createRoute, z } from "@hono/zod-openapi";
 import { env } from "cloudflare:test";
+import { createRoute, z } from "@hono/zod-openapi";
 import { describe, expect, it } from "vitest";
 import { createApp, type PlatformBindings } from "../../shared/platform/app";
 import { decimalPriceSchema } from "../../shared/platform/money";
@@ -35,7 +35,10 @@ app.openapi(
   createRoute({
     method: "get",
     path: "/t/items/{id}",
-    request: { params: z.object({ id: z.string().regex(/^itm_/, "must start with itm_") }), query: z.object({ limit: z.coerce.number().int().max(100).optional() }) },
+    request: {
+      params: z.object({ id: z.string().regex(/^itm_/, "must start with itm_") }),
+      query: z.object({ limit: z.coerce.number().int().max(100).optional() }),
+    },
     responses: { 200: jsonResponse(z.object({ id: z.string() }), "ok"), ...errorResponses(400) },
   }),
   (c) => c.json({ id: c.req.valid("param").id }, 200),
@@ -93,7 +96,11 @@ describe("the API kernel", () => {
   });
 
   it("answers malformed JSON with malformed_json", async () => {
-    const res = await send("/t/items", { method: "POST", headers: { "content-type": "application/json" }, body: '{"name": "x",' });
+    const res = await send("/t/items", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '{"name": "x",',
+    });
     expect(res.status).toBe(400);
     expect((await problem(res)).code).toBe("malformed_json");
   });

@@ -6,14 +6,28 @@ import { ManualClock, systemClock } from "../../shared/platform/clock";
 import { DEMO, tokenFor } from "../helpers/callers";
 import { call, json } from "../helpers/http";
 
-const config = () => ({ secret: env.JWT_SECRET, issuer: "edge-commerce", audience: "edge-commerce", clock: systemClock });
+const config = () => ({
+  secret: env.JWT_SECRET,
+  issuer: "edge-commerce",
+  audience: "edge-commerce",
+  clock: systemClock,
+});
 const key = () => new TextEncoder().encode(env.JWT_SECRET);
 const b64 = (value: unknown) =>
   btoa(JSON.stringify(value)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 function claims(overrides: Record<string, unknown> = {}) {
-  return { sub: DEMO.operator.userId, roles: ["operator"], iss: "edge-commerce", aud: "edge-commerce", iat: nowSeconds(), exp: nowSeconds() + 600, jti: "j1", ...overrides };
+  return {
+    sub: DEMO.operator.userId,
+    roles: ["operator"],
+    iss: "edge-commerce",
+    aud: "edge-commerce",
+    iat: nowSeconds(),
+    exp: nowSeconds() + 600,
+    jti: "j1",
+    ...overrides,
+  };
 }
 
 async function signed(header: Record<string, unknown>, payload: Record<string, unknown>) {

@@ -1,13 +1,13 @@
-import { createRoute, z } from "@hono/zod-openapi";
 import { env } from "cloudflare:test";
+import { createRoute, z } from "@hono/zod-openapi";
 import { describe, expect, it } from "vitest";
-import { buildAdminApp } from "../../workers/admin/app";
 import { createApp, type PlatformBindings } from "../../shared/platform/app";
 import { ManualClock } from "../../shared/platform/clock";
 import { dbOf } from "../../shared/platform/db";
 import { claimKey, IDEMPOTENCY_LOCK_MS, IDEMPOTENCY_TTL_MS } from "../../shared/platform/idempotency";
 import { newId } from "../../shared/platform/ids";
 import { jsonBody, jsonResponse } from "../../shared/platform/openapi";
+import { buildAdminApp } from "../../workers/admin/app";
 import { tokenFor } from "../helpers/callers";
 import { call, json } from "../helpers/http";
 
@@ -18,7 +18,9 @@ async function freshOperator() {
 }
 
 async function canariesRequestedBy(userId: string): Promise<number> {
-  const row = await env.DB.prepare("select count(*) as n from event_canaries where requested_by = ?").bind(userId).first<{ n: number }>();
+  const row = await env.DB.prepare("select count(*) as n from event_canaries where requested_by = ?")
+    .bind(userId)
+    .first<{ n: number }>();
   return row?.n ?? 0;
 }
 
@@ -26,7 +28,11 @@ describe("Idempotency-Key on creating POSTs", () => {
   it("executes once for 50 concurrent requests with one key, and replays afterwards", async () => {
     const { caller, token } = await freshOperator();
     const send = () =>
-      call("POST", "/admin/v1/ops/event-canaries", { token, body: { queue: "order-events" }, headers: { "Idempotency-Key": "k-concurrent" } });
+      call("POST", "/admin/v1/ops/event-canaries", {
+        token,
+        body: { queue: "order-events" },
+        headers: { "Idempotency-Key": "k-concurrent" },
+      });
     const results = await Promise.all(Array.from({ length: 50 }, () => send().then(json)));
 
     expect(await canariesRequestedBy(caller.userId)).toBe(1);
@@ -48,8 +54,12 @@ describe("Idempotency-Key on creating POSTs", () => {
   it("answers 422 idempotency_conflict for the same key with a different body, changing nothing", async () => {
     const { caller, token } = await freshOperator();
     const headers = { "Idempotency-Key": "k-conflict" };
-    expect((await call("POST", "/admin/v1/ops/event-canaries", { token, body: { queue: "order-events" }, headers })).status).toBe(202);
-    const second = await json(await call("POST", "/admin/v1/ops/event-canaries", { token, body: { queue: "bulk-jobs" }, headers }));
+    expect(
+      (await call("POST", "/admin/v1/ops/event-canaries", { token, body: { queue: "order-events" }, headers })).status,
+    ).toBe(202);
+    const second = await json(
+      await call("POST", "/admin/v1/ops/event-canaries", { token, body: { queue: "bulk-jobs" }, headers }),
+    );
     expect(second.status).toBe(422);
     expect(second.body).toMatchObject({ code: "idempotency_conflict" });
     expect(await canariesRequestedBy(caller.userId)).toBe(1);
@@ -59,8 +69,12 @@ describe("Idempotency-Key on creating POSTs", () => {
     const a = await freshOperator();
     const b = await freshOperator();
     const headers = { "Idempotency-Key": "shared-key" };
-    const first = await json(await call("POST", "/admin/v1/ops/event-canaries", { token: a.token, body: { queue: "order-events" }, headers }));
-    const second = await json(await call("POST", "/admin/v1/ops/event-canaries", { token: b.token, body: { queue: "order-events" }, headers }));
+    const first = await json(
+      await call("POST", "/admin/v1/ops/event-canaries", { token: a.token, body: { queue: "order-events" }, headers }),
+    );
+    const second = await json(
+      await call("POST", "/admin/v1/ops/event-canaries", { token: b.token, body: { queue: "order-events" }, headers }),
+    );
     expect(first.status).toBe(202);
     expect(second.status).toBe(202);
     expect(second.res.headers.get("idempotent-replayed")).toBeNull();
@@ -70,8 +84,12 @@ describe("Idempotency-Key on creating POSTs", () => {
   it("replays stored 4xx answers too", async () => {
     const { token } = await freshOperator();
     const headers = { "Idempotency-Key": "k-4xx" };
-    const first = await json(await call("POST", "/admin/v1/ops/event-canaries", { token, body: { queue: "nope" }, headers }));
-    const again = await json(await call("POST", "/admin/v1/ops/event-canaries", { token, body: { queue: "nope" }, headers }));
+    const first = await json(
+      await call("POST", "/admin/v1/ops/event-canaries", { token, body: { queue: "nope" }, headers }),
+    );
+    const again = await json(
+      await call("POST", "/admin/v1/ops/event-canaries", { token, body: { queue: "nope" }, headers }),
+    );
     expect(first.status).toBe(400);
     expect(again.status).toBe(400);
     expect(again.res.headers.get("idempotent-replayed")).toBe("true");
@@ -81,7 +99,11 @@ describe("Idempotency-Key on creating POSTs", () => {
   it("refuses a malformed key with validation_failed naming the header", async () => {
     const { token } = await freshOperator();
     const res = await json(
-      await call("POST", "/admin/v1/ops/event-canaries", { token, body: { queue: "order-events" }, headers: { "Idempotency-Key": "has spaces" } }),
+      await call("POST", "/admin/v1/ops/event-canaries", {
+        token,
+        body: { queue: "order-events" },
+        headers: { "Idempotency-Key": "has spaces" },
+      }),
     );
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ code: "validation_failed", errors: [{ field: "header.Idempotency-Key" }] });

@@ -47,7 +47,10 @@ describe("parseDecimal", () => {
 
 describe("arithmetic", () => {
   it("adds, subtracts and multiplies in one currency only", () => {
-    expect(add({ amount: 100, currency: "CNY" }, { amount: 250, currency: "CNY" })).toEqual({ amount: 350, currency: "CNY" });
+    expect(add({ amount: 100, currency: "CNY" }, { amount: 250, currency: "CNY" })).toEqual({
+      amount: 350,
+      currency: "CNY",
+    });
     expect(subtract({ amount: 100, currency: "CNY" }, { amount: 250, currency: "CNY" }).amount).toBe(-150);
     expect(multiply({ amount: 7900, currency: "CNY" }, 3).amount).toBe(23700);
     expect(() => add({ amount: 1, currency: "CNY" }, { amount: 1, currency: "USD" })).toThrow(/currency mismatch/);

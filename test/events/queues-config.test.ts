@@ -1,0 +1,30 @@
+// The queue topology must agree everywhere: shared/events/queues.ts, the events Worker's config
+// (consumer + dead-letter queue + DLQ consumer for each), and the test runner's config.
+import { describe, expect, it } from "vitest";
+import { QUEUE_NAMES, QUEUES } from "../../shared/events/queues";
+import eventsConfig from "../../workers/events/wrangler.toml?raw";
+import testConfig from "../wrangler.test.toml?raw";
+
+function consumers(toml: string): Map<string, string | undefined> {
+  const out = new Map<string, string | undefined>();
+  for (const block of toml.split("[[queues.consumers]]").slice(1)) {
+    const queue = /queue = "([^"]+)"/.exec(block)?.[1];
+    const dlq = /dead_letter_queue = "([^"]+)"/.exec(block)?.[1];
+    if (queue) out.set(queue, dlq);
+  }
+  return out;
+}
+
+describe.each([
+  ["workers/events/wrangler.toml", eventsConfig],
+  ["test/wrangler.test.toml", testConfig],
+])("%s", (_name, toml) => {
+  it("consumes every queue with a dead-letter queue, and consumes every dead-letter queue", () => {
+    const found = consumers(toml);
+    for (const queue of QUEUE_NAMES) {
+      expect(found.get(queue), queue).toBe(`${queue}-dlq`);
+      expect(found.has(`${queue}-dlq`), `${queue}-dlq`).toBe(true);
+      expect(toml).toContain(`binding = "${QUEUES[queue]}"`);
+    }
+  });
+});
