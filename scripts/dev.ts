@@ -7,12 +7,12 @@
  * Options: PORT=8788, CATALOG_SIZE=500, SKIP_SEED=1.
  */
 import { execFileSync, spawn } from "node:child_process";
-import { DEMO_LOGINS, DEV_CONFIGS, ensureDevVars, PERSIST_DIR, wrangler } from "./local.ts";
+import { DEMO_LOGINS, DEV_CONFIGS, PERSIST_DIR, wrangler, writeDevVars } from "./local.ts";
 
 const port = process.env.PORT ?? "8787";
 const origin = `http://127.0.0.1:${port}`;
 
-ensureDevVars();
+writeDevVars();
 execFileSync(
   wrangler,
   ["d1", "migrations", "apply", "commerce", "--local", "--persist-to", PERSIST_DIR, "-c", "wrangler.toml"],

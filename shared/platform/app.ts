@@ -5,7 +5,7 @@
  * malformed JSON, oversized bodies and unknown failures (which never leak a message or stack).
  */
 
-import { swaggerUI } from "@hono/swagger-ui";
+import { SwaggerUI } from "@hono/swagger-ui";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
@@ -57,6 +57,9 @@ export interface AppOptions {
   /** Time source (tests pass a manual clock). */
   clock?: Clock;
 }
+
+/** Swagger UI major version the docs pages load from the CDN in production. */
+const SWAGGER_UI_MAJOR = "5";
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -176,7 +179,14 @@ export function createApp<B extends PlatformBindings>(options: AppOptions): Open
     openapi: "3.1.0",
     info: { title: options.title, version: "1.0.0", description: options.description },
   });
-  app.get(options.docsPath, swaggerUI({ url: options.openapiPath, title: options.title }));
+  app.get(options.docsPath, (c) => {
+    const { DOCS_ASSETS_BASE } = readEnv(platformEnvSchema, c.env);
+    const assets = DOCS_ASSETS_BASE ? { baseUrl: DOCS_ASSETS_BASE } : { version: SWAGGER_UI_MAJOR };
+    const ui = SwaggerUI({ url: options.openapiPath, ...assets });
+    return c.html(
+      `<!doctype html><html lang="en"><head><meta charset="utf-8" /><meta name="viewport" content="width=device-width, initial-scale=1" /><title>${options.title}</title></head><body>${ui}</body></html>`,
+    );
+  });
   return app;
 }
 

@@ -8,6 +8,8 @@ import { z } from "zod";
 export const platformEnvSchema = z.object({
   ENVIRONMENT: z.enum(["production", "staging", "development", "test"]).default("production"),
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(1_048_576),
+  /** Where docs pages load Swagger UI from; unset means the public CDN. Local dev serves its own. */
+  DOCS_ASSETS_BASE: z.string().min(1).optional(),
 });
 
 /** Vars and secrets of Workers that verify access tokens. */

@@ -3,5 +3,10 @@ import { routeRequest } from "./router";
 
 export default {
   fetch: (request, env) =>
-    routeRequest(request, { storefront: env.STOREFRONT, admin: env.ADMIN, webhooks: env.WEBHOOKS }),
+    routeRequest(request, {
+      storefront: env.STOREFRONT,
+      admin: env.ADMIN,
+      webhooks: env.WEBHOOKS,
+      docsAssets: env.ASSETS,
+    }),
 } satisfies ExportedHandler<DevRouterEnv>;

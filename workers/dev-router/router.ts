@@ -12,7 +12,12 @@ export interface RouteTargets {
   storefront: RouteTarget;
   admin: RouteTarget;
   webhooks: RouteTarget;
+  /** The Swagger UI files behind the docs pages (local dev has no CDN). */
+  docsAssets?: RouteTarget;
 }
+
+/** Where local docs pages load Swagger UI from (`DOCS_ASSETS_BASE` + `/swagger-ui-dist/`). */
+export const DOCS_ASSETS_PREFIX = "/__assets/swagger-ui-dist/";
 
 /** The bench's ceiling: the cheapest possible answer from the runtime, with no framework at all. */
 export const HELLO_PATH = "/__hello";
@@ -22,7 +27,7 @@ function hasPrefix(path: string, prefix: string): boolean {
 }
 
 /** Which Worker serves `pathname`. */
-export function targetOf(pathname: string): keyof RouteTargets {
+export function targetOf(pathname: string): "storefront" | "admin" | "webhooks" {
   if (hasPrefix(pathname, "/admin")) return "admin";
   if (hasPrefix(pathname, "/webhooks")) return "webhooks";
   return "storefront";
@@ -30,7 +35,12 @@ export function targetOf(pathname: string): keyof RouteTargets {
 
 /** Forwards `request` to the Worker that owns its path. */
 export function routeRequest(request: Request, targets: RouteTargets): Promise<Response> | Response {
-  const { pathname } = new URL(request.url);
-  if (pathname === HELLO_PATH) return new Response("hello");
-  return targets[targetOf(pathname)].fetch(request);
+  const url = new URL(request.url);
+  if (url.pathname === HELLO_PATH) return new Response("hello");
+  if (targets.docsAssets && url.pathname.startsWith(DOCS_ASSETS_PREFIX)) {
+    return targets.docsAssets.fetch(
+      new Request(new URL(`/${url.pathname.slice(DOCS_ASSETS_PREFIX.length)}`, url), request),
+    );
+  }
+  return targets[targetOf(url.pathname)].fetch(request);
 }

@@ -1,0 +1,47 @@
+/** Starts the whole local platform (`npm run dev`) for a bench run and stops it afterwards. */
+import { type ChildProcess, spawn } from "node:child_process";
+
+export interface RunningPlatform {
+  origin: string;
+  stop(): Promise<void>;
+}
+
+async function waitForHealth(origin: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the platform exited early (code ${child.exitCode})`);
+    try {
+      const res = await fetch(`${origin}/v1/health`);
+      if (res.ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`the platform did not answer ${origin}/v1/health within ${timeoutMs} ms`);
+}
+
+/** Runs `scripts/dev.ts` on `port` in its own process group, and waits until it serves. */
+export async function startPlatform(port: number, env: Record<string, string> = {}): Promise<RunningPlatform> {
+  const origin = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/dev.ts"], {
+    // WRANGLER_LOG=error: wrangler dev printing a line per request would otherwise be measured too.
+    env: { ...process.env, WRANGLER_LOG: "error", PORT: String(port), ...env },
+    stdio: ["ignore", "ignore", "inherit"],
+    detached: true,
+  });
+  const stop = async () => {
+    if (child.exitCode !== null || child.pid === undefined) return;
+    const exited = new Promise((r) => child.once("exit", r));
+    process.kill(-child.pid, "SIGTERM");
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+    if (child.exitCode === null) process.kill(-child.pid, "SIGKILL");
+  };
+  try {
+    await waitForHealth(origin, child, 180_000);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { origin, stop };
+}

@@ -1,0 +1,57 @@
+/**
+ * `npm run bench`: starts the platform locally, drives each scenario over HTTP at fixed
+ * connection counts, and reports req/s and p50/p95/p99 per route with its throughput as a ratio
+ * of the hello-world ceiling measured in the same run. Results go to bench/results/<time>.json.
+ * Options: BENCH_DURATION=seconds (default 10), BENCH_CONNECTIONS=16,64, BENCH_PORT=8799,
+ * BENCH_ONLY=substring of scenario names.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { type Measurement, measure } from "./lib/load.ts";
+import { startPlatform } from "./lib/platform.ts";
+import { CEILING, scenarios } from "./scenarios.ts";
+
+const duration = Number(process.env.BENCH_DURATION ?? 10);
+const connectionCounts = (process.env.BENCH_CONNECTIONS ?? "16,64").split(",").map(Number);
+const port = Number(process.env.BENCH_PORT ?? 8799);
+const only = process.env.BENCH_ONLY;
+
+const platform = await startPlatform(port, { CATALOG_SIZE: process.env.CATALOG_SIZE ?? "2000" });
+const results: (Measurement & { ratioToCeiling: number })[] = [];
+try {
+  const all = (await scenarios()).filter((s) => s.name === CEILING || !only || s.name.includes(only));
+  for (const connections of connectionCounts) {
+    let ceiling = Number.NaN;
+    for (const scenario of all) {
+      // A short warm-up so the first measurement does not pay for isolate start-up.
+      await measure(platform.origin, scenario, connections, 1);
+      const m = await measure(platform.origin, scenario, connections, duration);
+      if (scenario.name === CEILING) ceiling = m.requestsPerSecond;
+      const ratioToCeiling = Math.round((m.requestsPerSecond / ceiling) * 1000) / 1000;
+      results.push({ ...m, ratioToCeiling });
+      console.log(
+        `${String(connections).padStart(3)} conn  ${scenario.name.padEnd(50)} ${String(m.requestsPerSecond).padStart(9)} req/s  ` +
+          `p50 ${m.latencyMs.p50} ms  p95 ${m.latencyMs.p95} ms  p99 ${m.latencyMs.p99} ms  ` +
+          `x${ratioToCeiling} of ceiling  errors ${m.errors + m.unexpectedStatus}`,
+      );
+    }
+  }
+} finally {
+  await platform.stop();
+}
+
+const report = {
+  startedAt: new Date().toISOString(),
+  machine: {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+  },
+  durationSeconds: duration,
+  results,
+};
+mkdirSync("bench/results", { recursive: true });
+const file = `bench/results/${report.startedAt.replaceAll(":", "-")}.json`;
+writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+console.log(`\nresults written to ${file}`);
