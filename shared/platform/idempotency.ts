@@ -80,7 +80,7 @@ export async function requestHashOf(method: string, pathWithQuery: string, body:
 
 /**
  * Middleware for every POST that carries an `Idempotency-Key`. Runs after the caller is resolved,
- * so keys are scoped per user (anonymous callers share one scope; their keys must be unguessable).
+ * so keys are scoped per user (anonymous callers per client IP).
  */
 export function idempotency(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -97,7 +97,11 @@ export function idempotency(): MiddlewareHandler<AppEnv> {
     const url = new URL(c.req.url);
     const body = await c.req.text();
     const requestHash = await requestHashOf(c.req.method, url.pathname + url.search, body);
-    const scope = c.var.caller ? `user:${c.var.caller.userId}` : "anonymous";
+    // Anonymous keys are scoped by client IP too, so a guessed key cannot replay another
+    // client's answer; a retry from a new IP then simply executes again.
+    const scope = c.var.caller
+      ? `user:${c.var.caller.userId}`
+      : `anonymous:${c.req.header("cf-connecting-ip") ?? "unknown"}`;
     const db = dbOf(c.env.DB);
     const clock = c.var.clock;
 

@@ -151,3 +151,15 @@ describe("the API kernel", () => {
     expect(doc.paths["/t/items/{id}"]?.get).toBeDefined();
   });
 });
+
+describe("request bodies", () => {
+  it("refuses a JSON route's body sent without a JSON content type", async () => {
+    const res = await send("/t/items", {
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body: '{"name":"x","price":1,"quantity":1}',
+    });
+    expect(res.status).toBe(415);
+    expect((await problem(res)).code).toBe("unsupported_media_type");
+  });
+});
