@@ -27,7 +27,13 @@ const DOCS_ASSETS_BASE = "/__assets";
  * config on every start so a clean clone runs with no setup; production reads Worker secrets.
  */
 const LOCAL_VARS: Record<string, Record<string, string>> = {
-  "wrangler.toml": { ENVIRONMENT: "development", JWT_SECRET: DEV_JWT_SECRET, DOCS_ASSETS_BASE },
+  "wrangler.toml": {
+    ENVIRONMENT: "development",
+    JWT_SECRET: DEV_JWT_SECRET,
+    DOCS_ASSETS_BASE,
+    // API.md: local limits must let load tests measure the platform, not the limiter.
+    LOGIN_IP_LIMIT_PER_MINUTE: "100000",
+  },
   "workers/admin/wrangler.toml": { ENVIRONMENT: "development", JWT_SECRET: DEV_JWT_SECRET, DOCS_ASSETS_BASE },
   "workers/payments-webhook/wrangler.toml": {
     ENVIRONMENT: "development",

@@ -10,6 +10,8 @@ import events from "../workers/events/index";
 import webhooks from "../workers/payments-webhook/index";
 import storefront from "../workers/storefront/index";
 
+export { RateLimiter } from "../durable-objects/rate-limiter";
+
 type TestEnv = StorefrontEnv & AdminEnv & WebhooksEnv & EventsEnv;
 // What a Worker's fetch receives from the edge; the router hands the same request through.
 type IncomingRequest = Request<unknown, IncomingRequestCfProperties>;

@@ -10,7 +10,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
-import { bearerOf, type Caller, type Role, verifyAccessToken } from "./auth";
+import { type ApiScope, bearerOf, type Caller, type Role, verifyAccessToken } from "./auth";
 import { type Clock, systemClock } from "./clock";
 import { authEnvSchema, platformEnvSchema, readEnv } from "./env";
 import { AppError } from "./errors";
@@ -41,6 +41,13 @@ export interface AppVariables {
 export type AppEnv<B extends PlatformBindings = PlatformBindings> = { Bindings: B; Variables: AppVariables };
 export type AppContext<B extends PlatformBindings = PlatformBindings> = Context<AppEnv<B>>;
 
+/** What an API-key resolver gets: the Worker's bindings, the clock, and a way to finish work late. */
+export interface ApiKeyDeps {
+  env: PlatformBindings;
+  clock: Clock;
+  waitUntil(promise: Promise<unknown>): void;
+}
+
 export interface AppOptions {
   /** The Worker's name, on every log line. */
   worker: string;
@@ -52,6 +59,11 @@ export interface AppOptions {
   docsPath: string;
   /** Resolve `Authorization: Bearer` access tokens into `c.var.caller`. */
   auth: boolean;
+  /**
+   * Resolves `Authorization: Bearer sk_...` API keys (admin only); null for an unknown key.
+   * Without it, an API key is refused like any malformed token.
+   */
+  authenticateApiKey?: (key: string, deps: ApiKeyDeps) => Promise<Caller | null>;
   /** Handle `Idempotency-Key` on POSTs. */
   idempotency: boolean;
   /** Time source (tests pass a manual clock). */
@@ -60,6 +72,9 @@ export interface AppOptions {
 
 /** Swagger UI major version the docs pages load from the CDN in production. */
 const SWAGGER_UI_MAJOR = "5";
+
+/** Bearer credentials starting with this are API keys, not JWTs. */
+const API_KEY_TOKEN_PREFIX = "sk_";
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -137,7 +152,7 @@ export function createApp<B extends PlatformBindings>(options: AppOptions): Open
     })(c, next);
   });
 
-  if (options.auth) app.use(resolveCaller<B>());
+  if (options.auth) app.use(resolveCaller<B>(options.authenticateApiKey));
   if (options.idempotency) app.use(idempotency());
 
   app.onError((err, c) => {
@@ -190,11 +205,21 @@ export function createApp<B extends PlatformBindings>(options: AppOptions): Open
   return app;
 }
 
-/** Resolves a bearer access token into `c.var.caller`; a bad token is remembered, not thrown. */
-function resolveCaller<B extends PlatformBindings>(): MiddlewareHandler<AppEnv<B>> {
+/** Resolves a bearer credential into `c.var.caller`; a bad one is remembered, not thrown. */
+function resolveCaller<B extends PlatformBindings>(
+  authenticateApiKey: AppOptions["authenticateApiKey"],
+): MiddlewareHandler<AppEnv<B>> {
   return async (c, next) => {
     const token = bearerOf(c.req.header("authorization"));
-    if (token) {
+    if (token && authenticateApiKey && token.startsWith(API_KEY_TOKEN_PREFIX)) {
+      const caller = await authenticateApiKey(token, {
+        env: c.env,
+        clock: c.var.clock,
+        waitUntil: (promise) => c.executionCtx.waitUntil(promise),
+      });
+      if (caller) c.set("caller", caller);
+      else c.set("credentialError", new AppError("invalid_token", { detail: "The API key is unknown or revoked" }));
+    } else if (token) {
       const config = readEnv(authEnvSchema, c.env);
       try {
         const caller = await verifyAccessToken(token, {
@@ -218,6 +243,40 @@ export function callerOf(c: { var: AppVariables }): Caller {
   const caller = c.var.caller;
   if (caller) return caller;
   throw c.var.credentialError ?? new AppError("unauthenticated", { headers: { "WWW-Authenticate": "Bearer" } });
+}
+
+/** Route middleware admitting any authenticated caller (401 otherwise). */
+export function requireCaller<B extends PlatformBindings>(): MiddlewareHandler<AppEnv<B>> {
+  return async (c, next) => {
+    callerOf(c);
+    await next();
+  };
+}
+
+/** Route middleware: an API key caller must hold `scope`; logged-in users are limited by role alone. */
+export function requireScope<B extends PlatformBindings>(scope: ApiScope): MiddlewareHandler<AppEnv<B>> {
+  return async (c, next) => {
+    const caller = callerOf(c);
+    if (caller.apiKeyId && !caller.scopes?.includes(scope)) {
+      throw new AppError("forbidden", { detail: `This API key lacks the scope ${scope}` });
+    }
+    await next();
+  };
+}
+
+/** Route middleware refusing API-key callers: some acts need a person (managing keys, say). */
+export function requireHuman<B extends PlatformBindings>(): MiddlewareHandler<AppEnv<B>> {
+  return async (c, next) => {
+    if (callerOf(c).apiKeyId) {
+      throw new AppError("forbidden", { detail: "API keys cannot do this; use a logged-in account" });
+    }
+    await next();
+  };
+}
+
+/** Whether `caller` may see data of `shopId`: operators any shop, sellers their own. */
+export function canAccessShop(caller: Caller, shopId: string): boolean {
+  return caller.roles.includes("operator") || (caller.roles.includes("seller") && caller.shopId === shopId);
 }
 
 /** Route middleware admitting only callers with one of `roles` (401 anonymous, 403 others). */

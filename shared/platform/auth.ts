@@ -12,13 +12,29 @@ import { newId } from "./ids";
 export const ROLES = ["shopper", "seller", "operator"] as const;
 export type Role = (typeof ROLES)[number];
 
+/** What an API key may be allowed to do; a logged-in seller may do all of it for its shop. */
+export const API_SCOPES = [
+  "catalog:read",
+  "catalog:write",
+  "prices:write",
+  "stock:write",
+  "orders:read",
+  "orders:write",
+  "bulk:write",
+] as const;
+export type ApiScope = (typeof API_SCOPES)[number];
+
 /** Who is calling: resolved once per request from its credentials. */
 export interface Caller {
-  /** The user id (`usr_...`), the JWT `sub`. */
+  /** The user id (`usr_...`), the JWT `sub`; for an API key, the user who created it. */
   userId: string;
   roles: Role[];
   /** The shop a seller acts for; absent for shoppers and operators. */
   shopId?: string;
+  /** Set when the caller authenticated with an API key. */
+  apiKeyId?: string;
+  /** An API key's scopes; absent for logged-in users, whom their role alone limits. */
+  scopes?: ApiScope[];
 }
 
 /** Header `typ` of our access tokens (RFC 9068), so no other JWT we sign passes as one. */

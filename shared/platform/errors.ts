@@ -24,6 +24,8 @@ export const ERROR_CODES = {
   version_conflict: { status: 409, title: "The resource was changed by someone else" },
   idempotency_in_progress: { status: 409, title: "A request with this idempotency key is still running" },
   username_taken: { status: 409, title: "The username is taken" },
+  email_taken: { status: 409, title: "The email is already registered" },
+  phone_taken: { status: 409, title: "The phone number is already registered" },
   out_of_stock: { status: 409, title: "Not enough stock" },
   price_changed: { status: 409, title: "The price changed since the quote" },
   sold_out: { status: 409, title: "The campaign is sold out" },

@@ -24,6 +24,8 @@ export const ID_PREFIXES = {
   refund: "rfd",
   payment: "pay",
   shipment: "shm",
+  loginLog: "lgn",
+  session: "rtf",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

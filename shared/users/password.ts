@@ -68,3 +68,10 @@ export function needsRehash(stored: string, params: ScryptParams = CURRENT_PARAM
   const parsed = parseHash(stored);
   return !parsed || parsed.params.N !== params.N || parsed.params.r !== params.r || parsed.params.p !== params.p;
 }
+
+/**
+ * A hash of a random, discarded password with the current parameters. Logins for unknown
+ * identifiers verify against it, so they cost one hash like a real account and no timing
+ * difference tells whether an account exists.
+ */
+export const DUMMY_HASH = "scrypt$32768$8$3$JX3JUgC4LXjjK+Qz/jTt4g==$6fpVYzbjmhctDOZzdab3KqRgwjtj/K8rYzLL3wLTIzQ=";

@@ -1,5 +1,5 @@
 /** Requests through the test platform's router (the same path a client takes locally). */
-import { SELF } from "cloudflare:test";
+import { createExecutionContext, env, SELF } from "cloudflare:test";
 
 export const ORIGIN = "http://127.0.0.1:8787";
 
@@ -37,4 +37,28 @@ export async function json<T = Record<string, unknown>>(
     // Leave non-JSON bodies as text so a failing assertion shows them.
   }
   return { status: res.status, body: body as T, res };
+}
+
+/** Anything with a Worker-style fetch: an app built with a test clock. */
+export interface FetchApp {
+  fetch(request: Request, env: Cloudflare.Env, ctx: ExecutionContext): Response | Promise<Response>;
+}
+
+/** Like `call`, but straight into `app` (built with a manual clock), bypassing the router. */
+export async function callApp(
+  app: FetchApp,
+  method: string,
+  path: string,
+  options: CallOptions = {},
+): Promise<Response> {
+  const headers = new Headers(options.headers);
+  if (options.token) headers.set("authorization", `Bearer ${options.token}`);
+  if (!headers.has("cf-connecting-ip"))
+    headers.set("cf-connecting-ip", `10.200.${Math.floor(Math.random() * 255)}.${Math.floor(Math.random() * 255)}`);
+  let body: string | undefined = options.rawBody;
+  if (options.body !== undefined) {
+    body = JSON.stringify(options.body);
+    headers.set("content-type", "application/json");
+  }
+  return app.fetch(new Request(`${ORIGIN}${path}`, { method, headers, body }), env, createExecutionContext());
 }

@@ -9,7 +9,7 @@ import { newId } from "../../shared/platform/ids";
 import { jsonBody, jsonResponse } from "../../shared/platform/openapi";
 import { buildAdminApp } from "../../workers/admin/app";
 import { tokenFor } from "../helpers/callers";
-import { call, json } from "../helpers/http";
+import { call, callApp, json } from "../helpers/http";
 
 /** A fresh operator per test, so its idempotency scope and canary rows are its own. */
 async function freshOperator() {
@@ -116,14 +116,11 @@ describe("Idempotency-Key on creating POSTs", () => {
     const send = async () => {
       // Access tokens live 15 minutes; sign one at the clock's current time for each call.
       const token = await tokenFor(caller, clock);
-      const res = await app.fetch(
-        new Request("http://local.test/admin/v1/ops/event-canaries", {
-          method: "POST",
-          headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "Idempotency-Key": "k-ttl" },
-          body: JSON.stringify({ queue: "order-events" }),
-        }),
-        env,
-      );
+      const res = await callApp(app, "POST", "/admin/v1/ops/event-canaries", {
+        token,
+        body: { queue: "order-events" },
+        headers: { "Idempotency-Key": "k-ttl" },
+      });
       return json<{ canaryId: string }>(res);
     };
     const first = await send();

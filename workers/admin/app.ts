@@ -1,15 +1,22 @@
 /** The admin app: `/admin/v1` for sellers (their own shop) and operators. */
-
 import { createApp } from "../../shared/platform/app";
 import type { Clock } from "../../shared/platform/clock";
+import { dbOf } from "../../shared/platform/db";
+import { AppError } from "../../shared/platform/errors";
 import { registerHealth } from "../../shared/platform/health";
+import { callerForApiKey } from "../../shared/users/api-keys";
+import { registerApiKeyRoutes } from "./routes/api-keys";
 import { registerDeadLetterRoutes } from "./routes/dead-letters";
 import { registerEventCanaryRoutes } from "./routes/event-canaries";
+import { registerWhoamiRoute } from "./routes/whoami";
 
 export type AdminBindings = AdminEnv;
+export type AdminApp = ReturnType<typeof createApp<AdminBindings>>;
+
+const PUBLIC_PATHS = new Set(["/admin/v1/health"]);
 
 /** Builds the admin app; tests pass their own clock. */
-export function buildAdminApp(options: { clock?: Clock } = {}) {
+export function buildAdminApp(options: { clock?: Clock } = {}): AdminApp {
   const app = createApp<AdminBindings>({
     worker: "admin",
     title: "Admin API",
@@ -17,13 +24,33 @@ export function buildAdminApp(options: { clock?: Clock } = {}) {
     openapiPath: "/admin/openapi.json",
     docsPath: "/admin/docs",
     auth: true,
+    authenticateApiKey: async (key, { env, clock, waitUntil }) => {
+      const resolved = await callerForApiKey(dbOf(env.DB), key, clock.now());
+      if (!resolved) return null;
+      waitUntil(resolved.touch);
+      return resolved.caller;
+    },
     idempotency: true,
     ...options,
   });
+
+  // The admin surface admits sellers and operators only; each route narrows further.
+  app.use("/admin/v1/*", async (c, next) => {
+    if (PUBLIC_PATHS.has(c.req.path)) return next();
+    const caller = c.var.caller;
+    if (!caller) {
+      throw c.var.credentialError ?? new AppError("unauthenticated", { headers: { "WWW-Authenticate": "Bearer" } });
+    }
+    if (!caller.roles.some((r) => r === "seller" || r === "operator")) {
+      throw new AppError("forbidden", { detail: "The admin API is for sellers and operators" });
+    }
+    return next();
+  });
+
   registerHealth(app, "/admin/v1/health");
+  registerWhoamiRoute(app);
+  registerApiKeyRoutes(app);
   registerDeadLetterRoutes(app);
   registerEventCanaryRoutes(app);
   return app;
 }
-
-export type AdminApp = ReturnType<typeof createApp<AdminBindings>>;

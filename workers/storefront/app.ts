@@ -1,13 +1,15 @@
 /** The storefront's app: the public `/v1` API for shoppers. */
-
 import { createApp } from "../../shared/platform/app";
 import type { Clock } from "../../shared/platform/clock";
 import { registerHealth } from "../../shared/platform/health";
+import { registerAuthRoutes } from "./routes/auth";
+import { registerMeRoutes } from "./routes/me";
 
 export type StorefrontBindings = StorefrontEnv;
+export type StorefrontApp = ReturnType<typeof createApp<StorefrontBindings>>;
 
 /** Builds the storefront app; tests pass their own clock. */
-export function buildStorefrontApp(options: { clock?: Clock } = {}) {
+export function buildStorefrontApp(options: { clock?: Clock } = {}): StorefrontApp {
   const app = createApp<StorefrontBindings>({
     worker: "storefront",
     title: "Storefront API",
@@ -19,5 +21,7 @@ export function buildStorefrontApp(options: { clock?: Clock } = {}) {
     ...options,
   });
   registerHealth(app, "/v1/health");
+  registerAuthRoutes(app);
+  registerMeRoutes(app);
   return app;
 }

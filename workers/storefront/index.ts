@@ -1,5 +1,7 @@
-/** Storefront Worker entry: wiring only. It also hosts the Durable Object classes as they land. */
+/** Storefront Worker entry: wiring only. It also hosts the Durable Object classes. */
 import { buildStorefrontApp } from "./app";
+
+export { RateLimiter } from "../../durable-objects/rate-limiter";
 
 const app = buildStorefrontApp();
 

@@ -1,0 +1,101 @@
+/** Accounts: register, log in, refresh and log out. */
+import { createRoute, z } from "@hono/zod-openapi";
+import type { AppContext } from "../../../shared/platform/app";
+import { dbOf } from "../../../shared/platform/db";
+import { authEnvSchema, readEnv } from "../../../shared/platform/env";
+import { errorResponses, idempotencyHeaders, jsonBody, jsonResponse } from "../../../shared/platform/openapi";
+import {
+  type AuthDeps,
+  login,
+  loginBody,
+  logout,
+  refresh,
+  register,
+  registerBody,
+  tokenPairSchema,
+} from "../../../shared/users/accounts";
+import type { StorefrontApp, StorefrontBindings } from "../app";
+import { storefrontEnvSchema } from "../env";
+
+const refreshBody = z.object({ refreshToken: z.string().min(1, "is required").max(200) }).strict();
+
+const registerRoute = createRoute({
+  method: "post",
+  path: "/v1/auth/register",
+  tags: ["accounts"],
+  summary: "Register a shopper account",
+  request: { headers: idempotencyHeaders, body: jsonBody(registerBody) },
+  responses: {
+    201: jsonResponse(z.object({ userId: z.string() }), "Registered"),
+    ...errorResponses(400, 409, 422),
+  },
+});
+
+const loginRoute = createRoute({
+  method: "post",
+  path: "/v1/auth/login",
+  tags: ["accounts"],
+  summary: "Log in with username, email or phone",
+  request: { body: jsonBody(loginBody) },
+  responses: {
+    200: jsonResponse(tokenPairSchema.openapi("TokenPair"), "An access token (15 min) and a refresh token"),
+    ...errorResponses(400, 401, 423, 429),
+  },
+});
+
+const refreshRoute = createRoute({
+  method: "post",
+  path: "/v1/auth/refresh",
+  tags: ["accounts"],
+  summary: "Exchange a refresh token for a new pair (the old one is used up)",
+  request: { body: jsonBody(refreshBody) },
+  responses: { 200: jsonResponse(tokenPairSchema, "A new pair"), ...errorResponses(400, 401) },
+});
+
+const logoutRoute = createRoute({
+  method: "post",
+  path: "/v1/auth/logout",
+  tags: ["accounts"],
+  summary: "End the session the refresh token belongs to",
+  request: { body: jsonBody(refreshBody) },
+  responses: { 204: { description: "Logged out (also for an unknown token)" }, ...errorResponses(400) },
+});
+
+function authDeps(c: AppContext<StorefrontBindings>): AuthDeps {
+  const config = readEnv(authEnvSchema, c.env);
+  return {
+    db: dbOf(c.env.DB),
+    clock: c.var.clock,
+    tokens: { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE },
+  };
+}
+
+export function registerAuthRoutes(app: StorefrontApp): void {
+  app.openapi(registerRoute, async (c) => {
+    const result = await register(dbOf(c.env.DB), c.var.clock, c.req.valid("json"));
+    return c.json(result, 201);
+  });
+
+  app.openapi(loginRoute, async (c) => {
+    const { LOGIN_IP_LIMIT_PER_MINUTE } = readEnv(storefrontEnvSchema, c.env);
+    const cf = c.req.raw.cf as { country?: unknown } | undefined;
+    const pair = await login(
+      { ...authDeps(c), limiter: c.env.RATE_LIMITER, ipLimit: { limit: LOGIN_IP_LIMIT_PER_MINUTE, windowMs: 60_000 } },
+      c.req.valid("json"),
+      {
+        ip: c.req.header("cf-connecting-ip") ?? "unknown",
+        userAgent: c.req.header("user-agent") ?? null,
+        deviceId: c.req.header("x-device-id")?.slice(0, 200) ?? null,
+        country: c.req.header("cf-ipcountry") ?? (typeof cf?.country === "string" ? cf.country : null),
+      },
+    );
+    return c.json(pair, 200);
+  });
+
+  app.openapi(refreshRoute, async (c) => c.json(await refresh(authDeps(c), c.req.valid("json").refreshToken), 200));
+
+  app.openapi(logoutRoute, async (c) => {
+    await logout(dbOf(c.env.DB), c.var.clock, c.req.valid("json").refreshToken);
+    return c.body(null, 204);
+  });
+}
