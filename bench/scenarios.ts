@@ -18,7 +18,13 @@ export async function scenarios(): Promise<Scenario[]> {
     { secret: DEV_JWT_SECRET, issuer: "edge-commerce", audience: "edge-commerce", clock: systemClock },
     3600,
   );
+  const shopper = await signAccessToken(
+    { userId: "usr_00000000000000000000000004", roles: ["shopper"] },
+    { secret: DEV_JWT_SECRET, issuer: "edge-commerce", audience: "edge-commerce", clock: systemClock },
+    3600,
+  );
   const auth = { authorization: `Bearer ${operator}` };
+  const json = { "content-type": "application/json" };
   return [
     { name: CEILING, path: "/__hello" },
     { name: "storefront GET /v1/health", path: "/v1/health" },
@@ -34,5 +40,15 @@ export async function scenarios(): Promise<Scenario[]> {
       body: JSON.stringify({ queue: "order-events" }),
       expectStatus: 202,
     },
+    {
+      // Each login verifies one scrypt hash (N=2^15, r=8, p=3): this is the hash time in workerd.
+      name: "storefront POST /v1/auth/login (scrypt)",
+      method: "POST",
+      path: "/v1/auth/login",
+      headers: json,
+      body: JSON.stringify({ username: "shopper1", password: "shopper-dev-password" }),
+      connections: [1, 4],
+    },
+    { name: "storefront GET /v1/me (JWT + D1)", path: "/v1/me", headers: { authorization: `Bearer ${shopper}` } },
   ];
 }

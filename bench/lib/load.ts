@@ -13,6 +13,8 @@ export interface Scenario {
   body?: string;
   /** Status every response must have; others are counted as errors. */
   expectStatus?: number;
+  /** Connection counts for this scenario, when not the run's (slow routes run at fewer). */
+  connections?: number[];
 }
 
 export interface Measurement {
