@@ -11,6 +11,7 @@ import webhooks from "../workers/payments-webhook/index";
 import storefront from "../workers/storefront/index";
 
 export { RateLimiter } from "../durable-objects/rate-limiter";
+export { SkuInventory } from "../durable-objects/sku-inventory";
 
 type TestEnv = StorefrontEnv & AdminEnv & WebhooksEnv & EventsEnv;
 // What a Worker's fetch receives from the edge; the router hands the same request through.

@@ -3,6 +3,7 @@
  * its option 2). Category, brand and attribute ids are integers because the seed's product JSON
  * refers to them by number (`categoryId: 1003001`); products and SKUs carry prefixed ids.
  */
+import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { shops } from "./users";
 
@@ -94,13 +95,22 @@ export const products = sqliteTable(
     brandId: integer("brand_id").references(() => brands.id),
     name: text("name").notNull(),
     description: text("description").notNull().default(""),
+    /** JSON `{ "en": "...", ... }`: names and descriptions in other languages. */
+    nameI18n: text("name_i18n"),
+    descriptionI18n: text("description_i18n"),
     status: integer("status").notNull(),
+    /** Why the last audit rejected or froze it. */
+    statusReason: text("status_reason"),
     salesCount: integer("sales_count").notNull().default(0),
     version: integer("version").notNull().default(1),
+    /** The operation that last changed the row: later statements of the same D1 batch key on it. */
+    lastOpId: text("last_op_id"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
   (t) => [
+    // An accidental duplicate (same shop, category, brand and name) is refused; deleted ones do not count.
+    uniqueIndex("products_shop_identity").on(t.shopId, t.categoryId, t.brandId, t.name).where(sql`status <> 99`),
     index("products_shop_status").on(t.shopId, t.status),
     index("products_category_status").on(t.categoryId, t.status),
     index("products_status_created").on(t.status, t.createdAt),
@@ -168,6 +178,8 @@ export const skus = sqliteTable(
     sellerSkuCode: text("seller_sku_code"),
     name: text("name").notNull(),
     weightGrams: integer("weight_grams"),
+    /** JSON `{ length, width, height }` in millimetres, for shipping fees. */
+    dimensionsMm: text("dimensions_mm"),
     status: integer("status").notNull().default(1),
     version: integer("version").notNull().default(1),
     createdAt: integer("created_at").notNull(),
@@ -225,7 +237,123 @@ export const skuStock = sqliteTable(
     available: integer("available").notNull().default(0),
     reserved: integer("reserved").notNull().default(0),
     sold: integer("sold").notNull().default(0),
+    /** The object's revision this row reflects; older updates never overwrite newer ones. */
+    revision: integer("revision").notNull().default(0),
     updatedAt: integer("updated_at").notNull(),
   },
   (t) => [primaryKey({ columns: [t.skuId, t.warehouseId] })],
+);
+
+/** Immutable versions of a product's content (seed: 商品快照), one per edit. */
+export const productSnapshots = sqliteTable(
+  "product_snapshots",
+  {
+    id: text("id").primaryKey(),
+    productId: text("product_id")
+      .notNull()
+      .references(() => products.id),
+    version: integer("version").notNull(),
+    contentHash: text("content_hash").notNull(),
+    /** The full product (SPU, attributes, SKUs) as JSON. */
+    content: text("content").notNull(),
+    createdBy: text("created_by").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [uniqueIndex("product_snapshots_product_version").on(t.productId, t.version)],
+);
+
+/** Who changed what, when, from what to what (seed: 用户操作日志). Append-only. */
+export const operationLogs = sqliteTable(
+  "operation_logs",
+  {
+    id: text("id").primaryKey(),
+    actorId: text("actor_id").notNull(),
+    /** `user`, `api_key` or `system` (automatic transitions, consumers). */
+    actorType: text("actor_type").notNull(),
+    shopId: text("shop_id"),
+    entityType: text("entity_type").notNull(),
+    entityId: text("entity_id").notNull(),
+    operation: text("operation").notNull(),
+    before: text("before"),
+    after: text("after"),
+    requestId: text("request_id"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [
+    index("operation_logs_entity").on(t.entityType, t.entityId, t.createdAt),
+    index("operation_logs_shop").on(t.shopId, t.createdAt),
+  ],
+);
+
+/**
+ * Denormalized search documents, one per product, rebuilt by the catalog-events consumer on every
+ * change: the text the storefront's full-text index covers and the facts its filters use.
+ */
+export const searchDocuments = sqliteTable(
+  "search_documents",
+  {
+    productId: text("product_id")
+      .primaryKey()
+      .references(() => products.id),
+    shopId: text("shop_id").notNull(),
+    status: integer("status").notNull(),
+    categoryId: integer("category_id").notNull(),
+    categoryPath: text("category_path").notNull(),
+    brandId: integer("brand_id"),
+    name: text("name").notNull(),
+    /** Name, description, brand, category names, tags and attribute values, space-separated. */
+    text: text("text").notNull(),
+    /** JSON `{ "<attribute name>": ["value", ...] }` for attribute filters and facets. */
+    attributes: text("attributes").notNull(),
+    minPrice: integer("min_price"),
+    maxPrice: integer("max_price"),
+    currency: text("currency"),
+    inStock: integer("in_stock", { mode: "boolean" }).notNull(),
+    salesCount: integer("sales_count").notNull(),
+    image: text("image"),
+    productVersion: integer("product_version").notNull(),
+    createdAt: integer("created_at").notNull(),
+    indexedAt: integer("indexed_at").notNull(),
+  },
+  (t) => [index("search_documents_status_category").on(t.status, t.categoryPath)],
+);
+
+/** Bulk upload and bulk edit jobs, processed chunk by chunk from the bulk-jobs queue. */
+export const bulkJobs = sqliteTable(
+  "bulk_jobs",
+  {
+    id: text("id").primaryKey(),
+    shopId: text("shop_id")
+      .notNull()
+      .references(() => shops.id),
+    kind: text("kind", { enum: ["import", "edit"] }).notNull(),
+    format: text("format", { enum: ["json", "csv"] }).notNull(),
+    status: text("status", { enum: ["queued", "running", "completed", "failed"] }).notNull(),
+    total: integer("total").notNull(),
+    chunks: integer("chunks").notNull(),
+    createdBy: text("created_by").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    completedAt: integer("completed_at"),
+  },
+  (t) => [index("bulk_jobs_shop").on(t.shopId, t.createdAt)],
+);
+
+/** The rows of a job, stored at submission; a queue message names a chunk, never carries rows. */
+export const bulkJobRows = sqliteTable(
+  "bulk_job_rows",
+  {
+    jobId: text("job_id")
+      .notNull()
+      .references(() => bulkJobs.id),
+    row: integer("row").notNull(),
+    chunk: integer("chunk").notNull(),
+    payload: text("payload").notNull(),
+    status: text("status", { enum: ["pending", "done", "failed"] }).notNull(),
+    errorCode: text("error_code"),
+    errorDetail: text("error_detail"),
+    /** What the row created or changed (a product id), so a redelivered chunk does not repeat it. */
+    resultId: text("result_id"),
+  },
+  (t) => [primaryKey({ columns: [t.jobId, t.row] }), index("bulk_job_rows_chunk").on(t.jobId, t.chunk)],
 );

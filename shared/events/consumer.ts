@@ -9,6 +9,7 @@
  *    dead-letter queue after `max_retries`. A non-retryable `AppError` is dead-lettered at once.
  * Handlers must still be idempotent: a crash between the handler and the inbox write redelivers.
  */
+import type { SkuInventory } from "../../durable-objects/sku-inventory";
 import type { Clock } from "../platform/clock";
 import type { Db } from "../platform/db";
 import { AppError } from "../platform/errors";
@@ -16,12 +17,17 @@ import { errorFields, type Logger } from "../platform/logger";
 import { recordDeadLetter } from "./dead-letters";
 import { isProcessed, markProcessed } from "./inbox-repo";
 import { QUEUE_MESSAGE_SCHEMAS, type QueueMessage } from "./messages";
+import type { Producers } from "./producer";
 import type { QueueName } from "./queues";
 
 export interface ConsumerDeps {
   db: Db;
   clock: Clock;
   log: Logger;
+  /** Queue producers, for handlers that publish follow-up facts. */
+  producers: Producers;
+  /** The SKU inventory objects (hosted by the storefront Worker). */
+  inventory: DurableObjectNamespace<SkuInventory>;
 }
 
 /** One handler per message type of queue `Q`. */

@@ -26,25 +26,43 @@ export const canaryEvent = event(
   z.object({ canaryId: z.string().min(1), queue: z.enum(QUEUE_NAMES) }),
 );
 
+/** A product's content, status, prices or stock changed: search documents and caches refresh. */
+export const productChangedEvent = event(
+  "catalog.product_changed",
+  z.object({
+    productId: z.string().min(1),
+    shopId: z.string().min(1),
+    change: z.enum(["created", "updated", "status", "price", "stock"]),
+    /** The product's version after the change (stock and price changes do not move it). */
+    version: z.number().int().positive(),
+  }),
+);
+
+/** A bulk job's chunk is stored and ready to process (the rows are in D1, not in the message). */
+export const bulkChunkEvent = event(
+  "bulk.chunk_ready",
+  z.object({ jobId: z.string().min(1), chunk: z.number().int().nonnegative() }),
+);
+
 /** The message schema of each queue. */
 export const QUEUE_MESSAGE_SCHEMAS = {
   "order-events": z.discriminatedUnion("type", [canaryEvent]),
   "payment-events": z.discriminatedUnion("type", [canaryEvent]),
   "fulfillment-events": z.discriminatedUnion("type", [canaryEvent]),
   "refund-events": z.discriminatedUnion("type", [canaryEvent]),
-  "catalog-events": z.discriminatedUnion("type", [canaryEvent]),
-  "bulk-jobs": z.discriminatedUnion("type", [canaryEvent]),
+  "catalog-events": z.discriminatedUnion("type", [canaryEvent, productChangedEvent]),
+  "bulk-jobs": z.discriminatedUnion("type", [canaryEvent, bulkChunkEvent]),
 } as const satisfies Record<QueueName, z.ZodType>;
 
 export type QueueMessage<Q extends QueueName> = z.infer<(typeof QUEUE_MESSAGE_SCHEMAS)[Q]>;
 export type AnyQueueMessage = QueueMessage<QueueName>;
 export type EventType = AnyQueueMessage["type"];
 
-/** Builds a message envelope with a fresh event id. */
-export function makeEvent<M extends AnyQueueMessage>(
-  type: M["type"],
-  data: M["data"],
+/** Builds a message envelope of type `type` with a fresh event id. */
+export function makeEvent<T extends EventType>(
+  type: T,
+  data: Extract<AnyQueueMessage, { type: T }>["data"],
   nowMs: number,
-): { id: string; type: M["type"]; occurredAt: number; data: M["data"] } {
-  return { id: newId("event", nowMs), type, occurredAt: nowMs, data };
+): Extract<AnyQueueMessage, { type: T }> {
+  return { id: newId("event", nowMs), type, occurredAt: nowMs, data } as Extract<AnyQueueMessage, { type: T }>;
 }

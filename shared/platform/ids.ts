@@ -26,6 +26,11 @@ export const ID_PREFIXES = {
   shipment: "shm",
   loginLog: "lgn",
   session: "rtf",
+  snapshot: "snp",
+  operationLog: "opl",
+  price: "prc",
+  image: "img",
+  operation: "op",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

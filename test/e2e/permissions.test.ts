@@ -14,9 +14,10 @@ import { call, json } from "../helpers/http";
  * - user: any logged-in user (the storefront does not take API keys);
  * - staff: sellers, operators and API keys;
  * - staff-human: sellers and operators, not API keys;
+ * - seller: sellers and their API keys (work done for a shop);
  * - operator: operators only.
  */
-type Policy = "public" | "user" | "staff" | "staff-human" | "operator";
+type Policy = "public" | "user" | "staff" | "staff-human" | "seller" | "operator";
 type Who = "anonymous" | "shopper" | "seller1" | "seller2" | "operator" | "apiKey";
 
 const POLICIES: Record<string, Policy> = {
@@ -36,6 +37,32 @@ const POLICIES: Record<string, Policy> = {
   "POST /admin/v1/api-keys": "staff-human",
   "GET /admin/v1/api-keys": "staff-human",
   "DELETE /admin/v1/api-keys/{apiKeyId}": "staff-human",
+  "GET /admin/v1/categories": "staff",
+  "POST /admin/v1/categories": "operator",
+  "POST /admin/v1/brands": "operator",
+  "POST /admin/v1/attributes": "operator",
+  "GET /admin/v1/categories/{categoryId}/attributes": "staff",
+  "PUT /admin/v1/categories/{categoryId}/attributes": "operator",
+  "POST /admin/v1/products": "staff",
+  "GET /admin/v1/products/{productId}": "staff",
+  "PATCH /admin/v1/products/{productId}": "staff",
+  "POST /admin/v1/products/{productId}/skus": "staff",
+  "PATCH /admin/v1/skus/{skuId}": "staff",
+  "PUT /admin/v1/skus/{skuId}/prices": "staff",
+  "POST /admin/v1/skus/{skuId}/stock": "staff",
+  "GET /admin/v1/skus/{skuId}/stock": "staff",
+  "GET /admin/v1/products/{productId}/snapshots": "staff",
+  "POST /admin/v1/products/{productId}/submit": "staff",
+  "POST /admin/v1/products/{productId}/approve": "staff",
+  "POST /admin/v1/products/{productId}/reject": "staff",
+  "POST /admin/v1/products/{productId}/on-shelf": "staff",
+  "POST /admin/v1/products/{productId}/off-shelf": "staff",
+  "POST /admin/v1/products/{productId}/freeze": "staff",
+  "POST /admin/v1/products/{productId}/unfreeze": "staff",
+  "POST /admin/v1/products/{productId}/delete": "staff",
+  "GET /admin/v1/operation-logs": "staff",
+  "POST /admin/v1/bulk-jobs": "seller",
+  "GET /admin/v1/bulk-jobs/{jobId}": "staff",
   "GET /admin/v1/dead-letters": "operator",
   "POST /admin/v1/dead-letters/{deadLetterId}/replay": "operator",
   "POST /admin/v1/ops/event-canaries": "operator",
@@ -54,6 +81,8 @@ function expected(policy: Policy, who: Who, admin: boolean): "allowed" | 401 | 4
       return who === "shopper" ? 403 : "allowed";
     case "staff-human":
       return who === "shopper" || who === "apiKey" ? 403 : "allowed";
+    case "seller":
+      return who === "seller1" || who === "seller2" || who === "apiKey" ? "allowed" : 403;
     case "operator":
       return who === "operator" ? "allowed" : 403;
   }

@@ -2,13 +2,20 @@ import { createExecutionContext, createMessageBatch, env, getQueueResult } from 
 import { describe, expect, it, vi } from "vitest";
 import { backoffSeconds, consumeBatch, type Handlers } from "../../shared/events/consumer";
 import { makeEvent } from "../../shared/events/messages";
+import { inventoryOf } from "../../shared/inventory/binding";
 import { systemClock } from "../../shared/platform/clock";
 import { dbOf } from "../../shared/platform/db";
 import { AppError } from "../../shared/platform/errors";
 import { newId } from "../../shared/platform/ids";
 import { createLogger } from "../../shared/platform/logger";
 
-const deps = () => ({ db: dbOf(env.DB), clock: systemClock, log: createLogger({ test: "consumer" }) });
+const deps = () => ({
+  db: dbOf(env.DB),
+  clock: systemClock,
+  log: createLogger({ test: "consumer" }),
+  producers: env,
+  inventory: inventoryOf(env),
+});
 
 function canaryMessage(
   attempts = 1,

@@ -6,8 +6,12 @@ import { AppError } from "../../shared/platform/errors";
 import { registerHealth } from "../../shared/platform/health";
 import { callerForApiKey } from "../../shared/users/api-keys";
 import { registerApiKeyRoutes } from "./routes/api-keys";
+import { registerBulkJobRoutes } from "./routes/bulk-jobs";
+import { registerCatalogStructureRoutes } from "./routes/catalog-structure";
 import { registerDeadLetterRoutes } from "./routes/dead-letters";
 import { registerEventCanaryRoutes } from "./routes/event-canaries";
+import { registerHistoryRoutes } from "./routes/history";
+import { registerProductRoutes } from "./routes/products";
 import { registerWhoamiRoute } from "./routes/whoami";
 
 export type AdminBindings = AdminEnv;
@@ -50,6 +54,10 @@ export function buildAdminApp(options: { clock?: Clock } = {}): AdminApp {
   registerHealth(app, "/admin/v1/health");
   registerWhoamiRoute(app);
   registerApiKeyRoutes(app);
+  registerCatalogStructureRoutes(app);
+  registerProductRoutes(app);
+  registerHistoryRoutes(app);
+  registerBulkJobRoutes(app);
   registerDeadLetterRoutes(app);
   registerEventCanaryRoutes(app);
   return app;

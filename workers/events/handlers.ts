@@ -1,4 +1,6 @@
 /** Which handler runs for which message type, per queue. Domains add theirs as they land. */
+import { processChunk } from "../../shared/catalog/bulk-jobs";
+import { rebuildSearchDocument } from "../../shared/catalog/indexer";
 import { markCanaryConsumed } from "../../shared/events/canaries";
 import type { Handlers } from "../../shared/events/consumer";
 import type { QueueName } from "../../shared/events/queues";
@@ -13,6 +15,16 @@ export const HANDLERS: { [Q in QueueName]: Handlers<Q> } = {
   "payment-events": { "platform.canary": canary },
   "fulfillment-events": { "platform.canary": canary },
   "refund-events": { "platform.canary": canary },
-  "catalog-events": { "platform.canary": canary },
-  "bulk-jobs": { "platform.canary": canary },
+  "catalog-events": {
+    "platform.canary": canary,
+    "catalog.product_changed": async (message, { db, clock }) => {
+      await rebuildSearchDocument(db, message.data.productId, clock.now());
+    },
+  },
+  "bulk-jobs": {
+    "platform.canary": canary,
+    "bulk.chunk_ready": async (message, deps) => {
+      await processChunk(deps, message.data.jobId, message.data.chunk);
+    },
+  },
 };

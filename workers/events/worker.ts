@@ -1,6 +1,7 @@
 /** The events Worker's queue dispatch and cron housekeeping, apart from the entry so tests call them. */
 import { consumeBatch, consumeDeadLetters } from "../../shared/events/consumer";
 import { isQueueName, sourceOfDeadLetterQueue } from "../../shared/events/queues";
+import { inventoryOf } from "../../shared/inventory/binding";
 import { type Clock, systemClock } from "../../shared/platform/clock";
 import { dbOf } from "../../shared/platform/db";
 import { purgeExpired } from "../../shared/platform/idempotency-repo";
@@ -15,7 +16,7 @@ export async function handleBatch(
   env: EventsEnv,
   clock: Clock = systemClock,
 ): Promise<void> {
-  const deps = { db: dbOf(env.DB), clock, log };
+  const deps = { db: dbOf(env.DB), clock, log, producers: env, inventory: inventoryOf(env) };
   const source = sourceOfDeadLetterQueue(batch.queue);
   if (source) return consumeDeadLetters(source, batch, deps);
   const queue = batch.queue;

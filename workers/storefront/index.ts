@@ -2,6 +2,7 @@
 import { buildStorefrontApp } from "./app";
 
 export { RateLimiter } from "../../durable-objects/rate-limiter";
+export { SkuInventory } from "../../durable-objects/sku-inventory";
 
 const app = buildStorefrontApp();
 

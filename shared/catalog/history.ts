@@ -1,0 +1,171 @@
+/**
+ * History of the catalog: immutable product snapshots (one per content edit, with a content hash)
+ * and the append-only operation log (who changed which entity, before and after, when).
+ * Writers add these statements to the same D1 batch as the change itself.
+ */
+import { and, desc, eq, lt, or, type SQL } from "drizzle-orm";
+import { z } from "zod";
+import { operationLogs, productSnapshots } from "../../db/schema";
+import type { Caller } from "../platform/auth";
+import { sha256Hex } from "../platform/crypto";
+import { decodeCursor, encodeCursor } from "../platform/cursor";
+import type { Db } from "../platform/db";
+import { newId } from "../platform/ids";
+
+/** Who did it, for the log: a user, an API key (with its creator) or the platform. */
+export interface Actor {
+  id: string;
+  type: "user" | "api_key" | "system";
+}
+
+export const SYSTEM_ACTOR: Actor = { id: "system", type: "system" };
+
+export function actorOf(caller: Caller): Actor {
+  return caller.apiKeyId ? { id: caller.apiKeyId, type: "api_key" } : { id: caller.userId, type: "user" };
+}
+
+/** JSON with object keys sorted, so equal content always hashes equal. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
+      : v,
+  );
+}
+
+export async function snapshotRow(productId: string, version: number, content: unknown, actor: Actor, now: number) {
+  const json = canonicalJson(content);
+  return {
+    id: newId("snapshot", now),
+    productId,
+    version,
+    contentHash: await sha256Hex(json),
+    content: json,
+    createdBy: actor.id,
+    createdAt: now,
+  };
+}
+
+export function snapshotInsert(db: Db, row: Awaited<ReturnType<typeof snapshotRow>>) {
+  return db.insert(productSnapshots).values(row);
+}
+
+export interface LogEntry {
+  actor: Actor;
+  shopId: string | null;
+  entityType: "product" | "sku" | "price" | "stock" | "category" | "brand" | "attribute" | "template" | "bulk_job";
+  entityId: string;
+  operation: string;
+  before?: unknown;
+  after?: unknown;
+  requestId?: string | undefined;
+  now: number;
+}
+
+export function logInsert(db: Db, entry: LogEntry) {
+  return db.insert(operationLogs).values({
+    id: newId("operationLog", entry.now),
+    actorId: entry.actor.id,
+    actorType: entry.actor.type,
+    shopId: entry.shopId,
+    entityType: entry.entityType,
+    entityId: entry.entityId,
+    operation: entry.operation,
+    before: entry.before === undefined ? null : canonicalJson(entry.before),
+    after: entry.after === undefined ? null : canonicalJson(entry.after),
+    requestId: entry.requestId ?? null,
+    createdAt: entry.now,
+  });
+}
+
+export const snapshotSchema = z.object({
+  snapshotId: z.string(),
+  version: z.number().int(),
+  contentHash: z.string(),
+  content: z.unknown(),
+  createdBy: z.string(),
+  createdAt: z.string(),
+});
+
+export async function listSnapshots(db: Db, productId: string) {
+  const rows = await db
+    .select()
+    .from(productSnapshots)
+    .where(eq(productSnapshots.productId, productId))
+    .orderBy(desc(productSnapshots.version));
+  return rows.map((r) => ({
+    snapshotId: r.id,
+    version: r.version,
+    contentHash: r.contentHash,
+    content: JSON.parse(r.content) as unknown,
+    createdBy: r.createdBy,
+    createdAt: new Date(r.createdAt).toISOString(),
+  }));
+}
+
+export const operationLogSchema = z.object({
+  logId: z.string(),
+  actorId: z.string(),
+  actorType: z.string(),
+  shopId: z.string().nullable(),
+  entityType: z.string(),
+  entityId: z.string(),
+  operation: z.string(),
+  before: z.unknown(),
+  after: z.unknown(),
+  requestId: z.string().nullable(),
+  createdAt: z.string(),
+});
+
+const logCursor = z.object({ createdAt: z.number().int(), id: z.string() });
+
+/** Newest first; `shopId` limits a seller to its shop's entries. */
+export async function listOperationLogs(
+  db: Db,
+  query: {
+    entityType?: string | undefined;
+    entityId?: string | undefined;
+    shopId?: string | undefined;
+    limit: number;
+    cursor?: string | undefined;
+  },
+) {
+  const conditions: SQL[] = [];
+  if (query.entityType) conditions.push(eq(operationLogs.entityType, query.entityType));
+  if (query.entityId) conditions.push(eq(operationLogs.entityId, query.entityId));
+  if (query.shopId) conditions.push(eq(operationLogs.shopId, query.shopId));
+  if (query.cursor) {
+    const after = decodeCursor(logCursor, query.cursor);
+    const older = or(
+      lt(operationLogs.createdAt, after.createdAt),
+      and(eq(operationLogs.createdAt, after.createdAt), lt(operationLogs.id, after.id)),
+    );
+    if (older) conditions.push(older);
+  }
+  const rows = await db
+    .select()
+    .from(operationLogs)
+    .where(and(...conditions))
+    .orderBy(desc(operationLogs.createdAt), desc(operationLogs.id))
+    .limit(query.limit + 1);
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+  return {
+    items: page.map((r) => ({
+      logId: r.id,
+      actorId: r.actorId,
+      actorType: r.actorType,
+      shopId: r.shopId,
+      entityType: r.entityType,
+      entityId: r.entityId,
+      operation: r.operation,
+      before: r.before === null ? null : (JSON.parse(r.before) as unknown),
+      after: r.after === null ? null : (JSON.parse(r.after) as unknown),
+      requestId: r.requestId,
+      createdAt: new Date(r.createdAt).toISOString(),
+    })),
+    nextCursor: rows.length > query.limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * The catalog-events consumer's work: rebuild one product's search document from D1's current
+ * state. It reads the state rather than trusting the event, so duplicates and out-of-order
+ * deliveries all converge on the latest truth.
+ */
+import { eq, inArray } from "drizzle-orm";
+import { brands, categories, productTags, searchDocuments, tags } from "../../db/schema";
+import type { Db } from "../platform/db";
+import { PRODUCT_STATUS } from "./lifecycle";
+import { effectivePrice } from "./products";
+import { loadProduct } from "./products-repo";
+
+export async function rebuildSearchDocument(db: Db, productId: string, now: number): Promise<"indexed" | "removed"> {
+  const record = await loadProduct(db, productId);
+  if (!record || record.row.status === PRODUCT_STATUS.DELETED) {
+    await db.delete(searchDocuments).where(eq(searchDocuments.productId, productId));
+    return "removed";
+  }
+  const { row } = record;
+  const category = await db.query.categories.findFirst({ where: eq(categories.id, row.categoryId) });
+  const pathIds = (category?.path ?? "").split("/").filter(Boolean).map(Number);
+  const [pathRows, brand, tagRows] = await Promise.all([
+    pathIds.length
+      ? db.select({ id: categories.id, name: categories.name }).from(categories).where(inArray(categories.id, pathIds))
+      : [],
+    row.brandId === null ? undefined : db.query.brands.findFirst({ where: eq(brands.id, row.brandId) }),
+    db
+      .select({ name: tags.name })
+      .from(productTags)
+      .innerJoin(tags, eq(tags.id, productTags.tagId))
+      .where(eq(productTags.productId, productId)),
+  ]);
+  const categoryNames = pathIds.map((id) => pathRows.find((c) => c.id === id)?.name ?? "");
+  const attributes: Record<string, string[]> = {};
+  const add = (name: string, value: string) => {
+    const values = attributes[name] ?? [];
+    if (!values.includes(value)) values.push(value);
+    attributes[name] = values;
+  };
+  for (const a of record.basicAttributes) add(a.attributeName, a.value);
+  for (const s of record.skus) for (const a of s.salesAttributes) add(a.attributeName, a.value);
+  const i18n = [row.nameI18n, row.descriptionI18n].flatMap((j) =>
+    j ? Object.values(JSON.parse(j) as Record<string, string>) : [],
+  );
+  const text = [
+    row.name,
+    row.description,
+    brand?.name ?? "",
+    ...categoryNames,
+    ...tagRows.map((t) => t.name),
+    ...Object.values(attributes).flat(),
+    ...record.skus.map((s) => s.row.name),
+    ...i18n,
+  ]
+    .filter(Boolean)
+    .join(" ");
+  const skuPrices = record.skus.map((s) => effectivePrice(s.prices, now)).filter((p) => p !== null);
+  const amounts = skuPrices.map((p) => p.amount);
+  const doc = {
+    productId,
+    shopId: row.shopId,
+    status: row.status,
+    categoryId: row.categoryId,
+    categoryPath: category?.path ?? `/${row.categoryId}/`,
+    brandId: row.brandId,
+    name: row.name,
+    text,
+    attributes: JSON.stringify(attributes),
+    minPrice: amounts.length ? Math.min(...amounts) : null,
+    maxPrice: amounts.length ? Math.max(...amounts) : null,
+    currency: skuPrices[0]?.currency ?? null,
+    inStock: record.skus.some((s) => s.stock.available > 0),
+    salesCount: row.salesCount,
+    image: record.images[0] ?? null,
+    productVersion: row.version,
+    createdAt: row.createdAt,
+    indexedAt: now,
+  };
+  await db.insert(searchDocuments).values(doc).onConflictDoUpdate({ target: searchDocuments.productId, set: doc });
+  return "indexed";
+}

@@ -1,0 +1,137 @@
+/** Reading products with everything hanging off them. Writes are batches built in products.ts. */
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import {
+  attributes,
+  prices,
+  productAttributeValues,
+  productImages,
+  products,
+  skuAttributeValues,
+  skuStock,
+  skus,
+  warehouses,
+} from "../../db/schema";
+import type { Db } from "../platform/db";
+
+export type ProductRow = typeof products.$inferSelect;
+export type SkuRow = typeof skus.$inferSelect;
+export type PriceRow = typeof prices.$inferSelect;
+
+export interface AttributeValue {
+  attributeId: number;
+  attributeName: string;
+  value: string;
+}
+
+export interface SkuRecord {
+  row: SkuRow;
+  salesAttributes: AttributeValue[];
+  prices: PriceRow[];
+  stock: { available: number; reserved: number; sold: number };
+}
+
+export interface ProductRecord {
+  row: ProductRow;
+  basicAttributes: AttributeValue[];
+  images: string[];
+  skus: SkuRecord[];
+}
+
+/** A product with attributes, images, SKUs, their prices and stock projection; undefined if absent. */
+export async function loadProduct(db: Db, productId: string): Promise<ProductRecord | undefined> {
+  const row = await db.query.products.findFirst({ where: eq(products.id, productId) });
+  if (!row) return undefined;
+  const [basic, images, skuRows] = await Promise.all([
+    db
+      .select({
+        attributeId: productAttributeValues.attributeId,
+        attributeName: attributes.name,
+        value: productAttributeValues.value,
+      })
+      .from(productAttributeValues)
+      .innerJoin(attributes, eq(attributes.id, productAttributeValues.attributeId))
+      .where(eq(productAttributeValues.productId, productId))
+      .orderBy(asc(productAttributeValues.attributeId)),
+    db
+      .select({ url: productImages.url })
+      .from(productImages)
+      .where(eq(productImages.productId, productId))
+      .orderBy(asc(productImages.sort)),
+    db.select().from(skus).where(eq(skus.productId, productId)).orderBy(asc(skus.createdAt), asc(skus.id)),
+  ]);
+  const skuIds = skuRows.map((s) => s.id);
+  const [salesRows, priceRows, stockRows] = skuIds.length
+    ? await Promise.all([
+        db
+          .select({
+            skuId: skuAttributeValues.skuId,
+            attributeId: skuAttributeValues.attributeId,
+            attributeName: attributes.name,
+            value: skuAttributeValues.value,
+          })
+          .from(skuAttributeValues)
+          .innerJoin(attributes, eq(attributes.id, skuAttributeValues.attributeId))
+          .where(inArray(skuAttributeValues.skuId, skuIds))
+          .orderBy(asc(skuAttributeValues.attributeId)),
+        db.select().from(prices).where(inArray(prices.skuId, skuIds)).orderBy(asc(prices.effectiveAt)),
+        db
+          .select({
+            skuId: skuStock.skuId,
+            available: sql<number>`sum(${skuStock.available})`,
+            reserved: sql<number>`sum(${skuStock.reserved})`,
+            sold: sql<number>`sum(${skuStock.sold})`,
+          })
+          .from(skuStock)
+          .where(inArray(skuStock.skuId, skuIds))
+          .groupBy(skuStock.skuId),
+      ])
+    : [[], [], []];
+  return {
+    row,
+    basicAttributes: basic,
+    images: images.map((i) => i.url),
+    skus: skuRows.map((s) => {
+      const stock = stockRows.find((r) => r.skuId === s.id);
+      return {
+        row: s,
+        salesAttributes: salesRows.filter((a) => a.skuId === s.id).map(({ skuId: _skuId, ...a }) => a),
+        prices: priceRows.filter((p) => p.skuId === s.id),
+        stock: { available: stock?.available ?? 0, reserved: stock?.reserved ?? 0, sold: stock?.sold ?? 0 },
+      };
+    }),
+  };
+}
+
+export async function findSku(db: Db, skuId: string): Promise<SkuRow | undefined> {
+  return db.query.skus.findFirst({ where: eq(skus.id, skuId) });
+}
+
+/** SKU ids of a shop by seller code (bulk edits address SKUs by code). */
+export async function skusByCode(db: Db, shopId: string, codes: string[]) {
+  if (codes.length === 0) return [];
+  return db
+    .select({ id: skus.id, code: skus.sellerSkuCode, productId: skus.productId })
+    .from(skus)
+    .where(and(eq(skus.shopId, shopId), inArray(skus.sellerSkuCode, codes)));
+}
+
+/** The shop's default warehouse (or its first), and whether `warehouseId` belongs to the shop. */
+export async function warehouseFor(db: Db, shopId: string, warehouseId?: string) {
+  const rows = await db
+    .select()
+    .from(warehouses)
+    .where(eq(warehouses.shopId, shopId))
+    .orderBy(asc(warehouses.createdAt));
+  if (warehouseId) return rows.find((w) => w.id === warehouseId);
+  return rows.find((w) => w.isDefault) ?? rows[0];
+}
+
+/** Total available stock of a product's SKUs, from the projection. */
+export async function availableOf(db: Db, productId: string): Promise<number> {
+  const [row] = await db
+    .select({ available: sql<number>`coalesce(sum(${skuStock.available}), 0)` })
+    .from(skuStock)
+    .innerJoin(skus, eq(skus.id, skuStock.skuId))
+    .where(eq(skus.productId, productId));
+  return row?.available ?? 0;
+}

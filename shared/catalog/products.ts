@@ -1,0 +1,983 @@
+/**
+ * Products (SPU) and SKUs: creation from the seed's JSON, reads, edits with compare-and-set on
+ * `version`, lifecycle transitions and prices. Every content edit writes a snapshot and every
+ * change an operation-log entry, in the same D1 batch as the change, and emits a catalog event.
+ *
+ * Concurrency: all content edits of a product (its own fields, its SKUs) move `products.version`
+ * with a compare-and-set that also stamps `last_op_id`; the batch's next statement asserts that
+ * stamp, so a lost race aborts the whole batch (D1 batches are transactions) and answers 409.
+ */
+import { and, eq, sql } from "drizzle-orm";
+import { z } from "zod";
+import {
+  prices,
+  productAttributeValues,
+  productImages,
+  products,
+  skuAttributeValues,
+  skuStock,
+  skus,
+} from "../../db/schema";
+import type { SkuInventory } from "../../durable-objects/sku-inventory";
+import { makeEvent } from "../events/messages";
+import { type Producers, publish } from "../events/producer";
+import { adjustOne } from "../inventory/stock";
+import type { Caller } from "../platform/auth";
+import type { Clock } from "../platform/clock";
+import { type Db, runBatch } from "../platform/db";
+import { AppError, type FieldError } from "../platform/errors";
+import { newId } from "../platform/ids";
+import { CURRENCIES, type Currency, DEFAULT_CURRENCY, type Money, moneySchema } from "../platform/money";
+import { type Actor, actorOf, logInsert, snapshotInsert, snapshotRow } from "./history";
+import { apply, assertEditable, type LifecycleAction, PRODUCT_STATUS, statusName } from "./lifecycle";
+import {
+  type AttributeValueInput,
+  checkAttributes,
+  checkProduct,
+  combinationKey,
+  dimensionsSchema,
+  type ProductInput,
+  pricesInMinorUnits,
+  skuInput,
+} from "./product-input";
+import { availableOf, loadProduct, type PriceRow, type ProductRecord, warehouseFor } from "./products-repo";
+import { findBrand, findCategory, templateOf } from "./structure";
+
+export interface CatalogDeps {
+  db: Db;
+  clock: Clock;
+  producers: Producers;
+  inventory: DurableObjectNamespace<SkuInventory>;
+  requestId?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Views
+
+export const priceRowSchema = z.object({
+  type: z.enum(["standard", "promo"]),
+  price: moneySchema,
+  effectiveAt: z.string(),
+  expiresAt: z.string().nullable(),
+});
+
+const attributeValueSchema = z.object({ attributeId: z.number().int(), attributeName: z.string(), value: z.string() });
+
+export const adminSkuSchema = z.object({
+  skuId: z.string(),
+  skuName: z.string(),
+  sellerSkuCode: z.string().nullable(),
+  salesAttributes: z.array(attributeValueSchema),
+  price: moneySchema.nullable().describe("The price in effect now"),
+  prices: z.array(priceRowSchema),
+  weightGrams: z.number().int().nullable(),
+  dimensionsMm: dimensionsSchema.nullable(),
+  stock: z.object({ available: z.number().int(), reserved: z.number().int(), sold: z.number().int() }),
+  version: z.number().int(),
+});
+
+export const adminProductSchema = z.object({
+  productId: z.string(),
+  shopId: z.string(),
+  categoryId: z.number().int(),
+  brandId: z.number().int().nullable(),
+  name: z.string(),
+  description: z.string(),
+  nameI18n: z.record(z.string(), z.string()).nullable(),
+  descriptionI18n: z.record(z.string(), z.string()).nullable(),
+  status: z.string(),
+  statusCode: z.number().int(),
+  statusReason: z.string().nullable(),
+  version: z.number().int(),
+  basicAttributes: z.array(attributeValueSchema),
+  images: z.array(z.string()),
+  skus: z.array(adminSkuSchema),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type AdminProduct = z.infer<typeof adminProductSchema>;
+
+const parseJson = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T));
+
+/** The price a shopper sees at `now`: an effective promo price beats the standard one. */
+export function effectivePrice(rows: readonly PriceRow[], now: number): Money | null {
+  const live = rows.filter((p) => p.effectiveAt <= now && (p.expiresAt === null || p.expiresAt > now));
+  const pick = (type: "promo" | "standard") =>
+    live.filter((p) => p.type === type).sort((a, b) => b.effectiveAt - a.effectiveAt)[0];
+  const chosen = pick("promo") ?? pick("standard");
+  return chosen ? { amount: chosen.amount, currency: chosen.currency as Currency } : null;
+}
+
+function view(record: ProductRecord, now: number): AdminProduct {
+  const { row } = record;
+  return {
+    productId: row.id,
+    shopId: row.shopId,
+    categoryId: row.categoryId,
+    brandId: row.brandId,
+    name: row.name,
+    description: row.description,
+    nameI18n: parseJson(row.nameI18n),
+    descriptionI18n: parseJson(row.descriptionI18n),
+    status: statusName(row.status),
+    statusCode: row.status,
+    statusReason: row.statusReason,
+    version: row.version,
+    basicAttributes: record.basicAttributes,
+    images: record.images,
+    skus: record.skus.map((s) => ({
+      skuId: s.row.id,
+      skuName: s.row.name,
+      sellerSkuCode: s.row.sellerSkuCode,
+      salesAttributes: s.salesAttributes,
+      price: effectivePrice(s.prices, now),
+      prices: s.prices.map((p) => ({
+        type: p.type,
+        price: { amount: p.amount, currency: p.currency as Currency },
+        effectiveAt: new Date(p.effectiveAt).toISOString(),
+        expiresAt: p.expiresAt === null ? null : new Date(p.expiresAt).toISOString(),
+      })),
+      weightGrams: s.row.weightGrams,
+      dimensionsMm: parseJson(s.row.dimensionsMm),
+      stock: s.stock,
+      version: s.row.version,
+    })),
+    createdAt: new Date(row.createdAt).toISOString(),
+    updatedAt: new Date(row.updatedAt).toISOString(),
+  };
+}
+
+/** What a snapshot records: the product's content, without status, prices or stock. */
+function snapshotContent(record: ProductRecord) {
+  return {
+    productId: record.row.id,
+    categoryId: record.row.categoryId,
+    brandId: record.row.brandId,
+    name: record.row.name,
+    description: record.row.description,
+    nameI18n: parseJson(record.row.nameI18n),
+    descriptionI18n: parseJson(record.row.descriptionI18n),
+    basicAttributes: record.basicAttributes.map(({ attributeId, value }) => ({ attributeId, value })),
+    images: record.images,
+    skus: record.skus
+      .map((s) => ({
+        skuId: s.row.id,
+        skuName: s.row.name,
+        sellerSkuCode: s.row.sellerSkuCode,
+        salesAttributes: s.salesAttributes.map(({ attributeId, value }) => ({ attributeId, value })),
+        weightGrams: s.row.weightGrams,
+        dimensionsMm: parseJson(s.row.dimensionsMm),
+      }))
+      .sort((a, b) => (a.skuId < b.skuId ? -1 : 1)),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Access
+
+function notFound(what: string, id: string): AppError {
+  return new AppError("not_found", { detail: `No ${what} ${id}` });
+}
+
+/** The product, if the caller may see it: operators any, sellers their shop's; else 404. */
+async function visibleProduct(db: Db, caller: Caller, productId: string): Promise<ProductRecord> {
+  const record = await loadProduct(db, productId);
+  const visible =
+    record &&
+    record.row.status !== PRODUCT_STATUS.DELETED &&
+    (caller.roles.includes("operator") || (caller.shopId !== undefined && caller.shopId === record.row.shopId));
+  if (!visible || !record) throw notFound("product", productId);
+  return record;
+}
+
+/** The shop a seller acts for; operators cannot create products for a shop. */
+function sellerShop(caller: Caller): string {
+  if (!caller.shopId) throw new AppError("forbidden", { detail: "Products are created by the seller of a shop" });
+  return caller.shopId;
+}
+
+function validationFailed(errors: FieldError[]): AppError {
+  const first = errors[0];
+  return new AppError("validation_failed", { detail: first ? `${first.field}: ${first.reason}` : "invalid", errors });
+}
+
+/**
+ * A statement that aborts its batch unless the product still carries `opId`, i.e. this batch's
+ * compare-and-set won. `json('...')` on non-JSON raises, which is SQLite's only way to fail a
+ * plain statement on a condition.
+ */
+function assertOwnOp(db: Db, productId: string, opId: string) {
+  return db.run(
+    sql`SELECT CASE WHEN EXISTS (SELECT 1 FROM products WHERE id = ${productId} AND last_op_id = ${opId}) THEN 1 ELSE json('version_conflict') END`,
+  );
+}
+
+function isAssertFailure(err: unknown): boolean {
+  return (
+    /malformed JSON/i.test(String((err as { cause?: unknown })?.cause ?? err)) || /malformed JSON/i.test(String(err))
+  );
+}
+
+function uniqueViolation(err: unknown): string | null {
+  const match = /UNIQUE constraint failed: ([a-z_.,\s]+)/i.exec(String((err as { cause?: unknown })?.cause ?? err));
+  return match?.[1] ?? null;
+}
+
+async function emit(
+  deps: CatalogDeps,
+  record: { id: string; shopId: string; version: number },
+  change: "created" | "updated" | "status" | "price" | "stock",
+) {
+  await publish(
+    deps.producers,
+    "catalog-events",
+    makeEvent(
+      "catalog.product_changed",
+      { productId: record.id, shopId: record.shopId, change, version: record.version },
+      deps.clock.now(),
+    ),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reads
+
+export async function getProduct(
+  deps: Pick<CatalogDeps, "db" | "clock">,
+  caller: Caller,
+  productId: string,
+): Promise<AdminProduct> {
+  return view(await visibleProduct(deps.db, caller, productId), deps.clock.now());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Create
+
+async function checkReferences(db: Db, input: { categoryId: number; brandId?: number | undefined }) {
+  const errors: FieldError[] = [];
+  const category = await findCategory(db, input.categoryId);
+  if (!category) errors.push({ field: "categoryId", reason: `no category ${input.categoryId}` });
+  if (input.brandId !== undefined && !(await findBrand(db, input.brandId))) {
+    errors.push({ field: "spu.brandId", reason: `no brand ${input.brandId}` });
+  }
+  return { category, errors };
+}
+
+function skuStatements(
+  db: Db,
+  productId: string,
+  shopId: string,
+  skuId: string,
+  sku: z.infer<typeof skuInput>,
+  amount: number,
+  currency: Currency,
+  now: number,
+) {
+  return [
+    db.insert(skus).values({
+      id: skuId,
+      productId,
+      shopId,
+      sellerSkuCode: sku.sellerSkuCode ?? null,
+      name: sku.skuName,
+      weightGrams: sku.weightGrams ?? null,
+      dimensionsMm: sku.dimensionsMm ? JSON.stringify(sku.dimensionsMm) : null,
+      createdAt: now,
+      updatedAt: now,
+    }),
+    ...sku.salesAttributes.map((a) =>
+      db.insert(skuAttributeValues).values({ skuId, attributeId: a.attributeId, value: a.value }),
+    ),
+    db
+      .insert(prices)
+      .values({ id: newId("price", now), skuId, type: "standard", amount, currency, effectiveAt: now, createdAt: now }),
+  ];
+}
+
+/** Receives a new SKU's opening stock in its object, before any D1 row names it (see createProduct). */
+async function openingStock(deps: CatalogDeps, skuId: string, shopId: string, quantity: number, actor: Actor) {
+  const warehouse = await warehouseFor(deps.db, shopId);
+  if (!warehouse) throw new AppError("unprocessable", { detail: "The shop has no warehouse to receive stock into" });
+  const result = await adjustOne(deps.inventory, {
+    skuId,
+    opId: `opening:${skuId}`,
+    warehouseId: warehouse.id,
+    mode: "delta",
+    quantity,
+    reason: "opening stock",
+    actor: actor.id,
+    at: deps.clock.now(),
+  });
+  return { warehouseId: warehouse.id, revision: result.revision, available: result.available };
+}
+
+/**
+ * Creates a product from the seed's JSON as a DRAFT. Opening stock goes into each new SKU's
+ * object first: if the D1 batch then fails, those objects belong to ids nothing refers to, and a
+ * retry makes new ones, so no stock is ever counted twice.
+ */
+export async function createProduct(deps: CatalogDeps, caller: Caller, input: ProductInput) {
+  const { db, clock } = deps;
+  const shopId = sellerShop(caller);
+  const actor = actorOf(caller);
+  const refs = await checkReferences(db, { categoryId: input.categoryId, brandId: input.spu.brandId });
+  if (refs.errors.length) throw validationFailed(refs.errors);
+  const currency = input.currency ?? DEFAULT_CURRENCY;
+  const checked = checkProduct(input, await templateOf(db, input.categoryId), currency);
+  if (checked.errors.length) throw validationFailed(checked.errors);
+
+  const now = clock.now();
+  const productId = newId("product", now);
+  const skuIds = input.skus.map(() => newId("sku", now));
+  const opening = await Promise.all(
+    input.skus.map((sku, i) => openingStock(deps, skuIds[i] ?? "", shopId, sku.stock, actor)),
+  );
+
+  const row = {
+    id: productId,
+    shopId,
+    categoryId: input.categoryId,
+    brandId: input.spu.brandId ?? null,
+    name: input.spu.name,
+    description: input.spu.description,
+    nameI18n: input.spu.nameI18n ? JSON.stringify(input.spu.nameI18n) : null,
+    descriptionI18n: input.spu.descriptionI18n ? JSON.stringify(input.spu.descriptionI18n) : null,
+    status: PRODUCT_STATUS.DRAFT,
+    statusReason: null,
+    salesCount: 0,
+    version: 1,
+    lastOpId: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+  const record: ProductRecord = {
+    row,
+    basicAttributes: input.basicAttributes.map((a) => ({
+      attributeId: a.attributeId,
+      attributeName: a.attributeName ?? "",
+      value: a.value,
+    })),
+    images: input.images,
+    skus: input.skus.map((sku, i) => ({
+      row: {
+        id: skuIds[i] ?? "",
+        productId,
+        shopId,
+        sellerSkuCode: sku.sellerSkuCode ?? null,
+        name: sku.skuName,
+        weightGrams: sku.weightGrams ?? null,
+        dimensionsMm: sku.dimensionsMm ? JSON.stringify(sku.dimensionsMm) : null,
+        status: 1,
+        version: 1,
+        createdAt: now,
+        updatedAt: now,
+      },
+      salesAttributes: sku.salesAttributes.map((a) => ({
+        attributeId: a.attributeId,
+        attributeName: a.attributeName ?? "",
+        value: a.value,
+      })),
+      prices: [],
+      stock: { available: sku.stock, reserved: 0, sold: 0 },
+    })),
+  };
+  try {
+    await runBatch(db, [
+      db.insert(products).values(row),
+      ...input.basicAttributes.map((a) =>
+        db.insert(productAttributeValues).values({ productId, attributeId: a.attributeId, value: a.value }),
+      ),
+      ...input.images.map((url, i) =>
+        db.insert(productImages).values({ id: newId("image", now), productId, url, sort: i }),
+      ),
+      ...input.skus.flatMap((sku, i) => [
+        ...skuStatements(db, productId, shopId, skuIds[i] ?? "", sku, checked.amounts[i] ?? 0, currency, now),
+        db.insert(skuStock).values({
+          skuId: skuIds[i] ?? "",
+          warehouseId: opening[i]?.warehouseId ?? "",
+          available: opening[i]?.available ?? 0,
+          revision: opening[i]?.revision ?? 0,
+          updatedAt: now,
+        }),
+      ]),
+      snapshotInsert(db, await snapshotRow(productId, 1, snapshotContent(record), actor, now)),
+      logInsert(db, {
+        actor,
+        shopId,
+        entityType: "product",
+        entityId: productId,
+        operation: "create",
+        after: snapshotContent(record),
+        requestId: deps.requestId,
+        now,
+      }),
+    ]);
+  } catch (err) {
+    const unique = uniqueViolation(err);
+    if (unique?.includes("products.")) {
+      throw new AppError("conflict", {
+        detail: "This shop already has a product with this category, brand and name",
+        extensions: { reason: "duplicate_product" },
+      });
+    }
+    if (unique?.includes("skus.")) {
+      throw new AppError("conflict", {
+        detail: "A seller SKU code is already used in this shop",
+        extensions: { reason: "duplicate_sku_code" },
+      });
+    }
+    throw err;
+  }
+  await emit(deps, { id: productId, shopId, version: 1 }, "created");
+  return { productId, skuIds, status: "DRAFT" as const, version: 1 };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Edit
+
+export const updateProductBody = z
+  .object({
+    version: z.number().int().positive(),
+    name: z.string().trim().min(1).max(200).optional(),
+    description: z.string().max(20_000).optional(),
+    brandId: z.number().int().positive().nullable().optional(),
+    nameI18n: z.record(z.string(), z.string().min(1).max(2000)).nullable().optional(),
+    descriptionI18n: z.record(z.string(), z.string().min(1).max(20_000)).nullable().optional(),
+    basicAttributes: z
+      .array(
+        z
+          .object({
+            attributeId: z.number().int().positive(),
+            attributeName: z.string().optional(),
+            value: z.string().trim().min(1).max(200),
+          })
+          .strict(),
+      )
+      .max(50)
+      .optional(),
+    images: z.array(z.url().max(2000)).max(20).optional(),
+  })
+  .strict();
+export type UpdateProductBody = z.infer<typeof updateProductBody>;
+
+function staleVersion(entity: string, current: number, given: number): AppError {
+  return new AppError("version_conflict", {
+    detail: `The ${entity} is at version ${current}, not ${given}; reload and retry`,
+    extensions: { currentVersion: current },
+  });
+}
+
+/** Runs a content edit's batch behind the product's compare-and-set; a lost race is a 409. */
+async function commitEdit(
+  deps: CatalogDeps,
+  before: ProductRecord,
+  after: ProductRecord,
+  statements: (opId: string) => Parameters<typeof runBatch>[1],
+  log: { entityType: "product" | "sku"; entityId: string; operation: string; before: unknown; after: unknown },
+  actor: Actor,
+) {
+  const { db } = deps;
+  const now = deps.clock.now();
+  const opId = newId("operation", now);
+  const version = before.row.version + 1;
+  after.row.version = version;
+  try {
+    await runBatch(db, [
+      db
+        .update(products)
+        .set({ ...after.row, version, lastOpId: opId, updatedAt: now })
+        .where(and(eq(products.id, before.row.id), eq(products.version, before.row.version))),
+      assertOwnOp(db, before.row.id, opId),
+      ...statements(opId),
+      snapshotInsert(db, await snapshotRow(before.row.id, version, snapshotContent(after), actor, now)),
+      logInsert(db, { actor, shopId: before.row.shopId, ...log, requestId: deps.requestId, now }),
+    ]);
+  } catch (err) {
+    if (isAssertFailure(err))
+      throw staleVersion("product", (await loadProduct(db, before.row.id))?.row.version ?? -1, before.row.version);
+    if (uniqueViolation(err)?.includes("products.")) {
+      throw new AppError("conflict", {
+        detail: "This shop already has a product with this category, brand and name",
+        extensions: { reason: "duplicate_product" },
+      });
+    }
+    if (uniqueViolation(err)?.includes("skus.")) {
+      throw new AppError("conflict", {
+        detail: "A seller SKU code is already used in this shop",
+        extensions: { reason: "duplicate_sku_code" },
+      });
+    }
+    throw err;
+  }
+  await emit(deps, { id: before.row.id, shopId: before.row.shopId, version }, "updated");
+  return version;
+}
+
+/** Edits the SPU's content; `version` must be the current one. */
+export async function updateProduct(
+  deps: CatalogDeps,
+  caller: Caller,
+  productId: string,
+  input: UpdateProductBody,
+): Promise<AdminProduct> {
+  const { db } = deps;
+  const before = await visibleProduct(db, caller, productId);
+  assertEditable(before.row.status);
+  if (input.version !== before.row.version) throw staleVersion("product", before.row.version, input.version);
+  const errors: FieldError[] = [];
+  if (input.brandId && !(await findBrand(db, input.brandId)))
+    errors.push({ field: "brandId", reason: `no brand ${input.brandId}` });
+  const template = await templateOf(db, before.row.categoryId);
+  if (input.basicAttributes)
+    errors.push(...checkAttributes(input.basicAttributes, template, "basic", "basicAttributes"));
+  if (errors.length) throw validationFailed(errors);
+
+  const names = new Map(template.map((t) => [t.attributeId, t.attributeName]));
+  const after: ProductRecord = structuredClone(before);
+  if (input.name !== undefined) after.row.name = input.name;
+  if (input.description !== undefined) after.row.description = input.description;
+  if (input.brandId !== undefined) after.row.brandId = input.brandId;
+  if (input.nameI18n !== undefined) after.row.nameI18n = input.nameI18n ? JSON.stringify(input.nameI18n) : null;
+  if (input.descriptionI18n !== undefined)
+    after.row.descriptionI18n = input.descriptionI18n ? JSON.stringify(input.descriptionI18n) : null;
+  if (input.basicAttributes) {
+    after.basicAttributes = input.basicAttributes.map((a) => ({
+      attributeId: a.attributeId,
+      attributeName: names.get(a.attributeId) ?? "",
+      value: a.value,
+    }));
+  }
+  if (input.images) after.images = input.images;
+  const now = deps.clock.now();
+  await commitEdit(
+    deps,
+    before,
+    after,
+    () => [
+      ...(input.basicAttributes
+        ? [
+            db.delete(productAttributeValues).where(eq(productAttributeValues.productId, productId)),
+            ...input.basicAttributes.map((a) =>
+              db.insert(productAttributeValues).values({ productId, attributeId: a.attributeId, value: a.value }),
+            ),
+          ]
+        : []),
+      ...(input.images
+        ? [
+            db.delete(productImages).where(eq(productImages.productId, productId)),
+            ...input.images.map((url, i) =>
+              db.insert(productImages).values({ id: newId("image", now), productId, url, sort: i }),
+            ),
+          ]
+        : []),
+    ],
+    {
+      entityType: "product",
+      entityId: productId,
+      operation: "update",
+      before: snapshotContent(before),
+      after: snapshotContent(after),
+    },
+    actorOf(caller),
+  );
+  return getProduct(deps, caller, productId);
+}
+
+export const updateSkuBody = z
+  .object({
+    version: z.number().int().positive().describe("The SKU's version"),
+    skuName: z.string().trim().min(1).max(200).optional(),
+    sellerSkuCode: z.string().trim().min(1).max(64).nullable().optional(),
+    salesAttributes: z
+      .array(
+        z
+          .object({
+            attributeId: z.number().int().positive(),
+            attributeName: z.string().optional(),
+            value: z.string().trim().min(1).max(200),
+          })
+          .strict(),
+      )
+      .max(20)
+      .optional(),
+    weightGrams: z.number().int().positive().max(1_000_000).nullable().optional(),
+    dimensionsMm: dimensionsSchema.nullable().optional(),
+  })
+  .strict();
+export type UpdateSkuBody = z.infer<typeof updateSkuBody>;
+
+function checkCombination(
+  record: ProductRecord,
+  skuId: string | null,
+  values: readonly AttributeValueInput[],
+  field: string,
+): FieldError[] {
+  const key = combinationKey(values);
+  const clash = record.skus.find((s) => s.row.id !== skuId && combinationKey(s.salesAttributes) === key);
+  return clash ? [{ field, reason: `same sales attributes as SKU ${clash.row.id}` }] : [];
+}
+
+/** The product a SKU belongs to, if the caller may see it. */
+async function productOfSku(db: Db, caller: Caller, skuId: string) {
+  const sku = await db.query.skus.findFirst({ columns: { productId: true }, where: eq(skus.id, skuId) });
+  if (!sku) throw notFound("SKU", skuId);
+  try {
+    return await visibleProduct(db, caller, sku.productId);
+  } catch {
+    throw notFound("SKU", skuId);
+  }
+}
+
+/** Edits one SKU; `version` is the SKU's. The product's version moves too (it is an edit of it). */
+export async function updateSku(
+  deps: CatalogDeps,
+  caller: Caller,
+  skuId: string,
+  input: UpdateSkuBody,
+): Promise<AdminProduct> {
+  const { db } = deps;
+  const before = await productOfSku(db, caller, skuId);
+  assertEditable(before.row.status);
+  const current = before.skus.find((s) => s.row.id === skuId);
+  if (!current) throw notFound("SKU", skuId);
+  if (input.version !== current.row.version) throw staleVersion("SKU", current.row.version, input.version);
+  const template = await templateOf(db, before.row.categoryId);
+  if (input.salesAttributes) {
+    const errors = [
+      ...checkAttributes(input.salesAttributes, template, "sales", "salesAttributes"),
+      ...checkCombination(before, skuId, input.salesAttributes, "salesAttributes"),
+    ];
+    if (errors.length) throw validationFailed(errors);
+  }
+  const names = new Map(template.map((t) => [t.attributeId, t.attributeName]));
+  const after: ProductRecord = structuredClone(before);
+  const target = after.skus.find((s) => s.row.id === skuId);
+  if (!target) throw notFound("SKU", skuId);
+  const now = deps.clock.now();
+  if (input.skuName !== undefined) target.row.name = input.skuName;
+  if (input.sellerSkuCode !== undefined) target.row.sellerSkuCode = input.sellerSkuCode;
+  if (input.weightGrams !== undefined) target.row.weightGrams = input.weightGrams;
+  if (input.dimensionsMm !== undefined)
+    target.row.dimensionsMm = input.dimensionsMm ? JSON.stringify(input.dimensionsMm) : null;
+  if (input.salesAttributes) {
+    target.salesAttributes = input.salesAttributes.map((a) => ({
+      attributeId: a.attributeId,
+      attributeName: names.get(a.attributeId) ?? "",
+      value: a.value,
+    }));
+  }
+  target.row.version = current.row.version + 1;
+  target.row.updatedAt = now;
+  await commitEdit(
+    deps,
+    before,
+    after,
+    () => [
+      db
+        .update(skus)
+        .set({
+          name: target.row.name,
+          sellerSkuCode: target.row.sellerSkuCode,
+          weightGrams: target.row.weightGrams,
+          dimensionsMm: target.row.dimensionsMm,
+          version: target.row.version,
+          updatedAt: now,
+        })
+        .where(and(eq(skus.id, skuId), eq(skus.version, current.row.version))),
+      ...(input.salesAttributes
+        ? [
+            db.delete(skuAttributeValues).where(eq(skuAttributeValues.skuId, skuId)),
+            ...input.salesAttributes.map((a) =>
+              db.insert(skuAttributeValues).values({ skuId, attributeId: a.attributeId, value: a.value }),
+            ),
+          ]
+        : []),
+    ],
+    {
+      entityType: "sku",
+      entityId: skuId,
+      operation: "update",
+      before: snapshotContent(before).skus.find((s) => s.skuId === skuId),
+      after: snapshotContent(after).skus.find((s) => s.skuId === skuId),
+    },
+    actorOf(caller),
+  );
+  return getProduct(deps, caller, before.row.id);
+}
+
+export const addSkuBody = skuInput
+  .extend({
+    version: z.number().int().positive().describe("The product's version"),
+    currency: z.enum(CURRENCIES).optional(),
+  })
+  .strict();
+
+/** Adds a SKU to an existing product (create-SPU-then-add-SKU); `version` is the product's. */
+export async function addSku(deps: CatalogDeps, caller: Caller, productId: string, input: z.infer<typeof addSkuBody>) {
+  const { db } = deps;
+  const before = await visibleProduct(db, caller, productId);
+  assertEditable(before.row.status);
+  if (input.version !== before.row.version) throw staleVersion("product", before.row.version, input.version);
+  const currency = input.currency ?? (before.skus[0]?.prices[0]?.currency as Currency | undefined) ?? DEFAULT_CURRENCY;
+  const template = await templateOf(db, before.row.categoryId);
+  const price = pricesInMinorUnits([input], currency, "sku");
+  const errors = [
+    ...checkAttributes(input.salesAttributes, template, "sales", "salesAttributes"),
+    ...checkCombination(before, null, input.salesAttributes, "salesAttributes"),
+    ...price.errors.map((e) => ({ ...e, field: "price" })),
+  ];
+  if (errors.length) throw validationFailed(errors);
+  const now = deps.clock.now();
+  const skuId = newId("sku", now);
+  const actor = actorOf(caller);
+  const opening = await openingStock(deps, skuId, before.row.shopId, input.stock, actor);
+  const names = new Map(template.map((t) => [t.attributeId, t.attributeName]));
+  const after: ProductRecord = structuredClone(before);
+  after.skus.push({
+    row: {
+      id: skuId,
+      productId,
+      shopId: before.row.shopId,
+      sellerSkuCode: input.sellerSkuCode ?? null,
+      name: input.skuName,
+      weightGrams: input.weightGrams ?? null,
+      dimensionsMm: input.dimensionsMm ? JSON.stringify(input.dimensionsMm) : null,
+      status: 1,
+      version: 1,
+      createdAt: now,
+      updatedAt: now,
+    },
+    salesAttributes: input.salesAttributes.map((a) => ({
+      attributeId: a.attributeId,
+      attributeName: names.get(a.attributeId) ?? "",
+      value: a.value,
+    })),
+    prices: [],
+    stock: { available: input.stock, reserved: 0, sold: 0 },
+  });
+  await commitEdit(
+    deps,
+    before,
+    after,
+    () => [
+      ...skuStatements(db, productId, before.row.shopId, skuId, input, price.amounts[0] ?? 0, currency, now),
+      db
+        .insert(skuStock)
+        .values({
+          skuId,
+          warehouseId: opening.warehouseId,
+          available: opening.available,
+          revision: opening.revision,
+          updatedAt: now,
+        }),
+    ],
+    {
+      entityType: "sku",
+      entityId: skuId,
+      operation: "create",
+      before: null,
+      after: snapshotContent(after).skus.find((s) => s.skuId === skuId),
+    },
+    actor,
+  );
+  return { skuId, product: await getProduct(deps, caller, productId) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lifecycle
+
+function actorRole(caller: Caller): "seller" | "operator" {
+  return caller.roles.includes("operator") ? "operator" : "seller";
+}
+
+/** Applies a lifecycle action by a seller or operator; compare-and-set on status and version. */
+export async function changeStatus(
+  deps: CatalogDeps,
+  caller: Caller,
+  productId: string,
+  action: LifecycleAction,
+  reason?: string,
+) {
+  const { db } = deps;
+  const record = await visibleProduct(db, caller, productId);
+  return transition(deps, record.row, action, actorRole(caller), actorOf(caller), reason);
+}
+
+async function transition(
+  deps: CatalogDeps,
+  row: { id: string; shopId: string; status: number; version: number },
+  action: LifecycleAction,
+  role: "seller" | "operator" | "system",
+  actor: Actor,
+  reason?: string,
+) {
+  const { db } = deps;
+  const inStock = (await availableOf(db, row.id)) > 0;
+  const next = apply(row.status, action, role, { inStock, ...(reason === undefined ? {} : { reason }) });
+  const now = deps.clock.now();
+  const opId = newId("operation", now);
+  const version = row.version + 1;
+  try {
+    await runBatch(db, [
+      db
+        .update(products)
+        .set({ status: next, statusReason: reason ?? null, version, lastOpId: opId, updatedAt: now })
+        .where(and(eq(products.id, row.id), eq(products.status, row.status), eq(products.version, row.version))),
+      assertOwnOp(db, row.id, opId),
+      logInsert(db, {
+        actor,
+        shopId: row.shopId,
+        entityType: "product",
+        entityId: row.id,
+        operation: action,
+        before: { status: statusName(row.status) },
+        after: { status: statusName(next), ...(reason ? { reason } : {}) },
+        requestId: deps.requestId,
+        now,
+      }),
+    ]);
+  } catch (err) {
+    if (!isAssertFailure(err)) throw err;
+    const current = await db.query.products.findFirst({ where: eq(products.id, row.id) });
+    throw new AppError("invalid_transition", {
+      detail: `The product changed meanwhile; it is now ${current ? statusName(current.status) : "gone"}`,
+      extensions: {
+        currentStatus: current ? statusName(current.status) : null,
+        currentStatusCode: current?.status ?? null,
+      },
+    });
+  }
+  await emit(deps, { id: row.id, shopId: row.shopId, version }, "status");
+  return { productId: row.id, status: statusName(next), statusCode: next, version };
+}
+
+/**
+ * SOLD_OUT is entered and left automatically: after a stock change, an ON_SHELF product without
+ * available stock sells out and a SOLD_OUT one with stock goes back on shelf. A lost race is
+ * harmless (the next stock change re-evaluates), so conflicts are swallowed here.
+ */
+export async function syncAvailability(deps: CatalogDeps, productId: string): Promise<void> {
+  const row = await deps.db.query.products.findFirst({ where: eq(products.id, productId) });
+  if (!row) return;
+  const available = await availableOf(deps.db, productId);
+  const action =
+    row.status === PRODUCT_STATUS.ON_SHELF && available === 0
+      ? "sell-out"
+      : row.status === PRODUCT_STATUS.SOLD_OUT && available > 0
+        ? "restock"
+        : null;
+  if (!action) return;
+  try {
+    await transition(deps, row, action, "system", { id: "system", type: "system" });
+  } catch (err) {
+    if (!(err instanceof AppError && err.code === "invalid_transition")) throw err;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Prices
+
+export const replacePricesBody = z
+  .object({
+    prices: z
+      .array(
+        z
+          .object({
+            type: z.enum(["standard", "promo"]),
+            price: moneySchema,
+            effectiveAt: z.iso.datetime({ offset: true }).optional().describe("Defaults to now"),
+            expiresAt: z.iso.datetime({ offset: true }).nullable().optional(),
+          })
+          .strict(),
+      )
+      .min(1)
+      .max(50),
+  })
+  .strict();
+
+/** Replaces a SKU's price rows; answers with the price in effect now. */
+export async function replacePrices(
+  deps: CatalogDeps,
+  caller: Caller,
+  skuId: string,
+  input: z.infer<typeof replacePricesBody>,
+) {
+  const { db } = deps;
+  const record = await productOfSku(db, caller, skuId);
+  assertEditable(record.row.status);
+  const sku = record.skus.find((s) => s.row.id === skuId);
+  if (!sku) throw notFound("SKU", skuId);
+  const now = deps.clock.now();
+  const errors: FieldError[] = [];
+  const rows = input.prices.map((p, i) => {
+    const effectiveAt = p.effectiveAt ? Date.parse(p.effectiveAt) : now;
+    const expiresAt = p.expiresAt ? Date.parse(p.expiresAt) : null;
+    if (p.price.amount <= 0) errors.push({ field: `prices.${i}.price.amount`, reason: "must be greater than zero" });
+    if (expiresAt !== null && expiresAt <= effectiveAt)
+      errors.push({ field: `prices.${i}.expiresAt`, reason: "must be after effectiveAt" });
+    if (p.price.currency !== input.prices[0]?.price.currency)
+      errors.push({ field: `prices.${i}.price.currency`, reason: "all prices of a SKU share one currency" });
+    return {
+      id: newId("price", now),
+      skuId,
+      type: p.type,
+      amount: p.price.amount,
+      currency: p.price.currency,
+      effectiveAt,
+      expiresAt,
+      createdAt: now,
+    };
+  });
+  if (!rows.some((r) => r.type === "standard"))
+    errors.push({ field: "prices", reason: "must include a standard price" });
+  if (errors.length) throw validationFailed(errors);
+  const actor = actorOf(caller);
+  await runBatch(db, [
+    db.delete(prices).where(eq(prices.skuId, skuId)),
+    ...rows.map((r) => db.insert(prices).values(r)),
+    logInsert(db, {
+      actor,
+      shopId: record.row.shopId,
+      entityType: "price",
+      entityId: skuId,
+      operation: "replace",
+      before: sku.prices.map(({ type, amount, currency, effectiveAt, expiresAt }) => ({
+        type,
+        amount,
+        currency,
+        effectiveAt,
+        expiresAt,
+      })),
+      after: rows.map(({ type, amount, currency, effectiveAt, expiresAt }) => ({
+        type,
+        amount,
+        currency,
+        effectiveAt,
+        expiresAt,
+      })),
+      requestId: deps.requestId,
+      now,
+    }),
+  ]);
+  await emit(deps, { id: record.row.id, shopId: record.row.shopId, version: record.row.version }, "price");
+  const current = await loadProduct(db, record.row.id);
+  const updated = current?.skus.find((s) => s.row.id === skuId);
+  return {
+    skuId,
+    price: effectivePrice(updated?.prices ?? [], now),
+    prices: view(current ?? record, now).skus.find((s) => s.skuId === skuId)?.prices ?? [],
+  };
+}
+
+/** The SKU's product, for stock routes (same visibility rules). */
+export async function skuForStock(db: Db, caller: Caller, skuId: string) {
+  const record = await productOfSku(db, caller, skuId);
+  return {
+    productId: record.row.id,
+    shopId: record.row.shopId,
+    status: record.row.status,
+    version: record.row.version,
+  };
+}
+
+export { visibleProduct };

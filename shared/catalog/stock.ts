@@ -1,0 +1,146 @@
+/**
+ * Stock intake and adjustment by sellers (and bulk edits): into the SKU's object, then the D1
+ * projection, the operation log, the SOLD_OUT automation and a catalog event.
+ */
+import { z } from "zod";
+import { makeEvent } from "../events/messages";
+import { publish } from "../events/producer";
+import type { StockView } from "../inventory/schemas";
+import { adjustOne, project, readStock } from "../inventory/stock";
+import type { Caller } from "../platform/auth";
+import { AppError } from "../platform/errors";
+import { newId } from "../platform/ids";
+import { actorOf, logInsert } from "./history";
+import { assertEditable } from "./lifecycle";
+import { type CatalogDeps, skuForStock, syncAvailability } from "./products";
+import { warehouseFor } from "./products-repo";
+
+export const adjustStockBody = z
+  .object({
+    warehouseId: z.string().min(1).optional().describe("Defaults to the shop's default warehouse"),
+    set: z
+      .number()
+      .int()
+      .min(0)
+      .max(1_000_000_000)
+      .optional()
+      .describe("Make available stock exactly this (stock taking)"),
+    delta: z
+      .number()
+      .int()
+      .min(-1_000_000_000)
+      .max(1_000_000_000)
+      .optional()
+      .describe("Add (receive) or remove (write off) units"),
+    reason: z.string().trim().min(1, "is required").max(500),
+  })
+  .strict()
+  .refine((b) => (b.set === undefined) !== (b.delta === undefined), {
+    message: "give exactly one of set or delta",
+    path: ["set"],
+  });
+export type AdjustStockBody = z.infer<typeof adjustStockBody>;
+
+export const stockViewResponse = z.object({
+  skuId: z.string(),
+  available: z.number().int(),
+  reserved: z.number().int(),
+  sold: z.number().int(),
+  warehouses: z.array(
+    z.object({
+      warehouseId: z.string(),
+      available: z.number().int(),
+      reserved: z.number().int(),
+      sold: z.number().int(),
+    }),
+  ),
+});
+
+function publicView(view: StockView) {
+  return {
+    skuId: view.skuId,
+    available: view.available,
+    reserved: view.reserved,
+    sold: view.sold,
+    warehouses: view.warehouses.map(({ warehouseId, available, reserved, sold }) => ({
+      warehouseId,
+      available,
+      reserved,
+      sold,
+    })),
+  };
+}
+
+/** Sets or moves a SKU's stock in one warehouse. `opId` makes retries apply once (default: new). */
+export async function adjustStock(
+  deps: CatalogDeps,
+  caller: Caller,
+  skuId: string,
+  input: AdjustStockBody,
+  opId?: string,
+) {
+  const sku = await skuForStock(deps.db, caller, skuId);
+  assertEditable(sku.status);
+  const warehouse = await warehouseFor(deps.db, sku.shopId, input.warehouseId);
+  if (!warehouse) {
+    throw new AppError("validation_failed", {
+      detail: input.warehouseId ? "warehouseId: not a warehouse of this shop" : "The shop has no warehouse",
+      errors: [
+        {
+          field: "warehouseId",
+          reason: input.warehouseId ? "not a warehouse of this shop" : "the shop has no warehouse",
+        },
+      ],
+    });
+  }
+  const now = deps.clock.now();
+  const actor = actorOf(caller);
+  const before = await readStock(deps.inventory, skuId);
+  const view = await adjustOne(deps.inventory, {
+    skuId,
+    opId: opId ?? newId("operation", now),
+    warehouseId: warehouse.id,
+    mode: input.set !== undefined ? "set" : "delta",
+    quantity: input.set ?? input.delta ?? 0,
+    reason: input.reason,
+    actor: actor.id,
+    at: now,
+  });
+  await project(deps.db, view, now);
+  if (!view.replayed) {
+    await logInsert(deps.db, {
+      actor,
+      shopId: sku.shopId,
+      entityType: "stock",
+      entityId: skuId,
+      operation: input.set !== undefined ? "set" : "delta",
+      before: {
+        warehouseId: warehouse.id,
+        available: before.warehouses.find((w) => w.warehouseId === warehouse.id)?.available ?? 0,
+      },
+      after: {
+        warehouseId: warehouse.id,
+        available: view.warehouses.find((w) => w.warehouseId === warehouse.id)?.available ?? 0,
+        reason: input.reason,
+      },
+      requestId: deps.requestId,
+      now,
+    });
+    await syncAvailability(deps, sku.productId);
+    await publish(
+      deps.producers,
+      "catalog-events",
+      makeEvent(
+        "catalog.product_changed",
+        { productId: sku.productId, shopId: sku.shopId, change: "stock", version: sku.version },
+        now,
+      ),
+    );
+  }
+  return publicView(view);
+}
+
+export async function getStock(deps: CatalogDeps, caller: Caller, skuId: string) {
+  await skuForStock(deps.db, caller, skuId);
+  return publicView(await readStock(deps.inventory, skuId));
+}

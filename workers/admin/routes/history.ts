@@ -1,0 +1,41 @@
+/** The operation log: who changed what. Sellers see their shop's entries, operators all. */
+import { createRoute, z } from "@hono/zod-openapi";
+import { listOperationLogs, operationLogSchema } from "../../../shared/catalog/history";
+import { callerOf, requireRole } from "../../../shared/platform/app";
+import { dbOf } from "../../../shared/platform/db";
+import { errorResponses, jsonResponse } from "../../../shared/platform/openapi";
+import { listQuerySchema } from "../../../shared/platform/validation";
+import type { AdminApp } from "../app";
+
+const route = createRoute({
+  method: "get",
+  path: "/admin/v1/operation-logs",
+  tags: ["history"],
+  summary: "Operation log, newest first",
+  security: [{ bearer: [] }],
+  middleware: [requireRole("seller", "operator")] as const,
+  request: {
+    query: listQuerySchema.extend({
+      entityType: z.string().min(1).max(32).optional(),
+      entityId: z.string().min(1).max(64).optional(),
+      shopId: z.string().min(1).optional().describe("Operators only"),
+    }),
+  },
+  responses: {
+    200: jsonResponse(
+      z.object({ items: z.array(operationLogSchema.openapi("OperationLog")), nextCursor: z.string().nullable() }),
+      "Entries",
+    ),
+    ...errorResponses(400, 401, 403),
+  },
+});
+
+export function registerHistoryRoutes(app: AdminApp): void {
+  app.openapi(route, async (c) => {
+    const caller = callerOf(c);
+    const query = c.req.valid("query");
+    // A seller only ever sees its own shop (a seller without one sees nothing).
+    const shopId = caller.roles.includes("operator") ? query.shopId : (caller.shopId ?? "none");
+    return c.json(await listOperationLogs(dbOf(c.env.DB), { ...query, shopId }), 200);
+  });
+}
