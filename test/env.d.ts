@@ -12,3 +12,8 @@ declare module "*.toml?raw" {
   const text: string;
   export default text;
 }
+
+declare module "*.jsonc?raw" {
+  const text: string;
+  export default text;
+}

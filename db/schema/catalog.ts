@@ -177,6 +177,8 @@ export const skus = sqliteTable(
     /** The seller's own code, unique within the shop when given. */
     sellerSkuCode: text("seller_sku_code"),
     name: text("name").notNull(),
+    /** Display order within the product, as the seller listed the SKUs. */
+    position: integer("position").notNull().default(0),
     weightGrams: integer("weight_grams"),
     /** JSON `{ length, width, height }` in millimetres, for shipping fees. */
     dimensionsMm: text("dimensions_mm"),

@@ -57,7 +57,11 @@ export async function loadProduct(db: Db, productId: string): Promise<ProductRec
       .from(productImages)
       .where(eq(productImages.productId, productId))
       .orderBy(asc(productImages.sort)),
-    db.select().from(skus).where(eq(skus.productId, productId)).orderBy(asc(skus.createdAt), asc(skus.id)),
+    db
+      .select()
+      .from(skus)
+      .where(eq(skus.productId, productId))
+      .orderBy(asc(skus.position), asc(skus.createdAt), asc(skus.id)),
   ]);
   const skuIds = skuRows.map((s) => s.id);
   const [salesRows, priceRows, stockRows] = skuIds.length

@@ -207,9 +207,11 @@ function validationFailed(errors: FieldError[]): AppError {
  * plain statement on a condition.
  */
 function assertOwnOp(db: Db, productId: string, opId: string) {
-  return db.run(
-    sql`SELECT CASE WHEN EXISTS (SELECT 1 FROM products WHERE id = ${productId} AND last_op_id = ${opId}) THEN 1 ELSE json('version_conflict') END`,
-  );
+  return db
+    .select({
+      ok: sql<number>`CASE WHEN EXISTS (SELECT 1 FROM products WHERE id = ${productId} AND last_op_id = ${opId}) THEN 1 ELSE json('version_conflict') END`,
+    })
+    .from(sql`(SELECT 1)`);
 }
 
 function isAssertFailure(err: unknown): boolean {
@@ -268,6 +270,7 @@ function skuStatements(
   productId: string,
   shopId: string,
   skuId: string,
+  position: number,
   sku: z.infer<typeof skuInput>,
   amount: number,
   currency: Currency,
@@ -278,6 +281,7 @@ function skuStatements(
       id: skuId,
       productId,
       shopId,
+      position,
       sellerSkuCode: sku.sellerSkuCode ?? null,
       name: sku.skuName,
       weightGrams: sku.weightGrams ?? null,
@@ -363,6 +367,7 @@ export async function createProduct(deps: CatalogDeps, caller: Caller, input: Pr
         id: skuIds[i] ?? "",
         productId,
         shopId,
+        position: i,
         sellerSkuCode: sku.sellerSkuCode ?? null,
         name: sku.skuName,
         weightGrams: sku.weightGrams ?? null,
@@ -391,7 +396,7 @@ export async function createProduct(deps: CatalogDeps, caller: Caller, input: Pr
         db.insert(productImages).values({ id: newId("image", now), productId, url, sort: i }),
       ),
       ...input.skus.flatMap((sku, i) => [
-        ...skuStatements(db, productId, shopId, skuIds[i] ?? "", sku, checked.amounts[i] ?? 0, currency, now),
+        ...skuStatements(db, productId, shopId, skuIds[i] ?? "", i, sku, checked.amounts[i] ?? 0, currency, now),
         db.insert(skuStock).values({
           skuId: skuIds[i] ?? "",
           warehouseId: opening[i]?.warehouseId ?? "",
@@ -738,6 +743,7 @@ export async function addSku(deps: CatalogDeps, caller: Caller, productId: strin
       id: skuId,
       productId,
       shopId: before.row.shopId,
+      position: before.skus.length,
       sellerSkuCode: input.sellerSkuCode ?? null,
       name: input.skuName,
       weightGrams: input.weightGrams ?? null,
@@ -760,16 +766,24 @@ export async function addSku(deps: CatalogDeps, caller: Caller, productId: strin
     before,
     after,
     () => [
-      ...skuStatements(db, productId, before.row.shopId, skuId, input, price.amounts[0] ?? 0, currency, now),
-      db
-        .insert(skuStock)
-        .values({
-          skuId,
-          warehouseId: opening.warehouseId,
-          available: opening.available,
-          revision: opening.revision,
-          updatedAt: now,
-        }),
+      ...skuStatements(
+        db,
+        productId,
+        before.row.shopId,
+        skuId,
+        before.skus.length,
+        input,
+        price.amounts[0] ?? 0,
+        currency,
+        now,
+      ),
+      db.insert(skuStock).values({
+        skuId,
+        warehouseId: opening.warehouseId,
+        available: opening.available,
+        revision: opening.revision,
+        updatedAt: now,
+      }),
     ],
     {
       entityType: "sku",

@@ -20,6 +20,7 @@ export interface TestUser {
   phone: string;
   password: string;
   shopId?: string;
+  warehouseId?: string;
 }
 
 let counter = 0;
@@ -47,6 +48,7 @@ export async function createUser(
     .run();
   if (role === "seller") {
     const shopId = newId("shop", now);
+    const warehouseId = newId("warehouse", now);
     await env.DB.batch([
       env.DB.prepare("insert into shops (id, name, owner_user_id, created_at, updated_at) values (?, ?, ?, ?, ?)").bind(
         shopId,
@@ -56,8 +58,12 @@ export async function createUser(
         now,
       ),
       env.DB.prepare("insert into shop_members (shop_id, user_id, created_at) values (?, ?, ?)").bind(shopId, id, now),
+      env.DB.prepare(
+        "insert into warehouses (id, shop_id, name, region, is_default, created_at) values (?, ?, 'main', 'CN-31', 1, ?)",
+      ).bind(warehouseId, shopId, now),
     ]);
     user.shopId = shopId;
+    user.warehouseId = warehouseId;
   }
   return user;
 }
