@@ -182,6 +182,8 @@ class RowError extends Error {
   }
 }
 
+const BRAND_ATTRIBUTE_NAMES = new Set(["品牌", "brand", "vendor"]);
+
 /** Maps a Shopify product onto the seed's product JSON, finding the category, brand and attributes by name. */
 async function fromShopify(db: Db, p: ShopifyProduct): Promise<ProductInput> {
   const category = await db.query.categories.findFirst({ where: eq(categories.name, p.type) });
@@ -205,9 +207,14 @@ async function fromShopify(db: Db, p: ShopifyProduct): Promise<ProductInput> {
     }),
     ...(v.sku ? { sellerSkuCode: v.sku } : {}),
   }));
+  // Shopify's Vendor is the brand; where the template has a basic brand attribute, it fills it too.
+  const brandAttribute = template.find(
+    (t) => t.kind === "basic" && BRAND_ATTRIBUTE_NAMES.has(t.attributeName.toLowerCase()),
+  );
   const parsed = productInput.safeParse({
     categoryId: category.id,
     spu: { name: p.title, description: p.bodyHtml, ...(brand ? { brandId: brand.id } : {}) },
+    basicAttributes: brandAttribute && p.vendor ? [{ attributeId: brandAttribute.attributeId, value: p.vendor }] : [],
     skus,
     images: p.images,
   });

@@ -21,10 +21,12 @@ const submitRoute = createRoute({
     body: {
       required: true,
       content: {
+        // Described, not validated here: the body is read raw (JSON or CSV) and checked by the job parser,
+        // since a declared JSON schema would also be applied to CSV bodies.
         "application/json": {
           schema: z
-            .array(z.unknown())
-            .describe("Products in the seed's shape, or edits {sellerSkuCode, price?, stock?, status?}"),
+            .unknown()
+            .describe("A JSON array: products in the seed's shape, or edits {sellerSkuCode, price?, stock?, status?}"),
         },
         "text/csv": {
           schema: z
