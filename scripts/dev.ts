@@ -7,7 +7,12 @@
  * Options: PORT=8788, CATALOG_SIZE=500, SKIP_SEED=1.
  */
 import { execFileSync, spawn } from "node:child_process";
-import { DEMO_LOGINS, DEV_CONFIGS, PERSIST_DIR, wrangler, writeDevVars } from "./local.ts";
+import { demoId } from "../db/seed/fixtures.ts";
+import { signAccessToken } from "../shared/platform/auth.ts";
+import { systemClock } from "../shared/platform/clock.ts";
+import { DEMO_LOGINS, DEV_CONFIGS, DEV_JWT_SECRET, PERSIST_DIR, wrangler, writeDevVars } from "./local.ts";
+
+const DEMO_OPERATOR_ID = demoId("usr", 1);
 
 const port = process.env.PORT ?? "8787";
 const origin = `http://127.0.0.1:${port}`;
@@ -41,12 +46,38 @@ const args = [
   "--persist-to",
   PERSIST_DIR,
 ];
+/**
+ * The seed loads stock into the D1 projection by SQL; the SKU objects (the system of record) get
+ * it through the operator tool that adopts projected stock, called here once the Workers are up.
+ */
+async function adoptSeededStock(): Promise<number> {
+  const token = await signAccessToken(
+    { userId: DEMO_OPERATOR_ID, roles: ["operator"] },
+    { secret: DEV_JWT_SECRET, issuer: "edge-commerce", audience: "edge-commerce", clock: systemClock },
+    600,
+  );
+  let adopted = 0;
+  for (;;) {
+    const res = await fetch(`${origin}/admin/v1/ops/stock/adopt-projection`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ limit: 1000 }),
+    });
+    if (!res.ok) throw new Error(`adopting seeded stock failed: ${res.status} ${await res.text()}`);
+    const body = (await res.json()) as { adopted: number; remaining: number };
+    adopted += body.adopted;
+    if (body.remaining === 0 || body.adopted === 0) return adopted;
+  }
+}
+
 const child = spawn(wrangler, args, { stdio: ["inherit", "pipe", "inherit"] });
 let announced = false;
-child.stdout.on("data", (chunk: Buffer) => {
+child.stdout.on("data", async (chunk: Buffer) => {
   process.stdout.write(chunk);
   if (!announced && chunk.toString().includes("Ready on")) {
     announced = true;
+    const adopted = await adoptSeededStock();
+    if (adopted > 0) console.log(`moved the demo catalog's stock into ${adopted} SKU inventory objects`);
     console.log(`
   Edge commerce is running on ${origin}
     storefront   ${origin}/v1/health      docs ${origin}/docs      OpenAPI ${origin}/openapi.json

@@ -2,7 +2,9 @@
  * Stock intake and adjustment by sellers (and bulk edits): into the SKU's object, then the D1
  * projection, the operation log, the SOLD_OUT automation and a catalog event.
  */
+import { and, count, eq, gt } from "drizzle-orm";
 import { z } from "zod";
+import { skuStock } from "../../db/schema";
 import { makeEvent } from "../events/messages";
 import { publish } from "../events/producer";
 import type { StockView } from "../inventory/schemas";
@@ -10,7 +12,7 @@ import { adjustOne, project, readStock } from "../inventory/stock";
 import type { Caller } from "../platform/auth";
 import { AppError } from "../platform/errors";
 import { newId } from "../platform/ids";
-import { actorOf, logInsert } from "./history";
+import { actorOf, logInsert, SYSTEM_ACTOR } from "./history";
 import { assertEditable } from "./lifecycle";
 import { type CatalogDeps, skuForStock, syncAvailability } from "./products";
 import { warehouseFor } from "./products-repo";
@@ -143,4 +145,39 @@ export async function adjustStock(
 export async function getStock(deps: CatalogDeps, caller: Caller, skuId: string) {
   await skuForStock(deps.db, caller, skuId);
   return publicView(await readStock(deps.inventory, skuId));
+}
+
+/**
+ * Moves stock that exists only in the D1 projection (rows never written by an object, revision 0:
+ * demo data loaded by SQL, or an import from an older system) into the SKUs' objects, which are
+ * the system of record. Idempotent: each row is set once by op id, then projected with the
+ * object's revision, so it is not picked again.
+ */
+export async function adoptProjectedStock(
+  deps: CatalogDeps,
+  limit: number,
+): Promise<{ adopted: number; remaining: number }> {
+  const { db } = deps;
+  const pending = and(eq(skuStock.revision, 0), gt(skuStock.available, 0));
+  const rows = await db.select().from(skuStock).where(pending).limit(limit);
+  const now = deps.clock.now();
+  for (let i = 0; i < rows.length; i += 25) {
+    await Promise.all(
+      rows.slice(i, i + 25).map(async (row) => {
+        const view = await adjustOne(deps.inventory, {
+          skuId: row.skuId,
+          opId: `adopt:${row.skuId}:${row.warehouseId}`,
+          warehouseId: row.warehouseId,
+          mode: "set",
+          quantity: row.available,
+          reason: "opening stock adopted from the projection",
+          actor: SYSTEM_ACTOR.id,
+          at: now,
+        });
+        await project(db, view, now);
+      }),
+    );
+  }
+  const [left] = await db.select({ n: count() }).from(skuStock).where(pending);
+  return { adopted: rows.length, remaining: left?.n ?? 0 };
 }

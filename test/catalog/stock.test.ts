@@ -2,7 +2,7 @@ import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { SkuInventory } from "../../durable-objects/sku-inventory";
 import { inventoryOf } from "../../shared/inventory/binding";
-import { newSeller, postProduct, tshirt } from "../helpers/catalog";
+import { newSeller, operatorToken, postProduct, tshirt } from "../helpers/catalog";
 import { call, json } from "../helpers/http";
 
 type StockView = {
@@ -105,5 +105,34 @@ describe("stock intake into the SKU's object", () => {
         state.storage.sql.exec("UPDATE stock SET available = -1, received = received - available - 1"),
       ).toThrow();
     });
+  });
+});
+
+describe("adopting seeded stock", () => {
+  it("moves stock loaded into the projection by SQL into the SKU objects, once", async () => {
+    const operator = await operatorToken();
+    const seeded = await env.DB.prepare(
+      "select sku_id, available from sku_stock where revision = 0 and available > 0 limit 1",
+    ).first<{ sku_id: string; available: number }>();
+    let total = 0;
+    for (let i = 0; i < 10; i++) {
+      const res = await json<{ adopted: number; remaining: number }>(
+        await call("POST", "/admin/v1/ops/stock/adopt-projection", { token: operator, body: { limit: 50 } }),
+      );
+      expect(res.status).toBe(200);
+      total += res.body.adopted;
+      if (res.body.remaining === 0) break;
+    }
+    // The test seed's generated catalog has stock that only the projection knows.
+    expect(seeded).not.toBeNull();
+    expect(total).toBeGreaterThan(0);
+    const view = await inventoryOf(env)
+      .getByName(seeded?.sku_id ?? "")
+      .view();
+    expect(view.available).toBe(seeded?.available);
+    const again = await json<{ adopted: number }>(
+      await call("POST", "/admin/v1/ops/stock/adopt-projection", { token: operator, body: {} }),
+    );
+    expect(again.body.adopted).toBe(0);
   });
 });

@@ -63,6 +63,7 @@ const POLICIES: Record<string, Policy> = {
   "GET /admin/v1/operation-logs": "staff",
   "POST /admin/v1/bulk-jobs": "seller",
   "GET /admin/v1/bulk-jobs/{jobId}": "staff",
+  "POST /admin/v1/ops/stock/adopt-projection": "operator",
   "GET /admin/v1/dead-letters": "operator",
   "POST /admin/v1/dead-letters/{deadLetterId}/replay": "operator",
   "POST /admin/v1/ops/event-canaries": "operator",

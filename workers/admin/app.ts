@@ -12,6 +12,7 @@ import { registerDeadLetterRoutes } from "./routes/dead-letters";
 import { registerEventCanaryRoutes } from "./routes/event-canaries";
 import { registerHistoryRoutes } from "./routes/history";
 import { registerProductRoutes } from "./routes/products";
+import { registerStockOpsRoutes } from "./routes/stock-ops";
 import { registerWhoamiRoute } from "./routes/whoami";
 
 export type AdminBindings = AdminEnv;
@@ -58,6 +59,7 @@ export function buildAdminApp(options: { clock?: Clock } = {}): AdminApp {
   registerProductRoutes(app);
   registerHistoryRoutes(app);
   registerBulkJobRoutes(app);
+  registerStockOpsRoutes(app);
   registerDeadLetterRoutes(app);
   registerEventCanaryRoutes(app);
   return app;
