@@ -11,6 +11,7 @@ import { registerCatalogStructureRoutes } from "./routes/catalog-structure";
 import { registerDeadLetterRoutes } from "./routes/dead-letters";
 import { registerEventCanaryRoutes } from "./routes/event-canaries";
 import { registerHistoryRoutes } from "./routes/history";
+import { registerImageRoutes } from "./routes/images";
 import { registerProductRoutes } from "./routes/products";
 import { registerStockOpsRoutes } from "./routes/stock-ops";
 import { registerWhoamiRoute } from "./routes/whoami";
@@ -60,6 +61,7 @@ export function buildAdminApp(options: { clock?: Clock } = {}): AdminApp {
   registerHistoryRoutes(app);
   registerBulkJobRoutes(app);
   registerStockOpsRoutes(app);
+  registerImageRoutes(app);
   registerDeadLetterRoutes(app);
   registerEventCanaryRoutes(app);
   return app;

@@ -3,6 +3,7 @@ import { createApp } from "../../shared/platform/app";
 import type { Clock } from "../../shared/platform/clock";
 import { registerHealth } from "../../shared/platform/health";
 import { registerAuthRoutes } from "./routes/auth";
+import { registerImageRoutes } from "./routes/images";
 import { registerMeRoutes } from "./routes/me";
 
 export type StorefrontBindings = StorefrontEnv;
@@ -23,5 +24,6 @@ export function buildStorefrontApp(options: { clock?: Clock } = {}): StorefrontA
   registerHealth(app, "/v1/health");
   registerAuthRoutes(app);
   registerMeRoutes(app);
+  registerImageRoutes(app);
   return app;
 }

@@ -1,0 +1,39 @@
+/** Image uploads for product listings (stored in R2; reference the returned url in `images`). */
+import { createRoute, z } from "@hono/zod-openapi";
+import { MAX_IMAGE_BYTES, uploadImage } from "../../../shared/catalog/images";
+import { callerOf, requireRole, requireScope } from "../../../shared/platform/app";
+import { AppError } from "../../../shared/platform/errors";
+import { errorResponses, jsonResponse } from "../../../shared/platform/openapi";
+import type { AdminApp } from "../app";
+
+const uploadRoute = createRoute({
+  method: "post",
+  path: "/admin/v1/images",
+  tags: ["products"],
+  summary: `Upload a product image (JPEG, PNG, WebP or GIF, at most ${MAX_IMAGE_BYTES} bytes)`,
+  security: [{ bearer: [] }],
+  middleware: [requireRole("seller"), requireScope("catalog:write")] as const,
+  request: {
+    body: {
+      required: true,
+      content: { "image/*": { schema: z.string().describe("The image bytes") } },
+    },
+  },
+  responses: {
+    201: jsonResponse(
+      z.object({ key: z.string(), url: z.string(), contentType: z.string(), bytes: z.number().int() }),
+      "Stored; put `url` in the product's images",
+    ),
+    ...errorResponses(400, 401, 403, 413, 415),
+  },
+});
+
+export function registerImageRoutes(app: AdminApp): void {
+  app.openapi(uploadRoute, async (c) => {
+    const shopId = callerOf(c).shopId;
+    if (!shopId) throw new AppError("forbidden", { detail: "Images belong to a shop" });
+    const bytes = new Uint8Array(await c.req.arrayBuffer());
+    const type = c.req.header("content-type")?.split(";")[0]?.trim();
+    return c.json(await uploadImage(c.env.IMAGES, shopId, bytes, type), 201);
+  });
+}
