@@ -10,22 +10,47 @@ export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
 
 const SIGNATURES: { type: string; ext: string; test: (b: Uint8Array) => boolean }[] = [
   { type: "image/jpeg", ext: "jpg", test: (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff },
-  { type: "image/png", ext: "png", test: (b) => [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a].every((v, i) => b[i] === v) },
-  { type: "image/gif", ext: "gif", test: (b) => String.fromCharCode(...b.slice(0, 6)) === "GIF89a" || String.fromCharCode(...b.slice(0, 6)) === "GIF87a" },
-  { type: "image/webp", ext: "webp", test: (b) => String.fromCharCode(...b.slice(0, 4)) === "RIFF" && String.fromCharCode(...b.slice(8, 12)) === "WEBP" },
+  {
+    type: "image/png",
+    ext: "png",
+    test: (b) => [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a].every((v, i) => b[i] === v),
+  },
+  {
+    type: "image/gif",
+    ext: "gif",
+    test: (b) =>
+      String.fromCharCode(...b.slice(0, 6)) === "GIF89a" || String.fromCharCode(...b.slice(0, 6)) === "GIF87a",
+  },
+  {
+    type: "image/webp",
+    ext: "webp",
+    test: (b) => String.fromCharCode(...b.slice(0, 4)) === "RIFF" && String.fromCharCode(...b.slice(8, 12)) === "WEBP",
+  },
 ];
 
 /** Stores an image for `shopId`; answers with its public path. */
-export async function uploadImage(bucket: R2Bucket, shopId: string, bytes: Uint8Array, declaredType: string | undefined) {
-  if (bytes.byteLength === 0) throw new AppError("validation_failed", { detail: "body: is empty", errors: [{ field: "body", reason: "is empty" }] });
-  if (bytes.byteLength > MAX_IMAGE_BYTES) throw new AppError("payload_too_large", { detail: `An image may be at most ${MAX_IMAGE_BYTES} bytes` });
+export async function uploadImage(
+  bucket: R2Bucket,
+  shopId: string,
+  bytes: Uint8Array,
+  declaredType: string | undefined,
+) {
+  if (bytes.byteLength === 0)
+    throw new AppError("validation_failed", {
+      detail: "body: is empty",
+      errors: [{ field: "body", reason: "is empty" }],
+    });
+  if (bytes.byteLength > MAX_IMAGE_BYTES)
+    throw new AppError("payload_too_large", { detail: `An image may be at most ${MAX_IMAGE_BYTES} bytes` });
   const kind = SIGNATURES.find((s) => s.test(bytes));
   if (!kind) throw new AppError("unsupported_media_type", { detail: "Upload a JPEG, PNG, WebP or GIF image" });
   if (declaredType && declaredType !== kind.type) {
     throw new AppError("unsupported_media_type", { detail: `The body is ${kind.type}, not ${declaredType}` });
   }
   const key = `${shopId}/${await sha256Hex(bytes)}.${kind.ext}`;
-  await bucket.put(key, bytes, { httpMetadata: { contentType: kind.type, cacheControl: "public, max-age=31536000, immutable" } });
+  await bucket.put(key, bytes, {
+    httpMetadata: { contentType: kind.type, cacheControl: "public, max-age=31536000, immutable" },
+  });
   return { key, url: `/v1/images/${key}`, contentType: kind.type, bytes: bytes.byteLength };
 }
 

@@ -7,7 +7,7 @@
  * with a compare-and-set that also stamps `last_op_id`; the batch's next statement asserts that
  * stamp, so a lost race aborts the whole batch (D1 batches are transactions) and answers 409.
  */
-import { and, eq, sql } from "drizzle-orm";
+import { and, desc, eq, lt, ne, or, type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import {
   prices,
@@ -24,12 +24,20 @@ import { type Producers, publish } from "../events/producer";
 import { adjustOne } from "../inventory/stock";
 import type { Caller } from "../platform/auth";
 import type { Clock } from "../platform/clock";
+import { decodeCursor, encodeCursor } from "../platform/cursor";
 import { type Db, runBatch } from "../platform/db";
 import { AppError, type FieldError } from "../platform/errors";
 import { newId } from "../platform/ids";
 import { CURRENCIES, type Currency, DEFAULT_CURRENCY, type Money, moneySchema } from "../platform/money";
 import { type Actor, actorOf, logInsert, snapshotInsert, snapshotRow } from "./history";
-import { apply, assertEditable, type LifecycleAction, PRODUCT_STATUS, statusName } from "./lifecycle";
+import {
+  apply,
+  assertEditable,
+  type LifecycleAction,
+  PRODUCT_STATUS,
+  type ProductStatusName,
+  statusName,
+} from "./lifecycle";
 import {
   type AttributeValueInput,
   checkAttributes,
@@ -995,3 +1003,67 @@ export async function skuForStock(db: Db, caller: Caller, skuId: string) {
 }
 
 export { visibleProduct };
+
+// ---------------------------------------------------------------------------------------------
+// Listing
+
+export const productSummarySchema = z.object({
+  productId: z.string(),
+  shopId: z.string(),
+  name: z.string(),
+  categoryId: z.number().int(),
+  brandId: z.number().int().nullable(),
+  status: z.string(),
+  version: z.number().int(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+const listCursor = z.object({ createdAt: z.number().int(), id: z.string() });
+
+/** A shop's products, newest first (sellers: their shop; operators: any shop, or one by `shopId`). */
+export async function listProducts(
+  db: Db,
+  caller: Caller,
+  query: {
+    status?: ProductStatusName | undefined;
+    shopId?: string | undefined;
+    limit: number;
+    cursor?: string | undefined;
+  },
+) {
+  const shopId = caller.roles.includes("operator") ? query.shopId : (caller.shopId ?? "none");
+  const conditions: SQL[] = [ne(products.status, PRODUCT_STATUS.DELETED)];
+  if (shopId) conditions.push(eq(products.shopId, shopId));
+  if (query.status) conditions.push(eq(products.status, PRODUCT_STATUS[query.status]));
+  if (query.cursor) {
+    const after = decodeCursor(listCursor, query.cursor);
+    const older = or(
+      lt(products.createdAt, after.createdAt),
+      and(eq(products.createdAt, after.createdAt), lt(products.id, after.id)),
+    );
+    if (older) conditions.push(older);
+  }
+  const rows = await db
+    .select()
+    .from(products)
+    .where(and(...conditions))
+    .orderBy(desc(products.createdAt), desc(products.id))
+    .limit(query.limit + 1);
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+  return {
+    items: page.map((r) => ({
+      productId: r.id,
+      shopId: r.shopId,
+      name: r.name,
+      categoryId: r.categoryId,
+      brandId: r.brandId,
+      status: statusName(r.status),
+      version: r.version,
+      createdAt: new Date(r.createdAt).toISOString(),
+      updatedAt: new Date(r.updatedAt).toISOString(),
+    })),
+    nextCursor: rows.length > query.limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
+  };
+}

@@ -1,7 +1,7 @@
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { ORIGIN } from "../helpers/http";
 import { newSeller } from "../helpers/catalog";
+import { ORIGIN } from "../helpers/http";
 
 // A 1×1 transparent PNG.
 const PNG = Uint8Array.from(
@@ -10,7 +10,11 @@ const PNG = Uint8Array.from(
 );
 
 function upload(token: string, body: Uint8Array, type: string) {
-  return SELF.fetch(`${ORIGIN}/admin/v1/images`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": type }, body });
+  return SELF.fetch(`${ORIGIN}/admin/v1/images`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": type },
+    body,
+  });
 }
 
 describe("product images", () => {

@@ -251,6 +251,25 @@ describe("editing, versions, snapshots and the operation log", () => {
     });
   });
 
+  it("lists a shop's own products, newest first, filtered by status", async () => {
+    const seller = await newSeller();
+    const first = await postProduct(seller, tshirt());
+    const second = await postProduct(seller, tshirt());
+    await call("POST", `/admin/v1/products/${second.body.productId}/submit`, { token: seller.token });
+    const all = await json<{ items: { productId: string; status: string }[] }>(
+      await call("GET", "/admin/v1/products", { token: seller.token }),
+    );
+    expect(all.body.items.map((p) => p.productId)).toEqual([second.body.productId, first.body.productId]);
+    const drafts = await json<{ items: { productId: string }[] }>(
+      await call("GET", "/admin/v1/products?status=DRAFT", { token: seller.token }),
+    );
+    expect(drafts.body.items.map((p) => p.productId)).toEqual([first.body.productId]);
+    const other = await newSeller();
+    expect(
+      (await json<{ items: unknown[] }>(await call("GET", "/admin/v1/products", { token: other.token }))).body.items,
+    ).toEqual([]);
+  });
+
   it("hides another shop's product behind 404", async () => {
     const owner = await newSeller();
     const other = await newSeller();

@@ -46,6 +46,7 @@ const POLICIES: Record<string, Policy> = {
   "GET /admin/v1/categories/{categoryId}/attributes": "staff",
   "PUT /admin/v1/categories/{categoryId}/attributes": "operator",
   "POST /admin/v1/products": "staff",
+  "GET /admin/v1/products": "staff",
   "GET /admin/v1/products/{productId}": "staff",
   "PATCH /admin/v1/products/{productId}": "staff",
   "POST /admin/v1/products/{productId}/skus": "staff",

@@ -1,7 +1,12 @@
 /** Products, SKUs, prices, stock and lifecycle for sellers (their shop) and operators. */
 import { createRoute, z } from "@hono/zod-openapi";
 import { listSnapshots, snapshotSchema } from "../../../shared/catalog/history";
-import { LIFECYCLE_ACTIONS, type LifecycleAction } from "../../../shared/catalog/lifecycle";
+import {
+  LIFECYCLE_ACTIONS,
+  type LifecycleAction,
+  PRODUCT_STATUS,
+  type ProductStatusName,
+} from "../../../shared/catalog/lifecycle";
 import { productInput } from "../../../shared/catalog/product-input";
 import {
   addSku,
@@ -11,7 +16,9 @@ import {
   changeStatus,
   createProduct,
   getProduct,
+  listProducts,
   priceRowSchema,
+  productSummarySchema,
   replacePrices,
   replacePricesBody,
   updateProduct,
@@ -26,6 +33,7 @@ import { type AppContext, callerOf, requireRole, requireScope } from "../../../s
 import { dbOf } from "../../../shared/platform/db";
 import { moneySchema } from "../../../shared/platform/money";
 import { errorResponses, idempotencyHeaders, jsonBody, jsonResponse } from "../../../shared/platform/openapi";
+import { listQuerySchema } from "../../../shared/platform/validation";
 import type { AdminApp, AdminBindings } from "../app";
 
 const secured = { security: [{ bearer: [] }] };
@@ -56,6 +64,25 @@ export function catalogDeps(c: AppContext<AdminBindings>): CatalogDeps {
 }
 
 const routes = {
+  list: createRoute({
+    ...read,
+    method: "get",
+    path: "/admin/v1/products",
+    summary: "The shop's products, newest first",
+    request: {
+      query: listQuerySchema.extend({
+        status: z.enum(Object.keys(PRODUCT_STATUS) as [ProductStatusName, ...ProductStatusName[]]).optional(),
+        shopId: z.string().min(1).optional().describe("Operators only"),
+      }),
+    },
+    responses: {
+      200: jsonResponse(
+        z.object({ items: z.array(productSummarySchema.openapi("ProductSummary")), nextCursor: z.string().nullable() }),
+        "Products",
+      ),
+      ...errorResponses(400, 401, 403),
+    },
+  }),
   create: createRoute({
     ...write,
     method: "post",
@@ -178,6 +205,9 @@ const transitionResponse = z.object({
 });
 
 export function registerProductRoutes(app: AdminApp): void {
+  app.openapi(routes.list, async (c) =>
+    c.json(await listProducts(dbOf(c.env.DB), callerOf(c), c.req.valid("query")), 200),
+  );
   app.openapi(routes.create, async (c) =>
     c.json(await createProduct(catalogDeps(c), callerOf(c), c.req.valid("json")), 201),
   );

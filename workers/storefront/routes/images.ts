@@ -10,8 +10,16 @@ const route = createRoute({
   path: "/v1/images/{shopId}/{file}",
   tags: ["catalog"],
   summary: "A product image",
-  request: { params: z.object({ shopId: z.string().min(1).max(64), file: z.string().regex(/^[0-9a-f]{64}\.(jpg|png|gif|webp)$/, "is not an image key") }) },
-  responses: { 200: { description: "The image", content: { "image/*": { schema: z.string() } } }, ...errorResponses(400, 404) },
+  request: {
+    params: z.object({
+      shopId: z.string().min(1).max(64),
+      file: z.string().regex(/^[0-9a-f]{64}\.(jpg|png|gif|webp)$/, "is not an image key"),
+    }),
+  },
+  responses: {
+    200: { description: "The image", content: { "image/*": { schema: z.string() } } },
+    ...errorResponses(400, 404),
+  },
 });
 
 export function registerImageRoutes(app: StorefrontApp): void {
