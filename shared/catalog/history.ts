@@ -8,7 +8,7 @@ import { z } from "zod";
 import { operationLogs, productSnapshots } from "../../db/schema";
 import type { Caller } from "../platform/auth";
 import { sha256Hex } from "../platform/crypto";
-import { decodeCursor, encodeCursor } from "../platform/cursor";
+import { createdCursorSchema, decodeCursor, pageOf } from "../platform/cursor";
 import type { Db } from "../platform/db";
 import { newId } from "../platform/ids";
 
@@ -119,8 +119,6 @@ export const operationLogSchema = z.object({
   createdAt: z.string(),
 });
 
-const logCursor = z.object({ createdAt: z.number().int(), id: z.string() });
-
 /** Newest first; `shopId` limits a seller to its shop's entries. */
 export async function listOperationLogs(
   db: Db,
@@ -137,7 +135,7 @@ export async function listOperationLogs(
   if (query.entityId) conditions.push(eq(operationLogs.entityId, query.entityId));
   if (query.shopId) conditions.push(eq(operationLogs.shopId, query.shopId));
   if (query.cursor) {
-    const after = decodeCursor(logCursor, query.cursor);
+    const after = decodeCursor(createdCursorSchema, query.cursor);
     const older = or(
       lt(operationLogs.createdAt, after.createdAt),
       and(eq(operationLogs.createdAt, after.createdAt), lt(operationLogs.id, after.id)),
@@ -150,22 +148,17 @@ export async function listOperationLogs(
     .where(and(...conditions))
     .orderBy(desc(operationLogs.createdAt), desc(operationLogs.id))
     .limit(query.limit + 1);
-  const page = rows.slice(0, query.limit);
-  const last = page.at(-1);
-  return {
-    items: page.map((r) => ({
-      logId: r.id,
-      actorId: r.actorId,
-      actorType: r.actorType,
-      shopId: r.shopId,
-      entityType: r.entityType,
-      entityId: r.entityId,
-      operation: r.operation,
-      before: r.before === null ? null : (JSON.parse(r.before) as unknown),
-      after: r.after === null ? null : (JSON.parse(r.after) as unknown),
-      requestId: r.requestId,
-      createdAt: new Date(r.createdAt).toISOString(),
-    })),
-    nextCursor: rows.length > query.limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
-  };
+  return pageOf(rows, query.limit, (r) => ({
+    logId: r.id,
+    actorId: r.actorId,
+    actorType: r.actorType,
+    shopId: r.shopId,
+    entityType: r.entityType,
+    entityId: r.entityId,
+    operation: r.operation,
+    before: r.before === null ? null : (JSON.parse(r.before) as unknown),
+    after: r.after === null ? null : (JSON.parse(r.after) as unknown),
+    requestId: r.requestId,
+    createdAt: new Date(r.createdAt).toISOString(),
+  }));
 }

@@ -8,7 +8,8 @@ import type { FieldError } from "../platform/errors";
 import { type Currency, currencySchema, parseDecimal } from "../platform/money";
 import type { TemplateEntry } from "./structure";
 
-const attributeValue = z
+/** One attribute value as the seed writes it. */
+export const attributeValue = z
   .object({
     attributeId: z.number().int().positive(),
     /** As in the seed; when given it must match the attribute's name. */

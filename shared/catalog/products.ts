@@ -24,7 +24,7 @@ import { type Producers, publish } from "../events/producer";
 import { adjustOne } from "../inventory/stock";
 import type { Caller } from "../platform/auth";
 import type { Clock } from "../platform/clock";
-import { decodeCursor, encodeCursor } from "../platform/cursor";
+import { createdCursorSchema, decodeCursor, pageOf } from "../platform/cursor";
 import { type Db, runBatch } from "../platform/db";
 import { AppError, type FieldError } from "../platform/errors";
 import { newId } from "../platform/ids";
@@ -40,6 +40,7 @@ import {
 } from "./lifecycle";
 import {
   type AttributeValueInput,
+  attributeValue,
   checkAttributes,
   checkProduct,
   combinationKey,
@@ -228,9 +229,23 @@ function isAssertFailure(err: unknown): boolean {
   );
 }
 
-function uniqueViolation(err: unknown): string | null {
+/** A 409 for the catalog's unique indexes (duplicate product, reused seller SKU code), else `err` itself. */
+function duplicateOr(err: unknown): unknown {
   const match = /UNIQUE constraint failed: ([a-z_.,\s]+)/i.exec(String((err as { cause?: unknown })?.cause ?? err));
-  return match?.[1] ?? null;
+  const columns = match?.[1] ?? "";
+  if (columns.includes("products.")) {
+    return new AppError("conflict", {
+      detail: "This shop already has a product with this category, brand and name",
+      extensions: { reason: "duplicate_product" },
+    });
+  }
+  if (columns.includes("skus.")) {
+    return new AppError("conflict", {
+      detail: "A seller SKU code is already used in this shop",
+      extensions: { reason: "duplicate_sku_code" },
+    });
+  }
+  return err;
 }
 
 async function emit(
@@ -426,20 +441,7 @@ export async function createProduct(deps: CatalogDeps, caller: Caller, input: Pr
       }),
     ]);
   } catch (err) {
-    const unique = uniqueViolation(err);
-    if (unique?.includes("products.")) {
-      throw new AppError("conflict", {
-        detail: "This shop already has a product with this category, brand and name",
-        extensions: { reason: "duplicate_product" },
-      });
-    }
-    if (unique?.includes("skus.")) {
-      throw new AppError("conflict", {
-        detail: "A seller SKU code is already used in this shop",
-        extensions: { reason: "duplicate_sku_code" },
-      });
-    }
-    throw err;
+    throw duplicateOr(err);
   }
   await emit(deps, { id: productId, shopId, version: 1 }, "created");
   return { productId, skuIds, status: "DRAFT" as const, version: 1 };
@@ -456,18 +458,7 @@ export const updateProductBody = z
     brandId: z.number().int().positive().nullable().optional(),
     nameI18n: z.record(z.string(), z.string().min(1).max(2000)).nullable().optional(),
     descriptionI18n: z.record(z.string(), z.string().min(1).max(20_000)).nullable().optional(),
-    basicAttributes: z
-      .array(
-        z
-          .object({
-            attributeId: z.number().int().positive(),
-            attributeName: z.string().optional(),
-            value: z.string().trim().min(1).max(200),
-          })
-          .strict(),
-      )
-      .max(50)
-      .optional(),
+    basicAttributes: z.array(attributeValue).max(50).optional(),
     images: z.array(z.url().max(2000)).max(20).optional(),
   })
   .strict();
@@ -508,19 +499,7 @@ async function commitEdit(
   } catch (err) {
     if (isAssertFailure(err))
       throw staleVersion("product", (await loadProduct(db, before.row.id))?.row.version ?? -1, before.row.version);
-    if (uniqueViolation(err)?.includes("products.")) {
-      throw new AppError("conflict", {
-        detail: "This shop already has a product with this category, brand and name",
-        extensions: { reason: "duplicate_product" },
-      });
-    }
-    if (uniqueViolation(err)?.includes("skus.")) {
-      throw new AppError("conflict", {
-        detail: "A seller SKU code is already used in this shop",
-        extensions: { reason: "duplicate_sku_code" },
-      });
-    }
-    throw err;
+    throw duplicateOr(err);
   }
   await emit(deps, { id: before.row.id, shopId: before.row.shopId, version }, "updated");
   return version;
@@ -601,18 +580,7 @@ export const updateSkuBody = z
     version: z.number().int().positive().describe("The SKU's version"),
     skuName: z.string().trim().min(1).max(200).optional(),
     sellerSkuCode: z.string().trim().min(1).max(64).nullable().optional(),
-    salesAttributes: z
-      .array(
-        z
-          .object({
-            attributeId: z.number().int().positive(),
-            attributeName: z.string().optional(),
-            value: z.string().trim().min(1).max(200),
-          })
-          .strict(),
-      )
-      .max(20)
-      .optional(),
+    salesAttributes: z.array(attributeValue).max(20).optional(),
     weightGrams: z.number().int().positive().max(1_000_000).nullable().optional(),
     dimensionsMm: dimensionsSchema.nullable().optional(),
   })
@@ -1019,8 +987,6 @@ export const productSummarySchema = z.object({
   updatedAt: z.string(),
 });
 
-const listCursor = z.object({ createdAt: z.number().int(), id: z.string() });
-
 /** A shop's products, newest first (sellers: their shop; operators: any shop, or one by `shopId`). */
 export async function listProducts(
   db: Db,
@@ -1037,7 +1003,7 @@ export async function listProducts(
   if (shopId) conditions.push(eq(products.shopId, shopId));
   if (query.status) conditions.push(eq(products.status, PRODUCT_STATUS[query.status]));
   if (query.cursor) {
-    const after = decodeCursor(listCursor, query.cursor);
+    const after = decodeCursor(createdCursorSchema, query.cursor);
     const older = or(
       lt(products.createdAt, after.createdAt),
       and(eq(products.createdAt, after.createdAt), lt(products.id, after.id)),
@@ -1050,20 +1016,15 @@ export async function listProducts(
     .where(and(...conditions))
     .orderBy(desc(products.createdAt), desc(products.id))
     .limit(query.limit + 1);
-  const page = rows.slice(0, query.limit);
-  const last = page.at(-1);
-  return {
-    items: page.map((r) => ({
-      productId: r.id,
-      shopId: r.shopId,
-      name: r.name,
-      categoryId: r.categoryId,
-      brandId: r.brandId,
-      status: statusName(r.status),
-      version: r.version,
-      createdAt: new Date(r.createdAt).toISOString(),
-      updatedAt: new Date(r.updatedAt).toISOString(),
-    })),
-    nextCursor: rows.length > query.limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
-  };
+  return pageOf(rows, query.limit, (r) => ({
+    productId: r.id,
+    shopId: r.shopId,
+    name: r.name,
+    categoryId: r.categoryId,
+    brandId: r.brandId,
+    status: statusName(r.status),
+    version: r.version,
+    createdAt: new Date(r.createdAt).toISOString(),
+    updatedAt: new Date(r.updatedAt).toISOString(),
+  }));
 }

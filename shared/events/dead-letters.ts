@@ -3,7 +3,7 @@
  * were refused as permanently unprocessable. Operators list them and replay one to its queue.
  */
 import { z } from "zod";
-import { decodeCursor, encodeCursor } from "../platform/cursor";
+import { createdCursorSchema, decodeCursor, pageOf } from "../platform/cursor";
 import type { Db } from "../platform/db";
 import { AppError } from "../platform/errors";
 import { newId } from "../platform/ids";
@@ -72,8 +72,6 @@ export async function recordDeadLetter(
   });
 }
 
-const cursorKey = z.object({ createdAt: z.number().int(), id: z.string() });
-
 /** One page of dead letters, newest first. */
 export async function listDeadLetters(
   db: Db,
@@ -82,14 +80,10 @@ export async function listDeadLetters(
   const rows = await repo.listDeadLetters(db, {
     ...(query.status ? { status: query.status } : {}),
     ...(query.queue ? { queue: query.queue } : {}),
-    ...(query.cursor ? { after: decodeCursor(cursorKey, query.cursor) } : {}),
+    ...(query.cursor ? { after: decodeCursor(createdCursorSchema, query.cursor) } : {}),
     limit: query.limit + 1,
   });
-  const page = rows.slice(0, query.limit);
-  const last = page.at(-1);
-  const nextCursor =
-    rows.length > query.limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null;
-  return { items: page.map(view), nextCursor };
+  return pageOf(rows, query.limit, view);
 }
 
 /**

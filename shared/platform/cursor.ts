@@ -1,5 +1,5 @@
 /** Opaque list cursors: base64url JSON of the last row's sort key. Clients never parse them. */
-import type { z } from "zod";
+import { z } from "zod";
 import { AppError } from "./errors";
 
 function toBase64Url(text: string): string {
@@ -29,4 +29,21 @@ export function decodeCursor<S extends z.ZodType>(schema: S, cursor: string): z.
       errors: [{ field: "query.cursor", reason: "is not a cursor this list issued" }],
     });
   }
+}
+
+/** The sort key of lists ordered by creation: (createdAt, id), id breaking ties. */
+export const createdCursorSchema = z.object({ createdAt: z.number().int(), id: z.string() });
+
+/** Splits rows fetched with `limit + 1` into one page of views and the cursor after it (null at the end). */
+export function pageOf<R extends { createdAt: number; id: string }, T>(
+  rows: readonly R[],
+  limit: number,
+  view: (row: R) => T,
+) {
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    items: page.map(view),
+    nextCursor: rows.length > limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
+  };
 }

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import type { Clock } from "../platform/clock";
 import { ISO_COUNTRIES } from "../platform/countries";
-import { decodeCursor, encodeCursor } from "../platform/cursor";
+import { createdCursorSchema, decodeCursor, pageOf } from "../platform/cursor";
 import type { Db } from "../platform/db";
 import { AppError } from "../platform/errors";
 import { newId } from "../platform/ids";
@@ -116,17 +116,10 @@ export async function getAddress(db: Db, userId: string, id: string): Promise<Ad
   return view(row);
 }
 
-const cursorKey = z.object({ createdAt: z.number().int(), id: z.string() });
-
 export async function listAddresses(db: Db, userId: string, query: { limit: number; cursor?: string | undefined }) {
-  const after = query.cursor ? decodeCursor(cursorKey, query.cursor) : undefined;
+  const after = query.cursor ? decodeCursor(createdCursorSchema, query.cursor) : undefined;
   const rows = await repo.listAddresses(db, userId, query.limit + 1, after);
-  const page = rows.slice(0, query.limit);
-  const last = page.at(-1);
-  return {
-    items: page.map(view),
-    nextCursor: rows.length > query.limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
-  };
+  return pageOf(rows, query.limit, view);
 }
 
 /** Applies a partial update, compare-and-set on `version` (the given one, or the current one). */

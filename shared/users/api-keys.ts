@@ -7,7 +7,7 @@ import { z } from "zod";
 import { API_SCOPES, type ApiScope, type Caller } from "../platform/auth";
 import type { Clock } from "../platform/clock";
 import { randomToken, sha256Hex } from "../platform/crypto";
-import { decodeCursor, encodeCursor } from "../platform/cursor";
+import { createdCursorSchema, decodeCursor, pageOf } from "../platform/cursor";
 import type { Db } from "../platform/db";
 import { AppError } from "../platform/errors";
 import { newId } from "../platform/ids";
@@ -98,8 +98,6 @@ export async function createApiKey(
   return { ...view(row), key };
 }
 
-const cursorKey = z.object({ createdAt: z.number().int(), id: z.string() });
-
 /** Keys a caller may see: a seller's shop's, or any (optionally one shop's) for operators. */
 export async function listApiKeys(
   db: Db,
@@ -110,14 +108,9 @@ export async function listApiKeys(
   const rows = await repo.listApiKeys(db, {
     shopId,
     limit: query.limit + 1,
-    after: query.cursor ? decodeCursor(cursorKey, query.cursor) : undefined,
+    after: query.cursor ? decodeCursor(createdCursorSchema, query.cursor) : undefined,
   });
-  const page = rows.slice(0, query.limit);
-  const last = page.at(-1);
-  return {
-    items: page.map(view),
-    nextCursor: rows.length > query.limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
-  };
+  return pageOf(rows, query.limit, view);
 }
 
 /** Revokes a key of the caller's shop (any shop for operators); revoking twice is harmless. */
