@@ -11,6 +11,10 @@ import type { Scenario } from "./lib/load.ts";
 
 export const CEILING = "hello (router only)";
 
+/** A product and SKU of the generated demo catalog (db/seed/catalog.ts numbers them from 1001). */
+const DEMO_PRODUCT = "spu_00000000000000000000001001";
+const DEMO_SKU = "sku_00000000000000000000001001";
+
 /** Builds the scenarios; some need an operator token signed with the local dev secret. */
 export async function scenarios(): Promise<Scenario[]> {
   const operator = await signAccessToken(
@@ -50,5 +54,14 @@ export async function scenarios(): Promise<Scenario[]> {
       connections: [1, 4],
     },
     { name: "storefront GET /v1/me (JWT + D1)", path: "/v1/me", headers: { authorization: `Bearer ${shopper}` } },
+    { name: "admin GET product (JWT + 7 D1 reads)", path: `/admin/v1/products/${DEMO_PRODUCT}`, headers: auth },
+    { name: "admin GET SKU stock (D1 + object RPC)", path: `/admin/v1/skus/${DEMO_SKU}/stock`, headers: auth },
+    {
+      name: "admin POST stock delta (object write + D1)",
+      method: "POST",
+      path: `/admin/v1/skus/${DEMO_SKU}/stock`,
+      headers: { ...auth, ...json },
+      body: JSON.stringify({ delta: 1, reason: "bench receiving" }),
+    },
   ];
 }
