@@ -50,12 +50,15 @@ const args = [
  * The seed loads stock into the D1 projection by SQL; the SKU objects (the system of record) get
  * it through the operator tool that adopts projected stock, called here once the Workers are up.
  */
-async function adoptSeededStock(): Promise<number> {
-  const token = await signAccessToken(
+function operatorToken(): Promise<string> {
+  return signAccessToken(
     { userId: DEMO_OPERATOR_ID, roles: ["operator"] },
     { secret: DEV_JWT_SECRET, issuer: "edge-commerce", audience: "edge-commerce", clock: systemClock },
     600,
   );
+}
+
+async function adoptSeededStock(token: string): Promise<number> {
   let adopted = 0;
   for (;;) {
     const res = await fetch(`${origin}/admin/v1/ops/stock/adopt-projection`, {
@@ -70,14 +73,34 @@ async function adoptSeededStock(): Promise<number> {
   }
 }
 
+/** The seed writes products by SQL, so their search documents are built once the Workers are up. */
+async function indexSeededCatalog(token: string): Promise<number> {
+  let after: string | null = null;
+  let indexed = 0;
+  for (;;) {
+    const res = await fetch(`${origin}/admin/v1/ops/search/rebuild`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ after, limit: 500 }),
+    });
+    if (!res.ok) throw new Error(`indexing the catalog failed: ${res.status} ${await res.text()}`);
+    const body = (await res.json()) as { indexed: number; next: string | null };
+    indexed += body.indexed;
+    if (!body.next) return indexed;
+    after = body.next;
+  }
+}
+
 const child = spawn(wrangler, args, { stdio: ["inherit", "pipe", "inherit"] });
 let announced = false;
 child.stdout.on("data", async (chunk: Buffer) => {
   process.stdout.write(chunk);
   if (!announced && chunk.toString().includes("Ready on")) {
     announced = true;
-    const adopted = await adoptSeededStock();
+    const token = await operatorToken();
+    const adopted = await adoptSeededStock(token);
     if (adopted > 0) console.log(`moved the demo catalog's stock into ${adopted} SKU inventory objects`);
+    console.log(`indexed ${await indexSeededCatalog(token)} products for search`);
     console.log(`
   Edge commerce is running on ${origin}
     storefront   ${origin}/v1/health      docs ${origin}/docs      OpenAPI ${origin}/openapi.json

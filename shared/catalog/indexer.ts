@@ -3,17 +3,38 @@
  * state. It reads the state rather than trusting the event, so duplicates and out-of-order
  * deliveries all converge on the latest truth.
  */
-import { eq, inArray } from "drizzle-orm";
-import { brands, categories, productTags, searchDocuments, tags } from "../../db/schema";
-import type { Db } from "../platform/db";
+import { asc, eq, gt, inArray } from "drizzle-orm";
+import { brands, categories, products, productTags, searchDocuments, tags } from "../../db/schema";
+import { searchFts } from "../../db/schema/search-fts";
+import { type Db, runBatch } from "../platform/db";
 import { PRODUCT_STATUS } from "./lifecycle";
 import { effectivePrice } from "./products";
 import { loadProduct } from "./products-repo";
+import { documentTokens } from "./search-tokens";
+
+function ftsDelete(db: Db, productId: string) {
+  return db.delete(searchFts).where(eq(searchFts.productId, productId));
+}
+
+/** Re-indexes up to `limit` products after `after` (by id); the full rebuild pages through all. */
+export async function rebuildSearchIndex(db: Db, now: number, after: string | null, limit: number) {
+  const rows = await db
+    .select({ id: products.id })
+    .from(products)
+    .where(after ? gt(products.id, after) : undefined)
+    .orderBy(asc(products.id))
+    .limit(limit);
+  for (const row of rows) await rebuildSearchDocument(db, row.id, now);
+  return { indexed: rows.length, next: rows.length === limit ? (rows.at(-1)?.id ?? null) : null };
+}
 
 export async function rebuildSearchDocument(db: Db, productId: string, now: number): Promise<"indexed" | "removed"> {
   const record = await loadProduct(db, productId);
   if (!record || record.row.status === PRODUCT_STATUS.DELETED) {
-    await db.delete(searchDocuments).where(eq(searchDocuments.productId, productId));
+    await runBatch(db, [
+      db.delete(searchDocuments).where(eq(searchDocuments.productId, productId)),
+      ftsDelete(db, productId),
+    ]);
     return "removed";
   }
   const { row } = record;
@@ -76,6 +97,10 @@ export async function rebuildSearchDocument(db: Db, productId: string, now: numb
     createdAt: row.createdAt,
     indexedAt: now,
   };
-  await db.insert(searchDocuments).values(doc).onConflictDoUpdate({ target: searchDocuments.productId, set: doc });
+  await runBatch(db, [
+    db.insert(searchDocuments).values(doc).onConflictDoUpdate({ target: searchDocuments.productId, set: doc }),
+    ftsDelete(db, productId),
+    db.insert(searchFts).values({ productId, tokens: documentTokens(text) }),
+  ]);
   return "indexed";
 }

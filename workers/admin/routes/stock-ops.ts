@@ -1,7 +1,9 @@
 /** Operator stock tools. */
 import { createRoute, z } from "@hono/zod-openapi";
+import { rebuildSearchIndex } from "../../../shared/catalog/indexer";
 import { adoptProjectedStock } from "../../../shared/catalog/stock";
 import { requireRole } from "../../../shared/platform/app";
+import { dbOf } from "../../../shared/platform/db";
 import { errorResponses, jsonBody, jsonResponse } from "../../../shared/platform/openapi";
 import type { AdminApp } from "../app";
 import { catalogDeps } from "./products";
@@ -23,8 +25,38 @@ const adoptRoute = createRoute({
   },
 });
 
+const rebuildSearchRoute = createRoute({
+  method: "post",
+  path: "/admin/v1/ops/search/rebuild",
+  tags: ["operations"],
+  summary: "Rebuild the search index, a page of products at a time (pass `after` from the previous answer)",
+  security: [{ bearer: [] }],
+  middleware: [requireRole("operator")] as const,
+  request: {
+    body: jsonBody(
+      z
+        .object({
+          after: z.string().min(1).nullable().default(null),
+          limit: z.number().int().min(1).max(500).default(200),
+        })
+        .strict(),
+    ),
+  },
+  responses: {
+    200: jsonResponse(
+      z.object({ indexed: z.number().int(), next: z.string().nullable() }),
+      "Call again with after = next until next is null",
+    ),
+    ...errorResponses(400, 401, 403),
+  },
+});
+
 export function registerStockOpsRoutes(app: AdminApp): void {
   app.openapi(adoptRoute, async (c) =>
     c.json(await adoptProjectedStock(catalogDeps(c), c.req.valid("json").limit), 200),
   );
+  app.openapi(rebuildSearchRoute, async (c) => {
+    const { after, limit } = c.req.valid("json");
+    return c.json(await rebuildSearchIndex(dbOf(c.env.DB), c.var.clock.now(), after, limit), 200);
+  });
 }

@@ -1,0 +1,178 @@
+/**
+ * Storefront search over `search_documents` and its FTS5 index: full text (Chinese by bigrams,
+ * Latin words by prefix), filters (category subtree, brand, price range, attribute values, in
+ * stock), brand and category facets, sorts and cursor pagination. Only ON_SHELF products.
+ * Relevance is FTS5's bm25 with a boost for products that sell (log of sales).
+ */
+import { type SQL, sql } from "drizzle-orm";
+import { z } from "zod";
+import { decodeCursor, encodeCursor } from "../platform/cursor";
+import type { Db } from "../platform/db";
+import { AppError } from "../platform/errors";
+import { type Currency, moneySchema } from "../platform/money";
+import { limitSchema } from "../platform/validation";
+import { PRODUCT_STATUS } from "./lifecycle";
+import { matchExpression } from "./search-tokens";
+
+export const SORTS = ["relevance", "price_asc", "price_desc", "sales", "newest"] as const;
+
+const money = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const booleanFlag = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
+
+export const searchQuerySchema = z.object({
+  q: z.string().trim().max(200).optional(),
+  categoryId: z.coerce.number().int().positive().optional(),
+  brandId: z.coerce.number().int().positive().optional(),
+  minPrice: money.optional().describe("Minor units"),
+  maxPrice: money.optional().describe("Minor units"),
+  inStock: booleanFlag.optional(),
+  sort: z.enum(SORTS).optional(),
+  limit: limitSchema,
+  cursor: z.string().min(1).max(512).optional(),
+});
+export type SearchQuery = z.infer<typeof searchQuerySchema> & { attributes: Record<string, string> };
+
+/** The deepest page a cursor may reach; deeper browsing should narrow the filters. */
+export const MAX_OFFSET = 10_000;
+const MAX_ATTRIBUTE_FILTERS = 10;
+
+/** `attr.<name>=<value>` query parameters, validated. */
+export function attributeFilters(params: URLSearchParams): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of params) {
+    if (!key.startsWith("attr.")) continue;
+    const name = key.slice(5);
+    if (!name || name.length > 100 || !value || value.length > 100) {
+      throw new AppError("validation_failed", {
+        detail: `query.${key}: must be a non-empty name and value of at most 100 characters`,
+        errors: [{ field: `query.${key}`, reason: "must be a non-empty name and value of at most 100 characters" }],
+      });
+    }
+    out[name] = value;
+  }
+  if (Object.keys(out).length > MAX_ATTRIBUTE_FILTERS) {
+    throw new AppError("validation_failed", {
+      detail: `query: at most ${MAX_ATTRIBUTE_FILTERS} attr filters`,
+      errors: [{ field: "query.attr", reason: `at most ${MAX_ATTRIBUTE_FILTERS} attribute filters` }],
+    });
+  }
+  return out;
+}
+
+export const searchItemSchema = z.object({
+  productId: z.string(),
+  name: z.string(),
+  brand: z.string().nullable(),
+  category: z.string().nullable(),
+  minPrice: moneySchema.nullable(),
+  maxPrice: moneySchema.nullable(),
+  inStock: z.boolean(),
+  image: z.string().nullable(),
+});
+const facetSchema = z.array(z.object({ value: z.string(), id: z.number().int(), count: z.number().int() }));
+export const searchResultSchema = z.object({
+  items: z.array(searchItemSchema),
+  facets: z.object({ brand: facetSchema, category: facetSchema }),
+  nextCursor: z.string().nullable(),
+});
+export type SearchResult = z.infer<typeof searchResultSchema>;
+
+const cursorSchema = z.object({ offset: z.number().int().min(0).max(MAX_OFFSET) });
+
+interface Row {
+  product_id: string;
+  name: string;
+  brand_name: string | null;
+  category_name: string | null;
+  min_price: number | null;
+  max_price: number | null;
+  currency: string | null;
+  in_stock: number;
+  image: string | null;
+  [key: string]: unknown;
+}
+
+export async function searchProducts(db: Db, query: SearchQuery): Promise<SearchResult> {
+  const match = query.q ? matchExpression(query.q) : null;
+  const sort = query.sort ?? (match ? "relevance" : "newest");
+  if (sort === "relevance" && !match) {
+    throw new AppError("validation_failed", {
+      detail: "query.sort: relevance needs a query q",
+      errors: [{ field: "query.sort", reason: "relevance needs a query q" }],
+    });
+  }
+  const offset = query.cursor ? decodeCursor(cursorSchema, query.cursor).offset : 0;
+
+  const where: SQL[] = [sql`d.status = ${PRODUCT_STATUS.ON_SHELF}`];
+  if (query.categoryId) {
+    // Bound as text: D1 binds JS numbers as REAL, which would print as 1003.0.
+    where.push(sql`d.category_path LIKE ${`%/${query.categoryId}/%`}`);
+  }
+  if (query.brandId) where.push(sql`d.brand_id = ${query.brandId}`);
+  if (query.minPrice !== undefined) where.push(sql`d.max_price >= ${query.minPrice}`);
+  if (query.maxPrice !== undefined) where.push(sql`d.min_price <= ${query.maxPrice}`);
+  if (query.inStock !== undefined) where.push(sql`d.in_stock = ${query.inStock ? 1 : 0}`);
+  for (const [name, value] of Object.entries(query.attributes)) {
+    where.push(
+      sql`EXISTS (SELECT 1 FROM json_each(d.attributes, '$.' || json_quote(${name})) WHERE json_each.value = ${value})`,
+    );
+  }
+  const filter = sql.join(where, sql` AND `);
+  // Facets count the whole result set, so they take the text match as a filter.
+  const facetFilter = match
+    ? sql`${filter} AND d.product_id IN (SELECT product_id FROM search_fts WHERE search_fts MATCH ${match})`
+    : filter;
+
+  // bm25 is lower for better matches; a saturating sales boost (0..2) lifts products that sell.
+  const boost = sql`2.0 * d.sales_count / (d.sales_count + 100.0)`;
+  const source = match
+    ? sql`search_fts JOIN search_documents d ON d.product_id = search_fts.product_id AND search_fts MATCH ${match}`
+    : sql`search_documents d`;
+  const rank = match ? sql`bm25(search_fts) - ${boost}` : sql`0`;
+  const order: Record<(typeof SORTS)[number], SQL> = {
+    relevance: sql`rank ASC, d.product_id`,
+    price_asc: sql`d.min_price ASC, d.product_id`,
+    price_desc: sql`d.max_price DESC, d.product_id`,
+    sales: sql`d.sales_count DESC, d.product_id`,
+    newest: sql`d.created_at DESC, d.product_id DESC`,
+  };
+
+  const [rows, brandFacet, categoryFacet] = await Promise.all([
+    db.all<Row>(sql`
+      SELECT d.product_id, d.name, b.name AS brand_name, c.name AS category_name, d.min_price, d.max_price,
+             d.currency, d.in_stock, d.image, ${rank} AS rank
+        FROM ${source}
+        LEFT JOIN brands b ON b.id = d.brand_id
+        LEFT JOIN categories c ON c.id = d.category_id
+       WHERE ${filter}
+       ORDER BY ${order[sort]}
+       LIMIT ${query.limit + 1} OFFSET ${offset}`),
+    db.all<{ id: number; value: string; count: number }>(sql`
+      SELECT d.brand_id AS id, b.name AS value, count(*) AS count
+        FROM search_documents d JOIN brands b ON b.id = d.brand_id
+       WHERE ${facetFilter} GROUP BY d.brand_id ORDER BY count DESC, value LIMIT 50`),
+    db.all<{ id: number; value: string; count: number }>(sql`
+      SELECT d.category_id AS id, c.name AS value, count(*) AS count
+        FROM search_documents d JOIN categories c ON c.id = d.category_id
+       WHERE ${facetFilter} GROUP BY d.category_id ORDER BY count DESC, value LIMIT 50`),
+  ]);
+
+  const page = rows.slice(0, query.limit);
+  const next = offset + query.limit;
+  const asMoney = (amount: number | null, currency: string | null) =>
+    amount === null || currency === null ? null : { amount, currency: currency as Currency };
+  return {
+    items: page.map((r) => ({
+      productId: r.product_id,
+      name: r.name,
+      brand: r.brand_name,
+      category: r.category_name,
+      minPrice: asMoney(r.min_price, r.currency),
+      maxPrice: asMoney(r.max_price, r.currency),
+      inStock: r.in_stock === 1,
+      image: r.image,
+    })),
+    facets: { brand: brandFacet, category: categoryFacet },
+    nextCursor: rows.length > query.limit && next <= MAX_OFFSET ? encodeCursor({ offset: next }) : null,
+  };
+}

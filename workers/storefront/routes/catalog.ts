@@ -1,0 +1,89 @@
+/** The public catalog: category tree, search, product detail (edge-cached, never stale after an edit). */
+import { createRoute, z } from "@hono/zod-openapi";
+import {
+  attributeFilters,
+  searchProducts,
+  searchQuerySchema,
+  searchResultSchema,
+} from "../../../shared/catalog/search";
+import {
+  DETAIL_TTL_SECONDS,
+  detailRevision,
+  productDetail,
+  productDetailSchema,
+} from "../../../shared/catalog/storefront-product";
+import { categoryTree, categoryTreeSchema } from "../../../shared/catalog/structure";
+import { dbOf } from "../../../shared/platform/db";
+import { errorResponses, jsonResponse } from "../../../shared/platform/openapi";
+import type { StorefrontApp } from "../app";
+
+const routes = {
+  categories: createRoute({
+    method: "get",
+    path: "/v1/categories",
+    tags: ["catalog"],
+    summary: "The category tree",
+    responses: { 200: jsonResponse(categoryTreeSchema, "Categories"), ...errorResponses(500) },
+  }),
+  search: createRoute({
+    method: "get",
+    path: "/v1/products",
+    tags: ["catalog"],
+    summary:
+      "Search products on shelf: full text (Chinese and English), filters (also attr.<name>=<value>), facets, sorts",
+    request: { query: searchQuerySchema },
+    responses: {
+      200: jsonResponse(searchResultSchema.openapi("SearchResult"), "A page of products"),
+      ...errorResponses(400),
+    },
+  }),
+  detail: createRoute({
+    method: "get",
+    path: "/v1/products/{productId}",
+    tags: ["catalog"],
+    summary: "A product with its SKUs, effective prices and availability",
+    request: { params: z.object({ productId: z.string().min(1).max(64) }) },
+    responses: {
+      200: jsonResponse(productDetailSchema.openapi("ProductDetail"), "The product"),
+      ...errorResponses(404),
+    },
+  }),
+};
+
+export function registerCatalogRoutes(app: StorefrontApp): void {
+  app.openapi(routes.categories, async (c) => {
+    const tree: z.infer<typeof categoryTreeSchema> = await categoryTree(dbOf(c.env.DB));
+    return c.json(tree, 200);
+  });
+
+  app.openapi(routes.search, async (c) => {
+    const url = new URL(c.req.url);
+    return c.json(
+      await searchProducts(dbOf(c.env.DB), { ...c.req.valid("query"), attributes: attributeFilters(url.searchParams) }),
+      200,
+    );
+  });
+
+  // The detail goes through the Workers Cache API. The key names the product's current revision,
+  // read from D1 first, so an edit or a price change makes a new key and is never served stale.
+  app.use("/v1/products/:productId", async (c, next) => {
+    if (c.req.method !== "GET") return next();
+    const key = new Request(
+      `https://cache.edge-commerce.internal/v1/products/${c.req.param("productId")}@${await detailRevision(dbOf(c.env.DB), c.req.param("productId"))}`,
+    );
+    const hit = await caches.default.match(key);
+    if (hit) {
+      const res = new Response(hit.body, hit);
+      res.headers.set("x-cache", "HIT");
+      return res;
+    }
+    await next();
+    if (c.res.status !== 200) return;
+    c.res.headers.set("cache-control", `public, max-age=${DETAIL_TTL_SECONDS}`);
+    c.executionCtx.waitUntil(caches.default.put(key, c.res.clone()));
+    c.res.headers.set("x-cache", "MISS");
+  });
+  app.openapi(routes.detail, async (c) =>
+    c.json(await productDetail(dbOf(c.env.DB), c.req.valid("param").productId, c.var.clock.now()), 200),
+  );
+}
