@@ -1,5 +1,5 @@
 /** Users, shops and their membership. Login logs, tokens and addresses arrive with accounts. */
-import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 /** A person with credentials, per the seed's `users` table; `role` is shopper, seller or operator. */
 export const users = sqliteTable(
@@ -172,4 +172,36 @@ export const apiKeys = sqliteTable(
     revokedAt: integer("revoked_at"),
   },
   (t) => [index("api_keys_shop").on(t.shopId, t.createdAt)],
+);
+
+/** A shopping cart: a user's (one per user) or a guest's, found by the hash of its `X-Cart-Token`. */
+export const carts = sqliteTable("carts", {
+  id: text("id").primaryKey(),
+  userId: text("user_id")
+    .references(() => users.id)
+    .unique(),
+  tokenHash: text("token_hash").unique(),
+  /** Set by the one login that merges this guest cart into an account cart. */
+  mergedOp: text("merged_op"),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+  /** Guest carts lapse after 30 days without change; account carts do not. */
+  expiresAt: integer("expires_at"),
+});
+
+/** A cart line: one SKU, its quantity, and the price it had when added (to flag changes). */
+export const cartItems = sqliteTable(
+  "cart_items",
+  {
+    cartId: text("cart_id")
+      .notNull()
+      .references(() => carts.id),
+    skuId: text("sku_id").notNull(),
+    quantity: integer("quantity").notNull(),
+    addedUnitPrice: integer("added_unit_price"),
+    currency: text("currency"),
+    addedAt: integer("added_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.cartId, t.skuId] })],
 );

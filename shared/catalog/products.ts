@@ -25,7 +25,7 @@ import { adjustOne } from "../inventory/stock";
 import type { Caller } from "../platform/auth";
 import type { Clock } from "../platform/clock";
 import { createdCursorSchema, decodeCursor, pageOf } from "../platform/cursor";
-import { type Db, runBatch } from "../platform/db";
+import { assertExists, type Db, isAssertionFailure, runBatch } from "../platform/db";
 import { AppError, type FieldError } from "../platform/errors";
 import { newId } from "../platform/ids";
 import { CURRENCIES, type Currency, DEFAULT_CURRENCY, type Money, moneySchema } from "../platform/money";
@@ -210,23 +210,9 @@ function validationFailed(errors: FieldError[]): AppError {
   return new AppError("validation_failed", { detail: first ? `${first.field}: ${first.reason}` : "invalid", errors });
 }
 
-/**
- * A statement that aborts its batch unless the product still carries `opId`, i.e. this batch's
- * compare-and-set won. `json('...')` on non-JSON raises, which is SQLite's only way to fail a
- * plain statement on a condition.
- */
+/** Aborts the batch unless the product carries `opId`, i.e. this batch's compare-and-set won. */
 function assertOwnOp(db: Db, productId: string, opId: string) {
-  return db
-    .select({
-      ok: sql<number>`CASE WHEN EXISTS (SELECT 1 FROM products WHERE id = ${productId} AND last_op_id = ${opId}) THEN 1 ELSE json('version_conflict') END`,
-    })
-    .from(sql`(SELECT 1)`);
-}
-
-function isAssertFailure(err: unknown): boolean {
-  return (
-    /malformed JSON/i.test(String((err as { cause?: unknown })?.cause ?? err)) || /malformed JSON/i.test(String(err))
-  );
+  return assertExists(db, sql`SELECT 1 FROM products WHERE id = ${productId} AND last_op_id = ${opId}`);
 }
 
 /** A 409 for the catalog's unique indexes (duplicate product, reused seller SKU code), else `err` itself. */
@@ -497,7 +483,7 @@ async function commitEdit(
       logInsert(db, { actor, shopId: before.row.shopId, ...log, requestId: deps.requestId, now }),
     ]);
   } catch (err) {
-    if (isAssertFailure(err))
+    if (isAssertionFailure(err))
       throw staleVersion("product", (await loadProduct(db, before.row.id))?.row.version ?? -1, before.row.version);
     throw duplicateOr(err);
   }
@@ -827,7 +813,7 @@ async function transition(
       }),
     ]);
   } catch (err) {
-    if (!isAssertFailure(err)) throw err;
+    if (!isAssertionFailure(err)) throw err;
     const current = await db.query.products.findFirst({ where: eq(products.id, row.id) });
     throw new AppError("invalid_transition", {
       detail: `The product changed meanwhile; it is now ${current ? statusName(current.status) : "gone"}`,

@@ -245,6 +245,14 @@ export function callerOf(c: { var: AppVariables }): Caller {
   throw c.var.credentialError ?? new AppError("unauthenticated", { headers: { "WWW-Authenticate": "Bearer" } });
 }
 
+/** Route middleware for routes open to guests: anonymous is fine, but a presented credential must be valid. */
+export function allowGuest<B extends PlatformBindings>(): MiddlewareHandler<AppEnv<B>> {
+  return async (c, next) => {
+    if (c.var.credentialError) throw c.var.credentialError;
+    await next();
+  };
+}
+
 /** Route middleware admitting any authenticated caller (401 otherwise). */
 export function requireCaller<B extends PlatformBindings>(): MiddlewareHandler<AppEnv<B>> {
   return async (c, next) => {

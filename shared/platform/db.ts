@@ -1,4 +1,6 @@
 /** The drizzle handle over D1 that repositories take as their first argument. */
+
+import { type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { drizzle } from "drizzle-orm/d1";
 import * as schema from "../../db/schema";
@@ -14,4 +16,20 @@ export function dbOf(d1: D1Database | D1DatabaseSession) {
 export async function runBatch(db: Db, statements: BatchItem<"sqlite">[]): Promise<void> {
   const [first, ...rest] = statements;
   if (first) await db.batch([first, ...rest]);
+}
+
+/**
+ * A statement that aborts its batch unless `condition` (a `SELECT 1 ... WHERE ...`) finds a row.
+ * D1 batches are transactions, so an earlier compare-and-set that lost its race rolls everything
+ * back. `json()` on non-JSON raises: SQLite's only way to fail a plain statement on a condition.
+ */
+export function assertExists(db: Db, condition: SQL) {
+  return db
+    .select({ ok: sql<number>`CASE WHEN EXISTS (${condition}) THEN 1 ELSE json('assertion_failed') END` })
+    .from(sql`(SELECT 1)`);
+}
+
+/** Whether a batch failed on an `assertExists` statement. */
+export function isAssertionFailure(err: unknown): boolean {
+  return /malformed JSON/i.test(`${String(err)} ${String((err as { cause?: unknown })?.cause ?? "")}`);
 }

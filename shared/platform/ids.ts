@@ -31,6 +31,7 @@ export const ID_PREFIXES = {
   price: "prc",
   image: "img",
   operation: "op",
+  cart: "crt",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

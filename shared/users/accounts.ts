@@ -117,7 +117,11 @@ const INVALID_CREDENTIALS = "The username or password is incorrect";
  * atomically (so parallel guesses cannot exceed it), then exactly one password hash is checked,
  * also for unknown identifiers, which answer exactly like a wrong password.
  */
-export async function login(deps: LoginDeps, input: LoginBody, meta: LoginMeta): Promise<TokenPair> {
+export async function login(
+  deps: LoginDeps,
+  input: LoginBody,
+  meta: LoginMeta,
+): Promise<TokenPair & { userId: string }> {
   const { db, clock } = deps;
   const now = clock.now();
   const identifier = classifyIdentifier(input.username);
@@ -170,7 +174,10 @@ export async function login(deps: LoginDeps, input: LoginBody, meta: LoginMeta):
   if (needsRehash(user.passwordHash)) await updatePasswordHash(db, user.id, await hashPassword(input.password), now);
   const seen = await seenBefore(db, user.id, deviceHash, meta.country);
   await log("success", user.id, { newDevice: !seen.device, newCountry: !seen.country });
-  return issuePair(deps, await callerOf(db, user), await startSession(db, user.id, now));
+  return {
+    ...(await issuePair(deps, await callerOf(db, user), await startSession(db, user.id, now))),
+    userId: user.id,
+  };
 }
 
 /** Exchanges a refresh token for a new pair (rotation); the caller is re-read, so role changes apply. */

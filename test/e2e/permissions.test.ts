@@ -15,9 +15,10 @@ import { call, json } from "../helpers/http";
  * - staff: sellers, operators and API keys;
  * - staff-human: sellers and operators, not API keys;
  * - seller: sellers and their API keys (work done for a shop);
- * - operator: operators only.
+ * - operator: operators only;
+ * - cart: anyone, guests by cart token; a credential that is presented must be valid.
  */
-type Policy = "public" | "user" | "staff" | "staff-human" | "seller" | "operator";
+type Policy = "public" | "user" | "staff" | "staff-human" | "seller" | "operator" | "cart";
 type Who = "anonymous" | "shopper" | "seller1" | "seller2" | "operator" | "apiKey";
 
 const POLICIES: Record<string, Policy> = {
@@ -36,6 +37,8 @@ const POLICIES: Record<string, Policy> = {
   "GET /v1/categories": "public",
   "GET /v1/products": "public",
   "GET /v1/products/{productId}": "public",
+  "GET /v1/cart": "cart",
+  "PUT /v1/cart/items/{skuId}": "cart",
   "GET /admin/v1/health": "public",
   "POST /admin/v1/images": "seller",
   "GET /admin/v1/whoami": "staff",
@@ -80,6 +83,7 @@ const POLICIES: Record<string, Policy> = {
 /** What `who` gets from a route under `policy`: allowed (any status but 401/403), or the refusal. */
 function expected(policy: Policy, who: Who, admin: boolean): "allowed" | 401 | 403 {
   if (policy === "public") return "allowed";
+  if (policy === "cart") return who === "apiKey" ? 401 : "allowed";
   if (who === "anonymous") return 401;
   if (who === "apiKey" && !admin) return 401; // not a JWT: the storefront refuses it as a token
   switch (policy) {

@@ -3,6 +3,7 @@ import { createApp } from "../../shared/platform/app";
 import type { Clock } from "../../shared/platform/clock";
 import { registerHealth } from "../../shared/platform/health";
 import { registerAuthRoutes } from "./routes/auth";
+import { registerCartRoutes } from "./routes/cart";
 import { registerCatalogRoutes } from "./routes/catalog";
 import { registerImageRoutes } from "./routes/images";
 import { registerMeRoutes } from "./routes/me";
@@ -27,5 +28,6 @@ export function buildStorefrontApp(options: { clock?: Clock } = {}): StorefrontA
   registerMeRoutes(app);
   registerImageRoutes(app);
   registerCatalogRoutes(app);
+  registerCartRoutes(app);
   return app;
 }

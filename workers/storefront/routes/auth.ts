@@ -1,5 +1,6 @@
 /** Accounts: register, log in, refresh and log out. */
 import { createRoute, z } from "@hono/zod-openapi";
+import { CART_TOKEN_HEADER, cartTokenSchema, mergeGuestCart } from "../../../shared/cart/cart";
 import type { AppContext } from "../../../shared/platform/app";
 import { dbOf } from "../../../shared/platform/db";
 import { authEnvSchema, readEnv } from "../../../shared/platform/env";
@@ -79,7 +80,7 @@ export function registerAuthRoutes(app: StorefrontApp): void {
   app.openapi(loginRoute, async (c) => {
     const { LOGIN_IP_LIMIT_PER_MINUTE } = readEnv(storefrontEnvSchema, c.env);
     const cf = c.req.raw.cf as { country?: unknown } | undefined;
-    const pair = await login(
+    const { userId, ...pair } = await login(
       { ...authDeps(c), limiter: c.env.RATE_LIMITER, ipLimit: { limit: LOGIN_IP_LIMIT_PER_MINUTE, windowMs: 60_000 } },
       c.req.valid("json"),
       {
@@ -89,6 +90,9 @@ export function registerAuthRoutes(app: StorefrontApp): void {
         country: c.req.header("cf-ipcountry") ?? (typeof cf?.country === "string" ? cf.country : null),
       },
     );
+    // A guest who logs in with a cart token brings the guest cart into the account cart.
+    const cartToken = cartTokenSchema.safeParse(c.req.header(CART_TOKEN_HEADER));
+    if (cartToken.success) await mergeGuestCart(dbOf(c.env.DB), userId, cartToken.data, c.var.clock);
     return c.json(pair, 200);
   });
 

@@ -1,0 +1,271 @@
+/**
+ * Carts (seed: 购物车模块的实现和优化). A signed-in shopper has one account cart; a guest holds a
+ * cart through an `X-Cart-Token` (256 random bits, stored hashed, lapsing after 30 days without
+ * change). Lines keep the price they were added at, so the cart can say when a price changed;
+ * the list shows the current effective price, availability and each line's problems. At login a
+ * guest cart merges into the account cart exactly once (quantities summed, capped by stock).
+ */
+import { and, eq, inArray, sql } from "drizzle-orm";
+import { z } from "zod";
+import { cartItems, carts, prices, products, skuStock, skus } from "../../db/schema";
+import { PRODUCT_STATUS } from "../catalog/lifecycle";
+import { effectivePrice } from "../catalog/products";
+import type { Clock } from "../platform/clock";
+import { randomToken, sha256Hex } from "../platform/crypto";
+import { assertExists, type Db, isAssertionFailure, runBatch } from "../platform/db";
+import { AppError } from "../platform/errors";
+import { newId } from "../platform/ids";
+import { type Currency, moneySchema } from "../platform/money";
+
+export const CART_TOKEN_HEADER = "X-Cart-Token";
+export const GUEST_CART_TTL_MS = 30 * 24 * 60 * 60 * 1000;
+export const MAX_LINES = 100;
+export const MAX_QUANTITY = 999;
+const TOKEN_PREFIX = "ct_";
+
+/** Who a cart belongs to: a user, or a guest token (possibly new). */
+export type CartOwner = { userId: string } | { token: string };
+
+export const PROBLEMS = ["off_shelf", "out_of_stock", "insufficient_stock", "price_changed", "no_price"] as const;
+
+export const cartSchema = z.object({
+  items: z.array(
+    z.object({
+      skuId: z.string(),
+      productId: z.string().nullable(),
+      name: z.string().nullable(),
+      quantity: z.number().int(),
+      unitPrice: moneySchema.nullable().describe("The price in effect now"),
+      addedUnitPrice: moneySchema.nullable().describe("The price when the line was added"),
+      available: z.number().int(),
+      problems: z.array(z.enum(PROBLEMS)),
+    }),
+  ),
+  subtotal: moneySchema.nullable().describe("Current prices × quantities of lines that can be bought"),
+});
+export type CartView = z.infer<typeof cartSchema>;
+
+export function newCartToken(): string {
+  return `${TOKEN_PREFIX}${randomToken(32)}`;
+}
+
+export const cartTokenSchema = z.string().regex(/^ct_[A-Za-z0-9_-]{43}$/, "is not a cart token");
+
+async function findCart(db: Db, owner: CartOwner, now: number) {
+  if ("userId" in owner) return db.query.carts.findFirst({ where: eq(carts.userId, owner.userId) });
+  const cart = await db.query.carts.findFirst({ where: eq(carts.tokenHash, await sha256Hex(owner.token)) });
+  return cart && (cart.expiresAt === null || cart.expiresAt > now) && cart.mergedOp === null ? cart : undefined;
+}
+
+async function ensureCart(db: Db, owner: CartOwner, now: number) {
+  const existing = await findCart(db, owner, now);
+  if (existing) return existing;
+  const guest = "token" in owner;
+  const tokenHash = guest ? await sha256Hex(owner.token) : null;
+  if (guest) {
+    // A lapsed guest cart under this token is cleared before the token starts a new one.
+    const stale = await db.query.carts.findFirst({ where: eq(carts.tokenHash, tokenHash ?? "") });
+    if (stale)
+      await runBatch(db, [
+        db.delete(cartItems).where(eq(cartItems.cartId, stale.id)),
+        db.delete(carts).where(eq(carts.id, stale.id)),
+      ]);
+  }
+  await db
+    .insert(carts)
+    .values({
+      id: newId("cart", now),
+      userId: guest ? null : owner.userId,
+      tokenHash,
+      createdAt: now,
+      updatedAt: now,
+      expiresAt: guest ? now + GUEST_CART_TTL_MS : null,
+    })
+    .onConflictDoNothing();
+  const cart = await findCart(db, owner, now);
+  if (!cart) throw new Error("cart vanished after creation");
+  return cart;
+}
+
+interface SkuFacts {
+  productId: string;
+  name: string;
+  status: number;
+  available: number;
+  price: { amount: number; currency: Currency } | null;
+}
+
+async function skuFacts(db: Db, skuIds: string[], now: number): Promise<Map<string, SkuFacts>> {
+  if (skuIds.length === 0) return new Map();
+  const [rows, priceRows, stockRows] = await Promise.all([
+    db
+      .select({
+        skuId: skus.id,
+        productId: skus.productId,
+        name: sql<string>`${products.name} || ' ' || ${skus.name}`,
+        status: products.status,
+      })
+      .from(skus)
+      .innerJoin(products, eq(products.id, skus.productId))
+      .where(inArray(skus.id, skuIds)),
+    db.select().from(prices).where(inArray(prices.skuId, skuIds)),
+    db
+      .select({ skuId: skuStock.skuId, available: sql<number>`sum(${skuStock.available})` })
+      .from(skuStock)
+      .where(inArray(skuStock.skuId, skuIds))
+      .groupBy(skuStock.skuId),
+  ]);
+  return new Map(
+    rows.map((r) => [
+      r.skuId,
+      {
+        productId: r.productId,
+        name: r.name,
+        status: r.status,
+        available: stockRows.find((s) => s.skuId === r.skuId)?.available ?? 0,
+        price: effectivePrice(
+          priceRows.filter((p) => p.skuId === r.skuId),
+          now,
+        ),
+      },
+    ]),
+  );
+}
+
+/** The cart with current prices, availability and per-line problems. */
+export async function viewCart(db: Db, owner: CartOwner, clock: Clock): Promise<CartView> {
+  const now = clock.now();
+  const cart = await findCart(db, owner, now);
+  if (!cart) return { items: [], subtotal: null };
+  const lines = await db
+    .select()
+    .from(cartItems)
+    .where(eq(cartItems.cartId, cart.id))
+    .orderBy(cartItems.addedAt, cartItems.skuId);
+  const facts = await skuFacts(
+    db,
+    lines.map((l) => l.skuId),
+    now,
+  );
+  let subtotal: { amount: number; currency: Currency } | null = null;
+  const items = lines.map((line) => {
+    const f = facts.get(line.skuId);
+    const problems: (typeof PROBLEMS)[number][] = [];
+    if (!f || f.status !== PRODUCT_STATUS.ON_SHELF)
+      problems.push(f?.status === PRODUCT_STATUS.SOLD_OUT ? "out_of_stock" : "off_shelf");
+    else if (f.available === 0) problems.push("out_of_stock");
+    else if (f.available < line.quantity) problems.push("insufficient_stock");
+    if (f && !f.price) problems.push("no_price");
+    if (f?.price && line.addedUnitPrice !== null && f.price.amount !== line.addedUnitPrice)
+      problems.push("price_changed");
+    const buyable = f?.price && !problems.some((p) => p === "off_shelf" || p === "out_of_stock" || p === "no_price");
+    if (buyable && f?.price && (!subtotal || subtotal.currency === f.price.currency)) {
+      subtotal = { amount: (subtotal?.amount ?? 0) + f.price.amount * line.quantity, currency: f.price.currency };
+    }
+    return {
+      skuId: line.skuId,
+      productId: f?.productId ?? null,
+      name: f?.name ?? null,
+      quantity: line.quantity,
+      unitPrice: f?.price ?? null,
+      addedUnitPrice:
+        line.addedUnitPrice === null || line.currency === null
+          ? null
+          : { amount: line.addedUnitPrice, currency: line.currency as Currency },
+      available: f?.available ?? 0,
+      problems,
+    };
+  });
+  return { items, subtotal };
+}
+
+/** Sets a line's quantity (0 removes it). Unknown SKUs and products never offered are 404. */
+export async function setQuantity(
+  db: Db,
+  owner: CartOwner,
+  clock: Clock,
+  skuId: string,
+  quantity: number,
+): Promise<CartView> {
+  const now = clock.now();
+  if (quantity === 0) {
+    const cart = await findCart(db, owner, now);
+    if (cart) await db.delete(cartItems).where(and(eq(cartItems.cartId, cart.id), eq(cartItems.skuId, skuId)));
+    return viewCart(db, owner, clock);
+  }
+  const facts = (await skuFacts(db, [skuId], now)).get(skuId);
+  const offered: number[] = [PRODUCT_STATUS.ON_SHELF, PRODUCT_STATUS.SOLD_OUT, PRODUCT_STATUS.OFF_SHELF];
+  if (!facts || !offered.includes(facts.status)) throw new AppError("not_found", { detail: `No SKU ${skuId}` });
+  const cart = await ensureCart(db, owner, now);
+  const [lines] = await db.select({ n: sql<number>`count(*)` }).from(cartItems).where(eq(cartItems.cartId, cart.id));
+  const existing = await db.query.cartItems.findFirst({
+    where: and(eq(cartItems.cartId, cart.id), eq(cartItems.skuId, skuId)),
+  });
+  if (!existing && (lines?.n ?? 0) >= MAX_LINES)
+    throw new AppError("unprocessable", { detail: `A cart holds at most ${MAX_LINES} lines` });
+  await runBatch(db, [
+    db
+      .insert(cartItems)
+      .values({
+        cartId: cart.id,
+        skuId,
+        quantity,
+        addedUnitPrice: facts.price?.amount ?? null,
+        currency: facts.price?.currency ?? null,
+        addedAt: now,
+        updatedAt: now,
+      })
+      .onConflictDoUpdate({ target: [cartItems.cartId, cartItems.skuId], set: { quantity, updatedAt: now } }),
+    db
+      .update(carts)
+      .set({ updatedAt: now, ...(cart.expiresAt === null ? {} : { expiresAt: now + GUEST_CART_TTL_MS }) })
+      .where(eq(carts.id, cart.id)),
+  ]);
+  return viewCart(db, owner, clock);
+}
+
+/**
+ * Moves a guest cart into the user's cart, once: the guest cart is claimed by a compare-and-set
+ * on `merged_op` inside the same batch as the moved lines, so two logins racing with one token
+ * merge it once. Quantities add up and are capped by available stock (at least 1 stays).
+ */
+export async function mergeGuestCart(db: Db, userId: string, token: string, clock: Clock): Promise<void> {
+  const now = clock.now();
+  const guest = await findCart(db, { token }, now);
+  if (!guest) return;
+  const guestLines = await db.select().from(cartItems).where(eq(cartItems.cartId, guest.id));
+  const target = await ensureCart(db, { userId }, now);
+  const own = await db.select().from(cartItems).where(eq(cartItems.cartId, target.id));
+  const facts = await skuFacts(
+    db,
+    guestLines.map((l) => l.skuId),
+    now,
+  );
+  const op = newId("operation", now);
+  const merged = guestLines.map((line) => {
+    const mine = own.find((o) => o.skuId === line.skuId);
+    const wanted = Math.min(MAX_QUANTITY, (mine?.quantity ?? 0) + line.quantity);
+    const available = facts.get(line.skuId)?.available ?? 0;
+    return { line, quantity: Math.max(1, Math.min(wanted, available || wanted)), mine };
+  });
+  try {
+    await runBatch(db, [
+      db
+        .update(carts)
+        .set({ mergedOp: op })
+        .where(and(eq(carts.id, guest.id), sql`${carts.mergedOp} IS NULL`)),
+      assertExists(db, sql`SELECT 1 FROM carts WHERE id = ${guest.id} AND merged_op = ${op}`),
+      ...merged.map(({ line, quantity, mine }) =>
+        db
+          .insert(cartItems)
+          .values({ ...line, cartId: target.id, quantity, addedAt: mine?.addedAt ?? line.addedAt, updatedAt: now })
+          .onConflictDoUpdate({ target: [cartItems.cartId, cartItems.skuId], set: { quantity, updatedAt: now } }),
+      ),
+      db.delete(cartItems).where(eq(cartItems.cartId, guest.id)),
+      db.update(carts).set({ updatedAt: now }).where(eq(carts.id, target.id)),
+    ]);
+  } catch (err) {
+    if (isAssertionFailure(err)) return; // Another login merged it.
+    throw err;
+  }
+}
