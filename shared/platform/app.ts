@@ -12,6 +12,7 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { type ApiScope, bearerOf, type Caller, type Role, verifyAccessToken } from "./auth";
 import { type Clock, systemClock } from "./clock";
+import { type Db, dbOf } from "./db";
 import { authEnvSchema, platformEnvSchema, readEnv } from "./env";
 import { AppError } from "./errors";
 import { idempotency } from "./idempotency";
@@ -36,6 +37,8 @@ export interface AppVariables {
   caller: Caller | null;
   /** Why a presented credential was refused, so protected routes answer `invalid_token`. */
   credentialError: AppError | null;
+  /** The request's D1 session, opened by `requestDb` on first use. */
+  d1Session: D1DatabaseSession | null;
 }
 
 export type AppEnv<B extends PlatformBindings = PlatformBindings> = { Bindings: B; Variables: AppVariables };
@@ -72,6 +75,30 @@ export interface AppOptions {
 
 /** Swagger UI major version the docs pages load from the CDN in production. */
 const SWAGGER_UI_MAJOR = "5";
+
+/**
+ * Read-your-writes across D1 read replicas: every response that touched D1 through `requestDb`
+ * carries the session's bookmark; a client that sends it back gets reads at least that fresh.
+ */
+export const BOOKMARK_HEADER = "x-d1-bookmark";
+const BOOKMARK = /^[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{32}$/;
+
+/**
+ * The request's database: a D1 session starting from the client's bookmark when it sent one,
+ * else from `start` (writers use "first-primary", plain reads "first-unconstrained").
+ */
+export function requestDb<B extends PlatformBindings>(
+  c: Context<AppEnv<B>>,
+  start: "first-primary" | "first-unconstrained" = "first-unconstrained",
+): Db {
+  let session = c.get("d1Session");
+  if (!session) {
+    const header = c.req.header(BOOKMARK_HEADER);
+    session = c.env.DB.withSession(header && BOOKMARK.test(header) ? header : start);
+    c.set("d1Session", session);
+  }
+  return dbOf(session);
+}
 
 /** Bearer credentials starting with this are API keys, not JWTs. */
 const API_KEY_TOKEN_PREFIX = "sk_";
@@ -131,8 +158,12 @@ export function createApp<B extends PlatformBindings>(options: AppOptions): Open
     c.set("clock", clock);
     c.set("caller", null);
     c.set("credentialError", null);
+    c.set("d1Session", null);
     await next();
     c.res.headers.set("x-request-id", requestId);
+    const session = c.get("d1Session");
+    const bookmark = session?.getBookmark();
+    if (bookmark) c.res.headers.set(BOOKMARK_HEADER, bookmark);
     log.info("request", {
       method: c.req.method,
       path: c.req.path,

@@ -234,3 +234,15 @@ describe("GET /v1/categories", () => {
     expect(apparel?.children.map((c) => c.id)).toEqual(expect.arrayContaining([1003001, categoryId]));
   });
 });
+
+describe("read-your-writes across replicas", () => {
+  it("answers each D1-backed read and write with a bookmark that a later read can start from", async () => {
+    const edit = await call("GET", `/admin/v1/products/${ids.runner}`, { token: seller.token });
+    const bookmark = edit.headers.get("x-d1-bookmark");
+    expect(bookmark).toMatch(/^[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{32}$/);
+    const read = await call("GET", `/v1/products/${ids.runner}`, { headers: { "x-d1-bookmark": bookmark ?? "" } });
+    expect(read.status).toBe(200);
+    const after = read.headers.get("x-d1-bookmark");
+    expect(after && bookmark && after >= bookmark).toBe(true);
+  });
+});

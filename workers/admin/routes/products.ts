@@ -29,8 +29,7 @@ import {
 } from "../../../shared/catalog/products";
 import { adjustStock, adjustStockBody, getStock, stockViewResponse } from "../../../shared/catalog/stock";
 import { inventoryOf } from "../../../shared/inventory/binding";
-import { type AppContext, callerOf, requireRole, requireScope } from "../../../shared/platform/app";
-import { dbOf } from "../../../shared/platform/db";
+import { type AppContext, callerOf, requestDb, requireRole, requireScope } from "../../../shared/platform/app";
 import { moneySchema } from "../../../shared/platform/money";
 import { errorResponses, idempotencyHeaders, jsonBody, jsonResponse } from "../../../shared/platform/openapi";
 import { listQuerySchema } from "../../../shared/platform/validation";
@@ -54,8 +53,10 @@ const skuParams = z.object({ skuId: z.string().min(1).max(64) });
 const ROUTE_ACTIONS = LIFECYCLE_ACTIONS.filter((a) => a !== "sell-out" && a !== "restock") as LifecycleAction[];
 
 export function catalogDeps(c: AppContext<AdminBindings>): CatalogDeps {
+  // Writes and their reads go to the primary; the response's bookmark (x-d1-bookmark) lets the
+  // seller's next storefront read see them even from a lagging replica.
   return {
-    db: dbOf(c.env.DB),
+    db: requestDb(c, "first-primary"),
     clock: c.var.clock,
     producers: c.env,
     inventory: inventoryOf(c.env),
@@ -206,7 +207,7 @@ const transitionResponse = z.object({
 
 export function registerProductRoutes(app: AdminApp): void {
   app.openapi(routes.list, async (c) =>
-    c.json(await listProducts(dbOf(c.env.DB), callerOf(c), c.req.valid("query")), 200),
+    c.json(await listProducts(requestDb(c), callerOf(c), c.req.valid("query")), 200),
   );
   app.openapi(routes.create, async (c) =>
     c.json(await createProduct(catalogDeps(c), callerOf(c), c.req.valid("json")), 201),

@@ -10,8 +10,7 @@ import {
   setQuantity,
   viewCart,
 } from "../../../shared/cart/cart";
-import { type AppContext, allowGuest } from "../../../shared/platform/app";
-import { dbOf } from "../../../shared/platform/db";
+import { type AppContext, allowGuest, requestDb } from "../../../shared/platform/app";
 import { AppError } from "../../../shared/platform/errors";
 import { errorResponses, jsonBody, jsonResponse } from "../../../shared/platform/openapi";
 import type { StorefrontApp, StorefrontBindings } from "../app";
@@ -70,13 +69,13 @@ export function registerCartRoutes(app: StorefrontApp): void {
   app.openapi(routes.get, async (c) => {
     const { owner, issuedToken } = ownerOf(c);
     if (issuedToken) c.header(CART_TOKEN_HEADER, issuedToken);
-    return c.json(await viewCart(dbOf(c.env.DB), owner, c.var.clock), 200);
+    return c.json(await viewCart(requestDb(c, "first-primary"), owner, c.var.clock), 200);
   });
   app.openapi(routes.put, async (c) => {
     const { owner, issuedToken } = ownerOf(c);
     if (issuedToken) c.header(CART_TOKEN_HEADER, issuedToken);
     const cart = await setQuantity(
-      dbOf(c.env.DB),
+      requestDb(c, "first-primary"),
       owner,
       c.var.clock,
       c.req.valid("param").skuId,

@@ -13,7 +13,7 @@ import {
   productDetailSchema,
 } from "../../../shared/catalog/storefront-product";
 import { categoryTree, categoryTreeSchema } from "../../../shared/catalog/structure";
-import { dbOf } from "../../../shared/platform/db";
+import { requestDb } from "../../../shared/platform/app";
 import { errorResponses, jsonResponse } from "../../../shared/platform/openapi";
 import type { StorefrontApp } from "../app";
 
@@ -52,14 +52,14 @@ const routes = {
 
 export function registerCatalogRoutes(app: StorefrontApp): void {
   app.openapi(routes.categories, async (c) => {
-    const tree: z.infer<typeof categoryTreeSchema> = await categoryTree(dbOf(c.env.DB));
+    const tree: z.infer<typeof categoryTreeSchema> = await categoryTree(requestDb(c));
     return c.json(tree, 200);
   });
 
   app.openapi(routes.search, async (c) => {
     const url = new URL(c.req.url);
     return c.json(
-      await searchProducts(dbOf(c.env.DB), { ...c.req.valid("query"), attributes: attributeFilters(url.searchParams) }),
+      await searchProducts(requestDb(c), { ...c.req.valid("query"), attributes: attributeFilters(url.searchParams) }),
       200,
     );
   });
@@ -69,7 +69,7 @@ export function registerCatalogRoutes(app: StorefrontApp): void {
   app.use("/v1/products/:productId", async (c, next) => {
     if (c.req.method !== "GET") return next();
     const key = new Request(
-      `https://cache.edge-commerce.internal/v1/products/${c.req.param("productId")}@${await detailRevision(dbOf(c.env.DB), c.req.param("productId"))}`,
+      `https://cache.edge-commerce.internal/v1/products/${c.req.param("productId")}@${await detailRevision(requestDb(c), c.req.param("productId"))}`,
     );
     const hit = await caches.default.match(key);
     if (hit) {
@@ -84,6 +84,6 @@ export function registerCatalogRoutes(app: StorefrontApp): void {
     c.res.headers.set("x-cache", "MISS");
   });
   app.openapi(routes.detail, async (c) =>
-    c.json(await productDetail(dbOf(c.env.DB), c.req.valid("param").productId, c.var.clock.now()), 200),
+    c.json(await productDetail(requestDb(c), c.req.valid("param").productId, c.var.clock.now()), 200),
   );
 }
