@@ -4,6 +4,7 @@
  * does on this machine in the same run. Later issues add their routes here.
  */
 
+import { generateCatalog } from "../db/seed/catalog.ts";
 import { DEV_JWT_SECRET } from "../scripts/local.ts";
 import { signAccessToken } from "../shared/platform/auth.ts";
 import { systemClock } from "../shared/platform/clock.ts";
@@ -14,6 +15,8 @@ export const CEILING = "hello (router only)";
 /** A product and SKU of the generated demo catalog (db/seed/catalog.ts numbers them from 1001). */
 const DEMO_PRODUCT = "spu_00000000000000000000001001";
 const DEMO_SKU = "sku_00000000000000000000001001";
+/** The first generated demo product that is on shelf (the generator is deterministic). */
+const ON_SHELF_PRODUCT = `spu_${String(1000 + 1 + generateCatalog(50).findIndex((p) => p.status === 10)).padStart(26, "0")}`;
 
 /** Builds the scenarios; some need an operator token signed with the local dev secret. */
 export async function scenarios(): Promise<Scenario[]> {
@@ -54,6 +57,17 @@ export async function scenarios(): Promise<Scenario[]> {
       connections: [1, 4],
     },
     { name: "storefront GET /v1/me (JWT + D1)", path: "/v1/me", headers: { authorization: `Bearer ${shopper}` } },
+    { name: "search q=T恤 (FTS, facets)", path: `/v1/products?q=${encodeURIComponent("T恤")}` },
+    { name: "search q=nike sort=price_asc", path: "/v1/products?q=nike&sort=price_asc" },
+    {
+      name: "search category subtree + price range",
+      path: "/v1/products?categoryId=1003&minPrice=5000&maxPrice=20000",
+    },
+    {
+      name: "search attr.颜色=黑色 in a category",
+      path: `/v1/products?categoryId=1003001&attr.${encodeURIComponent("颜色")}=${encodeURIComponent("黑色")}`,
+    },
+    { name: "product detail (edge cache)", path: `/v1/products/${ON_SHELF_PRODUCT}` },
     { name: "admin GET product (JWT + 7 D1 reads)", path: `/admin/v1/products/${DEMO_PRODUCT}`, headers: auth },
     { name: "admin GET SKU stock (D1 + object RPC)", path: `/admin/v1/skus/${DEMO_SKU}/stock`, headers: auth },
     {

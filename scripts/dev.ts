@@ -81,7 +81,7 @@ async function indexSeededCatalog(token: string): Promise<number> {
     const res = await fetch(`${origin}/admin/v1/ops/search/rebuild`, {
       method: "POST",
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      body: JSON.stringify({ after, limit: 500 }),
+      body: JSON.stringify({ after, limit: 500, missingOnly: true }),
     });
     if (!res.ok) throw new Error(`indexing the catalog failed: ${res.status} ${await res.text()}`);
     const body = (await res.json()) as { indexed: number; next: string | null };

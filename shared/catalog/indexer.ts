@@ -3,7 +3,7 @@
  * state. It reads the state rather than trusting the event, so duplicates and out-of-order
  * deliveries all converge on the latest truth.
  */
-import { asc, eq, gt, inArray } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, notExists, sql } from "drizzle-orm";
 import { brands, categories, products, productTags, searchDocuments, tags } from "../../db/schema";
 import { searchFts } from "../../db/schema/search-fts";
 import { type Db, runBatch } from "../platform/db";
@@ -16,12 +16,27 @@ function ftsDelete(db: Db, productId: string) {
   return db.delete(searchFts).where(eq(searchFts.productId, productId));
 }
 
-/** Re-indexes up to `limit` products after `after` (by id); the full rebuild pages through all. */
-export async function rebuildSearchIndex(db: Db, now: number, after: string | null, limit: number) {
+/**
+ * Re-indexes up to `limit` products after `after` (by id); the full rebuild pages through all.
+ * With `missingOnly`, only products without a search document (loaded by SQL, say) are indexed.
+ */
+export async function rebuildSearchIndex(
+  db: Db,
+  now: number,
+  after: string | null,
+  limit: number,
+  missingOnly = false,
+) {
+  const conditions = [
+    ...(after ? [gt(products.id, after)] : []),
+    ...(missingOnly
+      ? [notExists(db.select({ one: sql`1` }).from(searchDocuments).where(eq(searchDocuments.productId, products.id)))]
+      : []),
+  ];
   const rows = await db
     .select({ id: products.id })
     .from(products)
-    .where(after ? gt(products.id, after) : undefined)
+    .where(and(...conditions))
     .orderBy(asc(products.id))
     .limit(limit);
   for (const row of rows) await rebuildSearchDocument(db, row.id, now);

@@ -38,6 +38,7 @@ const rebuildSearchRoute = createRoute({
         .object({
           after: z.string().min(1).nullable().default(null),
           limit: z.number().int().min(1).max(500).default(200),
+          missingOnly: z.boolean().default(false).describe("Index only products that have no search document yet"),
         })
         .strict(),
     ),
@@ -56,7 +57,7 @@ export function registerStockOpsRoutes(app: AdminApp): void {
     c.json(await adoptProjectedStock(catalogDeps(c), c.req.valid("json").limit), 200),
   );
   app.openapi(rebuildSearchRoute, async (c) => {
-    const { after, limit } = c.req.valid("json");
-    return c.json(await rebuildSearchIndex(dbOf(c.env.DB), c.var.clock.now(), after, limit), 200);
+    const { after, limit, missingOnly } = c.req.valid("json");
+    return c.json(await rebuildSearchIndex(dbOf(c.env.DB), c.var.clock.now(), after, limit, missingOnly), 200);
   });
 }
