@@ -317,7 +317,15 @@ export const searchDocuments = sqliteTable(
     createdAt: integer("created_at").notNull(),
     indexedAt: integer("indexed_at").notNull(),
   },
-  (t) => [index("search_documents_status_category").on(t.status, t.categoryPath)],
+  (t) => [
+    index("search_documents_status_category").on(t.status, t.categoryPath),
+    // Facets, sorts and filters over on-shelf products read these instead of every row.
+    index("search_documents_status_brand").on(t.status, t.brandId),
+    index("search_documents_status_category_id").on(t.status, t.categoryId),
+    index("search_documents_status_created").on(t.status, t.createdAt),
+    index("search_documents_status_min_price").on(t.status, t.minPrice),
+    index("search_documents_status_sales").on(t.status, t.salesCount),
+  ],
 );
 
 /** Bulk upload and bulk edit jobs, processed chunk by chunk from the bulk-jobs queue. */

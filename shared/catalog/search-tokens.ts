@@ -48,14 +48,15 @@ export function documentTokens(text: string): string {
 }
 
 /**
- * An FTS5 MATCH expression for a user's query: every token must match; Latin words also match as
- * prefixes (`nik` finds NIKE). Null when the query has no searchable characters.
+ * An FTS5 MATCH expression for a user's query: every token must match; Latin words of three or
+ * more characters also match as prefixes (`nik` finds NIKE). Null when nothing is searchable.
  */
 export function matchExpression(query: string): string | null {
   const terms: string[] = [];
   for (const run of runs(query)) {
     if (!run.cjk) {
-      terms.push(`"${run.text}"*`);
+      // Prefixes from three characters on: a one-letter prefix would match most of the index.
+      terms.push(run.text.length >= 3 ? `"${run.text}"*` : `"${run.text}"`);
       continue;
     }
     const chars = [...run.text];

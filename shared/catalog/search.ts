@@ -105,8 +105,10 @@ export async function searchProducts(db: Db, query: SearchQuery): Promise<Search
 
   const where: SQL[] = [sql`d.status = ${PRODUCT_STATUS.ON_SHELF}`];
   if (query.categoryId) {
-    // Bound as text: D1 binds JS numbers as REAL, which would print as 1003.0.
-    where.push(sql`d.category_path LIKE ${`%/${query.categoryId}/%`}`);
+    // A subtree is a path prefix; as a range it uses the (status, category_path) index.
+    const [category] = await db.all<{ path: string }>(sql`SELECT path FROM categories WHERE id = ${query.categoryId}`);
+    const path = category?.path ?? `/${query.categoryId}/`;
+    where.push(sql`d.category_path >= ${path} AND d.category_path < ${`${path}\uffff`}`);
   }
   if (query.brandId) where.push(sql`d.brand_id = ${query.brandId}`);
   if (query.minPrice !== undefined) where.push(sql`d.max_price >= ${query.minPrice}`);

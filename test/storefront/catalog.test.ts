@@ -256,7 +256,10 @@ describe("the search index rebuild tool", () => {
     let after: string | null = null;
     do {
       const page: { body: { indexed: number; next: string | null } } = await json(
-        await call("POST", "/admin/v1/ops/search/rebuild", { token: operator, body: { after, limit: 100, missingOnly: true } }),
+        await call("POST", "/admin/v1/ops/search/rebuild", {
+          token: operator,
+          body: { after, limit: 100, missingOnly: true },
+        }),
       );
       after = page.body.next;
     } while (after);
