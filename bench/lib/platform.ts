@@ -27,8 +27,14 @@ export async function startPlatform(port: number, env: Record<string, string> = 
   const child = spawn(process.execPath, ["--import", "tsx", "scripts/dev.ts"], {
     // WRANGLER_LOG=error: wrangler dev printing a line per request would otherwise be measured too.
     env: { ...process.env, WRANGLER_LOG: "error", PORT: String(port), ...env },
-    stdio: ["ignore", "ignore", "inherit"],
+    stdio: ["ignore", "pipe", "inherit"],
     detached: true,
+  });
+  // The dev script prints its banner once start-up work (stock adoption, indexing) is done;
+  // measuring before that would measure that work too.
+  let ready = false;
+  child.stdout?.on("data", (chunk: Buffer) => {
+    if (chunk.toString().includes("Edge commerce is running")) ready = true;
   });
   const stop = async () => {
     if (child.exitCode !== null || child.pid === undefined) return;
@@ -39,6 +45,11 @@ export async function startPlatform(port: number, env: Record<string, string> = 
   };
   try {
     await waitForHealth(origin, child, 180_000);
+    const deadline = Date.now() + 600_000;
+    while (!ready) {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error("the platform did not finish starting");
+      await new Promise((r) => setTimeout(r, 250));
+    }
   } catch (err) {
     await stop();
     throw err;
