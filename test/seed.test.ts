@@ -1,5 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { rebuildSearchDocument } from "../shared/catalog/indexer";
+import { dbOf } from "../shared/platform/db";
 import { needsRehash, verifyPassword } from "../shared/users/password";
 
 describe("demo seed", () => {
@@ -79,6 +81,24 @@ describe("demo seed", () => {
     expect(row?.products).toBe(40);
     expect(row?.skus).toBeGreaterThanOrEqual(40);
     expect(row?.unpriced).toBe(0);
+  });
+
+  it("indexes the generated catalog for search exactly as the catalog consumer would", async () => {
+    const seeded = await env.DB.prepare(
+      "select product_id, text, attributes, min_price, max_price, in_stock, category_path, status from search_documents order by product_id limit 3",
+    ).all<Record<string, unknown>>();
+    expect(seeded.results).toHaveLength(3);
+    const fts = await env.DB.prepare("select count(*) as n from search_fts").first<{ n: number }>();
+    expect(fts?.n).toBe(40);
+    for (const doc of seeded.results) {
+      await rebuildSearchDocument(dbOf(env.DB), String(doc.product_id), Date.now());
+      const rebuilt = await env.DB.prepare(
+        "select product_id, text, attributes, min_price, max_price, in_stock, category_path, status from search_documents where product_id = ?",
+      )
+        .bind(doc.product_id)
+        .first();
+      expect(rebuilt).toEqual(doc);
+    }
   });
 
   it("is idempotent: loading it again changes nothing", async () => {

@@ -3,6 +3,7 @@
  * id and is written with `INSERT OR IGNORE`, so loading the seed twice changes nothing.
  */
 import { hashPassword } from "../../shared/users/password.ts";
+import { insertRows } from "./build-sql.ts";
 import { generateCatalog } from "./catalog.ts";
 import {
   DEMO_ACCOUNTS,
@@ -13,34 +14,7 @@ import {
   DEMO_TEMPLATES,
   demoId,
 } from "./fixtures.ts";
-
-type Value = string | number | boolean | null;
-
-function literal(value: Value): string {
-  if (value === null) return "NULL";
-  if (typeof value === "boolean") return value ? "1" : "0";
-  if (typeof value === "number") {
-    if (!Number.isFinite(value)) throw new Error(`cannot seed ${value}`);
-    return String(value);
-  }
-  return `'${value.replaceAll("'", "''")}'`;
-}
-
-/** Multi-row `INSERT OR IGNORE` statements, `chunk` rows each (D1 caps statement size). */
-export function insertRows(table: string, rows: Record<string, Value>[], chunk = 50): string[] {
-  const first = rows[0];
-  if (!first) return [];
-  const columns = Object.keys(first);
-  const statements: string[] = [];
-  for (let i = 0; i < rows.length; i += chunk) {
-    const values = rows
-      .slice(i, i + chunk)
-      .map((row) => `(${columns.map((c) => literal(row[c] ?? null)).join(", ")})`)
-      .join(",\n  ");
-    statements.push(`INSERT OR IGNORE INTO ${table} (${columns.join(", ")}) VALUES\n  ${values};`);
-  }
-  return statements;
-}
+import { searchStatements } from "./search-rows.ts";
 
 export interface SeedOptions {
   /** How many generated products (besides the fixtures). */
@@ -236,6 +210,7 @@ export async function buildSeedStatements(options: SeedOptions): Promise<string[
         })),
       ),
     ),
+    ...searchStatements(catalog, (p) => `https://images.example.com/demo/${p.id}.jpg`),
   );
   return statements;
 }
