@@ -328,6 +328,15 @@ export const searchDocuments = sqliteTable(
   ],
 );
 
+/**
+ * One row: a counter bumped in the same batch as every change to the search index, so cached
+ * search results can be keyed by it and are never served after the index moved on.
+ */
+export const searchMeta = sqliteTable("search_meta", {
+  id: integer("id").primaryKey(),
+  generation: integer("generation").notNull(),
+});
+
 /** Bulk upload and bulk edit jobs, processed chunk by chunk from the bulk-jobs queue. */
 export const bulkJobs = sqliteTable(
   "bulk_jobs",

@@ -4,7 +4,7 @@
  * deliveries all converge on the latest truth.
  */
 import { and, asc, eq, gt, inArray, notExists, sql } from "drizzle-orm";
-import { brands, categories, products, productTags, searchDocuments, tags } from "../../db/schema";
+import { brands, categories, products, productTags, searchDocuments, searchMeta, tags } from "../../db/schema";
 import { searchFts } from "../../db/schema/search-fts";
 import { type Db, runBatch } from "../platform/db";
 import { PRODUCT_STATUS } from "./lifecycle";
@@ -14,6 +14,14 @@ import { documentTokens } from "./search-tokens";
 
 function ftsDelete(db: Db, productId: string) {
   return db.delete(searchFts).where(eq(searchFts.productId, productId));
+}
+
+/** Moves the index generation on, in the same batch as the change (see `searchMeta`). */
+function bumpGeneration(db: Db) {
+  return db
+    .update(searchMeta)
+    .set({ generation: sql`${searchMeta.generation} + 1` })
+    .where(eq(searchMeta.id, 1));
 }
 
 /**
@@ -49,6 +57,7 @@ export async function rebuildSearchDocument(db: Db, productId: string, now: numb
     await runBatch(db, [
       db.delete(searchDocuments).where(eq(searchDocuments.productId, productId)),
       ftsDelete(db, productId),
+      bumpGeneration(db),
     ]);
     return "removed";
   }
@@ -116,6 +125,7 @@ export async function rebuildSearchDocument(db: Db, productId: string, now: numb
     db.insert(searchDocuments).values(doc).onConflictDoUpdate({ target: searchDocuments.productId, set: doc }),
     ftsDelete(db, productId),
     db.insert(searchFts).values({ productId, tokens: documentTokens(text) }),
+    bumpGeneration(db),
   ]);
   return "indexed";
 }

@@ -92,6 +92,12 @@ interface Row {
   [key: string]: unknown;
 }
 
+/** The search index's generation: it moves with every indexed change (cache keys carry it). */
+export async function searchGeneration(db: Db): Promise<number> {
+  const [row] = await db.all<{ generation: number }>(sql`SELECT generation FROM search_meta WHERE id = 1`);
+  return row?.generation ?? 0;
+}
+
 export async function searchProducts(db: Db, query: SearchQuery): Promise<SearchResult> {
   const match = query.q ? matchExpression(query.q) : null;
   const sort = query.sort ?? (match ? "relevance" : "newest");

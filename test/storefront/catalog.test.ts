@@ -266,3 +266,16 @@ describe("the search index rebuild tool", () => {
     expect((await search(`categoryId=${categoryId}`)).body.items.map((i) => i.productId)).toContain(ids.runner);
   });
 });
+
+describe("cached search results", () => {
+  it("serves a repeated search from the cache and a fresh one after any index change", async () => {
+    const query = `categoryId=${categoryId}&sort=price_asc&limit=2`;
+    const first = await call("GET", `/v1/products?${query}`);
+    expect(first.headers.get("x-cache")).toBe("MISS");
+    const again = await call("GET", `/v1/products?limit=2&sort=price_asc&categoryId=${categoryId}`);
+    expect(again.headers.get("x-cache")).toBe("HIT");
+    expect(await again.json()).toEqual(await first.json());
+    await index(ids.court);
+    expect((await call("GET", `/v1/products?${query}`)).headers.get("x-cache")).toBe("MISS");
+  });
+});

@@ -2,6 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import {
   attributeFilters,
+  searchGeneration,
   searchProducts,
   searchQuerySchema,
   searchResultSchema,
@@ -16,6 +17,9 @@ import { categoryTree, categoryTreeSchema } from "../../../shared/catalog/struct
 import { requestDb } from "../../../shared/platform/app";
 import { errorResponses, jsonResponse } from "../../../shared/platform/openapi";
 import type { StorefrontApp } from "../app";
+
+/** Cached results are exact (the key carries the index generation); the TTL only bounds storage. */
+const SEARCH_TTL_SECONDS = 300;
 
 const routes = {
   categories: createRoute({
@@ -54,6 +58,29 @@ export function registerCatalogRoutes(app: StorefrontApp): void {
   app.openapi(routes.categories, async (c) => {
     const tree: z.infer<typeof categoryTreeSchema> = await categoryTree(requestDb(c));
     return c.json(tree, 200);
+  });
+
+  // Search results go through the Cache API too, keyed by the normalized query and the index
+  // generation (bumped with every indexed change): repeated searches skip D1, and a change to the
+  // index makes new keys at once.
+  app.use("/v1/products", async (c, next) => {
+    if (c.req.method !== "GET") return next();
+    const url = new URL(c.req.url);
+    url.searchParams.sort();
+    const key = new Request(
+      `https://cache.edge-commerce.internal/v1/products?${url.searchParams}@${await searchGeneration(requestDb(c))}`,
+    );
+    const hit = await caches.default.match(key);
+    if (hit) {
+      const res = new Response(hit.body, hit);
+      res.headers.set("x-cache", "HIT");
+      return res;
+    }
+    await next();
+    if (c.res.status !== 200) return;
+    c.res.headers.set("cache-control", `public, max-age=${SEARCH_TTL_SECONDS}`);
+    c.executionCtx.waitUntil(caches.default.put(key, c.res.clone()));
+    c.res.headers.set("x-cache", "MISS");
   });
 
   app.openapi(routes.search, async (c) => {
