@@ -275,7 +275,7 @@ describe("cached search results", () => {
     const again = await call("GET", `/v1/products?limit=2&sort=price_asc&categoryId=${categoryId}`);
     expect(again.headers.get("x-cache")).toBe("HIT");
     expect(await again.json()).toEqual(await first.json());
-    await index(ids.court);
+    await index(ids.court ?? "");
     expect((await call("GET", `/v1/products?${query}`)).headers.get("x-cache")).toBe("MISS");
   });
 });
