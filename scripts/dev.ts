@@ -91,17 +91,29 @@ async function indexSeededCatalog(token: string): Promise<number> {
   }
 }
 
-const child = spawn(wrangler, args, { stdio: ["inherit", "pipe", "inherit"] });
-let announced = false;
-child.stdout.on("data", async (chunk: Buffer) => {
-  process.stdout.write(chunk);
-  if (!announced && chunk.toString().includes("Ready on")) {
-    announced = true;
-    const token = await operatorToken();
-    const adopted = await adoptSeededStock(token);
-    if (adopted > 0) console.log(`moved the demo catalog's stock into ${adopted} SKU inventory objects`);
-    console.log(`indexed ${await indexSeededCatalog(token)} products for search`);
-    console.log(`
+const child = spawn(wrangler, args, { stdio: ["inherit", "inherit", "inherit"] });
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => child.kill(signal));
+child.on("exit", (code) => process.exit(code ?? 0));
+
+/** Waits until the router answers (wrangler's own "Ready" line is hidden at WRANGLER_LOG=error). */
+async function untilServing(): Promise<void> {
+  for (;;) {
+    if (child.exitCode !== null) throw new Error("wrangler dev exited");
+    try {
+      if ((await fetch(`${origin}/v1/health`)).ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+await untilServing();
+const token = await operatorToken();
+const adopted = await adoptSeededStock(token);
+if (adopted > 0) console.log(`moved the demo catalog's stock into ${adopted} SKU inventory objects`);
+console.log(`indexed ${await indexSeededCatalog(token)} products for search`);
+console.log(`
   Edge commerce is running on ${origin}
     storefront   ${origin}/v1/health      docs ${origin}/docs      OpenAPI ${origin}/openapi.json
     admin        ${origin}/admin/v1/health  docs ${origin}/admin/docs  OpenAPI ${origin}/admin/openapi.json
@@ -110,7 +122,3 @@ child.stdout.on("data", async (chunk: Buffer) => {
 ${DEMO_LOGINS.map(([role, user, password]) => `    ${role.padEnd(16)} ${user.padEnd(10)} ${password}`).join("\n")}
   Sandbox payment webhook secret: whsec_dev_sandbox_secret
 `);
-  }
-});
-for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => child.kill(signal));
-child.on("exit", (code) => process.exit(code ?? 0));
