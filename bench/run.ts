@@ -8,10 +8,9 @@
  * a D1 round trip or two).
  */
 
-import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
-import { PERSIST_DIR, wrangler } from "../scripts/local.ts";
+import { applyLocalMigrations, executeLocalSql } from "../scripts/local.ts";
 import { type Measurement, measure } from "./lib/load.ts";
 import { startPlatform } from "./lib/platform.ts";
 import { measurePasswordHash } from "./password-hash.ts";
@@ -26,34 +25,10 @@ const only = process.env.BENCH_ONLY;
 // Search is measured over a large catalog (default 100,000 products), loaded before the platform starts.
 const searchProducts = Number(process.env.BENCH_SEARCH_PRODUCTS ?? 100_000);
 if (searchProducts > 0) {
-  execFileSync(
-    wrangler,
-    ["d1", "migrations", "apply", "commerce", "--local", "--persist-to", PERSIST_DIR, "-c", "wrangler.toml"],
-    {
-      stdio: "ignore",
-      env: { ...process.env, CI: "true" },
-    },
-  );
+  applyLocalMigrations("ignore");
   const started = Date.now();
   await writeSearchCatalog(searchProducts, ".wrangler/bench-search.sql");
-  execFileSync(
-    wrangler,
-    [
-      "d1",
-      "execute",
-      "commerce",
-      "--local",
-      "--persist-to",
-      PERSIST_DIR,
-      "-c",
-      "wrangler.toml",
-      "--file",
-      ".wrangler/bench-search.sql",
-    ],
-    {
-      stdio: "ignore",
-    },
-  );
+  executeLocalSql(".wrangler/bench-search.sql");
   console.log(`search catalog: ${searchProducts} products ready in ${Math.round((Date.now() - started) / 1000)} s`);
 }
 

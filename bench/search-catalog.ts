@@ -3,14 +3,13 @@
  * `search_documents` and `search_fts` (what search reads), with ids in their own range so they
  * never collide with the demo catalog. Idempotent. Usage: tsx bench/search-catalog.ts 100000
  */
-import { execFileSync } from "node:child_process";
 import { once } from "node:events";
 import { createWriteStream } from "node:fs";
 import { insertRows } from "../db/seed/build-sql.ts";
 import { generateCatalog } from "../db/seed/catalog.ts";
 import { demoId } from "../db/seed/fixtures.ts";
 import { searchStatements } from "../db/seed/search-rows.ts";
-import { PERSIST_DIR, wrangler } from "../scripts/local.ts";
+import { executeLocalSql } from "../scripts/local.ts";
 
 /** Bench products are numbered from here, far above the demo catalog. */
 export const BENCH_ID_BASE = 10_000_000;
@@ -53,12 +52,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const file = ".wrangler/bench-search.sql";
   const started = Date.now();
   await writeSearchCatalog(count, file);
-  execFileSync(
-    wrangler,
-    ["d1", "execute", "commerce", "--local", "--persist-to", PERSIST_DIR, "-c", "wrangler.toml", "--file", file],
-    {
-      stdio: ["ignore", "ignore", "inherit"],
-    },
-  );
+  executeLocalSql(file);
   console.log(`search catalog of ${count} products loaded in ${Math.round((Date.now() - started) / 1000)} s`);
 }

@@ -10,7 +10,15 @@ import { execFileSync, spawn } from "node:child_process";
 import { demoId } from "../db/seed/fixtures.ts";
 import { signAccessToken } from "../shared/platform/auth.ts";
 import { systemClock } from "../shared/platform/clock.ts";
-import { DEMO_LOGINS, DEV_CONFIGS, DEV_JWT_SECRET, PERSIST_DIR, wrangler, writeDevVars } from "./local.ts";
+import {
+  applyLocalMigrations,
+  DEMO_LOGINS,
+  DEV_CONFIGS,
+  DEV_JWT_SECRET,
+  PERSIST_DIR,
+  wrangler,
+  writeDevVars,
+} from "./local.ts";
 
 const DEMO_OPERATOR_ID = demoId("usr", 1);
 
@@ -18,14 +26,7 @@ const port = process.env.PORT ?? "8787";
 const origin = `http://127.0.0.1:${port}`;
 
 writeDevVars();
-execFileSync(
-  wrangler,
-  ["d1", "migrations", "apply", "commerce", "--local", "--persist-to", PERSIST_DIR, "-c", "wrangler.toml"],
-  {
-    stdio: ["ignore", "inherit", "inherit"],
-    env: { ...process.env, CI: "true" },
-  },
-);
+applyLocalMigrations();
 if (!process.env.SKIP_SEED) {
   execFileSync(
     process.execPath,

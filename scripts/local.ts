@@ -1,4 +1,5 @@
 /** What the local scripts (dev, seed, bench) share: paths, configs and the local secrets. */
+import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 
@@ -58,3 +59,26 @@ export const DEMO_LOGINS = [
   ["seller (shop 2)", "seller2", "seller2-dev-password"],
   ["shopper", "shopper1", "shopper-dev-password"],
 ] as const;
+
+/** Applies the D1 migrations to the local database (CI=true: no prompt). */
+export function applyLocalMigrations(stdio: "inherit" | "ignore" = "inherit"): void {
+  execFileSync(
+    wrangler,
+    ["d1", "migrations", "apply", "commerce", "--local", "--persist-to", PERSIST_DIR, "-c", "wrangler.toml"],
+    {
+      stdio: ["ignore", stdio, "inherit"],
+      env: { ...process.env, CI: "true" },
+    },
+  );
+}
+
+/** Runs a SQL file against the local database. */
+export function executeLocalSql(file: string): void {
+  execFileSync(
+    wrangler,
+    ["d1", "execute", "commerce", "--local", "--persist-to", PERSIST_DIR, "-c", "wrangler.toml", "--file", file],
+    {
+      stdio: ["ignore", "ignore", "inherit"],
+    },
+  );
+}

@@ -3,10 +3,9 @@
  * `npm run dev` uses. Idempotent: every row has a fixed id and is inserted with OR IGNORE.
  * Usage: tsx scripts/seed-local.ts [--catalog-size N]
  */
-import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { buildSeedStatements } from "../db/seed/build.ts";
-import { PERSIST_DIR, wrangler } from "./local.ts";
+import { executeLocalSql } from "./local.ts";
 
 const sizeFlag = process.argv.indexOf("--catalog-size");
 const catalogSize = sizeFlag > 0 ? Number(process.argv[sizeFlag + 1]) : 2000;
@@ -14,20 +13,5 @@ const catalogSize = sizeFlag > 0 ? Number(process.argv[sizeFlag + 1]) : 2000;
 const statements = await buildSeedStatements({ catalogSize });
 mkdirSync(".wrangler", { recursive: true });
 writeFileSync(".wrangler/seed.sql", `${statements.join("\n")}\n`);
-execFileSync(
-  wrangler,
-  [
-    "d1",
-    "execute",
-    "commerce",
-    "--local",
-    "--persist-to",
-    PERSIST_DIR,
-    "-c",
-    "wrangler.toml",
-    "--file",
-    ".wrangler/seed.sql",
-  ],
-  { stdio: ["ignore", "ignore", "inherit"] },
-);
+executeLocalSql(".wrangler/seed.sql");
 console.log(`seeded demo accounts, shops, catalog structure and ${catalogSize} generated products`);

@@ -15,6 +15,7 @@ import {
 } from "../../../shared/catalog/storefront-product";
 import { categoryTree, categoryTreeSchema } from "../../../shared/catalog/structure";
 import { requestDb } from "../../../shared/platform/app";
+import { edgeCache } from "../../../shared/platform/edge-cache";
 import { errorResponses, jsonResponse } from "../../../shared/platform/openapi";
 import type { StorefrontApp } from "../app";
 
@@ -63,25 +64,14 @@ export function registerCatalogRoutes(app: StorefrontApp): void {
   // Search results go through the Cache API too, keyed by the normalized query and the index
   // generation (bumped with every indexed change): repeated searches skip D1, and a change to the
   // index makes new keys at once.
-  app.use("/v1/products", async (c, next) => {
-    if (c.req.method !== "GET") return next();
-    const url = new URL(c.req.url);
-    url.searchParams.sort();
-    const key = new Request(
-      `https://cache.edge-commerce.internal/v1/products?${url.searchParams}@${await searchGeneration(requestDb(c))}`,
-    );
-    const hit = await caches.default.match(key);
-    if (hit) {
-      const res = new Response(hit.body, hit);
-      res.headers.set("x-cache", "HIT");
-      return res;
-    }
-    await next();
-    if (c.res.status !== 200) return;
-    c.res.headers.set("cache-control", `public, max-age=${SEARCH_TTL_SECONDS}`);
-    c.executionCtx.waitUntil(caches.default.put(key, c.res.clone()));
-    c.res.headers.set("x-cache", "MISS");
-  });
+  app.use(
+    "/v1/products",
+    edgeCache(async (c) => {
+      const url = new URL(c.req.url);
+      url.searchParams.sort();
+      return `v1/products?${url.searchParams}@${await searchGeneration(requestDb(c))}`;
+    }, SEARCH_TTL_SECONDS),
+  );
 
   app.openapi(routes.search, async (c) => {
     const url = new URL(c.req.url);
@@ -93,23 +83,13 @@ export function registerCatalogRoutes(app: StorefrontApp): void {
 
   // The detail goes through the Workers Cache API. The key names the product's current revision,
   // read from D1 first, so an edit or a price change makes a new key and is never served stale.
-  app.use("/v1/products/:productId", async (c, next) => {
-    if (c.req.method !== "GET") return next();
-    const key = new Request(
-      `https://cache.edge-commerce.internal/v1/products/${c.req.param("productId")}@${await detailRevision(requestDb(c), c.req.param("productId"))}`,
-    );
-    const hit = await caches.default.match(key);
-    if (hit) {
-      const res = new Response(hit.body, hit);
-      res.headers.set("x-cache", "HIT");
-      return res;
-    }
-    await next();
-    if (c.res.status !== 200) return;
-    c.res.headers.set("cache-control", `public, max-age=${DETAIL_TTL_SECONDS}`);
-    c.executionCtx.waitUntil(caches.default.put(key, c.res.clone()));
-    c.res.headers.set("x-cache", "MISS");
-  });
+  app.use(
+    "/v1/products/:productId",
+    edgeCache(async (c) => {
+      const productId = c.req.param("productId") ?? "";
+      return `v1/products/${productId}@${await detailRevision(requestDb(c), productId)}`;
+    }, DETAIL_TTL_SECONDS),
+  );
   app.openapi(routes.detail, async (c) =>
     c.json(await productDetail(requestDb(c), c.req.valid("param").productId, c.var.clock.now()), 200),
   );
