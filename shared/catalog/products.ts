@@ -49,7 +49,14 @@ import {
   pricesInMinorUnits,
   skuInput,
 } from "./product-input";
-import { availableOf, loadProduct, type PriceRow, type ProductRecord, warehouseFor } from "./products-repo";
+import {
+  availableOf,
+  loadProduct,
+  type PriceRow,
+  type ProductRecord,
+  type SkuRecord,
+  warehouseFor,
+} from "./products-repo";
 import { findBrand, findCategory, templateOf } from "./structure";
 
 export interface CatalogDeps {
@@ -274,31 +281,44 @@ async function checkReferences(db: Db, input: { categoryId: number; brandId?: nu
   return { category, errors };
 }
 
-function skuStatements(
-  db: Db,
-  productId: string,
-  shopId: string,
-  skuId: string,
-  position: number,
+/** A new SKU as a record (row and sales attributes), before it is written. */
+function newSkuRecord(
+  ids: { productId: string; shopId: string; skuId: string; position: number },
   sku: z.infer<typeof skuInput>,
-  amount: number,
-  currency: Currency,
+  attributeName: (attributeId: number) => string,
   now: number,
-) {
-  return [
-    db.insert(skus).values({
-      id: skuId,
-      productId,
-      shopId,
-      position,
+): SkuRecord {
+  return {
+    row: {
+      id: ids.skuId,
+      productId: ids.productId,
+      shopId: ids.shopId,
+      position: ids.position,
       sellerSkuCode: sku.sellerSkuCode ?? null,
       name: sku.skuName,
       weightGrams: sku.weightGrams ?? null,
       dimensionsMm: sku.dimensionsMm ? JSON.stringify(sku.dimensionsMm) : null,
+      status: 1,
+      version: 1,
       createdAt: now,
       updatedAt: now,
-    }),
-    ...sku.salesAttributes.map((a) =>
+    },
+    salesAttributes: sku.salesAttributes.map((a) => ({
+      attributeId: a.attributeId,
+      attributeName: attributeName(a.attributeId),
+      value: a.value,
+    })),
+    prices: [],
+    stock: { available: sku.stock, reserved: 0, sold: 0 },
+  };
+}
+
+/** The statements that write a new SKU: its row, sales attributes and standard price. */
+function skuStatements(db: Db, record: SkuRecord, amount: number, currency: Currency, now: number) {
+  const skuId = record.row.id;
+  return [
+    db.insert(skus).values(record.row),
+    ...record.salesAttributes.map((a) =>
       db.insert(skuAttributeValues).values({ skuId, attributeId: a.attributeId, value: a.value }),
     ),
     db
@@ -371,29 +391,9 @@ export async function createProduct(deps: CatalogDeps, caller: Caller, input: Pr
       value: a.value,
     })),
     images: input.images,
-    skus: input.skus.map((sku, i) => ({
-      row: {
-        id: skuIds[i] ?? "",
-        productId,
-        shopId,
-        position: i,
-        sellerSkuCode: sku.sellerSkuCode ?? null,
-        name: sku.skuName,
-        weightGrams: sku.weightGrams ?? null,
-        dimensionsMm: sku.dimensionsMm ? JSON.stringify(sku.dimensionsMm) : null,
-        status: 1,
-        version: 1,
-        createdAt: now,
-        updatedAt: now,
-      },
-      salesAttributes: sku.salesAttributes.map((a) => ({
-        attributeId: a.attributeId,
-        attributeName: a.attributeName ?? "",
-        value: a.value,
-      })),
-      prices: [],
-      stock: { available: sku.stock, reserved: 0, sold: 0 },
-    })),
+    skus: input.skus.map((sku, i) =>
+      newSkuRecord({ productId, shopId, skuId: skuIds[i] ?? "", position: i }, sku, () => "", now),
+    ),
   };
   try {
     await runBatch(db, [
@@ -404,8 +404,8 @@ export async function createProduct(deps: CatalogDeps, caller: Caller, input: Pr
       ...input.images.map((url, i) =>
         db.insert(productImages).values({ id: newId("image", now), productId, url, sort: i }),
       ),
-      ...input.skus.flatMap((sku, i) => [
-        ...skuStatements(db, productId, shopId, skuIds[i] ?? "", i, sku, checked.amounts[i] ?? 0, currency, now),
+      ...record.skus.flatMap((sku, i) => [
+        ...skuStatements(db, sku, checked.amounts[i] ?? 0, currency, now),
         db.insert(skuStock).values({
           skuId: skuIds[i] ?? "",
           warehouseId: opening[i]?.warehouseId ?? "",
@@ -700,45 +700,19 @@ export async function addSku(deps: CatalogDeps, caller: Caller, productId: strin
   const opening = await openingStock(deps, skuId, before.row.shopId, input.stock, actor);
   const names = new Map(template.map((t) => [t.attributeId, t.attributeName]));
   const after: ProductRecord = structuredClone(before);
-  after.skus.push({
-    row: {
-      id: skuId,
-      productId,
-      shopId: before.row.shopId,
-      position: before.skus.length,
-      sellerSkuCode: input.sellerSkuCode ?? null,
-      name: input.skuName,
-      weightGrams: input.weightGrams ?? null,
-      dimensionsMm: input.dimensionsMm ? JSON.stringify(input.dimensionsMm) : null,
-      status: 1,
-      version: 1,
-      createdAt: now,
-      updatedAt: now,
-    },
-    salesAttributes: input.salesAttributes.map((a) => ({
-      attributeId: a.attributeId,
-      attributeName: names.get(a.attributeId) ?? "",
-      value: a.value,
-    })),
-    prices: [],
-    stock: { available: input.stock, reserved: 0, sold: 0 },
-  });
+  const added = newSkuRecord(
+    { productId, shopId: before.row.shopId, skuId, position: before.skus.length },
+    input,
+    (id) => names.get(id) ?? "",
+    now,
+  );
+  after.skus.push(added);
   await commitEdit(
     deps,
     before,
     after,
     () => [
-      ...skuStatements(
-        db,
-        productId,
-        before.row.shopId,
-        skuId,
-        before.skus.length,
-        input,
-        price.amounts[0] ?? 0,
-        currency,
-        now,
-      ),
+      ...skuStatements(db, added, price.amounts[0] ?? 0, currency, now),
       db.insert(skuStock).values({
         skuId,
         warehouseId: opening.warehouseId,
