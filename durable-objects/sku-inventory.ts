@@ -82,7 +82,7 @@ export class SkuInventory extends DurableObject {
     return this.ctx.storage.transactionSync((): AdjustResult => {
       this.skuId(input.skuId);
       const done = this.sql.exec("SELECT seq FROM movements WHERE op_id = ?", input.opId).toArray();
-      if (done.length > 0) return { ok: true, replayed: true, view: this.view() };
+      if (done.length > 0) return { ok: true, replayed: true, delta: 0, view: this.view() };
       const current = this.sql
         .exec<StockRow>("SELECT * FROM stock WHERE warehouse_id = ?", input.warehouseId)
         .toArray()[0];
@@ -116,7 +116,7 @@ export class SkuInventory extends DurableObject {
         input.at,
         available + delta,
       );
-      return { ok: true, replayed: false, view: this.view() };
+      return { ok: true, replayed: false, delta, view: this.view() };
     });
   }
 

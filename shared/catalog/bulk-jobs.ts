@@ -15,6 +15,7 @@ import { type Db, runBatch } from "../platform/db";
 import { AppError } from "../platform/errors";
 import { newId } from "../platform/ids";
 import { type Currency, DEFAULT_CURRENCY, parseDecimal } from "../platform/money";
+import { invalidField } from "../platform/validation";
 import { type ProductInput, productInput } from "./product-input";
 import { type CatalogDeps, changeStatus, createProduct, replacePrices } from "./products";
 import { skusByCode } from "./products-repo";
@@ -57,8 +58,8 @@ export const bulkJobSchema = z.object({
   completedAt: z.string().nullable(),
 });
 
-function badBody(detail: string): AppError {
-  return new AppError("validation_failed", { detail: `body: ${detail}`, errors: [{ field: "body", reason: detail }] });
+function badBody(reason: string): AppError {
+  return invalidField("body", reason);
 }
 
 /** Turns a submitted body into rows; the whole submission is refused only when it is unreadable or too big. */

@@ -5,6 +5,7 @@
  */
 import { sha256Hex } from "../platform/crypto";
 import { AppError } from "../platform/errors";
+import { invalidField } from "../platform/validation";
 
 export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
 
@@ -35,11 +36,7 @@ export async function uploadImage(
   bytes: Uint8Array,
   declaredType: string | undefined,
 ) {
-  if (bytes.byteLength === 0)
-    throw new AppError("validation_failed", {
-      detail: "body: is empty",
-      errors: [{ field: "body", reason: "is empty" }],
-    });
+  if (bytes.byteLength === 0) throw invalidField("body", "is empty");
   if (bytes.byteLength > MAX_IMAGE_BYTES)
     throw new AppError("payload_too_large", { detail: `An image may be at most ${MAX_IMAGE_BYTES} bytes` });
   const kind = SIGNATURES.find((s) => s.test(bytes));

@@ -4,6 +4,7 @@
  * other request is a 409 `invalid_transition` carrying the current status.
  */
 import { AppError } from "../platform/errors";
+import { invalidField } from "../platform/validation";
 
 export const PRODUCT_STATUS = {
   DRAFT: 0,
@@ -112,10 +113,7 @@ export function apply(
     });
   }
   if (rule.needsReason && !options.reason?.trim()) {
-    throw new AppError("validation_failed", {
-      detail: `reason: is required to ${action}`,
-      errors: [{ field: "reason", reason: `is required to ${action}` }],
-    });
+    throw invalidField("reason", `is required to ${action}`);
   }
   if (rule.to === S.ON_SHELF && options.inStock === false) return S.SOLD_OUT;
   return rule.to;

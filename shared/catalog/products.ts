@@ -29,6 +29,7 @@ import { assertExists, type Db, isAssertionFailure, runBatch } from "../platform
 import { AppError, type FieldError } from "../platform/errors";
 import { newId } from "../platform/ids";
 import { CURRENCIES, type Currency, DEFAULT_CURRENCY, type Money, moneySchema } from "../platform/money";
+import { invalidFields } from "../platform/validation";
 import { type Actor, actorOf, logInsert, snapshotInsert, snapshotRow } from "./history";
 import {
   apply,
@@ -212,11 +213,6 @@ function sellerShop(caller: Caller): string {
   return caller.shopId;
 }
 
-function validationFailed(errors: FieldError[]): AppError {
-  const first = errors[0];
-  return new AppError("validation_failed", { detail: first ? `${first.field}: ${first.reason}` : "invalid", errors });
-}
-
 /** Aborts the batch unless the product carries `opId`, i.e. this batch's compare-and-set won. */
 function assertOwnOp(db: Db, productId: string, opId: string) {
   return assertExists(db, sql`SELECT 1 FROM products WHERE id = ${productId} AND last_op_id = ${opId}`);
@@ -354,10 +350,10 @@ export async function createProduct(deps: CatalogDeps, caller: Caller, input: Pr
   const shopId = sellerShop(caller);
   const actor = actorOf(caller);
   const refs = await checkReferences(db, { categoryId: input.categoryId, brandId: input.spu.brandId });
-  if (refs.errors.length) throw validationFailed(refs.errors);
+  if (refs.errors.length) throw invalidFields(refs.errors);
   const currency = input.currency ?? DEFAULT_CURRENCY;
   const checked = checkProduct(input, await templateOf(db, input.categoryId), currency);
-  if (checked.errors.length) throw validationFailed(checked.errors);
+  if (checked.errors.length) throw invalidFields(checked.errors);
 
   const now = clock.now();
   const productId = newId("product", now);
@@ -508,7 +504,7 @@ export async function updateProduct(
   const template = await templateOf(db, before.row.categoryId);
   if (input.basicAttributes)
     errors.push(...checkAttributes(input.basicAttributes, template, "basic", "basicAttributes"));
-  if (errors.length) throw validationFailed(errors);
+  if (errors.length) throw invalidFields(errors);
 
   const names = new Map(template.map((t) => [t.attributeId, t.attributeName]));
   const after: ProductRecord = structuredClone(before);
@@ -614,7 +610,7 @@ export async function updateSku(
       ...checkAttributes(input.salesAttributes, template, "sales", "salesAttributes"),
       ...checkCombination(before, skuId, input.salesAttributes, "salesAttributes"),
     ];
-    if (errors.length) throw validationFailed(errors);
+    if (errors.length) throw invalidFields(errors);
   }
   const names = new Map(template.map((t) => [t.attributeId, t.attributeName]));
   const after: ProductRecord = structuredClone(before);
@@ -693,7 +689,7 @@ export async function addSku(deps: CatalogDeps, caller: Caller, productId: strin
     ...checkCombination(before, null, input.salesAttributes, "salesAttributes"),
     ...price.errors.map((e) => ({ ...e, field: "price" })),
   ];
-  if (errors.length) throw validationFailed(errors);
+  if (errors.length) throw invalidFields(errors);
   const now = deps.clock.now();
   const skuId = newId("sku", now);
   const actor = actorOf(caller);
@@ -880,7 +876,7 @@ export async function replacePrices(
   });
   if (!rows.some((r) => r.type === "standard"))
     errors.push({ field: "prices", reason: "must include a standard price" });
-  if (errors.length) throw validationFailed(errors);
+  if (errors.length) throw invalidFields(errors);
   const actor = actorOf(caller);
   await runBatch(db, [
     db.delete(prices).where(eq(prices.skuId, skuId)),

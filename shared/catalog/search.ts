@@ -8,9 +8,8 @@ import { type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import { decodeCursor, encodeCursor } from "../platform/cursor";
 import type { Db } from "../platform/db";
-import { AppError } from "../platform/errors";
 import { type Currency, moneySchema } from "../platform/money";
-import { limitSchema } from "../platform/validation";
+import { invalidField, limitSchema } from "../platform/validation";
 import { PRODUCT_STATUS } from "./lifecycle";
 import { matchExpression } from "./search-tokens";
 
@@ -43,18 +42,12 @@ export function attributeFilters(params: URLSearchParams): Record<string, string
     if (!key.startsWith("attr.")) continue;
     const name = key.slice(5);
     if (!name || name.length > 100 || !value || value.length > 100) {
-      throw new AppError("validation_failed", {
-        detail: `query.${key}: must be a non-empty name and value of at most 100 characters`,
-        errors: [{ field: `query.${key}`, reason: "must be a non-empty name and value of at most 100 characters" }],
-      });
+      throw invalidField(`query.${key}`, "must be a non-empty name and value of at most 100 characters");
     }
     out[name] = value;
   }
   if (Object.keys(out).length > MAX_ATTRIBUTE_FILTERS) {
-    throw new AppError("validation_failed", {
-      detail: `query: at most ${MAX_ATTRIBUTE_FILTERS} attr filters`,
-      errors: [{ field: "query.attr", reason: `at most ${MAX_ATTRIBUTE_FILTERS} attribute filters` }],
-    });
+    throw invalidField("query.attr", `at most ${MAX_ATTRIBUTE_FILTERS} attribute filters`);
   }
   return out;
 }
@@ -102,10 +95,7 @@ export async function searchProducts(db: Db, query: SearchQuery): Promise<Search
   const match = query.q ? matchExpression(query.q) : null;
   const sort = query.sort ?? (match ? "relevance" : "newest");
   if (sort === "relevance" && !match) {
-    throw new AppError("validation_failed", {
-      detail: "query.sort: relevance needs a query q",
-      errors: [{ field: "query.sort", reason: "relevance needs a query q" }],
-    });
+    throw invalidField("query.sort", "relevance needs a query q");
   }
   const offset = query.cursor ? decodeCursor(cursorSchema, query.cursor).offset : 0;
 

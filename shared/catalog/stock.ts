@@ -10,8 +10,8 @@ import { publish } from "../events/producer";
 import type { StockView } from "../inventory/schemas";
 import { adjustOne, project, readStock } from "../inventory/stock";
 import type { Caller } from "../platform/auth";
-import { AppError } from "../platform/errors";
 import { newId } from "../platform/ids";
+import { invalidField } from "../platform/validation";
 import { actorOf, logInsert, SYSTEM_ACTOR } from "./history";
 import { assertEditable } from "./lifecycle";
 import { type CatalogDeps, skuForStock, syncAvailability } from "./products";
@@ -85,19 +85,10 @@ export async function adjustStock(
   assertEditable(sku.status);
   const warehouse = await warehouseFor(deps.db, sku.shopId, input.warehouseId);
   if (!warehouse) {
-    throw new AppError("validation_failed", {
-      detail: input.warehouseId ? "warehouseId: not a warehouse of this shop" : "The shop has no warehouse",
-      errors: [
-        {
-          field: "warehouseId",
-          reason: input.warehouseId ? "not a warehouse of this shop" : "the shop has no warehouse",
-        },
-      ],
-    });
+    throw invalidField("warehouseId", input.warehouseId ? "not a warehouse of this shop" : "the shop has no warehouse");
   }
   const now = deps.clock.now();
   const actor = actorOf(caller);
-  const before = await readStock(deps.inventory, skuId);
   const view = await adjustOne(deps.inventory, {
     skuId,
     opId: opId ?? newId("operation", now),
@@ -110,21 +101,17 @@ export async function adjustStock(
   });
   await project(deps.db, view, now);
   if (!view.replayed) {
+    // Before and after come from the same transaction in the object, so concurrent changes
+    // cannot make the log entry lie.
+    const after = view.warehouses.find((w) => w.warehouseId === warehouse.id)?.available ?? 0;
     await logInsert(deps.db, {
       actor,
       shopId: sku.shopId,
       entityType: "stock",
       entityId: skuId,
       operation: input.set !== undefined ? "set" : "delta",
-      before: {
-        warehouseId: warehouse.id,
-        available: before.warehouses.find((w) => w.warehouseId === warehouse.id)?.available ?? 0,
-      },
-      after: {
-        warehouseId: warehouse.id,
-        available: view.warehouses.find((w) => w.warehouseId === warehouse.id)?.available ?? 0,
-        reason: input.reason,
-      },
+      before: { warehouseId: warehouse.id, available: after - view.delta },
+      after: { warehouseId: warehouse.id, available: after, reason: input.reason },
       requestId: deps.requestId,
       now,
     });

@@ -9,6 +9,7 @@ import { attributes, brands, categories, categoryAttributes } from "../../db/sch
 import type { Clock } from "../platform/clock";
 import { type Db, runBatch } from "../platform/db";
 import { AppError } from "../platform/errors";
+import { invalidField, invalidFields } from "../platform/validation";
 
 const name = z.string().trim().min(1, "is required").max(100);
 const numericId = z
@@ -89,10 +90,7 @@ export async function createCategory(db: Db, clock: Clock, input: z.infer<typeof
     ? await db.query.categories.findFirst({ where: eq(categories.id, input.parentId) })
     : undefined;
   if (input.parentId && !parent) {
-    throw new AppError("validation_failed", {
-      detail: "parentId: no such category",
-      errors: [{ field: "parentId", reason: "no such category" }],
-    });
+    throw invalidField("parentId", "no such category");
   }
   const now = clock.now();
   const id = input.id ?? (await nextId(db, "categories"));
@@ -158,8 +156,7 @@ export async function replaceTemplate(
     if (ids.indexOf(id) !== i)
       errors.push({ field: `attributes.${i}.attributeId`, reason: `attribute ${id} is listed twice` });
   });
-  if (errors.length > 0)
-    throw new AppError("validation_failed", { detail: `${errors[0]?.field}: ${errors[0]?.reason}`, errors });
+  if (errors.length > 0) throw invalidFields(errors);
   await runBatch(db, [
     db.delete(categoryAttributes).where(eq(categoryAttributes.categoryId, categoryId)),
     ...input.attributes.map((a, i) =>

@@ -38,7 +38,12 @@ export const stockViewSchema = z.object({
 export type StockView = z.infer<typeof stockViewSchema>;
 
 export type AdjustResult =
-  | { ok: true; replayed: boolean; view: StockView }
+  | {
+      ok: true;
+      replayed: boolean /** Units added to (or taken from) available; 0 on a replay. */;
+      delta: number;
+      view: StockView;
+    }
   | { ok: false; code: "insufficient_stock"; detail: string; view: StockView };
 
 export const movementSchema = z.object({

@@ -10,7 +10,7 @@ import type { AdjustStockInput, StockView } from "./schemas";
 export async function adjustOne(
   ns: DurableObjectNamespace<SkuInventory>,
   input: AdjustStockInput,
-): Promise<StockView & { replayed: boolean }> {
+): Promise<StockView & { replayed: boolean; delta: number }> {
   const result = await ns.getByName(input.skuId).adjust(input);
   if (!result.ok) {
     throw new AppError("conflict", {
@@ -18,7 +18,7 @@ export async function adjustOne(
       extensions: { reason: result.code, available: result.view.available },
     });
   }
-  return { ...result.view, replayed: result.replayed };
+  return { ...result.view, replayed: result.replayed, delta: result.delta };
 }
 
 export async function readStock(ns: DurableObjectNamespace<SkuInventory>, skuId: string): Promise<StockView> {

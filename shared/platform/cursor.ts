@@ -1,6 +1,6 @@
 /** Opaque list cursors: base64url JSON of the last row's sort key. Clients never parse them. */
 import { z } from "zod";
-import { AppError } from "./errors";
+import { invalidField } from "./validation";
 
 function toBase64Url(text: string): string {
   const bytes = new TextEncoder().encode(text);
@@ -24,10 +24,7 @@ export function decodeCursor<S extends z.ZodType>(schema: S, cursor: string): z.
   try {
     return schema.parse(JSON.parse(fromBase64Url(cursor)));
   } catch {
-    throw new AppError("validation_failed", {
-      detail: "query.cursor: is not a cursor this list issued",
-      errors: [{ field: "query.cursor", reason: "is not a cursor this list issued" }],
-    });
+    throw invalidField("query.cursor", "is not a cursor this list issued");
   }
 }
 

@@ -20,6 +20,7 @@ import { dbOf } from "./db";
 import { AppError } from "./errors";
 import * as repo from "./idempotency-repo";
 import { ulid } from "./ids";
+import { invalidFields } from "./validation";
 
 export const IDEMPOTENCY_HEADER = "Idempotency-Key";
 export const REPLAYED_HEADER = "Idempotent-Replayed";
@@ -88,10 +89,9 @@ export function idempotency(): MiddlewareHandler<AppEnv> {
     if (c.req.method !== "POST" || header === undefined) return next();
     const parsedKey = keySchema.safeParse(header);
     if (!parsedKey.success) {
-      throw new AppError("validation_failed", {
-        detail: `header.${IDEMPOTENCY_HEADER}: ${parsedKey.error.issues[0]?.message ?? "is invalid"}`,
-        errors: parsedKey.error.issues.map((i) => ({ field: `header.${IDEMPOTENCY_HEADER}`, reason: i.message })),
-      });
+      throw invalidFields(
+        parsedKey.error.issues.map((i) => ({ field: `header.${IDEMPOTENCY_HEADER}`, reason: i.message })),
+      );
     }
     const key = parsedKey.data;
     const url = new URL(c.req.url);

@@ -15,15 +15,24 @@ export function fieldErrorsOf(error: ZodError, prefix?: string): FieldError[] {
   });
 }
 
-/** The `validation_failed` error for a zod failure on `target` (json, query, param, header...). */
-export function validationError(error: ZodError, target?: string): AppError {
-  const prefix = target === "json" || target === undefined ? undefined : target;
-  const errors = fieldErrorsOf(error, prefix);
+/** The `validation_failed` error naming `errors`; its detail quotes the first of them. */
+export function invalidFields(errors: FieldError[]): AppError {
   const first = errors[0];
   const detail = first
     ? `${first.field}: ${first.reason}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ""}`
     : "The request is not valid";
   return new AppError("validation_failed", { detail, errors });
+}
+
+/** The `validation_failed` error for one field. */
+export function invalidField(field: string, reason: string): AppError {
+  return invalidFields([{ field, reason }]);
+}
+
+/** The `validation_failed` error for a zod failure on `target` (json, query, param, header...). */
+export function validationError(error: ZodError, target?: string): AppError {
+  const prefix = target === "json" || target === undefined ? undefined : target;
+  return invalidFields(fieldErrorsOf(error, prefix));
 }
 
 /** Parses `value` with `schema` or throws `validation_failed` naming the fields. */

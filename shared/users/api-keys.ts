@@ -11,6 +11,7 @@ import { createdCursorSchema, decodeCursor, pageOf } from "../platform/cursor";
 import type { Db } from "../platform/db";
 import { AppError } from "../platform/errors";
 import { newId } from "../platform/ids";
+import { invalidField } from "../platform/validation";
 import * as repo from "./api-keys-repo";
 
 export const API_KEY_PREFIX = "sk_";
@@ -56,11 +57,7 @@ function view(row: repo.ApiKeyRow): ApiKeyView {
 /** The shop a caller may manage keys for: a seller's own, or the one an operator names. */
 function shopFor(caller: Caller, requested: string | undefined): string {
   if (caller.roles.includes("operator")) {
-    if (!requested)
-      throw new AppError("validation_failed", {
-        detail: "shopId: is required for operators",
-        errors: [{ field: "shopId", reason: "is required for operators" }],
-      });
+    if (!requested) throw invalidField("shopId", "is required for operators");
     return requested;
   }
   if (!caller.shopId || (requested && requested !== caller.shopId)) {

@@ -11,8 +11,8 @@ import {
   viewCart,
 } from "../../../shared/cart/cart";
 import { type AppContext, allowGuest, requestDb } from "../../../shared/platform/app";
-import { AppError } from "../../../shared/platform/errors";
 import { errorResponses, jsonBody, jsonResponse } from "../../../shared/platform/openapi";
+import { invalidField } from "../../../shared/platform/validation";
 import type { StorefrontApp, StorefrontBindings } from "../app";
 
 const tokenHeader = z.object({
@@ -57,10 +57,7 @@ function ownerOf(c: AppContext<StorefrontBindings>): { owner: CartOwner; issuedT
   }
   const parsed = cartTokenSchema.safeParse(header);
   if (!parsed.success) {
-    throw new AppError("validation_failed", {
-      detail: `header.${CART_TOKEN_HEADER}: is not a cart token`,
-      errors: [{ field: `header.${CART_TOKEN_HEADER}`, reason: "is not a cart token" }],
-    });
+    throw invalidField(`header.${CART_TOKEN_HEADER}`, "is not a cart token");
   }
   return { owner: { token: parsed.data } };
 }
