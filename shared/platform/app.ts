@@ -251,14 +251,8 @@ function resolveCaller<B extends PlatformBindings>(
       if (caller) c.set("caller", caller);
       else c.set("credentialError", new AppError("invalid_token", { detail: "The API key is unknown or revoked" }));
     } else if (token) {
-      const config = readEnv(authEnvSchema, c.env);
       try {
-        const caller = await verifyAccessToken(token, {
-          secret: config.JWT_SECRET,
-          issuer: config.JWT_ISSUER,
-          audience: config.JWT_AUDIENCE,
-          clock: c.var.clock,
-        });
+        const caller = await verifyAccessToken(token, { ...readEnv(authEnvSchema, c.env), clock: c.var.clock });
         c.set("caller", caller);
       } catch (err) {
         if (!(err instanceof AppError)) throw err;

@@ -12,12 +12,14 @@ export const platformEnvSchema = z.object({
   DOCS_ASSETS_BASE: z.string().min(1).optional(),
 });
 
-/** Vars and secrets of Workers that verify access tokens. */
-export const authEnvSchema = z.object({
-  JWT_SECRET: z.string().min(32, "JWT_SECRET must be at least 32 characters"),
-  JWT_ISSUER: z.string().min(1).default("edge-commerce"),
-  JWT_AUDIENCE: z.string().min(1).default("edge-commerce"),
-});
+/** Vars and secrets of Workers that sign or verify access tokens, as token settings. */
+export const authEnvSchema = z
+  .object({
+    JWT_SECRET: z.string().min(32, "JWT_SECRET must be at least 32 characters"),
+    JWT_ISSUER: z.string().min(1).default("edge-commerce"),
+    JWT_AUDIENCE: z.string().min(1).default("edge-commerce"),
+  })
+  .transform((e) => ({ secret: e.JWT_SECRET, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE }));
 
 export type PlatformEnv = z.infer<typeof platformEnvSchema>;
 export type AuthEnv = z.infer<typeof authEnvSchema>;

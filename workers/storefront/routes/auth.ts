@@ -63,12 +63,7 @@ const logoutRoute = createRoute({
 });
 
 function authDeps(c: AppContext<StorefrontBindings>): AuthDeps {
-  const config = readEnv(authEnvSchema, c.env);
-  return {
-    db: dbOf(c.env.DB),
-    clock: c.var.clock,
-    tokens: { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE },
-  };
+  return { db: dbOf(c.env.DB), clock: c.var.clock, tokens: readEnv(authEnvSchema, c.env) };
 }
 
 export function registerAuthRoutes(app: StorefrontApp): void {
