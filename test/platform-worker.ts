@@ -10,6 +10,7 @@ import events from "../workers/events/index";
 import webhooks from "../workers/payments-webhook/index";
 import storefront from "../workers/storefront/index";
 
+export { OrderNumbers } from "../durable-objects/order-numbers";
 export { RateLimiter } from "../durable-objects/rate-limiter";
 export { SkuInventory } from "../durable-objects/sku-inventory";
 

@@ -76,6 +76,8 @@ export const warehouses = sqliteTable(
     name: text("name").notNull(),
     region: text("region").notNull(),
     isDefault: integer("is_default", { mode: "boolean" }).notNull().default(false),
+    /** Allocation order for reservations: lower first; ties go to the warehouse with most stock. */
+    priority: integer("priority").notNull().default(0),
     createdAt: integer("created_at").notNull(),
   },
   (t) => [index("warehouses_shop").on(t.shopId)],

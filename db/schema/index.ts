@@ -1,4 +1,5 @@
 /** Every table, for drizzle-kit and for `drizzle(db, { schema })`. */
 export * from "./catalog";
+export * from "./orders";
 export * from "./platform";
 export * from "./users";

@@ -2,17 +2,19 @@
  * Stock intake and adjustment by sellers (and bulk edits): into the SKU's object, then the D1
  * projection, the operation log, the SOLD_OUT automation and a catalog event.
  */
-import { and, count, eq, gt } from "drizzle-orm";
+import { and, count, desc, eq, gt } from "drizzle-orm";
 import { z } from "zod";
-import { skuStock } from "../../db/schema";
+import { skuStock, skus, stockAlerts } from "../../db/schema";
 import { makeEvent } from "../events/messages";
 import { publish } from "../events/producer";
 import type { StockView } from "../inventory/schemas";
-import { adjustOne, project, readStock } from "../inventory/stock";
+import { adjustOne, project, readStock, transferStock } from "../inventory/stock";
 import type { Caller } from "../platform/auth";
+import type { Db } from "../platform/db";
 import { newId } from "../platform/ids";
 import { invalidField } from "../platform/validation";
 import { actorOf, logInsert, SYSTEM_ACTOR } from "./history";
+import { rebuildSearchDocument } from "./indexer";
 import { assertEditable } from "./lifecycle";
 import { type CatalogDeps, skuForStock, syncAvailability } from "./products";
 import { warehouseFor } from "./products-repo";
@@ -167,4 +169,135 @@ export async function adoptProjectedStock(
   }
   const [left] = await db.select({ n: count() }).from(skuStock).where(pending);
   return { adopted: rows.length, remaining: left?.n ?? 0 };
+}
+
+/**
+ * Applies a SKU object's published view (`inventory.stock_changed`): the projection (newest
+ * revision wins, so late or repeated events change nothing), the product's SOLD_OUT automation
+ * and its search document.
+ */
+export async function applyStockChange(deps: CatalogDeps, view: StockView): Promise<void> {
+  const now = deps.clock.now();
+  await project(deps.db, view, now);
+  const sku = await deps.db.query.skus.findFirst({ where: eq(skus.id, view.skuId), columns: { productId: true } });
+  if (!sku) return;
+  await syncAvailability(deps, sku.productId);
+  await rebuildSearchDocument(deps.db, sku.productId, now);
+}
+
+/** Stores a safety-stock alert once per event, under the SKU's shop. */
+export async function recordStockAlert(
+  db: Db,
+  alert: { id: string; skuId: string; available: number; threshold: number; at: number },
+): Promise<void> {
+  const sku = await db.query.skus.findFirst({ where: eq(skus.id, alert.skuId), columns: { shopId: true } });
+  if (!sku) return;
+  await db
+    .insert(stockAlerts)
+    .values({
+      id: alert.id,
+      skuId: alert.skuId,
+      shopId: sku.shopId,
+      available: alert.available,
+      threshold: alert.threshold,
+      raisedAt: alert.at,
+    })
+    .onConflictDoNothing();
+}
+
+export const transferBody = z
+  .object({
+    fromWarehouseId: z.string().min(1),
+    toWarehouseId: z.string().min(1),
+    quantity: z.number().int().min(1).max(1_000_000_000),
+    reason: z.string().trim().min(1, "is required").max(500),
+  })
+  .strict()
+  .refine((b) => b.fromWarehouseId !== b.toWarehouseId, {
+    message: "must differ from fromWarehouseId",
+    path: ["toWarehouseId"],
+  });
+
+/** Moves available stock between two of the shop's warehouses, logged like any stock change. */
+export async function transferBetweenWarehouses(
+  deps: CatalogDeps,
+  caller: Caller,
+  skuId: string,
+  input: z.infer<typeof transferBody>,
+  opId?: string,
+) {
+  const sku = await skuForStock(deps.db, caller, skuId);
+  for (const field of ["fromWarehouseId", "toWarehouseId"] as const) {
+    if (!(await warehouseFor(deps.db, sku.shopId, input[field]))) {
+      throw invalidField(field, "not a warehouse of this shop");
+    }
+  }
+  const now = deps.clock.now();
+  const actor = actorOf(caller);
+  const view = await transferStock(deps.inventory, {
+    skuId,
+    opId: opId ?? newId("operation", now),
+    ...input,
+    actor: actor.id,
+    at: now,
+  });
+  await project(deps.db, view, now);
+  if (!view.replayed) {
+    await logInsert(deps.db, {
+      actor,
+      shopId: sku.shopId,
+      entityType: "stock",
+      entityId: skuId,
+      operation: "transfer",
+      before: { warehouseId: input.fromWarehouseId },
+      after: { warehouseId: input.toWarehouseId, quantity: input.quantity, reason: input.reason },
+      requestId: deps.requestId,
+      now,
+    });
+  }
+  return publicView(view);
+}
+
+export const safetyStockBody = z
+  .object({ threshold: z.number().int().min(0).max(1_000_000_000).describe("0 turns alerts off") })
+  .strict();
+
+/** Sets the SKU's safety stock: available at or below it raises one alert per crossing. */
+export async function setSafetyStock(deps: CatalogDeps, caller: Caller, skuId: string, threshold: number) {
+  await skuForStock(deps.db, caller, skuId);
+  const view = await deps.inventory.getByName(skuId).setSafetyStock({ skuId, threshold });
+  return { ...publicView(view), safetyStock: view.safetyStock };
+}
+
+/** The SKU's newest stock movements (reservations, sales, releases, adjustments, transfers). */
+export async function listMovements(deps: CatalogDeps, caller: Caller, skuId: string, limit: number) {
+  await skuForStock(deps.db, caller, skuId);
+  return { items: await deps.inventory.getByName(skuId).movements(limit) };
+}
+
+export const stockAlertSchema = z.object({
+  alertId: z.string(),
+  skuId: z.string(),
+  available: z.number().int(),
+  threshold: z.number().int(),
+  raisedAt: z.string(),
+});
+
+/** The shop's safety-stock alerts, newest first. */
+export async function listStockAlerts(db: Db, shopId: string, limit: number) {
+  const rows = await db
+    .select()
+    .from(stockAlerts)
+    .where(eq(stockAlerts.shopId, shopId))
+    .orderBy(desc(stockAlerts.raisedAt))
+    .limit(limit);
+  return {
+    items: rows.map((r) => ({
+      alertId: r.id,
+      skuId: r.skuId,
+      available: r.available,
+      threshold: r.threshold,
+      raisedAt: new Date(r.raisedAt).toISOString(),
+    })),
+  };
 }

@@ -5,6 +5,7 @@
  * Domains add their event types here as they land (order.created, payment.succeeded, ...).
  */
 import { z } from "zod";
+import { stockViewSchema } from "../inventory/schemas";
 import { newId } from "../platform/ids";
 import { QUEUE_NAMES, type QueueName } from "./queues";
 
@@ -44,13 +45,62 @@ export const bulkChunkEvent = event(
   z.object({ jobId: z.string().min(1), chunk: z.number().int().nonnegative() }),
 );
 
+/**
+ * A SKU object's stock moved (reservations, payments, releases, adjustments): its whole view,
+ * sent by the object's alarm once per burst of writes. The D1 projection keeps the newest revision.
+ */
+export const stockChangedEvent = event("inventory.stock_changed", z.object({ view: stockViewSchema }));
+
+/** Available stock of a SKU fell to its safety-stock threshold (once per crossing). */
+export const lowStockEvent = event(
+  "inventory.low_stock",
+  z.object({
+    skuId: z.string().min(1),
+    available: z.number().int(),
+    threshold: z.number().int(),
+  }),
+);
+
+/** A checkout created a pay order and one order per seller under it. */
+export const orderCreatedEvent = event(
+  "order.created",
+  z.object({
+    payOrderId: z.string().min(1),
+    userId: z.string().min(1),
+    orderIds: z.array(z.string().min(1)).min(1),
+    payAmount: z.number().int(),
+    currency: z.string().length(3),
+  }),
+);
+
+/** Sent delayed at creation: when it arrives, a still-unpaid pay order's orders cancel themselves. */
+export const paymentTimeoutEvent = event(
+  "order.payment_timeout",
+  z.object({ payOrderId: z.string().min(1), payBy: z.number().int() }),
+);
+
+/** An order was cancelled and its stock holds released. */
+export const orderCancelledEvent = event(
+  "order.cancelled",
+  z.object({
+    orderId: z.string().min(1),
+    payOrderId: z.string().min(1),
+    reason: z.string(),
+  }),
+);
+
 /** The message schema of each queue. */
 export const QUEUE_MESSAGE_SCHEMAS = {
-  "order-events": z.discriminatedUnion("type", [canaryEvent]),
+  "order-events": z.discriminatedUnion("type", [
+    canaryEvent,
+    orderCreatedEvent,
+    paymentTimeoutEvent,
+    orderCancelledEvent,
+  ]),
   "payment-events": z.discriminatedUnion("type", [canaryEvent]),
   "fulfillment-events": z.discriminatedUnion("type", [canaryEvent]),
   "refund-events": z.discriminatedUnion("type", [canaryEvent]),
-  "catalog-events": z.discriminatedUnion("type", [canaryEvent, productChangedEvent]),
+  "catalog-events": z.discriminatedUnion("type", [canaryEvent, productChangedEvent, stockChangedEvent, lowStockEvent]),
   "bulk-jobs": z.discriminatedUnion("type", [canaryEvent, bulkChunkEvent]),
 } as const satisfies Record<QueueName, z.ZodType>;
 

@@ -33,6 +33,8 @@ export const stockViewSchema = z.object({
   sold: z.number().int(),
   /** Increases with every movement; projections keep only the newest. */
   revision: z.number().int(),
+  /** Available at or below this raises a safety-stock alert (0: no alerts). */
+  safetyStock: z.number().int().default(0),
   warehouses: z.array(warehouseStockSchema),
 });
 export type StockView = z.infer<typeof stockViewSchema>;
@@ -45,6 +47,86 @@ export type AdjustResult =
       view: StockView;
     }
   | { ok: false; code: "insufficient_stock"; detail: string; view: StockView };
+export type TransferResult = AdjustResult;
+
+/** Hold `quantity` units for a checkout until `expiresAt` (or until confirmed or released). */
+export const reserveInput = z
+  .object({
+    skuId: z.string().min(1),
+    /** Idempotency: a reservation id is held once, whatever the retries. */
+    reservationId: z.string().min(1).max(128),
+    quantity: z.number().int().positive().max(1_000_000),
+    /**
+     * The shop's allocation order: warehouse id → priority (lower first). Warehouses not listed
+     * come last; among equal priorities the one with most available stock goes first.
+     */
+    priorities: z.record(z.string(), z.number().int()).default({}),
+    /** How long the hold lasts, from `at`. */
+    ttlMs: z
+      .number()
+      .int()
+      .positive()
+      .max(7 * 24 * 3600 * 1000),
+    actor: z.string().min(1),
+    at: z.number().int(),
+  })
+  .strict();
+export type ReserveInput = z.input<typeof reserveInput>;
+
+export const reservationRefInput = z
+  .object({
+    skuId: z.string().min(1),
+    reservationId: z.string().min(1).max(128),
+    actor: z.string().min(1),
+    at: z.number().int(),
+    reason: z.string().min(1).max(500).optional(),
+  })
+  .strict();
+export type ReservationRefInput = z.input<typeof reservationRefInput>;
+
+export const RESERVATION_STATUSES = ["held", "confirmed", "released"] as const;
+export type ReservationStatus = (typeof RESERVATION_STATUSES)[number];
+
+export interface Reservation {
+  reservationId: string;
+  status: ReservationStatus;
+  quantity: number;
+  allocations: { warehouseId: string; quantity: number }[];
+  expiresAt: number;
+}
+
+export type ReserveResult =
+  | { ok: true; replayed: boolean; reservation: Reservation; view: StockView }
+  | { ok: false; code: "insufficient_stock"; available: number; view: StockView }
+  /** The id was released before (a compensation or expiry got there first): it never holds again. */
+  | { ok: false; code: "reservation_closed"; reservation: Reservation; view: StockView };
+
+/** Confirm (hold → sold) or release (hold → available). */
+export type SettleResult =
+  | { ok: true; replayed: boolean; reservation: Reservation | null; view: StockView }
+  | { ok: false; code: "reservation_released" | "reservation_confirmed" | "unknown_reservation"; view: StockView };
+
+export const transferInput = z
+  .object({
+    skuId: z.string().min(1),
+    opId: z.string().min(1).max(128),
+    fromWarehouseId: z.string().min(1),
+    toWarehouseId: z.string().min(1),
+    quantity: z.number().int().positive().max(1_000_000_000),
+    reason: z.string().min(1).max(500),
+    actor: z.string().min(1),
+    at: z.number().int(),
+  })
+  .strict()
+  .refine((t) => t.fromWarehouseId !== t.toWarehouseId, {
+    message: "from and to must differ",
+    path: ["toWarehouseId"],
+  });
+export type TransferInput = z.input<typeof transferInput>;
+
+export const safetyStockInput = z
+  .object({ skuId: z.string().min(1), threshold: z.number().int().min(0).max(1_000_000_000) })
+  .strict();
 
 export const movementSchema = z.object({
   seq: z.number().int(),

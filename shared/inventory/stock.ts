@@ -4,7 +4,15 @@ import { skuStock } from "../../db/schema";
 import type { SkuInventory } from "../../durable-objects/sku-inventory";
 import type { Db } from "../platform/db";
 import { AppError } from "../platform/errors";
-import type { AdjustStockInput, StockView } from "./schemas";
+import type {
+  AdjustStockInput,
+  Reservation,
+  ReservationRefInput,
+  ReserveInput,
+  SettleResult,
+  StockView,
+  TransferInput,
+} from "./schemas";
 
 /** One adjustment in the SKU's object; 409 `conflict` (insufficient stock) when it would go negative. */
 export async function adjustOne(
@@ -49,4 +57,47 @@ export async function project(db: Db, view: StockView, now: number): Promise<voi
         setWhere: sql`${skuStock.revision} < ${view.revision}`,
       });
   }
+}
+
+type Inventory = DurableObjectNamespace<SkuInventory>;
+
+/**
+ * Holds stock for a checkout in the SKU's object; 409 `out_of_stock` (with what is available)
+ * when the SKU cannot cover the quantity. Idempotent by reservation id.
+ */
+export async function reserveStock(ns: Inventory, input: ReserveInput): Promise<Reservation> {
+  const result = await ns.getByName(input.skuId).reserve(input);
+  if (result.ok) return result.reservation;
+  if (result.code === "insufficient_stock") {
+    throw new AppError("out_of_stock", {
+      detail: `SKU ${input.skuId} has ${result.available} available; ${input.quantity} requested`,
+      extensions: { skuId: input.skuId, available: result.available, requested: input.quantity },
+    });
+  }
+  throw new AppError("conflict", {
+    detail: `Reservation ${input.reservationId} was already released`,
+    extensions: { reason: result.code },
+  });
+}
+
+/** Releases a hold (idempotent; a hold already sold is left alone and reported). */
+export async function releaseStock(ns: Inventory, input: ReservationRefInput): Promise<SettleResult> {
+  return ns.getByName(input.skuId).release(input);
+}
+
+/** Turns a hold into a sale (idempotent). */
+export async function confirmStock(ns: Inventory, input: ReservationRefInput): Promise<SettleResult> {
+  return ns.getByName(input.skuId).confirm(input);
+}
+
+/** Moves available stock between two warehouses of the SKU; 409 when the source has too little. */
+export async function transferStock(ns: Inventory, input: TransferInput): Promise<StockView & { replayed: boolean }> {
+  const result = await ns.getByName(input.skuId).transfer(input);
+  if (!result.ok) {
+    throw new AppError("conflict", {
+      detail: result.detail,
+      extensions: { reason: result.code, available: result.view.available },
+    });
+  }
+  return { ...result.view, replayed: result.replayed };
 }

@@ -19,7 +19,7 @@ import { idempotency } from "./idempotency";
 import { ulid } from "./ids";
 import { createLogger, errorFields, type Logger } from "./logger";
 import { problemResponse } from "./problem";
-import { validationError } from "./validation";
+import { invalidField, validationError } from "./validation";
 
 /** Bindings every HTTP Worker has. */
 export interface PlatformBindings {
@@ -305,6 +305,21 @@ export function requireHuman<B extends PlatformBindings>(): MiddlewareHandler<Ap
     }
     await next();
   };
+}
+
+/**
+ * The shop a request acts on: a seller's own, or the one an operator names (`shopId`, required
+ * for operators). Another shop is invisible to a seller: the same 404 as a shop that does not exist.
+ */
+export function shopOf(caller: Caller, requested: string | undefined): string {
+  if (caller.roles.includes("operator")) {
+    if (!requested) throw invalidField("shopId", "is required for operators");
+    return requested;
+  }
+  if (!caller.shopId || (requested && requested !== caller.shopId)) {
+    throw new AppError("not_found", { detail: `No shop ${requested ?? ""}`.trim() });
+  }
+  return caller.shopId;
 }
 
 /** Whether `caller` may see data of `shopId`: operators any shop, sellers their own. */

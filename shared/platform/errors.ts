@@ -28,6 +28,8 @@ export const ERROR_CODES = {
   phone_taken: { status: 409, title: "The phone number is already registered" },
   out_of_stock: { status: 409, title: "Not enough stock" },
   price_changed: { status: 409, title: "The price changed since the quote" },
+  product_unavailable: { status: 409, title: "The product is not on sale" },
+  quote_used: { status: 409, title: "The quote was already used for an order" },
   sold_out: { status: 409, title: "The campaign is sold out" },
   payload_too_large: { status: 413, title: "The request body is too large" },
   unsupported_media_type: { status: 415, title: "The request body's media type is not supported" },

@@ -32,6 +32,10 @@ export const ID_PREFIXES = {
   image: "img",
   operation: "op",
   cart: "crt",
+  quote: "quo",
+  saga: "sga",
+  orderItem: "oit",
+  statusLog: "osl",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -4,6 +4,7 @@
  * random 256-bit secret). A key acts as a seller of its shop, limited to its scopes.
  */
 import { z } from "zod";
+import { shopOf } from "../platform/app";
 import { API_SCOPES, type ApiScope, type Caller } from "../platform/auth";
 import type { Clock } from "../platform/clock";
 import { randomToken, sha256Hex } from "../platform/crypto";
@@ -11,7 +12,6 @@ import { createdCursorSchema, decodeCursor, pageOf } from "../platform/cursor";
 import type { Db } from "../platform/db";
 import { AppError } from "../platform/errors";
 import { newId } from "../platform/ids";
-import { invalidField } from "../platform/validation";
 import * as repo from "./api-keys-repo";
 
 export const API_KEY_PREFIX = "sk_";
@@ -54,19 +54,6 @@ function view(row: repo.ApiKeyRow): ApiKeyView {
   };
 }
 
-/** The shop a caller may manage keys for: a seller's own, or the one an operator names. */
-function shopFor(caller: Caller, requested: string | undefined): string {
-  if (caller.roles.includes("operator")) {
-    if (!requested) throw invalidField("shopId", "is required for operators");
-    return requested;
-  }
-  if (!caller.shopId || (requested && requested !== caller.shopId)) {
-    // Another shop is invisible to a seller: the same answer as a shop that does not exist.
-    throw new AppError("not_found", { detail: `No shop ${requested ?? ""}`.trim() });
-  }
-  return caller.shopId;
-}
-
 /** Creates a key; the secret is in the answer once and never again. */
 export async function createApiKey(
   db: Db,
@@ -74,7 +61,7 @@ export async function createApiKey(
   caller: Caller,
   input: CreateApiKeyBody,
 ): Promise<ApiKeyView & { key: string }> {
-  const shopId = shopFor(caller, input.shopId);
+  const shopId = shopOf(caller, input.shopId);
   const shop = await db.query.shops.findFirst({ columns: { id: true }, where: (s, { eq }) => eq(s.id, shopId) });
   if (!shop) throw new AppError("not_found", { detail: `No shop ${shopId}` });
   const now = clock.now();
@@ -101,7 +88,7 @@ export async function listApiKeys(
   caller: Caller,
   query: { shopId?: string | undefined; limit: number; cursor?: string | undefined },
 ) {
-  const shopId = caller.roles.includes("operator") ? query.shopId : shopFor(caller, query.shopId);
+  const shopId = caller.roles.includes("operator") ? query.shopId : shopOf(caller, query.shopId);
   const rows = await repo.listApiKeys(db, {
     shopId,
     limit: query.limit + 1,

@@ -12,6 +12,8 @@ import { registerDeadLetterRoutes } from "./routes/dead-letters";
 import { registerEventCanaryRoutes } from "./routes/event-canaries";
 import { registerHistoryRoutes } from "./routes/history";
 import { registerImageRoutes } from "./routes/images";
+import { registerInventoryRoutes } from "./routes/inventory";
+import { registerOrderRoutes } from "./routes/orders";
 import { registerProductRoutes } from "./routes/products";
 import { registerStockOpsRoutes } from "./routes/stock-ops";
 import { registerWhoamiRoute } from "./routes/whoami";
@@ -58,6 +60,8 @@ export function buildAdminApp(options: { clock?: Clock } = {}): AdminApp {
   registerApiKeyRoutes(app);
   registerCatalogStructureRoutes(app);
   registerProductRoutes(app);
+  registerInventoryRoutes(app);
+  registerOrderRoutes(app);
   registerHistoryRoutes(app);
   registerBulkJobRoutes(app);
   registerStockOpsRoutes(app);

@@ -1,9 +1,11 @@
 /** Which handler runs for which message type, per queue. Domains add theirs as they land. */
 import { processChunk } from "../../shared/catalog/bulk-jobs";
 import { rebuildSearchDocument } from "../../shared/catalog/indexer";
+import { applyStockChange, recordStockAlert } from "../../shared/catalog/stock";
 import { markCanaryConsumed } from "../../shared/events/canaries";
 import type { Handlers } from "../../shared/events/consumer";
 import type { QueueName } from "../../shared/events/queues";
+import { expireUnpaid, releaseOrderStock } from "../../shared/orders/orders";
 
 const canary: Handlers<QueueName>["platform.canary"] = async (message, { db, clock }) => {
   await markCanaryConsumed(db, message.data.canaryId, clock.now());
@@ -11,7 +13,20 @@ const canary: Handlers<QueueName>["platform.canary"] = async (message, { db, clo
 
 /** The handlers of every queue. */
 export const HANDLERS: { [Q in QueueName]: Handlers<Q> } = {
-  "order-events": { "platform.canary": canary },
+  "order-events": {
+    "platform.canary": canary,
+    // Nothing reacts to a new order yet; payments and notifications subscribe here.
+    "order.created": async (message, { log }) => {
+      log.info("order created", { payOrderId: message.data.payOrderId, orders: message.data.orderIds.length });
+    },
+    "order.payment_timeout": async (message, deps) => {
+      await expireUnpaid(deps, message.data.payOrderId);
+    },
+    // The cancelling request released the holds already unless it died first; releases are idempotent.
+    "order.cancelled": async (message, deps) => {
+      await releaseOrderStock(deps, message.data.orderId, message.data.reason);
+    },
+  },
   "payment-events": { "platform.canary": canary },
   "fulfillment-events": { "platform.canary": canary },
   "refund-events": { "platform.canary": canary },
@@ -19,6 +34,12 @@ export const HANDLERS: { [Q in QueueName]: Handlers<Q> } = {
     "platform.canary": canary,
     "catalog.product_changed": async (message, { db, clock }) => {
       await rebuildSearchDocument(db, message.data.productId, clock.now());
+    },
+    "inventory.stock_changed": async (message, deps) => {
+      await applyStockChange(deps, message.data.view);
+    },
+    "inventory.low_stock": async (message, { db }) => {
+      await recordStockAlert(db, { id: message.id, ...message.data, at: message.occurredAt });
     },
   },
   "bulk-jobs": {

@@ -1,7 +1,10 @@
 /** The events Worker's queue dispatch and cron housekeeping, apart from the entry so tests call them. */
 import { consumeBatch, consumeDeadLetters } from "../../shared/events/consumer";
+import { drainOutbox } from "../../shared/events/outbox";
 import { isQueueName, sourceOfDeadLetterQueue } from "../../shared/events/queues";
 import { inventoryOf } from "../../shared/inventory/binding";
+import { expireOverdue } from "../../shared/orders/orders";
+import { sweepStaleSagas } from "../../shared/orders/sweeper";
 import { type Clock, systemClock } from "../../shared/platform/clock";
 import { dbOf } from "../../shared/platform/db";
 import { purgeExpired } from "../../shared/platform/idempotency-repo";
@@ -30,12 +33,18 @@ export async function handleBatch(
   await consumeBatch(queue, batch, HANDLERS[queue] as never, deps);
 }
 
-/** Cron housekeeping: purge expired idempotency keys (more jobs join as their domains land). */
-export async function runHousekeeping(
-  env: EventsEnv,
-  clock: Clock = systemClock,
-): Promise<{ idempotencyKeysPurged: number }> {
-  const idempotencyKeysPurged = await purgeExpired(dbOf(env.DB), clock.now());
-  log.info("housekeeping done", { idempotencyKeysPurged });
-  return { idempotencyKeysPurged };
+/**
+ * Cron housekeeping: purge expired idempotency keys, send outbox rows their writers left behind,
+ * undo abandoned checkouts, and cancel unpaid orders whose timeout message never came.
+ */
+export async function runHousekeeping(env: EventsEnv, clock: Clock = systemClock) {
+  const db = dbOf(env.DB);
+  const deps = { db, clock, producers: env, inventory: inventoryOf(env) };
+  const idempotencyKeysPurged = await purgeExpired(db, clock.now());
+  const outboxSent = await drainOutbox(db, env, clock.now());
+  const { compensated: sagasCompensated } = await sweepStaleSagas(deps);
+  const overdueCancelled = await expireOverdue(deps);
+  const result = { idempotencyKeysPurged, outboxSent, sagasCompensated, overdueCancelled };
+  log.info("housekeeping done", result);
+  return result;
 }

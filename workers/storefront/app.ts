@@ -7,6 +7,7 @@ import { registerCartRoutes } from "./routes/cart";
 import { registerCatalogRoutes } from "./routes/catalog";
 import { registerImageRoutes } from "./routes/images";
 import { registerMeRoutes } from "./routes/me";
+import { registerOrderRoutes } from "./routes/orders";
 
 export type StorefrontBindings = StorefrontEnv;
 export type StorefrontApp = ReturnType<typeof createApp<StorefrontBindings>>;
@@ -29,5 +30,6 @@ export function buildStorefrontApp(options: { clock?: Clock } = {}): StorefrontA
   registerImageRoutes(app);
   registerCatalogRoutes(app);
   registerCartRoutes(app);
+  registerOrderRoutes(app);
   return app;
 }

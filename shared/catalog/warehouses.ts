@@ -1,0 +1,86 @@
+/**
+ * A shop's warehouses. `priority` orders them for reservations (lower first; ties go to the one
+ * with most stock, see durable-objects/sku-inventory.ts); the default warehouse receives stock
+ * when a seller names none.
+ */
+import { and, asc, eq } from "drizzle-orm";
+import { z } from "zod";
+import { warehouses } from "../../db/schema";
+import type { Db } from "../platform/db";
+import { AppError } from "../platform/errors";
+import { newId } from "../platform/ids";
+
+export const warehouseBody = z
+  .object({
+    name: z.string().trim().min(1, "is required").max(100),
+    region: z.string().trim().min(1, "is required").max(100).describe("Where it ships from, e.g. CN-ZJ"),
+    priority: z.number().int().min(0).max(1000).default(100).describe("Lower is used first for reservations"),
+    isDefault: z.boolean().default(false).describe("Receives stock when no warehouse is named"),
+  })
+  .strict();
+
+export const updateWarehouseBody = warehouseBody.partial().strict();
+
+export const warehouseSchema = z.object({
+  warehouseId: z.string(),
+  shopId: z.string(),
+  name: z.string(),
+  region: z.string(),
+  priority: z.number().int(),
+  isDefault: z.boolean(),
+});
+
+type Row = typeof warehouses.$inferSelect;
+const view = (w: Row) => ({
+  warehouseId: w.id,
+  shopId: w.shopId,
+  name: w.name,
+  region: w.region,
+  priority: w.priority,
+  isDefault: w.isDefault,
+});
+
+export async function listWarehouses(db: Db, shopId: string) {
+  const rows = await db
+    .select()
+    .from(warehouses)
+    .where(eq(warehouses.shopId, shopId))
+    .orderBy(asc(warehouses.priority), asc(warehouses.createdAt));
+  return { items: rows.map(view) };
+}
+
+/** One default per shop: making a warehouse the default unsets the others in the same batch. */
+const clearDefault = (db: Db, shopId: string) =>
+  db
+    .update(warehouses)
+    .set({ isDefault: false })
+    .where(and(eq(warehouses.shopId, shopId), eq(warehouses.isDefault, true)));
+
+export async function createWarehouse(db: Db, shopId: string, input: z.output<typeof warehouseBody>, now: number) {
+  const id = newId("warehouse", now);
+  const insert = db.insert(warehouses).values({ id, shopId, ...input, createdAt: now });
+  if (input.isDefault) {
+    await db.batch([clearDefault(db, shopId), insert]);
+  } else await insert;
+  return view((await db.query.warehouses.findFirst({ where: eq(warehouses.id, id) })) as Row);
+}
+
+export async function updateWarehouse(
+  db: Db,
+  shopId: string,
+  warehouseId: string,
+  input: z.output<typeof updateWarehouseBody>,
+) {
+  const current = await db.query.warehouses.findFirst({
+    where: and(eq(warehouses.id, warehouseId), eq(warehouses.shopId, shopId)),
+  });
+  if (!current) throw new AppError("not_found", { detail: `No warehouse ${warehouseId} in this shop` });
+  if (input.isDefault === false && current.isDefault) {
+    throw new AppError("conflict", { detail: "Make another warehouse the default instead" });
+  }
+  const update = db.update(warehouses).set(input).where(eq(warehouses.id, warehouseId));
+  if (input.isDefault) {
+    await db.batch([clearDefault(db, shopId), update]);
+  } else await update;
+  return view((await db.query.warehouses.findFirst({ where: eq(warehouses.id, warehouseId) })) as Row);
+}

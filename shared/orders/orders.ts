@@ -1,0 +1,341 @@
+/**
+ * Reading and cancelling orders. Shoppers see their own orders only (anyone else's is a 404),
+ * sellers their shop's. Cancelling (shopper, payment timeout) is a state-machine transition
+ * written with a compare-and-set on `version`, logged, reported through the outbox, and followed
+ * by releasing the order's stock holds (again by the `order.cancelled` consumer, idempotently,
+ * in case this process dies first).
+ */
+import { and, desc, eq, inArray, lt, or, type SQL, sql } from "drizzle-orm";
+import { z } from "zod";
+import { orderItems, orderSnapshots, orderStatusLog, orders, payOrders } from "../../db/schema";
+import type { SkuInventory } from "../../durable-objects/sku-inventory";
+import { makeEvent } from "../events/messages";
+import { outboxInsert, sendOutbox } from "../events/outbox";
+import type { Producers } from "../events/producer";
+import { releaseStock } from "../inventory/stock";
+import type { Clock } from "../platform/clock";
+import { createdCursorSchema, decodeCursor, pageOf } from "../platform/cursor";
+import { assertExists, type Db, isAssertionFailure } from "../platform/db";
+import { AppError } from "../platform/errors";
+import { newId } from "../platform/ids";
+import { moneySchema } from "../platform/money";
+import { next, target } from "./state-machine";
+
+export interface OrderOpsDeps {
+  db: Db;
+  clock: Clock;
+  producers: Producers;
+  inventory: DurableObjectNamespace<SkuInventory>;
+}
+
+const money = (amount: number, currency: string) => ({ amount, currency }) as z.infer<typeof moneySchema>;
+
+export const orderItemSchema = z.object({
+  orderItemId: z.string(),
+  skuId: z.string(),
+  productId: z.string(),
+  snapshotId: z.string().describe("The content-addressed snapshot of what was bought"),
+  name: z.string(),
+  quantity: z.number().int(),
+  unitPrice: moneySchema,
+  discount: moneySchema,
+  paidAmount: moneySchema.describe("unit price × quantity − discount"),
+  status: z.string(),
+});
+
+export const orderSchema = z.object({
+  orderId: z.string(),
+  payOrderId: z.string(),
+  sellerId: z.string(),
+  kind: z.enum(["physical", "virtual"]),
+  status: z.string(),
+  paymentStatus: z.string(),
+  fulfillmentStatus: z.string(),
+  refundStatus: z.string(),
+  items: z.array(orderItemSchema),
+  itemsAmount: moneySchema,
+  shippingFee: moneySchema,
+  discount: moneySchema,
+  total: moneySchema,
+  address: z.record(z.string(), z.unknown()).nullable(),
+  cancelReason: z.string().nullable(),
+  payBy: z.string(),
+  version: z.number().int(),
+  shipments: z.array(z.record(z.string(), z.unknown())).describe("Filled by fulfillment"),
+  refunds: z.array(z.record(z.string(), z.unknown())).describe("Filled by refunds"),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type OrderView = z.infer<typeof orderSchema>;
+
+type OrderRow = typeof orders.$inferSelect;
+
+async function withItems(db: Db, rows: OrderRow[]): Promise<OrderView[]> {
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.id);
+  const [items, pays] = await db.batch([
+    db
+      .select({ item: orderItems, content: orderSnapshots.content })
+      .from(orderItems)
+      .innerJoin(orderSnapshots, eq(orderSnapshots.id, orderItems.snapshotId))
+      .where(inArray(orderItems.orderId, ids))
+      .orderBy(orderItems.id),
+    db
+      .select({ id: payOrders.id, payBy: payOrders.payBy })
+      .from(payOrders)
+      .where(
+        inArray(
+          payOrders.id,
+          rows.map((r) => r.payOrderId),
+        ),
+      ),
+  ]);
+  return rows.map((o) => {
+    const m = (amount: number) => money(amount, o.currency);
+    return {
+      orderId: o.id,
+      payOrderId: o.payOrderId,
+      sellerId: o.shopId,
+      kind: o.kind,
+      status: o.status,
+      paymentStatus: o.paymentStatus,
+      fulfillmentStatus: o.fulfillmentStatus,
+      refundStatus: o.refundStatus,
+      items: items
+        .filter(({ item }) => item.orderId === o.id)
+        .map(({ item, content }) => {
+          const snap = JSON.parse(content) as { productName: string; skuName: string };
+          return {
+            orderItemId: item.id,
+            skuId: item.skuId,
+            productId: item.productId,
+            snapshotId: item.snapshotId,
+            name: `${snap.productName} ${snap.skuName}`.trim(),
+            quantity: item.quantity,
+            unitPrice: m(item.unitPrice),
+            discount: m(item.discount),
+            paidAmount: m(item.paidAmount),
+            status: item.status,
+          };
+        }),
+      itemsAmount: m(o.itemsAmount),
+      shippingFee: m(o.shippingFee),
+      discount: m(o.discountAmount),
+      total: m(o.totalAmount),
+      address: o.address ? (JSON.parse(o.address) as Record<string, unknown>) : null,
+      cancelReason: o.cancelReason,
+      payBy: new Date(pays.find((p) => p.id === o.payOrderId)?.payBy ?? o.createdAt).toISOString(),
+      version: o.version,
+      shipments: [],
+      refunds: [],
+      createdAt: new Date(o.createdAt).toISOString(),
+      updatedAt: new Date(o.updatedAt).toISOString(),
+    };
+  });
+}
+
+/** Whose orders a list or lookup may see. */
+export type OrderScope = { userId: string } | { shopId: string } | { all: true };
+
+function scopeCondition(scope: OrderScope): SQL | undefined {
+  if ("userId" in scope) return eq(orders.userId, scope.userId);
+  if ("shopId" in scope) return eq(orders.shopId, scope.shopId);
+  return undefined;
+}
+
+export async function getOrder(db: Db, scope: OrderScope, orderId: string): Promise<OrderView> {
+  const row = await db.query.orders.findFirst({ where: and(eq(orders.id, orderId), scopeCondition(scope)) });
+  if (!row) throw new AppError("not_found", { detail: `No order ${orderId}` });
+  const [view] = await withItems(db, [row]);
+  return view as OrderView;
+}
+
+export const listOrdersQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().min(1).max(512).optional(),
+  status: z
+    .string()
+    .regex(/^[A-Z_]+$/)
+    .optional()
+    .describe("Only orders in this status"),
+});
+
+/** Newest first. */
+export async function listOrders(db: Db, scope: OrderScope, query: z.infer<typeof listOrdersQuery>) {
+  const conditions: (SQL | undefined)[] = [scopeCondition(scope)];
+  if (query.status) conditions.push(eq(orders.status, query.status));
+  if (query.cursor) {
+    const after = decodeCursor(createdCursorSchema, query.cursor);
+    conditions.push(
+      or(lt(orders.createdAt, after.createdAt), and(eq(orders.createdAt, after.createdAt), lt(orders.id, after.id))),
+    );
+  }
+  const rows = await db
+    .select()
+    .from(orders)
+    .where(and(...conditions))
+    .orderBy(desc(orders.createdAt), desc(orders.id))
+    .limit(query.limit + 1);
+  const page = pageOf(rows, query.limit, (r) => r);
+  return { items: await withItems(db, page.items), nextCursor: page.nextCursor };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cancelling
+
+export interface CancelInput {
+  orderId: string;
+  /** When set, only this user's order can be cancelled (others are 404). */
+  userId?: string;
+  actor: string;
+  reason: string;
+}
+
+/** CREATED → CANCELLED with payment closed; then the stock holds are released. */
+export async function cancelOrder(deps: OrderOpsDeps, input: CancelInput): Promise<OrderView> {
+  const { db } = deps;
+  const scope: OrderScope = input.userId ? { userId: input.userId } : { all: true };
+  const order = await db.query.orders.findFirst({ where: and(eq(orders.id, input.orderId), scopeCondition(scope)) });
+  if (!order) throw new AppError("not_found", { detail: `No order ${input.orderId}` });
+  const status = next("order", order.status, "cancel");
+  const paymentStatus = target("payment", order.paymentStatus, "close") ?? order.paymentStatus;
+  const now = deps.clock.now();
+  const opId = newId("operation", now);
+  const log = (field: string, from: string, to: string) =>
+    db.insert(orderStatusLog).values({
+      id: newId("statusLog", now),
+      entityType: "order",
+      entityId: order.id,
+      field,
+      fromStatus: from,
+      toStatus: to,
+      event: "cancel",
+      actor: input.actor,
+      at: now,
+    });
+  const cancelled = makeEvent(
+    "order.cancelled",
+    { orderId: order.id, payOrderId: order.payOrderId, reason: input.reason },
+    now,
+  );
+  try {
+    await db.batch([
+      db
+        .update(orders)
+        .set({
+          status,
+          paymentStatus,
+          cancelReason: input.reason,
+          version: order.version + 1,
+          lastOpId: opId,
+          updatedAt: now,
+        })
+        .where(and(eq(orders.id, order.id), eq(orders.version, order.version))),
+      assertExists(db, sql`SELECT 1 FROM orders WHERE id = ${order.id} AND last_op_id = ${opId}`),
+      // The pay order now covers only its open orders; with none left, its payment closes.
+      db
+        .update(payOrders)
+        .set({
+          payAmount: sql`${payOrders.payAmount} - ${order.totalAmount}`,
+          cashAmount: sql`${payOrders.cashAmount} - ${order.totalAmount}`,
+          paymentStatus: sql`CASE WHEN NOT EXISTS (SELECT 1 FROM orders WHERE pay_order_id = ${order.payOrderId} AND status <> 'CANCELLED') AND payment_status IN ('UNPAID', 'PENDING', 'FAILED') THEN 'CLOSED' ELSE payment_status END`,
+          version: sql`${payOrders.version} + 1`,
+          lastOpId: opId,
+          updatedAt: now,
+        })
+        .where(eq(payOrders.id, order.payOrderId)),
+      log("status", order.status, status),
+      log("payment_status", order.paymentStatus, paymentStatus),
+      // Logged only when this cancel closed the pay order (its last open order).
+      db.insert(orderStatusLog).select(
+        db
+          .select({
+            id: sql`${newId("statusLog", now)}`.as("id"),
+            entityType: sql`'pay_order'`.as("entity_type"),
+            entityId: payOrders.id,
+            field: sql`'payment_status'`.as("field"),
+            fromStatus: sql`'UNPAID'`.as("from_status"),
+            toStatus: payOrders.paymentStatus,
+            event: sql`'close'`.as("event"),
+            actor: sql`${input.actor}`.as("actor"),
+            at: sql`${now}`.as("at"),
+          })
+          .from(payOrders)
+          .where(
+            and(
+              eq(payOrders.id, order.payOrderId),
+              eq(payOrders.lastOpId, opId),
+              eq(payOrders.paymentStatus, "CLOSED"),
+            ),
+          ),
+      ),
+      outboxInsert(db, "order-events", cancelled),
+    ]);
+  } catch (err) {
+    if (!isAssertionFailure(err)) throw err;
+    // Someone else changed the order first (a racing cancel, the payment timeout, a payment):
+    // answer from its state now.
+    const now2 = await db.query.orders.findFirst({ where: eq(orders.id, order.id) });
+    next("order", now2?.status ?? order.status, "cancel");
+    throw new AppError("version_conflict", { detail: "The order changed meanwhile; retry" });
+  }
+  await releaseOrderStock(deps, order.id, input.reason);
+  await sendOutbox(db, deps.producers, [cancelled.id], now).catch(() => undefined);
+  return getOrder(db, { all: true }, order.id);
+}
+
+/** Releases the holds of a cancelled order's items (idempotent in the SKU objects). */
+export async function releaseOrderStock(deps: OrderOpsDeps, orderId: string, reason: string): Promise<void> {
+  const order = await deps.db.query.orders.findFirst({ where: eq(orders.id, orderId), columns: { status: true } });
+  if (order?.status !== "CANCELLED") return;
+  const items = await deps.db.select().from(orderItems).where(eq(orderItems.orderId, orderId));
+  await Promise.all(
+    items.map((item) =>
+      releaseStock(deps.inventory, {
+        skuId: item.skuId,
+        reservationId: item.reservationId,
+        actor: `order:${orderId}`,
+        at: deps.clock.now(),
+        reason: `order cancelled: ${reason}`,
+      }),
+    ),
+  );
+}
+
+/** The payment deadline passed: cancel the pay order's orders that are still unpaid. */
+export async function expireUnpaid(deps: OrderOpsDeps, payOrderId: string): Promise<number> {
+  const pay = await deps.db.query.payOrders.findFirst({ where: eq(payOrders.id, payOrderId) });
+  if (!pay) return 0;
+  if (deps.clock.now() < pay.payBy) {
+    // Delivered early (a cron drain, Queues' 12-hour delay cap): try again later.
+    throw new AppError("unavailable", { detail: "The payment deadline has not passed yet", retryable: true });
+  }
+  const open = await deps.db
+    .select({ id: orders.id })
+    .from(orders)
+    .where(and(eq(orders.payOrderId, payOrderId), eq(orders.status, "CREATED")));
+  let cancelled = 0;
+  for (const { id } of open) {
+    try {
+      await cancelOrder(deps, { orderId: id, actor: "system", reason: "payment_timeout" });
+      cancelled += 1;
+    } catch (err) {
+      // Paid or cancelled in the meantime: nothing to do for this one.
+      if (!(err instanceof AppError && ["invalid_transition", "version_conflict"].includes(err.code))) throw err;
+    }
+  }
+  return cancelled;
+}
+
+/** Cron backstop for lost timeout messages: unpaid pay orders past their deadline by a minute. */
+export async function expireOverdue(deps: OrderOpsDeps, limit = 50): Promise<number> {
+  const now = deps.clock.now();
+  const overdue = await deps.db
+    .select({ id: payOrders.id })
+    .from(payOrders)
+    .where(and(inArray(payOrders.paymentStatus, ["UNPAID", "FAILED"]), lt(payOrders.payBy, now - 60_000)))
+    .limit(limit);
+  let cancelled = 0;
+  for (const { id } of overdue) cancelled += await expireUnpaid(deps, id);
+  return cancelled;
+}

@@ -1,0 +1,67 @@
+/**
+ * A saga of steps with compensations (the seed's OrderCreationStep / OrderCreationManager): steps
+ * run in order; when one fails, the compensations of the steps that completed run in reverse,
+ * then the original error is rethrown. A compensation that itself fails is reported, not
+ * swallowed: the saga's persisted row stays open and the sweeper finishes the undo.
+ *
+ * Hooks let tests fail any step (to check every earlier compensation ran) or "crash" the runner
+ * at a step: a `SimulatedCrash` propagates without running compensations, as if the isolate had
+ * died there, which is what the sweeper exists for.
+ */
+
+export interface Step<C> {
+  name: string;
+  run(ctx: C): Promise<void>;
+  /** Undoes `run`; must be idempotent (it may run again from the sweeper). */
+  compensate?(ctx: C): Promise<void>;
+}
+
+export interface SagaHooks {
+  /** Called before each step; throw to fail that step (or a `SimulatedCrash` to die there). */
+  beforeStep?(name: string): void | Promise<void>;
+  /** Called after each step that completed. */
+  afterStep?(name: string): void | Promise<void>;
+}
+
+/** Stands for the isolate dying mid-saga (tests only): no compensation runs. */
+export class SimulatedCrash extends Error {
+  constructor(step: string) {
+    super(`simulated crash at ${step}`);
+    this.name = "SimulatedCrash";
+  }
+}
+
+export class CompensationFailed extends Error {
+  constructor(
+    readonly step: string,
+    readonly original: unknown,
+    cause: unknown,
+  ) {
+    super(`compensating ${step} failed`, { cause });
+    this.name = "CompensationFailed";
+  }
+}
+
+/** Runs `steps` over `ctx`; on failure undoes the completed ones in reverse and rethrows. */
+export async function runSaga<C>(steps: readonly Step<C>[], ctx: C, hooks: SagaHooks = {}): Promise<string[]> {
+  const completed: Step<C>[] = [];
+  for (const step of steps) {
+    try {
+      await hooks.beforeStep?.(step.name);
+      await step.run(ctx);
+    } catch (err) {
+      if (err instanceof SimulatedCrash) throw err;
+      for (const done of [...completed].reverse()) {
+        try {
+          await done.compensate?.(ctx);
+        } catch (cause) {
+          throw new CompensationFailed(done.name, err, cause);
+        }
+      }
+      throw err;
+    }
+    completed.push(step);
+    await hooks.afterStep?.(step.name);
+  }
+  return completed.map((s) => s.name);
+}

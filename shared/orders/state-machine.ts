@@ -1,0 +1,83 @@
+/**
+ * The order center's four state machines (订单状态机, SPEC §4.2): order, payment, fulfillment and
+ * refund statuses are separate fields, and each changes only by an allowed (state, event) pair.
+ * Every writer asks `next()` for the target state, then writes it with a compare-and-set on the
+ * row's `version` (并发更新的ABA问题) and logs the change; anything else is a 409
+ * `invalid_transition` naming the current state.
+ */
+import { AppError } from "../platform/errors";
+
+export const MACHINES = {
+  order: {
+    CREATED: { pay: "PAID", cancel: "CANCELLED" },
+    PAID: { start_fulfillment: "FULFILLING", cancel_refunded: "CANCELLED" },
+    FULFILLING: { ship: "SHIPPED", cancel_refunded: "CANCELLED" },
+    SHIPPED: { deliver: "DELIVERED" },
+    DELIVERED: { complete: "COMPLETED" },
+    COMPLETED: {},
+    CANCELLED: {},
+  },
+  payment: {
+    UNPAID: { start: "PENDING", close: "CLOSED" },
+    PENDING: { succeed: "PAID", fail: "FAILED", close: "CLOSED" },
+    FAILED: { start: "PENDING", close: "CLOSED" },
+    PAID: { refund_part: "PARTIALLY_REFUNDED", refund_all: "REFUNDED" },
+    PARTIALLY_REFUNDED: { refund_part: "PARTIALLY_REFUNDED", refund_all: "REFUNDED" },
+    REFUNDED: {},
+    CLOSED: {},
+  },
+  fulfillment: {
+    NONE: { request: "PENDING" },
+    PENDING: { process: "PROCESSING", fail: "FAILED" },
+    PROCESSING: { ship: "SHIPPED", fail: "FAILED" },
+    SHIPPED: { deliver: "DELIVERED", fail: "FAILED", return: "RETURNED" },
+    DELIVERED: { return: "RETURNED" },
+    FAILED: {},
+    RETURNED: {},
+  },
+  refund: {
+    NONE: { request: "REQUESTED" },
+    REQUESTED: { approve: "APPROVED", reject: "REJECTED" },
+    APPROVED: { process: "PROCESSING" },
+    PROCESSING: { succeed: "REFUNDED", fail: "FAILED" },
+    REJECTED: { request: "REQUESTED" },
+    REFUNDED: { request: "REQUESTED" },
+    FAILED: { process: "PROCESSING" },
+  },
+} as const;
+
+export type Machine = keyof typeof MACHINES;
+export type StateOf<M extends Machine> = keyof (typeof MACHINES)[M] & string;
+export type EventOf<M extends Machine> = {
+  [S in StateOf<M>]: keyof (typeof MACHINES)[M][S] & string;
+}[StateOf<M>];
+
+/** The state each machine starts in. */
+export const INITIAL = { order: "CREATED", payment: "UNPAID", fulfillment: "NONE", refund: "NONE" } as const;
+
+/** Where `event` takes `machine` from `current`, or null when the pair is not allowed. */
+export function target<M extends Machine>(machine: M, current: string, event: EventOf<M>): StateOf<M> | null {
+  const row = (MACHINES[machine] as Record<string, Record<string, string>>)[current];
+  return (row?.[event] as StateOf<M> | undefined) ?? null;
+}
+
+/** Like `target`, but a disallowed pair is a 409 `invalid_transition` with the current state. */
+export function next<M extends Machine>(machine: M, current: string, event: EventOf<M>): StateOf<M> {
+  const to = target(machine, current, event);
+  if (to === null) {
+    throw new AppError("invalid_transition", {
+      detail: `The ${machine} status ${current} does not allow ${event}`,
+      extensions: { machine, currentStatus: current, event },
+    });
+  }
+  return to;
+}
+
+/** Every (machine, from, event, to) the table allows; for documentation and tests. */
+export function allTransitions(): { machine: Machine; from: string; event: string; to: string }[] {
+  return (Object.keys(MACHINES) as Machine[]).flatMap((machine) =>
+    Object.entries(MACHINES[machine] as Record<string, Record<string, string>>).flatMap(([from, events]) =>
+      Object.entries(events).map(([event, to]) => ({ machine, from, event, to })),
+    ),
+  );
+}

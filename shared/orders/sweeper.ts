@@ -1,0 +1,60 @@
+/**
+ * Finishes or undoes order sagas whose runner died (SPEC §4.5: a crash between steps never leaks
+ * stock). A saga still `running` or `compensating` after its lease is taken over with a
+ * compare-and-set on its version, so two sweepers (or a sweeper and a slow runner) never both
+ * act: the runner's final batch requires the saga to still be `running` at version 1.
+ *
+ * A taken-over saga never wrote its orders (that batch closes the saga atomically), so the undo
+ * is always the same: release every planned reservation (idempotent; an id never reserved gets a
+ * tombstone so a late reserve holds nothing) and mark the saga compensated.
+ */
+import { and, eq, inArray, lt } from "drizzle-orm";
+import { orderSagas } from "../../db/schema";
+import type { SkuInventory } from "../../durable-objects/sku-inventory";
+import { releaseStock } from "../inventory/stock";
+import type { Clock } from "../platform/clock";
+import type { Db } from "../platform/db";
+import type { SagaContext } from "./create-order";
+import { SAGA_LEASE_MS } from "./settings";
+
+export interface SweepDeps {
+  db: Db;
+  clock: Clock;
+  inventory: DurableObjectNamespace<SkuInventory>;
+}
+
+export async function sweepStaleSagas(deps: SweepDeps, limit = 50): Promise<{ compensated: number }> {
+  const now = deps.clock.now();
+  const stale = await deps.db
+    .select()
+    .from(orderSagas)
+    .where(and(inArray(orderSagas.status, ["running", "compensating"]), lt(orderSagas.leaseUntil, now)))
+    .limit(limit);
+  let compensated = 0;
+  for (const saga of stale) {
+    const claimed = await deps.db
+      .update(orderSagas)
+      .set({ status: "compensating", version: saga.version + 1, leaseUntil: now + SAGA_LEASE_MS, updatedAt: now })
+      .where(and(eq(orderSagas.id, saga.id), eq(orderSagas.version, saga.version)))
+      .returning({ id: orderSagas.id });
+    if (claimed.length === 0) continue;
+    const context = JSON.parse(saga.context) as SagaContext;
+    await Promise.all(
+      context.reservations.map((r) =>
+        releaseStock(deps.inventory, {
+          skuId: r.skuId,
+          reservationId: r.reservationId,
+          actor: "sweeper",
+          at: now,
+          reason: "abandoned checkout",
+        }),
+      ),
+    );
+    await deps.db
+      .update(orderSagas)
+      .set({ status: "compensated", error: saga.error ?? "abandoned", updatedAt: deps.clock.now() })
+      .where(and(eq(orderSagas.id, saga.id), eq(orderSagas.version, saga.version + 1)));
+    compensated += 1;
+  }
+  return { compensated };
+}

@@ -1,0 +1,94 @@
+/** Sellers' orders (their shop's only) and shipping templates; operators name the shop or see all. */
+import { createRoute, z } from "@hono/zod-openapi";
+import {
+  getTemplate,
+  putTemplate,
+  shippingTemplateBody,
+  shippingTemplateSchema,
+} from "../../../shared/checkout/shipping";
+import { getOrder, listOrders, listOrdersQuery, type OrderScope, orderSchema } from "../../../shared/orders/orders";
+import { type AppContext, callerOf, requestDb, requireRole, requireScope, shopOf } from "../../../shared/platform/app";
+import { errorResponses, jsonBody, jsonResponse } from "../../../shared/platform/openapi";
+import type { AdminApp, AdminBindings } from "../app";
+
+const secured = { security: [{ bearer: [] as string[] }] };
+const readOrders = {
+  ...secured,
+  tags: ["orders"],
+  middleware: [requireRole("seller", "operator"), requireScope("orders:read")],
+};
+const shopQuery = z.object({
+  shopId: z.string().min(1).max(64).optional().describe("Operators name the shop; sellers get their own"),
+});
+
+const routes = {
+  list: createRoute({
+    ...readOrders,
+    method: "get",
+    path: "/admin/v1/orders",
+    summary: "The shop's orders, newest first (operators: all, or one shop with shopId)",
+    request: { query: listOrdersQuery.extend(shopQuery.shape) },
+    responses: {
+      200: jsonResponse(z.object({ items: z.array(orderSchema), nextCursor: z.string().nullable() }), "Orders"),
+      ...errorResponses(400, 401, 403, 404),
+    },
+  }),
+  get: createRoute({
+    ...readOrders,
+    method: "get",
+    path: "/admin/v1/orders/{orderId}",
+    summary: "One of the shop's orders",
+    request: { params: z.object({ orderId: z.string().min(1).max(32) }) },
+    responses: { 200: jsonResponse(orderSchema, "The order"), ...errorResponses(401, 403, 404) },
+  }),
+  getTemplate: createRoute({
+    ...secured,
+    tags: ["shipping"],
+    middleware: [requireRole("seller", "operator"), requireScope("catalog:read")],
+    method: "get",
+    path: "/admin/v1/shipping-template",
+    summary: "The shop's shipping template (the platform default when it has none)",
+    request: { query: shopQuery },
+    responses: {
+      200: jsonResponse(shippingTemplateSchema.openapi("ShippingTemplate"), "The template"),
+      ...errorResponses(400, 401, 403, 404),
+    },
+  }),
+  putTemplate: createRoute({
+    ...secured,
+    tags: ["shipping"],
+    middleware: [requireRole("seller", "operator"), requireScope("catalog:write")],
+    method: "put",
+    path: "/admin/v1/shipping-template",
+    summary: "Replace the shop's shipping template: first weight, additional steps, regions, free threshold",
+    request: { query: shopQuery, body: jsonBody(shippingTemplateBody) },
+    responses: { 200: jsonResponse(shippingTemplateSchema, "The template"), ...errorResponses(400, 401, 403, 404) },
+  }),
+};
+
+/** Operators see every shop (or the one they name); sellers their own. */
+function scopeOf(c: AppContext<AdminBindings>, shopId: string | undefined): OrderScope {
+  const caller = callerOf(c);
+  if (caller.roles.includes("operator") && !shopId) return { all: true };
+  return { shopId: shopOf(caller, shopId) };
+}
+
+export function registerOrderRoutes(app: AdminApp): void {
+  app.openapi(routes.list, async (c) => {
+    const { shopId, ...query } = c.req.valid("query");
+    return c.json(await listOrders(requestDb(c, "first-primary"), scopeOf(c, shopId), query), 200);
+  });
+  app.openapi(routes.get, async (c) =>
+    c.json(await getOrder(requestDb(c, "first-primary"), scopeOf(c, undefined), c.req.valid("param").orderId), 200),
+  );
+  app.openapi(routes.getTemplate, async (c) =>
+    c.json(await getTemplate(requestDb(c, "first-primary"), shopOf(callerOf(c), c.req.valid("query").shopId)), 200),
+  );
+  app.openapi(routes.putTemplate, async (c) => {
+    const shopId = shopOf(callerOf(c), c.req.valid("query").shopId);
+    return c.json(
+      await putTemplate(requestDb(c, "first-primary"), shopId, c.req.valid("json"), c.var.clock.now()),
+      200,
+    );
+  });
+}

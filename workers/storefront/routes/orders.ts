@@ -1,0 +1,130 @@
+/** Checkout and orders for signed-in shoppers: quote, create, list, read, cancel. */
+import { createRoute, z } from "@hono/zod-openapi";
+import { createQuote, quoteBody, quoteResponseSchema } from "../../../shared/checkout/quote";
+import { createOrder, createOrderBody, createOrderResponse, type OrderDeps } from "../../../shared/orders/create-order";
+import {
+  cancelOrder,
+  getOrder,
+  listOrders,
+  listOrdersQuery,
+  type OrderOpsDeps,
+  orderSchema,
+} from "../../../shared/orders/orders";
+import { orderSettingsSchema } from "../../../shared/orders/settings";
+import { type AppContext, callerOf, requestDb, requireCaller, requireHuman } from "../../../shared/platform/app";
+import { dbOf } from "../../../shared/platform/db";
+import { authEnvSchema, readEnv } from "../../../shared/platform/env";
+import { errorResponses, idempotencyHeaders, jsonBody, jsonResponse } from "../../../shared/platform/openapi";
+import type { StorefrontApp, StorefrontBindings } from "../app";
+
+const signedIn = {
+  security: [{ bearer: [] as string[] }],
+  middleware: [requireCaller(), requireHuman()],
+  tags: ["checkout and orders"],
+};
+const orderIdParam = z.object({ orderId: z.string().regex(/^\d{19}$/, "is not an order number") });
+
+const routes = {
+  quote: createRoute({
+    ...signedIn,
+    method: "post",
+    path: "/v1/checkout/quote",
+    summary: "Price a checkout: one order per seller, shipping, discounts, and a 15-minute quote token",
+    request: { body: jsonBody(quoteBody) },
+    responses: {
+      200: jsonResponse(quoteResponseSchema.openapi("Quote"), "The priced checkout"),
+      ...errorResponses(400, 401, 403, 409, 422),
+    },
+  }),
+  create: createRoute({
+    ...signedIn,
+    method: "post",
+    path: "/v1/orders",
+    summary: "Create orders from a quote token (or items and an address), holding their stock until paid",
+    request: { headers: idempotencyHeaders, body: jsonBody(createOrderBody) },
+    responses: {
+      201: jsonResponse(createOrderResponse.openapi("CreatedOrders"), "The pay order and its orders"),
+      ...errorResponses(400, 401, 403, 409, 422, 429),
+    },
+  }),
+  list: createRoute({
+    ...signedIn,
+    method: "get",
+    path: "/v1/orders",
+    summary: "Your orders, newest first",
+    request: { query: listOrdersQuery },
+    responses: {
+      200: jsonResponse(
+        z.object({ items: z.array(orderSchema.openapi("Order")), nextCursor: z.string().nullable() }),
+        "A page of orders",
+      ),
+      ...errorResponses(400, 401, 403),
+    },
+  }),
+  get: createRoute({
+    ...signedIn,
+    method: "get",
+    path: "/v1/orders/{orderId}",
+    summary: "One of your orders",
+    request: { params: orderIdParam },
+    responses: { 200: jsonResponse(orderSchema, "The order"), ...errorResponses(400, 401, 403, 404) },
+  }),
+  cancel: createRoute({
+    ...signedIn,
+    method: "post",
+    path: "/v1/orders/{orderId}/cancel",
+    summary: "Cancel an unpaid order; its stock goes back on sale",
+    request: { params: orderIdParam, headers: idempotencyHeaders },
+    responses: { 200: jsonResponse(orderSchema, "The cancelled order"), ...errorResponses(400, 401, 403, 404, 409) },
+  }),
+};
+
+function opsDeps(c: AppContext<StorefrontBindings>): OrderOpsDeps {
+  return { db: dbOf(c.env.DB), clock: c.var.clock, producers: c.env, inventory: c.env.SKU_INVENTORY };
+}
+
+function orderDeps(c: AppContext<StorefrontBindings>): OrderDeps {
+  const tokens = readEnv(authEnvSchema, c.env);
+  return {
+    ...opsDeps(c),
+    orderNumbers: c.env.ORDER_NUMBERS,
+    rateLimiter: c.env.RATE_LIMITER,
+    settings: readEnv(orderSettingsSchema, c.env),
+    tokenKey: { secret: tokens.secret, issuer: tokens.issuer },
+    log: c.var.log,
+  };
+}
+
+export function registerOrderRoutes(app: StorefrontApp): void {
+  app.openapi(routes.quote, async (c) => {
+    const { tokenKey, db, clock } = orderDeps(c);
+    return c.json(await createQuote({ db, clock, tokenKey }, callerOf(c).userId, c.req.valid("json")), 200);
+  });
+  app.openapi(routes.create, async (c) => {
+    const result = await createOrder(orderDeps(c), {
+      userId: callerOf(c).userId,
+      ip: c.req.header("cf-connecting-ip") ?? "unknown",
+      body: c.req.valid("json"),
+    });
+    return c.json(result, 201);
+  });
+  app.openapi(routes.list, async (c) =>
+    c.json(await listOrders(requestDb(c, "first-primary"), { userId: callerOf(c).userId }, c.req.valid("query")), 200),
+  );
+  app.openapi(routes.get, async (c) =>
+    c.json(
+      await getOrder(requestDb(c, "first-primary"), { userId: callerOf(c).userId }, c.req.valid("param").orderId),
+      200,
+    ),
+  );
+  app.openapi(routes.cancel, async (c) => {
+    const caller = callerOf(c);
+    const order = await cancelOrder(opsDeps(c), {
+      orderId: c.req.valid("param").orderId,
+      userId: caller.userId,
+      actor: `user:${caller.userId}`,
+      reason: "cancelled by the shopper",
+    });
+    return c.json(order, 200);
+  });
+}
