@@ -51,7 +51,11 @@ export async function rebuildSearchIndex(
   return { indexed: rows.length, next: rows.length === limit ? (rows.at(-1)?.id ?? null) : null };
 }
 
-export async function rebuildSearchDocument(db: Db, productId: string, now: number): Promise<"indexed" | "removed"> {
+export async function rebuildSearchDocument(
+  db: Db,
+  productId: string,
+  now: number,
+): Promise<"indexed" | "removed" | "unchanged"> {
   const record = await loadProduct(db, productId);
   if (!record || record.row.status === PRODUCT_STATUS.DELETED) {
     await runBatch(db, [
@@ -121,6 +125,15 @@ export async function rebuildSearchDocument(db: Db, productId: string, now: numb
     createdAt: row.createdAt,
     indexedAt: now,
   };
+  // Most stock movements change nothing a search shows (only in-stock flips do); leaving the
+  // document and the generation alone keeps every cached search valid through checkout traffic.
+  const existing = await db.query.searchDocuments.findFirst({ where: eq(searchDocuments.productId, productId) });
+  if (
+    existing &&
+    (Object.keys(doc) as (keyof typeof doc)[]).every((k) => k === "indexedAt" || existing[k] === doc[k])
+  ) {
+    return "unchanged";
+  }
   await runBatch(db, [
     db.insert(searchDocuments).values(doc).onConflictDoUpdate({ target: searchDocuments.productId, set: doc }),
     ftsDelete(db, productId),

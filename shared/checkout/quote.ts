@@ -129,54 +129,55 @@ export async function loadCheckoutFacts(
 ): Promise<CheckoutFacts> {
   const ids = input.skuIds;
   const shopsOfSkus = sql`(SELECT shop_id FROM skus WHERE id IN ${ids})`;
-  const [userRows, skuRows, productRows, priceRows, attrRows, imageRows, addressRows, templateRows, warehouseRows] = await db.batch([
-    db.select({ id: users.id, status: users.status }).from(users).where(eq(users.id, input.userId)),
-    // Two single-table selects rather than one join: D1 batches key row values by column name,
-    // so a join's two `name` columns would collide.
-    db
-      .select({
-        skuId: skus.id,
-        productId: skus.productId,
-        shopId: skus.shopId,
-        skuName: skus.name,
-        weightGrams: skus.weightGrams,
-      })
-      .from(skus)
-      .where(inArray(skus.id, ids)),
-    db
-      .select({
-        productId: products.id,
-        productName: products.name,
-        productStatus: products.status,
-        categoryId: products.categoryId,
-        brandId: products.brandId,
-        kind: categories.kind,
-      })
-      .from(products)
-      .innerJoin(categories, eq(categories.id, products.categoryId))
-      .where(inArray(products.id, sql`(SELECT product_id FROM skus WHERE id IN ${ids})`)),
-    db.select().from(prices).where(inArray(prices.skuId, ids)),
-    db
-      .select({ skuId: skuAttributeValues.skuId, name: attributes.name, value: skuAttributeValues.value })
-      .from(skuAttributeValues)
-      .innerJoin(attributes, eq(attributes.id, skuAttributeValues.attributeId))
-      .where(inArray(skuAttributeValues.skuId, ids))
-      .orderBy(skuAttributeValues.attributeId),
-    db
-      .select({ productId: productImages.productId, url: productImages.url, sort: productImages.sort })
-      .from(productImages)
-      .where(inArray(productImages.productId, sql`(SELECT product_id FROM skus WHERE id IN ${ids})`))
-      .orderBy(productImages.sort),
-    db
-      .select()
-      .from(addresses)
-      .where(and(eq(addresses.id, input.addressId ?? ""), eq(addresses.userId, input.userId))),
-    db.select().from(shippingTemplates).where(inArray(shippingTemplates.shopId, shopsOfSkus)),
-    db
-      .select({ id: warehouses.id, shopId: warehouses.shopId, priority: warehouses.priority })
-      .from(warehouses)
-      .where(inArray(warehouses.shopId, shopsOfSkus)),
-  ]);
+  const [userRows, skuRows, productRows, priceRows, attrRows, imageRows, addressRows, templateRows, warehouseRows] =
+    await db.batch([
+      db.select({ id: users.id, status: users.status }).from(users).where(eq(users.id, input.userId)),
+      // Two single-table selects rather than one join: D1 batches key row values by column name,
+      // so a join's two `name` columns would collide.
+      db
+        .select({
+          skuId: skus.id,
+          productId: skus.productId,
+          shopId: skus.shopId,
+          skuName: skus.name,
+          weightGrams: skus.weightGrams,
+        })
+        .from(skus)
+        .where(inArray(skus.id, ids)),
+      db
+        .select({
+          productId: products.id,
+          productName: products.name,
+          productStatus: products.status,
+          categoryId: products.categoryId,
+          brandId: products.brandId,
+          kind: categories.kind,
+        })
+        .from(products)
+        .innerJoin(categories, eq(categories.id, products.categoryId))
+        .where(inArray(products.id, sql`(SELECT product_id FROM skus WHERE id IN ${ids})`)),
+      db.select().from(prices).where(inArray(prices.skuId, ids)),
+      db
+        .select({ skuId: skuAttributeValues.skuId, name: attributes.name, value: skuAttributeValues.value })
+        .from(skuAttributeValues)
+        .innerJoin(attributes, eq(attributes.id, skuAttributeValues.attributeId))
+        .where(inArray(skuAttributeValues.skuId, ids))
+        .orderBy(skuAttributeValues.attributeId),
+      db
+        .select({ productId: productImages.productId, url: productImages.url, sort: productImages.sort })
+        .from(productImages)
+        .where(inArray(productImages.productId, sql`(SELECT product_id FROM skus WHERE id IN ${ids})`))
+        .orderBy(productImages.sort),
+      db
+        .select()
+        .from(addresses)
+        .where(and(eq(addresses.id, input.addressId ?? ""), eq(addresses.userId, input.userId))),
+      db.select().from(shippingTemplates).where(inArray(shippingTemplates.shopId, shopsOfSkus)),
+      db
+        .select({ id: warehouses.id, shopId: warehouses.shopId, priority: warehouses.priority })
+        .from(warehouses)
+        .where(inArray(warehouses.shopId, shopsOfSkus)),
+    ]);
   const skuFacts = new Map<string, SkuFact>();
   for (const row of skuRows) {
     const product = productRows.find((p) => p.productId === row.productId);

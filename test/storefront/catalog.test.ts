@@ -275,6 +275,10 @@ describe("cached search results", () => {
     const again = await call("GET", `/v1/products?limit=2&sort=price_asc&categoryId=${categoryId}`);
     expect(again.headers.get("x-cache")).toBe("HIT");
     expect(await again.json()).toEqual(await first.json());
+    // Re-indexing without a visible change keeps the cache; a change to any document drops it.
+    await index(ids.court ?? "");
+    expect((await call("GET", `/v1/products?${query}`)).headers.get("x-cache")).toBe("HIT");
+    await env.DB.prepare("update products set sales_count = sales_count + 1 where id = ?").bind(ids.court).run();
     await index(ids.court ?? "");
     expect((await call("GET", `/v1/products?${query}`)).headers.get("x-cache")).toBe("MISS");
   });
