@@ -34,6 +34,8 @@ const LOCAL_VARS: Record<string, Record<string, string>> = {
     DOCS_ASSETS_BASE,
     // API.md: local limits must let load tests measure the platform, not the limiter.
     LOGIN_IP_LIMIT_PER_MINUTE: "100000",
+    ORDER_USER_LIMIT_PER_MINUTE: "100000",
+    ORDER_IP_LIMIT_PER_MINUTE: "100000",
   },
   "workers/admin/wrangler.toml": { ENVIRONMENT: "development", JWT_SECRET: DEV_JWT_SECRET, DOCS_ASSETS_BASE },
   "workers/payments-webhook/wrangler.toml": {
