@@ -4,6 +4,10 @@
  * then the original error is rethrown. A compensation that itself fails is reported, not
  * swallowed: the saga's persisted row stays open and the sweeper finishes the undo.
  *
+ * A step marked `pivot` is the point of no return (the order's atomic write): once it has
+ * completed, the saga only moves forward. Steps after it must be recoverable without the runner
+ * (the outbox sends what `publish` could not), so their failures are returned, not compensated.
+ *
  * Hooks let tests fail any step (to check every earlier compensation ran) or "crash" the runner
  * at a step: a `SimulatedCrash` propagates without running compensations, as if the isolate had
  * died there, which is what the sweeper exists for.
@@ -14,6 +18,8 @@ export interface Step<C> {
   run(ctx: C): Promise<void>;
   /** Undoes `run`; must be idempotent (it may run again from the sweeper). */
   compensate?(ctx: C): Promise<void>;
+  /** After this step completes nothing is undone. */
+  pivot?: boolean;
 }
 
 export interface SagaHooks {
@@ -42,15 +48,27 @@ export class CompensationFailed extends Error {
   }
 }
 
-/** Runs `steps` over `ctx`; on failure undoes the completed ones in reverse and rethrows. */
-export async function runSaga<C>(steps: readonly Step<C>[], ctx: C, hooks: SagaHooks = {}): Promise<string[]> {
+export interface SagaResult {
+  completed: string[];
+  /** Failures of steps after the pivot: left for forward recovery, not undone. */
+  forwardFailures: { step: string; error: unknown }[];
+}
+
+/** Runs `steps` over `ctx`; on failure before the pivot undoes the completed ones in reverse and rethrows. */
+export async function runSaga<C>(steps: readonly Step<C>[], ctx: C, hooks: SagaHooks = {}): Promise<SagaResult> {
   const completed: Step<C>[] = [];
+  const forwardFailures: SagaResult["forwardFailures"] = [];
+  let pastPivot = false;
   for (const step of steps) {
     try {
       await hooks.beforeStep?.(step.name);
       await step.run(ctx);
     } catch (err) {
       if (err instanceof SimulatedCrash) throw err;
+      if (pastPivot) {
+        forwardFailures.push({ step: step.name, error: err });
+        continue;
+      }
       for (const done of [...completed].reverse()) {
         try {
           await done.compensate?.(ctx);
@@ -61,7 +79,8 @@ export async function runSaga<C>(steps: readonly Step<C>[], ctx: C, hooks: SagaH
       throw err;
     }
     completed.push(step);
+    if (step.pivot) pastPivot = true;
     await hooks.afterStep?.(step.name);
   }
-  return completed.map((s) => s.name);
+  return { completed: completed.map((s) => s.name), forwardFailures };
 }

@@ -1,0 +1,157 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { drainOutbox, OUTBOX_GRACE_MS } from "../../shared/events/outbox";
+import { inventoryOf } from "../../shared/inventory/binding";
+import { createOrder, ORDER_STEP_NAMES, type OrderDeps } from "../../shared/orders/create-order";
+import { type SagaHooks, SimulatedCrash } from "../../shared/orders/saga";
+import { orderSettingsSchema, SAGA_LEASE_MS } from "../../shared/orders/settings";
+import { sweepStaleSagas } from "../../shared/orders/sweeper";
+import { ManualClock } from "../../shared/platform/clock";
+import { dbOf } from "../../shared/platform/db";
+import { AppError } from "../../shared/platform/errors";
+import { createLogger } from "../../shared/platform/logger";
+import { newShopper, type Shopper, skuOnSale } from "../helpers/orders";
+
+function depsWith(hooks: SagaHooks, clock = new ManualClock(Date.now())): OrderDeps & { clock: ManualClock } {
+  return {
+    db: dbOf(env.DB),
+    clock,
+    producers: env,
+    inventory: inventoryOf(env),
+    orderNumbers: env.ORDER_NUMBERS,
+    rateLimiter: env.RATE_LIMITER,
+    settings: orderSettingsSchema.parse({ ORDER_USER_LIMIT_PER_MINUTE: "100000", ORDER_IP_LIMIT_PER_MINUTE: "100000" }),
+    tokenKey: { secret: env.JWT_SECRET, issuer: "edge-commerce" },
+    log: createLogger({ test: "saga" }),
+    hooks,
+  };
+}
+
+const failAt = (step: string): SagaHooks => ({
+  beforeStep: (name) => {
+    if (name === step) throw new AppError("unavailable", { detail: `injected failure at ${step}` });
+  },
+});
+const crashAt = (step: string): SagaHooks => ({
+  beforeStep: (name) => {
+    if (name === step) throw new SimulatedCrash(step);
+  },
+});
+
+async function facts(skuId: string, shopper: Shopper) {
+  const view = await inventoryOf(env).getByName(skuId).view();
+  const orders = await env.DB.prepare("select count(*) as n from order_items where sku_id = ?")
+    .bind(skuId)
+    .first<{ n: number }>();
+  const sagas = await env.DB.prepare("select status, error from order_sagas where user_id = ?")
+    .bind(shopper.id)
+    .all<{ status: string; error: string | null }>();
+  return { available: view.available, reserved: view.reserved, orders: orders?.n ?? 0, sagas: sagas.results };
+}
+
+async function setup() {
+  const { skuId } = await skuOnSale(undefined, { stock: 10 });
+  const shopper = await newShopper();
+  const input = {
+    userId: shopper.id,
+    ip: "10.9.9.9",
+    body: { items: [{ skuId, quantity: 3 }], addressId: shopper.addressId },
+  };
+  return { skuId, shopper, input };
+}
+
+const BEFORE_BEGIN = ORDER_STEP_NAMES.slice(0, ORDER_STEP_NAMES.indexOf("begin") + 1);
+const PIVOT = "write_orders";
+const BEFORE_PIVOT = ORDER_STEP_NAMES.slice(0, ORDER_STEP_NAMES.indexOf(PIVOT) + 1);
+
+describe("the order-creation saga", () => {
+  it("has the steps of SPEC §4.5 in order", () => {
+    expect(ORDER_STEP_NAMES).toEqual([
+      "validate_user",
+      "load_products",
+      "validate_price",
+      "anti_fraud",
+      "begin",
+      "reserve_stock",
+      "allocate_numbers",
+      "snapshots",
+      "write_orders",
+      "publish",
+    ]);
+  });
+
+  for (const step of BEFORE_PIVOT) {
+    it(`undoes every earlier step when ${step} fails`, async () => {
+      const { skuId, shopper, input } = await setup();
+      await expect(createOrder(depsWith(failAt(step)), input)).rejects.toMatchObject({ code: "unavailable" });
+      const after = await facts(skuId, shopper);
+      expect(after).toMatchObject({ available: 10, reserved: 0, orders: 0 });
+      // The saga row exists once `begin` ran, and then records the undo and the reason.
+      if (BEFORE_BEGIN.includes(step)) expect(after.sagas).toEqual([]);
+      else expect(after.sagas).toEqual([{ status: "compensated", error: "unavailable" }]);
+    });
+  }
+
+  it("keeps the order when publishing fails after the write; the outbox sends the events later", async () => {
+    const { skuId, shopper, input } = await setup();
+    const deps = depsWith(failAt("publish"));
+    const result = await createOrder(deps, input);
+    expect(result.orders).toHaveLength(1);
+    expect(await facts(skuId, shopper)).toMatchObject({ available: 7, reserved: 3, orders: 1 });
+    const left = await env.DB.prepare("select count(*) as n from outbox where body like ?")
+      .bind(`%${result.payOrderId}%`)
+      .first<{ n: number }>();
+    expect(left?.n).toBe(2);
+    deps.clock.advance(OUTBOX_GRACE_MS + 1);
+    expect(await drainOutbox(deps.db, env, deps.clock.now())).toBeGreaterThanOrEqual(2);
+    const after = await env.DB.prepare("select count(*) as n from outbox where body like ?")
+      .bind(`%${result.payOrderId}%`)
+      .first<{ n: number }>();
+    expect(after?.n).toBe(0);
+  });
+
+  for (const step of ORDER_STEP_NAMES) {
+    it(`finishes or undoes a checkout whose runner died at ${step}`, async () => {
+      const { skuId, shopper, input } = await setup();
+      const deps = depsWith(crashAt(step));
+      await expect(createOrder(deps, input)).rejects.toBeInstanceOf(SimulatedCrash);
+      // The sweeper leaves a saga alone while its lease runs, then takes it over.
+      expect((await sweepStaleSagas(deps)).compensated).toBe(0);
+      deps.clock.advance(SAGA_LEASE_MS + 1);
+      await sweepStaleSagas(deps);
+      const after = await facts(skuId, shopper);
+      if (step === "publish") {
+        // Died after the write: the order stands, holding its stock; the cron sends its events.
+        expect(after).toMatchObject({ available: 7, reserved: 3, orders: 1, sagas: [{ status: "completed" }] });
+      } else {
+        expect(after).toMatchObject({ available: 10, reserved: 0, orders: 0 });
+        if (BEFORE_BEGIN.includes(step)) expect(after.sagas).toEqual([]);
+        else expect(after.sagas).toMatchObject([{ status: "compensated" }]);
+      }
+      // A second sweep changes nothing.
+      expect((await sweepStaleSagas(deps)).compensated).toBe(0);
+    });
+  }
+
+  it("lets the sweeper win against a runner that stalls past its lease: the late write rolls back", async () => {
+    const { skuId, shopper, input } = await setup();
+    const clock = new ManualClock(Date.now());
+    const deps = depsWith(
+      {
+        beforeStep: async (name) => {
+          if (name !== "write_orders") return;
+          clock.advance(SAGA_LEASE_MS + 1);
+          expect((await sweepStaleSagas({ db: dbOf(env.DB), clock, inventory: inventoryOf(env) })).compensated).toBe(1);
+        },
+      },
+      clock,
+    );
+    await expect(createOrder(deps, input)).rejects.toMatchObject({ code: "conflict" });
+    expect(await facts(skuId, shopper)).toMatchObject({
+      available: 10,
+      reserved: 0,
+      orders: 0,
+      sagas: [{ status: "compensated" }],
+    });
+  });
+});

@@ -1,0 +1,131 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { inventoryOf } from "../../shared/inventory/binding";
+import { createOrder, type OrderDeps } from "../../shared/orders/create-order";
+import { expireOverdue, expireUnpaid } from "../../shared/orders/orders";
+import { orderSettingsSchema } from "../../shared/orders/settings";
+import { ManualClock } from "../../shared/platform/clock";
+import { dbOf } from "../../shared/platform/db";
+import { runHousekeeping } from "../../workers/events/worker";
+import { call, json } from "../helpers/http";
+import { newShopper, skuOnSale } from "../helpers/orders";
+
+function deps(clock: ManualClock, vars: Record<string, string> = {}): OrderDeps {
+  return {
+    db: dbOf(env.DB),
+    clock,
+    producers: env,
+    inventory: inventoryOf(env),
+    orderNumbers: env.ORDER_NUMBERS,
+    rateLimiter: env.RATE_LIMITER,
+    settings: orderSettingsSchema.parse({
+      ORDER_USER_LIMIT_PER_MINUTE: "100000",
+      ORDER_IP_LIMIT_PER_MINUTE: "100000",
+      ...vars,
+    }),
+    tokenKey: { secret: env.JWT_SECRET, issuer: "edge-commerce" },
+  };
+}
+
+async function orderFor(clock: ManualClock, quantity = 2) {
+  const { seller, skuId } = await skuOnSale(undefined, { stock: 10 });
+  const shopper = await newShopper();
+  clock.set(Date.now()); // after the product's price took effect
+  const created = await createOrder(deps(clock), {
+    userId: shopper.id,
+    ip: "10.1.1.1",
+    body: { items: [{ skuId, quantity }], addressId: shopper.addressId },
+  });
+  return { seller, skuId, shopper, created, orderId: created.orders[0]?.orderId as string };
+}
+
+const statusOf = (orderId: string) =>
+  env.DB.prepare("select status, payment_status, cancel_reason from orders where id = ?").bind(orderId).first();
+
+describe("unpaid orders", () => {
+  it("cancel themselves when the payment timeout arrives, releasing their stock, once", async () => {
+    const clock = new ManualClock(Date.now());
+    const { skuId, created, orderId } = await orderFor(clock);
+    const ops = { db: dbOf(env.DB), clock, producers: env, inventory: inventoryOf(env) };
+    // Early (a drained outbox row, Queues' delay cap): retried later, nothing changes.
+    await expect(expireUnpaid(ops, created.payOrderId)).rejects.toMatchObject({ code: "unavailable", retryable: true });
+    expect(await statusOf(orderId)).toMatchObject({ status: "CREATED" });
+    clock.set(Date.parse(created.payBy) + 1);
+    expect(await expireUnpaid(ops, created.payOrderId)).toBe(1);
+    expect(await statusOf(orderId)).toEqual({
+      status: "CANCELLED",
+      payment_status: "CLOSED",
+      cancel_reason: "payment_timeout",
+    });
+    expect(await inventoryOf(env).getByName(skuId).view()).toMatchObject({ available: 10, reserved: 0 });
+    // The same message again changes nothing.
+    expect(await expireUnpaid(ops, created.payOrderId)).toBe(0);
+  });
+
+  it("are cancelled by the cron when their timeout message was lost", async () => {
+    const clock = new ManualClock(Date.now());
+    const { skuId, created, orderId } = await orderFor(clock);
+    clock.set(Date.parse(created.payBy) + 61_000);
+    const result = await runHousekeeping(env, clock);
+    expect(result.overdueCancelled).toBeGreaterThanOrEqual(1);
+    expect(await statusOf(orderId)).toMatchObject({ status: "CANCELLED", cancel_reason: "payment_timeout" });
+    expect(await inventoryOf(env).getByName(skuId).view()).toMatchObject({ available: 10, reserved: 0 });
+    expect(await expireOverdue({ db: dbOf(env.DB), clock, producers: env, inventory: inventoryOf(env) })).toBe(0);
+  });
+
+  it("stay cancelled: a shopper cannot cancel twice and a timeout after a cancel does nothing", async () => {
+    const clock = new ManualClock(Date.now());
+    const { created, orderId, shopper } = await orderFor(clock);
+    const cancel = await json(await call("POST", `/v1/orders/${orderId}/cancel`, { token: shopper.token }));
+    expect(cancel.status).toBe(200);
+    clock.set(Date.parse(created.payBy) + 1);
+    const ops = { db: dbOf(env.DB), clock, producers: env, inventory: inventoryOf(env) };
+    expect(await expireUnpaid(ops, created.payOrderId)).toBe(0);
+    expect(await statusOf(orderId)).toMatchObject({ cancel_reason: "cancelled by the shopper" });
+  });
+});
+
+describe("anti-fraud rules", () => {
+  it("limit orders per shopper per minute (429 with Retry-After) before any stock is held", async () => {
+    const clock = new ManualClock(Date.now());
+    const { skuId } = await skuOnSale(undefined, { stock: 10 });
+    const shopper = await newShopper();
+    clock.set(Date.now());
+    const limited = deps(clock, { ORDER_USER_LIMIT_PER_MINUTE: "2" });
+    const input = {
+      userId: shopper.id,
+      ip: "10.2.2.2",
+      body: { items: [{ skuId, quantity: 1 }], addressId: shopper.addressId },
+    };
+    await createOrder(limited, input);
+    await createOrder(limited, input);
+    await expect(createOrder(limited, input)).rejects.toMatchObject({
+      code: "rate_limited",
+      headers: { "Retry-After": expect.any(String) },
+    });
+    expect(await inventoryOf(env).getByName(skuId).view()).toMatchObject({ available: 8, reserved: 2 });
+    clock.advance(60_001);
+    await expect(createOrder(limited, input)).resolves.toMatchObject({ orders: [{ status: "CREATED" }] });
+  });
+
+  it("limit orders per client IP and cap the amount of one checkout", async () => {
+    const clock = new ManualClock(Date.now());
+    const { skuId } = await skuOnSale(undefined, { stock: 10, price: 79 });
+    const [a, b] = await Promise.all([newShopper(), newShopper()]);
+    clock.set(Date.now());
+    const limited = deps(clock, { ORDER_IP_LIMIT_PER_MINUTE: "1", ORDER_MAX_PAYABLE: "20000" });
+    const body = (s: typeof a) => ({ items: [{ skuId, quantity: 1 }], addressId: s.addressId });
+    await createOrder(limited, { userId: a.id, ip: "10.3.3.3", body: body(a) });
+    await expect(createOrder(limited, { userId: b.id, ip: "10.3.3.3", body: body(b) })).rejects.toMatchObject({
+      code: "rate_limited",
+    });
+    await expect(
+      createOrder(limited, {
+        userId: b.id,
+        ip: "10.3.3.4",
+        body: { items: [{ skuId, quantity: 3 }], addressId: b.addressId },
+      }),
+    ).rejects.toMatchObject({ code: "unprocessable", extensions: { reason: "amount_cap" } });
+    expect(await inventoryOf(env).getByName(skuId).view()).toMatchObject({ available: 9, reserved: 1 });
+  });
+});
