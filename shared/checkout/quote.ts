@@ -257,8 +257,15 @@ export function orderDiscounts(orders: readonly Omit<QuoteOrder, "discount" | "t
   return orders.map(() => 0);
 }
 
+/** How the promotions slot is called: each draft order's discount, in minor units. */
+export type DiscountRule = (orders: readonly Omit<QuoteOrder, "discount" | "total">[], body: QuoteBody) => number[];
+
 /** Prices a checkout from its facts: validation, split per seller and kind, discounts, shipping. */
-export function priceCheckout(facts: CheckoutFacts, body: QuoteBody): Quote {
+export function priceCheckout(
+  facts: CheckoutFacts,
+  body: QuoteBody,
+  discountRule: DiscountRule = orderDiscounts,
+): Quote {
   if (facts.user?.status !== 1) throw new AppError("forbidden", { detail: "The account cannot order" });
   const missing = body.items.flatMap((item, i) =>
     facts.skus.has(item.skuId) ? [] : [{ field: `items.${i}.skuId`, reason: "no such SKU" }],
@@ -315,7 +322,7 @@ export function priceCheckout(facts: CheckoutFacts, body: QuoteBody): Quote {
     groups.set(key, group);
   }
   const drafts = [...groups.values()];
-  const discounts = orderDiscounts(drafts, body);
+  const discounts = discountRule(drafts, body);
   const orders = drafts.map((draft, i): QuoteOrder => {
     const discount = Math.min(discounts[i] ?? 0, draft.subtotal);
     const shares = allocate(
