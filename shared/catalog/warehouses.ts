@@ -10,16 +10,24 @@ import type { Db } from "../platform/db";
 import { AppError } from "../platform/errors";
 import { newId } from "../platform/ids";
 
+const name = z.string().trim().min(1, "is required").max(100);
+const region = z.string().trim().min(1, "is required").max(100).describe("Where it ships from, e.g. CN-ZJ");
+const priority = z.number().int().min(0).max(1000).describe("Lower is used first for reservations");
+const isDefault = z.boolean().describe("Receives stock when no warehouse is named");
+
 export const warehouseBody = z
-  .object({
-    name: z.string().trim().min(1, "is required").max(100),
-    region: z.string().trim().min(1, "is required").max(100).describe("Where it ships from, e.g. CN-ZJ"),
-    priority: z.number().int().min(0).max(1000).default(100).describe("Lower is used first for reservations"),
-    isDefault: z.boolean().default(false).describe("Receives stock when no warehouse is named"),
-  })
+  .object({ name, region, priority: priority.default(100), isDefault: isDefault.default(false) })
   .strict();
 
-export const updateWarehouseBody = warehouseBody.partial().strict();
+/** Only what is given changes (no defaults here: an omitted field keeps its value). */
+export const updateWarehouseBody = z
+  .object({
+    name: name.optional(),
+    region: region.optional(),
+    priority: priority.optional(),
+    isDefault: isDefault.optional(),
+  })
+  .strict();
 
 export const warehouseSchema = z.object({
   warehouseId: z.string(),
