@@ -43,7 +43,7 @@ import type { Logger } from "../platform/logger";
 import { enforceRateLimit } from "../platform/rate-limit";
 import { invalidField } from "../platform/validation";
 import { allocateOrderNumbers } from "./order-numbers";
-import { runSaga, type SagaHooks, SimulatedCrash, type Step } from "./saga";
+import { CompensationFailed, runSaga, type SagaHooks, SimulatedCrash, type Step } from "./saga";
 import { HOLD_MARGIN_MS, type OrderSettings, SAGA_LEASE_MS } from "./settings";
 import { type OrderSnapshot, snapshotInsert, snapshotOf } from "./snapshots";
 import { INITIAL } from "./state-machine";
@@ -258,7 +258,11 @@ function steps(deps: OrderDeps): Step<Ctx>[] {
         const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
         if (failure) {
           // This step's own partial work: the holds that did go through (and tombstones for the rest).
-          await releaseAll(deps, ctx.reservations, ctx.sagaId, "checkout failed");
+          try {
+            await releaseAll(deps, ctx.reservations, ctx.sagaId, "checkout failed");
+          } catch (cause) {
+            throw new CompensationFailed("reserve_stock", failure.reason, cause);
+          }
           throw failure.reason;
         }
       },
@@ -491,6 +495,14 @@ export async function createOrder(
     }
   } catch (err) {
     if (err instanceof SimulatedCrash) throw err;
+    if (err instanceof CompensationFailed) {
+      deps.log?.error("order saga left to the sweeper", {
+        sagaId: ctx.sagaId,
+        step: err.step,
+        error: String(err.cause),
+      });
+      throw new AppError("unavailable", { detail: "The order could not be placed; try again", retryable: true });
+    }
     if (!isAppError(err)) deps.log?.error("order saga failed", { sagaId: ctx.sagaId, error: String(err) });
     await recordFailure(deps.db, ctx.sagaId, err, deps.clock.now());
     throw err;

@@ -64,7 +64,8 @@ export async function runSaga<C>(steps: readonly Step<C>[], ctx: C, hooks: SagaH
       await hooks.beforeStep?.(step.name);
       await step.run(ctx);
     } catch (err) {
-      if (err instanceof SimulatedCrash) throw err;
+      // A step whose own cleanup failed leaves the rest to the sweeper (the saga stays open).
+      if (err instanceof SimulatedCrash || err instanceof CompensationFailed) throw err;
       if (pastPivot) {
         forwardFailures.push({ step: step.name, error: err });
         continue;
