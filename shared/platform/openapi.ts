@@ -64,3 +64,8 @@ export const idempotencyHeaders = z.object({
     example: "7d4c1e2a-order-1",
   }),
 });
+
+/** `?shopId=` of admin routes that act on one shop (see `shopOf`): operators name it, sellers omit it. */
+export const shopQuery = z.object({
+  shopId: z.string().min(1).max(64).optional().describe("Operators name the shop; sellers get their own"),
+});

@@ -1,4 +1,12 @@
 /** Checkout helpers: shoppers with an address, products on sale with a given stock, orders. */
+import { env } from "cloudflare:test";
+import { inventoryOf } from "../../shared/inventory/binding";
+import type { OrderDeps } from "../../shared/orders/create-order";
+import type { SagaHooks } from "../../shared/orders/saga";
+import { orderSettingsSchema } from "../../shared/orders/settings";
+import type { ManualClock } from "../../shared/platform/clock";
+import { dbOf } from "../../shared/platform/db";
+import { createLogger } from "../../shared/platform/logger";
 import { tokenFor } from "./callers";
 import { newSeller, postProduct, putOnShelf, type Seller, tshirt } from "./catalog";
 import { createUser, type TestUser } from "./factories";
@@ -98,4 +106,27 @@ export async function stockOf(seller: Seller, skuId: string) {
   return json<{ available: number; reserved: number; sold: number; warehouses: { warehouseId: string }[] }>(
     await call("GET", `/admin/v1/skus/${skuId}/stock`, { token: seller.token }),
   );
+}
+
+/** Order-creation deps over the test env, with the velocity limits out of the way unless `vars` set them. */
+export function orderDepsFor(
+  clock: ManualClock,
+  options: { vars?: Record<string, string>; hooks?: SagaHooks } = {},
+): OrderDeps & { clock: ManualClock } {
+  return {
+    db: dbOf(env.DB),
+    clock,
+    producers: env,
+    inventory: inventoryOf(env),
+    orderNumbers: env.ORDER_NUMBERS,
+    rateLimiter: env.RATE_LIMITER,
+    settings: orderSettingsSchema.parse({
+      ORDER_USER_LIMIT_PER_MINUTE: "100000",
+      ORDER_IP_LIMIT_PER_MINUTE: "100000",
+      ...options.vars,
+    }),
+    tokenKey: { secret: env.JWT_SECRET, issuer: "edge-commerce" },
+    log: createLogger({ test: "orders" }),
+    ...(options.hooks ? { hooks: options.hooks } : {}),
+  };
 }

@@ -2,29 +2,17 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { drainOutbox, OUTBOX_GRACE_MS } from "../../shared/events/outbox";
 import { inventoryOf } from "../../shared/inventory/binding";
-import { createOrder, ORDER_STEP_NAMES, type OrderDeps } from "../../shared/orders/create-order";
+import { createOrder, ORDER_STEP_NAMES } from "../../shared/orders/create-order";
 import { type SagaHooks, SimulatedCrash } from "../../shared/orders/saga";
-import { orderSettingsSchema, SAGA_LEASE_MS } from "../../shared/orders/settings";
+import { SAGA_LEASE_MS } from "../../shared/orders/settings";
 import { sweepStaleSagas } from "../../shared/orders/sweeper";
 import { ManualClock } from "../../shared/platform/clock";
 import { dbOf } from "../../shared/platform/db";
 import { AppError } from "../../shared/platform/errors";
-import { createLogger } from "../../shared/platform/logger";
-import { newShopper, type Shopper, skuOnSale } from "../helpers/orders";
+import { newShopper, orderDepsFor, type Shopper, skuOnSale } from "../helpers/orders";
 
-function depsWith(hooks: SagaHooks, clock = new ManualClock(Date.now())): OrderDeps & { clock: ManualClock } {
-  return {
-    db: dbOf(env.DB),
-    clock,
-    producers: env,
-    inventory: inventoryOf(env),
-    orderNumbers: env.ORDER_NUMBERS,
-    rateLimiter: env.RATE_LIMITER,
-    settings: orderSettingsSchema.parse({ ORDER_USER_LIMIT_PER_MINUTE: "100000", ORDER_IP_LIMIT_PER_MINUTE: "100000" }),
-    tokenKey: { secret: env.JWT_SECRET, issuer: "edge-commerce" },
-    log: createLogger({ test: "saga" }),
-    hooks,
-  };
+function depsWith(hooks: SagaHooks, clock = new ManualClock(Date.now())) {
+  return orderDepsFor(clock, { hooks });
 }
 
 const failAt = (step: string): SagaHooks => ({

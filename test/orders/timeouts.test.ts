@@ -1,31 +1,15 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { inventoryOf } from "../../shared/inventory/binding";
-import { createOrder, type OrderDeps } from "../../shared/orders/create-order";
+import { createOrder } from "../../shared/orders/create-order";
 import { expireOverdue, expireUnpaid } from "../../shared/orders/orders";
-import { orderSettingsSchema } from "../../shared/orders/settings";
 import { ManualClock } from "../../shared/platform/clock";
 import { dbOf } from "../../shared/platform/db";
 import { runHousekeeping } from "../../workers/events/worker";
 import { call, json } from "../helpers/http";
-import { newShopper, skuOnSale } from "../helpers/orders";
+import { newShopper, orderDepsFor, skuOnSale } from "../helpers/orders";
 
-function deps(clock: ManualClock, vars: Record<string, string> = {}): OrderDeps {
-  return {
-    db: dbOf(env.DB),
-    clock,
-    producers: env,
-    inventory: inventoryOf(env),
-    orderNumbers: env.ORDER_NUMBERS,
-    rateLimiter: env.RATE_LIMITER,
-    settings: orderSettingsSchema.parse({
-      ORDER_USER_LIMIT_PER_MINUTE: "100000",
-      ORDER_IP_LIMIT_PER_MINUTE: "100000",
-      ...vars,
-    }),
-    tokenKey: { secret: env.JWT_SECRET, issuer: "edge-commerce" },
-  };
-}
+const deps = (clock: ManualClock, vars: Record<string, string> = {}) => orderDepsFor(clock, { vars });
 
 async function orderFor(clock: ManualClock, quantity = 2) {
   const { seller, skuId } = await skuOnSale(undefined, { stock: 10 });

@@ -20,7 +20,13 @@ import {
 } from "../../../shared/catalog/warehouses";
 import { movementSchema } from "../../../shared/inventory/schemas";
 import { callerOf, requestDb, requireRole, requireScope, shopOf } from "../../../shared/platform/app";
-import { errorResponses, idempotencyHeaders, jsonBody, jsonResponse } from "../../../shared/platform/openapi";
+import {
+  errorResponses,
+  idempotencyHeaders,
+  jsonBody,
+  jsonResponse,
+  shopQuery,
+} from "../../../shared/platform/openapi";
 import { limitSchema } from "../../../shared/platform/validation";
 import type { AdminApp } from "../app";
 import { catalogDeps } from "./products";
@@ -29,9 +35,6 @@ const secured = { security: [{ bearer: [] as string[] }], tags: ["stock"] };
 const readStock = { ...secured, middleware: [requireRole("seller", "operator"), requireScope("catalog:read")] };
 const writeStock = { ...secured, middleware: [requireRole("seller", "operator"), requireScope("stock:write")] };
 const skuParams = z.object({ skuId: z.string().min(1).max(64) });
-const shopQuery = z.object({
-  shopId: z.string().min(1).max(64).optional().describe("Operators name the shop; sellers get their own"),
-});
 
 const routes = {
   listWarehouses: createRoute({

@@ -8,7 +8,7 @@ import {
 } from "../../../shared/checkout/shipping";
 import { getOrder, listOrders, listOrdersQuery, type OrderScope, orderSchema } from "../../../shared/orders/orders";
 import { type AppContext, callerOf, requestDb, requireRole, requireScope, shopOf } from "../../../shared/platform/app";
-import { errorResponses, jsonBody, jsonResponse } from "../../../shared/platform/openapi";
+import { errorResponses, jsonBody, jsonResponse, shopQuery } from "../../../shared/platform/openapi";
 import type { AdminApp, AdminBindings } from "../app";
 
 const secured = { security: [{ bearer: [] as string[] }] };
@@ -17,9 +17,6 @@ const readOrders = {
   tags: ["orders"],
   middleware: [requireRole("seller", "operator"), requireScope("orders:read")],
 };
-const shopQuery = z.object({
-  shopId: z.string().min(1).max(64).optional().describe("Operators name the shop; sellers get their own"),
-});
 
 const routes = {
   list: createRoute({
