@@ -4,7 +4,7 @@
  * commit; if it dies first, the events cron sends whatever is older than a grace period. Either
  * way an event may go out twice (writer and cron racing); consumers deduplicate by event id.
  */
-import { and, asc, inArray, lt } from "drizzle-orm";
+import { asc, inArray, lt } from "drizzle-orm";
 import { outbox } from "../../db/schema";
 import type { Db } from "../platform/db";
 import type { AnyQueueMessage, QueueMessage } from "./messages";
@@ -14,23 +14,29 @@ import { isQueueName, type QueueName } from "./queues";
 /** Rows younger than this are left to their writer. */
 export const OUTBOX_GRACE_MS = 30_000;
 
-/** The insert to put in the change's batch. `deliverAt` delays delivery (e.g. a payment timeout). */
-export function outboxInsert<Q extends QueueName>(
-  db: Db,
+export type OutboxRow = typeof outbox.$inferInsert & { deliverAt: number | null };
+
+/** The outbox row of `event` on `queue`; `deliverAt` delays delivery (e.g. a payment timeout). */
+export function outboxRow<Q extends QueueName>(
   queue: Q,
   event: QueueMessage<Q>,
   options: { deliverAt?: number } = {},
-) {
-  return db.insert(outbox).values({
+): OutboxRow {
+  return {
     id: event.id,
     queue,
     body: JSON.stringify(event),
     deliverAt: options.deliverAt ?? null,
     createdAt: event.occurredAt,
-  });
+  };
 }
 
-async function send(db: Db, producers: Producers, rows: (typeof outbox.$inferSelect)[], now: number) {
+/** The insert to put in the change's batch. */
+export function outboxInsert(db: Db, row: OutboxRow) {
+  return db.insert(outbox).values(row);
+}
+
+async function send(db: Db, producers: Producers, rows: readonly OutboxRow[], now: number) {
   for (const row of rows) {
     if (!isQueueName(row.queue)) continue;
     const delaySeconds = row.deliverAt === null ? 0 : Math.max(0, Math.ceil((row.deliverAt - now) / 1000));
@@ -48,10 +54,8 @@ async function send(db: Db, producers: Producers, rows: (typeof outbox.$inferSel
     );
 }
 
-/** Sends the rows with these event ids (the writer, right after its commit). */
-export async function sendOutbox(db: Db, producers: Producers, ids: string[], now: number): Promise<void> {
-  if (ids.length === 0) return;
-  const rows = await db.select().from(outbox).where(inArray(outbox.id, ids));
+/** Sends rows the writer just committed (kept in memory, so no read) and deletes them. */
+export async function sendOutbox(db: Db, producers: Producers, rows: readonly OutboxRow[], now: number): Promise<void> {
   await send(db, producers, rows, now);
 }
 
@@ -60,7 +64,7 @@ export async function drainOutbox(db: Db, producers: Producers, now: number, lim
   const rows = await db
     .select()
     .from(outbox)
-    .where(and(lt(outbox.createdAt, now - OUTBOX_GRACE_MS)))
+    .where(lt(outbox.createdAt, now - OUTBOX_GRACE_MS))
     .orderBy(asc(outbox.createdAt), asc(outbox.id))
     .limit(limit);
   await send(db, producers, rows, now);

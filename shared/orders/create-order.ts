@@ -32,7 +32,7 @@ import {
   verifyQuoteToken,
 } from "../checkout/quote";
 import { makeEvent } from "../events/messages";
-import { outboxInsert, sendOutbox } from "../events/outbox";
+import { type OutboxRow, outboxInsert, outboxRow, sendOutbox } from "../events/outbox";
 import type { Producers } from "../events/producer";
 import { releaseStock, reserveStock } from "../inventory/stock";
 import type { Clock } from "../platform/clock";
@@ -111,7 +111,7 @@ interface Ctx {
   reservations: PlannedReservation[];
   numbers?: { payOrderId: string; orderIds: string[] };
   snapshots?: Map<string, OrderSnapshot>;
-  outboxIds: string[];
+  outbox: OutboxRow[];
   result?: CreateOrderResult;
 }
 
@@ -303,7 +303,7 @@ function steps(deps: OrderDeps): Step<Ctx>[] {
       // The orders are committed; events the send misses stay in the outbox for the events cron.
       name: "publish",
       async run(ctx) {
-        await sendOutbox(db, deps.producers, ctx.outboxIds, deps.clock.now());
+        await sendOutbox(db, deps.producers, ctx.outbox, deps.clock.now());
       },
     },
   ];
@@ -426,10 +426,8 @@ async function writeOrders(deps: OrderDeps, ctx: Ctx): Promise<void> {
     now,
   );
   const timeout = makeEvent("order.payment_timeout", { payOrderId: numbers.payOrderId, payBy }, now);
-  statements.push(
-    outboxInsert(db, "order-events", created),
-    outboxInsert(db, "order-events", timeout, { deliverAt: payBy }),
-  );
+  const events = [outboxRow("order-events", created), outboxRow("order-events", timeout, { deliverAt: payBy })];
+  statements.push(...events.map((row) => outboxInsert(db, row)));
   try {
     await db.batch(statements as never);
   } catch (err) {
@@ -441,7 +439,7 @@ async function writeOrders(deps: OrderDeps, ctx: Ctx): Promise<void> {
     }
     throw err;
   }
-  ctx.outboxIds = [created.id, timeout.id];
+  ctx.outbox = events;
   ctx.result = {
     payOrderId: numbers.payOrderId,
     orders: views,
@@ -482,7 +480,7 @@ export async function createOrder(
     body: input.body,
     claims,
     reservations: [],
-    outboxIds: [],
+    outbox: [],
   };
   try {
     const { forwardFailures } = await runSaga(steps(deps), ctx, deps.hooks);

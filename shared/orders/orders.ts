@@ -10,7 +10,7 @@ import { z } from "zod";
 import { orderItems, orderSnapshots, orderStatusLog, orders, payOrders } from "../../db/schema";
 import type { SkuInventory } from "../../durable-objects/sku-inventory";
 import { makeEvent } from "../events/messages";
-import { outboxInsert, sendOutbox } from "../events/outbox";
+import { outboxInsert, outboxRow, sendOutbox } from "../events/outbox";
 import type { Producers } from "../events/producer";
 import { releaseStock } from "../inventory/stock";
 import type { Clock } from "../platform/clock";
@@ -213,10 +213,9 @@ export async function cancelOrder(deps: OrderOpsDeps, input: CancelInput): Promi
       actor: input.actor,
       at: now,
     });
-  const cancelled = makeEvent(
-    "order.cancelled",
-    { orderId: order.id, payOrderId: order.payOrderId, reason: input.reason },
-    now,
+  const cancelled = outboxRow(
+    "order-events",
+    makeEvent("order.cancelled", { orderId: order.id, payOrderId: order.payOrderId, reason: input.reason }, now),
   );
   try {
     await db.batch([
@@ -269,7 +268,7 @@ export async function cancelOrder(deps: OrderOpsDeps, input: CancelInput): Promi
             ),
           ),
       ),
-      outboxInsert(db, "order-events", cancelled),
+      outboxInsert(db, cancelled),
     ]);
   } catch (err) {
     if (!isAssertionFailure(err)) throw err;
@@ -280,7 +279,8 @@ export async function cancelOrder(deps: OrderOpsDeps, input: CancelInput): Promi
     throw new AppError("version_conflict", { detail: "The order changed meanwhile; retry" });
   }
   await releaseOrderStock(deps, order.id, input.reason);
-  await sendOutbox(db, deps.producers, [cancelled.id], now).catch(() => undefined);
+  // Left in the outbox for the cron when the send fails.
+  await sendOutbox(db, deps.producers, [cancelled], now).catch(() => undefined);
   return getOrder(db, { all: true }, order.id);
 }
 
