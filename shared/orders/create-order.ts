@@ -187,18 +187,20 @@ function steps(deps: OrderDeps): Step<Ctx>[] {
           });
         }
         const minute = { windowMs: 60_000 };
-        await enforceRateLimit(
-          deps.rateLimiter,
-          `orders:user:${ctx.userId}`,
-          { ...minute, limit: deps.settings.userLimitPerMinute },
-          ctx.now,
-        );
-        await enforceRateLimit(
-          deps.rateLimiter,
-          `orders:ip:${ctx.ip}`,
-          { ...minute, limit: deps.settings.ipLimitPerMinute },
-          ctx.now,
-        );
+        await Promise.all([
+          enforceRateLimit(
+            deps.rateLimiter,
+            `orders:user:${ctx.userId}`,
+            { ...minute, limit: deps.settings.userLimitPerMinute },
+            ctx.now,
+          ),
+          enforceRateLimit(
+            deps.rateLimiter,
+            `orders:ip:${ctx.ip}`,
+            { ...minute, limit: deps.settings.ipLimitPerMinute },
+            ctx.now,
+          ),
+        ]);
       },
     },
     {
