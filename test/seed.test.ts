@@ -1,8 +1,11 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { DEMO_ADDRESS, DEMO_SHIPPING_TEMPLATE } from "../db/seed/fixtures";
 import { rebuildSearchDocument } from "../shared/catalog/indexer";
 import { dbOf } from "../shared/platform/db";
 import { needsRehash, verifyPassword } from "../shared/users/password";
+import { DEMO, tokenFor } from "./helpers/callers";
+import { call, json } from "./helpers/http";
 
 describe("demo seed", () => {
   it("has the local accounts of API.md with working passwords", async () => {
@@ -99,6 +102,27 @@ describe("demo seed", () => {
         .first();
       expect(rebuilt).toEqual(doc);
     }
+  });
+
+  it("lets shopper1 check out at once: an address, and shop 1's shipping template", async () => {
+    const sku = await env.DB.prepare(
+      "select s.id from skus s join products p on p.id = s.product_id where p.shop_id = ? and p.status = 10 and s.weight_grams > 0 limit 1",
+    )
+      .bind(DEMO.seller1.shopId)
+      .first<{ id: string }>();
+    expect(sku).not.toBeNull();
+    const quote = await json<{ orders: { sellerId: string; shippingFee: { amount: number } }[] }>(
+      await call("POST", "/v1/checkout/quote", {
+        token: await tokenFor(DEMO.shopper),
+        body: { items: [{ skuId: sku?.id, quantity: 1 }], addressId: DEMO_ADDRESS.id },
+      }),
+    );
+    expect(quote.status, JSON.stringify(quote.body)).toBe(200);
+    expect(quote.body.orders[0]?.sellerId).toBe(DEMO.seller1.shopId);
+    const template = await json<{ isDefault: boolean; freeThreshold: number }>(
+      await call("GET", "/admin/v1/shipping-template", { token: await tokenFor(DEMO.seller1) }),
+    );
+    expect(template.body).toMatchObject({ isDefault: false, freeThreshold: DEMO_SHIPPING_TEMPLATE.freeThreshold });
   });
 
   it("is idempotent: loading it again changes nothing", async () => {

@@ -7,9 +7,11 @@ import { insertRows } from "./build-sql.ts";
 import { generateCatalog } from "./catalog.ts";
 import {
   DEMO_ACCOUNTS,
+  DEMO_ADDRESS,
   DEMO_ATTRIBUTES,
   DEMO_BRANDS,
   DEMO_CATEGORIES,
+  DEMO_SHIPPING_TEMPLATE,
   DEMO_SHOPS,
   DEMO_TEMPLATES,
   demoId,
@@ -68,6 +70,39 @@ export async function buildSeedStatements(options: SeedOptions): Promise<string[
         created_at: now,
       })),
     ),
+  );
+
+  statements.push(
+    ...insertRows("addresses", [
+      {
+        id: DEMO_ADDRESS.id,
+        user_id: DEMO_ADDRESS.userId,
+        recipient: DEMO_ADDRESS.recipient,
+        phone: DEMO_ADDRESS.phone,
+        country: DEMO_ADDRESS.country,
+        province: DEMO_ADDRESS.province,
+        city: DEMO_ADDRESS.city,
+        line1: DEMO_ADDRESS.line1,
+        postal_code: DEMO_ADDRESS.postalCode,
+        is_default: true,
+        created_at: now,
+        updated_at: now,
+      },
+    ]),
+    ...insertRows("shipping_templates", [
+      {
+        shop_id: DEMO_SHIPPING_TEMPLATE.shopId,
+        currency: DEMO_SHIPPING_TEMPLATE.currency,
+        first_weight_grams: DEMO_SHIPPING_TEMPLATE.firstWeightGrams,
+        first_fee: DEMO_SHIPPING_TEMPLATE.firstFee,
+        additional_weight_grams: DEMO_SHIPPING_TEMPLATE.additionalWeightGrams,
+        additional_fee: DEMO_SHIPPING_TEMPLATE.additionalFee,
+        free_threshold: DEMO_SHIPPING_TEMPLATE.freeThreshold,
+        regions: JSON.stringify(DEMO_SHIPPING_TEMPLATE.regions),
+        created_at: now,
+        updated_at: now,
+      },
+    ]),
   );
 
   const byId = new Map(DEMO_CATEGORIES.map((c) => [c.id, c]));

@@ -60,6 +60,34 @@ export const DEMO_SHOPS = [
   },
 ] as const;
 
+/** shopper1's address, so a checkout works on a fresh start (`addressId` in quotes and orders). */
+export const DEMO_ADDRESS = {
+  id: demoId("adr", 1),
+  userId: demoId("usr", 4),
+  recipient: "Demo Shopper",
+  phone: "+8613800000001",
+  country: "CN",
+  province: "上海",
+  city: "上海",
+  line1: "南京西路 1 号",
+  postalCode: "200040",
+} as const;
+
+/**
+ * Shop 1 ships under its own template (¥8 for the first 500 g, ¥3 per further 500 g, ¥15/¥6 to
+ * Xinjiang and Tibet, free from ¥199); shop 2 sells top-ups and uses the platform default.
+ */
+export const DEMO_SHIPPING_TEMPLATE = {
+  shopId: demoId("shp", 1),
+  currency: "CNY",
+  firstWeightGrams: 500,
+  firstFee: 800,
+  additionalWeightGrams: 500,
+  additionalFee: 300,
+  freeThreshold: 19900,
+  regions: [{ country: "CN", provinces: ["新疆", "西藏"], firstFee: 1500, additionalFee: 600 }],
+} as const;
+
 export interface CategoryFixture {
   id: number;
   parentId: number | null;
