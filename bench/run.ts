@@ -6,6 +6,9 @@
  * BENCH_ONLY=substring of scenario names, BENCH_SEARCH_PRODUCTS=size of the search catalog (100000). It also times one scrypt password hash in Node; the
  * login scenario shows the same hash inside workerd (its p50 at 1 connection is one hash plus
  * a D1 round trip or two).
+ * Then order creation (bench/orders.ts, set up through the public APIs) at 64 connections, and
+ * one hot SKU reserved through its Durable Object against the seed's D1 UPDATEs, oversell counted
+ * (bench/reservations.ts; BENCH_RESERVE_UNITS fixes the units, BENCH_BURST=1000 in-router reservations).
  */
 
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -13,7 +16,9 @@ import { cpus, totalmem } from "node:os";
 import { applyLocalMigrations, executeLocalSql } from "../scripts/local.ts";
 import { type Measurement, measure } from "./lib/load.ts";
 import { startPlatform } from "./lib/platform.ts";
+import { ORDER_SCENARIO, orderScenario } from "./orders.ts";
 import { measurePasswordHash } from "./password-hash.ts";
+import { measureReservations, type ReservationBurst, type ReservationRun } from "./reservations.ts";
 import { CEILING, scenarios } from "./scenarios.ts";
 import { writeSearchCatalog } from "./search-catalog.ts";
 
@@ -21,6 +26,7 @@ const duration = Number(process.env.BENCH_DURATION ?? 10);
 const connectionCounts = (process.env.BENCH_CONNECTIONS ?? "16,64").split(",").map(Number);
 const port = Number(process.env.BENCH_PORT ?? 8799);
 const only = process.env.BENCH_ONLY;
+const wanted = (name: string) => name === CEILING || !only || name.includes(only);
 
 // Search is measured over a large catalog (default 100,000 products), loaded before the platform starts.
 const searchProducts = Number(process.env.BENCH_SEARCH_PRODUCTS ?? 100_000);
@@ -34,8 +40,11 @@ if (searchProducts > 0) {
 
 const platform = await startPlatform(port, { CATALOG_SIZE: process.env.CATALOG_SIZE ?? "2000" });
 const results: (Measurement & { ratioToCeiling: number })[] = [];
+let reservations: { runs: ReservationRun[]; bursts: ReservationBurst[] } = { runs: [], bursts: [] };
 try {
-  const all = (await scenarios()).filter((s) => s.name === CEILING || !only || s.name.includes(only));
+  const all = (await scenarios()).filter((s) => wanted(s.name));
+  if (wanted(ORDER_SCENARIO)) all.push(await orderScenario(platform.origin));
+  const ceilings = new Map<number, number>();
   const counts = [...new Set([...connectionCounts, ...all.flatMap((s) => s.connections ?? [])])].sort((a, b) => a - b);
   for (const connections of counts) {
     let ceiling = Number.NaN;
@@ -45,7 +54,10 @@ try {
       // A short warm-up so the first measurement does not pay for isolate start-up.
       await measure(platform.origin, scenario, connections, 1);
       const m = await measure(platform.origin, scenario, connections, duration);
-      if (scenario.name === CEILING) ceiling = m.requestsPerSecond;
+      if (scenario.name === CEILING) {
+        ceiling = m.requestsPerSecond;
+        ceilings.set(connections, ceiling);
+      }
       const ratioToCeiling = Math.round((m.requestsPerSecond / ceiling) * 1000) / 1000;
       results.push({ ...m, ratioToCeiling });
       console.log(
@@ -55,6 +67,14 @@ try {
       );
     }
   }
+  reservations = await measureReservations(platform.origin, {
+    connections: connectionCounts,
+    durationSeconds: duration,
+    ...(process.env.BENCH_RESERVE_UNITS ? { units: Number(process.env.BENCH_RESERVE_UNITS) } : {}),
+    burst: { n: Number(process.env.BENCH_BURST ?? 1000), concurrency: 64 },
+    ceilings,
+    ...(only ? { only } : {}),
+  });
 } finally {
   await platform.stop();
 }
@@ -76,6 +96,7 @@ const report = {
   },
   durationSeconds: duration,
   results,
+  reservations,
 };
 mkdirSync("bench/results", { recursive: true });
 const file = `bench/results/${report.startedAt.replaceAll(":", "-")}.json`;

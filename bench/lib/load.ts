@@ -11,8 +11,8 @@ export interface Scenario {
   path: string;
   headers?: Record<string, string>;
   body?: string;
-  /** Status every response must have; others are counted as errors. */
-  expectStatus?: number;
+  /** Status every response must have (or one of these); others are counted as errors. */
+  expectStatus?: number | number[];
   /** Connection counts for this scenario, when not the run's (slow routes run at fewer). */
   connections?: number[];
 }
@@ -26,6 +26,10 @@ export interface Measurement {
   unexpectedStatus: number;
   requestsPerSecond: number;
   latencyMs: { p50: number; p95: number; p99: number; max: number };
+  /** Responses per HTTP status. */
+  statusCounts: Record<string, number>;
+  /** Per status, seconds from the start of the measurement to the last response with it. */
+  lastResponseAtSeconds: Record<string, number>;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -43,7 +47,10 @@ export async function measure(
 ): Promise<Measurement> {
   const latencies: number[] = [];
   let unexpectedStatus = 0;
-  const expected = scenario.expectStatus ?? 200;
+  const expected = [scenario.expectStatus ?? 200].flat();
+  const statusCounts: Record<string, number> = {};
+  const lastResponseAtSeconds: Record<string, number> = {};
+  const started = performance.now();
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
       {
@@ -58,7 +65,9 @@ export async function measure(
     );
     instance.on("response", (_client, statusCode, _bytes, responseTime) => {
       latencies.push(responseTime);
-      if (statusCode !== expected) unexpectedStatus++;
+      if (!expected.includes(statusCode)) unexpectedStatus++;
+      statusCounts[statusCode] = (statusCounts[statusCode] ?? 0) + 1;
+      lastResponseAtSeconds[statusCode] = (performance.now() - started) / 1000;
     });
   });
   latencies.sort((a, b) => a - b);
@@ -77,5 +86,7 @@ export async function measure(
       p99: round(percentile(latencies, 99)),
       max: round(latencies.at(-1) ?? Number.NaN),
     },
+    statusCounts,
+    lastResponseAtSeconds: Object.fromEntries(Object.entries(lastResponseAtSeconds).map(([k, v]) => [k, round(v)])),
   };
 }
