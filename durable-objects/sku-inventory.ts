@@ -504,7 +504,10 @@ export class SkuInventory extends DurableObject<Producers> {
     return expired;
   }
 
-  /** Sets the safety-stock threshold (0 turns alerts off); the next write below it alerts. */
+  /**
+   * Sets the safety-stock threshold (0 turns alerts off). Setting it re-arms the alert, so a
+   * threshold at or above the current stock alerts at once: the seller learns it is already low.
+   */
   async setSafetyStock(raw: unknown): Promise<StockView> {
     const input = safetyStockInput.parse(raw);
     this.ctx.storage.transactionSync(() => {
