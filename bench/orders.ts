@@ -10,6 +10,10 @@ import { apiCall, createProduct, DEMO_CALLERS, tokenFor } from "./lib/api.ts";
 import type { Scenario } from "./lib/load.ts";
 
 export const ORDER_SCENARIO = "storefront POST /v1/orders (1 SKU, whole saga)";
+const ORDER_CONNECTIONS = [64];
+
+/** Stands in the scenario list (name and connections) until `orderScenario` has set it up. */
+export const ORDER_PLACEHOLDER: Scenario = { name: ORDER_SCENARIO, path: "/v1/orders", connections: ORDER_CONNECTIONS };
 
 const BENCH_ADDRESS = {
   recipient: "Bench Shopper",
@@ -63,6 +67,6 @@ export async function orderScenario(origin: string): Promise<Scenario> {
     headers: { authorization: `Bearer ${shopper}`, "content-type": "application/json" },
     body: JSON.stringify({ items: [{ skuId, quantity: 1 }], addressId }),
     expectStatus: 201,
-    connections: [64],
+    connections: ORDER_CONNECTIONS,
   };
 }

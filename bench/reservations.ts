@@ -22,6 +22,7 @@
  */
 import { createProduct } from "./lib/api.ts";
 import { type Measurement, measure } from "./lib/load.ts";
+import { CEILING } from "./scenarios.ts";
 
 export const RESERVATIONS = "reserve hot SKU";
 
@@ -80,16 +81,23 @@ export interface ReservationBurst {
   lost: number;
 }
 
+export interface ReservationResults {
+  /** The hello-world ceiling, measured again before each connection count's lines. */
+  ceilings: (Measurement & { ratioToCeiling: number })[];
+  runs: ReservationRun[];
+  bursts: ReservationBurst[];
+}
+
 export interface ReservationOptions {
   connections: number[];
   durationSeconds: number;
   /** Units each measured SKU starts with; by default sized from the warm-up (see unitsFor). */
   units?: number;
   burst: { n: number; concurrency: number };
-  /** hello-world req/s per connection count, measured earlier in the same run. */
-  ceilings: Map<number, number>;
   only?: string;
 }
+
+const HELLO = { name: CEILING, path: "/__hello" };
 
 const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
 
@@ -158,6 +166,7 @@ async function drive(
   o: ReservationOptions,
   sku: string,
   warm: string,
+  ceiling: number,
 ) {
   const scenario = { name, method: "POST" as const, expectStatus: [200, 409] };
   // Warm-up on a SKU of its own (with stock to spare), so the measured SKU starts exactly at `units`.
@@ -190,7 +199,7 @@ async function drive(
     finalStock,
     lost: held - (units - finalStock),
     oversold: Math.max(0, held - units) + Math.max(0, -finalStock),
-    ratioToCeiling: round(m.requestsPerSecond / (o.ceilings.get(connections) ?? Number.NaN), 3),
+    ratioToCeiling: round(m.requestsPerSecond / ceiling, 3),
     ...(approach === "object" ? { objectRpcMs: stock.objectRpc } : {}),
   };
   printRun(run);
@@ -229,14 +238,12 @@ async function burst(
 }
 
 /** Runs the hot-SKU measurements; prints each line as it goes and a note on reading them. */
-export async function measureReservations(
-  origin: string,
-  o: ReservationOptions,
-): Promise<{ runs: ReservationRun[]; bursts: ReservationBurst[] }> {
+export async function measureReservations(origin: string, o: ReservationOptions): Promise<ReservationResults> {
   const approaches = APPROACHES.filter((a) => !o.only || a.name.includes(o.only));
   const runs: ReservationRun[] = [];
   const bursts: ReservationBurst[] = [];
-  if (approaches.length === 0) return { runs, bursts };
+  const ceilings: (Measurement & { ratioToCeiling: number })[] = [];
+  if (approaches.length === 0) return { ceilings, runs, bursts };
   // Per approach: one warm-up SKU, one per connection count, one for the burst.
   const nextSku = await freshSkus(origin, approaches.length * (o.connections.length + 2));
   const warmSkus = new Map(approaches.map((a) => [a.key, nextSku()]));
@@ -248,8 +255,17 @@ export async function measureReservations(
       "; 200 = held, 409 = refused; held/refused/lost/OVERSOLD as counted by the router",
   );
   for (const connections of o.connections) {
+    // The ceiling again, just before these lines, so their ratios compare like with like.
+    await measure(origin, HELLO, connections, 1);
+    const hello = await measure(origin, HELLO, connections, o.durationSeconds);
+    console.log(
+      `${String(connections).padStart(3)} conn  ${HELLO.name.padEnd(50)} ${String(hello.requestsPerSecond).padStart(9)} req/s  ` +
+        `p50 ${hello.latencyMs.p50} ms  p99 ${hello.latencyMs.p99} ms  x1 of ceiling`,
+    );
+    ceilings.push({ ...hello, ratioToCeiling: 1 });
     for (const a of approaches) {
-      runs.push(await drive(origin, a.key, a.name, connections, o, nextSku(), warmSkus.get(a.key) ?? nextSku()));
+      const warm = warmSkus.get(a.key) ?? nextSku();
+      runs.push(await drive(origin, a.key, a.name, connections, o, nextSku(), warm, hello.requestsPerSecond));
     }
   }
 
@@ -287,13 +303,16 @@ export async function measureReservations(
           "(an upper bound: the router, wrangler's proxy and the load generator share the same cores)",
       );
       for (const r of objectRuns) {
+        const meanMs = r.objectRpcMs?.meanMs ?? Number.NaN;
+        // Little's law: calls at the object on average = their rate × how long each stays.
+        const atObject = round((r.requestsPerSecond * meanMs) / 1000, 1);
         console.log(
-          `  ${round(r.objectRpcMs?.meanMs ?? Number.NaN)} ms mean (p50 ${r.objectRpcMs?.p50Ms} ms, p99 ${r.objectRpcMs?.p99Ms} ms): ` +
-            `reserve RPC wall time seen by the router at ${r.connections} connections; includes waiting behind ` +
-            `the other calls in the object's queue (≈ connections in flight / throughput), so it is latency, not cost`,
+          `  ${round(meanMs)} ms mean (p50 ${r.objectRpcMs?.p50Ms} ms, p99 ${r.objectRpcMs?.p99Ms} ms): ` +
+            `reserve RPC wall time seen by the router at ${r.connections} connections, i.e. ${atObject} calls at the ` +
+            "object on average (rate × time); it includes waiting behind those calls, so it is latency, not cost",
         );
       }
     }
   }
-  return { runs, bursts };
+  return { ceilings, runs, bursts };
 }
