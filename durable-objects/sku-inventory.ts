@@ -67,6 +67,10 @@ interface MovementInput {
 
 export class SkuInventory extends DurableObject<Producers> {
   private readonly sql: SqlStorage;
+  /** Memo of the SKU id (set once, never changes). */
+  private knownSkuId: string | undefined;
+  /** Memo of the armed alarm: undefined until read; null when none is armed. */
+  private alarmAt: number | null | undefined;
 
   constructor(ctx: DurableObjectState, env: Producers) {
     super(ctx, env);
@@ -122,8 +126,9 @@ export class SkuInventory extends DurableObject<Producers> {
   }
 
   private skuId(fallback?: string): string {
+    if (this.knownSkuId) return this.knownSkuId;
     const known = this.meta("sku_id");
-    if (known) return known;
+    if (known) return (this.knownSkuId = known);
     if (!fallback) return "";
     this.setMeta("sku_id", fallback);
     return fallback;
@@ -204,38 +209,40 @@ export class SkuInventory extends DurableObject<Producers> {
   // -------------------------------------------------------------------------------------------
   // Writes (each in one synchronous transaction)
 
-  /** Moves units between the columns of one warehouse row; the CHECKs refuse a broken invariant. */
-  private move(warehouseId: string, change: { available?: number; reserved?: number; sold?: number }): void {
+  /**
+   * Moves units between the columns of one warehouse row; the CHECKs refuse a broken invariant.
+   * Returns the warehouse's available units after the move.
+   */
+  private move(warehouseId: string, change: { available?: number; reserved?: number; sold?: number }): number {
     const a = change.available ?? 0;
     const r = change.reserved ?? 0;
     const s = change.sold ?? 0;
     // UPDATE first: an upsert would check the row's CHECKs against the raw deltas (negative).
-    const updated = this.sql.exec(
-      `UPDATE stock SET available = available + ?, reserved = reserved + ?, sold = sold + ?,
-         received = received + ? WHERE warehouse_id = ?`,
-      a,
-      r,
-      s,
-      a + r + s,
-      warehouseId,
-    ).rowsWritten;
-    if (updated === 0) {
-      this.sql.exec(
-        "INSERT INTO stock (warehouse_id, available, reserved, sold, received) VALUES (?, ?, ?, ?, ?)",
-        warehouseId,
+    const updated = this.sql
+      .exec<{ available: number }>(
+        `UPDATE stock SET available = available + ?, reserved = reserved + ?, sold = sold + ?,
+           received = received + ? WHERE warehouse_id = ? RETURNING available`,
         a,
         r,
         s,
         a + r + s,
-      );
-    }
+        warehouseId,
+      )
+      .toArray()[0];
+    if (updated) return updated.available;
+    this.sql.exec(
+      "INSERT INTO stock (warehouse_id, available, reserved, sold, received) VALUES (?, ?, ?, ?, ?)",
+      warehouseId,
+      a,
+      r,
+      s,
+      a + r + s,
+    );
+    return a;
   }
 
-  private log(m: MovementInput): void {
-    const after =
-      this.sql
-        .exec<{ available: number }>("SELECT available FROM stock WHERE warehouse_id = ?", m.warehouseId)
-        .toArray()[0]?.available ?? 0;
+  /** Appends a movement; `availableAfter` is the warehouse's available units once it applied. */
+  private log(m: MovementInput, availableAfter: number): void {
     this.sql.exec(
       "INSERT INTO movements (op_id, warehouse_id, kind, quantity, reason, actor, at, available_after) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
       m.opId,
@@ -245,7 +252,7 @@ export class SkuInventory extends DurableObject<Producers> {
       m.reason,
       m.actor,
       m.at,
-      after,
+      availableAfter,
     );
   }
 
@@ -260,6 +267,8 @@ export class SkuInventory extends DurableObject<Producers> {
    */
   private afterWrite(at: number): void {
     const threshold = Number(this.meta("safety_stock") ?? 0);
+    // Without a threshold there is nothing to alert (setting one re-arms the flag).
+    if (threshold === 0) return;
     const available = this.sql.exec<{ n: number | null }>("SELECT sum(available) AS n FROM stock").one().n ?? 0;
     const alerted = this.meta("low_stock_alerted") === "1";
     if (threshold > 0 && available <= threshold && !alerted) {
@@ -290,16 +299,19 @@ export class SkuInventory extends DurableObject<Producers> {
           view: this.view(),
         };
       }
-      this.move(input.warehouseId, { available: delta });
-      this.log({
-        ...input,
-        kind: input.mode === "set" ? "count" : delta >= 0 ? "receive" : "write_off",
-        quantity: delta,
-      });
+      const after = this.move(input.warehouseId, { available: delta });
+      this.log(
+        {
+          ...input,
+          kind: input.mode === "set" ? "count" : delta >= 0 ? "receive" : "write_off",
+          quantity: delta,
+        },
+        after,
+      );
       this.afterWrite(input.at);
       return { ok: true, replayed: false, delta, view: this.view() };
     });
-    if (result.ok && !result.replayed) await this.schedule();
+    if (result.ok && !result.replayed) await this.schedule(true);
     return result;
   }
 
@@ -321,26 +333,32 @@ export class SkuInventory extends DurableObject<Producers> {
         };
       }
       // Received moves with the units: each warehouse's own invariant keeps holding.
-      this.move(input.fromWarehouseId, { available: -input.quantity });
-      this.move(input.toWarehouseId, { available: input.quantity });
+      const fromAfter = this.move(input.fromWarehouseId, { available: -input.quantity });
+      const toAfter = this.move(input.toWarehouseId, { available: input.quantity });
       const common = { reason: input.reason, actor: input.actor, at: input.at };
-      this.log({
-        ...common,
-        opId: `${input.opId}:out`,
-        warehouseId: input.fromWarehouseId,
-        kind: "transfer_out",
-        quantity: -input.quantity,
-      });
-      this.log({
-        ...common,
-        opId: `${input.opId}:in`,
-        warehouseId: input.toWarehouseId,
-        kind: "transfer_in",
-        quantity: input.quantity,
-      });
+      this.log(
+        {
+          ...common,
+          opId: `${input.opId}:out`,
+          warehouseId: input.fromWarehouseId,
+          kind: "transfer_out",
+          quantity: -input.quantity,
+        },
+        fromAfter,
+      );
+      this.log(
+        {
+          ...common,
+          opId: `${input.opId}:in`,
+          warehouseId: input.toWarehouseId,
+          kind: "transfer_in",
+          quantity: input.quantity,
+        },
+        toAfter,
+      );
       return { ok: true, replayed: false, delta: input.quantity, view: this.view() };
     });
-    if (result.ok && !result.replayed) await this.schedule();
+    if (result.ok && !result.replayed) await this.schedule(true);
     return result;
   }
 
@@ -385,7 +403,7 @@ export class SkuInventory extends DurableObject<Producers> {
       }
       const expiresAt = input.at + input.ttlMs;
       for (const a of allocations) {
-        this.move(a.warehouseId, { available: -a.quantity, reserved: a.quantity });
+        const after = this.move(a.warehouseId, { available: -a.quantity, reserved: a.quantity });
         this.sql.exec(
           "INSERT INTO reservations (reservation_id, warehouse_id, quantity, status, expires_at, created_at) VALUES (?, ?, ?, 'held', ?, ?)",
           input.reservationId,
@@ -394,22 +412,30 @@ export class SkuInventory extends DurableObject<Producers> {
           expiresAt,
           input.at,
         );
-        this.log({
-          opId: `reserve:${input.reservationId}:${a.warehouseId}`,
-          warehouseId: a.warehouseId,
-          kind: "reserve",
-          quantity: a.quantity,
-          reason: `hold until ${new Date(expiresAt).toISOString()}`,
-          actor: input.actor,
-          at: input.at,
-        });
+        this.log(
+          {
+            opId: `reserve:${input.reservationId}:${a.warehouseId}`,
+            warehouseId: a.warehouseId,
+            kind: "reserve",
+            quantity: a.quantity,
+            reason: `hold until ${new Date(expiresAt).toISOString()}`,
+            actor: input.actor,
+            at: input.at,
+          },
+          after,
+        );
       }
       this.afterWrite(input.at);
-      const reservation = this.reservation(input.reservationId);
-      if (!reservation) throw new Error("reservation vanished inside its transaction");
+      const reservation: Reservation = {
+        reservationId: input.reservationId,
+        status: "held",
+        quantity: input.quantity,
+        allocations: allocations.sort((x, y) => (x.warehouseId < y.warehouseId ? -1 : 1)),
+        expiresAt,
+      };
       return { ok: true, replayed: false, reservation, view: this.view() };
     });
-    if (result.ok && !result.replayed) await this.schedule();
+    if (result.ok && !result.replayed) await this.schedule(true);
     return result;
   }
 
@@ -453,7 +479,7 @@ export class SkuInventory extends DurableObject<Producers> {
       this.afterWrite(input.at);
       return { ok: true, replayed: false, reservation: this.reservation(input.reservationId), view: this.view() };
     });
-    if (result.ok && !result.replayed) await this.schedule();
+    if (result.ok && !result.replayed) await this.schedule(true);
     return result;
   }
 
@@ -465,21 +491,24 @@ export class SkuInventory extends DurableObject<Producers> {
     reason = to === "confirmed" ? "paid" : "released",
   ): void {
     for (const a of held.allocations) {
-      this.move(
+      const after = this.move(
         a.warehouseId,
         to === "confirmed"
           ? { reserved: -a.quantity, sold: a.quantity }
           : { reserved: -a.quantity, available: a.quantity },
       );
-      this.log({
-        opId: `${to === "confirmed" ? "confirm" : "release"}:${held.reservationId}:${a.warehouseId}`,
-        warehouseId: a.warehouseId,
-        kind: to === "confirmed" ? "confirm" : "release",
-        quantity: a.quantity,
-        reason,
-        actor,
-        at,
-      });
+      this.log(
+        {
+          opId: `${to === "confirmed" ? "confirm" : "release"}:${held.reservationId}:${a.warehouseId}`,
+          warehouseId: a.warehouseId,
+          kind: to === "confirmed" ? "confirm" : "release",
+          quantity: a.quantity,
+          reason,
+          actor,
+          at,
+        },
+        after,
+      );
     }
     this.sql.exec("UPDATE reservations SET status = ? WHERE reservation_id = ?", to, held.reservationId);
   }
@@ -500,7 +529,7 @@ export class SkuInventory extends DurableObject<Producers> {
       if (due.length > 0) this.afterWrite(now);
       return due.length;
     });
-    if (expired > 0) await this.schedule();
+    if (expired > 0) await this.schedule(true);
     return expired;
   }
 
@@ -516,25 +545,30 @@ export class SkuInventory extends DurableObject<Producers> {
       this.setMeta("low_stock_alerted", "0");
       this.afterWrite(Date.now());
     });
-    await this.schedule();
+    await this.schedule(true);
     return this.view();
   }
 
   // -------------------------------------------------------------------------------------------
   // Alarm: expiry and publishing
 
-  /** Arms the alarm for the earliest of: the next hold expiry, and a pending publish. */
-  private async schedule(): Promise<void> {
+  /**
+   * Arms the alarm for the earliest of: the next hold expiry, and a pending publish. Writers pass
+   * `publishPending` (they just moved the revision); the alarm works it out.
+   */
+  private async schedule(publishPending = this.publishPending()): Promise<void> {
     const nextExpiry = this.sql
       .exec<{ at: number | null }>("SELECT min(expires_at) AS at FROM reservations WHERE status = 'held'")
       .one().at;
-    const pending = this.publishPending();
     const candidates = [nextExpiry ?? Number.POSITIVE_INFINITY];
-    if (pending) candidates.push(Date.now() + PUBLISH_DELAY_MS);
+    if (publishPending) candidates.push(Date.now() + PUBLISH_DELAY_MS);
     const next = Math.min(...candidates);
     if (!Number.isFinite(next)) return;
-    const current = await this.ctx.storage.getAlarm();
-    if (current === null || current > next) await this.ctx.storage.setAlarm(next);
+    if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
+    if (this.alarmAt === null || this.alarmAt > next) {
+      await this.ctx.storage.setAlarm(next);
+      this.alarmAt = next;
+    }
   }
 
   private publishPending(): boolean {
@@ -544,6 +578,8 @@ export class SkuInventory extends DurableObject<Producers> {
   }
 
   override async alarm(): Promise<void> {
+    // The runtime disarmed the alarm that is running now.
+    this.alarmAt = null;
     await this.expireDue(Date.now());
     await this.flush();
     await this.schedule();
