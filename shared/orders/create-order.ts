@@ -84,6 +84,11 @@ export interface OrderDeps {
   settings: OrderSettings;
   tokenKey: { secret: string; issuer: string };
   log?: Logger;
+  /**
+   * Runs work after the response (the Worker's `waitUntil`). When given, the events of a
+   * committed order are sent after answering; the outbox covers a send that never happens.
+   */
+  waitUntil?: (work: Promise<unknown>) => void;
   /** Tests fail or crash chosen steps through these. */
   hooks?: SagaHooks;
 }
@@ -305,7 +310,13 @@ function steps(deps: OrderDeps): Step<Ctx>[] {
       // The orders are committed; events the send misses stay in the outbox for the events cron.
       name: "publish",
       async run(ctx) {
-        await sendOutbox(db, deps.producers, ctx.outbox, deps.clock.now());
+        const sending = sendOutbox(db, deps.producers, ctx.outbox, deps.clock.now());
+        if (!deps.waitUntil) return sending;
+        deps.waitUntil(
+          sending.catch((err) =>
+            deps.log?.warn("order events left in the outbox", { sagaId: ctx.sagaId, error: String(err) }),
+          ),
+        );
       },
     },
   ];

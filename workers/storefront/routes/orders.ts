@@ -92,6 +92,7 @@ function orderDeps(c: AppContext<StorefrontBindings>): OrderDeps {
     settings: readEnv(orderSettingsSchema, c.env),
     tokenKey: { secret: tokens.secret, issuer: tokens.issuer },
     log: c.var.log,
+    waitUntil: (work) => c.executionCtx.waitUntil(work),
   };
 }
 
