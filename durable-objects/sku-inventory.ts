@@ -128,8 +128,12 @@ export class SkuInventory extends DurableObject<Producers> {
   private skuId(fallback?: string): string {
     if (this.knownSkuId) return this.knownSkuId;
     const known = this.meta("sku_id");
-    if (known) return (this.knownSkuId = known);
+    if (known) {
+      this.knownSkuId = known;
+      return known;
+    }
     if (!fallback) return "";
+    // Not memoized here: the transaction writing it may still roll back.
     this.setMeta("sku_id", fallback);
     return fallback;
   }
