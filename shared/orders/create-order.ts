@@ -15,9 +15,9 @@
  * Promotions (vouchers, coins) are priced in `priceCheckout`'s slot; reserving and returning them
  * becomes a step between anti_fraud and reserve_stock when they land.
  */
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
-import { orderItems, orderSagas, orderStatusLog, orders, payOrders } from "../../db/schema";
+import { cartItems, carts, orderItems, orderSagas, orderStatusLog, orders, payOrders } from "../../db/schema";
 import type { OrderNumbers } from "../../durable-objects/order-numbers";
 import type { RateLimiter } from "../../durable-objects/rate-limiter";
 import type { SkuInventory } from "../../durable-objects/sku-inventory";
@@ -418,6 +418,18 @@ async function writeOrders(deps: OrderDeps, ctx: Ctx): Promise<void> {
       total: { amount: o.total, currency: quote.currency },
     });
   });
+  // What was ordered leaves the shopper's cart (other lines stay).
+  statements.push(
+    db.delete(cartItems).where(
+      and(
+        inArray(cartItems.cartId, db.select({ id: carts.id }).from(carts).where(eq(carts.userId, ctx.userId))),
+        inArray(
+          cartItems.skuId,
+          quote.orders.flatMap((o) => o.lines.map((l) => l.skuId)),
+        ),
+      ),
+    ),
+  );
   // The saga closes in the same batch, unless the sweeper took it over meanwhile (then the whole
   // batch rolls back and this runner compensates).
   statements.push(

@@ -253,7 +253,8 @@ export async function cancelOrder(deps: OrderOpsDeps, input: CancelInput): Promi
             entityType: sql`'pay_order'`.as("entity_type"),
             entityId: payOrders.id,
             field: sql`'payment_status'`.as("field"),
-            fromStatus: sql`'UNPAID'`.as("from_status"),
+            // The order's payment status mirrors its pay order's until payment.
+            fromStatus: sql`${order.paymentStatus}`.as("from_status"),
             toStatus: payOrders.paymentStatus,
             event: sql`'close'`.as("event"),
             actor: sql`${input.actor}`.as("actor"),

@@ -189,6 +189,22 @@ describe("order creation", () => {
     expect(sellerList.body.items.map((o) => o.orderId)).toEqual([orderId]);
   });
 
+  it("takes what was ordered out of the shopper's cart and leaves the rest", async () => {
+    const a = await skuOnSale(undefined, { stock: 5 });
+    const b = await skuOnSale(undefined, { stock: 5 });
+    const shopper = await newShopper();
+    for (const skuId of [a.skuId, b.skuId]) {
+      const put = await call("PUT", `/v1/cart/items/${skuId}`, { token: shopper.token, body: { quantity: 2 } });
+      expect(put.status).toBe(200);
+    }
+    const res = await placeOrder(shopper, { items: [{ skuId: a.skuId, quantity: 1 }], addressId: shopper.addressId });
+    expect(res.status).toBe(201);
+    const cart = await json<{ items: { skuId: string; quantity: number }[] }>(
+      await call("GET", "/v1/cart", { token: shopper.token }),
+    );
+    expect(cart.body.items.map((i) => [i.skuId, i.quantity])).toEqual([[b.skuId, 2]]);
+  });
+
   it("shares one snapshot between orders of identical content and makes a new one after an edit", async () => {
     const { seller, skuId, productId } = await skuOnSale(undefined, { stock: 10 });
     const shopper = await newShopper();
