@@ -20,7 +20,8 @@ import {
 } from "../../db/schema";
 import type { SkuInventory } from "../../durable-objects/sku-inventory";
 import { makeEvent } from "../events/messages";
-import { type Producers, publish } from "../events/producer";
+import { type OutboxRow, outboxInsert, outboxRow, sendOutbox } from "../events/outbox";
+import type { Producers } from "../events/producer";
 import { adjustOne } from "../inventory/stock";
 import type { Caller } from "../platform/auth";
 import type { Clock } from "../platform/clock";
@@ -237,13 +238,16 @@ function duplicateOr(err: unknown): unknown {
   return err;
 }
 
-async function emit(
+/**
+ * The catalog event of a change, as an outbox row: written in the change's own batch, so a crash
+ * after the commit cannot lose it (the events cron sends what `sendChange` did not).
+ */
+function changeEvent(
   deps: CatalogDeps,
   record: { id: string; shopId: string; version: number },
   change: "created" | "updated" | "status" | "price" | "stock",
-) {
-  await publish(
-    deps.producers,
+): OutboxRow {
+  return outboxRow(
     "catalog-events",
     makeEvent(
       "catalog.product_changed",
@@ -251,6 +255,11 @@ async function emit(
       deps.clock.now(),
     ),
   );
+}
+
+/** Sends a committed change's event now; on failure it waits in the outbox for the events cron. */
+async function sendChange(deps: CatalogDeps, event: OutboxRow): Promise<void> {
+  await sendOutbox(deps.db, deps.producers, [event], deps.clock.now()).catch(() => undefined);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -391,8 +400,10 @@ export async function createProduct(deps: CatalogDeps, caller: Caller, input: Pr
       newSkuRecord({ productId, shopId, skuId: skuIds[i] ?? "", position: i }, sku, () => "", now),
     ),
   };
+  const created = changeEvent(deps, { id: productId, shopId, version: 1 }, "created");
   try {
     await runBatch(db, [
+      outboxInsert(db, created),
       db.insert(products).values(row),
       ...input.basicAttributes.map((a) =>
         db.insert(productAttributeValues).values({ productId, attributeId: a.attributeId, value: a.value }),
@@ -425,7 +436,7 @@ export async function createProduct(deps: CatalogDeps, caller: Caller, input: Pr
   } catch (err) {
     throw duplicateOr(err);
   }
-  await emit(deps, { id: productId, shopId, version: 1 }, "created");
+  await sendChange(deps, created);
   return { productId, skuIds, status: "DRAFT" as const, version: 1 };
 }
 
@@ -467,8 +478,10 @@ async function commitEdit(
   const opId = newId("operation", now);
   const version = before.row.version + 1;
   after.row.version = version;
+  const updated = changeEvent(deps, { id: before.row.id, shopId: before.row.shopId, version }, "updated");
   try {
     await runBatch(db, [
+      outboxInsert(db, updated),
       db
         .update(products)
         .set({ ...after.row, version, lastOpId: opId, updatedAt: now })
@@ -483,7 +496,7 @@ async function commitEdit(
       throw staleVersion("product", (await loadProduct(db, before.row.id))?.row.version ?? -1, before.row.version);
     throw duplicateOr(err);
   }
-  await emit(deps, { id: before.row.id, shopId: before.row.shopId, version }, "updated");
+  await sendChange(deps, updated);
   return version;
 }
 
@@ -763,8 +776,10 @@ async function transition(
   const now = deps.clock.now();
   const opId = newId("operation", now);
   const version = row.version + 1;
+  const changed = changeEvent(deps, { id: row.id, shopId: row.shopId, version }, "status");
   try {
     await runBatch(db, [
+      outboxInsert(db, changed),
       db
         .update(products)
         .set({ status: next, statusReason: reason ?? null, version, lastOpId: opId, updatedAt: now })
@@ -793,7 +808,7 @@ async function transition(
       },
     });
   }
-  await emit(deps, { id: row.id, shopId: row.shopId, version }, "status");
+  await sendChange(deps, changed);
   return { productId: row.id, status: statusName(next), statusCode: next, version };
 }
 
@@ -878,7 +893,13 @@ export async function replacePrices(
     errors.push({ field: "prices", reason: "must include a standard price" });
   if (errors.length) throw invalidFields(errors);
   const actor = actorOf(caller);
+  const repriced = changeEvent(
+    deps,
+    { id: record.row.id, shopId: record.row.shopId, version: record.row.version },
+    "price",
+  );
   await runBatch(db, [
+    outboxInsert(db, repriced),
     db.delete(prices).where(eq(prices.skuId, skuId)),
     ...rows.map((r) => db.insert(prices).values(r)),
     logInsert(db, {
@@ -905,7 +926,7 @@ export async function replacePrices(
       now,
     }),
   ]);
-  await emit(deps, { id: record.row.id, shopId: record.row.shopId, version: record.row.version }, "price");
+  await sendChange(deps, repriced);
   const current = await loadProduct(db, record.row.id);
   const updated = current?.skus.find((s) => s.row.id === skuId);
   return {
