@@ -9,7 +9,7 @@ import { and, asc, count, eq, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
 import { brands, bulkJobRows, bulkJobs, categories, operationLogs, prices } from "../../db/schema";
 import { makeEvent } from "../events/messages";
-import { publish } from "../events/producer";
+import { outboxInsert, outboxRow, sendOutbox } from "../events/outbox";
 import type { Caller } from "../platform/auth";
 import { type Db, runBatch } from "../platform/db";
 import { AppError } from "../platform/errors";
@@ -119,6 +119,10 @@ export async function submitBulkJob(
   const inserts = [];
   for (let i = 0; i < rowValues.length; i += 50)
     inserts.push(db.insert(bulkJobRows).values(rowValues.slice(i, i + 50)));
+  // One event per chunk, committed with the rows (outbox), so a crash cannot strand a job.
+  const events = Array.from({ length: chunks }, (_, chunk) =>
+    outboxRow("bulk-jobs", makeEvent("bulk.chunk_ready", { jobId, chunk }, now)),
+  );
   await runBatch(db, [
     db.insert(bulkJobs).values({
       id: jobId,
@@ -133,10 +137,9 @@ export async function submitBulkJob(
       updatedAt: now,
     }),
     ...inserts,
+    ...events.map((event) => outboxInsert(db, event)),
   ]);
-  for (let chunk = 0; chunk < chunks; chunk++) {
-    await publish(deps.producers, "bulk-jobs", makeEvent("bulk.chunk_ready", { jobId, chunk }, now));
-  }
+  await sendOutbox(db, deps.producers, events, now).catch(() => undefined);
   return { jobId, status: "queued" as const, total: rows.length };
 }
 
