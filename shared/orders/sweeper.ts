@@ -58,3 +58,20 @@ export async function sweepStaleSagas(deps: SweepDeps, limit = 50): Promise<{ co
   }
   return { compensated };
 }
+
+/** Finished sagas are kept this long (for support questions), then purged by the cron. */
+export const FINISHED_SAGA_RETENTION_MS = 7 * 24 * 3600 * 1000;
+
+/** Deletes sagas that finished (completed or undone) before the retention window. */
+export async function purgeFinishedSagas(db: Db, now: number): Promise<number> {
+  const purged = await db
+    .delete(orderSagas)
+    .where(
+      and(
+        inArray(orderSagas.status, ["completed", "compensated"]),
+        lt(orderSagas.updatedAt, now - FINISHED_SAGA_RETENTION_MS),
+      ),
+    )
+    .returning({ id: orderSagas.id });
+  return purged.length;
+}

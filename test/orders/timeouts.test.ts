@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { inventoryOf } from "../../shared/inventory/binding";
 import { createOrder } from "../../shared/orders/create-order";
 import { expireOverdue, expireUnpaid } from "../../shared/orders/orders";
+import { FINISHED_SAGA_RETENTION_MS } from "../../shared/orders/sweeper";
 import { ManualClock } from "../../shared/platform/clock";
 import { dbOf } from "../../shared/platform/db";
 import { runHousekeeping } from "../../workers/events/worker";
@@ -55,6 +56,16 @@ describe("unpaid orders", () => {
     expect(await statusOf(orderId)).toMatchObject({ status: "CANCELLED", cancel_reason: "payment_timeout" });
     expect(await inventoryOf(env).getByName(skuId).view()).toMatchObject({ available: 10, reserved: 0 });
     expect(await expireOverdue({ db: dbOf(env.DB), clock, producers: env, inventory: inventoryOf(env) })).toBe(0);
+    // A week on, the finished saga behind the order is purged; the order stays.
+    clock.advance(FINISHED_SAGA_RETENTION_MS + 1);
+    expect((await runHousekeeping(env, clock)).sagasPurged).toBeGreaterThanOrEqual(1);
+    const left = await env.DB.prepare(
+      "select count(*) as n from order_sagas where id = (select saga_id from pay_orders where id = ?)",
+    )
+      .bind(created.payOrderId)
+      .first<{ n: number }>();
+    expect(left?.n).toBe(0);
+    expect(await statusOf(orderId)).toMatchObject({ status: "CANCELLED" });
   });
 
   it("stay cancelled: a shopper cannot cancel twice and a timeout after a cancel does nothing", async () => {

@@ -4,7 +4,7 @@ import { drainOutbox } from "../../shared/events/outbox";
 import { isQueueName, sourceOfDeadLetterQueue } from "../../shared/events/queues";
 import { inventoryOf } from "../../shared/inventory/binding";
 import { expireOverdue } from "../../shared/orders/orders";
-import { sweepStaleSagas } from "../../shared/orders/sweeper";
+import { purgeFinishedSagas, sweepStaleSagas } from "../../shared/orders/sweeper";
 import { type Clock, systemClock } from "../../shared/platform/clock";
 import { dbOf } from "../../shared/platform/db";
 import { purgeExpired } from "../../shared/platform/idempotency-repo";
@@ -35,7 +35,8 @@ export async function handleBatch(
 
 /**
  * Cron housekeeping: purge expired idempotency keys, send outbox rows their writers left behind,
- * undo abandoned checkouts, and cancel unpaid orders whose timeout message never came.
+ * undo abandoned checkouts, cancel unpaid orders whose timeout message never came, and purge
+ * sagas finished more than a week ago.
  */
 export async function runHousekeeping(env: EventsEnv, clock: Clock = systemClock) {
   const db = dbOf(env.DB);
@@ -44,7 +45,8 @@ export async function runHousekeeping(env: EventsEnv, clock: Clock = systemClock
   const outboxSent = await drainOutbox(db, env, clock.now());
   const { compensated: sagasCompensated } = await sweepStaleSagas(deps);
   const overdueCancelled = await expireOverdue(deps);
-  const result = { idempotencyKeysPurged, outboxSent, sagasCompensated, overdueCancelled };
+  const sagasPurged = await purgeFinishedSagas(db, clock.now());
+  const result = { idempotencyKeysPurged, outboxSent, sagasCompensated, overdueCancelled, sagasPurged };
   log.info("housekeeping done", result);
   return result;
 }
