@@ -178,9 +178,11 @@ export async function adoptProjectedStock(
  */
 export async function applyStockChange(deps: CatalogDeps, view: StockView): Promise<void> {
   const now = deps.clock.now();
-  await project(deps.db, view, now);
+  // An object for a SKU the catalog does not know (a deleted draft, a bench SKU) has nothing to
+  // project into: the projection's rows must name a SKU.
   const sku = await deps.db.query.skus.findFirst({ where: eq(skus.id, view.skuId), columns: { productId: true } });
   if (!sku) return;
+  await project(deps.db, view, now);
   await syncAvailability(deps, sku.productId);
   await rebuildSearchDocument(deps.db, sku.productId, now);
 }

@@ -1,6 +1,6 @@
 /** Talking to SKU inventory objects, and keeping the D1 projection (`sku_stock`) in step with them. */
-import { sql } from "drizzle-orm";
-import { skuStock } from "../../db/schema";
+import { inArray, sql } from "drizzle-orm";
+import { skuStock, warehouses } from "../../db/schema";
 import type { SkuInventory } from "../../durable-objects/sku-inventory";
 import type { Db } from "../platform/db";
 import { AppError } from "../platform/errors";
@@ -39,7 +39,15 @@ export async function readStock(ns: DurableObjectNamespace<SkuInventory>, skuId:
  * (`revision` increases), so late or reordered updates never overwrite newer numbers.
  */
 export async function project(db: Db, view: StockView, now: number): Promise<void> {
-  for (const w of view.warehouses) {
+  // Only warehouses D1 knows: the rows reference them, and one stray warehouse must not keep the
+  // rest of the view out (nor turn the event into a poison message).
+  const ids = view.warehouses.map((w) => w.warehouseId);
+  const known = new Set(
+    ids.length === 0
+      ? []
+      : (await db.select({ id: warehouses.id }).from(warehouses).where(inArray(warehouses.id, ids))).map((w) => w.id),
+  );
+  for (const w of view.warehouses.filter((x) => known.has(x.warehouseId))) {
     await db
       .insert(skuStock)
       .values({
