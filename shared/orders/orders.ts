@@ -275,8 +275,8 @@ export async function cancelOrder(deps: OrderOpsDeps, input: CancelInput): Promi
     if (!isAssertionFailure(err)) throw err;
     // Someone else changed the order first (a racing cancel, the payment timeout, a payment):
     // answer from its state now.
-    const now2 = await db.query.orders.findFirst({ where: eq(orders.id, order.id) });
-    next("order", now2?.status ?? order.status, "cancel");
+    const current = await db.query.orders.findFirst({ where: eq(orders.id, order.id) });
+    next("order", current?.status ?? order.status, "cancel");
     throw new AppError("version_conflict", { detail: "The order changed meanwhile; retry" });
   }
   await releaseOrderStock(deps, order.id, input.reason);
