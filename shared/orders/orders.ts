@@ -279,8 +279,9 @@ export async function cancelOrder(deps: OrderOpsDeps, input: CancelInput): Promi
     next("order", current?.status ?? order.status, "cancel");
     throw new AppError("version_conflict", { detail: "The order changed meanwhile; retry" });
   }
-  await releaseOrderStock(deps, order.id, input.reason);
-  // Left in the outbox for the cron when the send fails.
+  // The cancel is committed; what follows is best effort. A release that fails here is done by
+  // the `order.cancelled` consumer, and an event that cannot be sent waits in the outbox.
+  await releaseOrderStock(deps, order.id, input.reason).catch(() => undefined);
   await sendOutbox(db, deps.producers, [cancelled], now).catch(() => undefined);
   return getOrder(db, { all: true }, order.id);
 }

@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { inventoryOf } from "../../shared/inventory/binding";
 import { createOrder } from "../../shared/orders/create-order";
-import { expireOverdue, expireUnpaid } from "../../shared/orders/orders";
+import { cancelOrder, expireOverdue, expireUnpaid } from "../../shared/orders/orders";
 import { FINISHED_SAGA_RETENTION_MS } from "../../shared/orders/sweeper";
 import { ManualClock } from "../../shared/platform/clock";
 import { dbOf } from "../../shared/platform/db";
@@ -122,5 +122,32 @@ describe("anti-fraud rules", () => {
       }),
     ).rejects.toMatchObject({ code: "unprocessable", extensions: { reason: "amount_cap" } });
     expect(await inventoryOf(env).getByName(skuId).view()).toMatchObject({ available: 9, reserved: 1 });
+  });
+});
+
+describe("a cancel whose stock release fails", () => {
+  it("still cancels; the order.cancelled consumer releases the stock", async () => {
+    const clock = new ManualClock(Date.now());
+    const { skuId, orderId } = await orderFor(clock, 3);
+    const real = inventoryOf(env);
+    // The SKU objects are unreachable for this request only.
+    const unreachable = {
+      getByName: () => ({
+        release: async () => {
+          throw new Error("object unreachable");
+        },
+      }),
+    } as unknown as typeof real;
+    const ops = { db: dbOf(env.DB), clock, producers: env, inventory: unreachable };
+    await expect(cancelOrder(ops, { orderId, actor: "test", reason: "changed my mind" })).resolves.toMatchObject({
+      status: "CANCELLED",
+    });
+    // The event went out on the real queue; its consumer releases the hold.
+    let view = await real.getByName(skuId).view();
+    for (let i = 0; i < 50 && view.reserved !== 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      view = await real.getByName(skuId).view();
+    }
+    expect(view).toMatchObject({ available: 10, reserved: 0 });
   });
 });
