@@ -14,8 +14,8 @@ import type { SkuInventory } from "../../durable-objects/sku-inventory";
 import { releaseStock } from "../inventory/stock";
 import type { Clock } from "../platform/clock";
 import type { Db } from "../platform/db";
-import type { SagaContext } from "./create-order";
 import { SAGA_LEASE_MS } from "./settings";
+import type { SagaContext } from "./steps/context";
 
 export interface SweepDeps {
   db: Db;

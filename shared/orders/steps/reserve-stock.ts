@@ -1,0 +1,57 @@
+/** Holds each SKU's units in its object until the payment deadline (plus a margin); 409 `out_of_stock`. */
+import { releaseStock, reserveStock } from "../../inventory/stock";
+import type { Step } from "../saga";
+import { CompensationFailed } from "../saga";
+import { HOLD_MARGIN_MS } from "../settings";
+import { need, type OrderContext, type OrderDeps, type PlannedReservation } from "./context";
+
+export function reserveStockStep(deps: OrderDeps): Step<OrderContext> {
+  return {
+    name: "reserve_stock",
+    async run(ctx) {
+      const priorities = need(ctx.facts, "the facts").warehousePriorities;
+      const shopOf = new Map(
+        need(ctx.quote, "the quote").orders.flatMap((o) => o.lines.map((l) => [l.skuId, o.shopId])),
+      );
+      const payBy = ctx.now + deps.settings.holdMs;
+      const outcomes = await Promise.allSettled(
+        ctx.reservations.map((r) =>
+          reserveStock(deps.inventory, {
+            ...r,
+            priorities: priorities.get(shopOf.get(r.skuId) ?? "") ?? {},
+            ttlMs: payBy + HOLD_MARGIN_MS - ctx.now,
+            actor: `order:${ctx.sagaId}`,
+            at: ctx.now,
+          }),
+        ),
+      );
+      const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
+      if (failure) {
+        // This step's own partial work: the holds that did go through (and tombstones for the rest).
+        try {
+          await releaseAll(deps, ctx.reservations, ctx.sagaId, "checkout failed");
+        } catch (cause) {
+          throw new CompensationFailed("reserve_stock", failure.reason, cause);
+        }
+        throw failure.reason;
+      }
+    },
+    async compensate(ctx) {
+      await releaseAll(deps, ctx.reservations, ctx.sagaId, "checkout failed");
+    },
+  };
+}
+
+async function releaseAll(deps: OrderDeps, reservations: PlannedReservation[], sagaId: string, reason: string) {
+  await Promise.all(
+    reservations.map((r) =>
+      releaseStock(deps.inventory, {
+        skuId: r.skuId,
+        reservationId: r.reservationId,
+        actor: `order:${sagaId}`,
+        at: deps.clock.now(),
+        reason,
+      }),
+    ),
+  );
+}

@@ -1,0 +1,24 @@
+/** Loads what the checkout needs in one D1 batch and refuses accounts that may not order. */
+import { loadCheckoutFacts } from "../../checkout/quote";
+import { AppError } from "../../platform/errors";
+import type { Step } from "../saga";
+import type { OrderContext, OrderDeps } from "./context";
+
+export function validateUserStep(deps: OrderDeps): Step<OrderContext> {
+  const { db } = deps;
+  return {
+    name: "validate_user",
+    async run(ctx) {
+      const items = "items" in ctx.body ? ctx.body.items : (ctx.claims?.items ?? []);
+      const addressId = "items" in ctx.body ? ctx.body.addressId : (ctx.claims?.addressId ?? undefined);
+      ctx.facts = await loadCheckoutFacts(
+        db,
+        { userId: ctx.userId, skuIds: items.map((i) => i.skuId), addressId },
+        ctx.now,
+      );
+      if (ctx.facts.user?.status !== 1) {
+        throw new AppError("forbidden", { detail: "The account cannot place orders" });
+      }
+    },
+  };
+}

@@ -1,0 +1,176 @@
+/** The pivot: snapshots, pay order, orders, items, status log, cart clean-up, events and the saga's completion in one D1 batch. */
+import { and, eq, inArray, sql } from "drizzle-orm";
+import { cartItems, carts, orderItems, orderSagas, orderStatusLog, orders, payOrders } from "../../../db/schema";
+import type { Quote } from "../../checkout/quote";
+import { makeEvent } from "../../events/messages";
+import { outboxInsert, outboxRow } from "../../events/outbox";
+import { assertExists, isAssertionFailure } from "../../platform/db";
+import { AppError } from "../../platform/errors";
+import { newId } from "../../platform/ids";
+import type { CreateOrderResult } from "../create-order";
+import type { Step } from "../saga";
+import { snapshotInsert } from "../snapshots";
+import { INITIAL } from "../state-machine";
+import { need, type OrderContext, type OrderDeps } from "./context";
+
+export function writeOrdersStep(deps: OrderDeps): Step<OrderContext> {
+  return {
+    name: "write_orders",
+    pivot: true,
+    async run(ctx) {
+      await writeOrders(deps, ctx);
+    },
+  };
+}
+
+async function writeOrders(deps: OrderDeps, ctx: OrderContext): Promise<void> {
+  const { db } = deps;
+  const quote = need(ctx.quote, "the quote");
+  const numbers = need(ctx.numbers, "the numbers");
+  const snapshots = need(ctx.snapshots, "the snapshots");
+  const now = ctx.now;
+  const payBy = now + deps.settings.holdMs;
+  const address = quote.address ? JSON.stringify(addressCopy(quote.address)) : null;
+  const statements = [];
+  for (const snapshot of snapshots.values()) statements.push(snapshotInsert(db, snapshot, now));
+  statements.push(
+    db.insert(payOrders).values({
+      id: numbers.payOrderId,
+      userId: ctx.userId,
+      sagaId: ctx.sagaId,
+      currency: quote.currency,
+      payAmount: quote.payable,
+      cashAmount: quote.payable,
+      paymentStatus: INITIAL.payment,
+      payBy,
+      createdAt: now,
+      updatedAt: now,
+    }),
+  );
+  const views: CreateOrderResult["orders"] = [];
+  quote.orders.forEach((o, i) => {
+    const orderId = need(numbers.orderIds[i], "an order number");
+    statements.push(
+      db.insert(orders).values({
+        id: orderId,
+        payOrderId: numbers.payOrderId,
+        userId: ctx.userId,
+        shopId: o.shopId,
+        kind: o.kind,
+        status: INITIAL.order,
+        paymentStatus: INITIAL.payment,
+        fulfillmentStatus: INITIAL.fulfillment,
+        refundStatus: INITIAL.refund,
+        currency: quote.currency,
+        itemsAmount: o.subtotal,
+        shippingFee: o.shippingFee,
+        discountAmount: o.discount,
+        totalAmount: o.total,
+        address: o.kind === "physical" ? address : null,
+        createdAt: now,
+        updatedAt: now,
+      }),
+      db.insert(orderItems).values(
+        o.lines.map((l) => ({
+          id: newId("orderItem", now),
+          orderId,
+          skuId: l.skuId,
+          productId: l.productId,
+          snapshotId: need(snapshots.get(l.skuId), "a snapshot").id,
+          quantity: l.quantity,
+          unitPrice: l.unitPrice,
+          discount: l.discount,
+          paidAmount: l.lineTotal - l.discount,
+          reservationId: `${ctx.sagaId}:${l.skuId}`,
+          status: "CREATED",
+          createdAt: now,
+        })),
+      ),
+      db.insert(orderStatusLog).values({
+        id: newId("statusLog", now),
+        entityType: "order",
+        entityId: orderId,
+        field: "status",
+        fromStatus: null,
+        toStatus: INITIAL.order,
+        event: "create",
+        actor: `user:${ctx.userId}`,
+        at: now,
+      }),
+    );
+    views.push({
+      orderId,
+      sellerId: o.shopId,
+      status: "CREATED",
+      total: { amount: o.total, currency: quote.currency },
+    });
+  });
+  // What was ordered leaves the shopper's cart (other lines stay).
+  statements.push(
+    db.delete(cartItems).where(
+      and(
+        inArray(cartItems.cartId, db.select({ id: carts.id }).from(carts).where(eq(carts.userId, ctx.userId))),
+        inArray(
+          cartItems.skuId,
+          quote.orders.flatMap((o) => o.lines.map((l) => l.skuId)),
+        ),
+      ),
+    ),
+  );
+  // The saga closes in the same batch, unless the sweeper took it over meanwhile (then the whole
+  // batch rolls back and this runner compensates).
+  statements.push(
+    db
+      .update(orderSagas)
+      .set({ status: "completed", version: 2, updatedAt: now })
+      .where(and(eq(orderSagas.id, ctx.sagaId), eq(orderSagas.status, "running"), eq(orderSagas.version, 1))),
+    assertExists(db, sql`SELECT 1 FROM order_sagas WHERE id = ${ctx.sagaId} AND status = 'completed'`),
+  );
+  const created = makeEvent(
+    "order.created",
+    {
+      payOrderId: numbers.payOrderId,
+      userId: ctx.userId,
+      orderIds: views.map((v) => v.orderId),
+      payAmount: quote.payable,
+      currency: quote.currency,
+    },
+    now,
+  );
+  const timeout = makeEvent("order.payment_timeout", { payOrderId: numbers.payOrderId, payBy }, now);
+  const events = [outboxRow("order-events", created), outboxRow("order-events", timeout, { deliverAt: payBy })];
+  statements.push(...events.map((row) => outboxInsert(db, row)));
+  try {
+    await db.batch(statements as never);
+  } catch (err) {
+    if (isAssertionFailure(err)) {
+      throw new AppError("conflict", {
+        detail: "The checkout took too long and was undone; try again",
+        retryable: true,
+      });
+    }
+    throw err;
+  }
+  ctx.outbox = events;
+  ctx.result = {
+    payOrderId: numbers.payOrderId,
+    orders: views,
+    payable: { amount: quote.payable, currency: quote.currency },
+    payBy: new Date(payBy).toISOString(),
+  };
+}
+
+function addressCopy(a: NonNullable<Quote["address"]>) {
+  return {
+    addressId: a.id,
+    recipient: a.recipient,
+    phone: a.phone,
+    country: a.country,
+    province: a.province,
+    city: a.city,
+    district: a.district,
+    line1: a.line1,
+    line2: a.line2,
+    postalCode: a.postalCode,
+  };
+}
