@@ -262,6 +262,30 @@ describe("order creation", () => {
     ]);
   });
 
+  it("releases the other SKUs' holds of every checkout that one scarce SKU refused, under concurrency", async () => {
+    const plenty = await skuOnSale(undefined, { stock: 100 });
+    const scarce = await skuOnSale(undefined, { stock: 5 });
+    const shoppers = await Promise.all(Array.from({ length: 4 }, () => newShopper()));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => {
+        const shopper = shoppers[i % shoppers.length] as (typeof shoppers)[number];
+        return placeOrder(shopper, {
+          items: [
+            { skuId: plenty.skuId, quantity: 2 },
+            { skuId: scarce.skuId, quantity: 1 },
+          ],
+          addressId: shopper.addressId,
+        });
+      }),
+    );
+    const created = results.filter((r) => r.status === 201);
+    expect(created).toHaveLength(5);
+    // Two sellers: each checkout made two orders under one pay order.
+    expect(created.every((r) => r.body.orders.length === 2)).toBe(true);
+    expect((await stockOf(scarce.seller, scarce.skuId)).body).toMatchObject({ available: 0, reserved: 5 });
+    expect((await stockOf(plenty.seller, plenty.skuId)).body).toMatchObject({ available: 90, reserved: 10 });
+  });
+
   it("cancels an unpaid order, releasing exactly its units, once", async () => {
     const { seller, skuId } = await skuOnSale(undefined, { stock: 10 });
     const shopper = await newShopper();
