@@ -354,6 +354,28 @@ describe("replays and price changes", () => {
     expect((await stockOf(seller, skuId)).body).toMatchObject({ available: 9, reserved: 1 });
   });
 
+  it("gives a quote back when its order was undone (out of stock), so the same token works after a restock", async () => {
+    const { seller, skuId } = await skuOnSale(undefined, { stock: 1 });
+    const shopper = await newShopper();
+    const q = await quote(shopper, [{ skuId, quantity: 2 }]);
+    expect(await placeOrder(shopper, { quoteToken: q.body.quoteToken })).toMatchObject({
+      status: 409,
+      body: { code: "out_of_stock" },
+    });
+    const restocked = await call("POST", `/admin/v1/skus/${skuId}/stock`, {
+      token: seller.token,
+      body: { delta: 5, reason: "restock" },
+    });
+    expect(restocked.status).toBe(200);
+    const again = await placeOrder(shopper, { quoteToken: q.body.quoteToken });
+    expect(again.status, JSON.stringify(again.body)).toBe(201);
+    expect(await placeOrder(shopper, { quoteToken: q.body.quoteToken })).toMatchObject({
+      status: 409,
+      body: { code: "quote_used" },
+    });
+    expect((await stockOf(seller, skuId)).body).toMatchObject({ available: 4, reserved: 2 });
+  });
+
   it("refuses an order when the price moved after the quote (409 price_changed), holding nothing", async () => {
     const { seller, skuId } = await skuOnSale(undefined, { stock: 10, price: 79 });
     const shopper = await newShopper();
