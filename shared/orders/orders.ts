@@ -30,6 +30,9 @@ export interface OrderOpsDeps {
 
 const money = (amount: number, currency: string) => ({ amount, currency }) as z.infer<typeof moneySchema>;
 
+/** `:orderId` in paths: a 19-digit order number (order-numbers.ts). */
+export const orderIdParam = z.object({ orderId: z.string().regex(/^\d{19}$/, "is not an order number") });
+
 export const orderItemSchema = z.object({
   orderItemId: z.string(),
   skuId: z.string(),

@@ -6,7 +6,14 @@ import {
   shippingTemplateBody,
   shippingTemplateSchema,
 } from "../../../shared/checkout/shipping";
-import { getOrder, listOrders, listOrdersQuery, type OrderScope, orderSchema } from "../../../shared/orders/orders";
+import {
+  getOrder,
+  listOrders,
+  listOrdersQuery,
+  type OrderScope,
+  orderIdParam,
+  orderSchema,
+} from "../../../shared/orders/orders";
 import { type AppContext, callerOf, requestDb, requireRole, requireScope, shopOf } from "../../../shared/platform/app";
 import { errorResponses, jsonBody, jsonResponse, shopQuery } from "../../../shared/platform/openapi";
 import type { AdminApp, AdminBindings } from "../app";
@@ -35,7 +42,7 @@ const routes = {
     method: "get",
     path: "/admin/v1/orders/{orderId}",
     summary: "One of the shop's orders",
-    request: { params: z.object({ orderId: z.string().min(1).max(32) }) },
+    request: { params: orderIdParam },
     responses: { 200: jsonResponse(orderSchema, "The order"), ...errorResponses(401, 403, 404) },
   }),
   getTemplate: createRoute({

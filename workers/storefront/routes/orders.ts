@@ -8,6 +8,7 @@ import {
   listOrders,
   listOrdersQuery,
   type OrderOpsDeps,
+  orderIdParam,
   orderSchema,
 } from "../../../shared/orders/orders";
 import { orderSettingsSchema } from "../../../shared/orders/settings";
@@ -22,7 +23,6 @@ const signedIn = {
   middleware: [requireCaller(), requireHuman()],
   tags: ["checkout and orders"],
 };
-const orderIdParam = z.object({ orderId: z.string().regex(/^\d{19}$/, "is not an order number") });
 
 const routes = {
   quote: createRoute({
