@@ -2,7 +2,7 @@
  * Stock intake and adjustment by sellers (and bulk edits): into the SKU's object, then the D1
  * projection, the operation log, the SOLD_OUT automation and a catalog event.
  */
-import { and, count, desc, eq, gt } from "drizzle-orm";
+import { and, count, desc, eq, gt, max } from "drizzle-orm";
 import { z } from "zod";
 import { skuStock, skus, stockAlerts } from "../../db/schema";
 import { makeEvent } from "../events/messages";
@@ -182,6 +182,12 @@ export async function applyStockChange(deps: CatalogDeps, view: StockView): Prom
   // project into: the projection's rows must name a SKU.
   const sku = await deps.db.query.skus.findFirst({ where: eq(skus.id, view.skuId), columns: { productId: true } });
   if (!sku) return;
+  // Already projected (the writer projected it itself, or this is a repeat): nothing moved.
+  const [projected] = await deps.db
+    .select({ revision: max(skuStock.revision) })
+    .from(skuStock)
+    .where(eq(skuStock.skuId, view.skuId));
+  if ((projected?.revision ?? 0) >= view.revision && view.revision > 0) return;
   await project(deps.db, view, now);
   await syncAvailability(deps, sku.productId);
   await rebuildSearchDocument(deps.db, sku.productId, now);
