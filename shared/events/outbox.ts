@@ -36,7 +36,11 @@ export function outboxInsert(db: Db, row: OutboxRow) {
   return db.insert(outbox).values(row);
 }
 
-async function send(db: Db, producers: Producers, rows: readonly OutboxRow[], now: number) {
+/**
+ * Sends rows and deletes them: rows a writer just committed (kept in memory, so no read) or rows
+ * the cron found left behind.
+ */
+export async function sendOutbox(db: Db, producers: Producers, rows: readonly OutboxRow[], now: number): Promise<void> {
   for (const row of rows) {
     if (!isQueueName(row.queue)) continue;
     const delaySeconds = row.deliverAt === null ? 0 : Math.max(0, Math.ceil((row.deliverAt - now) / 1000));
@@ -54,11 +58,6 @@ async function send(db: Db, producers: Producers, rows: readonly OutboxRow[], no
     );
 }
 
-/** Sends rows the writer just committed (kept in memory, so no read) and deletes them. */
-export async function sendOutbox(db: Db, producers: Producers, rows: readonly OutboxRow[], now: number): Promise<void> {
-  await send(db, producers, rows, now);
-}
-
 /** Sends rows their writers left behind (the events cron). */
 export async function drainOutbox(db: Db, producers: Producers, now: number, limit = 100): Promise<number> {
   const rows = await db
@@ -67,6 +66,6 @@ export async function drainOutbox(db: Db, producers: Producers, now: number, lim
     .where(lt(outbox.createdAt, now - OUTBOX_GRACE_MS))
     .orderBy(asc(outbox.createdAt), asc(outbox.id))
     .limit(limit);
-  await send(db, producers, rows, now);
+  await sendOutbox(db, producers, rows, now);
   return rows.length;
 }

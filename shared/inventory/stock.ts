@@ -93,6 +93,18 @@ export async function releaseStock(ns: Inventory, input: ReservationRefInput): P
   return ns.getByName(input.skuId).release(input);
 }
 
+/**
+ * Releases several holds at once (a checkout undone, an order cancelled). Idempotent per hold; an
+ * id that was never reserved gets a tombstone, so a reserve still in flight holds nothing.
+ */
+export async function releaseStockAll(
+  ns: Inventory,
+  holds: readonly { skuId: string; reservationId: string }[],
+  why: { actor: string; at: number; reason: string },
+): Promise<void> {
+  await Promise.all(holds.map((h) => releaseStock(ns, { skuId: h.skuId, reservationId: h.reservationId, ...why })));
+}
+
 /** Turns a hold into a sale (idempotent). */
 export async function confirmStock(ns: Inventory, input: ReservationRefInput): Promise<SettleResult> {
   return ns.getByName(input.skuId).confirm(input);

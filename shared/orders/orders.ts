@@ -12,7 +12,7 @@ import type { SkuInventory } from "../../durable-objects/sku-inventory";
 import { makeEvent } from "../events/messages";
 import { outboxInsert, outboxRow, sendOutbox } from "../events/outbox";
 import type { Producers } from "../events/producer";
-import { releaseStock } from "../inventory/stock";
+import { releaseStockAll } from "../inventory/stock";
 import type { Clock } from "../platform/clock";
 import { createdCursorSchema, decodeCursor, pageOf } from "../platform/cursor";
 import { assertExists, type Db, isAssertionFailure } from "../platform/db";
@@ -294,17 +294,11 @@ export async function releaseOrderStock(deps: OrderOpsDeps, orderId: string, rea
   const order = await deps.db.query.orders.findFirst({ where: eq(orders.id, orderId), columns: { status: true } });
   if (order?.status !== "CANCELLED") return;
   const items = await deps.db.select().from(orderItems).where(eq(orderItems.orderId, orderId));
-  await Promise.all(
-    items.map((item) =>
-      releaseStock(deps.inventory, {
-        skuId: item.skuId,
-        reservationId: item.reservationId,
-        actor: `order:${orderId}`,
-        at: deps.clock.now(),
-        reason: `order cancelled: ${reason}`,
-      }),
-    ),
-  );
+  await releaseStockAll(deps.inventory, items, {
+    actor: `order:${orderId}`,
+    at: deps.clock.now(),
+    reason: `order cancelled: ${reason}`,
+  });
 }
 
 /** The payment deadline passed: cancel the pay order's orders that are still unpaid. */

@@ -11,7 +11,7 @@
 import { and, eq, inArray, lt } from "drizzle-orm";
 import { orderSagas } from "../../db/schema";
 import type { SkuInventory } from "../../durable-objects/sku-inventory";
-import { releaseStock } from "../inventory/stock";
+import { releaseStockAll } from "../inventory/stock";
 import type { Clock } from "../platform/clock";
 import type { Db } from "../platform/db";
 import { SAGA_LEASE_MS } from "./settings";
@@ -39,17 +39,11 @@ export async function sweepStaleSagas(deps: SweepDeps, limit = 50): Promise<{ co
       .returning({ id: orderSagas.id });
     if (claimed.length === 0) continue;
     const context = JSON.parse(saga.context) as SagaContext;
-    await Promise.all(
-      context.reservations.map((r) =>
-        releaseStock(deps.inventory, {
-          skuId: r.skuId,
-          reservationId: r.reservationId,
-          actor: "sweeper",
-          at: now,
-          reason: "abandoned checkout",
-        }),
-      ),
-    );
+    await releaseStockAll(deps.inventory, context.reservations, {
+      actor: "sweeper",
+      at: now,
+      reason: "abandoned checkout",
+    });
     await deps.db
       .update(orderSagas)
       .set({ status: "compensated", error: saga.error ?? "abandoned", updatedAt: deps.clock.now() })

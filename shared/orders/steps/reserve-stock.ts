@@ -1,9 +1,14 @@
 /** Holds each SKU's units in its object until the payment deadline (plus a margin); 409 `out_of_stock`. */
-import { releaseStock, reserveStock } from "../../inventory/stock";
-import type { Step } from "../saga";
-import { CompensationFailed } from "../saga";
+import { releaseStockAll, reserveStock } from "../../inventory/stock";
+import { CompensationFailed, type Step } from "../saga";
 import { HOLD_MARGIN_MS } from "../settings";
-import { need, type OrderContext, type OrderDeps, type PlannedReservation } from "./context";
+import { need, type OrderContext, type OrderDeps } from "./context";
+
+const undone = (ctx: OrderContext, deps: OrderDeps) => ({
+  actor: `order:${ctx.sagaId}`,
+  at: deps.clock.now(),
+  reason: "checkout failed",
+});
 
 export function reserveStockStep(deps: OrderDeps): Step<OrderContext> {
   return {
@@ -29,7 +34,7 @@ export function reserveStockStep(deps: OrderDeps): Step<OrderContext> {
       if (failure) {
         // This step's own partial work: the holds that did go through (and tombstones for the rest).
         try {
-          await releaseAll(deps, ctx.reservations, ctx.sagaId, "checkout failed");
+          await releaseStockAll(deps.inventory, ctx.reservations, undone(ctx, deps));
         } catch (cause) {
           throw new CompensationFailed("reserve_stock", failure.reason, cause);
         }
@@ -37,21 +42,7 @@ export function reserveStockStep(deps: OrderDeps): Step<OrderContext> {
       }
     },
     async compensate(ctx) {
-      await releaseAll(deps, ctx.reservations, ctx.sagaId, "checkout failed");
+      await releaseStockAll(deps.inventory, ctx.reservations, undone(ctx, deps));
     },
   };
-}
-
-async function releaseAll(deps: OrderDeps, reservations: PlannedReservation[], sagaId: string, reason: string) {
-  await Promise.all(
-    reservations.map((r) =>
-      releaseStock(deps.inventory, {
-        skuId: r.skuId,
-        reservationId: r.reservationId,
-        actor: `order:${sagaId}`,
-        at: deps.clock.now(),
-        reason,
-      }),
-    ),
-  );
 }
