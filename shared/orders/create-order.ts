@@ -20,7 +20,7 @@
 import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { orderSagas } from "../../db/schema";
-import { checkoutItemsSchema, verifyQuoteToken } from "../checkout/quote";
+import { checkoutItemsSchema, type QuoteBody, verifyQuoteToken } from "../checkout/quote";
 import type { Db } from "../platform/db";
 import { AppError, isAppError } from "../platform/errors";
 import { newId } from "../platform/ids";
@@ -91,12 +91,19 @@ export async function createOrder(
   const claims =
     "quoteToken" in input.body ? await verifyQuoteToken(input.body.quoteToken, input.userId, deps.tokenKey, now) : null;
   if (claims && claims.items.length === 0) throw invalidField("quoteToken", "lists no items");
+  const request: QuoteBody =
+    "items" in input.body
+      ? input.body
+      : {
+          items: (claims?.items ?? []).map(({ skuId, quantity }) => ({ skuId, quantity })),
+          ...(claims?.addressId ? { addressId: claims.addressId } : {}),
+        };
   const ctx: OrderContext = {
     sagaId: newId("saga", now),
     userId: input.userId,
     ip: input.ip,
     now,
-    body: input.body,
+    request,
     claims,
     reservations: [],
     outbox: [],

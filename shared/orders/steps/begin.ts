@@ -7,7 +7,7 @@ import { orderSagas } from "../../../db/schema";
 import { AppError } from "../../platform/errors";
 import type { Step } from "../saga";
 import { SAGA_LEASE_MS } from "../settings";
-import { need, type OrderContext, type OrderDeps, type SagaContext } from "./context";
+import { need, type OrderContext, type OrderDeps, reservationIdOf, type SagaContext } from "./context";
 
 export function beginStep(deps: OrderDeps): Step<OrderContext> {
   const { db } = deps;
@@ -16,7 +16,11 @@ export function beginStep(deps: OrderDeps): Step<OrderContext> {
     async run(ctx) {
       const quote = need(ctx.quote, "the quote");
       ctx.reservations = quote.orders.flatMap((o) =>
-        o.lines.map((l) => ({ skuId: l.skuId, reservationId: `${ctx.sagaId}:${l.skuId}`, quantity: l.quantity })),
+        o.lines.map((l) => ({
+          skuId: l.skuId,
+          reservationId: reservationIdOf(ctx.sagaId, l.skuId),
+          quantity: l.quantity,
+        })),
       );
       const context: SagaContext = { reservations: ctx.reservations };
       const row = {

@@ -2,13 +2,13 @@
 import type { OrderNumbers } from "../../../durable-objects/order-numbers";
 import type { RateLimiter } from "../../../durable-objects/rate-limiter";
 import type { SkuInventory } from "../../../durable-objects/sku-inventory";
-import type { CheckoutFacts, Quote, QuoteClaims } from "../../checkout/quote";
+import type { CheckoutFacts, Quote, QuoteBody, QuoteClaims } from "../../checkout/quote";
 import type { OutboxRow } from "../../events/outbox";
 import type { Producers } from "../../events/producer";
 import type { Clock } from "../../platform/clock";
 import type { Db } from "../../platform/db";
 import type { Logger } from "../../platform/logger";
-import type { CreateOrderBody, CreateOrderResult } from "../create-order";
+import type { CreateOrderResult } from "../create-order";
 import type { SagaHooks } from "../saga";
 import type { OrderSettings } from "../settings";
 import type { OrderSnapshot } from "../snapshots";
@@ -49,7 +49,9 @@ export interface OrderContext {
   userId: string;
   ip: string;
   now: number;
-  body: CreateOrderBody;
+  /** What is being bought: the quote token's items and address, or the body's. */
+  request: QuoteBody;
+  /** The quote token's claims, when the order came with one. */
   claims: QuoteClaims | null;
   facts?: CheckoutFacts;
   quote?: Quote;
@@ -58,6 +60,11 @@ export interface OrderContext {
   snapshots?: Map<string, OrderSnapshot>;
   outbox: OutboxRow[];
   result?: CreateOrderResult;
+}
+
+/** A hold's id: one per SKU in a saga, so a retried or swept step names the same hold. */
+export function reservationIdOf(sagaId: string, skuId: string): string {
+  return `${sagaId}:${skuId}`;
 }
 
 /** A value an earlier step must have set; its absence is a bug in the step order. */

@@ -9,8 +9,7 @@ export function validateUserStep(deps: OrderDeps): Step<OrderContext> {
   return {
     name: "validate_user",
     async run(ctx) {
-      const items = "items" in ctx.body ? ctx.body.items : (ctx.claims?.items ?? []);
-      const addressId = "items" in ctx.body ? ctx.body.addressId : (ctx.claims?.addressId ?? undefined);
+      const { items, addressId } = ctx.request;
       ctx.facts = await loadCheckoutFacts(
         db,
         { userId: ctx.userId, skuIds: items.map((i) => i.skuId), addressId },

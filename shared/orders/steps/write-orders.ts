@@ -11,7 +11,7 @@ import type { CreateOrderResult } from "../create-order";
 import type { Step } from "../saga";
 import { snapshotInsert } from "../snapshots";
 import { INITIAL } from "../state-machine";
-import { need, type OrderContext, type OrderDeps } from "./context";
+import { need, type OrderContext, type OrderDeps, reservationIdOf } from "./context";
 
 export function writeOrdersStep(deps: OrderDeps): Step<OrderContext> {
   return {
@@ -81,7 +81,7 @@ async function writeOrders(deps: OrderDeps, ctx: OrderContext): Promise<void> {
           unitPrice: l.unitPrice,
           discount: l.discount,
           paidAmount: l.lineTotal - l.discount,
-          reservationId: `${ctx.sagaId}:${l.skuId}`,
+          reservationId: reservationIdOf(ctx.sagaId, l.skuId),
           status: "CREATED",
           createdAt: now,
         })),
