@@ -257,6 +257,11 @@ export function orderDiscounts(orders: readonly Omit<QuoteOrder, "discount" | "t
   return orders.map(() => 0);
 }
 
+/** Only an active account may quote or order (disabled accounts are refused, 403). */
+export function assertMayOrder(facts: CheckoutFacts): void {
+  if (facts.user?.status !== 1) throw new AppError("forbidden", { detail: "The account cannot place orders" });
+}
+
 /** How the promotions slot is called: each draft order's discount, in minor units. */
 export type DiscountRule = (orders: readonly Omit<QuoteOrder, "discount" | "total">[], body: QuoteBody) => number[];
 
@@ -266,7 +271,6 @@ export function priceCheckout(
   body: QuoteBody,
   discountRule: DiscountRule = orderDiscounts,
 ): Quote {
-  if (facts.user?.status !== 1) throw new AppError("forbidden", { detail: "The account cannot order" });
   const missing = body.items.flatMap((item, i) =>
     facts.skus.has(item.skuId) ? [] : [{ field: `items.${i}.skuId`, reason: "no such SKU" }],
   );
@@ -462,6 +466,7 @@ export async function createQuote(deps: { db: Db; clock: Clock; tokenKey: TokenK
     { userId, skuIds: body.items.map((i) => i.skuId), addressId: body.addressId },
     now,
   );
+  assertMayOrder(facts);
   const quote = priceCheckout(facts, body);
   const quoteId = newId("quote", now);
   const quoteToken = await signQuoteToken(

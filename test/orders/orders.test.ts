@@ -140,6 +140,18 @@ describe("checkout quotes", () => {
   });
 });
 
+describe("disabled accounts", () => {
+  it("can neither quote nor order (403), and nothing is held", async () => {
+    const { seller, skuId } = await skuOnSale(undefined, { stock: 5 });
+    const shopper = await newShopper();
+    await env.DB.prepare("update users set status = 0 where id = ?").bind(shopper.id).run();
+    expect(await quote(shopper, [{ skuId, quantity: 1 }])).toMatchObject({ status: 403, body: { code: "forbidden" } });
+    const order = await placeOrder(shopper, { items: [{ skuId, quantity: 1 }], addressId: shopper.addressId });
+    expect(order).toMatchObject({ status: 403, body: { code: "forbidden" } });
+    expect((await stockOf(seller, skuId)).body).toMatchObject({ available: 5, reserved: 0 });
+  });
+});
+
 describe("order creation", () => {
   it("creates one order per seller under one pay order, with numbers, snapshots and held stock", async () => {
     const a = await skuOnSale(undefined, { stock: 5 });

@@ -1,6 +1,5 @@
 /** Loads what the checkout needs in one D1 batch and refuses accounts that may not order. */
-import { loadCheckoutFacts } from "../../checkout/quote";
-import { AppError } from "../../platform/errors";
+import { assertMayOrder, loadCheckoutFacts } from "../../checkout/quote";
 import type { Step } from "../saga";
 import type { OrderContext, OrderDeps } from "./context";
 
@@ -15,9 +14,7 @@ export function validateUserStep(deps: OrderDeps): Step<OrderContext> {
         { userId: ctx.userId, skuIds: items.map((i) => i.skuId), addressId },
         ctx.now,
       );
-      if (ctx.facts.user?.status !== 1) {
-        throw new AppError("forbidden", { detail: "The account cannot place orders" });
-      }
+      assertMayOrder(ctx.facts);
     },
   };
 }
