@@ -63,10 +63,17 @@ export function edgeCache<B extends PlatformBindings>(
       await next();
       if (c.res.status !== 200) return;
       c.res.headers.set("cache-control", `public, max-age=${ttlSeconds}`);
-      const copy = c.res.clone();
-      c.executionCtx.waitUntil(caches.default.put(key, c.res.clone()));
+      // One buffered copy serves both the cache and the requests waiting on this one.
+      const computed: Computed = {
+        status: c.res.status,
+        headers: [...c.res.headers],
+        body: await c.res.clone().arrayBuffer(),
+      };
+      c.executionCtx.waitUntil(
+        caches.default.put(key, new Response(computed.body.slice(0), { status: 200, headers: computed.headers })),
+      );
       c.res.headers.set("x-cache", "MISS");
-      settle({ status: copy.status, headers: [...copy.headers], body: await copy.arrayBuffer() });
+      settle(computed);
     } finally {
       settle(null);
       if (inFlight.get(key.url) === mine) inFlight.delete(key.url);
