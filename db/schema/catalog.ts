@@ -353,6 +353,11 @@ export const bulkJobs = sqliteTable(
     total: integer("total").notNull(),
     chunks: integer("chunks").notNull(),
     createdBy: text("created_by").notNull(),
+    /**
+     * JSON: the submitting credential (user or API key, roles, shop, scopes). Each row is checked
+     * against it with the same permission as the direct route; null on jobs from before it was kept.
+     */
+    credential: text("credential"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
     completedAt: integer("completed_at"),

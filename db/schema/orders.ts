@@ -128,6 +128,11 @@ export const orderSagas = sqliteTable(
     userId: text("user_id").notNull(),
     /** A quote token creates at most one order: its id is unique here. */
     quoteId: text("quote_id").unique(),
+    /**
+     * The request's idempotency identity (a hash of caller scope, route and Idempotency-Key): one
+     * key runs one saga at a time and makes one order at most, even after its idempotency lock lapsed.
+     */
+    requestKey: text("request_key").unique(),
     status: text("status", { enum: ["running", "completed", "compensating", "compensated", "failed"] }).notNull(),
     /** JSON: what compensations need (the reservations asked for) and how far the saga got. */
     context: text("context").notNull(),

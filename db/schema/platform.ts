@@ -18,6 +18,8 @@ export const idempotencyKeys = sqliteTable(
     responseStatus: integer("response_status"),
     responseContentType: text("response_content_type"),
     responseBody: text("response_body"),
+    /** JSON object of the response headers a replay must carry (Location, Retry-After, RateLimit*). */
+    responseHeaders: text("response_headers"),
     createdAt: integer("created_at").notNull(),
     expiresAt: integer("expires_at").notNull(),
   },
