@@ -266,6 +266,41 @@ export const productSnapshots = sqliteTable(
   (t) => [uniqueIndex("product_snapshots_product_version").on(t.productId, t.version)],
 );
 
+/**
+ * Content edits of an audited product waiting for an operator (seed: 商品的生命周期, re-audit):
+ * the live product stays as approved until a revision is approved. At most one is PENDING per
+ * product (a later edit supersedes it, carrying its changes forward).
+ */
+export const productRevisions = sqliteTable(
+  "product_revisions",
+  {
+    id: text("id").primaryKey(),
+    productId: text("product_id")
+      .notNull()
+      .references(() => products.id),
+    shopId: text("shop_id").notNull(),
+    status: text("status", { enum: ["PENDING", "APPROVED", "REJECTED", "SUPERSEDED"] }).notNull(),
+    /** The live product's version when the revision was proposed. */
+    baseVersion: integer("base_version").notNull(),
+    /** JSON: the proposed field changes (SPU fields, SKU fields by id, new SKUs), applied on approval. */
+    changes: text("changes").notNull(),
+    createdBy: text("created_by").notNull(),
+    createdByType: text("created_by_type").notNull(),
+    createdAt: integer("created_at").notNull(),
+    decidedBy: text("decided_by"),
+    decidedAt: integer("decided_at"),
+    reason: text("reason"),
+    /** The revision that replaced this one while it was pending. */
+    supersededBy: text("superseded_by"),
+    /** The product version the approval produced. */
+    appliedVersion: integer("applied_version"),
+  },
+  (t) => [
+    uniqueIndex("product_revisions_one_pending").on(t.productId).where(sql`status = 'PENDING'`),
+    index("product_revisions_product").on(t.productId, t.createdAt),
+  ],
+);
+
 /** Who changed what, when, from what to what (seed: 用户操作日志). Append-only. */
 export const operationLogs = sqliteTable(
   "operation_logs",

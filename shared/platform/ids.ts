@@ -36,6 +36,7 @@ export const ID_PREFIXES = {
   saga: "sga",
   orderItem: "oit",
   statusLog: "osl",
+  revision: "rev",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;
