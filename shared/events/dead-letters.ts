@@ -54,10 +54,20 @@ function eventTypeOf(body: unknown): string | null {
   return null;
 }
 
-/** Records a message as dead; idempotent per (queue, message id). */
+/**
+ * Records a message as dead; idempotent per (queue, message id). `queue` is normally a
+ * `QueueName`; an outbox row naming a queue that no longer exists is recorded under its name.
+ */
 export async function recordDeadLetter(
   db: Db,
-  input: { queue: QueueName; messageId: string; body: unknown; attempts: number; reason: string; now: number },
+  input: {
+    queue: QueueName | (string & {});
+    messageId: string;
+    body: unknown;
+    attempts: number;
+    reason: string;
+    now: number;
+  },
 ): Promise<void> {
   await repo.insertDeadLetter(db, {
     id: newId("deadLetter", input.now),

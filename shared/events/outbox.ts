@@ -4,10 +4,11 @@
  * commit; if it dies first, the events cron sends whatever is older than a grace period. Either
  * way an event may go out twice (writer and cron racing); consumers deduplicate by event id.
  */
-import { asc, inArray, lt } from "drizzle-orm";
+import { asc, eq, inArray, lt } from "drizzle-orm";
 import { outbox } from "../../db/schema";
 import type { Db } from "../platform/db";
-import type { AnyQueueMessage, QueueMessage } from "./messages";
+import { recordDeadLetter } from "./dead-letters";
+import { type AnyQueueMessage, QUEUE_MESSAGE_SCHEMAS, type QueueMessage } from "./messages";
 import { type Producers, publish } from "./producer";
 import { isQueueName, type QueueName } from "./queues";
 
@@ -58,7 +59,29 @@ export async function sendOutbox(db: Db, producers: Producers, rows: readonly Ou
     );
 }
 
-/** Sends rows their writers left behind (the events cron). */
+/** Why `row` can never be sent (unknown queue, a body that no longer parses), or null. */
+function unsendable(row: OutboxRow): { reason: string; body: unknown } | null {
+  let body: unknown;
+  try {
+    body = JSON.parse(row.body);
+  } catch (err) {
+    return { reason: `unsendable_outbox_row: body is not JSON (${String(err)})`, body: row.body };
+  }
+  if (!isQueueName(row.queue)) return { reason: `unsendable_outbox_row: unknown queue ${row.queue}`, body };
+  const parsed = QUEUE_MESSAGE_SCHEMAS[row.queue].safeParse(body);
+  if (parsed.success) return null;
+  const issue = parsed.error.issues[0];
+  return {
+    reason: `unsendable_outbox_row: ${issue ? `${issue.path.join(".")}: ${issue.message}` : "does not match the schema"}`,
+    body,
+  };
+}
+
+/**
+ * Sends rows their writers left behind (the events cron). A row that can never be sent (its body
+ * no longer parses against its queue's schema) becomes a dead letter with the reason and leaves
+ * the outbox, instead of failing every run ahead of the rows behind it.
+ */
 export async function drainOutbox(db: Db, producers: Producers, now: number, limit = 100): Promise<number> {
   const rows = await db
     .select()
@@ -66,6 +89,24 @@ export async function drainOutbox(db: Db, producers: Producers, now: number, lim
     .where(lt(outbox.createdAt, now - OUTBOX_GRACE_MS))
     .orderBy(asc(outbox.createdAt), asc(outbox.id))
     .limit(limit);
-  await sendOutbox(db, producers, rows, now);
+  const sendable: OutboxRow[] = [];
+  for (const row of rows) {
+    const refused = unsendable(row);
+    if (!refused) {
+      sendable.push(row);
+      continue;
+    }
+    // Recorded first (idempotent per queue and id), then removed: a crash in between repeats both.
+    await recordDeadLetter(db, {
+      queue: row.queue,
+      messageId: row.id,
+      body: refused.body,
+      attempts: 0,
+      reason: refused.reason,
+      now,
+    });
+    await db.delete(outbox).where(eq(outbox.id, row.id));
+  }
+  await sendOutbox(db, producers, sendable, now);
   return rows.length;
 }

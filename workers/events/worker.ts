@@ -8,7 +8,7 @@ import { purgeFinishedSagas, sweepStaleSagas } from "../../shared/orders/sweeper
 import { type Clock, systemClock } from "../../shared/platform/clock";
 import { dbOf } from "../../shared/platform/db";
 import { purgeExpired } from "../../shared/platform/idempotency-repo";
-import { createLogger } from "../../shared/platform/logger";
+import { createLogger, errorFields } from "../../shared/platform/logger";
 import { HANDLERS } from "./handlers";
 
 const log = createLogger({ worker: "events" });
@@ -33,20 +33,66 @@ export async function handleBatch(
   await consumeBatch(queue, batch, HANDLERS[queue] as never, deps);
 }
 
+/** What each housekeeping job needs. */
+export interface HousekeepingDeps {
+  db: ReturnType<typeof dbOf>;
+  clock: Clock;
+  producers: EventsEnv;
+  inventory: ReturnType<typeof inventoryOf>;
+}
+
+/** One housekeeping job: does its work and answers how many things it handled. */
+export type HousekeepingJob = (deps: HousekeepingDeps) => Promise<number>;
+
 /**
- * Cron housekeeping: purge expired idempotency keys, send outbox rows their writers left behind,
- * undo abandoned checkouts, cancel unpaid orders whose timeout message never came, and purge
- * sagas finished more than a week ago.
+ * The cron's jobs, in the order they run: purge expired idempotency keys, send outbox rows their
+ * writers left behind, undo abandoned checkouts, cancel unpaid orders whose timeout message never
+ * came, and purge sagas finished more than a week ago.
  */
-export async function runHousekeeping(env: EventsEnv, clock: Clock = systemClock) {
-  const db = dbOf(env.DB);
-  const deps = { db, clock, producers: env, inventory: inventoryOf(env) };
-  const idempotencyKeysPurged = await purgeExpired(db, clock.now());
-  const outboxSent = await drainOutbox(db, env, clock.now());
-  const { compensated: sagasCompensated } = await sweepStaleSagas(deps);
-  const overdueCancelled = await expireOverdue(deps);
-  const sagasPurged = await purgeFinishedSagas(db, clock.now());
-  const result = { idempotencyKeysPurged, outboxSent, sagasCompensated, overdueCancelled, sagasPurged };
+export const HOUSEKEEPING_JOBS = {
+  idempotencyKeysPurged: ({ db, clock }) => purgeExpired(db, clock.now()),
+  outboxSent: ({ db, producers, clock }) => drainOutbox(db, producers, clock.now()),
+  sagasCompensated: async (deps) => (await sweepStaleSagas(deps)).compensated,
+  overdueCancelled: (deps) => expireOverdue(deps),
+  sagasPurged: ({ db, clock }) => purgeFinishedSagas(db, clock.now()),
+} satisfies Record<string, HousekeepingJob>;
+
+export type HousekeepingJobName = keyof typeof HOUSEKEEPING_JOBS;
+/** Each job's count (0 when it failed) and the names of the jobs that failed. */
+export type HousekeepingResult = Record<HousekeepingJobName, number> & { failed: HousekeepingJobName[] };
+
+/**
+ * Cron housekeeping: every job runs on its own, so one that throws (a D1 hiccup, a bug) is logged
+ * and named in `failed` while the others still run; a stuck outbox must not stop the sweeper
+ * from releasing abandoned holds or unpaid orders from expiring.
+ */
+export async function runHousekeeping(
+  env: EventsEnv,
+  clock: Clock = systemClock,
+  jobs: Record<HousekeepingJobName, HousekeepingJob> = HOUSEKEEPING_JOBS,
+): Promise<HousekeepingResult> {
+  const deps = { db: dbOf(env.DB), clock, producers: env, inventory: inventoryOf(env) };
+  const result = { failed: [] } as unknown as HousekeepingResult;
+  for (const name of Object.keys(HOUSEKEEPING_JOBS) as HousekeepingJobName[]) {
+    try {
+      result[name] = await jobs[name](deps);
+    } catch (err) {
+      result[name] = 0;
+      result.failed.push(name);
+      log.error("housekeeping job failed", { job: name, ...errorFields(err) });
+    }
+  }
   log.info("housekeeping done", result);
+  return result;
+}
+
+/** The cron trigger: runs housekeeping and fails the invocation if any job failed, so it shows. */
+export async function scheduled(
+  env: EventsEnv,
+  clock: Clock = systemClock,
+  jobs: Record<HousekeepingJobName, HousekeepingJob> = HOUSEKEEPING_JOBS,
+): Promise<HousekeepingResult> {
+  const result = await runHousekeeping(env, clock, jobs);
+  if (result.failed.length > 0) throw new Error(`housekeeping jobs failed: ${result.failed.join(", ")}`);
   return result;
 }
