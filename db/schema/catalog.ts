@@ -294,6 +294,8 @@ export const productRevisions = sqliteTable(
     supersededBy: text("superseded_by"),
     /** The product version the approval produced. */
     appliedVersion: integer("applied_version"),
+    /** The operation that last changed the row: later statements of the same D1 batch key on it. */
+    lastOpId: text("last_op_id"),
   },
   (t) => [
     uniqueIndex("product_revisions_one_pending").on(t.productId).where(sql`status = 'PENDING'`),
