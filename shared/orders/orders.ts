@@ -15,6 +15,7 @@ import type { Producers } from "../events/producer";
 import { releaseStockAll } from "../inventory/stock";
 import type { Clock } from "../platform/clock";
 import { createdCursorSchema, decodeCursor, pageOf } from "../platform/cursor";
+import { batchReads, inChunks } from "../platform/d1-chunks";
 import { assertExists, type Db, isAssertionFailure } from "../platform/db";
 import { AppError } from "../platform/errors";
 import { newId } from "../platform/ids";
@@ -76,22 +77,18 @@ type OrderRow = typeof orders.$inferSelect;
 async function withItems(db: Db, rows: OrderRow[]): Promise<OrderView[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
-  const [items, pays] = await db.batch([
-    db
-      .select({ item: orderItems, content: orderSnapshots.content })
-      .from(orderItems)
-      .innerJoin(orderSnapshots, eq(orderSnapshots.id, orderItems.snapshotId))
-      .where(inArray(orderItems.orderId, ids))
-      .orderBy(orderItems.id),
-    db
-      .select({ id: payOrders.id, payBy: payOrders.payBy })
-      .from(payOrders)
-      .where(
-        inArray(
-          payOrders.id,
-          rows.map((r) => r.payOrderId),
-        ),
-      ),
+  const [items, pays] = await batchReads(db, [
+    inChunks(ids, (chunk) =>
+      db
+        .select({ item: orderItems, content: orderSnapshots.content })
+        .from(orderItems)
+        .innerJoin(orderSnapshots, eq(orderSnapshots.id, orderItems.snapshotId))
+        .where(inArray(orderItems.orderId, chunk))
+        .orderBy(orderItems.id),
+    ),
+    inChunks([...new Set(rows.map((r) => r.payOrderId))], (chunk) =>
+      db.select({ id: payOrders.id, payBy: payOrders.payBy }).from(payOrders).where(inArray(payOrders.id, chunk)),
+    ),
   ]);
   return rows.map((o) => {
     const m = (amount: number) => money(amount, o.currency);

@@ -4,6 +4,7 @@ import { cartItems, carts, orderItems, orderSagas, orderStatusLog, orders, payOr
 import type { Quote } from "../../checkout/quote";
 import { makeEvent } from "../../events/messages";
 import { outboxInsert, outboxRow } from "../../events/outbox";
+import { inChunks } from "../../platform/d1-chunks";
 import { assertExists, isAssertionFailure } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
@@ -70,7 +71,7 @@ async function writeOrders(deps: OrderDeps, ctx: OrderContext): Promise<void> {
         createdAt: now,
         updatedAt: now,
       }),
-      db.insert(orderItems).values(
+      ...inChunks(
         o.lines.map((l) => ({
           id: newId("orderItem", now),
           orderId,
@@ -82,9 +83,10 @@ async function writeOrders(deps: OrderDeps, ctx: OrderContext): Promise<void> {
           discount: l.discount,
           paidAmount: l.lineTotal - l.discount,
           reservationId: reservationIdOf(ctx.sagaId, l.skuId),
-          status: "CREATED",
+          status: "CREATED" as const,
           createdAt: now,
         })),
+        (rows) => db.insert(orderItems).values(rows),
       ),
       db.insert(orderStatusLog).values({
         id: newId("statusLog", now),
@@ -107,14 +109,17 @@ async function writeOrders(deps: OrderDeps, ctx: OrderContext): Promise<void> {
   });
   // What was ordered leaves the shopper's cart (other lines stay).
   statements.push(
-    db.delete(cartItems).where(
-      and(
-        inArray(cartItems.cartId, db.select({ id: carts.id }).from(carts).where(eq(carts.userId, ctx.userId))),
-        inArray(
-          cartItems.skuId,
-          quote.orders.flatMap((o) => o.lines.map((l) => l.skuId)),
-        ),
-      ),
+    ...inChunks(
+      quote.orders.flatMap((o) => o.lines.map((l) => l.skuId)),
+      (skuIds) =>
+        db
+          .delete(cartItems)
+          .where(
+            and(
+              inArray(cartItems.cartId, db.select({ id: carts.id }).from(carts).where(eq(carts.userId, ctx.userId))),
+              inArray(cartItems.skuId, skuIds),
+            ),
+          ),
     ),
   );
   // The saga closes in the same batch, unless the sweeper took it over meanwhile (then the whole
