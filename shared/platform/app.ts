@@ -15,7 +15,7 @@ import { type Clock, systemClock } from "./clock";
 import { type Db, dbOf } from "./db";
 import { authEnvSchema, platformEnvSchema, readEnv } from "./env";
 import { AppError } from "./errors";
-import { idempotency } from "./idempotency";
+import { type IdempotencyIdentity, idempotency, type ParticipatingRoute } from "./idempotency";
 import { ulid } from "./ids";
 import { createLogger, errorFields, type Logger } from "./logger";
 import { problemResponse } from "./problem";
@@ -39,6 +39,8 @@ export interface AppVariables {
   credentialError: AppError | null;
   /** The request's D1 session, opened by `requestDb` on first use. */
   d1Session: D1DatabaseSession | null;
+  /** The request's Idempotency-Key identity when its route takes part and the client sent one. */
+  idempotency: IdempotencyIdentity | null;
 }
 
 export type AppEnv<B extends PlatformBindings = PlatformBindings> = { Bindings: B; Variables: AppVariables };
@@ -139,6 +141,43 @@ function patternOf(path: string): RegExp {
   return new RegExp(`^${source}/?$`);
 }
 
+/** Whether a route's documented request headers include `Idempotency-Key`. */
+function documentsIdempotencyKey(headers: unknown): boolean {
+  const list = Array.isArray(headers) ? headers : [headers];
+  return list.some((h) => {
+    const shape = (h as { shape?: Record<string, unknown> } | undefined)?.shape;
+    return shape !== undefined && Object.keys(shape).some((name) => name.toLowerCase() === "idempotency-key");
+  });
+}
+
+/**
+ * The POST routes that take part in Idempotency-Key handling: those whose OpenAPI entry documents
+ * the header, so what the docs say and what the server does cannot drift apart. Answers the
+ * matching route's pattern (part of the key's scope), or null.
+ */
+function idempotentRoutesOf(app: { openAPIRegistry: OpenAPIHono["openAPIRegistry"] }): ParticipatingRoute {
+  let known = -1;
+  let routes: { method: string; pattern: RegExp; path: string }[] = [];
+  return (method, path) => {
+    const definitions = app.openAPIRegistry.definitions;
+    if (definitions.length !== known) {
+      known = definitions.length;
+      routes = definitions.flatMap((d) =>
+        d.type === "route" && documentsIdempotencyKey(d.route.request?.headers)
+          ? [
+              {
+                method: d.route.method.toUpperCase(),
+                pattern: patternOf(d.route.path.replace(/\{([^}]+)\}/g, ":$1")),
+                path: d.route.path,
+              },
+            ]
+          : [],
+      );
+    }
+    return routes.find((r) => r.method === method && r.pattern.test(path))?.path ?? null;
+  };
+}
+
 /** Builds a Worker's app with the kernel's middleware, error handling, OpenAPI document and docs. */
 export function createApp<B extends PlatformBindings>(options: AppOptions): OpenAPIHono<AppEnv<B>> {
   const baseLog = createLogger({ worker: options.worker });
@@ -159,6 +198,7 @@ export function createApp<B extends PlatformBindings>(options: AppOptions): Open
     c.set("caller", null);
     c.set("credentialError", null);
     c.set("d1Session", null);
+    c.set("idempotency", null);
     await next();
     c.res.headers.set("x-request-id", requestId);
     const session = c.get("d1Session");
@@ -184,7 +224,7 @@ export function createApp<B extends PlatformBindings>(options: AppOptions): Open
   });
 
   if (options.auth) app.use(resolveCaller<B>(options.authenticateApiKey));
-  if (options.idempotency) app.use(idempotency());
+  if (options.idempotency) app.use(idempotency(idempotentRoutesOf(app)));
 
   app.onError((err, c) => {
     const requestId = c.get("requestId") ?? requestIdOf(undefined, clock.now());

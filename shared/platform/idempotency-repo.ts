@@ -81,7 +81,7 @@ export async function complete(
   scope: string,
   key: string,
   lockToken: string,
-  response: { status: number; contentType: string | null; body: string },
+  response: { status: number; headers: string; contentType: string | null; body: string },
 ): Promise<void> {
   await db
     .update(idempotencyKeys)
@@ -89,6 +89,7 @@ export async function complete(
       state: "done",
       responseStatus: response.status,
       responseContentType: response.contentType,
+      responseHeaders: response.headers,
       responseBody: response.body,
     })
     .where(

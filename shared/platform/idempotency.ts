@@ -8,18 +8,24 @@
  *   executes: the `INSERT ... ON CONFLICT DO NOTHING` claim admits exactly one request per key;
  * - a request that dies mid-way holds the key only until its lock lapses; then one retry takes it
  *   over (compare-and-set on the lock token);
- * - a 5xx or an uncaught error releases the key so the client may retry; 2xx-4xx are stored;
+ * - only final outcomes are stored: a 5xx, an uncaught error, a 408/423/425/429 or a retryable
+ *   refusal releases the key so the client may retry; a replay carries the stored body and the
+ *   headers that matter (content type, Location, Retry-After, RateLimit*);
+ * - keys are scoped by credential (an API key is its own scope), method and route pattern;
+ * - only routes that document the header take part, so secrets (login, refresh) are never stored;
  * - keys expire after 24 hours and are purged by the events Worker's cron.
  */
 import type { MiddlewareHandler } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "./app";
+import type { Caller } from "./auth";
 import type { Clock } from "./clock";
 import { sha256Hex } from "./crypto";
 import { dbOf } from "./db";
 import { AppError } from "./errors";
 import * as repo from "./idempotency-repo";
 import { ulid } from "./ids";
+import { errorFields, type Logger } from "./logger";
 import { invalidFields } from "./validation";
 
 export const IDEMPOTENCY_HEADER = "Idempotency-Key";
@@ -74,19 +80,74 @@ export async function claimKey(
     : { kind: "in_progress" };
 }
 
-/** Hash of what makes two requests "the same": method, path with query, and the exact body. */
-export async function requestHashOf(method: string, pathWithQuery: string, body: string): Promise<string> {
-  return sha256Hex(`${method}\n${pathWithQuery}\n${body}`);
+/** Hash of what makes two requests "the same": method, path with query, and the exact body bytes. */
+export async function requestHashOf(method: string, pathWithQuery: string, body: Uint8Array): Promise<string> {
+  const head = new TextEncoder().encode(`${method}\n${pathWithQuery}\n`);
+  const all = new Uint8Array(head.length + body.length);
+  all.set(head);
+  all.set(body, head.length);
+  return sha256Hex(all);
+}
+
+/** A request's idempotency identity, for domain code that must dedupe by it (the order saga, stock ops). */
+export interface IdempotencyIdentity {
+  /** Who sent it and to which route: `<credential> <METHOD> <route pattern>`. */
+  scope: string;
+  key: string;
+  /** A stable digest of scope and key, safe to store and compare (`idem_<hex>`). */
+  ref: string;
 }
 
 /**
- * Middleware for every POST that carries an `Idempotency-Key`. Runs after the caller is resolved,
- * so keys are scoped per user (anonymous callers per client IP).
+ * The credential a key belongs to. An API key is its own tenant (two shops' keys minted by one
+ * operator must never share answers); a logged-in user is themself; anonymous callers are scoped
+ * by client IP, so a guessed key cannot replay another client's answer.
  */
-export function idempotency(): MiddlewareHandler<AppEnv> {
+export function credentialScopeOf(caller: Caller | null, clientIp: string | undefined): string {
+  if (caller?.apiKeyId) return `key:${caller.apiKeyId}`;
+  if (caller) return `user:${caller.userId}`;
+  return `anonymous:${clientIp ?? "unknown"}`;
+}
+
+/** Statuses that mean "try again later", never a final outcome. */
+const TRANSIENT_STATUSES = new Set([408, 423, 425, 429]);
+
+/** Whether the answer is the request's final outcome (stored and replayed) or transient (the key is released). */
+export function isFinalOutcome(status: number, error: unknown): boolean {
+  if (status >= 500) return false;
+  if (error instanceof AppError) return !error.retryable && !TRANSIENT_STATUSES.has(status);
+  return !TRANSIENT_STATUSES.has(status);
+}
+
+/** Response headers a replay must carry besides the body. */
+const REPLAYED_HEADERS = ["content-type", "location", "retry-after", "ratelimit", "ratelimit-policy"];
+
+function headersToStore(res: Response): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const [name, value] of res.headers) {
+    if (REPLAYED_HEADERS.includes(name) || name.startsWith("ratelimit-")) kept[name] = value;
+  }
+  return kept;
+}
+
+const storedHeadersSchema = z.record(z.string(), z.string());
+
+/** The participating routes: a POST takes part exactly when its OpenAPI entry documents the header. */
+export type ParticipatingRoute = (method: string, path: string) => string | null;
+
+/**
+ * Middleware for every POST whose route documents `Idempotency-Key` (`participating` names the
+ * route pattern, or null). Runs after the caller is resolved: keys are scoped by credential and
+ * route (see `credentialScopeOf`). Routes that mint secrets (login, refresh, API keys) do not
+ * document the header, so no token is ever kept in the store.
+ */
+export function idempotency(participating: ParticipatingRoute): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const header = c.req.header(IDEMPOTENCY_HEADER);
+    c.set("idempotency", null);
     if (c.req.method !== "POST" || header === undefined) return next();
+    const route = participating(c.req.method, c.req.path);
+    if (route === null) return next();
     const parsedKey = keySchema.safeParse(header);
     if (!parsedKey.success) {
       throw invalidFields(
@@ -95,13 +156,10 @@ export function idempotency(): MiddlewareHandler<AppEnv> {
     }
     const key = parsedKey.data;
     const url = new URL(c.req.url);
-    const body = await c.req.text();
+    // The raw bytes, cached by Hono for the handler: an image upload must reach it unchanged.
+    const body = new Uint8Array(await c.req.arrayBuffer());
     const requestHash = await requestHashOf(c.req.method, url.pathname + url.search, body);
-    // Anonymous keys are scoped by client IP too, so a guessed key cannot replay another
-    // client's answer; a retry from a new IP then simply executes again.
-    const scope = c.var.caller
-      ? `user:${c.var.caller.userId}`
-      : `anonymous:${c.req.header("cf-connecting-ip") ?? "unknown"}`;
+    const scope = `${credentialScopeOf(c.var.caller, c.req.header("cf-connecting-ip"))} ${c.req.method} ${route}`;
     const db = dbOf(c.env.DB);
     const clock = c.var.clock;
 
@@ -116,31 +174,62 @@ export function idempotency(): MiddlewareHandler<AppEnv> {
           detail: "A request with this Idempotency-Key is still being processed; retry shortly",
           headers: { "Retry-After": "1" },
         });
-      case "replay": {
-        const { record } = claim;
-        const headers = new Headers({ [REPLAYED_HEADER]: "true", "x-request-id": c.var.requestId });
-        if (record.responseContentType) headers.set("content-type", record.responseContentType);
-        return new Response(record.responseBody, { status: record.responseStatus ?? 200, headers });
-      }
+      case "replay":
+        return replayOf(claim.record, c.var.requestId);
       case "owner":
         break;
     }
+    c.set("idempotency", { scope, key, ref: `idem_${(await sha256Hex(`${scope}\n${key}`)).slice(0, 40)}` });
 
     try {
       await next();
     } catch (err) {
-      await repo.release(db, scope, key, claim.lockToken);
+      await releaseLogged(c, db, scope, key, claim.lockToken);
       throw err;
     }
-    if (c.res.status >= 500) {
-      await repo.release(db, scope, key, claim.lockToken);
+    if (!isFinalOutcome(c.res.status, c.error)) {
+      await releaseLogged(c, db, scope, key, claim.lockToken);
       return;
     }
     const stored = c.res.clone();
-    await repo.complete(db, scope, key, claim.lockToken, {
-      status: stored.status,
-      contentType: stored.headers.get("content-type"),
-      body: await stored.text(),
-    });
+    try {
+      await repo.complete(db, scope, key, claim.lockToken, {
+        status: stored.status,
+        headers: JSON.stringify(headersToStore(stored)),
+        contentType: stored.headers.get("content-type"),
+        body: await stored.text(),
+      });
+    } catch (err) {
+      // The work is done; losing its stored answer must not turn it into a 500. The lock lapses,
+      // and a retry either finds the work by its own identity (orders, stock ops) or runs again.
+      c.var.log.error("idempotency: storing the response failed", { key, ...errorFields(err) });
+    }
   };
+}
+
+function replayOf(record: repo.IdempotencyRecord, requestId: string): Response {
+  const headers = new Headers();
+  const stored = storedHeadersSchema.safeParse(record.responseHeaders ? JSON.parse(record.responseHeaders) : {});
+  if (stored.success) for (const [name, value] of Object.entries(stored.data)) headers.set(name, value);
+  if (record.responseContentType && !headers.has("content-type")) {
+    headers.set("content-type", record.responseContentType);
+  }
+  headers.set(REPLAYED_HEADER, "true");
+  headers.set("x-request-id", requestId);
+  return new Response(record.responseBody, { status: record.responseStatus ?? 200, headers });
+}
+
+async function releaseLogged(
+  c: { var: { log: Logger } },
+  db: ReturnType<typeof dbOf>,
+  scope: string,
+  key: string,
+  lockToken: string,
+): Promise<void> {
+  try {
+    await repo.release(db, scope, key, lockToken);
+  } catch (err) {
+    // The lock lapses on its own; a retry takes the key over then.
+    c.var.log.error("idempotency: releasing the key failed", { key, ...errorFields(err) });
+  }
 }

@@ -1,15 +1,17 @@
-import { env } from "cloudflare:test";
+import { env, SELF } from "cloudflare:test";
 import { createRoute, z } from "@hono/zod-openapi";
 import { describe, expect, it } from "vitest";
 import { createApp, type PlatformBindings } from "../../shared/platform/app";
 import { ManualClock } from "../../shared/platform/clock";
 import { dbOf } from "../../shared/platform/db";
+import { AppError } from "../../shared/platform/errors";
 import { claimKey, IDEMPOTENCY_LOCK_MS, IDEMPOTENCY_TTL_MS } from "../../shared/platform/idempotency";
 import { newId } from "../../shared/platform/ids";
-import { jsonBody, jsonResponse } from "../../shared/platform/openapi";
+import { idempotencyHeaders, jsonBody, jsonResponse } from "../../shared/platform/openapi";
 import { buildAdminApp } from "../../workers/admin/app";
-import { tokenFor } from "../helpers/callers";
-import { call, callApp, json } from "../helpers/http";
+import { DEMO, tokenFor } from "../helpers/callers";
+import { createUser, freshIp } from "../helpers/factories";
+import { call, callApp, json, ORIGIN } from "../helpers/http";
 
 /** A fresh operator per test, so its idempotency scope and canary rows are its own. */
 async function freshOperator() {
@@ -148,7 +150,7 @@ describe("Idempotency-Key on creating POSTs", () => {
       createRoute({
         method: "post",
         path: "/t/things",
-        request: { body: jsonBody(z.object({ n: z.number() })) },
+        request: { headers: idempotencyHeaders, body: jsonBody(z.object({ n: z.number() })) },
         responses: { 201: jsonResponse(z.object({ call: z.number() }), "created") },
       }),
       (c) => {
@@ -186,5 +188,179 @@ describe("Idempotency-Key on creating POSTs", () => {
     const takeovers = await Promise.all(Array.from({ length: 10 }, () => claimKey(db, input)));
     expect(takeovers.filter((c) => c.kind === "owner")).toHaveLength(1);
     expect(takeovers.filter((c) => c.kind === "in_progress")).toHaveLength(9);
+  });
+});
+
+/** A test app whose one route answers what `handle` says, counting its executions. */
+function scriptedApp(handle: (call: number) => Response | Promise<Response>, options: { declared?: boolean } = {}) {
+  let calls = 0;
+  const app = createApp<PlatformBindings>({
+    worker: "idem-test",
+    title: "t",
+    description: "t",
+    openapiPath: "/t/openapi.json",
+    docsPath: "/t/docs",
+    auth: false,
+    idempotency: true,
+  });
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/t/scripted",
+      request: {
+        ...(options.declared === false ? {} : { headers: idempotencyHeaders }),
+        body: jsonBody(z.object({ n: z.number() })),
+      },
+      responses: { 201: jsonResponse(z.object({ call: z.number() }), "created") },
+    }),
+    // The scripted answers are plain Responses, not the route's typed JSON.
+    async () => {
+      calls += 1;
+      return (await handle(calls)) as never;
+    },
+  );
+  const key = `k-${newId("request")}`;
+  const send = () =>
+    app.fetch(
+      new Request("http://local.test/t/scripted", {
+        method: "POST",
+        headers: { "content-type": "application/json", "Idempotency-Key": key, "cf-connecting-ip": "10.1.2.3" },
+        body: '{"n":1}',
+      }),
+      env,
+    );
+  return { send, calls: () => calls };
+}
+
+describe("Idempotency-Key: what is stored, and for whom (hardening)", () => {
+  it("keeps two shops' API keys minted by one operator apart: shop 2 never receives shop 1's answer", async () => {
+    const operator = await tokenFor(DEMO.operator);
+    const shopA = await createUser("seller");
+    const shopB = await createUser("seller");
+    if (!shopA.shopId || !shopB.shopId) throw new Error("sellers come with shops");
+    const keyFor = async (shopId: string) => {
+      const res = await json<{ key: string }>(
+        await call("POST", "/admin/v1/api-keys", {
+          token: operator,
+          body: { name: "erp", scopes: ["stock:write", "catalog:read"], shopId },
+        }),
+      );
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      return res.body.key;
+    };
+    const [keyA, keyB] = [await keyFor(shopA.shopId), await keyFor(shopB.shopId)];
+    const headers = { "Idempotency-Key": "same-key-both-shops" };
+    const body = { name: "Overflow warehouse", region: "CN-31" };
+    const a = await json<{ warehouseId: string; shopId?: string }>(
+      await call("POST", "/admin/v1/warehouses", { token: keyA, body, headers }),
+    );
+    const b = await json<{ warehouseId: string }>(
+      await call("POST", "/admin/v1/warehouses", { token: keyB, body, headers }),
+    );
+    expect(a.status, JSON.stringify(a.body)).toBe(201);
+    expect(b.status, JSON.stringify(b.body)).toBe(201);
+    expect(b.res.headers.get("idempotent-replayed")).toBeNull();
+    expect(b.body.warehouseId).not.toBe(a.body.warehouseId);
+    const owners = await env.DB.prepare("select id, shop_id from warehouses where id in (?, ?)")
+      .bind(a.body.warehouseId, b.body.warehouseId)
+      .all<{ id: string; shop_id: string }>();
+    expect(Object.fromEntries(owners.results.map((r) => [r.id, r.shop_id]))).toEqual({
+      [a.body.warehouseId]: shopA.shopId,
+      [b.body.warehouseId]: shopB.shopId,
+    });
+  });
+
+  it("does not store a 429: the retry after Retry-After runs", async () => {
+    const app = scriptedApp((n) =>
+      n === 1
+        ? Response.json({ code: "rate_limited" }, { status: 429, headers: { "Retry-After": "3" } })
+        : Response.json({ call: n }, { status: 201 }),
+    );
+    const limited = await app.send();
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get("retry-after")).toBe("3");
+    expect(await json(await app.send())).toMatchObject({ status: 201, body: { call: 2 } });
+    expect(app.calls()).toBe(2);
+  });
+
+  it("does not store a 423 account_locked or a retryable refusal", async () => {
+    const locked = scriptedApp((n) => {
+      if (n === 1) throw new AppError("account_locked", { headers: { "Retry-After": "600" } });
+      if (n === 2) throw new AppError("conflict", { detail: "undone; try again", retryable: true });
+      return Response.json({ call: n }, { status: 201 });
+    });
+    expect((await locked.send()).status).toBe(423);
+    expect((await locked.send()).status).toBe(409);
+    expect(await json(await locked.send())).toMatchObject({ status: 201, body: { call: 3 } });
+    expect(locked.calls()).toBe(3);
+  });
+
+  it("replays the headers that matter (Location, Retry-After, RateLimit) with the body", async () => {
+    const app = scriptedApp((n) =>
+      Response.json(
+        { call: n },
+        { status: 201, headers: { Location: "/t/things/1", RateLimit: "limit=10, remaining=9", "X-Other": "x" } },
+      ),
+    );
+    await app.send();
+    const replay = await app.send();
+    expect(replay.headers.get("idempotent-replayed")).toBe("true");
+    expect(replay.headers.get("location")).toBe("/t/things/1");
+    expect(replay.headers.get("ratelimit")).toBe("limit=10, remaining=9");
+    expect(replay.headers.get("content-type")).toContain("application/json");
+    expect(replay.headers.get("x-other")).toBeNull();
+    expect(app.calls()).toBe(1);
+  });
+
+  it("ignores the header on routes that do not document it", async () => {
+    const app = scriptedApp((n) => Response.json({ call: n }, { status: 201 }), { declared: false });
+    await app.send();
+    expect(await json(await app.send())).toMatchObject({ status: 201, body: { call: 2 } });
+  });
+
+  it("keeps no token of login or refresh in the idempotency store", async () => {
+    const { username, password } = await createUser("shopper");
+    const headers = { "Idempotency-Key": `login-${newId("request")}`, "cf-connecting-ip": freshIp() };
+    const first = await json<{ refreshToken: string; accessToken: string }>(
+      await call("POST", "/v1/auth/login", { body: { username, password }, headers }),
+    );
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
+    const second = await json<{ refreshToken: string }>(
+      await call("POST", "/v1/auth/login", { body: { username, password }, headers }),
+    );
+    expect(second.status).toBe(200);
+    expect(second.res.headers.get("idempotent-replayed")).toBeNull();
+    expect(second.body.refreshToken).not.toBe(first.body.refreshToken);
+    const refreshed = await json(
+      await call("POST", "/v1/auth/refresh", { body: { refreshToken: first.body.refreshToken }, headers }),
+    );
+    expect(refreshed.status).toBe(200);
+    const leaked = await env.DB.prepare(
+      "select count(*) as n from idempotency_keys where instr(response_body, ?) > 0 or instr(response_body, ?) > 0 or instr(response_body, 'refreshToken') > 0",
+    )
+      .bind(`%${first.body.refreshToken}%`, `%${first.body.accessToken}%`)
+      .first<{ n: number }>();
+    expect(leaked?.n).toBe(0);
+  });
+
+  it("hands an image upload's raw bytes through unchanged and replays it", async () => {
+    const seller = await createUser("seller");
+    const token = await tokenFor({ userId: seller.id, roles: ["seller"], shopId: seller.shopId ?? "" });
+    const png = Uint8Array.from(
+      atob("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="),
+      (c) => c.charCodeAt(0),
+    );
+    const upload = () =>
+      SELF.fetch(`${ORIGIN}/admin/v1/images`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "image/png", "Idempotency-Key": "img-1" },
+        body: png,
+      });
+    const first = await json<{ url: string }>(await upload());
+    expect(first.status, JSON.stringify(first.body)).toBe(201);
+    const again = await json<{ url: string }>(await upload());
+    expect(again.status).toBe(201);
+    expect(again.res.headers.get("idempotent-replayed")).toBe("true");
+    expect(again.body.url).toBe(first.body.url);
   });
 });

@@ -2,7 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { callerOf, requireHuman, requireRole } from "../../../shared/platform/app";
 import { dbOf } from "../../../shared/platform/db";
-import { errorResponses, idempotencyHeaders, jsonBody, jsonResponse } from "../../../shared/platform/openapi";
+import { errorResponses, jsonBody, jsonResponse } from "../../../shared/platform/openapi";
 import { listQuerySchema } from "../../../shared/platform/validation";
 import {
   apiKeySchema,
@@ -25,10 +25,12 @@ const createKeyRoute = createRoute({
   method: "post",
   path: "/admin/v1/api-keys",
   summary: "Create a shop-scoped API key (the secret is shown once)",
-  request: { headers: idempotencyHeaders, body: jsonBody(createApiKeyBody) },
+  description:
+    "Does not take Idempotency-Key: the answer carries the secret, and secrets are never kept in the idempotency store. A retried creation makes a second key; revoke the one you do not use.",
+  request: { body: jsonBody(createApiKeyBody) },
   responses: {
     201: jsonResponse(apiKeySchema.extend({ key: z.string().describe("The secret; store it now") }), "Created"),
-    ...errorResponses(400, 401, 403, 404, 409, 422),
+    ...errorResponses(400, 401, 403, 404, 409),
   },
 });
 

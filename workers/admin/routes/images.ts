@@ -3,7 +3,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { MAX_IMAGE_BYTES, uploadImage } from "../../../shared/catalog/images";
 import { callerOf, requireRole, requireScope } from "../../../shared/platform/app";
 import { AppError } from "../../../shared/platform/errors";
-import { errorResponses, jsonResponse } from "../../../shared/platform/openapi";
+import { errorResponses, idempotencyHeaders, jsonResponse } from "../../../shared/platform/openapi";
 import type { AdminApp } from "../app";
 
 const uploadRoute = createRoute({
@@ -14,6 +14,7 @@ const uploadRoute = createRoute({
   security: [{ bearer: [] }],
   middleware: [requireRole("seller"), requireScope("catalog:write")] as const,
   request: {
+    headers: idempotencyHeaders,
     body: {
       required: true,
       content: { "image/*": { schema: z.string().describe("The image bytes") } },
@@ -24,7 +25,7 @@ const uploadRoute = createRoute({
       z.object({ key: z.string(), url: z.string(), contentType: z.string(), bytes: z.number().int() }),
       "Stored; put `url` in the product's images",
     ),
-    ...errorResponses(400, 401, 403, 413, 415),
+    ...errorResponses(400, 401, 403, 409, 413, 415, 422),
   },
 });
 
