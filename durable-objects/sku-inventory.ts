@@ -11,8 +11,9 @@
  *
  * The alarm does two jobs, both safe to run twice: it releases holds whose time is up, and it
  * publishes what changed: one `inventory.stock_changed` with the whole view per burst of writes
- * (coalesced over PUBLISH_DELAY_MS, so 1,000 reservations are not 1,000 projection updates) and
- * any safety-stock alerts waiting in the object's outbox. Publishing is at-least-once: the
+ * (coalesced over PUBLISH_DELAY_MS, so 1,000 reservations are not 1,000 projection updates) on
+ * the stock-views queue, and any safety-stock alerts waiting in the object's outbox on
+ * catalog-events. Publishing is at-least-once: the
  * published revision is recorded only after the send succeeds, and a throwing alarm is retried.
  */
 import { DurableObject } from "cloudflare:workers";
@@ -594,7 +595,7 @@ export class SkuInventory extends DurableObject<Producers> {
     let published = 0;
     const view = this.view();
     if (view.skuId && view.revision > Number(this.meta("published_revision") ?? 0)) {
-      await publish(this.env, "catalog-events", makeEvent("inventory.stock_changed", { view }, Date.now()));
+      await publish(this.env, "stock-views", makeEvent("inventory.stock_changed", { view }, Date.now()));
       this.setMeta("published_revision", view.revision);
       published += 1;
     }

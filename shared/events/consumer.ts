@@ -8,6 +8,8 @@
  *    hiccup) retry that message alone with exponential backoff; Queues moves it to the
  *    dead-letter queue after `max_retries`. A non-retryable `AppError` is dead-lettered at once.
  * Handlers must still be idempotent: a crash between the handler and the inbox write redelivers.
+ * A queue may coalesce (see `Coalesce`): of several messages about one thing in a batch, only the
+ * newest is handled.
  */
 import type { SkuInventory } from "../../durable-objects/sku-inventory";
 import type { Clock } from "../platform/clock";
@@ -47,19 +49,37 @@ export function backoffSeconds(attempts: number): number {
   return Math.min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2 ** Math.max(0, attempts - 1));
 }
 
-/** Consumes `batch` from `queue` with `handlers`; acknowledges or retries each message alone. */
+/**
+ * Messages that supersede one another, by key: of those with the same key in one batch only the
+ * one of highest rank is handled; the others are acknowledged unhandled. Only for handlers
+ * guarded by that rank (a projection that keeps the newest revision), which also makes the inbox
+ * redundant for them, so they skip it. `null`: the message is handled as usual.
+ */
+export type Coalesce<Q extends QueueName> = (event: QueueMessage<Q>) => { key: string; rank: number } | null;
+
+/** How many coalesced messages (distinct keys, so independent) are handled at once. */
+export const COALESCED_CONCURRENCY = 8;
+
+/**
+ * Consumes `batch` from `queue` with `handlers`; acknowledges or retries each message alone.
+ * With `coalesce`, superseded messages are acknowledged and the rest run a few at a time.
+ */
 export async function consumeBatch<Q extends QueueName>(
   queue: Q,
   batch: MessageBatch<unknown>,
   handlers: Handlers<Q>,
   deps: ConsumerDeps,
+  coalesce?: Coalesce<Q>,
 ): Promise<void> {
   const schema = QUEUE_MESSAGE_SCHEMAS[queue];
+  const plain: [Message<unknown>, QueueMessage<Q>][] = [];
+  const newest = new Map<string, { message: Message<unknown>; event: QueueMessage<Q>; rank: number }>();
   for (const message of batch.messages) {
-    const log = deps.log.child({ queue, messageId: message.id, attempts: message.attempts });
     const parsed = schema.safeParse(message.body);
     if (!parsed.success) {
-      log.error("unparseable message dead-lettered", { issues: parsed.error.issues.slice(0, 5) });
+      deps.log
+        .child({ queue, messageId: message.id, attempts: message.attempts })
+        .error("unparseable message dead-lettered", { issues: parsed.error.issues.slice(0, 5) });
       await recordDeadLetter(deps.db, {
         queue,
         messageId: message.id,
@@ -72,37 +92,70 @@ export async function consumeBatch<Q extends QueueName>(
       continue;
     }
     const event = parsed.data as QueueMessage<Q>;
-    try {
-      if (await isProcessed(deps.db, queue, event.id)) {
-        log.info("duplicate delivery skipped", { eventId: event.id, type: event.type });
-        message.ack();
-        continue;
-      }
-      const handler = handlers[event.type as QueueMessage<Q>["type"]] as (
-        m: QueueMessage<Q>,
-        d: ConsumerDeps & { attempts: number },
-      ) => Promise<void>;
-      await handler(event, { ...deps, log, attempts: message.attempts });
-      await markProcessed(deps.db, queue, event.id, deps.clock.now());
-      message.ack();
-    } catch (err) {
-      if (err instanceof AppError && !err.retryable) {
-        log.error("permanent failure dead-lettered", { eventId: event.id, code: err.code, detail: err.detail });
-        await recordDeadLetter(deps.db, {
-          queue,
-          messageId: message.id,
-          body: message.body,
-          attempts: message.attempts,
-          reason: `${err.code}: ${err.detail}`,
-          now: deps.clock.now(),
-        });
-        message.ack();
-        continue;
-      }
-      const delaySeconds = backoffSeconds(message.attempts);
-      log.warn("handler failed; retrying", { eventId: event.id, delaySeconds, ...errorFields(err) });
-      message.retry({ delaySeconds });
+    const slot = coalesce?.(event);
+    if (!slot) {
+      plain.push([message, event]);
+      continue;
     }
+    const held = newest.get(slot.key);
+    if (held && held.rank > slot.rank) {
+      message.ack(); // superseded by a newer one in this batch
+      continue;
+    }
+    held?.message.ack();
+    newest.set(slot.key, { message, event, rank: slot.rank });
+  }
+  for (const [message, event] of plain) await consumeOne(queue, message, event, handlers, deps, true);
+  const coalesced = [...newest.values()];
+  for (let i = 0; i < coalesced.length; i += COALESCED_CONCURRENCY) {
+    await Promise.all(
+      coalesced
+        .slice(i, i + COALESCED_CONCURRENCY)
+        .map(({ message, event }) => consumeOne(queue, message, event, handlers, deps, false)),
+    );
+  }
+}
+
+/** Handles one parsed message: inbox check (unless coalesced), handler, inbox record, ack or retry. */
+async function consumeOne<Q extends QueueName>(
+  queue: Q,
+  message: Message<unknown>,
+  event: QueueMessage<Q>,
+  handlers: Handlers<Q>,
+  deps: ConsumerDeps,
+  inbox: boolean,
+): Promise<void> {
+  const log = deps.log.child({ queue, messageId: message.id, attempts: message.attempts });
+  try {
+    if (inbox && (await isProcessed(deps.db, queue, event.id))) {
+      log.info("duplicate delivery skipped", { eventId: event.id, type: event.type });
+      message.ack();
+      return;
+    }
+    const handler = handlers[event.type as QueueMessage<Q>["type"]] as (
+      m: QueueMessage<Q>,
+      d: ConsumerDeps & { attempts: number },
+    ) => Promise<void>;
+    await handler(event, { ...deps, log, attempts: message.attempts });
+    if (inbox) await markProcessed(deps.db, queue, event.id, deps.clock.now());
+    message.ack();
+  } catch (err) {
+    if (err instanceof AppError && !err.retryable) {
+      log.error("permanent failure dead-lettered", { eventId: event.id, code: err.code, detail: err.detail });
+      await recordDeadLetter(deps.db, {
+        queue,
+        messageId: message.id,
+        body: message.body,
+        attempts: message.attempts,
+        reason: `${err.code}: ${err.detail}`,
+        now: deps.clock.now(),
+      });
+      message.ack();
+      return;
+    }
+    const delaySeconds = backoffSeconds(message.attempts);
+    log.warn("handler failed; retrying", { eventId: event.id, delaySeconds, ...errorFields(err) });
+    message.retry({ delaySeconds });
   }
 }
 

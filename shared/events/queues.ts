@@ -11,6 +11,9 @@ export const QUEUES = {
   "refund-events": "REFUND_EVENTS",
   "catalog-events": "CATALOG_EVENTS",
   "bulk-jobs": "BULK_JOBS",
+  // SKU objects' stock views, apart from catalog changes so a burst of stock churn never delays
+  // a product going on shelf; consumed in large batches, newest view per SKU only.
+  "stock-views": "STOCK_VIEWS",
 } as const;
 
 export type QueueName = keyof typeof QUEUES;

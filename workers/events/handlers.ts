@@ -3,7 +3,7 @@ import { processChunk } from "../../shared/catalog/bulk-jobs";
 import { rebuildSearchDocument } from "../../shared/catalog/indexer";
 import { applyStockChange, recordStockAlert } from "../../shared/catalog/stock";
 import { markCanaryConsumed } from "../../shared/events/canaries";
-import type { Handlers } from "../../shared/events/consumer";
+import type { Coalesce, Handlers } from "../../shared/events/consumer";
 import type { QueueName } from "../../shared/events/queues";
 import { expireUnpaid, releaseOrderStock } from "../../shared/orders/orders";
 
@@ -35,6 +35,7 @@ export const HANDLERS: { [Q in QueueName]: Handlers<Q> } = {
     "catalog.product_changed": async (message, { db, clock }) => {
       await rebuildSearchDocument(db, message.data.productId, clock.now());
     },
+    // Views sent before stock views had their own queue.
     "inventory.stock_changed": async (message, deps) => {
       await applyStockChange(deps, message.data.view);
     },
@@ -48,4 +49,19 @@ export const HANDLERS: { [Q in QueueName]: Handlers<Q> } = {
       await processChunk(deps, message.data.jobId, message.data.chunk);
     },
   },
+  "stock-views": {
+    "platform.canary": canary,
+    "inventory.stock_changed": async (message, deps) => {
+      await applyStockChange(deps, message.data.view);
+    },
+  },
+};
+
+/**
+ * Queues whose messages supersede one another within a batch. A SKU's views: only the newest
+ * revision is projected (the projection is revision-guarded, so skipping older ones loses nothing).
+ */
+export const COALESCE: { [Q in QueueName]?: Coalesce<Q> } = {
+  "stock-views": (event) =>
+    event.type === "inventory.stock_changed" ? { key: event.data.view.skuId, rank: event.data.view.revision } : null,
 };

@@ -9,7 +9,7 @@ import { type Clock, systemClock } from "../../shared/platform/clock";
 import { dbOf } from "../../shared/platform/db";
 import { purgeExpired } from "../../shared/platform/idempotency-repo";
 import { createLogger, errorFields } from "../../shared/platform/logger";
-import { HANDLERS } from "./handlers";
+import { COALESCE, HANDLERS } from "./handlers";
 
 const log = createLogger({ worker: "events" });
 
@@ -30,7 +30,7 @@ export async function handleBatch(
     return;
   }
   // Each queue's handlers are typed for that queue; the map guarantees the pairing.
-  await consumeBatch(queue, batch, HANDLERS[queue] as never, deps);
+  await consumeBatch(queue, batch, HANDLERS[queue] as never, deps, COALESCE[queue] as never);
 }
 
 /** What each housekeeping job needs. */
