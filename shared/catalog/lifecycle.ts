@@ -93,6 +93,18 @@ export const EDITABLE: readonly ProductStatus[] = [
 ];
 
 /**
+ * Statuses whose content an operator has approved: a content edit there becomes a pending
+ * revision and the live product stays as approved until an operator approves it (prices and
+ * stock are not audited). No transition leads from these back to DRAFT or AUDIT_REJECTED.
+ */
+export const AUDITED: readonly ProductStatus[] = [S.AUDIT_APPROVED, S.ON_SHELF, S.OFF_SHELF, S.SOLD_OUT];
+
+/** Whether a content edit of a product in `status` waits for an operator's approval. */
+export function needsAudit(status: number): boolean {
+  return (AUDITED as readonly number[]).includes(status);
+}
+
+/**
  * The status `action` by `actor` leads to from `current`, or a 409 `invalid_transition` (403
  * `forbidden` when the actor may never take it). `inStock` decides on-shelf vs sold out.
  */

@@ -36,6 +36,7 @@ import {
   apply,
   assertEditable,
   type LifecycleAction,
+  needsAudit,
   PRODUCT_STATUS,
   type ProductStatusName,
   statusName,
@@ -57,8 +58,17 @@ import {
   type PriceRow,
   type ProductRecord,
   type SkuRecord,
+  skusByCode,
   warehouseFor,
 } from "./products-repo";
+import {
+  insertRevision,
+  pendingRevisionRow,
+  type RevisionView,
+  revisionSchema,
+  revisionView,
+  supersedeStatements,
+} from "./revisions-repo";
 import { findBrand, findCategory, templateOf } from "./structure";
 
 export interface CatalogDeps {
@@ -112,6 +122,9 @@ export const adminProductSchema = z.object({
   skus: z.array(adminSkuSchema),
   createdAt: z.string(),
   updatedAt: z.string(),
+  pendingRevision: revisionSchema
+    .nullable()
+    .describe("A content edit waiting for an operator's approval (audited products); the fields above are live"),
 });
 export type AdminProduct = z.infer<typeof adminProductSchema>;
 
@@ -126,7 +139,7 @@ export function effectivePrice(rows: readonly PriceRow[], now: number): Money | 
   return chosen ? { amount: chosen.amount, currency: chosen.currency as Currency } : null;
 }
 
-function view(record: ProductRecord, now: number): AdminProduct {
+function view(record: ProductRecord, now: number, pendingRevision: RevisionView | null = null): AdminProduct {
   const { row } = record;
   return {
     productId: row.id,
@@ -162,11 +175,12 @@ function view(record: ProductRecord, now: number): AdminProduct {
     })),
     createdAt: new Date(row.createdAt).toISOString(),
     updatedAt: new Date(row.updatedAt).toISOString(),
+    pendingRevision,
   };
 }
 
 /** What a snapshot records: the product's content, without status, prices or stock. */
-function snapshotContent(record: ProductRecord) {
+export function snapshotContent(record: ProductRecord) {
   return {
     productId: record.row.id,
     categoryId: record.row.categoryId,
@@ -270,7 +284,9 @@ export async function getProduct(
   caller: Caller,
   productId: string,
 ): Promise<AdminProduct> {
-  return view(await visibleProduct(deps.db, caller, productId), deps.clock.now());
+  const record = await visibleProduct(deps.db, caller, productId);
+  const pending = await pendingRevisionRow(deps.db, productId);
+  return view(record, deps.clock.now(), pending ? revisionView(pending) : null);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -464,13 +480,22 @@ function staleVersion(entity: string, current: number, given: number): AppError 
   });
 }
 
+/** What an edit's operation-log entry records; `after` is the product as the edit leaves it. */
+type EditLog = (after: ProductRecord) => {
+  entityType: "product" | "sku";
+  entityId: string;
+  operation: string;
+  before: unknown;
+  after: unknown;
+};
+
 /** Runs a content edit's batch behind the product's compare-and-set; a lost race is a 409. */
 async function commitEdit(
   deps: CatalogDeps,
   before: ProductRecord,
   after: ProductRecord,
   statements: (opId: string) => Parameters<typeof runBatch>[1],
-  log: { entityType: "product" | "sku"; entityId: string; operation: string; before: unknown; after: unknown },
+  log: ReturnType<EditLog>,
   actor: Actor,
 ) {
   const { db } = deps;
@@ -500,76 +525,6 @@ async function commitEdit(
   return version;
 }
 
-/** Edits the SPU's content; `version` must be the current one. */
-export async function updateProduct(
-  deps: CatalogDeps,
-  caller: Caller,
-  productId: string,
-  input: UpdateProductBody,
-): Promise<AdminProduct> {
-  const { db } = deps;
-  const before = await visibleProduct(db, caller, productId);
-  assertEditable(before.row.status);
-  if (input.version !== before.row.version) throw staleVersion("product", before.row.version, input.version);
-  const errors: FieldError[] = [];
-  if (input.brandId && !(await findBrand(db, input.brandId)))
-    errors.push({ field: "brandId", reason: `no brand ${input.brandId}` });
-  const template = await templateOf(db, before.row.categoryId);
-  if (input.basicAttributes)
-    errors.push(...checkAttributes(input.basicAttributes, template, "basic", "basicAttributes"));
-  if (errors.length) throw invalidFields(errors);
-
-  const names = new Map(template.map((t) => [t.attributeId, t.attributeName]));
-  const after: ProductRecord = structuredClone(before);
-  if (input.name !== undefined) after.row.name = input.name;
-  if (input.description !== undefined) after.row.description = input.description;
-  if (input.brandId !== undefined) after.row.brandId = input.brandId;
-  if (input.nameI18n !== undefined) after.row.nameI18n = input.nameI18n ? JSON.stringify(input.nameI18n) : null;
-  if (input.descriptionI18n !== undefined)
-    after.row.descriptionI18n = input.descriptionI18n ? JSON.stringify(input.descriptionI18n) : null;
-  if (input.basicAttributes) {
-    after.basicAttributes = input.basicAttributes.map((a) => ({
-      attributeId: a.attributeId,
-      attributeName: names.get(a.attributeId) ?? "",
-      value: a.value,
-    }));
-  }
-  if (input.images) after.images = input.images;
-  const now = deps.clock.now();
-  await commitEdit(
-    deps,
-    before,
-    after,
-    () => [
-      ...(input.basicAttributes
-        ? [
-            db.delete(productAttributeValues).where(eq(productAttributeValues.productId, productId)),
-            ...input.basicAttributes.map((a) =>
-              db.insert(productAttributeValues).values({ productId, attributeId: a.attributeId, value: a.value }),
-            ),
-          ]
-        : []),
-      ...(input.images
-        ? [
-            db.delete(productImages).where(eq(productImages.productId, productId)),
-            ...input.images.map((url, i) =>
-              db.insert(productImages).values({ id: newId("image", now), productId, url, sort: i }),
-            ),
-          ]
-        : []),
-    ],
-    {
-      entityType: "product",
-      entityId: productId,
-      operation: "update",
-      before: snapshotContent(before),
-      after: snapshotContent(after),
-    },
-    actorOf(caller),
-  );
-  return getProduct(deps, caller, productId);
-}
-
 export const updateSkuBody = z
   .object({
     version: z.number().int().positive().describe("The SKU's version"),
@@ -582,15 +537,325 @@ export const updateSkuBody = z
   .strict();
 export type UpdateSkuBody = z.infer<typeof updateSkuBody>;
 
-function checkCombination(
-  record: ProductRecord,
-  skuId: string | null,
-  values: readonly AttributeValueInput[],
-  field: string,
-): FieldError[] {
-  const key = combinationKey(values);
-  const clash = record.skus.find((s) => s.row.id !== skuId && combinationKey(s.salesAttributes) === key);
-  return clash ? [{ field, reason: `same sales attributes as SKU ${clash.row.id}` }] : [];
+export const addSkuBody = skuInput
+  .extend({
+    version: z.number().int().positive().describe("The product's version"),
+    currency: z.enum(CURRENCIES).optional(),
+  })
+  .strict();
+
+/**
+ * A content edit as data: SPU fields, SKU fields by SKU id, SKUs to add (with their id, price in
+ * minor units and opening stock). A direct edit applies it at once; on an audited product it waits
+ * in a revision and is applied on approval on top of the live product as it is then, so fields
+ * the revision does not name keep their live values (a rebase, not an overwrite).
+ */
+export const contentChanges = z.object({
+  product: updateProductBody.omit({ version: true }).optional(),
+  skus: z.record(z.string(), updateSkuBody.omit({ version: true })).optional(),
+  newSkus: z
+    .array(skuInput.extend({ skuId: z.string(), currency: z.enum(CURRENCIES), amount: z.number().int() }))
+    .max(200)
+    .optional(),
+});
+export type ContentChanges = z.infer<typeof contentChanges>;
+
+/** `newer` on top of `older`: later fields win, SKU fields merge per SKU, added SKUs accumulate. */
+export function mergeChanges(older: ContentChanges, newer: ContentChanges): ContentChanges {
+  const skuEdits = { ...older.skus };
+  for (const [skuId, fields] of Object.entries(newer.skus ?? {})) skuEdits[skuId] = { ...skuEdits[skuId], ...fields };
+  const added = [...(older.newSkus ?? []), ...(newer.newSkus ?? [])];
+  return {
+    ...(older.product || newer.product ? { product: { ...older.product, ...newer.product } } : {}),
+    ...(Object.keys(skuEdits).length ? { skus: skuEdits } : {}),
+    ...(added.length ? { newSkus: added } : {}),
+  };
+}
+
+/** SKUs whose sales attributes `changes` sets or adds and that clash with another SKU's. */
+function combinationClashes(after: ProductRecord, changes: ContentChanges): FieldError[] {
+  const touched = new Set([
+    ...Object.entries(changes.skus ?? {})
+      .filter(([, s]) => s.salesAttributes)
+      .map(([skuId]) => skuId),
+    ...(changes.newSkus ?? []).map((s) => s.skuId),
+  ]);
+  const errors: FieldError[] = [];
+  for (const sku of after.skus.filter((s) => touched.has(s.row.id))) {
+    const key = combinationKey(sku.salesAttributes);
+    const clash = after.skus.find((s) => s.row.id !== sku.row.id && combinationKey(s.salesAttributes) === key);
+    if (clash) errors.push({ field: "salesAttributes", reason: `same sales attributes as SKU ${clash.row.id}` });
+  }
+  return errors;
+}
+
+/** `before` with `changes` applied, and every field problem (checked against the category's template). */
+async function planEdit(db: Db, before: ProductRecord, changes: ContentChanges, now: number) {
+  const errors: FieldError[] = [];
+  const template = await templateOf(db, before.row.categoryId);
+  const names = new Map(template.map((t) => [t.attributeId, t.attributeName]));
+  const named = (values: readonly AttributeValueInput[]) =>
+    values.map((a) => ({ attributeId: a.attributeId, attributeName: names.get(a.attributeId) ?? "", value: a.value }));
+  const after: ProductRecord = structuredClone(before);
+  const edit = changes.product;
+  if (edit) {
+    if (edit.brandId && !(await findBrand(db, edit.brandId)))
+      errors.push({ field: "brandId", reason: `no brand ${edit.brandId}` });
+    if (edit.basicAttributes)
+      errors.push(...checkAttributes(edit.basicAttributes, template, "basic", "basicAttributes"));
+    if (edit.name !== undefined) after.row.name = edit.name;
+    if (edit.description !== undefined) after.row.description = edit.description;
+    if (edit.brandId !== undefined) after.row.brandId = edit.brandId;
+    if (edit.nameI18n !== undefined) after.row.nameI18n = edit.nameI18n ? JSON.stringify(edit.nameI18n) : null;
+    if (edit.descriptionI18n !== undefined)
+      after.row.descriptionI18n = edit.descriptionI18n ? JSON.stringify(edit.descriptionI18n) : null;
+    if (edit.basicAttributes) after.basicAttributes = named(edit.basicAttributes);
+    if (edit.images) after.images = edit.images;
+  }
+  for (const [skuId, fields] of Object.entries(changes.skus ?? {})) {
+    const target = after.skus.find((s) => s.row.id === skuId);
+    if (!target) {
+      errors.push({ field: "skuId", reason: `no SKU ${skuId} in this product` });
+      continue;
+    }
+    if (fields.salesAttributes) {
+      errors.push(...checkAttributes(fields.salesAttributes, template, "sales", "salesAttributes"));
+      target.salesAttributes = named(fields.salesAttributes);
+    }
+    if (fields.skuName !== undefined) target.row.name = fields.skuName;
+    if (fields.sellerSkuCode !== undefined) target.row.sellerSkuCode = fields.sellerSkuCode;
+    if (fields.weightGrams !== undefined) target.row.weightGrams = fields.weightGrams;
+    if (fields.dimensionsMm !== undefined)
+      target.row.dimensionsMm = fields.dimensionsMm ? JSON.stringify(fields.dimensionsMm) : null;
+    target.row.version += 1;
+    target.row.updatedAt = now;
+  }
+  for (const added of changes.newSkus ?? []) {
+    errors.push(...checkAttributes(added.salesAttributes, template, "sales", "salesAttributes"));
+    after.skus.push(
+      newSkuRecord(
+        { productId: before.row.id, shopId: before.row.shopId, skuId: added.skuId, position: after.skus.length },
+        added,
+        (id) => names.get(id) ?? "",
+        now,
+      ),
+    );
+  }
+  errors.push(...combinationClashes(after, changes));
+  return { after, errors };
+}
+
+/** The statements that write a planned edit's rows (the product row itself is `commitEdit`'s). */
+function editStatements(
+  db: Db,
+  before: ProductRecord,
+  after: ProductRecord,
+  changes: ContentChanges,
+  opening: ReadonlyMap<string, Awaited<ReturnType<typeof openingStock>>>,
+  now: number,
+) {
+  const productId = before.row.id;
+  const edit = changes.product;
+  return [
+    ...(edit?.basicAttributes
+      ? [
+          db.delete(productAttributeValues).where(eq(productAttributeValues.productId, productId)),
+          ...after.basicAttributes.map((a) =>
+            db.insert(productAttributeValues).values({ productId, attributeId: a.attributeId, value: a.value }),
+          ),
+        ]
+      : []),
+    ...(edit?.images
+      ? [
+          db.delete(productImages).where(eq(productImages.productId, productId)),
+          ...after.images.map((url, i) =>
+            db.insert(productImages).values({ id: newId("image", now), productId, url, sort: i }),
+          ),
+        ]
+      : []),
+    ...Object.entries(changes.skus ?? {}).flatMap(([skuId, fields]) => {
+      const target = after.skus.find((s) => s.row.id === skuId);
+      const current = before.skus.find((s) => s.row.id === skuId);
+      if (!target || !current) return [];
+      return [
+        db
+          .update(skus)
+          .set({
+            name: target.row.name,
+            sellerSkuCode: target.row.sellerSkuCode,
+            weightGrams: target.row.weightGrams,
+            dimensionsMm: target.row.dimensionsMm,
+            version: target.row.version,
+            updatedAt: now,
+          })
+          .where(and(eq(skus.id, skuId), eq(skus.version, current.row.version))),
+        ...(fields.salesAttributes
+          ? [
+              db.delete(skuAttributeValues).where(eq(skuAttributeValues.skuId, skuId)),
+              ...target.salesAttributes.map((a) =>
+                db.insert(skuAttributeValues).values({ skuId, attributeId: a.attributeId, value: a.value }),
+              ),
+            ]
+          : []),
+      ];
+    }),
+    ...(changes.newSkus ?? []).flatMap((added) => {
+      const record = after.skus.find((s) => s.row.id === added.skuId);
+      const stock = opening.get(added.skuId);
+      if (!record || !stock) return [];
+      return [
+        ...skuStatements(db, record, added.amount, added.currency, now),
+        db.insert(skuStock).values({
+          skuId: added.skuId,
+          warehouseId: stock.warehouseId,
+          available: stock.available,
+          revision: stock.revision,
+          updatedAt: now,
+        }),
+      ];
+    }),
+  ];
+}
+
+/**
+ * Applies `changes` to the live product: template checks, opening stock of added SKUs (idempotent
+ * per SKU id in its object, so a retried approval receives it once), then one batch behind the
+ * product's compare-and-set with snapshot, operation log and catalog event. `extra` joins the
+ * batch (a revision's approval); `invalid` turns field problems into the caller's error.
+ */
+export async function applyContent(
+  deps: CatalogDeps,
+  before: ProductRecord,
+  changes: ContentChanges,
+  actor: Actor,
+  log: EditLog,
+  options: { extra?: (opId: string) => Parameters<typeof runBatch>[1]; invalid?: (errors: FieldError[]) => Error } = {},
+): Promise<number> {
+  const now = deps.clock.now();
+  const plan = await planEdit(deps.db, before, changes, now);
+  if (plan.errors.length) throw (options.invalid ?? invalidFields)(plan.errors);
+  const opening = new Map<string, Awaited<ReturnType<typeof openingStock>>>();
+  for (const added of changes.newSkus ?? [])
+    opening.set(added.skuId, await openingStock(deps, added.skuId, before.row.shopId, added.stock, actor));
+  return commitEdit(
+    deps,
+    before,
+    plan.after,
+    (opId) => [...editStatements(deps.db, before, plan.after, changes, opening, now), ...(options.extra?.(opId) ?? [])],
+    log(plan.after),
+    actor,
+  );
+}
+
+/** A 409 unless every seller SKU code `changes` sets is free in the shop (and used once in it). */
+async function assertCodesFree(db: Db, before: ProductRecord, changes: ContentChanges) {
+  const wanted = [
+    ...Object.entries(changes.skus ?? {}).map(([skuId, s]) => ({ skuId, code: s.sellerSkuCode })),
+    ...(changes.newSkus ?? []).map((s) => ({ skuId: s.skuId, code: s.sellerSkuCode })),
+  ].filter((w): w is { skuId: string; code: string } => typeof w.code === "string");
+  const taken = await skusByCode(
+    db,
+    before.row.shopId,
+    wanted.map((w) => w.code),
+  );
+  const clash =
+    wanted.some((w) => taken.some((t) => t.code === w.code && t.id !== w.skuId)) ||
+    new Set(wanted.map((w) => w.code)).size < wanted.length;
+  if (clash)
+    throw new AppError("conflict", {
+      detail: "A seller SKU code is already used in this shop",
+      extensions: { reason: "duplicate_sku_code" },
+    });
+}
+
+/**
+ * Stores a content edit of an audited product as its pending revision instead of changing it.
+ * A pending revision already there is superseded by one that carries its changes and this
+ * edit's on top (so the operator always reviews one revision, the whole proposal); two edits at
+ * once cannot both win (the one-pending index, the supersede assertion): the loser is a 409.
+ */
+async function proposeRevision(deps: CatalogDeps, caller: Caller, before: ProductRecord, changes: ContentChanges) {
+  const { db } = deps;
+  const pending = await pendingRevisionRow(db, before.row.id);
+  const merged = pending ? mergeChanges(contentChanges.parse(JSON.parse(pending.changes)), changes) : changes;
+  const now = deps.clock.now();
+  const plan = await planEdit(db, before, merged, now);
+  if (plan.errors.length) throw invalidFields(plan.errors);
+  await assertCodesFree(db, before, merged);
+  const actor = actorOf(caller);
+  const revisionId = newId("revision", now);
+  try {
+    await runBatch(db, [
+      ...(pending ? supersedeStatements(db, pending.id, revisionId) : []),
+      insertRevision(db, {
+        id: revisionId,
+        productId: before.row.id,
+        shopId: before.row.shopId,
+        status: "PENDING",
+        baseVersion: before.row.version,
+        changes: JSON.stringify(merged),
+        createdBy: actor.id,
+        createdByType: actor.type,
+        createdAt: now,
+      }),
+      logInsert(db, {
+        actor,
+        shopId: before.row.shopId,
+        entityType: "product",
+        entityId: before.row.id,
+        operation: "revision.propose",
+        after: { revisionId, supersedes: pending?.id ?? null, changes },
+        requestId: deps.requestId,
+        now,
+      }),
+    ]);
+  } catch (err) {
+    const cause = `${String(err)} ${String((err as { cause?: unknown })?.cause ?? "")}`;
+    if (isAssertionFailure(err) || /UNIQUE constraint failed: product_revisions/i.test(cause))
+      throw new AppError("version_conflict", {
+        detail: "Another edit of this product was proposed at the same time; reload and retry",
+        extensions: { currentVersion: before.row.version },
+      });
+    throw err;
+  }
+  return revisionId;
+}
+
+/** A content edit: in place on a product not yet audited, as a pending revision on an audited one. */
+async function editContent(
+  deps: CatalogDeps,
+  caller: Caller,
+  before: ProductRecord,
+  changes: ContentChanges,
+  log: EditLog,
+): Promise<"applied" | "pending"> {
+  if (needsAudit(before.row.status)) {
+    await proposeRevision(deps, caller, before, changes);
+    return "pending";
+  }
+  await applyContent(deps, before, changes, actorOf(caller), log);
+  return "applied";
+}
+
+/** Edits the SPU's content; `version` must be the current one. */
+export async function updateProduct(
+  deps: CatalogDeps,
+  caller: Caller,
+  productId: string,
+  input: UpdateProductBody,
+): Promise<AdminProduct> {
+  const before = await visibleProduct(deps.db, caller, productId);
+  assertEditable(before.row.status);
+  if (input.version !== before.row.version) throw staleVersion("product", before.row.version, input.version);
+  const { version: _version, ...product } = input;
+  await editContent(deps, caller, before, { product }, (after) => ({
+    entityType: "product",
+    entityId: productId,
+    operation: "update",
+    before: snapshotContent(before),
+    after: snapshotContent(after),
+  }));
+  return getProduct(deps, caller, productId);
 }
 
 /** The product a SKU belongs to, if the caller may see it. */
@@ -611,135 +876,44 @@ export async function updateSku(
   skuId: string,
   input: UpdateSkuBody,
 ): Promise<AdminProduct> {
-  const { db } = deps;
-  const before = await productOfSku(db, caller, skuId);
+  const before = await productOfSku(deps.db, caller, skuId);
   assertEditable(before.row.status);
   const current = before.skus.find((s) => s.row.id === skuId);
   if (!current) throw notFound("SKU", skuId);
   if (input.version !== current.row.version) throw staleVersion("SKU", current.row.version, input.version);
-  const template = await templateOf(db, before.row.categoryId);
-  if (input.salesAttributes) {
-    const errors = [
-      ...checkAttributes(input.salesAttributes, template, "sales", "salesAttributes"),
-      ...checkCombination(before, skuId, input.salesAttributes, "salesAttributes"),
-    ];
-    if (errors.length) throw invalidFields(errors);
-  }
-  const names = new Map(template.map((t) => [t.attributeId, t.attributeName]));
-  const after: ProductRecord = structuredClone(before);
-  const target = after.skus.find((s) => s.row.id === skuId);
-  if (!target) throw notFound("SKU", skuId);
-  const now = deps.clock.now();
-  if (input.skuName !== undefined) target.row.name = input.skuName;
-  if (input.sellerSkuCode !== undefined) target.row.sellerSkuCode = input.sellerSkuCode;
-  if (input.weightGrams !== undefined) target.row.weightGrams = input.weightGrams;
-  if (input.dimensionsMm !== undefined)
-    target.row.dimensionsMm = input.dimensionsMm ? JSON.stringify(input.dimensionsMm) : null;
-  if (input.salesAttributes) {
-    target.salesAttributes = input.salesAttributes.map((a) => ({
-      attributeId: a.attributeId,
-      attributeName: names.get(a.attributeId) ?? "",
-      value: a.value,
-    }));
-  }
-  target.row.version = current.row.version + 1;
-  target.row.updatedAt = now;
-  await commitEdit(
-    deps,
-    before,
-    after,
-    () => [
-      db
-        .update(skus)
-        .set({
-          name: target.row.name,
-          sellerSkuCode: target.row.sellerSkuCode,
-          weightGrams: target.row.weightGrams,
-          dimensionsMm: target.row.dimensionsMm,
-          version: target.row.version,
-          updatedAt: now,
-        })
-        .where(and(eq(skus.id, skuId), eq(skus.version, current.row.version))),
-      ...(input.salesAttributes
-        ? [
-            db.delete(skuAttributeValues).where(eq(skuAttributeValues.skuId, skuId)),
-            ...input.salesAttributes.map((a) =>
-              db.insert(skuAttributeValues).values({ skuId, attributeId: a.attributeId, value: a.value }),
-            ),
-          ]
-        : []),
-    ],
-    {
-      entityType: "sku",
-      entityId: skuId,
-      operation: "update",
-      before: snapshotContent(before).skus.find((s) => s.skuId === skuId),
-      after: snapshotContent(after).skus.find((s) => s.skuId === skuId),
-    },
-    actorOf(caller),
-  );
+  const { version: _version, ...fields } = input;
+  await editContent(deps, caller, before, { skus: { [skuId]: fields } }, (after) => ({
+    entityType: "sku",
+    entityId: skuId,
+    operation: "update",
+    before: snapshotContent(before).skus.find((s) => s.skuId === skuId),
+    after: snapshotContent(after).skus.find((s) => s.skuId === skuId),
+  }));
   return getProduct(deps, caller, before.row.id);
 }
 
-export const addSkuBody = skuInput
-  .extend({
-    version: z.number().int().positive().describe("The product's version"),
-    currency: z.enum(CURRENCIES).optional(),
-  })
-  .strict();
-
-/** Adds a SKU to an existing product (create-SPU-then-add-SKU); `version` is the product's. */
+/**
+ * Adds a SKU to an existing product (create-SPU-then-add-SKU); `version` is the product's. On an
+ * audited product the SKU waits in the pending revision (`pending: true`) under the id answered.
+ */
 export async function addSku(deps: CatalogDeps, caller: Caller, productId: string, input: z.infer<typeof addSkuBody>) {
-  const { db } = deps;
-  const before = await visibleProduct(db, caller, productId);
+  const before = await visibleProduct(deps.db, caller, productId);
   assertEditable(before.row.status);
   if (input.version !== before.row.version) throw staleVersion("product", before.row.version, input.version);
   const currency = input.currency ?? (before.skus[0]?.prices[0]?.currency as Currency | undefined) ?? DEFAULT_CURRENCY;
-  const template = await templateOf(db, before.row.categoryId);
   const price = pricesInMinorUnits([input], currency, "sku");
-  const errors = [
-    ...checkAttributes(input.salesAttributes, template, "sales", "salesAttributes"),
-    ...checkCombination(before, null, input.salesAttributes, "salesAttributes"),
-    ...price.errors.map((e) => ({ ...e, field: "price" })),
-  ];
-  if (errors.length) throw invalidFields(errors);
-  const now = deps.clock.now();
-  const skuId = newId("sku", now);
-  const actor = actorOf(caller);
-  const opening = await openingStock(deps, skuId, before.row.shopId, input.stock, actor);
-  const names = new Map(template.map((t) => [t.attributeId, t.attributeName]));
-  const after: ProductRecord = structuredClone(before);
-  const added = newSkuRecord(
-    { productId, shopId: before.row.shopId, skuId, position: before.skus.length },
-    input,
-    (id) => names.get(id) ?? "",
-    now,
-  );
-  after.skus.push(added);
-  await commitEdit(
-    deps,
-    before,
-    after,
-    () => [
-      ...skuStatements(db, added, price.amounts[0] ?? 0, currency, now),
-      db.insert(skuStock).values({
-        skuId,
-        warehouseId: opening.warehouseId,
-        available: opening.available,
-        revision: opening.revision,
-        updatedAt: now,
-      }),
-    ],
-    {
-      entityType: "sku",
-      entityId: skuId,
-      operation: "create",
-      before: null,
-      after: snapshotContent(after).skus.find((s) => s.skuId === skuId),
-    },
-    actor,
-  );
-  return { skuId, product: await getProduct(deps, caller, productId) };
+  if (price.errors.length) throw invalidFields(price.errors.map((e) => ({ ...e, field: "price" })));
+  const skuId = newId("sku", deps.clock.now());
+  const { version: _version, currency: _currency, ...sku } = input;
+  const changes: ContentChanges = { newSkus: [{ ...sku, skuId, currency, amount: price.amounts[0] ?? 0 }] };
+  const outcome = await editContent(deps, caller, before, changes, (after) => ({
+    entityType: "sku",
+    entityId: skuId,
+    operation: "create",
+    before: null,
+    after: snapshotContent(after).skus.find((s) => s.skuId === skuId),
+  }));
+  return { skuId, pending: outcome === "pending", product: await getProduct(deps, caller, productId) };
 }
 
 // ---------------------------------------------------------------------------------------------

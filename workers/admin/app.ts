@@ -14,6 +14,7 @@ import { registerHistoryRoutes } from "./routes/history";
 import { registerImageRoutes } from "./routes/images";
 import { registerInventoryRoutes } from "./routes/inventory";
 import { registerOrderRoutes } from "./routes/orders";
+import { registerProductRevisionRoutes } from "./routes/product-revisions";
 import { registerProductRoutes } from "./routes/products";
 import { registerStockOpsRoutes } from "./routes/stock-ops";
 import { registerWhoamiRoute } from "./routes/whoami";
@@ -60,6 +61,7 @@ export function buildAdminApp(options: { clock?: Clock } = {}): AdminApp {
   registerApiKeyRoutes(app);
   registerCatalogStructureRoutes(app);
   registerProductRoutes(app);
+  registerProductRevisionRoutes(app);
   registerInventoryRoutes(app);
   registerOrderRoutes(app);
   registerHistoryRoutes(app);

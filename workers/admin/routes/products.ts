@@ -119,9 +119,18 @@ const routes = {
     method: "patch",
     path: "/admin/v1/products/{productId}",
     summary: "Edit a product (send its current version)",
+    description:
+      "On a DRAFT or AUDIT_REJECTED product the edit applies at once (new version, snapshot). On an audited " +
+      "product (AUDIT_APPROVED, ON_SHELF, OFF_SHELF, SOLD_OUT) a content edit becomes the product's " +
+      "`pendingRevision` (status PENDING) and the live product, storefront and search stay as approved until " +
+      "an operator approves it (`POST .../revisions/{revisionId}/approve`); a second edit while one is pending " +
+      "supersedes it with a revision holding both. Prices and stock are never audited.",
     request: { params: productParams, body: jsonBody(updateProductBody) },
     responses: {
-      200: jsonResponse(adminProductSchema, "Edited; a snapshot was written"),
+      200: jsonResponse(
+        adminProductSchema,
+        "Edited (a snapshot was written), or, on an audited product, the live product with its `pendingRevision`",
+      ),
       ...errorResponses(400, 401, 403, 404, 409),
     },
   }),
@@ -130,8 +139,15 @@ const routes = {
     method: "post",
     path: "/admin/v1/products/{productId}/skus",
     summary: "Add a SKU to a product (send the product's version)",
+    description:
+      "On an audited product the new SKU waits in the product's pending revision (200, under the `skuId` " +
+      "answered) and is created, with its price and opening stock, when an operator approves it.",
     request: { params: productParams, headers: idempotencyHeaders, body: jsonBody(addSkuBody) },
     responses: {
+      200: jsonResponse(
+        z.object({ skuId: z.string(), product: adminProductSchema }),
+        "Proposed: the SKU is in the product's `pendingRevision`, not live yet",
+      ),
       201: jsonResponse(z.object({ skuId: z.string(), product: adminProductSchema }), "Added"),
       ...errorResponses(400, 401, 403, 404, 409),
     },
@@ -141,9 +157,11 @@ const routes = {
     method: "patch",
     path: "/admin/v1/skus/{skuId}",
     summary: "Edit a SKU (send its current version)",
+    description:
+      "On an audited product the edit becomes (part of) the product's pending revision, as for PATCH product.",
     request: { params: skuParams, body: jsonBody(updateSkuBody) },
     responses: {
-      200: jsonResponse(adminProductSchema, "Edited; a snapshot was written"),
+      200: jsonResponse(adminProductSchema, "Edited (a snapshot was written), or proposed as the `pendingRevision`"),
       ...errorResponses(400, 401, 403, 404, 409),
     },
   }),
@@ -218,9 +236,15 @@ export function registerProductRoutes(app: AdminApp): void {
   app.openapi(routes.update, async (c) =>
     c.json(await updateProduct(catalogDeps(c), callerOf(c), c.req.valid("param").productId, c.req.valid("json")), 200),
   );
-  app.openapi(routes.addSku, async (c) =>
-    c.json(await addSku(catalogDeps(c), callerOf(c), c.req.valid("param").productId, c.req.valid("json")), 201),
-  );
+  app.openapi(routes.addSku, async (c) => {
+    const { pending, ...added } = await addSku(
+      catalogDeps(c),
+      callerOf(c),
+      c.req.valid("param").productId,
+      c.req.valid("json"),
+    );
+    return pending ? c.json(added, 200) : c.json(added, 201);
+  });
   app.openapi(routes.updateSku, async (c) =>
     c.json(await updateSku(catalogDeps(c), callerOf(c), c.req.valid("param").skuId, c.req.valid("json")), 200),
   );
@@ -228,7 +252,17 @@ export function registerProductRoutes(app: AdminApp): void {
     c.json(await replacePrices(catalogDeps(c), callerOf(c), c.req.valid("param").skuId, c.req.valid("json")), 200),
   );
   app.openapi(routes.adjustStock, async (c) =>
-    c.json(await adjustStock(catalogDeps(c), callerOf(c), c.req.valid("param").skuId, c.req.valid("json")), 200),
+    // A retried request (same Idempotency-Key) names the same op, so the object moves stock once.
+    c.json(
+      await adjustStock(
+        catalogDeps(c),
+        callerOf(c),
+        c.req.valid("param").skuId,
+        c.req.valid("json"),
+        c.var.idempotency?.ref,
+      ),
+      200,
+    ),
   );
   app.openapi(routes.getStock, async (c) =>
     c.json(await getStock(catalogDeps(c), callerOf(c), c.req.valid("param").skuId), 200),

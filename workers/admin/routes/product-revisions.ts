@@ -1,0 +1,90 @@
+/** Pending content revisions of audited products: sellers see theirs, operators approve or reject. */
+import { createRoute, z } from "@hono/zod-openapi";
+import {
+  approveRevision,
+  approveRevisionBody,
+  listRevisions,
+  rejectRevision,
+  rejectRevisionBody,
+} from "../../../shared/catalog/revisions";
+import { revisionSchema } from "../../../shared/catalog/revisions-repo";
+import { callerOf, requireRole, requireScope } from "../../../shared/platform/app";
+import { errorResponses, jsonBody, jsonResponse } from "../../../shared/platform/openapi";
+import { listQuerySchema } from "../../../shared/platform/validation";
+import type { AdminApp } from "../app";
+import { catalogDeps } from "./products";
+
+const secured = { security: [{ bearer: [] }], tags: ["product revisions"] };
+const revisionParams = z.object({
+  productId: z.string().min(1).max(64),
+  revisionId: z.string().min(1).max(64),
+});
+const operatorOnly = [requireRole("operator"), requireScope("catalog:write")];
+
+const routes = {
+  list: createRoute({
+    ...secured,
+    middleware: [requireRole("seller", "operator"), requireScope("catalog:read")],
+    method: "get",
+    path: "/admin/v1/products/{productId}/revisions",
+    summary: "The product's content revisions, newest first (PENDING, APPROVED, REJECTED, SUPERSEDED)",
+    request: { params: z.object({ productId: z.string().min(1).max(64) }), query: listQuerySchema },
+    responses: {
+      200: jsonResponse(
+        z.object({ items: z.array(revisionSchema.openapi("ProductRevision")), nextCursor: z.string().nullable() }),
+        "Revisions",
+      ),
+      ...errorResponses(400, 401, 403, 404),
+    },
+  }),
+  approve: createRoute({
+    ...secured,
+    middleware: operatorOnly,
+    method: "post",
+    path: "/admin/v1/products/{productId}/revisions/{revisionId}/approve",
+    summary: "Operators: put a pending revision live",
+    description:
+      "Applies the revision's changes on top of the live product (new version, snapshot, operation log, " +
+      "search re-index, new edge-cache key). 409 `invalid_transition` when the revision is not PENDING or the " +
+      "product cannot be edited (FROZEN); 409 `conflict` with `reason: revision_outdated` (and `errors`) when its " +
+      "changes no longer fit the product's category; 409 `version_conflict` when the product changed meanwhile.",
+    request: {
+      params: revisionParams,
+      body: { required: false, content: { "application/json": { schema: approveRevisionBody } } },
+    },
+    responses: {
+      200: jsonResponse(revisionSchema, "Approved; `appliedVersion` is the product's new version"),
+      ...errorResponses(400, 401, 403, 404, 409),
+    },
+  }),
+  reject: createRoute({
+    ...secured,
+    middleware: operatorOnly,
+    method: "post",
+    path: "/admin/v1/products/{productId}/revisions/{revisionId}/reject",
+    summary: "Operators: refuse a pending revision with a reason (the live product is unchanged)",
+    request: { params: revisionParams, body: jsonBody(rejectRevisionBody) },
+    responses: {
+      200: jsonResponse(revisionSchema, "Rejected"),
+      ...errorResponses(400, 401, 403, 404, 409),
+    },
+  }),
+};
+
+export function registerProductRevisionRoutes(app: AdminApp): void {
+  app.openapi(routes.list, async (c) =>
+    c.json(await listRevisions(catalogDeps(c), callerOf(c), c.req.valid("param").productId, c.req.valid("query")), 200),
+  );
+  app.openapi(routes.approve, async (c) => {
+    const { productId, revisionId } = c.req.valid("param");
+    const body = (c.req.valid("json") as z.infer<typeof approveRevisionBody> | undefined) ?? {};
+    return c.json(await approveRevision(catalogDeps(c), callerOf(c), productId, revisionId, body.reason), 200);
+  });
+  app.openapi(routes.reject, async (c) => {
+    const { productId, revisionId } = c.req.valid("param");
+    return c.json(
+      await rejectRevision(catalogDeps(c), callerOf(c), productId, revisionId, c.req.valid("json").reason),
+      200,
+    );
+  });
+}
