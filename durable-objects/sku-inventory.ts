@@ -262,7 +262,17 @@ export class SkuInventory extends DurableObject<Producers> {
   }
 
   private opDone(opId: string): boolean {
-    return this.sql.exec("SELECT 1 FROM movements WHERE op_id = ?", opId).toArray().length > 0;
+    return this.doneMovement(opId) !== undefined;
+  }
+
+  /** The movement an op id already made, if any: a replay answers what the first run did. */
+  private doneMovement(opId: string): { quantity: number; availableAfter: number } | undefined {
+    return this.sql
+      .exec<{ quantity: number; availableAfter: number }>(
+        "SELECT quantity, available_after AS availableAfter FROM movements WHERE op_id = ?",
+        opId,
+      )
+      .toArray()[0];
   }
 
   /**
@@ -290,7 +300,15 @@ export class SkuInventory extends DurableObject<Producers> {
     const input = adjustStockInput.parse(raw);
     const result = this.ctx.storage.transactionSync((): AdjustResult => {
       this.skuId(input.skuId);
-      if (this.opDone(input.opId)) return { ok: true, replayed: true, delta: 0, view: this.view() };
+      const done = this.doneMovement(input.opId);
+      if (done)
+        return {
+          ok: true,
+          replayed: true,
+          delta: done.quantity,
+          availableAfter: done.availableAfter,
+          view: this.view(),
+        };
       const current = this.sql
         .exec<StockRow>("SELECT * FROM stock WHERE warehouse_id = ?", input.warehouseId)
         .toArray()[0];
@@ -314,7 +332,7 @@ export class SkuInventory extends DurableObject<Producers> {
         after,
       );
       this.afterWrite(input.at);
-      return { ok: true, replayed: false, delta, view: this.view() };
+      return { ok: true, replayed: false, delta, availableAfter: after, view: this.view() };
     });
     if (result.ok && !result.replayed) await this.schedule(true);
     return result;
@@ -325,7 +343,16 @@ export class SkuInventory extends DurableObject<Producers> {
     const input = transferInput.parse(raw);
     const result = this.ctx.storage.transactionSync((): TransferResult => {
       this.skuId(input.skuId);
-      if (this.opDone(`${input.opId}:out`)) return { ok: true, replayed: true, delta: 0, view: this.view() };
+      const done = this.doneMovement(`${input.opId}:out`);
+      if (done) {
+        return {
+          ok: true,
+          replayed: true,
+          delta: -done.quantity,
+          availableAfter: done.availableAfter,
+          view: this.view(),
+        };
+      }
       const from =
         this.sql.exec<StockRow>("SELECT * FROM stock WHERE warehouse_id = ?", input.fromWarehouseId).toArray()[0]
           ?.available ?? 0;
@@ -361,7 +388,7 @@ export class SkuInventory extends DurableObject<Producers> {
         },
         toAfter,
       );
-      return { ok: true, replayed: false, delta: input.quantity, view: this.view() };
+      return { ok: true, replayed: false, delta: input.quantity, availableAfter: fromAfter, view: this.view() };
     });
     if (result.ok && !result.replayed) await this.schedule(true);
     return result;

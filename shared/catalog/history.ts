@@ -62,11 +62,16 @@ export interface LogEntry {
   after?: unknown;
   requestId?: string | undefined;
   now: number;
+  /**
+   * A deterministic id for entries that must be written once whatever the retries (a stock op
+   * logs under its op id); insert those with `.onConflictDoNothing()`.
+   */
+  id?: string;
 }
 
 export function logInsert(db: Db, entry: LogEntry) {
   return db.insert(operationLogs).values({
-    id: newId("operationLog", entry.now),
+    id: entry.id ?? newId("operationLog", entry.now),
     actorId: entry.actor.id,
     actorType: entry.actor.type,
     shopId: entry.shopId,

@@ -75,7 +75,10 @@ function publicView(view: StockView) {
   };
 }
 
-/** Sets or moves a SKU's stock in one warehouse. `opId` makes retries apply once (default: new). */
+/**
+ * Sets or moves a SKU's stock in one warehouse. `opId` makes retries apply once: routes pass the
+ * request's idempotency identity, bulk edits their row (default: a new op, applied once).
+ */
 export async function adjustStock(
   deps: CatalogDeps,
   caller: Caller,
@@ -91,9 +94,10 @@ export async function adjustStock(
   }
   const now = deps.clock.now();
   const actor = actorOf(caller);
+  const op = opId ?? newId("operation", now);
   const view = await adjustOne(deps.inventory, {
     skuId,
-    opId: opId ?? newId("operation", now),
+    opId: op,
     warehouseId: warehouse.id,
     mode: input.set !== undefined ? "set" : "delta",
     quantity: input.set ?? input.delta ?? 0,
@@ -101,33 +105,32 @@ export async function adjustStock(
     actor: actor.id,
     at: now,
   });
+  // What follows the object's write runs on a replay too (each part is idempotent), so a retry
+  // of a request that failed here finishes it instead of skipping it. Before and after come from
+  // the object's own movement, so concurrent changes cannot make the log entry lie.
   await project(deps.db, view, now);
-  if (!view.replayed) {
-    // Before and after come from the same transaction in the object, so concurrent changes
-    // cannot make the log entry lie.
-    const after = view.warehouses.find((w) => w.warehouseId === warehouse.id)?.available ?? 0;
-    await logInsert(deps.db, {
-      actor,
-      shopId: sku.shopId,
-      entityType: "stock",
-      entityId: skuId,
-      operation: input.set !== undefined ? "set" : "delta",
-      before: { warehouseId: warehouse.id, available: after - view.delta },
-      after: { warehouseId: warehouse.id, available: after, reason: input.reason },
-      requestId: deps.requestId,
+  await logInsert(deps.db, {
+    id: `oplog_${op}`,
+    actor,
+    shopId: sku.shopId,
+    entityType: "stock",
+    entityId: skuId,
+    operation: input.set !== undefined ? "set" : "delta",
+    before: { warehouseId: warehouse.id, available: view.availableAfter - view.delta },
+    after: { warehouseId: warehouse.id, available: view.availableAfter, reason: input.reason },
+    requestId: deps.requestId,
+    now,
+  }).onConflictDoNothing();
+  await syncAvailability(deps, sku.productId);
+  await publish(
+    deps.producers,
+    "catalog-events",
+    makeEvent(
+      "catalog.product_changed",
+      { productId: sku.productId, shopId: sku.shopId, change: "stock", version: sku.version },
       now,
-    });
-    await syncAvailability(deps, sku.productId);
-    await publish(
-      deps.producers,
-      "catalog-events",
-      makeEvent(
-        "catalog.product_changed",
-        { productId: sku.productId, shopId: sku.shopId, change: "stock", version: sku.version },
-        now,
-      ),
-    );
-  }
+    ),
+  );
   return publicView(view);
 }
 
@@ -242,27 +245,22 @@ export async function transferBetweenWarehouses(
   }
   const now = deps.clock.now();
   const actor = actorOf(caller);
-  const view = await transferStock(deps.inventory, {
-    skuId,
-    opId: opId ?? newId("operation", now),
-    ...input,
-    actor: actor.id,
-    at: now,
-  });
+  const op = opId ?? newId("operation", now);
+  const view = await transferStock(deps.inventory, { skuId, opId: op, ...input, actor: actor.id, at: now });
+  // As for adjustments: a replay finishes what the first run may have left undone.
   await project(deps.db, view, now);
-  if (!view.replayed) {
-    await logInsert(deps.db, {
-      actor,
-      shopId: sku.shopId,
-      entityType: "stock",
-      entityId: skuId,
-      operation: "transfer",
-      before: { warehouseId: input.fromWarehouseId },
-      after: { warehouseId: input.toWarehouseId, quantity: input.quantity, reason: input.reason },
-      requestId: deps.requestId,
-      now,
-    });
-  }
+  await logInsert(deps.db, {
+    id: `oplog_${op}`,
+    actor,
+    shopId: sku.shopId,
+    entityType: "stock",
+    entityId: skuId,
+    operation: "transfer",
+    before: { warehouseId: input.fromWarehouseId },
+    after: { warehouseId: input.toWarehouseId, quantity: input.quantity, reason: input.reason },
+    requestId: deps.requestId,
+    now,
+  }).onConflictDoNothing();
   return publicView(view);
 }
 

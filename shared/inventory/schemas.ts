@@ -42,8 +42,11 @@ export type StockView = z.infer<typeof stockViewSchema>;
 export type AdjustResult =
   | {
       ok: true;
-      replayed: boolean /** Units added to (or taken from) available; 0 on a replay. */;
+      replayed: boolean;
+      /** Units the op added to (or took from) available; on a replay, what the first run moved. */
       delta: number;
+      /** The warehouse's available units right after the op (a transfer: the source warehouse's). */
+      availableAfter: number;
       view: StockView;
     }
   | { ok: false; code: "insufficient_stock"; detail: string; view: StockView };

@@ -18,7 +18,7 @@ import type {
 export async function adjustOne(
   ns: DurableObjectNamespace<SkuInventory>,
   input: AdjustStockInput,
-): Promise<StockView & { replayed: boolean; delta: number }> {
+): Promise<StockView & { replayed: boolean; delta: number; availableAfter: number }> {
   const result = await ns.getByName(input.skuId).adjust(input);
   if (!result.ok) {
     throw new AppError("conflict", {
@@ -26,7 +26,7 @@ export async function adjustOne(
       extensions: { reason: result.code, available: result.view.available },
     });
   }
-  return { ...result.view, replayed: result.replayed, delta: result.delta };
+  return { ...result.view, replayed: result.replayed, delta: result.delta, availableAfter: result.availableAfter };
 }
 
 export async function readStock(ns: DurableObjectNamespace<SkuInventory>, skuId: string): Promise<StockView> {

@@ -97,10 +97,15 @@ export async function complete(
     );
 }
 
-/** Releases the key held by `lockToken` (the request failed in a way a retry may fix). */
+/**
+ * Releases the key held by `lockToken` (the request failed in a way a retry may fix): the lock
+ * lapses at once, so the retry takes the row over and keeps its first claim time (the request's
+ * identity); a different request under the same key is still a conflict.
+ */
 export async function release(db: Db, scope: string, key: string, lockToken: string): Promise<void> {
   await db
-    .delete(idempotencyKeys)
+    .update(idempotencyKeys)
+    .set({ lockedUntil: 0 })
     .where(
       and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key), eq(idempotencyKeys.lockToken, lockToken)),
     );

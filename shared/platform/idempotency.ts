@@ -7,7 +7,8 @@
  * - a duplicate arriving while the first still runs gets 409 `idempotency_in_progress` and never
  *   executes: the `INSERT ... ON CONFLICT DO NOTHING` claim admits exactly one request per key;
  * - a request that dies mid-way holds the key only until its lock lapses; then one retry takes it
- *   over (compare-and-set on the lock token);
+ *   over (compare-and-set on the lock token); a request that failed transiently unlocks its key
+ *   at once, so the retry takes it over the same way and keeps the request's identity (`ref`);
  * - only final outcomes are stored: a 5xx, an uncaught error, a 408/423/425/429 or a retryable
  *   refusal releases the key so the client may retry; a replay carries the stored body and the
  *   headers that matter (content type, Location, Retry-After, RateLimit*);
@@ -41,9 +42,13 @@ const keySchema = z
   .max(255, "must be at most 255 characters")
   .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces");
 
-/** The result of trying to claim a key for a request. */
+/**
+ * The result of trying to claim a key for a request. An owner learns when the key was first
+ * claimed: that stays the same across retries of one request (a released key is unlocked, not
+ * forgotten) and changes only once the key expired, so it names the request's identity.
+ */
 export type Claim =
-  | { kind: "owner"; lockToken: string }
+  | { kind: "owner"; lockToken: string; claimedAt: number }
   | { kind: "replay"; record: repo.IdempotencyRecord }
   | { kind: "conflict" }
   | { kind: "in_progress" };
@@ -54,29 +59,34 @@ export async function claimKey(
   input: { scope: string; key: string; requestHash: string; clock: Clock },
 ): Promise<Claim> {
   const lockToken = ulid(input.clock.now());
-  const claim = () =>
-    repo.insertClaim(db, {
+  const claim = async (): Promise<Claim | null> => {
+    const now = input.clock.now();
+    const inserted = await repo.insertClaim(db, {
       ...input,
       lockToken,
-      now: input.clock.now(),
+      now,
       lockMs: IDEMPOTENCY_LOCK_MS,
       ttlMs: IDEMPOTENCY_TTL_MS,
     });
-  if (await claim()) return { kind: "owner", lockToken };
+    return inserted ? { kind: "owner", lockToken, claimedAt: now } : null;
+  };
+  const first = await claim();
+  if (first) return first;
   let record = await repo.findKey(db, input.scope, input.key);
   if (record && record.expiresAt <= input.clock.now()) {
     await repo.deleteIfExpired(db, input.scope, input.key, input.clock.now());
-    if (await claim()) return { kind: "owner", lockToken };
+    const fresh = await claim();
+    if (fresh) return fresh;
     record = await repo.findKey(db, input.scope, input.key);
   }
-  // The row vanished between the insert and the read: its owner released it after a failure.
-  if (!record) return (await claim()) ? { kind: "owner", lockToken } : { kind: "in_progress" };
+  // The row vanished between the insert and the read (purged as expired): claim it anew.
+  if (!record) return (await claim()) ?? { kind: "in_progress" };
   if (record.requestHash !== input.requestHash) return { kind: "conflict" };
   if (record.state === "done") return { kind: "replay", record };
   if (record.lockedUntil > input.clock.now()) return { kind: "in_progress" };
   const now = input.clock.now();
   return (await repo.takeOverLapsed(db, record, lockToken, now, IDEMPOTENCY_LOCK_MS))
-    ? { kind: "owner", lockToken }
+    ? { kind: "owner", lockToken, claimedAt: record.createdAt }
     : { kind: "in_progress" };
 }
 
@@ -94,7 +104,11 @@ export interface IdempotencyIdentity {
   /** Who sent it and to which route: `<credential> <METHOD> <route pattern>`. */
   scope: string;
   key: string;
-  /** A stable digest of scope and key, safe to store and compare (`idem_<hex>`). */
+  /**
+   * A digest of scope, key and when the key was first claimed (`idem_<hex>`): the same for every
+   * retry of one request, different once the key expired and was used anew. Domain code dedupes
+   * on it (an order saga per request, a stock movement's op id).
+   */
   ref: string;
 }
 
@@ -179,7 +193,8 @@ export function idempotency(participating: ParticipatingRoute): MiddlewareHandle
       case "owner":
         break;
     }
-    c.set("idempotency", { scope, key, ref: `idem_${(await sha256Hex(`${scope}\n${key}`)).slice(0, 40)}` });
+    const ref = `idem_${(await sha256Hex(`${scope}\n${key}\n${claim.claimedAt}`)).slice(0, 40)}`;
+    c.set("idempotency", { scope, key, ref });
 
     try {
       await next();

@@ -138,7 +138,14 @@ export function registerInventoryRoutes(app: AdminApp): void {
   });
   app.openapi(routes.transfer, async (c) =>
     c.json(
-      await transferBetweenWarehouses(catalogDeps(c), callerOf(c), c.req.valid("param").skuId, c.req.valid("json")),
+      // A retried request (same Idempotency-Key) names the same op, so the object moves stock once.
+      await transferBetweenWarehouses(
+        catalogDeps(c),
+        callerOf(c),
+        c.req.valid("param").skuId,
+        c.req.valid("json"),
+        c.var.idempotency?.ref,
+      ),
       200,
     ),
   );
