@@ -355,6 +355,12 @@ export const searchDocuments = sqliteTable(
     productVersion: integer("product_version").notNull(),
     createdAt: integer("created_at").notNull(),
     indexedAt: integer("indexed_at").notNull(),
+    /**
+     * The next instant a price row of the product's SKUs takes effect or expires (ms), after
+     * which minPrice/maxPrice are out of date; null when no window is pending. The events cron
+     * re-indexes documents past it.
+     */
+    priceValidUntil: integer("price_valid_until"),
   },
   (t) => [
     index("search_documents_status_category").on(t.status, t.categoryPath),
@@ -364,6 +370,7 @@ export const searchDocuments = sqliteTable(
     index("search_documents_status_created").on(t.status, t.createdAt),
     index("search_documents_status_min_price").on(t.status, t.minPrice),
     index("search_documents_status_sales").on(t.status, t.salesCount),
+    index("search_documents_price_valid_until").on(t.priceValidUntil),
   ],
 );
 
