@@ -52,6 +52,27 @@ export async function putOnShelf(seller: Seller, productId: string) {
   }
 }
 
+/**
+ * An operator approves the product's pending content revision: content edits of an audited product
+ * (approved, on or off shelf, sold out) wait in one until then.
+ */
+export async function approvePendingRevision(productId: string) {
+  const operator = await operatorToken();
+  const product = await json<{ pendingRevision: { revisionId: string } | null }>(
+    await call("GET", `/admin/v1/products/${productId}`, { token: operator }),
+  );
+  const revisionId = product.body.pendingRevision?.revisionId;
+  if (!revisionId) throw new Error(`no pending revision on ${productId}: ${JSON.stringify(product.body)}`);
+  const res = await json(
+    await call("POST", `/admin/v1/products/${productId}/revisions/${revisionId}/approve`, {
+      token: operator,
+      body: {},
+    }),
+  );
+  if (res.status !== 200) throw new Error(`approve failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
 /** A small product in the T-shirt category with distinct names per call. */
 let seq = 0;
 export function tshirt(overrides: { name?: string; skus?: object[] } = {}) {

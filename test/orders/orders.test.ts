@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { parseOrderNumber } from "../../shared/orders/order-numbers";
-import { newSeller, postProduct, putOnShelf, SEED_DATA_PACK, tshirt } from "../helpers/catalog";
+import { approvePendingRevision, newSeller, postProduct, putOnShelf, SEED_DATA_PACK, tshirt } from "../helpers/catalog";
 import { call, json } from "../helpers/http";
 import { newShopper, placeOrder, quote, skuOnSale, stockOf } from "../helpers/orders";
 
@@ -237,6 +237,7 @@ describe("order creation", () => {
       body: { version: product.body.version, name: `改名 ${crypto.randomUUID()}` },
     });
     expect(renamed.status).toBe(200);
+    await approvePendingRevision(productId);
     const third = await order();
     expect(third).not.toBe(first);
     const rows = await env.DB.prepare("select count(*) as n from order_snapshots where sku_id = ?")

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it, vi } from "vitest";
 import { rebuildSearchDocument } from "../../shared/catalog/indexer";
 import { dbOf } from "../../shared/platform/db";
 import {
+  approvePendingRevision,
   newSeller,
   operatorToken,
   postProduct,
@@ -177,6 +178,8 @@ describe("GET /v1/products search", () => {
       token: seller.token,
       body: { version: product.body.version, name: `Court Classic ${marker}` },
     });
+    // The product is on shelf: the rename goes live (and to the index) once an operator approves it.
+    await approvePendingRevision(ids.court ?? "");
     await vi.waitUntil(async () => (await search(`q=${marker}`)).body.items.length === 1, {
       timeout: 10_000,
       interval: 100,
@@ -206,6 +209,9 @@ describe("GET /v1/products/:id", () => {
       token: seller.token,
       body: { version: body.version, name: "Pegasus 41" },
     });
+    // On shelf, so the rename waits for approval; the storefront keeps serving the approved copy.
+    expect((await call("GET", `/v1/products/${ids.pegasus}`)).headers.get("x-cache")).toBe("HIT");
+    await approvePendingRevision(ids.pegasus ?? "");
     const edited = await call("GET", `/v1/products/${ids.pegasus}`);
     expect(edited.headers.get("x-cache")).toBe("MISS");
     expect(((await edited.json()) as { name: string }).name).toBe("Pegasus 41");
