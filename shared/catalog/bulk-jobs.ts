@@ -11,6 +11,7 @@ import { brands, bulkJobRows, bulkJobs, categories, operationLogs, prices } from
 import { makeEvent } from "../events/messages";
 import { outboxInsert, outboxRow, sendOutbox } from "../events/outbox";
 import type { Caller } from "../platform/auth";
+import { inChunks } from "../platform/d1-chunks";
 import { type Db, runBatch } from "../platform/db";
 import { AppError } from "../platform/errors";
 import { newId } from "../platform/ids";
@@ -116,9 +117,7 @@ export async function submitBulkJob(
     payload: JSON.stringify(payload),
     status: "pending" as const,
   }));
-  const inserts = [];
-  for (let i = 0; i < rowValues.length; i += 50)
-    inserts.push(db.insert(bulkJobRows).values(rowValues.slice(i, i + 50)));
+  const inserts = inChunks(rowValues, (chunk) => db.insert(bulkJobRows).values(chunk));
   // One event per chunk, committed with the rows (outbox), so a crash cannot strand a job.
   const events = Array.from({ length: chunks }, (_, chunk) =>
     outboxRow("bulk-jobs", makeEvent("bulk.chunk_ready", { jobId, chunk }, now)),

@@ -6,7 +6,8 @@
  */
 import { asc, eq, inArray, lt } from "drizzle-orm";
 import { outbox } from "../../db/schema";
-import type { Db } from "../platform/db";
+import { inChunks } from "../platform/d1-chunks";
+import { type Db, runBatch } from "../platform/db";
 import { recordDeadLetter } from "./dead-letters";
 import { type AnyQueueMessage, QUEUE_MESSAGE_SCHEMAS, type QueueMessage } from "./messages";
 import { type Producers, publish } from "./producer";
@@ -50,13 +51,13 @@ export async function sendOutbox(db: Db, producers: Producers, rows: readonly Ou
       ...(delaySeconds > 0 ? { delaySeconds: Math.min(delaySeconds, 43_200) } : {}),
     });
   }
-  if (rows.length > 0)
-    await db.delete(outbox).where(
-      inArray(
-        outbox.id,
-        rows.map((r) => r.id),
-      ),
-    );
+  await runBatch(
+    db,
+    inChunks(
+      rows.map((r) => r.id),
+      (ids) => db.delete(outbox).where(inArray(outbox.id, ids)),
+    ),
+  );
 }
 
 /** Why `row` can never be sent (unknown queue, a body that no longer parses), or null. */

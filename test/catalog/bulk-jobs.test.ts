@@ -168,6 +168,58 @@ describe("bulk jobs", () => {
     });
   });
 
+  // Regression (issue #11, defect 5): the rows went in 50 per insert of 5 values each, past D1's
+  // 100 bound parameters, so any job of 21+ rows answered 500.
+  it("takes a 1,000-row JSON job and processes every row", async () => {
+    const seller = await newSeller();
+    const stamp = Date.now().toString(36);
+    const colours = ["黑色", "白色", "灰色", "藏青色", "红色", "蓝色", "绿色"];
+    const sizes = ["XS", "S", "M", "L", "XL", "XXL"];
+    const codes = colours.flatMap((c, i) => sizes.map((_, j) => `K${stamp}-${i}${j}`));
+    const created = await postProduct(
+      seller,
+      tshirt({
+        skus: codes.map((code, k) => ({
+          skuName: code,
+          price: 79,
+          stock: 1,
+          sellerSkuCode: code,
+          salesAttributes: [
+            { attributeId: 201, value: colours[Math.floor(k / sizes.length)] },
+            { attributeId: 202, value: sizes[k % sizes.length] },
+          ],
+        })),
+      }),
+    );
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const rows = Array.from({ length: 1000 }, (_, i) =>
+      // The rest fail on their own (a negative stock) without costing a lookup each.
+      i < codes.length ? { sellerSkuCode: codes[i], price: "1.50" } : { sellerSkuCode: `N-${i}`, stock: -1 },
+    );
+    const submitted = await submit(seller, JSON.stringify(rows), "application/json", "edit");
+    expect(submitted.status, JSON.stringify(submitted.body)).toBe(202);
+    expect(submitted.body.total).toBe(1000);
+    const job = await vi.waitUntil(
+      async () => {
+        const j = await json<Job>(
+          await call("GET", `/admin/v1/bulk-jobs/${submitted.body.jobId}`, { token: seller.token }),
+        );
+        return j.body.status === "completed" ? j.body : null;
+      },
+      { timeout: 55_000, interval: 500 },
+    );
+    expect(job).toMatchObject({ total: 1000, done: codes.length, failed: 1000 - codes.length });
+    expect(job.errors[0]).toMatchObject({ row: codes.length + 1, code: "validation_failed" });
+    const product = await json<{ skus: { price: { amount: number } }[] }>(
+      await call("GET", `/admin/v1/products/${created.body.productId}`, { token: seller.token }),
+    );
+    expect(product.body.skus.map((s) => s.price.amount)).toEqual(codes.map(() => 150));
+    const outboxLeft = await env.DB.prepare("select count(*) as n from outbox where body like ?")
+      .bind(`%${submitted.body.jobId}%`)
+      .first<{ n: number }>();
+    expect(outboxLeft?.n).toBe(0);
+  }, 60_000);
+
   it("shows a job only to its shop", async () => {
     const seller = await newSeller();
     const other = await newSeller();
