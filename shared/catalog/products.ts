@@ -821,6 +821,11 @@ async function proposeRevision(deps: CatalogDeps, caller: Caller, before: Produc
   return revisionId;
 }
 
+function isEmptyChange(changes: ContentChanges): boolean {
+  const named = (fields: object | undefined) => Object.values(fields ?? {}).some((v) => v !== undefined);
+  return !named(changes.product) && !Object.values(changes.skus ?? {}).some(named) && !changes.newSkus?.length;
+}
+
 /** A content edit: in place on a product not yet audited, as a pending revision on an audited one. */
 async function editContent(
   deps: CatalogDeps,
@@ -830,7 +835,8 @@ async function editContent(
   log: EditLog,
 ): Promise<"applied" | "pending"> {
   if (needsAudit(before.row.status)) {
-    await proposeRevision(deps, caller, before, changes);
+    // An edit naming no field has nothing to audit: it neither creates nor supersedes a revision.
+    if (!isEmptyChange(changes)) await proposeRevision(deps, caller, before, changes);
     return "pending";
   }
   await applyContent(deps, before, changes, actorOf(caller), log);

@@ -279,6 +279,22 @@ describe("content edits of audited products", () => {
     expect(approved.body).toMatchObject({ code: "invalid_transition", currentStatus: "FROZEN" });
   });
 
+  it("makes no revision of an edit that names no field", async () => {
+    const { seller, productId, product } = await onShelf();
+    const edited = await json<AdminProduct>(
+      await call("PATCH", `/admin/v1/products/${productId}`, {
+        token: seller.token,
+        body: { version: product.version },
+      }),
+    );
+    expect(edited.status, JSON.stringify(edited.body)).toBe(200);
+    expect(edited.body).toMatchObject({ pendingRevision: null, version: product.version });
+    const listed = await json<{ items: Revision[] }>(
+      await call("GET", `/admin/v1/products/${productId}/revisions`, { token: seller.token }),
+    );
+    expect(listed.body.items).toEqual([]);
+  });
+
   it("still edits a DRAFT product in place", async () => {
     const seller = await newSeller();
     const created = await postProduct(seller, tshirt());
