@@ -3,13 +3,13 @@
  * state. It reads the state rather than trusting the event, so duplicates and out-of-order
  * deliveries all converge on the latest truth.
  */
-import { and, asc, eq, gt, inArray, notExists, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, lte, notExists, sql } from "drizzle-orm";
 import { brands, categories, products, productTags, searchDocuments, searchMeta, tags } from "../../db/schema";
 import { searchFts } from "../../db/schema/search-fts";
 import { type Db, runBatch } from "../platform/db";
 import { PRODUCT_STATUS } from "./lifecycle";
 import { effectivePrice } from "./products";
-import { loadProduct } from "./products-repo";
+import { loadProduct, type PriceRow } from "./products-repo";
 import { documentTokens } from "./search-tokens";
 
 function ftsDelete(db: Db, productId: string) {
@@ -104,6 +104,10 @@ export async function rebuildSearchDocument(
     .filter(Boolean)
     .join(" ");
   const skuPrices = record.skus.map((s) => effectivePrice(s.prices, now)).filter((p) => p !== null);
+  const priceValidUntil = nextPriceBoundary(
+    record.skus.flatMap((s) => s.prices),
+    now,
+  );
   const amounts = skuPrices.map((p) => p.amount);
   const doc = {
     productId,
@@ -124,6 +128,7 @@ export async function rebuildSearchDocument(
     productVersion: row.version,
     createdAt: row.createdAt,
     indexedAt: now,
+    priceValidUntil,
   };
   // Most stock movements change nothing a search shows (only in-stock flips do); leaving the
   // document and the generation alone keeps every cached search valid through checkout traffic.
@@ -141,4 +146,43 @@ export async function rebuildSearchDocument(
     bumpGeneration(db),
   ]);
   return "indexed";
+}
+
+/**
+ * The first instant after `now` at which one of `rows` takes effect or expires: until then the
+ * effective prices (and so a document's minPrice/maxPrice) stay as they are. Null: none pending.
+ */
+export function nextPriceBoundary(rows: readonly Pick<PriceRow, "effectiveAt" | "expiresAt">[], now: number) {
+  let next: number | null = null;
+  for (const r of rows) {
+    for (const at of [r.effectiveAt, r.expiresAt]) {
+      if (at !== null && at > now && (next === null || at < next)) next = at;
+    }
+  }
+  return next;
+}
+
+/**
+ * Re-indexes up to `limit` products whose prices went out of date by `now` (a promo window
+ * opened or closed since they were indexed); the events cron's backstop for the delayed
+ * messages. Answers the products re-indexed, each with what it needs to schedule its next boundary.
+ */
+export async function reindexPastPriceBoundaries(db: Db, now: number, limit = 200) {
+  const due = await db
+    .select({ productId: searchDocuments.productId })
+    .from(searchDocuments)
+    .where(lte(searchDocuments.priceValidUntil, now))
+    .orderBy(asc(searchDocuments.priceValidUntil))
+    .limit(limit);
+  for (const { productId } of due) await rebuildSearchDocument(db, productId, now);
+  return due.map((d) => d.productId);
+}
+
+/** When the product's indexed prices go out of date (ms), or null; with its shop and version. */
+export async function indexedPriceWindow(db: Db, productId: string) {
+  const doc = await db.query.searchDocuments.findFirst({
+    where: eq(searchDocuments.productId, productId),
+    columns: { priceValidUntil: true, shopId: true, productVersion: true },
+  });
+  return doc ? { validUntil: doc.priceValidUntil, shopId: doc.shopId, version: doc.productVersion } : null;
 }

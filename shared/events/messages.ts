@@ -33,7 +33,8 @@ export const productChangedEvent = event(
   z.object({
     productId: z.string().min(1),
     shopId: z.string().min(1),
-    change: z.enum(["created", "updated", "status", "price", "stock"]),
+    /** `price_window`: a price row takes effect or expires now (sent delayed, see catalog/price-windows). */
+    change: z.enum(["created", "updated", "status", "price", "stock", "price_window"]),
     /** The product's version after the change (stock and price changes do not move it). */
     version: z.number().int().positive(),
   }),

@@ -1,6 +1,6 @@
 /** Which handler runs for which message type, per queue. Domains add theirs as they land. */
 import { processChunk } from "../../shared/catalog/bulk-jobs";
-import { rebuildSearchDocument } from "../../shared/catalog/indexer";
+import { indexProductChange } from "../../shared/catalog/price-windows";
 import { applyStockChange, recordStockAlert } from "../../shared/catalog/stock";
 import { markCanaryConsumed } from "../../shared/events/canaries";
 import type { Coalesce, Handlers } from "../../shared/events/consumer";
@@ -32,8 +32,8 @@ export const HANDLERS: { [Q in QueueName]: Handlers<Q> } = {
   "refund-events": { "platform.canary": canary },
   "catalog-events": {
     "platform.canary": canary,
-    "catalog.product_changed": async (message, { db, clock }) => {
-      await rebuildSearchDocument(db, message.data.productId, clock.now());
+    "catalog.product_changed": async (message, deps) => {
+      await indexProductChange(deps, message.data);
     },
     // Views sent before stock views had their own queue.
     "inventory.stock_changed": async (message, deps) => {

@@ -1,4 +1,6 @@
 /** The events Worker's queue dispatch and cron housekeeping, apart from the entry so tests call them. */
+
+import { reindexPriceWindows } from "../../shared/catalog/price-windows";
 import { consumeBatch, consumeDeadLetters } from "../../shared/events/consumer";
 import { drainOutbox } from "../../shared/events/outbox";
 import { isQueueName, sourceOfDeadLetterQueue } from "../../shared/events/queues";
@@ -46,12 +48,13 @@ export type HousekeepingJob = (deps: HousekeepingDeps) => Promise<number>;
 
 /**
  * The cron's jobs, in the order they run: purge expired idempotency keys, send outbox rows their
- * writers left behind, undo abandoned checkouts, cancel unpaid orders whose timeout message never
+ * writers left behind, re-index products whose price window opened or closed, undo abandoned checkouts, cancel unpaid orders whose timeout message never
  * came, and purge sagas finished more than a week ago.
  */
 export const HOUSEKEEPING_JOBS = {
   idempotencyKeysPurged: ({ db, clock }) => purgeExpired(db, clock.now()),
   outboxSent: ({ db, producers, clock }) => drainOutbox(db, producers, clock.now()),
+  priceWindowsReindexed: (deps) => reindexPriceWindows(deps),
   sagasCompensated: async (deps) => (await sweepStaleSagas(deps)).compensated,
   overdueCancelled: (deps) => expireOverdue(deps),
   sagasPurged: ({ db, clock }) => purgeFinishedSagas(db, clock.now()),
