@@ -265,6 +265,58 @@ describe("content edits of audited products", () => {
     });
   });
 
+  it("answers 409 revision_outdated when the changes no longer fit the category, and keeps the revision pending", async () => {
+    const category = await json<{ id: number }>(
+      await call("POST", "/admin/v1/categories", {
+        token: operator,
+        body: { parentId: 1003, name: `改版类目 ${crypto.randomUUID().slice(0, 8)}` },
+      }),
+    );
+    const template = (withBrand: boolean) =>
+      call("PUT", `/admin/v1/categories/${category.body.id}/attributes`, {
+        token: operator,
+        body: {
+          attributes: [
+            ...(withBrand ? [{ attributeId: 101, kind: "basic" }] : []),
+            { attributeId: 201, kind: "sales" },
+            { attributeId: 202, kind: "sales" },
+          ],
+        },
+      });
+    expect((await template(true)).status).toBe(200);
+    const seller = await newSeller();
+    const created = await postProduct(seller, {
+      ...tshirt(),
+      categoryId: category.body.id,
+      basicAttributes: [],
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const { productId } = created.body;
+    await putOnShelf(seller, productId);
+    const product = await admin(seller.token, productId);
+    const edited = await json<AdminProduct>(
+      await call("PATCH", `/admin/v1/products/${productId}`, {
+        token: seller.token,
+        body: { version: product.body.version, basicAttributes: [{ attributeId: 101, value: "NIKE" }] },
+      }),
+    );
+    const revisionId = edited.body.pendingRevision?.revisionId as string;
+    expect(revisionId).toMatch(/^rev_/);
+
+    expect((await template(false)).status).toBe(200);
+    const approved = await decide(operator, productId, revisionId, "approve");
+    expect(approved.status, JSON.stringify(approved.body)).toBe(409);
+    expect(approved.body).toMatchObject({
+      code: "conflict",
+      reason: "revision_outdated",
+      errors: [expect.objectContaining({ field: "basicAttributes.0.attributeId" })],
+    });
+    expect((await admin(seller.token, productId)).body).toMatchObject({
+      version: product.body.version,
+      pendingRevision: { revisionId, status: "PENDING" },
+    });
+  });
+
   it("refuses to approve a revision of a frozen product", async () => {
     const { seller, productId, product } = await onShelf();
     const revisionId = (await rename(seller.token, productId, product.version, "冻结中")).body.pendingRevision
