@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { QUEUE_NAMES, QUEUES } from "../../shared/events/queues";
 import eventsConfig from "../../workers/events/wrangler.toml?raw";
+import storefrontConfig from "../../wrangler.toml?raw";
 import testConfig from "../wrangler.test.toml?raw";
 
 function consumers(toml: string): Map<string, string | undefined> {
@@ -26,5 +27,12 @@ describe.each([
       expect(found.has(`${queue}-dlq`), `${queue}-dlq`).toBe(true);
       expect(toml).toContain(`binding = "${QUEUES[queue]}"`);
     }
+  });
+});
+
+describe("wrangler.toml (storefront, host of the SKU objects)", () => {
+  it("lets the SKU objects publish stock views to their own queue and alerts to catalog-events", () => {
+    expect(storefrontConfig).toMatch(/binding = "STOCK_VIEWS"\s+queue = "stock-views"/);
+    expect(storefrontConfig).toMatch(/binding = "CATALOG_EVENTS"\s+queue = "catalog-events"/);
   });
 });
