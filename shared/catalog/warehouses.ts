@@ -86,6 +86,8 @@ export async function updateWarehouse(
   if (input.isDefault === false && current.isDefault) {
     throw new AppError("conflict", { detail: "Make another warehouse the default instead" });
   }
+  // An empty patch changes nothing (an UPDATE with no columns would be a 500).
+  if (Object.values(input).every((v) => v === undefined)) return view(current);
   const update = db.update(warehouses).set(input).where(eq(warehouses.id, warehouseId));
   if (input.isDefault) {
     await db.batch([clearDefault(db, shopId), update]);

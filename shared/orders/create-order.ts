@@ -40,15 +40,21 @@ import { writeOrdersStep } from "./steps/write-orders";
 
 export type { OrderDeps, PlannedReservation, SagaContext } from "./steps/context";
 
-export const createOrderBody = z.union([
-  z.object({ quoteToken: z.string().min(1).max(8192) }).strict(),
-  z
-    .object({
-      items: checkoutItemsSchema,
-      addressId: z.string().min(1).max(64).optional(),
-    })
-    .strict(),
-]);
+export const createOrderBody = z.union(
+  [
+    z.object({ quoteToken: z.string().min(1).max(8192) }).strict(),
+    z
+      .object({
+        items: checkoutItemsSchema,
+        addressId: z.string().min(1).max(64).optional(),
+      })
+      .strict(),
+  ],
+  {
+    error:
+      "send either {quoteToken} (from POST /v1/checkout/quote), or {items, addressId} (addressId when any item ships)",
+  },
+);
 export type CreateOrderBody = z.infer<typeof createOrderBody>;
 
 export const createOrderResponse = z.object({

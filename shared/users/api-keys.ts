@@ -4,7 +4,7 @@
  * random 256-bit secret). A key acts as a seller of its shop, limited to its scopes.
  */
 import { z } from "zod";
-import { shopOf } from "../platform/app";
+import { shopFilterFor, shopFor } from "../platform/app";
 import { API_SCOPES, type ApiScope, type Caller } from "../platform/auth";
 import type { Clock } from "../platform/clock";
 import { randomToken, sha256Hex } from "../platform/crypto";
@@ -19,7 +19,10 @@ export const API_KEY_PREFIX = "sk_";
 export const createApiKeyBody = z
   .object({
     name: z.string().trim().min(1, "is required").max(100),
-    scopes: z.array(z.enum(API_SCOPES)).min(1, "must name at least one scope"),
+    scopes: z
+      .array(z.enum(API_SCOPES))
+      .min(1, "must name at least one scope")
+      .max(API_SCOPES.length, `names at most the ${API_SCOPES.length} scopes, each once`),
     shopId: z.string().min(1).optional().describe("Operators name the shop; sellers may omit it (their own)"),
   })
   .strict();
@@ -61,9 +64,7 @@ export async function createApiKey(
   caller: Caller,
   input: CreateApiKeyBody,
 ): Promise<ApiKeyView & { key: string }> {
-  const shopId = shopOf(caller, input.shopId);
-  const shop = await db.query.shops.findFirst({ columns: { id: true }, where: (s, { eq }) => eq(s.id, shopId) });
-  if (!shop) throw new AppError("not_found", { detail: `No shop ${shopId}` });
+  const shopId = await shopFor(db, caller, input.shopId);
   const now = clock.now();
   const key = `${API_KEY_PREFIX}${randomToken(32)}`;
   const row = {
@@ -88,7 +89,7 @@ export async function listApiKeys(
   caller: Caller,
   query: { shopId?: string | undefined; limit: number; cursor?: string | undefined },
 ) {
-  const shopId = caller.roles.includes("operator") ? query.shopId : shopOf(caller, query.shopId);
+  const shopId = await shopFilterFor(db, caller, query.shopId);
   const rows = await repo.listApiKeys(db, {
     shopId,
     limit: query.limit + 1,

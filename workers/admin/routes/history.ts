@@ -1,7 +1,7 @@
 /** The operation log: who changed what. Sellers see their shop's entries, operators all. */
 import { createRoute, z } from "@hono/zod-openapi";
 import { listOperationLogs, operationLogSchema } from "../../../shared/catalog/history";
-import { callerOf, requireRole } from "../../../shared/platform/app";
+import { callerOf, requireRole, shopFilterFor } from "../../../shared/platform/app";
 import { dbOf } from "../../../shared/platform/db";
 import { errorResponses, jsonResponse } from "../../../shared/platform/openapi";
 import { listQuerySchema } from "../../../shared/platform/validation";
@@ -26,16 +26,16 @@ const route = createRoute({
       z.object({ items: z.array(operationLogSchema.openapi("OperationLog")), nextCursor: z.string().nullable() }),
       "Entries",
     ),
-    ...errorResponses(400, 401, 403),
+    ...errorResponses(400, 401, 403, 404),
   },
 });
 
 export function registerHistoryRoutes(app: AdminApp): void {
   app.openapi(route, async (c) => {
-    const caller = callerOf(c);
     const query = c.req.valid("query");
-    // A seller only ever sees its own shop (a seller without one sees nothing).
-    const shopId = caller.roles.includes("operator") ? query.shopId : (caller.shopId ?? "none");
-    return c.json(await listOperationLogs(dbOf(c.env.DB), { ...query, shopId }), 200);
+    const db = dbOf(c.env.DB);
+    // A seller only ever sees its own shop; an operator any one, or all.
+    const shopId = await shopFilterFor(db, callerOf(c), query.shopId);
+    return c.json(await listOperationLogs(db, { ...query, shopId }), 200);
   });
 }

@@ -19,7 +19,7 @@ import {
   warehouseSchema,
 } from "../../../shared/catalog/warehouses";
 import { movementSchema } from "../../../shared/inventory/schemas";
-import { callerOf, requestDb, requireRole, requireScope, shopOf } from "../../../shared/platform/app";
+import { callerOf, requestDb, requireRole, requireScope, shopFor } from "../../../shared/platform/app";
 import {
   errorResponses,
   idempotencyHeaders,
@@ -113,27 +113,20 @@ const routes = {
 
 export function registerInventoryRoutes(app: AdminApp): void {
   app.openapi(routes.listWarehouses, async (c) => {
-    const shopId = shopOf(callerOf(c), c.req.valid("query").shopId);
-    return c.json(await listWarehouses(requestDb(c, "first-primary"), shopId), 200);
+    const db = requestDb(c, "first-primary");
+    const shopId = await shopFor(db, callerOf(c), c.req.valid("query").shopId);
+    return c.json(await listWarehouses(db, shopId), 200);
   });
   app.openapi(routes.createWarehouse, async (c) => {
-    const shopId = shopOf(callerOf(c), c.req.valid("query").shopId);
-    const created = await createWarehouse(
-      requestDb(c, "first-primary"),
-      shopId,
-      c.req.valid("json"),
-      c.var.clock.now(),
-    );
+    const db = requestDb(c, "first-primary");
+    const shopId = await shopFor(db, callerOf(c), c.req.valid("query").shopId);
+    const created = await createWarehouse(db, shopId, c.req.valid("json"), c.var.clock.now());
     return c.json(created, 201);
   });
   app.openapi(routes.updateWarehouse, async (c) => {
-    const shopId = shopOf(callerOf(c), c.req.valid("query").shopId);
-    const updated = await updateWarehouse(
-      requestDb(c, "first-primary"),
-      shopId,
-      c.req.valid("param").warehouseId,
-      c.req.valid("json"),
-    );
+    const db = requestDb(c, "first-primary");
+    const shopId = await shopFor(db, callerOf(c), c.req.valid("query").shopId);
+    const updated = await updateWarehouse(db, shopId, c.req.valid("param").warehouseId, c.req.valid("json"));
     return c.json(updated, 200);
   });
   app.openapi(routes.transfer, async (c) =>
@@ -163,6 +156,7 @@ export function registerInventoryRoutes(app: AdminApp): void {
   );
   app.openapi(routes.alerts, async (c) => {
     const { shopId, limit } = c.req.valid("query");
-    return c.json(await listStockAlerts(requestDb(c, "first-primary"), shopOf(callerOf(c), shopId), limit), 200);
+    const db = requestDb(c, "first-primary");
+    return c.json(await listStockAlerts(db, await shopFor(db, callerOf(c), shopId), limit), 200);
   });
 }

@@ -14,7 +14,15 @@ import {
   orderIdParam,
   orderSchema,
 } from "../../../shared/orders/orders";
-import { type AppContext, callerOf, requestDb, requireRole, requireScope, shopOf } from "../../../shared/platform/app";
+import {
+  type AppContext,
+  callerOf,
+  requestDb,
+  requireRole,
+  requireScope,
+  shopFilterFor,
+  shopFor,
+} from "../../../shared/platform/app";
 import { errorResponses, jsonBody, jsonResponse, shopQuery } from "../../../shared/platform/openapi";
 import type { AdminApp, AdminBindings } from "../app";
 
@@ -71,28 +79,29 @@ const routes = {
 };
 
 /** Operators see every shop (or the one they name); sellers their own. */
-function scopeOf(c: AppContext<AdminBindings>, shopId: string | undefined): OrderScope {
-  const caller = callerOf(c);
-  if (caller.roles.includes("operator") && !shopId) return { all: true };
-  return { shopId: shopOf(caller, shopId) };
+async function scopeOf(c: AppContext<AdminBindings>, shopId: string | undefined): Promise<OrderScope> {
+  const shop = await shopFilterFor(requestDb(c, "first-primary"), callerOf(c), shopId);
+  return shop === undefined ? { all: true } : { shopId: shop };
 }
 
 export function registerOrderRoutes(app: AdminApp): void {
   app.openapi(routes.list, async (c) => {
     const { shopId, ...query } = c.req.valid("query");
-    return c.json(await listOrders(requestDb(c, "first-primary"), scopeOf(c, shopId), query), 200);
+    return c.json(await listOrders(requestDb(c, "first-primary"), await scopeOf(c, shopId), query), 200);
   });
   app.openapi(routes.get, async (c) =>
-    c.json(await getOrder(requestDb(c, "first-primary"), scopeOf(c, undefined), c.req.valid("param").orderId), 200),
-  );
-  app.openapi(routes.getTemplate, async (c) =>
-    c.json(await getTemplate(requestDb(c, "first-primary"), shopOf(callerOf(c), c.req.valid("query").shopId)), 200),
-  );
-  app.openapi(routes.putTemplate, async (c) => {
-    const shopId = shopOf(callerOf(c), c.req.valid("query").shopId);
-    return c.json(
-      await putTemplate(requestDb(c, "first-primary"), shopId, c.req.valid("json"), c.var.clock.now()),
+    c.json(
+      await getOrder(requestDb(c, "first-primary"), await scopeOf(c, undefined), c.req.valid("param").orderId),
       200,
-    );
+    ),
+  );
+  app.openapi(routes.getTemplate, async (c) => {
+    const db = requestDb(c, "first-primary");
+    return c.json(await getTemplate(db, await shopFor(db, callerOf(c), c.req.valid("query").shopId)), 200);
+  });
+  app.openapi(routes.putTemplate, async (c) => {
+    const db = requestDb(c, "first-primary");
+    const shopId = await shopFor(db, callerOf(c), c.req.valid("query").shopId);
+    return c.json(await putTemplate(db, shopId, c.req.valid("json"), c.var.clock.now()), 200);
   });
 }

@@ -29,7 +29,14 @@ import {
 } from "../../../shared/catalog/products";
 import { adjustStock, adjustStockBody, getStock, stockViewResponse } from "../../../shared/catalog/stock";
 import { inventoryOf } from "../../../shared/inventory/binding";
-import { type AppContext, callerOf, requestDb, requireRole, requireScope } from "../../../shared/platform/app";
+import {
+  type AppContext,
+  callerOf,
+  requestDb,
+  requireRole,
+  requireScope,
+  shopFilterFor,
+} from "../../../shared/platform/app";
 import { moneySchema } from "../../../shared/platform/money";
 import { errorResponses, idempotencyHeaders, jsonBody, jsonResponse } from "../../../shared/platform/openapi";
 import { listQuerySchema } from "../../../shared/platform/validation";
@@ -224,9 +231,13 @@ const transitionResponse = z.object({
 });
 
 export function registerProductRoutes(app: AdminApp): void {
-  app.openapi(routes.list, async (c) =>
-    c.json(await listProducts(requestDb(c), callerOf(c), c.req.valid("query")), 200),
-  );
+  app.openapi(routes.list, async (c) => {
+    const db = requestDb(c);
+    const query = c.req.valid("query");
+    // 404 for a shop the caller may not see or that does not exist, as on every shop route.
+    await shopFilterFor(db, callerOf(c), query.shopId);
+    return c.json(await listProducts(db, callerOf(c), query), 200);
+  });
   app.openapi(routes.create, async (c) =>
     c.json(await createProduct(catalogDeps(c), callerOf(c), c.req.valid("json")), 201),
   );
