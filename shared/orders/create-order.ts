@@ -17,18 +17,18 @@
  * Promotions (vouchers, coins) are priced in `priceCheckout`'s slot; reserving and returning them
  * becomes a step between anti_fraud and reserve_stock when they land.
  */
-import { eq } from "drizzle-orm";
+import { asc, eq } from "drizzle-orm";
 import { z } from "zod";
-import { orderSagas } from "../../db/schema";
+import { orderSagas, orders, payOrders } from "../../db/schema";
 import { checkoutItemsSchema, type QuoteBody, verifyQuoteToken } from "../checkout/quote";
 import type { Db } from "../platform/db";
 import { AppError, isAppError } from "../platform/errors";
 import { newId } from "../platform/ids";
 import { invalidField } from "../platform/validation";
-import { CompensationFailed, runSaga, SimulatedCrash, type Step } from "./saga";
+import { CompensationFailed, OutcomeUnknown, runSaga, SimulatedCrash, type Step } from "./saga";
 import { allocateNumbersStep } from "./steps/allocate-numbers";
 import { antiFraudStep } from "./steps/anti-fraud";
-import { beginStep } from "./steps/begin";
+import { beginStep, OrderAlreadyCreated } from "./steps/begin";
 import { need, type OrderContext, type OrderDeps } from "./steps/context";
 import { loadProductsStep } from "./steps/load-products";
 import { publishStep } from "./steps/publish";
@@ -91,7 +91,7 @@ function steps(deps: OrderDeps): Step<OrderContext>[] {
 /** Creates a pay order and one order per seller from a quote token or items directly. */
 export async function createOrder(
   deps: OrderDeps,
-  input: { userId: string; ip: string; body: CreateOrderBody },
+  input: { userId: string; ip: string; body: CreateOrderBody; requestKey?: string },
 ): Promise<CreateOrderResult> {
   const now = deps.clock.now();
   const claims =
@@ -111,6 +111,7 @@ export async function createOrder(
     now,
     request,
     claims,
+    ...(input.requestKey ? { requestKey: input.requestKey } : {}),
     reservations: [],
     outbox: [],
   };
@@ -124,7 +125,18 @@ export async function createOrder(
       });
     }
   } catch (err) {
+    if (err instanceof OrderAlreadyCreated) return createdOrderOf(deps.db, err.sagaId);
     if (err instanceof SimulatedCrash) throw err;
+    if (err instanceof OutcomeUnknown) {
+      deps.log?.error("order saga outcome unknown; left to the sweeper", {
+        sagaId: ctx.sagaId,
+        error: String(err.cause),
+      });
+      throw new AppError("unavailable", {
+        detail: "The order may or may not have been placed; retry with the same Idempotency-Key to find out",
+        retryable: true,
+      });
+    }
     if (err instanceof CompensationFailed) {
       deps.log?.error("order saga left to the sweeper", {
         sagaId: ctx.sagaId,
@@ -138,6 +150,28 @@ export async function createOrder(
     throw err;
   }
   return need(ctx.result, "the result");
+}
+
+/** The creation answer of the order a completed saga made (a retry of that request gets it again). */
+async function createdOrderOf(db: Db, sagaId: string): Promise<CreateOrderResult> {
+  const payOrder = await db.query.payOrders.findFirst({ where: eq(payOrders.sagaId, sagaId) });
+  if (!payOrder) throw new Error(`completed saga ${sagaId} has no pay order`);
+  const rows = await db
+    .select({ id: orders.id, shopId: orders.shopId, total: orders.totalAmount })
+    .from(orders)
+    .where(eq(orders.payOrderId, payOrder.id))
+    .orderBy(asc(orders.id));
+  return {
+    payOrderId: payOrder.id,
+    orders: rows.map((o) => ({
+      orderId: o.id,
+      sellerId: o.shopId,
+      status: "CREATED" as const,
+      total: { amount: o.total, currency: payOrder.currency },
+    })),
+    payable: { amount: payOrder.payAmount, currency: payOrder.currency },
+    payBy: new Date(payOrder.payBy).toISOString(),
+  };
 }
 
 /** Notes why a saga failed on its row (when it got as far as having one). */

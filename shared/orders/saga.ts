@@ -37,6 +37,21 @@ export class SimulatedCrash extends Error {
   }
 }
 
+/**
+ * A step whose outcome is unknown (its write may or may not have committed, and looking failed
+ * too): the runner neither compensates nor goes on, exactly as if it had crashed there; the
+ * sweeper's compare-and-set decides later.
+ */
+export class OutcomeUnknown extends Error {
+  constructor(
+    readonly step: string,
+    cause: unknown,
+  ) {
+    super(`the outcome of ${step} is unknown`, { cause });
+    this.name = "OutcomeUnknown";
+  }
+}
+
 export class CompensationFailed extends Error {
   constructor(
     readonly step: string,
@@ -65,7 +80,8 @@ export async function runSaga<C>(steps: readonly Step<C>[], ctx: C, hooks: SagaH
       await step.run(ctx);
     } catch (err) {
       // A step whose own cleanup failed leaves the rest to the sweeper (the saga stays open).
-      if (err instanceof SimulatedCrash || err instanceof CompensationFailed) throw err;
+      if (err instanceof SimulatedCrash || err instanceof CompensationFailed || err instanceof OutcomeUnknown)
+        throw err;
       if (pastPivot) {
         forwardFailures.push({ step: step.name, error: err });
         continue;

@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { buildAdminApp } from "../../workers/admin/app";
 import { newSeller, postProduct, type Seller, tshirt } from "../helpers/catalog";
 import { freshIp } from "../helpers/factories";
+import { faultyD1 } from "../helpers/faulty-d1";
 import { call, json, ORIGIN } from "../helpers/http";
 
 type StockView = { available: number; warehouses: { warehouseId: string; available: number }[] };
@@ -93,7 +94,11 @@ describe("retried stock operations apply once (Idempotency-Key → op id)", () =
       reason: "rebalance",
     };
     // The first attempt dies after the object moved the units (the projection's D1 write fails).
-    const noDb = { ...env, DB: brokenDb() } as unknown as Cloudflare.Env;
+    const writesLost = faultyD1(env.DB, {
+      failBatch: () => true,
+      failStatement: (sql) => /^\s*(insert|update|delete)/i.test(sql) && !/idempotency_keys/i.test(sql),
+    });
+    const noDb = { ...env, DB: writesLost } as unknown as Cloudflare.Env;
     const failed = await send(noDb, seller, path, transfer, headers);
     expect(failed.status).toBeGreaterThanOrEqual(500);
     const retried = await send(env, seller, path, transfer, headers);
@@ -104,60 +109,3 @@ describe("retried stock operations apply once (Idempotency-Key → op id)", () =
     expect(transfers).toHaveLength(1);
   });
 });
-
-/**
- * D1 that reads normally but fails every write after the idempotency claim, as a lost connection
- * would: the claim (an INSERT into idempotency_keys) and reads go through.
- */
-function brokenDb(): D1Database {
-  const real = env.DB;
-  let writes = 0;
-  const failWrite = (sql: string) => /^\s*(insert|update|delete)/i.test(sql) && !/idempotency_keys/i.test(sql);
-  const wrap = (stmt: D1PreparedStatement, sql: string): D1PreparedStatement =>
-    new Proxy(stmt, {
-      get(target, prop, receiver) {
-        if (prop === "bind") return (...args: unknown[]) => wrap(target.bind(...args), sql);
-        if ((prop === "run" || prop === "all" || prop === "first" || prop === "raw") && failWrite(sql)) {
-          writes += 1;
-          return async () => {
-            throw new Error(`D1 write lost (test, #${writes})`);
-          };
-        }
-        const value = Reflect.get(target, prop, receiver);
-        return typeof value === "function" ? value.bind(target) : value;
-      },
-    });
-  return new Proxy(real, {
-    get(target, prop, receiver) {
-      if (prop === "prepare") return (sql: string) => wrap(target.prepare(sql), sql);
-      if (prop === "withSession") return () => brokenDbSession(target, failWrite, wrap);
-      if (prop === "batch") {
-        return async (stmts: D1PreparedStatement[]) => {
-          throw new Error("D1 batch lost (test)");
-        };
-      }
-      const value = Reflect.get(target, prop, receiver);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-}
-
-function brokenDbSession(
-  db: D1Database,
-  failWrite: (sql: string) => boolean,
-  wrap: (stmt: D1PreparedStatement, sql: string) => D1PreparedStatement,
-): D1DatabaseSession {
-  const session = db.withSession("first-primary");
-  return new Proxy(session, {
-    get(target, prop, receiver) {
-      if (prop === "prepare") return (sql: string) => wrap(target.prepare(sql), sql);
-      if (prop === "batch") {
-        return async () => {
-          throw new Error("D1 batch lost (test)");
-        };
-      }
-      const value = Reflect.get(target, prop, receiver);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-}

@@ -53,6 +53,8 @@ export interface OrderContext {
   request: QuoteBody;
   /** The quote token's claims, when the order came with one. */
   claims: QuoteClaims | null;
+  /** The request's idempotency identity (`idem_...`), when it came with an Idempotency-Key. */
+  requestKey?: string;
   facts?: CheckoutFacts;
   quote?: Quote;
   reservations: PlannedReservation[];

@@ -9,7 +9,7 @@ import { assertExists, isAssertionFailure } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
 import type { CreateOrderResult } from "../create-order";
-import type { Step } from "../saga";
+import { OutcomeUnknown, type Step } from "../saga";
 import { snapshotInsert } from "../snapshots";
 import { INITIAL } from "../state-machine";
 import { need, type OrderContext, type OrderDeps, reservationIdOf } from "./context";
@@ -154,7 +154,11 @@ async function writeOrders(deps: OrderDeps, ctx: OrderContext): Promise<void> {
         retryable: true,
       });
     }
-    throw err;
+    // The batch failed without saying why: it may have committed (the answer was lost on the way
+    // back). Look before undoing anything: compensating a committed order would release the
+    // stock of an order that exists.
+    if ((await fenceOrFindCommitted(deps, ctx.sagaId)) === "fenced") throw err;
+    deps.log?.warn("order batch failed after it committed; recovering forward", { sagaId: ctx.sagaId });
   }
   ctx.outbox = events;
   ctx.result = {
@@ -163,6 +167,33 @@ async function writeOrders(deps: OrderDeps, ctx: OrderContext): Promise<void> {
     payable: { amount: quote.payable, currency: quote.currency },
     payBy: new Date(payBy).toISOString(),
   };
+}
+
+/**
+ * After an ambiguous batch failure: either the batch committed (the saga is `completed`), or this
+ * runner fences the saga (running → compensating, a new version) so that a batch still in flight
+ * can no longer commit (it requires `running` at version 1), and then compensates as usual. When
+ * even that cannot be done, nobody knows: leave the saga to the sweeper, which fences the same way.
+ */
+async function fenceOrFindCommitted(deps: OrderDeps, sagaId: string): Promise<"fenced" | "committed"> {
+  try {
+    const now = deps.clock.now();
+    const fenced = await deps.db
+      .update(orderSagas)
+      .set({ status: "compensating", version: sql`${orderSagas.version} + 1`, updatedAt: now })
+      .where(and(eq(orderSagas.id, sagaId), eq(orderSagas.status, "running"), eq(orderSagas.version, 1)))
+      .returning({ id: orderSagas.id });
+    if (fenced.length === 1) return "fenced";
+    const saga = await deps.db.query.orderSagas.findFirst({
+      where: eq(orderSagas.id, sagaId),
+      columns: { status: true },
+    });
+    if (saga?.status === "completed") return "committed";
+    // Someone else (the sweeper) took it over: it undoes the saga, and so may this runner.
+    return "fenced";
+  } catch (cause) {
+    throw new OutcomeUnknown("write_orders", cause);
+  }
 }
 
 function addressCopy(a: NonNullable<Quote["address"]>) {

@@ -106,6 +106,8 @@ export function registerOrderRoutes(app: StorefrontApp): void {
       userId: callerOf(c).userId,
       ip: c.req.header("cf-connecting-ip") ?? "unknown",
       body: c.req.valid("json"),
+      // One Idempotency-Key makes one order, even if its lock lapsed or its stored answer was lost.
+      ...(c.var.idempotency ? { requestKey: c.var.idempotency.ref } : {}),
     });
     return c.json(result, 201);
   });
