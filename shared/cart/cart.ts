@@ -12,6 +12,7 @@ import { PRODUCT_STATUS } from "../catalog/lifecycle";
 import { effectivePrice } from "../catalog/products";
 import type { Clock } from "../platform/clock";
 import { randomToken, sha256Hex } from "../platform/crypto";
+import { readChunks } from "../platform/d1-chunks";
 import { assertExists, type Db, isAssertionFailure, runBatch } from "../platform/db";
 import { AppError } from "../platform/errors";
 import { newId } from "../platform/ids";
@@ -98,22 +99,26 @@ interface SkuFacts {
 async function skuFacts(db: Db, skuIds: string[], now: number): Promise<Map<string, SkuFacts>> {
   if (skuIds.length === 0) return new Map();
   const [rows, priceRows, stockRows] = await Promise.all([
-    db
-      .select({
-        skuId: skus.id,
-        productId: skus.productId,
-        name: sql<string>`${products.name} || ' ' || ${skus.name}`,
-        status: products.status,
-      })
-      .from(skus)
-      .innerJoin(products, eq(products.id, skus.productId))
-      .where(inArray(skus.id, skuIds)),
-    db.select().from(prices).where(inArray(prices.skuId, skuIds)),
-    db
-      .select({ skuId: skuStock.skuId, available: sql<number>`sum(${skuStock.available})` })
-      .from(skuStock)
-      .where(inArray(skuStock.skuId, skuIds))
-      .groupBy(skuStock.skuId),
+    readChunks(skuIds, (ids) =>
+      db
+        .select({
+          skuId: skus.id,
+          productId: skus.productId,
+          name: sql<string>`${products.name} || ' ' || ${skus.name}`,
+          status: products.status,
+        })
+        .from(skus)
+        .innerJoin(products, eq(products.id, skus.productId))
+        .where(inArray(skus.id, ids)),
+    ),
+    readChunks(skuIds, (ids) => db.select().from(prices).where(inArray(prices.skuId, ids))),
+    readChunks(skuIds, (ids) =>
+      db
+        .select({ skuId: skuStock.skuId, available: sql<number>`sum(${skuStock.available})` })
+        .from(skuStock)
+        .where(inArray(skuStock.skuId, ids))
+        .groupBy(skuStock.skuId),
+    ),
   ]);
   return new Map(
     rows.map((r) => [
@@ -227,15 +232,21 @@ export async function setQuantity(
 /**
  * Moves a guest cart into the user's cart, once: the guest cart is claimed by a compare-and-set
  * on `merged_op` inside the same batch as the moved lines, so two logins racing with one token
- * merge it once. Quantities add up and are capped by available stock (at least 1 stays).
+ * merge it once. Quantities add up and are capped by available stock (at least 1 stays). The
+ * merged cart keeps `MAX_LINES`: the account's lines all stay, guest lines for SKUs it already
+ * holds add up, and new guest lines fill what room is left, most recently added first.
  */
 export async function mergeGuestCart(db: Db, userId: string, token: string, clock: Clock): Promise<void> {
   const now = clock.now();
   const guest = await findCart(db, { token }, now);
   if (!guest) return;
-  const guestLines = await db.select().from(cartItems).where(eq(cartItems.cartId, guest.id));
+  const allGuestLines = await db.select().from(cartItems).where(eq(cartItems.cartId, guest.id));
   const target = await ensureCart(db, { userId }, now);
   const own = await db.select().from(cartItems).where(eq(cartItems.cartId, target.id));
+  const guestLines = withinLineCap(
+    own.map((o) => o.skuId),
+    allGuestLines,
+  );
   const facts = await skuFacts(
     db,
     guestLines.map((l) => l.skuId),
@@ -268,4 +279,21 @@ export async function mergeGuestCart(db: Db, userId: string, token: string, cloc
     if (isAssertionFailure(err)) return; // Another login merged it.
     throw err;
   }
+}
+
+/** The guest lines a merge keeps so the account cart stays within `MAX_LINES` (see `mergeGuestCart`). */
+export function withinLineCap<L extends { skuId: string; addedAt: number }>(
+  ownSkuIds: readonly string[],
+  guest: L[],
+): L[] {
+  const owned = new Set(ownSkuIds);
+  const room = Math.max(0, MAX_LINES - owned.size);
+  const added = new Set(
+    guest
+      .filter((l) => !owned.has(l.skuId))
+      .sort((a, b) => b.addedAt - a.addedAt || (a.skuId < b.skuId ? 1 : -1))
+      .slice(0, room)
+      .map((l) => l.skuId),
+  );
+  return guest.filter((l) => owned.has(l.skuId) || added.has(l.skuId));
 }

@@ -1,7 +1,9 @@
+import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { newSeller, postProduct, putOnShelf, type Seller, tshirt } from "../helpers/catalog";
 import { createUser, freshIp } from "../helpers/factories";
 import { call, json } from "../helpers/http";
+import { skusOnSale } from "../helpers/many-skus";
 import { loginAs } from "../helpers/sessions";
 
 type Cart = {
@@ -102,6 +104,49 @@ describe("the cart", () => {
     ]);
     expect((await get({ "x-cart-token": token })).body.items).toEqual([]);
   });
+
+  // Regression (issue #11, defect 5): the merge ignored the 100-line cap, and the merged cart's
+  // price and stock reads then bound more than D1's 100 parameters: GET /v1/cart answered 500.
+  it("keeps a merged cart within 100 lines: own lines stay, the guest's newest new lines fill the rest", async () => {
+    const { skuIds } = await skusOnSale(105, { stock: 50 });
+    const ownSkus = skuIds.slice(0, 90);
+    const guestNew = skuIds.slice(90); // 15 SKUs the account cart does not hold
+    const user = await createUser();
+    const own = await loginAs(user);
+    const first = await call("PUT", `/v1/cart/items/${ownSkus[0]}`, { token: own.accessToken, body: { quantity: 1 } });
+    expect(first.status).toBe(200);
+    // The other 89 lines straight into the account cart (90 PUTs would only make the test slow).
+    const cart = await env.DB.prepare("select id from carts where user_id = ?").bind(user.id).first<{ id: string }>();
+    await env.DB.batch(
+      ownSkus
+        .slice(1)
+        .map((skuId, i) =>
+          env.DB.prepare(
+            "insert into cart_items (cart_id, sku_id, quantity, added_unit_price, currency, added_at, updated_at) values (?, ?, 1, 100, 'CNY', ?, ?)",
+          ).bind(cart?.id, skuId, Date.now() + i, Date.now()),
+        ),
+    );
+    const token = await guestToken();
+    for (const skuId of [...ownSkus.slice(0, 5), ...guestNew]) await put(skuId, 2, { "x-cart-token": token });
+    const login = await call("POST", "/v1/auth/login", {
+      body: { username: user.username, password: user.password },
+      headers: { "x-cart-token": token, "cf-connecting-ip": freshIp() },
+    });
+    expect(login.status).toBe(200);
+    const merged = await json<Cart>(await call("GET", "/v1/cart", { token: own.accessToken }));
+    expect(merged.status, JSON.stringify(merged.body).slice(0, 500)).toBe(200);
+    expect(merged.body.items).toHaveLength(100);
+    const quantities = new Map(merged.body.items.map((i) => [i.skuId, i.quantity]));
+    for (const skuId of ownSkus) expect(quantities.has(skuId)).toBe(true);
+    expect(ownSkus.slice(0, 6).map((s) => quantities.get(s))).toEqual([3, 3, 3, 3, 3, 1]);
+    // The five guest lines added last made it; the five added first did not.
+    expect(guestNew.filter((s) => quantities.has(s))).toEqual(guestNew.slice(5));
+    // A full cart takes no new line.
+    const refused = await json(
+      await call("PUT", `/v1/cart/items/${guestNew[0]}`, { token: own.accessToken, body: { quantity: 1 } }),
+    );
+    expect(refused.status).toBe(422);
+  }, 60_000);
 
   it("refuses unknown SKUs and malformed tokens, changing nothing", async () => {
     const headers = { "x-cart-token": await guestToken() };
