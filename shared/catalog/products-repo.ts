@@ -11,6 +11,7 @@ import {
   skus,
   warehouses,
 } from "../../db/schema";
+import { readChunks } from "../platform/d1-chunks";
 import type { Db } from "../platform/db";
 
 export type ProductRow = typeof products.$inferSelect;
@@ -64,32 +65,38 @@ export async function loadProduct(db: Db, productId: string): Promise<ProductRec
       .orderBy(asc(skus.position), asc(skus.createdAt), asc(skus.id)),
   ]);
   const skuIds = skuRows.map((s) => s.id);
-  const [salesRows, priceRows, stockRows] = skuIds.length
-    ? await Promise.all([
-        db
-          .select({
-            skuId: skuAttributeValues.skuId,
-            attributeId: skuAttributeValues.attributeId,
-            attributeName: attributes.name,
-            value: skuAttributeValues.value,
-          })
-          .from(skuAttributeValues)
-          .innerJoin(attributes, eq(attributes.id, skuAttributeValues.attributeId))
-          .where(inArray(skuAttributeValues.skuId, skuIds))
-          .orderBy(asc(skuAttributeValues.attributeId)),
-        db.select().from(prices).where(inArray(prices.skuId, skuIds)).orderBy(asc(prices.effectiveAt)),
-        db
-          .select({
-            skuId: skuStock.skuId,
-            available: sql<number>`sum(${skuStock.available})`,
-            reserved: sql<number>`sum(${skuStock.reserved})`,
-            sold: sql<number>`sum(${skuStock.sold})`,
-          })
-          .from(skuStock)
-          .where(inArray(skuStock.skuId, skuIds))
-          .groupBy(skuStock.skuId),
-      ])
-    : [[], [], []];
+  // A product holds up to 200 SKUs: each list goes in chunks within D1's 100 parameters. Rows are
+  // used per SKU, and a SKU's rows all come from its own chunk, so the per-chunk order holds.
+  const [salesRows, priceRows, stockRows] = await Promise.all([
+    readChunks(skuIds, (ids) =>
+      db
+        .select({
+          skuId: skuAttributeValues.skuId,
+          attributeId: skuAttributeValues.attributeId,
+          attributeName: attributes.name,
+          value: skuAttributeValues.value,
+        })
+        .from(skuAttributeValues)
+        .innerJoin(attributes, eq(attributes.id, skuAttributeValues.attributeId))
+        .where(inArray(skuAttributeValues.skuId, ids))
+        .orderBy(asc(skuAttributeValues.attributeId)),
+    ),
+    readChunks(skuIds, (ids) =>
+      db.select().from(prices).where(inArray(prices.skuId, ids)).orderBy(asc(prices.effectiveAt)),
+    ),
+    readChunks(skuIds, (ids) =>
+      db
+        .select({
+          skuId: skuStock.skuId,
+          available: sql<number>`sum(${skuStock.available})`,
+          reserved: sql<number>`sum(${skuStock.reserved})`,
+          sold: sql<number>`sum(${skuStock.sold})`,
+        })
+        .from(skuStock)
+        .where(inArray(skuStock.skuId, ids))
+        .groupBy(skuStock.skuId),
+    ),
+  ]);
   return {
     row,
     basicAttributes: basic,
@@ -112,11 +119,12 @@ export async function findSku(db: Db, skuId: string): Promise<SkuRow | undefined
 
 /** SKU ids of a shop by seller code (bulk edits address SKUs by code). */
 export async function skusByCode(db: Db, shopId: string, codes: string[]) {
-  if (codes.length === 0) return [];
-  return db
-    .select({ id: skus.id, code: skus.sellerSkuCode, productId: skus.productId })
-    .from(skus)
-    .where(and(eq(skus.shopId, shopId), inArray(skus.sellerSkuCode, codes)));
+  return readChunks(codes, (chunk) =>
+    db
+      .select({ id: skus.id, code: skus.sellerSkuCode, productId: skus.productId })
+      .from(skus)
+      .where(and(eq(skus.shopId, shopId), inArray(skus.sellerSkuCode, chunk))),
+  );
 }
 
 /** The shop's default warehouse (or its first), and whether `warehouseId` belongs to the shop. */

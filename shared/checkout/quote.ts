@@ -29,6 +29,7 @@ import {
 import { PRODUCT_STATUS } from "../catalog/lifecycle";
 import { effectivePrice } from "../catalog/products";
 import type { Clock } from "../platform/clock";
+import { batchReads, inChunks } from "../platform/d1-chunks";
 import type { Db } from "../platform/db";
 import { AppError } from "../platform/errors";
 import { newId } from "../platform/ids";
@@ -127,56 +128,78 @@ export async function loadCheckoutFacts(
   input: { userId: string; skuIds: string[]; addressId?: string | undefined },
   now: number,
 ): Promise<CheckoutFacts> {
-  const ids = input.skuIds;
-  const shopsOfSkus = sql`(SELECT shop_id FROM skus WHERE id IN ${ids})`;
+  // Every list is bounded by MAX_CHECKOUT_LINES today; the chunks keep each statement within D1's
+  // 100 parameters whatever the caller passes, still in one batch. Rows a chunk repeats (a product
+  // or shop shared by SKUs of two chunks) are looked up with `find`, so repeats are harmless.
+  const byIds = <S extends { toSQL(): { params: unknown[] } }>(build: (ids: string[]) => S) =>
+    inChunks(input.skuIds, build);
+  const productsOf = (ids: string[]) => sql`(SELECT product_id FROM skus WHERE id IN ${ids})`;
+  const shopsOf = (ids: string[]) => sql`(SELECT shop_id FROM skus WHERE id IN ${ids})`;
   const [userRows, skuRows, productRows, priceRows, attrRows, imageRows, addressRows, templateRows, warehouseRows] =
-    await db.batch([
-      db.select({ id: users.id, status: users.status }).from(users).where(eq(users.id, input.userId)),
+    await batchReads(db, [
+      [db.select({ id: users.id, status: users.status }).from(users).where(eq(users.id, input.userId))],
       // Two single-table selects rather than one join: D1 batches key row values by column name,
       // so a join's two `name` columns would collide.
-      db
-        .select({
-          skuId: skus.id,
-          productId: skus.productId,
-          shopId: skus.shopId,
-          skuName: skus.name,
-          weightGrams: skus.weightGrams,
-        })
-        .from(skus)
-        .where(inArray(skus.id, ids)),
-      db
-        .select({
-          productId: products.id,
-          productName: products.name,
-          productStatus: products.status,
-          categoryId: products.categoryId,
-          brandId: products.brandId,
-          kind: categories.kind,
-        })
-        .from(products)
-        .innerJoin(categories, eq(categories.id, products.categoryId))
-        .where(inArray(products.id, sql`(SELECT product_id FROM skus WHERE id IN ${ids})`)),
-      db.select().from(prices).where(inArray(prices.skuId, ids)),
-      db
-        .select({ skuId: skuAttributeValues.skuId, name: attributes.name, value: skuAttributeValues.value })
-        .from(skuAttributeValues)
-        .innerJoin(attributes, eq(attributes.id, skuAttributeValues.attributeId))
-        .where(inArray(skuAttributeValues.skuId, ids))
-        .orderBy(skuAttributeValues.attributeId),
-      db
-        .select({ productId: productImages.productId, url: productImages.url, sort: productImages.sort })
-        .from(productImages)
-        .where(inArray(productImages.productId, sql`(SELECT product_id FROM skus WHERE id IN ${ids})`))
-        .orderBy(productImages.sort),
-      db
-        .select()
-        .from(addresses)
-        .where(and(eq(addresses.id, input.addressId ?? ""), eq(addresses.userId, input.userId))),
-      db.select().from(shippingTemplates).where(inArray(shippingTemplates.shopId, shopsOfSkus)),
-      db
-        .select({ id: warehouses.id, shopId: warehouses.shopId, priority: warehouses.priority })
-        .from(warehouses)
-        .where(inArray(warehouses.shopId, shopsOfSkus)),
+      byIds((ids) =>
+        db
+          .select({
+            skuId: skus.id,
+            productId: skus.productId,
+            shopId: skus.shopId,
+            skuName: skus.name,
+            weightGrams: skus.weightGrams,
+          })
+          .from(skus)
+          .where(inArray(skus.id, ids)),
+      ),
+      byIds((ids) =>
+        db
+          .select({
+            productId: products.id,
+            productName: products.name,
+            productStatus: products.status,
+            categoryId: products.categoryId,
+            brandId: products.brandId,
+            kind: categories.kind,
+          })
+          .from(products)
+          .innerJoin(categories, eq(categories.id, products.categoryId))
+          .where(inArray(products.id, productsOf(ids))),
+      ),
+      byIds((ids) => db.select().from(prices).where(inArray(prices.skuId, ids))),
+      byIds((ids) =>
+        db
+          .select({ skuId: skuAttributeValues.skuId, name: attributes.name, value: skuAttributeValues.value })
+          .from(skuAttributeValues)
+          .innerJoin(attributes, eq(attributes.id, skuAttributeValues.attributeId))
+          .where(inArray(skuAttributeValues.skuId, ids))
+          .orderBy(skuAttributeValues.attributeId),
+      ),
+      byIds((ids) =>
+        db
+          .select({ productId: productImages.productId, url: productImages.url, sort: productImages.sort })
+          .from(productImages)
+          .where(inArray(productImages.productId, productsOf(ids)))
+          .orderBy(productImages.sort),
+      ),
+      [
+        db
+          .select()
+          .from(addresses)
+          .where(and(eq(addresses.id, input.addressId ?? ""), eq(addresses.userId, input.userId))),
+      ],
+      byIds((ids) =>
+        db
+          .select()
+          .from(shippingTemplates)
+          .where(inArray(shippingTemplates.shopId, shopsOf(ids))),
+      ),
+      byIds((ids) =>
+        db
+          .select({ id: warehouses.id, shopId: warehouses.shopId, priority: warehouses.priority })
+          .from(warehouses)
+          .where(inArray(warehouses.shopId, shopsOf(ids))),
+      ),
     ]);
   const skuFacts = new Map<string, SkuFact>();
   for (const row of skuRows) {

@@ -6,8 +6,8 @@
  */
 import { asc, eq, inArray, lt } from "drizzle-orm";
 import { outbox } from "../../db/schema";
-import { inChunks } from "../platform/d1-chunks";
-import { type Db, runBatch } from "../platform/db";
+import { inChunks, runChunks } from "../platform/d1-chunks";
+import type { Db } from "../platform/db";
 import { recordDeadLetter } from "./dead-letters";
 import { type AnyQueueMessage, QUEUE_MESSAGE_SCHEMAS, type QueueMessage } from "./messages";
 import { type Producers, publish } from "./producer";
@@ -51,7 +51,7 @@ export async function sendOutbox(db: Db, producers: Producers, rows: readonly Ou
       ...(delaySeconds > 0 ? { delaySeconds: Math.min(delaySeconds, 43_200) } : {}),
     });
   }
-  await runBatch(
+  await runChunks(
     db,
     inChunks(
       rows.map((r) => r.id),

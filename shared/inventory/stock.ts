@@ -2,6 +2,7 @@
 import { inArray, sql } from "drizzle-orm";
 import { skuStock, warehouses } from "../../db/schema";
 import type { SkuInventory } from "../../durable-objects/sku-inventory";
+import { readChunks } from "../platform/d1-chunks";
 import type { Db } from "../platform/db";
 import { AppError } from "../platform/errors";
 import type {
@@ -43,9 +44,11 @@ export async function project(db: Db, view: StockView, now: number): Promise<voi
   // rest of the view out (nor turn the event into a poison message).
   const ids = view.warehouses.map((w) => w.warehouseId);
   const known = new Set(
-    ids.length === 0
-      ? []
-      : (await db.select({ id: warehouses.id }).from(warehouses).where(inArray(warehouses.id, ids))).map((w) => w.id),
+    (
+      await readChunks(ids, (chunk) =>
+        db.select({ id: warehouses.id }).from(warehouses).where(inArray(warehouses.id, chunk)),
+      )
+    ).map((w) => w.id),
   );
   for (const w of view.warehouses.filter((x) => known.has(x.warehouseId))) {
     await db

@@ -60,6 +60,17 @@ export function inChunks<T, S extends Renderable>(
   return out;
 }
 
+/**
+ * Runs chunked writes atomically: one statement on its own, several as one D1 batch (all or none).
+ * Either way one round trip.
+ */
+export async function runChunks(db: Db, statements: readonly BatchItem<"sqlite">[]): Promise<void> {
+  const [first, ...rest] = statements;
+  if (!first) return;
+  if (rest.length === 0) await first;
+  else await db.batch([first, ...rest]);
+}
+
 /** Values split into lists of at most `size` (for work that is not a statement, e.g. RPC fan-out). */
 export function chunkList<T>(values: readonly T[], size: number): T[][] {
   const out: T[][] = [];
