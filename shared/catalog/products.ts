@@ -63,6 +63,7 @@ import {
 } from "./products-repo";
 import {
   insertRevision,
+  pendingRevisionAddingSku,
   pendingRevisionRow,
   type RevisionView,
   revisionSchema,
@@ -560,11 +561,19 @@ export const contentChanges = z.object({
 });
 export type ContentChanges = z.infer<typeof contentChanges>;
 
-/** `newer` on top of `older`: later fields win, SKU fields merge per SKU, added SKUs accumulate. */
+/**
+ * `newer` on top of `older`: later fields win, SKU fields merge per SKU, added SKUs accumulate
+ * (one proposed again under its id, as an edit of a pending SKU does, replaces the earlier one).
+ */
 export function mergeChanges(older: ContentChanges, newer: ContentChanges): ContentChanges {
   const skuEdits = { ...older.skus };
   for (const [skuId, fields] of Object.entries(newer.skus ?? {})) skuEdits[skuId] = { ...skuEdits[skuId], ...fields };
-  const added = [...(older.newSkus ?? []), ...(newer.newSkus ?? [])];
+  const added = [...(older.newSkus ?? [])];
+  for (const sku of newer.newSkus ?? []) {
+    const i = added.findIndex((a) => a.skuId === sku.skuId);
+    if (i >= 0) added[i] = sku;
+    else added.push(sku);
+  }
   return {
     ...(older.product || newer.product ? { product: { ...older.product, ...newer.product } } : {}),
     ...(Object.keys(skuEdits).length ? { skus: skuEdits } : {}),
@@ -882,6 +891,8 @@ export async function updateSku(
   skuId: string,
   input: UpdateSkuBody,
 ): Promise<AdminProduct> {
+  const proposed = await pendingSkuOf(deps.db, caller, skuId);
+  if (proposed) return updatePendingSku(deps, caller, proposed, input);
   const before = await productOfSku(deps.db, caller, skuId);
   assertEditable(before.row.status);
   const current = before.skus.find((s) => s.row.id === skuId);
@@ -895,6 +906,46 @@ export async function updateSku(
     before: snapshotContent(before).skus.find((s) => s.skuId === skuId),
     after: snapshotContent(after).skus.find((s) => s.skuId === skuId),
   }));
+  return getProduct(deps, caller, before.row.id);
+}
+
+type NewSkuChange = NonNullable<ContentChanges["newSkus"]>[number];
+
+/** A SKU that so far exists only in its product's pending revision, if the caller may see the product. */
+async function pendingSkuOf(db: Db, caller: Caller, skuId: string) {
+  if (await db.query.skus.findFirst({ columns: { id: true }, where: eq(skus.id, skuId) })) return undefined;
+  const revision = await pendingRevisionAddingSku(db, skuId);
+  const sku = revision
+    ? contentChanges.parse(JSON.parse(revision.changes)).newSkus?.find((s) => s.skuId === skuId)
+    : undefined;
+  if (!revision || !sku) return undefined;
+  try {
+    return { product: await visibleProduct(db, caller, revision.productId), sku };
+  } catch {
+    throw notFound("SKU", skuId);
+  }
+}
+
+/**
+ * Edits a SKU waiting in the pending revision (proposed for an audited product): the revision is
+ * superseded by one holding the edited SKU. Its `version` is 1, the version it will be created at.
+ */
+async function updatePendingSku(
+  deps: CatalogDeps,
+  caller: Caller,
+  proposed: { product: ProductRecord; sku: NewSkuChange },
+  input: UpdateSkuBody,
+): Promise<AdminProduct> {
+  const { product: before, sku } = proposed;
+  assertEditable(before.row.status);
+  if (input.version !== 1) throw staleVersion("SKU", 1, input.version);
+  const edited: NewSkuChange = { ...sku };
+  if (input.skuName !== undefined) edited.skuName = input.skuName;
+  if (input.salesAttributes !== undefined) edited.salesAttributes = input.salesAttributes;
+  if (input.sellerSkuCode !== undefined) edited.sellerSkuCode = input.sellerSkuCode ?? undefined;
+  if (input.weightGrams !== undefined) edited.weightGrams = input.weightGrams ?? undefined;
+  if (input.dimensionsMm !== undefined) edited.dimensionsMm = input.dimensionsMm ?? undefined;
+  await proposeRevision(deps, caller, before, { newSkus: [edited] });
   return getProduct(deps, caller, before.row.id);
 }
 

@@ -4,7 +4,7 @@
  * edits proposed at once cannot both become the pending one; every status change is a
  * compare-and-set on PENDING whose batch asserts its own stamp (`last_op_id`, `superseded_by`).
  */
-import { and, desc, eq, lt, or, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, like, lt, or, type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import { productRevisions } from "../../db/schema";
 import { createdCursorSchema, decodeCursor, pageOf } from "../platform/cursor";
@@ -55,6 +55,21 @@ export function pendingRevisionRow(db: Db, productId: string): Promise<RevisionR
   return db.query.productRevisions.findFirst({
     where: and(eq(productRevisions.productId, productId), eq(productRevisions.status, "PENDING")),
   });
+}
+
+/**
+ * The pending revision that adds SKU `skuId` (a SKU proposed for an audited product exists only
+ * there until approval). Pending revisions are few, so a text match over them is enough; the
+ * caller checks the parsed changes for the exact id.
+ */
+export async function pendingRevisionAddingSku(db: Db, skuId: string): Promise<RevisionRow | undefined> {
+  if (!/^sku_[0-9A-Z]{26}$/.test(skuId)) return undefined;
+  const [row] = await db
+    .select()
+    .from(productRevisions)
+    .where(and(eq(productRevisions.status, "PENDING"), like(productRevisions.changes, `%"skuId":"${skuId}"%`)))
+    .limit(1);
+  return row;
 }
 
 /** One revision of one product (a revision id under another product is not found). */

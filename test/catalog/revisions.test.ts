@@ -198,6 +198,46 @@ describe("content edits of audited products", () => {
     });
   });
 
+  it("edits a SKU that waits in the pending revision, and only its own seller may", async () => {
+    const { seller, productId, product } = await onShelf();
+    const added = await json<{ skuId: string; product: AdminProduct }>(
+      await call("POST", `/admin/v1/products/${productId}/skus`, {
+        token: seller.token,
+        body: {
+          version: product.version,
+          skuName: "灰色 XL 错字",
+          price: 99,
+          stock: 3,
+          salesAttributes: [
+            { attributeId: 201, value: "灰色" },
+            { attributeId: 202, value: "XL" },
+          ],
+        },
+      }),
+    );
+    expect(added.status, JSON.stringify(added.body)).toBe(200);
+    const { skuId } = added.body;
+    const other = await newSeller();
+    const patch = async (token: string, version: number) =>
+      json<AdminProduct>(
+        await call("PATCH", `/admin/v1/skus/${skuId}`, { token, body: { version, skuName: "灰色 XL" } }),
+      );
+    expect((await patch(other.token, 1)).status).toBe(404);
+    expect((await patch(seller.token, 2)).body).toMatchObject({ code: "version_conflict" });
+    const edited = await patch(seller.token, 1);
+    expect(edited.status, JSON.stringify(edited.body)).toBe(200);
+    expect(edited.body.pendingRevision?.changes.newSkus).toEqual([
+      expect.objectContaining({ skuId, skuName: "灰色 XL", stock: 3 }),
+    ]);
+    expect(
+      (await decide(operator, productId, edited.body.pendingRevision?.revisionId as string, "approve")).status,
+    ).toBe(200);
+    expect((await detail(productId)).body.skus.find((s) => s.skuId === skuId)).toMatchObject({
+      name: "灰色 XL",
+      available: 3,
+    });
+  });
+
   it("supersedes a pending revision with one carrying both edits, and applies both on approval", async () => {
     const { seller, productId, product } = await onShelf();
     const skuId = product.skus[0]?.skuId as string;
