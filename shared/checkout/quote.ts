@@ -35,7 +35,7 @@ import { AppError } from "../platform/errors";
 import { newId } from "../platform/ids";
 import { allocate, type Currency, moneySchema } from "../platform/money";
 import { invalidField, invalidFields } from "../platform/validation";
-import { type ShippingTemplate, templateOfRow } from "./shipping";
+import { type ShippingTemplate, templateForCurrency, templateOfRow } from "./shipping";
 import { type CategoryKind, strategyOf } from "./strategies";
 
 export const QUOTE_TTL_MS = 15 * 60 * 1000;
@@ -358,7 +358,7 @@ export function priceCheckout(
     );
     const lines = draft.lines.map((l, j) => ({ ...l, discount: shares[j] ?? 0 }));
     const strategy = strategyOf(draft.kind);
-    const template = facts.templates.get(draft.shopId) as ShippingTemplate;
+    const template = templateForCurrency(facts.templates.get(draft.shopId) as ShippingTemplate, currency);
     const parcel = facts.address
       ? {
           weightGrams: lines.reduce((acc, l) => acc + l.fact.weightGrams * l.quantity, 0),

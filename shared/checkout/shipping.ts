@@ -2,7 +2,8 @@
  * Sellers' shipping templates (运费模板) and the fee they give a parcel: a fee for the first
  * weight step, a fee per additional step (rounded up), regional overrides by country and
  * province, and free shipping when the seller's part of the checkout (after discounts) reaches
- * the threshold. A shop without its own template uses DEFAULT_TEMPLATE.
+ * the threshold. Goods in a currency the shop has no template for ship under the platform's
+ * template for that currency (PLATFORM_TEMPLATES).
  */
 import { eq, sql } from "drizzle-orm";
 import { z } from "zod";
@@ -50,18 +51,59 @@ export const shippingTemplateSchema = shippingTemplateBody.extend({
 });
 export type ShippingTemplate = z.infer<typeof shippingTemplateSchema>;
 
-/** The platform's template for shops without one: ¥10 for the first kg, ¥5 per further kg, free from ¥99. */
-export const DEFAULT_TEMPLATE: Omit<ShippingTemplate, "shopId"> = {
-  currency: "CNY",
-  firstWeightGrams: 1000,
-  firstFee: 1000,
-  additionalWeightGrams: 1000,
-  additionalFee: 500,
-  freeThreshold: 9900,
-  regions: [],
-  isDefault: true,
-  version: 0,
+type PlatformTemplate = Omit<ShippingTemplate, "shopId">;
+
+function platform(
+  currency: Currency,
+  firstFee: number,
+  additionalFee: number,
+  freeThreshold: number | null,
+): PlatformTemplate {
+  return {
+    currency,
+    firstWeightGrams: 1000,
+    firstFee,
+    additionalWeightGrams: 1000,
+    additionalFee,
+    freeThreshold,
+    regions: [],
+    isDefault: true,
+    version: 0,
+  };
+}
+
+/**
+ * The platform's templates, one per accepted currency (the one place they are configured): goods
+ * in a currency for which the shop has no template of its own ship under these. Per kg: a first
+ * fee, a fee per further kg, free from a threshold (minor units). Typed over every `Currency`, so
+ * a currency cannot be accepted without one.
+ */
+export const PLATFORM_TEMPLATES: Record<Currency, PlatformTemplate> = {
+  CNY: platform("CNY", 1000, 500, 9900), // ¥10, ¥5, free from ¥99
+  USD: platform("USD", 800, 300, 5000), // $8, $3, free from $50
+  EUR: platform("EUR", 700, 300, 5000),
+  GBP: platform("GBP", 600, 250, 4000),
+  HKD: platform("HKD", 6000, 2500, 40000),
+  SGD: platform("SGD", 1000, 400, 6000),
+  AUD: platform("AUD", 1200, 500, 8000),
+  CAD: platform("CAD", 1100, 400, 7000),
+  JPY: platform("JPY", 800, 300, 5000),
+  KRW: platform("KRW", 8000, 3000, 50000),
+  BHD: platform("BHD", 3000, 1000, 20000),
+  KWD: platform("KWD", 2500, 1000, 15000),
 };
+
+/** The platform's template for shops without one, in the default currency. */
+export const DEFAULT_TEMPLATE: PlatformTemplate = PLATFORM_TEMPLATES[DEFAULT_CURRENCY];
+
+/**
+ * The template a shop's goods in `currency` ship under: the shop's own when it is in that
+ * currency, otherwise the platform's for that currency (so no currency the catalog accepts is
+ * left without shipping).
+ */
+export function templateForCurrency(own: ShippingTemplate, currency: Currency): ShippingTemplate {
+  return own.currency === currency ? own : { ...PLATFORM_TEMPLATES[currency], shopId: own.shopId };
+}
 
 type Row = typeof shippingTemplates.$inferSelect;
 
