@@ -10,13 +10,14 @@ import { z } from "zod";
 import { brands, bulkJobRows, bulkJobs, categories, operationLogs, prices } from "../../db/schema";
 import { makeEvent } from "../events/messages";
 import { outboxInsert, outboxRow, sendOutbox } from "../events/outbox";
-import type { Caller } from "../platform/auth";
+import { assertScope, type Caller, callerSchema } from "../platform/auth";
 import { inChunks } from "../platform/d1-chunks";
 import { type Db, runBatch } from "../platform/db";
 import { AppError } from "../platform/errors";
 import { newId } from "../platform/ids";
 import { type Currency, DEFAULT_CURRENCY, parseDecimal } from "../platform/money";
 import { invalidField } from "../platform/validation";
+import { apiKeyIsActive } from "../users/api-keys";
 import { type ProductInput, productInput } from "./product-input";
 import { type CatalogDeps, changeStatus, createProduct, replacePrices } from "./products";
 import { skusByCode } from "./products-repo";
@@ -132,6 +133,8 @@ export async function submitBulkJob(
       total: rows.length,
       chunks,
       createdBy: caller.userId,
+      // Rows run later, in the events Worker, with exactly these rights (user or key, scopes).
+      credential: JSON.stringify(callerSchema.parse(caller)),
       createdAt: now,
       updatedAt: now,
     }),
@@ -229,7 +232,25 @@ async function fromShopify(db: Db, p: ShopifyProduct): Promise<ProductInput> {
   return parsed.data;
 }
 
+/**
+ * Who a job's rows act as: the credential that submitted it. Jobs stored before credentials were
+ * kept ran as their creating seller, as they always did.
+ */
+function jobCaller(job: { credential: string | null; createdBy: string; shopId: string }): Caller {
+  if (job.credential === null) return { userId: job.createdBy, roles: ["seller"], shopId: job.shopId };
+  const parsed = callerSchema.parse(JSON.parse(job.credential));
+  return {
+    userId: parsed.userId,
+    roles: parsed.roles,
+    ...(parsed.shopId ? { shopId: parsed.shopId } : {}),
+    ...(parsed.apiKeyId ? { apiKeyId: parsed.apiKeyId } : {}),
+    ...(parsed.scopes ? { scopes: parsed.scopes } : {}),
+  };
+}
+
 async function importRow(deps: CatalogDeps, caller: Caller, payload: RowPayload, marker: string): Promise<string> {
+  // The same permission as POST /admin/v1/products.
+  assertScope(caller, "catalog:write");
   // A redelivered chunk: the product this row created is in the log, written with the product.
   const earlier = await deps.db.query.operationLogs.findFirst({
     columns: { entityId: true },
@@ -269,6 +290,11 @@ async function editRow(
       parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "),
     );
   const edit = parsed.data;
+  // Each change needs the same permission as its direct route; a row asking for one it may not
+  // make changes nothing.
+  if (edit.price !== undefined) assertScope(caller, "prices:write");
+  if (edit.stock !== undefined) assertScope(caller, "stock:write");
+  if (edit.status !== undefined) assertScope(caller, "catalog:write");
   const [sku] = await skusByCode(deps.db, shopId, [edit.sellerSkuCode]);
   if (!sku) throw new RowError("not_found", `No SKU with code ${edit.sellerSkuCode} in this shop`);
   if (edit.price !== undefined) {
@@ -323,7 +349,8 @@ export async function processChunk(deps: CatalogDeps, jobId: string, chunk: numb
       .set({ status: "running", updatedAt: deps.clock.now() })
       .where(and(eq(bulkJobs.id, jobId), eq(bulkJobs.status, "queued")));
   }
-  const caller: Caller = { userId: job.createdBy, roles: ["seller"], shopId: job.shopId };
+  const caller = jobCaller(job);
+  const revoked = caller.apiKeyId !== undefined && !(await apiKeyIsActive(db, caller.apiKeyId));
   const rows = await db
     .select()
     .from(bulkJobRows)
@@ -333,6 +360,7 @@ export async function processChunk(deps: CatalogDeps, jobId: string, chunk: numb
     const marker = `bulk:${jobId}:${row.row}`;
     const payload = JSON.parse(row.payload) as RowPayload;
     try {
+      if (revoked) throw new RowError("forbidden", "The API key that submitted this job was revoked");
       const resultId =
         payload.kind === "edit"
           ? await editRow(deps, caller, job.shopId, payload.value, marker)

@@ -10,7 +10,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
-import { type ApiScope, bearerOf, type Caller, type Role, verifyAccessToken } from "./auth";
+import { type ApiScope, assertScope, bearerOf, type Caller, type Role, verifyAccessToken } from "./auth";
 import { type Clock, systemClock } from "./clock";
 import { type Db, dbOf } from "./db";
 import { authEnvSchema, platformEnvSchema, readEnv } from "./env";
@@ -329,10 +329,7 @@ export function requireCaller<B extends PlatformBindings>(): MiddlewareHandler<A
 /** Route middleware: an API key caller must hold `scope`; logged-in users are limited by role alone. */
 export function requireScope<B extends PlatformBindings>(scope: ApiScope): MiddlewareHandler<AppEnv<B>> {
   return async (c, next) => {
-    const caller = callerOf(c);
-    if (caller.apiKeyId && !caller.scopes?.includes(scope)) {
-      throw new AppError("forbidden", { detail: `This API key lacks the scope ${scope}` });
-    }
+    assertScope(callerOf(c), scope);
     await next();
   };
 }

@@ -37,6 +37,25 @@ export interface Caller {
   scopes?: ApiScope[];
 }
 
+/** The shape of a `Caller` (kept with asynchronous work, so it runs with the submitter's rights). */
+export const callerSchema = z.object({
+  userId: z.string().min(1),
+  roles: z.array(z.enum(ROLES)).min(1),
+  shopId: z.string().min(1).optional(),
+  apiKeyId: z.string().min(1).optional(),
+  scopes: z.array(z.enum(API_SCOPES)).optional(),
+});
+
+/**
+ * The one scope check: an API-key caller must hold `scope`; logged-in users are limited by role
+ * alone. Routes call it through `requireScope`; asynchronous jobs call it per row.
+ */
+export function assertScope(caller: Caller, scope: ApiScope): void {
+  if (caller.apiKeyId && !caller.scopes?.includes(scope)) {
+    throw new AppError("forbidden", { detail: `This API key lacks the scope ${scope}` });
+  }
+}
+
 /** Header `typ` of our access tokens (RFC 9068), so no other JWT we sign passes as one. */
 export const ACCESS_TOKEN_TYPE = "at+jwt";
 const ALGORITHM = "HS256";

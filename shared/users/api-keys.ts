@@ -123,3 +123,9 @@ export async function callerForApiKey(
     touch: repo.touchApiKey(db, row.id, now),
   };
 }
+
+/** Whether the key still authenticates (asynchronous work a key submitted stops when it is revoked). */
+export async function apiKeyIsActive(db: Db, id: string): Promise<boolean> {
+  const row = await repo.findApiKey(db, id);
+  return row !== undefined && row.revokedAt === null;
+}

@@ -49,7 +49,7 @@ const submitRoute = createRoute({
 
 const getRoute = createRoute({
   ...common,
-  middleware: [requireRole("seller", "operator")] as const,
+  middleware: [requireRole("seller", "operator"), requireScope("bulk:write")] as const,
   method: "get",
   path: "/admin/v1/bulk-jobs/{jobId}",
   summary: "A bulk job's progress and per-row errors",
