@@ -1,7 +1,7 @@
 /** The operation log: who changed what. Sellers see their shop's entries, operators all. */
 import { createRoute, z } from "@hono/zod-openapi";
 import { listOperationLogs, operationLogSchema } from "../../../shared/catalog/history";
-import { callerOf, requireRole, shopFilterFor } from "../../../shared/platform/app";
+import { callerOf, requireRole, requireScope, shopFilterFor } from "../../../shared/platform/app";
 import { dbOf } from "../../../shared/platform/db";
 import { errorResponses, jsonResponse } from "../../../shared/platform/openapi";
 import { listQuerySchema } from "../../../shared/platform/validation";
@@ -13,7 +13,7 @@ const route = createRoute({
   tags: ["history"],
   summary: "Operation log, newest first",
   security: [{ bearer: [] }],
-  middleware: [requireRole("seller", "operator")] as const,
+  middleware: [requireRole("seller", "operator"), requireScope("catalog:read")] as const,
   request: {
     query: listQuerySchema.extend({
       entityType: z.string().min(1).max(32).optional(),
