@@ -6,6 +6,11 @@
  */
 import { env } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
+import { processChunk, submitBulkJob } from "../../shared/catalog/bulk-jobs";
+import { inventoryOf } from "../../shared/inventory/binding";
+import { systemClock } from "../../shared/platform/clock";
+import { dbOf } from "../../shared/platform/db";
+import { callerForApiKey } from "../../shared/users/api-keys";
 import { newSeller, postProduct, SEED_TSHIRT, type Seller, tshirt } from "../helpers/catalog";
 import { call, json } from "../helpers/http";
 
@@ -142,5 +147,26 @@ describe("bulk jobs run with the submitting credential's rights", () => {
     const foreign = await keyWith(other, ["bulk:write"]);
     expect((await call("GET", `/admin/v1/bulk-jobs/${jobId}`, { token: foreign.key })).status).toBe(404);
     expect((await call("GET", `/admin/v1/bulk-jobs/${jobId}`, { token: key })).status).toBe(200);
+  });
+
+  it("stops a job whose key was revoked before its rows ran", async () => {
+    const seller = await newSeller();
+    const { code, productId } = await productWithCode(seller);
+    const { key, apiKeyId } = await keyWith(seller, ["bulk:write", "stock:write"]);
+    const db = dbOf(env.DB);
+    const resolved = await callerForApiKey(db, key, Date.now());
+    if (!resolved) throw new Error("the key should authenticate");
+    // Submitted without a queue, so nothing runs the rows before the revocation.
+    const deps = { db, clock: systemClock, producers: {}, inventory: inventoryOf(env) };
+    const { jobId } = await submitBulkJob(deps, resolved.caller, {
+      kind: "edit",
+      format: "json",
+      body: JSON.stringify([{ sellerSkuCode: code, stock: 77 }]),
+    });
+    expect((await call("DELETE", `/admin/v1/api-keys/${apiKeyId}`, { token: seller.token })).status).toBe(200);
+    await processChunk(deps, jobId, 0);
+    const job = await finished(seller.token, jobId);
+    expect(job).toMatchObject({ done: 0, failed: 1, errors: [{ row: 1, code: "forbidden" }] });
+    expect(await skuState(seller, productId)).toMatchObject({ stock: { available: 5 } });
   });
 });
