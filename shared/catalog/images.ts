@@ -3,11 +3,42 @@
  * and content never changes under a key), under the shop's prefix; the storefront serves them with
  * an immutable cache lifetime. Only real JPEG, PNG, WebP and GIF files are accepted, by magic bytes.
  */
+import { z } from "zod";
 import { sha256Hex } from "../platform/crypto";
 import { AppError } from "../platform/errors";
 import { invalidField } from "../platform/validation";
 
 export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
+
+/** The path `uploadImage` answers: `/v1/images/<shop>/<sha256>.<ext>`. */
+const UPLOADED_PATH = /^\/v1\/images\/[A-Za-z0-9_]{1,64}\/[0-9a-f]{64}\.(?:jpg|png|gif|webp)$/;
+const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/**
+ * Whether `value` may be shown as an image to shoppers and staff: an https URL with a host and no
+ * credentials, one of our own uploaded image paths, or http to a local host (local dev). Anything
+ * else (`javascript:`, `data:`, `vbscript:`, protocol-relative `//host`, plain http) is refused, so
+ * a stored image URL can never run script in a page that renders it.
+ */
+export function isAllowedImageUrl(value: string): boolean {
+  if (value.startsWith("/")) return UPLOADED_PATH.test(value);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  if (url.username !== "" || url.password !== "" || url.hostname === "") return false;
+  if (url.protocol === "https:") return true;
+  return url.protocol === "http:" && LOCAL_HOSTS.has(url.hostname);
+}
+
+/** An image URL in a product or brand body (see `isAllowedImageUrl`). */
+export const imageUrlSchema = z
+  .string()
+  .max(2000)
+  .refine(isAllowedImageUrl, "must be an https URL or an uploaded image path (/v1/images/...)")
+  .describe("https URL, or the path POST /admin/v1/images answered");
 
 const SIGNATURES: { type: string; ext: string; test: (b: Uint8Array) => boolean }[] = [
   { type: "image/jpeg", ext: "jpg", test: (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff },

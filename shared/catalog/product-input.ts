@@ -6,6 +6,7 @@
 import { z } from "zod";
 import type { FieldError } from "../platform/errors";
 import { type Currency, currencySchema, parseDecimal } from "../platform/money";
+import { imageUrlSchema } from "./images";
 import type { TemplateEntry } from "./structure";
 
 /** One attribute value as the seed writes it. */
@@ -62,7 +63,7 @@ export const productInput = z
       .strict(),
     basicAttributes: z.array(attributeValue).max(50).default([]),
     skus: z.array(skuInput).min(1, "must list at least one SKU").max(200),
-    images: z.array(z.url().max(2000)).max(20).default([]),
+    images: z.array(imageUrlSchema).max(20).default([]),
     currency: currencySchema.optional().describe("Currency of the decimal prices; defaults to the shop's"),
   })
   .strict();

@@ -34,6 +34,7 @@ import { newId } from "../platform/ids";
 import { CURRENCIES, type Currency, DEFAULT_CURRENCY, type Money, moneySchema } from "../platform/money";
 import { invalidFields } from "../platform/validation";
 import { type Actor, actorOf, logInsert, snapshotInsert, snapshotRow } from "./history";
+import { imageUrlSchema } from "./images";
 import {
   apply,
   assertEditable,
@@ -471,7 +472,7 @@ export const updateProductBody = z
     nameI18n: z.record(z.string(), z.string().min(1).max(2000)).nullable().optional(),
     descriptionI18n: z.record(z.string(), z.string().min(1).max(20_000)).nullable().optional(),
     basicAttributes: z.array(attributeValue).max(50).optional(),
-    images: z.array(z.url().max(2000)).max(20).optional(),
+    images: z.array(imageUrlSchema).max(20).optional(),
   })
   .strict();
 export type UpdateProductBody = z.infer<typeof updateProductBody>;

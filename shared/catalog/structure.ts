@@ -10,6 +10,7 @@ import type { Clock } from "../platform/clock";
 import { type Db, runBatch } from "../platform/db";
 import { AppError } from "../platform/errors";
 import { invalidField, invalidFields } from "../platform/validation";
+import { imageUrlSchema } from "./images";
 
 const name = z.string().trim().min(1, "is required").max(100);
 const numericId = z
@@ -28,7 +29,7 @@ export const createCategoryBody = z
   })
   .strict();
 export const createBrandBody = z
-  .object({ id: numericId.optional(), name, logoUrl: z.url().max(2000).optional() })
+  .object({ id: numericId.optional(), name, logoUrl: imageUrlSchema.optional() })
   .strict();
 export const createAttributeBody = z.object({ id: numericId.optional(), name }).strict();
 export const templateBody = z
