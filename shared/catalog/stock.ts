@@ -11,7 +11,7 @@ import type { StockView } from "../inventory/schemas";
 import { adjustOne, project, readStock, transferStock } from "../inventory/stock";
 import type { Caller } from "../platform/auth";
 import type { Db } from "../platform/db";
-import { newId } from "../platform/ids";
+import { ID_PREFIXES, newId } from "../platform/ids";
 import { invalidField } from "../platform/validation";
 import { actorOf, logInsert, SYSTEM_ACTOR } from "./history";
 import { rebuildSearchDocument } from "./indexer";
@@ -110,7 +110,7 @@ export async function adjustStock(
   // the object's own movement, so concurrent changes cannot make the log entry lie.
   await project(deps.db, view, now);
   await logInsert(deps.db, {
-    id: `oplog_${op}`,
+    id: `${ID_PREFIXES.operationLog}_${op}`,
     actor,
     shopId: sku.shopId,
     entityType: "stock",
@@ -250,7 +250,7 @@ export async function transferBetweenWarehouses(
   // As for adjustments: a replay finishes what the first run may have left undone.
   await project(deps.db, view, now);
   await logInsert(deps.db, {
-    id: `oplog_${op}`,
+    id: `${ID_PREFIXES.operationLog}_${op}`,
     actor,
     shopId: sku.shopId,
     entityType: "stock",
