@@ -565,6 +565,20 @@ export const contentChanges = z.object({
 export type ContentChanges = z.infer<typeof contentChanges>;
 
 /**
+ * A stored revision's changes. Changes that today's rules refuse (a schema tightened since they
+ * were proposed) are an outdated revision, a 409 `revision_outdated`, never a 500.
+ */
+export function storedChanges(json: string): ContentChanges {
+  const parsed = contentChanges.safeParse(JSON.parse(json));
+  if (parsed.success) return parsed.data;
+  throw new AppError("conflict", {
+    detail: "The revision no longer fits the product rules; reject it or propose a new edit",
+    errors: parsed.error.issues.slice(0, 50).map((i) => ({ field: i.path.join("."), reason: i.message })),
+    extensions: { reason: "revision_outdated" },
+  });
+}
+
+/**
  * `newer` on top of `older`: later fields win, SKU fields merge per SKU, added SKUs accumulate
  * (one proposed again under its id, as an edit of a pending SKU does, replaces the earlier one).
  */
@@ -789,7 +803,9 @@ async function assertCodesFree(db: Db, before: ProductRecord, changes: ContentCh
 async function proposeRevision(deps: CatalogDeps, caller: Caller, before: ProductRecord, changes: ContentChanges) {
   const { db } = deps;
   const pending = await pendingRevisionRow(db, before.row.id);
-  const merged = pending ? mergeChanges(contentChanges.parse(JSON.parse(pending.changes)), changes) : changes;
+  // A pending revision today's rules refuse cannot be carried forward; the new edit replaces it.
+  const carried = pending ? contentChanges.safeParse(JSON.parse(pending.changes)) : undefined;
+  const merged = carried?.success ? mergeChanges(carried.data, changes) : changes;
   const now = deps.clock.now();
   const plan = await planEdit(db, before, merged, now);
   if (plan.errors.length) throw invalidFields(plan.errors);
@@ -918,9 +934,7 @@ type NewSkuChange = NonNullable<ContentChanges["newSkus"]>[number];
 async function pendingSkuOf(db: Db, caller: Caller, skuId: string) {
   if (await db.query.skus.findFirst({ columns: { id: true }, where: eq(skus.id, skuId) })) return undefined;
   const revision = await pendingRevisionAddingSku(db, skuId);
-  const sku = revision
-    ? contentChanges.parse(JSON.parse(revision.changes)).newSkus?.find((s) => s.skuId === skuId)
-    : undefined;
+  const sku = revision ? storedChanges(revision.changes).newSkus?.find((s) => s.skuId === skuId) : undefined;
   if (!revision || !sku) return undefined;
   try {
     return { product: await visibleProduct(db, caller, revision.productId), sku };

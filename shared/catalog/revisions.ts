@@ -14,7 +14,7 @@ import { AppError, type FieldError } from "../platform/errors";
 import { newId } from "../platform/ids";
 import { actorOf, logInsert } from "./history";
 import { assertEditable } from "./lifecycle";
-import { applyContent, type CatalogDeps, contentChanges, snapshotContent, visibleProduct } from "./products";
+import { applyContent, type CatalogDeps, snapshotContent, storedChanges, visibleProduct } from "./products";
 import {
   decideStatements,
   listRevisionRows,
@@ -76,7 +76,7 @@ export async function approveRevision(
   const { product: before, revision } = await load(deps, caller, productId, revisionId);
   if (revision.status !== "PENDING") throw notPending(revision);
   assertEditable(before.row.status);
-  const changes = contentChanges.parse(JSON.parse(revision.changes));
+  const changes = storedChanges(revision.changes);
   const actor = actorOf(caller);
   const now = deps.clock.now();
   try {

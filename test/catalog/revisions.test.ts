@@ -357,6 +357,27 @@ describe("content edits of audited products", () => {
     });
   });
 
+  it("answers 409 revision_outdated, not 500, for a stored revision that today's rules refuse; a new edit replaces it", async () => {
+    const { seller, productId, product } = await onShelf();
+    const revisionId = (await rename(seller.token, productId, product.version, "旧规则")).body.pendingRevision
+      ?.revisionId as string;
+    // As if proposed before image URLs had to be https: the stored changes no longer parse.
+    await env.DB.prepare("update product_revisions set changes = ? where id = ?")
+      .bind(JSON.stringify({ product: { images: ["javascript:alert(1)"] } }), revisionId)
+      .run();
+    const approved = await decide(operator, productId, revisionId, "approve");
+    expect(approved.status, JSON.stringify(approved.body)).toBe(409);
+    expect(approved.body).toMatchObject({ code: "conflict", reason: "revision_outdated" });
+
+    const replaced = await rename(seller.token, productId, product.version, "新规则");
+    expect(replaced.status, JSON.stringify(replaced.body)).toBe(200);
+    expect(replaced.body.pendingRevision?.changes).toEqual({ product: { name: "新规则" } });
+    expect(
+      (await decide(operator, productId, replaced.body.pendingRevision?.revisionId as string, "approve")).status,
+    ).toBe(200);
+    expect((await detail(productId)).body.name).toBe("新规则");
+  });
+
   it("refuses to approve a revision of a frozen product", async () => {
     const { seller, productId, product } = await onShelf();
     const revisionId = (await rename(seller.token, productId, product.version, "冻结中")).body.pendingRevision
