@@ -34,6 +34,7 @@ const LOCAL_VARS: Record<string, Record<string, string>> = {
     DOCS_ASSETS_BASE,
     // API.md: local limits must let load tests measure the platform, not the limiter.
     LOGIN_IP_LIMIT_PER_MINUTE: "100000",
+    REGISTER_IP_LIMIT_PER_MINUTE: "100000",
     ORDER_USER_LIMIT_PER_MINUTE: "100000",
     ORDER_IP_LIMIT_PER_MINUTE: "100000",
   },

@@ -78,8 +78,24 @@ export interface LoginDeps extends AuthDeps {
   ipLimit: RateLimit;
 }
 
-/** Registers a shopper; 409 when the username, email or phone is taken, 400 for a weak password. */
-export async function register(db: Db, clock: Clock, input: RegisterBody): Promise<{ userId: string }> {
+/** The per-client-IP limit on registrations: each one costs a 32 MiB scrypt. */
+export interface RegisterGuard {
+  limiter: DurableObjectNamespace<RateLimiter>;
+  ipLimit: RateLimit;
+  ip: string;
+}
+
+/**
+ * Registers a shopper; 409 when the username, email or phone is taken, 400 for a weak password.
+ * With a guard, the client IP's limit is counted first (429 `rate_limited`), before any hashing.
+ */
+export async function register(
+  db: Db,
+  clock: Clock,
+  input: RegisterBody,
+  guard?: RegisterGuard,
+): Promise<{ userId: string }> {
+  if (guard) await enforceRateLimit(guard.limiter, `register-ip:${guard.ip}`, guard.ipLimit, clock.now());
   const weak = await weakPasswordReason(input.password, input);
   if (weak) {
     throw new AppError("weak_password", { detail: `password ${weak}`, errors: [{ field: "password", reason: weak }] });

@@ -28,7 +28,7 @@ const registerRoute = createRoute({
   request: { headers: idempotencyHeaders, body: jsonBody(registerBody) },
   responses: {
     201: jsonResponse(z.object({ userId: z.string() }), "Registered"),
-    ...errorResponses(400, 409, 422),
+    ...errorResponses(400, 409, 422, 429),
   },
 });
 
@@ -68,7 +68,12 @@ function authDeps(c: AppContext<StorefrontBindings>): AuthDeps {
 
 export function registerAuthRoutes(app: StorefrontApp): void {
   app.openapi(registerRoute, async (c) => {
-    const result = await register(dbOf(c.env.DB), c.var.clock, c.req.valid("json"));
+    const { REGISTER_IP_LIMIT_PER_MINUTE } = readEnv(storefrontEnvSchema, c.env);
+    const result = await register(dbOf(c.env.DB), c.var.clock, c.req.valid("json"), {
+      limiter: c.env.RATE_LIMITER,
+      ipLimit: { limit: REGISTER_IP_LIMIT_PER_MINUTE, windowMs: 60_000 },
+      ip: c.req.header("cf-connecting-ip") ?? "unknown",
+    });
     return c.json(result, 201);
   });
 
