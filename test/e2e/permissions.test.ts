@@ -2,9 +2,13 @@
  * The shared permission suite: every route documented in the storefront's and admin's OpenAPI
  * documents is run against anonymous, shopper, seller of shop 1, seller of shop 2, operator and a
  * shop-1 API key. A route missing from POLICIES fails the suite, so new routes join it by default.
- * (Resource scoping, another seller's data answering 404, is tested with each resource.)
+ * No caller ever gets a 5xx. Then every route addressing one shop's resource (a product, SKU,
+ * warehouse, order, bulk job, API key) is called with shop 1's real ids as shop 2's seller and
+ * API key, which must get 404 (and the owner must not, so the ids are real); a route with a path
+ * parameter that is neither listed there nor exempt fails the suite too.
  */
 import { beforeAll, describe, expect, it } from "vitest";
+import { demoId } from "../../db/seed/fixtures";
 import { API_SCOPES } from "../../shared/platform/auth";
 import { DEMO, tokenFor } from "../helpers/callers";
 import { call, json } from "../helpers/http";
@@ -99,7 +103,10 @@ const POLICIES: Record<string, Policy> = {
   "GET /admin/v1/ops/event-canaries/{canaryId}": "operator",
 };
 
-/** What `who` gets from a route under `policy`: allowed (any status but 401/403), or the refusal. */
+/**
+ * What `who` gets from a route under `policy`: allowed (an answer below 500 that is not 401/403:
+ * a 500 is never "allowed"), or the refusal.
+ */
 function expected(policy: Policy, who: Who, admin: boolean): "allowed" | 401 | 403 {
   if (policy === "public") return "allowed";
   if (policy === "cart") return who === "apiKey" ? 401 : "allowed";
@@ -167,6 +174,7 @@ describe("permissions", () => {
         );
         const want = expected(policy, who, admin);
         const shown = JSON.stringify(res.body);
+        expect(res.status, shown).toBeLessThan(500);
         if (want === "allowed") expect([401, 403], shown).not.toContain(res.status);
         else if (want === 401)
           expect(res.body, shown).toMatchObject({
@@ -177,4 +185,205 @@ describe("permissions", () => {
       });
     }
   }
+});
+
+/**
+ * Routes that address one shop's resource, with a body that passes validation (so the answer is
+ * about ownership, not shape). Shop 2's seller and API key get 404 for shop 1's ids.
+ */
+const SHOP_RESOURCES: Record<string, object | undefined> = {
+  "GET /admin/v1/products/{productId}": undefined,
+  "PATCH /admin/v1/products/{productId}": { version: 1, name: "taken over" },
+  "POST /admin/v1/products/{productId}/skus": {
+    version: 1,
+    skuName: "taken over",
+    price: 1,
+    salesAttributes: [
+      { attributeId: 201, value: "红色" },
+      { attributeId: 202, value: "S" },
+    ],
+  },
+  "GET /admin/v1/products/{productId}/snapshots": undefined,
+  "GET /admin/v1/products/{productId}/revisions": undefined,
+  "PATCH /admin/v1/skus/{skuId}": { version: 1, skuName: "taken over" },
+  "PUT /admin/v1/skus/{skuId}/prices": { prices: [{ type: "standard", price: { amount: 1, currency: "CNY" } }] },
+  "POST /admin/v1/skus/{skuId}/stock": { delta: 1, reason: "taken over" },
+  "GET /admin/v1/skus/{skuId}/stock": undefined,
+  "POST /admin/v1/skus/{skuId}/stock/transfers": { quantity: 1, reason: "taken over" },
+  "PUT /admin/v1/skus/{skuId}/safety-stock": { threshold: 1 },
+  "GET /admin/v1/skus/{skuId}/stock/movements": undefined,
+  "PATCH /admin/v1/warehouses/{warehouseId}": { name: "taken over" },
+  "GET /admin/v1/orders/{orderId}": undefined,
+  "GET /admin/v1/bulk-jobs/{jobId}": undefined,
+  "DELETE /admin/v1/api-keys/{apiKeyId}": undefined,
+  "POST /admin/v1/products/{productId}/submit": {},
+  "POST /admin/v1/products/{productId}/on-shelf": {},
+  "POST /admin/v1/products/{productId}/off-shelf": {},
+  // Last: the owner's call deletes the product.
+  "POST /admin/v1/products/{productId}/delete": {},
+};
+
+/** A shopper's own resources: another shopper gets 404. */
+const USER_RESOURCES: Record<string, object | undefined> = {
+  "GET /v1/me/addresses/{addressId}": undefined,
+  "PATCH /v1/me/addresses/{addressId}": { recipient: "taken over" },
+  "GET /v1/orders/{orderId}": undefined,
+  "POST /v1/orders/{orderId}/cancel": undefined,
+  "DELETE /v1/me/addresses/{addressId}": undefined,
+};
+
+/**
+ * Routes with a path parameter that address no one shop's or shopper's resource: the platform's
+ * catalog structure, public reads, and operator-only acts (any seller gets 403 for its role,
+ * before any lookup, so it learns nothing about the resource).
+ */
+const NOT_OWNED = new Set([
+  "GET /admin/v1/categories/{categoryId}/attributes",
+  "PUT /admin/v1/categories/{categoryId}/attributes",
+  "GET /v1/images/{shopId}/{file}",
+  "GET /v1/products/{productId}",
+  "PUT /v1/cart/items/{skuId}",
+  "POST /admin/v1/products/{productId}/approve",
+  "POST /admin/v1/products/{productId}/reject",
+  "POST /admin/v1/products/{productId}/freeze",
+  "POST /admin/v1/products/{productId}/unfreeze",
+]);
+
+describe("another shop's or shopper's resources answer 404", () => {
+  const ids: Record<string, string> = {};
+  let transfer: { fromWarehouseId: string; toWarehouseId: string } = { fromWarehouseId: "", toWarehouseId: "" };
+  let shop2Key = "";
+  let otherShopper = "";
+
+  beforeAll(async () => {
+    const seller1 = tokens.seller1;
+    const operator = tokens.operator;
+    const post = async <T>(path: string, token: string | undefined, body: unknown, want = 201) => {
+      const res = await json<T>(await call("POST", path, { token, body }));
+      expect(res.status, `${path}: ${JSON.stringify(res.body)}`).toBe(want);
+      return res.body;
+    };
+    const product = (name: string) => ({
+      categoryId: 1003001,
+      spu: { name: `${name} ${Date.now()}`, brandId: 2001 },
+      basicAttributes: [
+        { attributeId: 101, value: "NIKE" },
+        { attributeId: 102, value: "棉" },
+      ],
+      skus: [
+        {
+          skuName: "黑色 L",
+          price: 79,
+          stock: 10,
+          salesAttributes: [
+            { attributeId: 201, value: "黑色" },
+            { attributeId: 202, value: "L" },
+          ],
+        },
+      ],
+    });
+    const onSale = await post<{ productId: string; skuIds: string[] }>("/admin/v1/products", seller1, product("在售"));
+    for (const [action, token] of [
+      ["submit", seller1],
+      ["approve", operator],
+      ["on-shelf", seller1],
+    ] as const) {
+      await post(`/admin/v1/products/${onSale.productId}/${action}`, token, {}, 200);
+    }
+    const draft = await post<{ productId: string; skuIds: string[] }>("/admin/v1/products", seller1, product("草稿"));
+    const order = await post<{ orders: { orderId: string }[] }>("/v1/orders", tokens.shopper, {
+      items: [{ skuId: onSale.skuIds[0], quantity: 1 }],
+      addressId: demoId("adr", 1),
+    });
+    const warehouses = await json<{ items: { warehouseId: string; isDefault: boolean }[] }>(
+      await call("GET", "/admin/v1/warehouses", { token: seller1 }),
+    );
+    const warehouse = await post<{ warehouseId: string }>("/admin/v1/warehouses", seller1, {
+      name: "permission suite",
+      region: "CN-ZJ",
+    });
+    const job = await post<{ jobId: string }>("/admin/v1/bulk-jobs", seller1, [product("批量")], 202);
+    const key = await post<{ apiKeyId: string }>("/admin/v1/api-keys", seller1, {
+      name: "to be revoked",
+      scopes: ["catalog:read"],
+    });
+    const address = await post<{ addressId: string }>("/v1/me/addresses", tokens.shopper, {
+      recipient: "张三",
+      phone: "+86 138 0000 0000",
+      country: "CN",
+      province: "上海",
+      city: "上海",
+      line1: "南京西路 1 号",
+      postalCode: "200000",
+    });
+    Object.assign(ids, {
+      productId: draft.productId,
+      skuId: draft.skuIds[0],
+      warehouseId: warehouse.warehouseId,
+      orderId: order.orders[0]?.orderId,
+      jobId: job.jobId,
+      apiKeyId: key.apiKeyId,
+      addressId: address.addressId,
+    });
+    transfer = {
+      fromWarehouseId: warehouses.body.items.find((w) => w.isDefault)?.warehouseId ?? "",
+      toWarehouseId: warehouse.warehouseId,
+    };
+    shop2Key = (
+      await post<{ key: string }>("/admin/v1/api-keys", tokens.seller2, { name: "shop 2", scopes: [...API_SCOPES] })
+    ).key;
+    otherShopper = await tokenFor({ userId: "usr_permission_other_shopper", roles: ["shopper"] });
+  });
+
+  const send = (route: string, table: Record<string, object | undefined>, token: string | undefined) => {
+    const [method = "GET", template = "/"] = route.split(" ");
+    const path = template.replace(/\{([^}]+)\}/g, (_, name: string) => ids[name] ?? `missing_${name}`);
+    const body = route.endsWith("/stock/transfers") ? { ...transfer, ...table[route] } : table[route];
+    return call(method, path, { token, ...(body ? { body } : {}) }).then(json);
+  };
+
+  it("lists every route with a path parameter as owned by a shop or shopper, or as not owned", async () => {
+    const unlisted = (await documentedRoutes()).filter(
+      (r) =>
+        r.includes("{") &&
+        POLICIES[r] !== "operator" &&
+        !(r in SHOP_RESOURCES) &&
+        !(r in USER_RESOURCES) &&
+        !NOT_OWNED.has(r),
+    );
+    expect(unlisted, "add these to SHOP_RESOURCES, USER_RESOURCES or NOT_OWNED").toEqual([]);
+  });
+
+  it("answers shop 2's seller and API key 404 for shop 1's resources, and the owner not", async () => {
+    for (const route of Object.keys(SHOP_RESOURCES)) {
+      // Keys cannot reach routes for people at all (403 before any lookup).
+      const callers: [string, string | undefined][] = [["seller2", tokens.seller2]];
+      if (POLICIES[route] !== "staff-human") callers.push(["shop 2 API key", shop2Key]);
+      for (const [who, token] of callers) {
+        const res = await send(route, SHOP_RESOURCES, token);
+        expect(res.body, `${route} as ${who}: ${JSON.stringify(res.body)}`).toMatchObject({
+          status: 404,
+          code: "not_found",
+        });
+      }
+    }
+    // The same requests from the owner find the resources (in this order; the last deletes).
+    for (const route of Object.keys(SHOP_RESOURCES)) {
+      const res = await send(route, SHOP_RESOURCES, tokens.seller1);
+      expect(res.status, `${route} as the owner: ${JSON.stringify(res.body)}`).not.toBe(404);
+      expect(res.status, `${route} as the owner: ${JSON.stringify(res.body)}`).toBeLessThan(500);
+    }
+  });
+
+  it("answers another shopper 404 for a shopper's addresses and orders, and the owner not", async () => {
+    for (const route of Object.keys(USER_RESOURCES)) {
+      const res = await send(route, USER_RESOURCES, otherShopper);
+      expect(res.body, `${route}: ${JSON.stringify(res.body)}`).toMatchObject({ status: 404, code: "not_found" });
+    }
+    for (const route of Object.keys(USER_RESOURCES)) {
+      const res = await send(route, USER_RESOURCES, tokens.shopper);
+      expect(res.status, `${route} as the owner: ${JSON.stringify(res.body)}`).not.toBe(404);
+      expect(res.status, `${route} as the owner: ${JSON.stringify(res.body)}`).toBeLessThan(500);
+    }
+  });
 });
