@@ -14,7 +14,8 @@ import { AppError, type FieldError } from "../platform/errors";
 import { newId } from "../platform/ids";
 import { actorOf, logInsert } from "./history";
 import { assertEditable } from "./lifecycle";
-import { applyContent, type CatalogDeps, snapshotContent, storedChanges, visibleProduct } from "./products";
+import { applyContent, storedChanges } from "./product-edits";
+import { type CatalogDeps, snapshotContent, visibleProduct } from "./products";
 import {
   decideStatements,
   listRevisionRows,

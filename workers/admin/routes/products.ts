@@ -7,10 +7,16 @@ import {
   PRODUCT_STATUS,
   type ProductStatusName,
 } from "../../../shared/catalog/lifecycle";
-import { productInput } from "../../../shared/catalog/product-input";
 import {
   addSku,
   addSkuBody,
+  updateProduct,
+  updateProductBody,
+  updateSku,
+  updateSkuBody,
+} from "../../../shared/catalog/product-edits";
+import { productInput } from "../../../shared/catalog/product-input";
+import {
   adminProductSchema,
   type CatalogDeps,
   changeStatus,
@@ -21,10 +27,6 @@ import {
   productSummarySchema,
   replacePrices,
   replacePricesBody,
-  updateProduct,
-  updateProductBody,
-  updateSku,
-  updateSkuBody,
   visibleProduct,
 } from "../../../shared/catalog/products";
 import { adjustStock, adjustStockBody, getStock, stockViewResponse } from "../../../shared/catalog/stock";
