@@ -1,9 +1,9 @@
 /**
- * Products (SPU) and SKUs: creation from the seed's JSON, reads, edits with compare-and-set on
- * `version`, lifecycle transitions and prices. Every content edit writes a snapshot and every
- * change an operation-log entry, in the same D1 batch as the change, and emits a catalog event.
- * A content edit of an audited product does none of that: it becomes the product's pending
- * revision, and `applyContent` runs only when an operator approves it (revisions.ts).
+ * Products (SPU) and SKUs: creation from the seed's JSON, reads, lifecycle transitions, prices
+ * and listing, and the write helpers content edits share (product-edits.ts; on an audited product
+ * an edit waits in a revision until an operator approves it, revisions.ts). Every change writes
+ * an operation-log entry, every content change a snapshot, in the same D1 batch as the change,
+ * and emits a catalog event.
  *
  * Concurrency: all content edits of a product (its own fields, its SKUs) move `products.version`
  * with a compare-and-set that also stamps `last_op_id`; the batch's next statement asserts that
