@@ -37,6 +37,8 @@ const LOCAL_VARS: Record<string, Record<string, string>> = {
     REGISTER_IP_LIMIT_PER_MINUTE: "100000",
     ORDER_USER_LIMIT_PER_MINUTE: "100000",
     ORDER_IP_LIMIT_PER_MINUTE: "100000",
+    // The bench's shopper keeps every order unpaid: its held units grow by one per order.
+    ORDER_HELD_UNITS_LIMIT: "100000000",
   },
   "workers/admin/wrangler.toml": { ENVIRONMENT: "development", JWT_SECRET: DEV_JWT_SECRET, DOCS_ASSETS_BASE },
   "workers/payments-webhook/wrangler.toml": {

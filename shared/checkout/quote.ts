@@ -17,6 +17,8 @@ import {
   addresses,
   attributes,
   categories,
+  orderItems,
+  orders,
   prices,
   productImages,
   products,
@@ -120,6 +122,8 @@ export interface CheckoutFacts {
   templates: Map<string, ShippingTemplate>;
   /** Per shop: warehouse id → allocation priority. */
   warehousePriorities: Map<string, Record<string, number>>;
+  /** Units the user holds in unpaid orders (status CREATED), for the anti-fraud hold cap. */
+  heldUnits: number;
 }
 
 /** Reads the user, SKUs, prices, attributes, images, address, templates and warehouses in one D1 batch. */
@@ -135,72 +139,89 @@ export async function loadCheckoutFacts(
     inChunks(input.skuIds, build);
   const productsOf = (ids: string[]) => sql`(SELECT product_id FROM skus WHERE id IN ${ids})`;
   const shopsOf = (ids: string[]) => sql`(SELECT shop_id FROM skus WHERE id IN ${ids})`;
-  const [userRows, skuRows, productRows, priceRows, attrRows, imageRows, addressRows, templateRows, warehouseRows] =
-    await batchReads(db, [
-      [db.select({ id: users.id, status: users.status }).from(users).where(eq(users.id, input.userId))],
-      // Two single-table selects rather than one join: D1 batches key row values by column name,
-      // so a join's two `name` columns would collide.
-      byIds((ids) =>
-        db
-          .select({
-            skuId: skus.id,
-            productId: skus.productId,
-            shopId: skus.shopId,
-            skuName: skus.name,
-            weightGrams: skus.weightGrams,
-          })
-          .from(skus)
-          .where(inArray(skus.id, ids)),
-      ),
-      byIds((ids) =>
-        db
-          .select({
-            productId: products.id,
-            productName: products.name,
-            productStatus: products.status,
-            categoryId: products.categoryId,
-            brandId: products.brandId,
-            kind: categories.kind,
-          })
-          .from(products)
-          .innerJoin(categories, eq(categories.id, products.categoryId))
-          .where(inArray(products.id, productsOf(ids))),
-      ),
-      byIds((ids) => db.select().from(prices).where(inArray(prices.skuId, ids))),
-      byIds((ids) =>
-        db
-          .select({ skuId: skuAttributeValues.skuId, name: attributes.name, value: skuAttributeValues.value })
-          .from(skuAttributeValues)
-          .innerJoin(attributes, eq(attributes.id, skuAttributeValues.attributeId))
-          .where(inArray(skuAttributeValues.skuId, ids))
-          .orderBy(skuAttributeValues.attributeId),
-      ),
-      byIds((ids) =>
-        db
-          .select({ productId: productImages.productId, url: productImages.url, sort: productImages.sort })
-          .from(productImages)
-          .where(inArray(productImages.productId, productsOf(ids)))
-          .orderBy(productImages.sort),
-      ),
-      [
-        db
-          .select()
-          .from(addresses)
-          .where(and(eq(addresses.id, input.addressId ?? ""), eq(addresses.userId, input.userId))),
-      ],
-      byIds((ids) =>
-        db
-          .select()
-          .from(shippingTemplates)
-          .where(inArray(shippingTemplates.shopId, shopsOf(ids))),
-      ),
-      byIds((ids) =>
-        db
-          .select({ id: warehouses.id, shopId: warehouses.shopId, priority: warehouses.priority })
-          .from(warehouses)
-          .where(inArray(warehouses.shopId, shopsOf(ids))),
-      ),
-    ]);
+  const [
+    userRows,
+    skuRows,
+    productRows,
+    priceRows,
+    attrRows,
+    imageRows,
+    addressRows,
+    templateRows,
+    warehouseRows,
+    heldRows,
+  ] = await batchReads(db, [
+    [db.select({ id: users.id, status: users.status }).from(users).where(eq(users.id, input.userId))],
+    // Two single-table selects rather than one join: D1 batches key row values by column name,
+    // so a join's two `name` columns would collide.
+    byIds((ids) =>
+      db
+        .select({
+          skuId: skus.id,
+          productId: skus.productId,
+          shopId: skus.shopId,
+          skuName: skus.name,
+          weightGrams: skus.weightGrams,
+        })
+        .from(skus)
+        .where(inArray(skus.id, ids)),
+    ),
+    byIds((ids) =>
+      db
+        .select({
+          productId: products.id,
+          productName: products.name,
+          productStatus: products.status,
+          categoryId: products.categoryId,
+          brandId: products.brandId,
+          kind: categories.kind,
+        })
+        .from(products)
+        .innerJoin(categories, eq(categories.id, products.categoryId))
+        .where(inArray(products.id, productsOf(ids))),
+    ),
+    byIds((ids) => db.select().from(prices).where(inArray(prices.skuId, ids))),
+    byIds((ids) =>
+      db
+        .select({ skuId: skuAttributeValues.skuId, name: attributes.name, value: skuAttributeValues.value })
+        .from(skuAttributeValues)
+        .innerJoin(attributes, eq(attributes.id, skuAttributeValues.attributeId))
+        .where(inArray(skuAttributeValues.skuId, ids))
+        .orderBy(skuAttributeValues.attributeId),
+    ),
+    byIds((ids) =>
+      db
+        .select({ productId: productImages.productId, url: productImages.url, sort: productImages.sort })
+        .from(productImages)
+        .where(inArray(productImages.productId, productsOf(ids)))
+        .orderBy(productImages.sort),
+    ),
+    [
+      db
+        .select()
+        .from(addresses)
+        .where(and(eq(addresses.id, input.addressId ?? ""), eq(addresses.userId, input.userId))),
+    ],
+    byIds((ids) =>
+      db
+        .select()
+        .from(shippingTemplates)
+        .where(inArray(shippingTemplates.shopId, shopsOf(ids))),
+    ),
+    byIds((ids) =>
+      db
+        .select({ id: warehouses.id, shopId: warehouses.shopId, priority: warehouses.priority })
+        .from(warehouses)
+        .where(inArray(warehouses.shopId, shopsOf(ids))),
+    ),
+    [
+      db
+        .select({ units: sql<number>`coalesce(sum(${orderItems.quantity}), 0)` })
+        .from(orderItems)
+        .innerJoin(orders, eq(orders.id, orderItems.orderId))
+        .where(and(eq(orders.userId, input.userId), eq(orders.status, "CREATED"))),
+    ],
+  ]);
   const skuFacts = new Map<string, SkuFact>();
   for (const row of skuRows) {
     const product = productRows.find((p) => p.productId === row.productId);
@@ -236,6 +257,7 @@ export async function loadCheckoutFacts(
       ]),
     ),
     warehousePriorities: priorities,
+    heldUnits: heldRows[0]?.units ?? 0,
   };
 }
 

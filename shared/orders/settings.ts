@@ -1,6 +1,9 @@
 /** Order-creation settings from Worker vars (API.md: thresholds are configuration). */
 import { z } from "zod";
 
+/** The default cap on units one shopper holds in unpaid orders (ORDER_HELD_UNITS_LIMIT). */
+export const HELD_UNITS_DEFAULT = 500;
+
 export const orderSettingsSchema = z
   .object({
     /** Orders one shopper may place per minute (anti-fraud velocity). */
@@ -9,6 +12,8 @@ export const orderSettingsSchema = z
     ORDER_IP_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(60),
     /** The largest payable amount of one checkout, in minor units (default 50,000.00). */
     ORDER_MAX_PAYABLE: z.coerce.number().int().positive().default(5_000_000),
+    /** Units one shopper may hold in unpaid orders at once (paying or cancelling frees them). */
+    ORDER_HELD_UNITS_LIMIT: z.coerce.number().int().positive().default(HELD_UNITS_DEFAULT),
     /** How long an unpaid order holds its stock before it cancels itself. */
     PAYMENT_HOLD_MINUTES: z.coerce.number().int().min(1).max(720).default(30),
     /** How many order-number machines (Durable Objects) share the load. */
@@ -18,6 +23,7 @@ export const orderSettingsSchema = z
     userLimitPerMinute: e.ORDER_USER_LIMIT_PER_MINUTE,
     ipLimitPerMinute: e.ORDER_IP_LIMIT_PER_MINUTE,
     maxPayable: e.ORDER_MAX_PAYABLE,
+    heldUnitsLimit: e.ORDER_HELD_UNITS_LIMIT,
     holdMs: e.PAYMENT_HOLD_MINUTES * 60_000,
     numberMachines: e.ORDER_NUMBER_MACHINES,
   }));

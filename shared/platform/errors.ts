@@ -30,6 +30,7 @@ export const ERROR_CODES = {
   price_changed: { status: 409, title: "The price changed since the quote" },
   product_unavailable: { status: 409, title: "The product is not on sale" },
   quote_used: { status: 409, title: "The quote was already used for an order" },
+  hold_limit_reached: { status: 409, title: "The shopper holds as many units in unpaid orders as allowed" },
   sold_out: { status: 409, title: "The campaign is sold out" },
   payload_too_large: { status: 413, title: "The request body is too large" },
   unsupported_media_type: { status: 415, title: "The request body's media type is not supported" },

@@ -1,4 +1,8 @@
-/** Anti-fraud rules: an amount cap, and per-user and per-IP order velocity (Worker vars). */
+/**
+ * Anti-fraud rules (Worker vars): an amount cap, a cap on the units one shopper holds in unpaid
+ * orders, and per-user and per-IP order velocity. All run before any stock is held.
+ */
+import type { Quote } from "../../checkout/quote";
 import { AppError } from "../../platform/errors";
 import { enforceRateLimit } from "../../platform/rate-limit";
 import type { Step } from "../saga";
@@ -15,6 +19,7 @@ export function antiFraudStep(deps: OrderDeps): Step<OrderContext> {
           extensions: { reason: "amount_cap", limit: deps.settings.maxPayable },
         });
       }
+      assertWithinHoldLimit(need(ctx.facts, "the facts").heldUnits, quote, deps.settings.heldUnitsLimit);
       const minute = { windowMs: 60_000 };
       await Promise.all([
         enforceRateLimit(
@@ -32,4 +37,20 @@ export function antiFraudStep(deps: OrderDeps): Step<OrderContext> {
       ]);
     },
   };
+}
+
+/**
+ * Refuses an order that would take the shopper's units in unpaid orders past `limit` (409
+ * `hold_limit_reached`, naming the limit and what is held). The count comes from D1 (orders still
+ * CREATED), so paying, cancelling or timing out frees the allowance with no bookkeeping of its
+ * own; orders of one shopper in flight at the same instant are not counted against each other,
+ * which the per-user velocity limit bounds.
+ */
+export function assertWithinHoldLimit(held: number, quote: Quote, limit: number): void {
+  const units = quote.orders.reduce((acc, o) => acc + o.lines.reduce((n, l) => n + l.quantity, 0), 0);
+  if (held + units <= limit) return;
+  throw new AppError("hold_limit_reached", {
+    detail: `A shopper may hold at most ${limit} units in unpaid orders; ${held} are held and this order adds ${units}. Pay or cancel an order first.`,
+    extensions: { limit, held, requested: units },
+  });
 }
