@@ -37,6 +37,7 @@ export const ID_PREFIXES = {
   orderItem: "oit",
   statusLog: "osl",
   revision: "rev",
+  ledgerTransaction: "ltx",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -99,6 +99,8 @@ const POLICIES: Record<string, Policy> = {
   "POST /admin/v1/ops/search/rebuild": "operator",
   "GET /admin/v1/dead-letters": "operator",
   "POST /admin/v1/dead-letters/{deadLetterId}/replay": "operator",
+  "GET /admin/v1/ledger/balances": "operator",
+  "GET /admin/v1/ledger/transactions": "operator",
   "POST /admin/v1/ops/event-canaries": "operator",
   "GET /admin/v1/ops/event-canaries/{canaryId}": "operator",
 };

@@ -9,6 +9,7 @@ import { registerApiKeyRoutes } from "./routes/api-keys";
 import { registerBulkJobRoutes } from "./routes/bulk-jobs";
 import { registerCatalogStructureRoutes } from "./routes/catalog-structure";
 import { registerDeadLetterRoutes } from "./routes/dead-letters";
+import { registerLedgerRoutes } from "./routes/ledger";
 import { registerEventCanaryRoutes } from "./routes/event-canaries";
 import { registerHistoryRoutes } from "./routes/history";
 import { registerImageRoutes } from "./routes/images";
@@ -69,6 +70,7 @@ export function buildAdminApp(options: { clock?: Clock } = {}): AdminApp {
   registerStockOpsRoutes(app);
   registerImageRoutes(app);
   registerDeadLetterRoutes(app);
+  registerLedgerRoutes(app);
   registerEventCanaryRoutes(app);
   return app;
 }
