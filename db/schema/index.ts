@@ -2,5 +2,6 @@
 export * from "./catalog";
 export * from "./ledger";
 export * from "./orders";
+export * from "./payments";
 export * from "./platform";
 export * from "./users";
