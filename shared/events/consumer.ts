@@ -53,9 +53,14 @@ export function backoffSeconds(attempts: number): number {
  * Messages that supersede one another, by key: of those with the same key in one batch only the
  * one of highest rank is handled; the others are acknowledged unhandled. Only for handlers
  * guarded by that rank (a projection that keeps the newest revision), which also makes the inbox
- * redundant for them, so they skip it. `null`: the message is handled as usual.
+ * redundant for them, so they skip it. `key` answering `null`: the message is handled as usual.
+ * With `handleAll`, the batch's newest messages are handled in one call (one projection write
+ * for the batch); if it fails they are all retried (or dead-lettered when the failure is final).
  */
-export type Coalesce<Q extends QueueName> = (event: QueueMessage<Q>) => { key: string; rank: number } | null;
+export interface Coalesce<Q extends QueueName> {
+  key: (event: QueueMessage<Q>) => { key: string; rank: number } | null;
+  handleAll?: (events: QueueMessage<Q>[], deps: ConsumerDeps) => Promise<void>;
+}
 
 /** How many coalesced messages (distinct keys, so independent) are handled at once. */
 export const COALESCED_CONCURRENCY = 8;
@@ -92,7 +97,7 @@ export async function consumeBatch<Q extends QueueName>(
       continue;
     }
     const event = parsed.data as QueueMessage<Q>;
-    const slot = coalesce?.(event);
+    const slot = coalesce?.key(event);
     if (!slot) {
       plain.push([message, event]);
       continue;
@@ -107,12 +112,51 @@ export async function consumeBatch<Q extends QueueName>(
   }
   for (const [message, event] of plain) await consumeOne(queue, message, event, handlers, deps, true);
   const coalesced = [...newest.values()];
+  if (coalesce?.handleAll && coalesced.length > 0) {
+    await consumeAll(queue, coalesced, coalesce.handleAll, deps);
+    return;
+  }
   for (let i = 0; i < coalesced.length; i += COALESCED_CONCURRENCY) {
     await Promise.all(
       coalesced
         .slice(i, i + COALESCED_CONCURRENCY)
         .map(({ message, event }) => consumeOne(queue, message, event, handlers, deps, false)),
     );
+  }
+}
+
+/** Handles coalesced messages in one call; acknowledges them all, or retries (dead-letters) them all. */
+async function consumeAll<Q extends QueueName>(
+  queue: Q,
+  items: { message: Message<unknown>; event: QueueMessage<Q> }[],
+  handleAll: (events: QueueMessage<Q>[], deps: ConsumerDeps) => Promise<void>,
+  deps: ConsumerDeps,
+): Promise<void> {
+  try {
+    await handleAll(
+      items.map((i) => i.event),
+      deps,
+    );
+    for (const { message } of items) message.ack();
+  } catch (err) {
+    const log = deps.log.child({ queue, messages: items.length });
+    if (err instanceof AppError && !err.retryable) {
+      log.error("permanent failure of a coalesced batch dead-lettered", { code: err.code, detail: err.detail });
+      for (const { message } of items) {
+        await recordDeadLetter(deps.db, {
+          queue,
+          messageId: message.id,
+          body: message.body,
+          attempts: message.attempts,
+          reason: `${err.code}: ${err.detail}`,
+          now: deps.clock.now(),
+        });
+        message.ack();
+      }
+      return;
+    }
+    log.warn("coalesced batch failed; retrying", errorFields(err));
+    for (const { message } of items) message.retry({ delaySeconds: backoffSeconds(message.attempts) });
   }
 }
 

@@ -3,7 +3,8 @@
 // never queues ahead of catalog changes on catalog-events.
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { consumeBatch, type Handlers } from "../../shared/events/consumer";
+import { PRODUCT_STATUS } from "../../shared/catalog/lifecycle";
+import { type Coalesce, consumeBatch, type Handlers } from "../../shared/events/consumer";
 import { makeEvent } from "../../shared/events/messages";
 import { inventoryOf } from "../../shared/inventory/binding";
 import { systemClock } from "../../shared/platform/clock";
@@ -13,7 +14,7 @@ import { createLogger } from "../../shared/platform/logger";
 import { COALESCE } from "../../workers/events/handlers";
 import { handleBatch } from "../../workers/events/worker";
 import eventsConfig from "../../workers/events/wrangler.toml?raw";
-import { newSeller, postProduct, tshirt } from "../helpers/catalog";
+import { newSeller, postProduct, putOnShelf, tshirt } from "../helpers/catalog";
 
 async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 8_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -42,6 +43,9 @@ function message(body: unknown) {
 
 const stockChanged = (skuId: string, warehouseId: string, available: number, revision: number) =>
   message(makeEvent("inventory.stock_changed", { view: view(skuId, warehouseId, available, revision) }, Date.now()));
+
+/** The queue's coalescing by SKU and revision, handling each newest view alone (no batch handler). */
+const bySku: Coalesce<"stock-views"> = { key: (COALESCE["stock-views"] as Coalesce<"stock-views">).key };
 
 const deps = () => ({
   db: dbOf(env.DB),
@@ -73,7 +77,7 @@ describe("the stock-views queue", () => {
     };
     const batch = createMessageBatch("stock-views", messages);
     const ctx = createExecutionContext();
-    await consumeBatch("stock-views", batch, handlers, deps(), COALESCE["stock-views"]);
+    await consumeBatch("stock-views", batch, handlers, deps(), bySku);
     expect(handled.sort()).toEqual(["a@9", "b@2", "canary"]);
     const result = await getQueueResult(batch, ctx);
     expect(result.retryMessages).toEqual([]);
@@ -92,10 +96,64 @@ describe("the stock-views queue", () => {
     };
     const batch = createMessageBatch("stock-views", [older, newer]);
     const ctx = createExecutionContext();
-    await consumeBatch("stock-views", batch, handlers, deps(), COALESCE["stock-views"]);
+    await consumeBatch("stock-views", batch, handlers, deps(), bySku);
     const result = await getQueueResult(batch, ctx);
     expect(result.retryMessages.map((m) => m.msgId)).toEqual([newer.id]);
     expect(result.explicitAcks).toEqual([older.id]);
+  });
+
+  it("hands the batch's newest views to one batch handler; if it fails, those are retried and the rest stay done", async () => {
+    const a = `sku_${crypto.randomUUID()}`;
+    const b = `sku_${crypto.randomUUID()}`;
+    const messages = [stockChanged(a, "wh", 1, 1), stockChanged(b, "wh", 2, 2), stockChanged(a, "wh", 3, 3)];
+    const calls: string[][] = [];
+    const failing: Coalesce<"stock-views"> = {
+      ...bySku,
+      handleAll: async (events) => {
+        calls.push(events.map((e) => (e.type === "inventory.stock_changed" ? `${e.data.view.revision}` : e.type)));
+        throw new Error("injected: D1 batch failed");
+      },
+    };
+    const batch = createMessageBatch("stock-views", messages);
+    const ctx = createExecutionContext();
+    await consumeBatch("stock-views", batch, {} as Handlers<"stock-views">, deps(), failing);
+    expect(calls.map((c) => c.sort())).toEqual([["2", "3"]]);
+    const result = await getQueueResult(batch, ctx);
+    expect(result.retryMessages.map((m) => m.msgId).sort()).toEqual([messages[1]?.id, messages[2]?.id].sort());
+    expect(result.explicitAcks).toEqual([messages[0]?.id]);
+  });
+
+  it("sells a product out when its only SKU's view shows nothing available, and restocks it, in search too", async () => {
+    const seller = await newSeller();
+    const oneSku = {
+      skuName: "黑色 L",
+      price: 79,
+      stock: 10,
+      salesAttributes: [
+        { attributeId: 201, value: "黑色" },
+        { attributeId: 202, value: "L" },
+      ],
+    };
+    const { body } = await postProduct(seller, tshirt({ skus: [oneSku] }));
+    const skuId = body.skuIds[0] as string;
+    const warehouseId = seller.warehouseId as string;
+    await putOnShelf(seller, body.productId);
+    const facts = async () => ({
+      status: (
+        await env.DB.prepare("select status from products where id = ?")
+          .bind(body.productId)
+          .first<{ status: number }>()
+      )?.status,
+      inStock: (
+        await env.DB.prepare("select in_stock from search_documents where product_id = ?")
+          .bind(body.productId)
+          .first<{ in_stock: number }>()
+      )?.in_stock,
+    });
+    await handleBatch(createMessageBatch("stock-views", [stockChanged(skuId, warehouseId, 0, 2_000)]), env);
+    expect(await facts()).toEqual({ status: PRODUCT_STATUS.SOLD_OUT, inStock: 0 });
+    await handleBatch(createMessageBatch("stock-views", [stockChanged(skuId, warehouseId, 4, 2_001)]), env);
+    expect(await facts()).toEqual({ status: PRODUCT_STATUS.ON_SHELF, inStock: 1 });
   });
 
   it("projects the newest revision of each SKU through the events Worker, whatever the order in the batch", async () => {

@@ -2,6 +2,7 @@
 import { processChunk } from "../../shared/catalog/bulk-jobs";
 import { indexProductChange } from "../../shared/catalog/price-windows";
 import { applyStockChange, recordStockAlert } from "../../shared/catalog/stock";
+import { applyStockViews } from "../../shared/catalog/stock-views";
 import { markCanaryConsumed } from "../../shared/events/canaries";
 import type { Coalesce, Handlers } from "../../shared/events/consumer";
 import type { QueueName } from "../../shared/events/queues";
@@ -51,6 +52,7 @@ export const HANDLERS: { [Q in QueueName]: Handlers<Q> } = {
   },
   "stock-views": {
     "platform.canary": canary,
+    // Views are handled a batch at a time by COALESCE below; this one-by-one path is its fallback.
     "inventory.stock_changed": async (message, deps) => {
       await applyStockChange(deps, message.data.view);
     },
@@ -62,6 +64,15 @@ export const HANDLERS: { [Q in QueueName]: Handlers<Q> } = {
  * revision is projected (the projection is revision-guarded, so skipping older ones loses nothing).
  */
 export const COALESCE: { [Q in QueueName]?: Coalesce<Q> } = {
-  "stock-views": (event) =>
-    event.type === "inventory.stock_changed" ? { key: event.data.view.skuId, rank: event.data.view.revision } : null,
+  "stock-views": {
+    key: (event) =>
+      event.type === "inventory.stock_changed" ? { key: event.data.view.skuId, rank: event.data.view.revision } : null,
+    // The batch's views in one projection write (only stock_changed events are coalesced).
+    handleAll: async (events, deps) => {
+      await applyStockViews(
+        deps,
+        events.flatMap((e) => (e.type === "inventory.stock_changed" ? [e.data.view] : [])),
+      );
+    },
+  },
 };
