@@ -98,12 +98,16 @@ describe("stock intake into the SKU's object", () => {
     for (const w of view.warehouses) expect(w.available + w.reserved + w.sold).toBe(w.received);
     expect((await stub.movements()).map((m) => m.opId)).toEqual(["op-evict-1", `opening:${skuId}`]);
     // The storage itself refuses a state that breaks the invariant.
-    await runInDurableObject(stub, (instance: SkuInventory, state) => {
-      expect(instance).toBeDefined();
+    await runInDurableObject(stub, (_instance: SkuInventory, state) => {
+      const totals = () =>
+        state.storage.sql.exec("SELECT sum(available) AS available, sum(received) AS received FROM stock").one();
+      expect(totals()).toEqual({ available: 17, received: 17 });
       expect(() => state.storage.sql.exec("UPDATE stock SET available = available + 1")).toThrow();
       expect(() =>
         state.storage.sql.exec("UPDATE stock SET available = -1, received = received - available - 1"),
       ).toThrow();
+      // The refused updates left nothing behind.
+      expect(totals()).toEqual({ available: 17, received: 17 });
     });
   });
 });

@@ -10,15 +10,49 @@ import {
 
 const NOW = Date.UTC(2026, 10, 25, 12, 0, 0);
 
+/** FNV-1a over UTF-16 code units, written out here so the test does not trust the code under test. */
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash;
+}
+
 describe("order numbers", () => {
   it("lays out time, machine, user suffix and sequence in 19 digits, as the seed's generator", () => {
     const no = formatOrderNumber(1795694400, 7, 345, 12);
     expect(no).toBe("1795694400007345012");
     expect(parseOrderNumber(no)).toEqual({ second: 1795694400, machine: 7, userSuffix: 345, sequence: 12 });
     expect(parseOrderNumber("12")).toBeNull();
-    expect(userSuffix("usr_x")).toBeGreaterThanOrEqual(0);
-    expect(userSuffix("usr_x")).toBeLessThan(1000);
-    expect(machineOf("usr_x", 16)).toBeLessThan(16);
+    // Pinned values (FNV-1a of the id): a change of hash would renumber every user's orders.
+    expect(userSuffix("usr_x")).toBe(fnv1a("usr_x") % 1000);
+    expect(machineOf("usr_x", 16)).toBe(Math.floor(fnv1a("usr_x") / 1000) % 16);
+    expect([userSuffix("usr_x"), machineOf("usr_x", 16)]).toEqual([214, 8]);
+  });
+
+  it("spreads user suffixes over 0..999 and machines over all of them", () => {
+    // User ids as newId makes them (a ULID's random part), from a fixed seed.
+    let seed = 42;
+    const random = () => {
+      seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
+      return seed / 2 ** 32;
+    };
+    const alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    const ids = Array.from(
+      { length: 5_000 },
+      () => `usr_01M8${Array.from({ length: 22 }, () => alphabet[Math.floor(random() * 32)]).join("")}`,
+    );
+    const suffixes = ids.map(userSuffix);
+    for (const s of suffixes) expect(Number.isInteger(s) && s >= 0 && s < 1000, `suffix ${s}`).toBe(true);
+    // Uniform would hit about 993 of the 1,000 values.
+    expect(new Set(suffixes).size).toBeGreaterThan(950);
+    const perMachine = new Array(16).fill(0);
+    for (const id of ids) perMachine[machineOf(id, 16)] += 1;
+    expect(Math.min(...perMachine)).toBeGreaterThan(5_000 / 16 / 1.5);
+    expect(Math.max(...perMachine)).toBeLessThan((5_000 / 16) * 1.5);
+    expect(new Set(ids.map((id) => machineOf(id, 1)))).toEqual(new Set([0]));
   });
 
   it("never repeats across concurrent callers, machines and users, and sorts by time", async () => {

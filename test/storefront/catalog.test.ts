@@ -174,16 +174,19 @@ describe("GET /v1/products search", () => {
       await call("GET", `/admin/v1/products/${ids.court}`, { token: seller.token }),
     );
     const marker = `Zephyrquartz${Date.now()}`;
-    await call("PATCH", `/admin/v1/products/${ids.court}`, {
+    const edit = await call("PATCH", `/admin/v1/products/${ids.court}`, {
       token: seller.token,
       body: { version: product.body.version, name: `Court Classic ${marker}` },
     });
+    expect(edit.status).toBe(200);
     // The product is on shelf: the rename goes live (and to the index) once an operator approves it.
     await approvePendingRevision(ids.court ?? "");
     await vi.waitUntil(async () => (await search(`q=${marker}`)).body.items.length === 1, {
       timeout: 10_000,
       interval: 100,
     });
+    const found = (await search(`q=${marker}`)).body.items;
+    expect(found.map((i) => [i.productId, i.name])).toEqual([[ids.court, `Court Classic ${marker}`]]);
   });
 });
 
