@@ -15,6 +15,7 @@ import { inChunks } from "../platform/d1-chunks";
 import { type Db, runBatch } from "../platform/db";
 import { AppError } from "../platform/errors";
 import { newId } from "../platform/ids";
+import { createLogger, errorFields } from "../platform/logger";
 import { type Currency, DEFAULT_CURRENCY, parseDecimal } from "../platform/money";
 import { invalidField } from "../platform/validation";
 import { apiKeyIsActive } from "../users/api-keys";
@@ -95,7 +96,7 @@ export function parseSubmission(kind: "import" | "edit", format: "json" | "csv",
 
 /** Stores a job and announces its chunks; answers at once, the events Worker does the work. */
 export async function submitBulkJob(
-  deps: Pick<CatalogDeps, "db" | "clock" | "producers">,
+  deps: Pick<CatalogDeps, "db" | "clock" | "producers" | "log" | "requestId">,
   caller: Caller,
   input: { kind: "import" | "edit"; format: "json" | "csv"; body: string },
 ) {
@@ -141,7 +142,14 @@ export async function submitBulkJob(
     ...inserts,
     ...events.map((event) => outboxInsert(db, event)),
   ]);
-  await sendOutbox(db, deps.producers, events, now).catch(() => undefined);
+  await sendOutbox(db, deps.producers, events, now).catch((err: unknown) =>
+    (deps.log ?? createLogger()).warn("bulk job chunks not announced; the events cron sends them from the outbox", {
+      requestId: deps.requestId,
+      jobId,
+      chunks,
+      ...errorFields(err),
+    }),
+  );
   return { jobId, status: "queued" as const, total: rows.length };
 }
 

@@ -31,6 +31,7 @@ import { createdCursorSchema, decodeCursor, pageOf } from "../platform/cursor";
 import { assertExists, type Db, isAssertionFailure, runBatch } from "../platform/db";
 import { AppError, type FieldError } from "../platform/errors";
 import { newId } from "../platform/ids";
+import { createLogger, errorFields, type Logger } from "../platform/logger";
 import { type Currency, DEFAULT_CURRENCY, type Money, moneySchema } from "../platform/money";
 import { invalidFields } from "../platform/validation";
 import { type Actor, actorOf, logInsert, snapshotInsert, snapshotRow } from "./history";
@@ -60,6 +61,8 @@ export interface CatalogDeps {
   producers: Producers;
   inventory: DurableObjectNamespace<SkuInventory>;
   requestId?: string;
+  /** Where best-effort steps report what they could not do (the request's logger). */
+  log?: Logger;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -256,7 +259,13 @@ export function changeEvent(
 
 /** Sends a committed change's event now; on failure it waits in the outbox for the events cron. */
 export async function sendChange(deps: CatalogDeps, event: OutboxRow): Promise<void> {
-  await sendOutbox(deps.db, deps.producers, [event], deps.clock.now()).catch(() => undefined);
+  await sendOutbox(deps.db, deps.producers, [event], deps.clock.now()).catch((err: unknown) =>
+    (deps.log ?? createLogger()).warn("catalog event not sent; the events cron sends it from the outbox", {
+      requestId: deps.requestId,
+      eventId: event.id,
+      ...errorFields(err),
+    }),
+  );
 }
 
 /** The product a SKU belongs to, if the caller may see it. */

@@ -19,6 +19,7 @@ import { batchReads, inChunks } from "../platform/d1-chunks";
 import { assertExists, type Db, isAssertionFailure } from "../platform/db";
 import { AppError } from "../platform/errors";
 import { newId } from "../platform/ids";
+import { createLogger, errorFields, type Logger } from "../platform/logger";
 import { moneySchema } from "../platform/money";
 import { next, target } from "./state-machine";
 
@@ -27,6 +28,8 @@ export interface OrderOpsDeps {
   clock: Clock;
   producers: Producers;
   inventory: DurableObjectNamespace<SkuInventory>;
+  /** Where best-effort steps report what they could not do (the request's logger). */
+  log?: Logger;
 }
 
 const money = (amount: number, currency: string) => ({ amount, currency }) as z.infer<typeof moneySchema>;
@@ -281,8 +284,20 @@ export async function cancelOrder(deps: OrderOpsDeps, input: CancelInput): Promi
   }
   // The cancel is committed; what follows is best effort. A release that fails here is done by
   // the `order.cancelled` consumer, and an event that cannot be sent waits in the outbox.
-  await releaseOrderStock(deps, order.id, input.reason).catch(() => undefined);
-  await sendOutbox(db, deps.producers, [cancelled], now).catch(() => undefined);
+  const logger = deps.log ?? createLogger();
+  await releaseOrderStock(deps, order.id, input.reason).catch((err: unknown) =>
+    logger.warn("cancelled order's stock not released; the order.cancelled consumer releases it", {
+      orderId: order.id,
+      ...errorFields(err),
+    }),
+  );
+  await sendOutbox(db, deps.producers, [cancelled], now).catch((err: unknown) =>
+    logger.warn("order.cancelled not sent; the events cron sends it from the outbox", {
+      orderId: order.id,
+      eventId: cancelled.id,
+      ...errorFields(err),
+    }),
+  );
   return getOrder(db, { all: true }, order.id);
 }
 

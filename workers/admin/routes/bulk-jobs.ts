@@ -62,11 +62,15 @@ export function registerBulkJobRoutes(app: AdminApp): void {
     const type = (c.req.header("content-type") ?? "").split(";")[0]?.trim().toLowerCase();
     const format = type === "application/json" ? "json" : type === "text/csv" ? "csv" : null;
     if (!format) throw new AppError("unsupported_media_type", { detail: "Send application/json or text/csv" });
-    const job = await submitBulkJob({ db: dbOf(c.env.DB), clock: c.var.clock, producers: c.env }, callerOf(c), {
-      kind: c.req.valid("query").kind,
-      format,
-      body: await c.req.text(),
-    });
+    const job = await submitBulkJob(
+      { db: dbOf(c.env.DB), clock: c.var.clock, producers: c.env, log: c.var.log, requestId: c.var.requestId },
+      callerOf(c),
+      {
+        kind: c.req.valid("query").kind,
+        format,
+        body: await c.req.text(),
+      },
+    );
     return c.json(job, 202);
   });
   app.openapi(getRoute, async (c) =>

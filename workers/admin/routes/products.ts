@@ -70,6 +70,7 @@ export function catalogDeps(c: AppContext<AdminBindings>): CatalogDeps {
     producers: c.env,
     inventory: inventoryOf(c.env),
     requestId: c.var.requestId,
+    log: c.var.log,
   };
 }
 

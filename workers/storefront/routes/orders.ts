@@ -80,7 +80,7 @@ const routes = {
 };
 
 function opsDeps(c: AppContext<StorefrontBindings>): OrderOpsDeps {
-  return { db: dbOf(c.env.DB), clock: c.var.clock, producers: c.env, inventory: c.env.SKU_INVENTORY };
+  return { db: dbOf(c.env.DB), clock: c.var.clock, producers: c.env, inventory: c.env.SKU_INVENTORY, log: c.var.log };
 }
 
 function orderDeps(c: AppContext<StorefrontBindings>): OrderDeps {
