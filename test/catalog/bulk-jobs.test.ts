@@ -175,7 +175,7 @@ describe("bulk jobs", () => {
     const stamp = Date.now().toString(36);
     const colours = ["黑色", "白色", "灰色", "藏青色", "红色", "蓝色", "绿色"];
     const sizes = ["XS", "S", "M", "L", "XL", "XXL"];
-    const codes = colours.flatMap((c, i) => sizes.map((_, j) => `K${stamp}-${i}${j}`));
+    const codes = colours.flatMap((_c, i) => sizes.map((_, j) => `K${stamp}-${i}${j}`));
     const created = await postProduct(
       seller,
       tshirt({
