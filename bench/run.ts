@@ -9,11 +9,14 @@
  * Then order creation (bench/orders.ts, set up through the public APIs) at 64 connections, and
  * one hot SKU reserved through its Durable Object against the seed's D1 UPDATEs, oversell counted
  * (bench/reservations.ts; BENCH_RESERVE_UNITS fixes the units, BENCH_BURST=1000 in-router reservations).
+ * Last, search freshness (bench/freshness.ts): on-shelf → searchable while BENCH_STOCK_VIEWS
+ * (10,000) stock views flow; BENCH_ONLY=freshness runs only that (and the ceiling).
  */
 
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { applyLocalMigrations, executeLocalSql } from "../scripts/local.ts";
+import { describeFreshness, type FreshnessResults, measureFreshness } from "./freshness.ts";
 import { type Measurement, measure, type Scenario } from "./lib/load.ts";
 import { startPlatform } from "./lib/platform.ts";
 import { ORDER_PLACEHOLDER, orderScenario } from "./orders.ts";
@@ -41,6 +44,7 @@ if (searchProducts > 0) {
 const platform = await startPlatform(port, { CATALOG_SIZE: process.env.CATALOG_SIZE ?? "2000" });
 const results: (Measurement & { ratioToCeiling: number })[] = [];
 let reservations: ReservationResults = { ceilings: [], runs: [], bursts: [] };
+let freshness: FreshnessResults | undefined;
 try {
   const all = [...(await scenarios()), ORDER_PLACEHOLDER].filter((s) => wanted(s.name));
   // Order creation is set up when first measured (it comes last): putting its product on shelf
@@ -78,6 +82,11 @@ try {
     burst: { n: Number(process.env.BENCH_BURST ?? 1000), concurrency: 64 },
     ...(only ? { only } : {}),
   });
+  // Last: it lists products and churns every SKU's stock, which would disturb the lines above.
+  if (wanted("freshness")) {
+    freshness = await measureFreshness(platform.origin, { views: Number(process.env.BENCH_STOCK_VIEWS ?? 10_000) });
+    console.log(describeFreshness(freshness));
+  }
 } finally {
   await platform.stop();
 }
@@ -100,6 +109,7 @@ const report = {
   durationSeconds: duration,
   results,
   reservations,
+  freshness,
 };
 mkdirSync("bench/results", { recursive: true });
 const file = `bench/results/${report.startedAt.replaceAll(":", "-")}.json`;

@@ -11,6 +11,12 @@
  *                                                n of those from inside the router, `concurrency` at a time
  *   GET  /__bench/stock?sku=                     what each approach ended with, what this router
  *                                                granted and refused, and the object's RPC times
+ *   POST /__bench/churn?offset=&limit=           stock churn for the freshness measurement
+ *                                                (bench/freshness.ts): a stock count that changes
+ *                                                nothing (delta 0) in each of those catalog SKUs'
+ *                                                objects (by SKU id order): a new revision, so each
+ *                                                publishes one more stock view
+ *   GET  /__bench/churn                          how many churned SKUs the D1 projection has caught up with
  *
  * Reserve endpoints answer 200 when a unit was held and 409 when it was refused. Use a SKU id
  * that is fresh for each measurement, so its object holds nothing from before; the bench uses
@@ -178,6 +184,57 @@ async function burst(env: BenchEnv, approach: Approach, sku: string, n: number, 
   return json({ approach, n, concurrency, held, refused: n - held, wallMs });
 }
 
+/** Per SKU the churn touched: the object's revision the projection has to reach. */
+const churned = new Map<string, number>();
+
+/**
+ * Counts stock with a delta of 0 in the objects of `limit` catalog SKUs (those with projected
+ * stock, from `offset` in id order), 16 at a time: stock is unchanged, the object's revision moves
+ * on (a movement is logged) and its alarm publishes one view (writes within a second are one view).
+ */
+async function churn(env: BenchEnv, offset: number, limit: number): Promise<Response> {
+  const { results } = await env.DB.prepare(
+    "SELECT sku_id AS skuId, min(warehouse_id) AS warehouseId FROM sku_stock WHERE revision > 0 GROUP BY sku_id ORDER BY sku_id LIMIT ? OFFSET ?",
+  )
+    .bind(limit, offset)
+    .all<{ skuId: string; warehouseId: string }>();
+  let next = 0;
+  let failed = 0;
+  const worker = async () => {
+    while (next < results.length) {
+      const row = results[next++];
+      if (!row) return;
+      const result = await inventoryOf(env).getByName(row.skuId).adjust({
+        skuId: row.skuId,
+        opId: `bench-churn:${crypto.randomUUID()}`,
+        warehouseId: row.warehouseId,
+        mode: "delta",
+        quantity: 0,
+        reason: "bench churn",
+        actor: "bench",
+        at: Date.now(),
+      });
+      if (!result.ok) failed += 1;
+      else churned.set(row.skuId, result.view.revision);
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
+  return json({ touched: results.length - failed, failed });
+}
+
+/** How many churned SKUs the projection shows at (or past) the revision their churn left. */
+async function churnProgress(env: BenchEnv): Promise<Response> {
+  const { results } = await env.DB.prepare(
+    "SELECT sku_id AS skuId, max(revision) AS revision FROM sku_stock GROUP BY sku_id",
+  ).all<{ skuId: string; revision: number }>();
+  let caughtUp = 0;
+  for (const row of results) {
+    const wanted = churned.get(row.skuId);
+    if (wanted !== undefined && row.revision >= wanted) caughtUp += 1;
+  }
+  return json({ skus: churned.size, caughtUp });
+}
+
 function summary(times: number[]) {
   const sorted = [...times].sort((a, b) => a - b);
   const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
@@ -209,6 +266,14 @@ export async function benchRequest(request: Request, env: BenchEnv): Promise<Res
   await ensureTable(env.DB);
   if (request.method === "POST" && action === "stock" && approach === "reset" && extra === undefined) {
     return reset(env, (await request.json()) as { sku?: unknown; units?: unknown });
+  }
+  if (action === "churn" && approach === undefined) {
+    if (request.method === "GET") return churnProgress(env);
+    const offset = Number(url.searchParams.get("offset") ?? 0);
+    const limit = Number(url.searchParams.get("limit") ?? 500);
+    if (!Number.isInteger(offset) || offset < 0) return json({ error: "offset" }, 400);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 5_000) return json({ error: "limit" }, 400);
+    return churn(env, offset, limit);
   }
   const sku = skuOf(url);
   if (!sku) return json({ error: "sku" }, 400);
