@@ -6,6 +6,7 @@
 import { and, asc, eq, gt, inArray, lte, notExists, sql } from "drizzle-orm";
 import { brands, categories, products, productTags, searchDocuments, searchMeta, tags } from "../../db/schema";
 import { searchFts } from "../../db/schema/search-fts";
+import { readChunks } from "../platform/d1-chunks";
 import { type Db, runBatch } from "../platform/db";
 import { PRODUCT_STATUS } from "./lifecycle";
 import { effectivePrice } from "./products";
@@ -69,9 +70,9 @@ export async function rebuildSearchDocument(
   const category = await db.query.categories.findFirst({ where: eq(categories.id, row.categoryId) });
   const pathIds = (category?.path ?? "").split("/").filter(Boolean).map(Number);
   const [pathRows, brand, tagRows] = await Promise.all([
-    pathIds.length
-      ? db.select({ id: categories.id, name: categories.name }).from(categories).where(inArray(categories.id, pathIds))
-      : [],
+    readChunks(pathIds, (ids) =>
+      db.select({ id: categories.id, name: categories.name }).from(categories).where(inArray(categories.id, ids)),
+    ),
     row.brandId === null ? undefined : db.query.brands.findFirst({ where: eq(brands.id, row.brandId) }),
     db
       .select({ name: tags.name })
