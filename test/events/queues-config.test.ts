@@ -2,6 +2,7 @@
 // (consumer + dead-letter queue + DLQ consumer for each), and the test runner's config.
 import { describe, expect, it } from "vitest";
 import { QUEUE_NAMES, QUEUES } from "../../shared/events/queues";
+import adminConfig from "../../workers/admin/wrangler.toml?raw";
 import eventsConfig from "../../workers/events/wrangler.toml?raw";
 import storefrontConfig from "../../wrangler.toml?raw";
 import testConfig from "../wrangler.test.toml?raw";
@@ -34,5 +35,13 @@ describe("wrangler.toml (storefront, host of the SKU objects)", () => {
   it("lets the SKU objects publish stock views to their own queue and alerts to catalog-events", () => {
     expect(storefrontConfig).toMatch(/binding = "STOCK_VIEWS"\s+queue = "stock-views"/);
     expect(storefrontConfig).toMatch(/binding = "CATALOG_EVENTS"\s+queue = "catalog-events"/);
+  });
+});
+
+describe("workers/admin/wrangler.toml", () => {
+  it("can send to every queue: operators replay dead letters and send canaries to any of them", () => {
+    for (const queue of QUEUE_NAMES) {
+      expect(adminConfig, queue).toMatch(new RegExp(`binding = "${QUEUES[queue]}"\\s+queue = "${queue}"`));
+    }
   });
 });
