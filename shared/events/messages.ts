@@ -90,6 +90,20 @@ export const orderCancelledEvent = event(
   }),
 );
 
+/**
+ * A payment provider's webhook was verified and stored in the inbox (payment_provider_events);
+ * the consumer reads the event from there. Its id is derived from the provider event id, so every
+ * delivery of one provider event is one message id.
+ */
+export const providerEventReceived = event(
+  "payment.provider_event",
+  z.object({
+    provider: z.enum(["sandbox", "stripe"]),
+    providerEventId: z.string().min(1).max(255),
+    type: z.string().min(1).max(100),
+  }),
+);
+
 /** The message schema of each queue. */
 export const QUEUE_MESSAGE_SCHEMAS = {
   "order-events": z.discriminatedUnion("type", [
@@ -98,7 +112,7 @@ export const QUEUE_MESSAGE_SCHEMAS = {
     paymentTimeoutEvent,
     orderCancelledEvent,
   ]),
-  "payment-events": z.discriminatedUnion("type", [canaryEvent]),
+  "payment-events": z.discriminatedUnion("type", [canaryEvent, providerEventReceived]),
   "fulfillment-events": z.discriminatedUnion("type", [canaryEvent]),
   "refund-events": z.discriminatedUnion("type", [canaryEvent]),
   // `inventory.stock_changed` moved to stock-views; still accepted here for views already in flight

@@ -7,6 +7,7 @@ import { markCanaryConsumed } from "../../shared/events/canaries";
 import type { Coalesce, Handlers } from "../../shared/events/consumer";
 import type { QueueName } from "../../shared/events/queues";
 import { expireUnpaid, releaseOrderStock } from "../../shared/orders/orders";
+import { applyProviderEvent } from "../../shared/payments/apply-provider-event";
 
 const canary: Handlers<QueueName>["platform.canary"] = async (message, { db, clock }) => {
   await markCanaryConsumed(db, message.data.canaryId, clock.now());
@@ -28,7 +29,12 @@ export const HANDLERS: { [Q in QueueName]: Handlers<Q> } = {
       await releaseOrderStock(deps, message.data.orderId, message.data.reason);
     },
   },
-  "payment-events": { "platform.canary": canary },
+  "payment-events": {
+    "platform.canary": canary,
+    "payment.provider_event": async (message, deps) => {
+      await applyProviderEvent(deps, message.data);
+    },
+  },
   "fulfillment-events": { "platform.canary": canary },
   "refund-events": { "platform.canary": canary },
   "catalog-events": {

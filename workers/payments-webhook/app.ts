@@ -3,8 +3,10 @@
 import { createApp } from "../../shared/platform/app";
 import type { Clock } from "../../shared/platform/clock";
 import { registerHealth } from "../../shared/platform/health";
+import { registerPaymentWebhookRoutes } from "./routes/payments";
 
-export type WebhooksBindings = WebhooksEnv;
+export type WebhooksBindings = WebhooksEnv & { STRIPE_WEBHOOK_SECRET?: string };
+export type WebhooksApp = ReturnType<typeof buildWebhooksApp>;
 
 /** Builds the webhook app. No bearer auth here: providers authenticate by signature. */
 export function buildWebhooksApp(options: { clock?: Clock } = {}) {
@@ -19,5 +21,6 @@ export function buildWebhooksApp(options: { clock?: Clock } = {}) {
     ...options,
   });
   registerHealth(app, "/webhooks/health");
+  registerPaymentWebhookRoutes(app);
   return app;
 }

@@ -1,0 +1,109 @@
+/**
+ * Receiving provider webhooks (the payments-webhook Worker's whole job): verify the signature on
+ * the raw body, store the event once by its provider event id, enqueue it, answer fast. A bad,
+ * stale, future or missing signature stores nothing. A duplicate delivery answers 200 like the
+ * first and stores nothing new; its queue message keeps the same id (derived from the provider
+ * event id), so a consumer that already handled it skips it.
+ */
+import { z } from "zod";
+import { paymentProviderEvents } from "../../db/schema";
+import { makeEvent } from "../events/messages";
+import { outboxInsert, outboxRow, sendOutbox } from "../events/outbox";
+import type { Producers } from "../events/producer";
+import type { Clock } from "../platform/clock";
+import { sha256Hex } from "../platform/crypto";
+import type { Db } from "../platform/db";
+import { AppError } from "../platform/errors";
+import { errorFields, type Logger } from "../platform/logger";
+import { invalidFields } from "../platform/validation";
+import { verifySignature } from "./signature";
+
+export const PAYMENT_PROVIDERS = ["sandbox", "stripe"] as const;
+export type PaymentProvider = (typeof PAYMENT_PROVIDERS)[number];
+
+/** Vars and secrets of the webhook Worker: one signing secret per provider (comma-separated while rotating). */
+export const webhookEnvSchema = z.object({
+  PAYMENT_WEBHOOK_SECRET: z.string().min(1, "the sandbox provider's webhook secret is required"),
+  STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
+});
+
+/** Stripe's event envelope (the sandbox sends the same). Providers add fields freely, so extra ones pass. */
+export const providerEventSchema = z.looseObject({
+  id: z.string().min(1).max(255),
+  object: z.literal("event"),
+  type: z.string().min(1).max(100),
+  created: z.number().int().nonnegative(),
+  data: z.looseObject({ object: z.record(z.string(), z.unknown()) }),
+});
+export type ProviderEvent = z.infer<typeof providerEventSchema>;
+
+export interface ReceiveDeps {
+  db: Db;
+  producers: Producers;
+  clock: Clock;
+  log: Logger;
+}
+
+/** The queue message id of a provider event: the same for every delivery of it. */
+async function messageIdOf(provider: PaymentProvider, eventId: string): Promise<string> {
+  return `evt_${(await sha256Hex(`${provider}\n${eventId}`)).slice(0, 40)}`;
+}
+
+/** Verifies, stores once and enqueues one delivery; answers whether it was a duplicate. */
+export async function receiveProviderEvent(
+  deps: ReceiveDeps,
+  input: { provider: PaymentProvider; rawBody: string; signature: string | undefined; secrets: readonly string[] },
+): Promise<{ eventId: string; duplicate: boolean }> {
+  const now = deps.clock.now();
+  const check = await verifySignature({
+    header: input.signature,
+    payload: input.rawBody,
+    secrets: input.secrets,
+    nowMs: now,
+  });
+  if (!check.ok) throw new AppError("invalid_signature", { detail: `Signature refused: ${check.reason}` });
+  let json: unknown;
+  try {
+    json = JSON.parse(input.rawBody);
+  } catch {
+    throw new AppError("malformed_json", { detail: "The signed body is not JSON" });
+  }
+  const parsed = providerEventSchema.safeParse(json);
+  if (!parsed.success) {
+    throw invalidFields(
+      parsed.error.issues.slice(0, 20).map((i) => ({ field: i.path.join(".") || "body", reason: i.message })),
+    );
+  }
+  const event = parsed.data;
+  const message = makeEvent(
+    "payment.provider_event",
+    { provider: input.provider, providerEventId: event.id, type: event.type },
+    now,
+  );
+  const row = outboxRow("payment-events", { ...message, id: await messageIdOf(input.provider, event.id) });
+  const { db } = deps;
+  const [stored] = await db.batch([
+    db
+      .insert(paymentProviderEvents)
+      .values({
+        provider: input.provider,
+        eventId: event.id,
+        type: event.type,
+        payload: input.rawBody,
+        status: "received",
+        createdAt: event.created * 1000,
+        receivedAt: now,
+        updatedAt: now,
+      })
+      .onConflictDoNothing()
+      .returning({ eventId: paymentProviderEvents.eventId }),
+    outboxInsert(db, row).onConflictDoNothing(),
+  ]);
+  try {
+    await sendOutbox(db, deps.producers, [row], now);
+  } catch (err) {
+    // Stored and in the outbox: the events cron sends it; the provider needs no retry.
+    deps.log.warn("provider event stored; enqueue left to the outbox", { eventId: event.id, ...errorFields(err) });
+  }
+  return { eventId: event.id, duplicate: stored.length === 0 };
+}

@@ -1,0 +1,87 @@
+/** `POST /webhooks/payments/:provider`: verify, store once, enqueue, answer 200. */
+import { createRoute, z } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
+import { PAYMENT_PROVIDERS, receiveProviderEvent, webhookEnvSchema } from "../../../shared/payments/provider-events";
+import { SIGNATURE_HEADER, secretsOf } from "../../../shared/payments/signature";
+import { dbOf } from "../../../shared/platform/db";
+import { readEnv } from "../../../shared/platform/env";
+import { AppError } from "../../../shared/platform/errors";
+import { errorResponses, jsonResponse } from "../../../shared/platform/openapi";
+import type { WebhooksApp } from "../app";
+
+/**
+ * Reads the body as text before the JSON validator runs: Hono caches the first reading, and a body
+ * first read as JSON would come back re-serialized, no longer the bytes that were signed.
+ */
+const keepRawBody: MiddlewareHandler = async (c, next) => {
+  await c.req.text();
+  await next();
+};
+
+const route = createRoute({
+  middleware: [keepRawBody] as const,
+  method: "post",
+  path: "/webhooks/payments/{provider}",
+  tags: ["payments"],
+  summary: "A payment provider's event (Stripe's event shape), signed with Stripe-Signature",
+  description: [
+    'Verifies `Stripe-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.rawBody">` with the provider\'s',
+    "secret (several v1 during a rotation: any match; 300 s tolerance both ways), stores the event once by",
+    "its id and enqueues it. A duplicate answers 200 and stores nothing new. A bad, stale, future or missing",
+    "signature is 400 `invalid_signature` and nothing is stored. Event types: `payment_intent.succeeded`,",
+    "`payment_intent.payment_failed`, `payment_intent.canceled`, `refund.updated`, `charge.refunded`.",
+  ].join(" "),
+  request: {
+    params: z.object({ provider: z.enum(PAYMENT_PROVIDERS) }),
+    headers: z.object({
+      "stripe-signature": z.string().optional().openapi({ example: "t=1796162400,v1=5257a869e7ec..." }),
+    }),
+    body: {
+      required: true,
+      content: {
+        // Read raw: the signature covers the exact bytes, so the body is parsed only after verifying.
+        "application/json": {
+          schema: z.unknown().openapi({
+            example: {
+              id: "evt_1",
+              object: "event",
+              type: "payment_intent.succeeded",
+              created: 1796162400,
+              data: {
+                object: {
+                  id: "pi_1",
+                  object: "payment_intent",
+                  amount: 7900,
+                  currency: "cny",
+                  status: "succeeded",
+                  metadata: { paymentId: "pay_01...", payOrderId: "1796162400..." },
+                },
+              },
+            },
+          }),
+        },
+      },
+    },
+  },
+  responses: {
+    200: jsonResponse(
+      z.object({ received: z.literal(true), eventId: z.string(), duplicate: z.boolean() }),
+      "Stored (or already stored)",
+    ),
+    ...errorResponses(400, 404, 413, 415),
+  },
+});
+
+export function registerPaymentWebhookRoutes(app: WebhooksApp): void {
+  app.openapi(route, async (c) => {
+    const { provider } = c.req.valid("param");
+    const env = readEnv(webhookEnvSchema, c.env);
+    const secrets = secretsOf(provider === "sandbox" ? env.PAYMENT_WEBHOOK_SECRET : env.STRIPE_WEBHOOK_SECRET);
+    if (secrets.length === 0) throw new AppError("not_found", { detail: `The ${provider} provider is not configured` });
+    const result = await receiveProviderEvent(
+      { db: dbOf(c.env.DB), producers: c.env, clock: c.var.clock, log: c.var.log },
+      { provider, rawBody: await c.req.text(), signature: c.req.header(SIGNATURE_HEADER), secrets },
+    );
+    return c.json({ received: true as const, ...result }, 200);
+  });
+}
