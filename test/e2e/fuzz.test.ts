@@ -78,6 +78,9 @@ beforeAll(async () => {
   const job = await json<{ jobId: string }>(
     await call("POST", "/admin/v1/bulk-jobs", { token: seller.token, body: [tshirt()] }),
   );
+  const second = await json<{ warehouseId: string }>(
+    await call("POST", "/admin/v1/warehouses", { token: seller.token, body: { name: "second", region: "CN-ZJ" } }),
+  );
   const canary = await json<{ canaryId: string }>(
     await call("POST", "/admin/v1/ops/event-canaries", { token: operator, body: { queue: "catalog-events" } }),
   );
@@ -86,7 +89,7 @@ beforeAll(async () => {
     skuId: draft.body.skuIds[0],
     warehouseId: seller.warehouseId,
     fromWarehouseId: seller.warehouseId,
-    toWarehouseId: seller.warehouseId,
+    toWarehouseId: second.body.warehouseId,
     addressId: shopper.addressId,
     orderId: order.body.orders[0]?.orderId,
     apiKeyId: key.body.apiKeyId,
@@ -103,6 +106,13 @@ beforeAll(async () => {
     password: "fuzz correct horse battery",
     price: 79,
     limit: 5,
+    version: 1,
+    email: "fuzz@example.test",
+    phone: "+86 138 0000 0001",
+    logoUrl: "https://example.com/logo.png",
+    images: ["https://example.com/fuzz.png"],
+    items: [{ skuId: fixtureSkuId, quantity: 1 }],
+    prices: [{ type: "standard", price: { amount: 7900, currency: "CNY" } }],
   };
 }, 30_000);
 
@@ -121,7 +131,9 @@ function validRequest(op: Operation, rng: Rng, full: boolean, variant: string): 
   for (const p of op.params) {
     const value = validValue(p.schema ?? {}, rng, { known, full, always: ALWAYS_SET }, p.name);
     if (p.in === "path") pathValues[p.name] = String(value);
-    else if (p.in === "query" && (p.required || (full && rng.chance(0.6)))) query.push([p.name, String(value)]);
+    // A cursor is opaque: a valid request starts at the first page.
+    else if (p.in === "query" && p.name !== "cursor" && (p.required || (full && rng.chance(0.6))))
+      query.push([p.name, String(value)]);
     else if (p.in === "header" && p.name === "idempotency-key" && rng.chance(0.5))
       headers[p.name] = `fuzz-${rng.int(0, 1e9)}`;
   }
