@@ -45,6 +45,7 @@ function factsOf(skus: SkuFact[]): CheckoutFacts {
     },
     templates: new Map([[SHOP, { ...DEFAULT_TEMPLATE, shopId: SHOP }]]),
     warehousePriorities: new Map(),
+    heldUnits: 0,
   };
 }
 
