@@ -1,7 +1,7 @@
 /**
- * The shared permission suite: every route documented in the storefront's and admin's OpenAPI
- * documents is run against anonymous, shopper, seller of shop 1, seller of shop 2, operator and a
- * shop-1 API key. A route missing from POLICIES fails the suite, so new routes join it by default.
+ * The shared permission suite: every route documented in the storefront's, admin's and webhooks'
+ * OpenAPI documents is run against anonymous, shopper, seller of shop 1, seller of shop 2,
+ * operator and a shop-1 API key. A route missing from POLICIES fails the suite, so new routes join it by default.
  * No caller ever gets a 5xx. Then every route addressing one shop's resource (a product, SKU,
  * warehouse, order, bulk job, API key) is called with shop 1's real ids as shop 2's seller and
  * API key, which must get 404 (and the owner must not, so the ids are real); a route with a path
@@ -49,6 +49,9 @@ const POLICIES: Record<string, Policy> = {
   "GET /v1/orders/{orderId}": "user",
   "POST /v1/orders/{orderId}/cancel": "user",
   "GET /admin/v1/health": "public",
+  // Providers authenticate by signature, not by a bearer credential.
+  "GET /webhooks/health": "public",
+  "POST /webhooks/payments/{provider}": "public",
   "POST /admin/v1/images": "seller",
   "GET /admin/v1/whoami": "staff",
   "POST /admin/v1/api-keys": "staff-human",
@@ -147,7 +150,7 @@ beforeAll(async () => {
 
 async function documentedRoutes(): Promise<string[]> {
   const routes: string[] = [];
-  for (const doc of ["/openapi.json", "/admin/openapi.json"]) {
+  for (const doc of ["/openapi.json", "/admin/openapi.json", "/webhooks/openapi.json"]) {
     const { body } = await json<{ paths: Record<string, Record<string, unknown>> }>(await call("GET", doc));
     for (const [path, methods] of Object.entries(body.paths)) {
       for (const method of Object.keys(methods)) routes.push(`${method.toUpperCase()} ${path}`);
@@ -245,6 +248,7 @@ const NOT_OWNED = new Set([
   "GET /v1/images/{shopId}/{file}",
   "GET /v1/products/{productId}",
   "PUT /v1/cart/items/{skuId}",
+  "POST /webhooks/payments/{provider}",
   "POST /admin/v1/products/{productId}/approve",
   "POST /admin/v1/products/{productId}/reject",
   "POST /admin/v1/products/{productId}/freeze",
