@@ -1,8 +1,8 @@
 /**
  * The shared permission suite: every route documented in the storefront's, admin's and webhooks'
  * OpenAPI documents is run against anonymous, shopper, seller of shop 1, seller of shop 2,
- * operator and a shop-1 API key. A route missing from POLICIES fails the suite, so new routes join it by default.
- * No caller ever gets a 5xx. Then every route addressing one shop's resource (a product, SKU,
+ * operator and a shop-1 API key. A route missing from POLICIES fails the suite, so new routes join
+ * it by default. No caller ever gets a 5xx. Then every route addressing one shop's resource (a product, SKU,
  * warehouse, order, bulk job, API key) is called with shop 1's real ids as shop 2's seller and
  * API key, which must get 404 (and the owner must not, so the ids are real); a route with a path
  * parameter that is neither listed there nor exempt fails the suite too.
