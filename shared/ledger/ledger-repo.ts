@@ -1,6 +1,7 @@
 /** Storage of the ledger in D1. Only this module touches `ledger_transactions` and `ledger_entries`. */
 import { and, asc, desc, eq, gt, inArray, lt, or, sql } from "drizzle-orm";
 import { ledgerEntries, ledgerTransactions } from "../../db/schema";
+import { readChunks } from "../platform/d1-chunks";
 import { assertExists, type Db } from "../platform/db";
 
 export type TransactionRow = typeof ledgerTransactions.$inferSelect;
@@ -61,19 +62,10 @@ export async function findTransaction(db: Db, id: string): Promise<TransactionRo
 
 /** Entries of the given transactions, in posting order. */
 export async function entriesOf(db: Db, transactionIds: string[]): Promise<EntryRow[]> {
-  if (transactionIds.length === 0) return [];
-  const rows: EntryRow[] = [];
-  // IN lists stay far below D1's 100 bound parameters.
-  for (let i = 0; i < transactionIds.length; i += 90) {
-    rows.push(
-      ...(await db
-        .select()
-        .from(ledgerEntries)
-        .where(inArray(ledgerEntries.transactionId, transactionIds.slice(i, i + 90)))
-        .orderBy(asc(ledgerEntries.id))),
-    );
-  }
-  return rows;
+  const rows = await readChunks(transactionIds, (ids) =>
+    db.select().from(ledgerEntries).where(inArray(ledgerEntries.transactionId, ids)),
+  );
+  return rows.sort((a, b) => a.id - b.id);
 }
 
 /** Transactions, newest first, optionally about one `ref`, before a (createdAt, id) cursor. */
