@@ -4,7 +4,7 @@
  * random 256-bit secret). A key acts as a seller of its shop, limited to its scopes.
  */
 import { z } from "zod";
-import { shopFilterFor, shopFor } from "../platform/app";
+import { canAccessShop, shopFilterFor, shopFor } from "../platform/app";
 import { API_SCOPES, type ApiScope, type Caller } from "../platform/auth";
 import type { Clock } from "../platform/clock";
 import { randomToken, sha256Hex } from "../platform/crypto";
@@ -101,7 +101,7 @@ export async function listApiKeys(
 /** Revokes a key of the caller's shop (any shop for operators); revoking twice is harmless. */
 export async function revokeApiKey(db: Db, clock: Clock, caller: Caller, id: string): Promise<ApiKeyView> {
   const row = await repo.findApiKey(db, id);
-  if (!row || (!caller.roles.includes("operator") && row.shopId !== caller.shopId)) {
+  if (!row || !canAccessShop(caller, row.shopId)) {
     throw new AppError("not_found", { detail: `No API key ${id}` });
   }
   const revoked = await repo.revokeApiKey(db, id, clock.now());
