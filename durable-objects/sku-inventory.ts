@@ -261,10 +261,6 @@ export class SkuInventory extends DurableObject<Producers> {
     );
   }
 
-  private opDone(opId: string): boolean {
-    return this.doneMovement(opId) !== undefined;
-  }
-
   /** The movement an op id already made, if any: a replay answers what the first run did. */
   private doneMovement(opId: string): { quantity: number; availableAfter: number } | undefined {
     return this.sql

@@ -24,5 +24,8 @@ export const paymentProviderEvents = sqliteTable(
     receivedAt: integer("received_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.provider, t.eventId] }), index("payment_provider_events_status").on(t.status, t.receivedAt)],
+  (t) => [
+    primaryKey({ columns: [t.provider, t.eventId] }),
+    index("payment_provider_events_status").on(t.status, t.receivedAt),
+  ],
 );
