@@ -141,6 +141,7 @@ export function rngOf(seed: number) {
     chance: (p: number) => next() < p,
   };
 }
+/** The generator's source of choices. */
 export type Rng = ReturnType<typeof rngOf>;
 
 function typeOf(schema: JsonSchema): string[] {
@@ -164,6 +165,7 @@ const PATTERN_EXAMPLES: [RegExp, string][] = [
 /** Known-good values by field name: fixture ids, and values the domain checks beyond the schema. */
 export type Known = Record<string, unknown>;
 
+/** How `validValue` fills a schema. */
 export interface GenerateOptions {
   known: Known;
   /** With optional fields (some, picked by the rng) or only the required ones. */
