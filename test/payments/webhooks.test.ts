@@ -126,6 +126,9 @@ describe("payment webhooks: signatures", () => {
       body: { code: "validation_failed" },
     });
     expect(await storedCount("evt_shape")).toBe(0);
+    const blankId = eventBody({ id: " " });
+    expect(await deliver(blankId, await signPayload(blankId, SECRET, now))).toMatchObject({ status: 400 });
+    expect(await storedCount(" ")).toBe(0);
   });
 
   it("answers 404 for a provider that is not configured and 400 for an unknown one", async () => {
