@@ -10,6 +10,7 @@ import { z } from "zod";
 import { brands, bulkJobRows, bulkJobs, categories, operationLogs, prices } from "../../db/schema";
 import { makeEvent } from "../events/messages";
 import { outboxInsert, outboxRow, sendOutbox } from "../events/outbox";
+import { canAccessShop } from "../platform/app";
 import { assertScope, type Caller, callerSchema } from "../platform/auth";
 import { inChunks } from "../platform/d1-chunks";
 import { type Db, runBatch } from "../platform/db";
@@ -155,7 +156,7 @@ export async function submitBulkJob(
 
 export async function getBulkJob(db: Db, caller: Caller, jobId: string) {
   const job = await db.query.bulkJobs.findFirst({ where: eq(bulkJobs.id, jobId) });
-  if (!job || (!caller.roles.includes("operator") && job.shopId !== caller.shopId)) {
+  if (!job || !canAccessShop(caller, job.shopId)) {
     throw new AppError("not_found", { detail: `No bulk job ${jobId}` });
   }
   const counts = await db
