@@ -29,7 +29,10 @@ export const webhookEnvSchema = z.object({
 
 /** Stripe's event envelope (the sandbox sends the same). Providers add fields freely, so extra ones pass. */
 export const providerEventSchema = z.looseObject({
-  id: z.string().max(255).regex(/^[\x21-\x7e]+$/, "must be a non-empty printable id without spaces"),
+  id: z
+    .string()
+    .max(255)
+    .regex(/^[\x21-\x7e]+$/, "must be a non-empty printable id without spaces"),
   object: z.literal("event"),
   type: z.string().min(1).max(100),
   created: z.number().int().nonnegative(),
