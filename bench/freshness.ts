@@ -10,10 +10,16 @@
  * and approved, then the clock starts, `on-shelf` is called, and `GET /v1/products?q=<token>` is
  * polled every 50 ms until the product is listed. A few probes on the quiet platform first give
  * the figure without churn. Then the time until the projection caught up with every churned SKU.
+ *
+ * `flood: "direct"` (BENCH_STOCK_FLOOD=direct) sends the views instead: `/__bench/stock-views`
+ * puts each SKU's projected view (its own revision, so projecting it changes nothing) straight
+ * on the queue the objects use, 100 per send. The queue and its consumer carry the same number
+ * of views without the objects' writes, which locally share the probes' workerd process.
  */
 import { apiCall, createProduct, DEMO_CALLERS, tokenFor } from "./lib/api.ts";
 
 export interface FreshnessResults {
+  flood: "objects" | "direct";
   views: {
     target: number;
     sent: number;
@@ -73,12 +79,19 @@ async function churnPage(origin: string, offset: number, limit: number): Promise
   return ((await res.json()) as { touched: number }).touched;
 }
 
+async function sendPage(origin: string, offset: number, limit: number): Promise<number> {
+  const res = await fetch(`${origin}/__bench/stock-views?offset=${offset}&limit=${limit}`, { method: "POST" });
+  if (!res.ok) throw new Error(`bench stock-views answered ${res.status}: ${await res.text()}`);
+  return ((await res.json()) as { sent: number }).sent;
+}
+
 /** Runs the measurement; `views` stock views in all (default 10,000), `idleProbes` before the churn. */
 export async function measureFreshness(
   origin: string,
-  options: { views?: number; idleProbes?: number; minProbes?: number } = {},
+  options: { views?: number; idleProbes?: number; minProbes?: number; flood?: "objects" | "direct" } = {},
 ): Promise<FreshnessResults> {
   const target = options.views ?? 10_000;
+  const direct = options.flood === "direct";
   const [seller, operator] = await Promise.all([tokenFor(DEMO_CALLERS.seller1), tokenFor(DEMO_CALLERS.operator)]);
   let timedOut = 0;
   const idleMs: number[] = [];
@@ -105,7 +118,9 @@ export async function measureFreshness(
         let offset = 0;
         for (;;) {
           const pages = await Promise.all(
-            Array.from({ length: PARALLEL_PAGES }, (_, i) => churnPage(origin, offset + i * PAGE, PAGE)),
+            Array.from({ length: PARALLEL_PAGES }, (_, i) =>
+              (direct ? sendPage : churnPage)(origin, offset + i * PAGE, PAGE),
+            ),
           );
           const n = pages.reduce((a, b) => a + b, 0);
           touched += n;
@@ -117,7 +132,7 @@ export async function measureFreshness(
         skus = Math.max(skus, touched);
         rounds += 1;
         // An object publishes at most once a second: the next round's writes must come after that.
-        await sleep(Math.max(0, 1_200 - (performance.now() - roundStarted)));
+        if (!direct) await sleep(Math.max(0, 1_200 - (performance.now() - roundStarted)));
       }
     } finally {
       flooding = false;
@@ -127,7 +142,7 @@ export async function measureFreshness(
   const underChurnMs: number[] = [];
   const minProbes = options.minProbes ?? 20;
   while (flooding || underChurnMs.length < minProbes) {
-    if (!flooding) {
+    if (!flooding && !direct) {
       // Still draining: probes count only while views are flowing.
       const progress = (await (await fetch(`${origin}/__bench/churn`)).json()) as { skus: number; caughtUp: number };
       if (progress.caughtUp >= progress.skus) break;
@@ -140,7 +155,8 @@ export async function measureFreshness(
   const sendSeconds = (performance.now() - sendStarted) / 1000;
 
   let drainSeconds: number | null = null;
-  const drainDeadline = performance.now() + 300_000;
+  // The direct flood leaves the projection as it was: nothing to wait for.
+  const drainDeadline = direct ? 0 : performance.now() + 300_000;
   while (performance.now() < drainDeadline) {
     const progress = (await (await fetch(`${origin}/__bench/churn`)).json()) as { skus: number; caughtUp: number };
     if (progress.caughtUp >= progress.skus) {
@@ -150,6 +166,7 @@ export async function measureFreshness(
     await sleep(250);
   }
   return {
+    flood: direct ? "direct" : "objects",
     views: { target, sent, skus, rounds, sendSeconds: Math.round(sendSeconds * 10) / 10, drainSeconds },
     idleMs,
     underChurnMs,
@@ -167,7 +184,9 @@ export function describeFreshness(r: FreshnessResults): string {
     "\nsearch freshness: on-shelf → listed by GET /v1/products?q=",
     line("  quiet platform", r.idle),
     line(`  while ${r.views.sent} stock views flow`, r.underChurn),
-    `  stock views: ${r.views.sent} sent (${r.views.skus} SKU objects × ${r.views.rounds} rounds) in ${r.views.sendSeconds} s, ` +
-      `projection caught up after ${r.views.drainSeconds ?? "more than 300"} s; probes timed out: ${r.timedOut}`,
+    `  stock views (${r.flood === "direct" ? "sent straight to the queue" : "published by SKU objects"}): ${r.views.sent} ` +
+      `(${r.views.skus} SKUs × ${r.views.rounds} rounds) in ${r.views.sendSeconds} s` +
+      (r.flood === "direct" ? "" : `, projection caught up after ${r.views.drainSeconds ?? "more than 300"} s`) +
+      `; probes timed out: ${r.timedOut}`,
   ].join("\n");
 }

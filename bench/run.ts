@@ -10,7 +10,8 @@
  * one hot SKU reserved through its Durable Object against the seed's D1 UPDATEs, oversell counted
  * (bench/reservations.ts; BENCH_RESERVE_UNITS fixes the units, BENCH_BURST=1000 in-router reservations).
  * Last, search freshness (bench/freshness.ts): on-shelf → searchable while BENCH_STOCK_VIEWS
- * (10,000) stock views flow; BENCH_ONLY=freshness runs only that (and the ceiling).
+ * (10,000) stock views flow (BENCH_STOCK_FLOOD=direct sends them instead of SKU objects
+ * publishing them); BENCH_ONLY=freshness runs only that (and the ceiling).
  */
 
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -84,7 +85,10 @@ try {
   });
   // Last: it lists products and churns every SKU's stock, which would disturb the lines above.
   if (wanted("freshness")) {
-    freshness = await measureFreshness(platform.origin, { views: Number(process.env.BENCH_STOCK_VIEWS ?? 10_000) });
+    freshness = await measureFreshness(platform.origin, {
+      views: Number(process.env.BENCH_STOCK_VIEWS ?? 10_000),
+      flood: process.env.BENCH_STOCK_FLOOD === "direct" ? "direct" : "objects",
+    });
     console.log(describeFreshness(freshness));
   }
 } finally {

@@ -17,12 +17,16 @@
  *                                                objects (by SKU id order): a new revision, so each
  *                                                publishes one more stock view
  *   GET  /__bench/churn                          how many churned SKUs the D1 projection has caught up with
+ *   POST /__bench/stock-views?offset=&limit=     the other flood: sends each of those SKUs' projected
+ *                                                view (its current revision, so projecting it changes
+ *                                                nothing) straight to the queue the SKU objects use
  *
  * Reserve endpoints answer 200 when a unit was held and 409 when it was refused. Use a SKU id
  * that is fresh for each measurement, so its object holds nothing from before; the bench uses
  * real (draft) SKUs, because every SKU object publishes its stock to the projection, whose rows
  * must name a SKU in D1.
  */
+import { makeEvent } from "../../shared/events/messages";
 import { inventoryOf } from "../../shared/inventory/binding";
 
 export const BENCH_PREFIX = "/__bench/";
@@ -30,6 +34,8 @@ export const BENCH_PREFIX = "/__bench/";
 export interface BenchEnv {
   DB: D1Database;
   SKU_INVENTORY: DurableObjectNamespace;
+  /** Where the SKU objects publish their views (the freshness bench's direct flood). */
+  STOCK_VIEWS?: Queue;
 }
 
 type Approach = "object" | "d1-guarded" | "d1-naive";
@@ -204,22 +210,69 @@ async function churn(env: BenchEnv, offset: number, limit: number): Promise<Resp
     while (next < results.length) {
       const row = results[next++];
       if (!row) return;
-      const result = await inventoryOf(env).getByName(row.skuId).adjust({
-        skuId: row.skuId,
-        opId: `bench-churn:${crypto.randomUUID()}`,
-        warehouseId: row.warehouseId,
-        mode: "delta",
-        quantity: 0,
-        reason: "bench churn",
-        actor: "bench",
-        at: Date.now(),
-      });
+      const result = await inventoryOf(env)
+        .getByName(row.skuId)
+        .adjust({
+          skuId: row.skuId,
+          opId: `bench-churn:${crypto.randomUUID()}`,
+          warehouseId: row.warehouseId,
+          mode: "delta",
+          quantity: 0,
+          reason: "bench churn",
+          actor: "bench",
+          at: Date.now(),
+        });
       if (!result.ok) failed += 1;
       else churned.set(row.skuId, result.view.revision);
     }
   };
   await Promise.all(Array.from({ length: 16 }, worker));
   return json({ touched: results.length - failed, failed });
+}
+
+/**
+ * Sends the projected view of `limit` catalog SKUs (from `offset` in id order) to the stock-views
+ * queue, 100 per send: the queue and its consumer carry the flood with no object writes (locally
+ * those share the one workerd process the probes run in). Each view carries the projection's own
+ * revision, so the consumer finds it projected already: nothing in D1 changes.
+ */
+async function sendViews(env: BenchEnv, offset: number, limit: number): Promise<Response> {
+  if (!env.STOCK_VIEWS) return json({ error: "no STOCK_VIEWS binding" }, 500);
+  const { results } = await env.DB.prepare(
+    `SELECT s.sku_id AS skuId, s.warehouse_id AS warehouseId, s.available, s.reserved, s.sold, s.revision
+       FROM sku_stock s JOIN (SELECT sku_id FROM sku_stock WHERE revision > 0 GROUP BY sku_id ORDER BY sku_id LIMIT ? OFFSET ?) p
+         ON p.sku_id = s.sku_id`,
+  )
+    .bind(limit, offset)
+    .all<{ skuId: string; warehouseId: string; available: number; reserved: number; sold: number; revision: number }>();
+  const views = new Map<string, { revision: number; rows: typeof results }>();
+  for (const row of results) {
+    const view = views.get(row.skuId) ?? { revision: 0, rows: [] };
+    view.revision = Math.max(view.revision, row.revision);
+    view.rows.push(row);
+    views.set(row.skuId, view);
+  }
+  const messages = [...views].map(([skuId, v]) => {
+    const sum = (k: "available" | "reserved" | "sold") => v.rows.reduce((a, r) => a + r[k], 0);
+    const view = {
+      skuId,
+      available: sum("available"),
+      reserved: sum("reserved"),
+      sold: sum("sold"),
+      revision: v.revision,
+      safetyStock: 0,
+      warehouses: v.rows.map((r) => ({
+        warehouseId: r.warehouseId,
+        available: r.available,
+        reserved: r.reserved,
+        sold: r.sold,
+        received: r.available + r.reserved + r.sold,
+      })),
+    };
+    return { body: makeEvent("inventory.stock_changed", { view }, Date.now()), contentType: "json" as const };
+  });
+  for (let i = 0; i < messages.length; i += 100) await env.STOCK_VIEWS.sendBatch(messages.slice(i, i + 100));
+  return json({ sent: messages.length });
 }
 
 /** How many churned SKUs the projection shows at (or past) the revision their churn left. */
@@ -266,6 +319,13 @@ export async function benchRequest(request: Request, env: BenchEnv): Promise<Res
   await ensureTable(env.DB);
   if (request.method === "POST" && action === "stock" && approach === "reset" && extra === undefined) {
     return reset(env, (await request.json()) as { sku?: unknown; units?: unknown });
+  }
+  if (action === "stock-views" && approach === undefined && request.method === "POST") {
+    const offset = Number(url.searchParams.get("offset") ?? 0);
+    const limit = Number(url.searchParams.get("limit") ?? 500);
+    if (!Number.isInteger(offset) || offset < 0) return json({ error: "offset" }, 400);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 5_000) return json({ error: "limit" }, 400);
+    return sendViews(env, offset, limit);
   }
   if (action === "churn" && approach === undefined) {
     if (request.method === "GET") return churnProgress(env);
