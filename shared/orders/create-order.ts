@@ -20,7 +20,8 @@
 import { asc, eq } from "drizzle-orm";
 import { z } from "zod";
 import { orderSagas, orders, payOrders } from "../../db/schema";
-import { checkoutItemsSchema, type QuoteBody, verifyQuoteToken } from "../checkout/quote";
+import { checkoutItemsSchema, type QuoteBody } from "../checkout/pricing";
+import { verifyQuoteToken } from "../checkout/quote-token";
 import type { Db } from "../platform/db";
 import { AppError, isAppError } from "../platform/errors";
 import { newId } from "../platform/ids";

@@ -6,7 +6,7 @@
  */
 import { orderSnapshots } from "../../db/schema";
 import { canonicalJson } from "../catalog/history";
-import type { SkuFact } from "../checkout/quote";
+import type { SkuFact } from "../checkout/checkout-facts";
 import { sha256Hex } from "../platform/crypto";
 import type { Db } from "../platform/db";
 

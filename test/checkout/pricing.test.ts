@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { type CheckoutFacts, priceCheckout, type SkuFact } from "../../shared/checkout/quote";
+import { PRODUCT_STATUS } from "../../shared/catalog/lifecycle";
+import type { CheckoutFacts, SkuFact } from "../../shared/checkout/checkout-facts";
+import { priceCheckout } from "../../shared/checkout/pricing";
 import { DEFAULT_TEMPLATE } from "../../shared/checkout/shipping";
+import { AppError } from "../../shared/platform/errors";
 
 const SHOP = "shp_pricing";
 
@@ -85,5 +88,150 @@ describe("discount allocation (优惠分摊)", () => {
     const capped = priceCheckout(facts, body, () => [5000]).orders[0];
     expect(capped?.discount).toBe(200);
     expect(capped?.lines.map((l) => l.lineTotal - l.discount)).toEqual([0, 0]);
+  });
+});
+
+/** `fact` of another shop, kind, status or currency. */
+const factOf = (skuId: string, amount: number, over: Partial<SkuFact>): SkuFact => ({
+  ...fact(skuId, amount),
+  ...over,
+});
+
+/** Facts with a platform template for every shop the SKUs belong to. */
+function factsFor(skus: SkuFact[]): CheckoutFacts {
+  const base = factsOf(skus);
+  const shops = new Set(skus.map((s) => s.shopId));
+  return { ...base, templates: new Map([...shops].map((shopId) => [shopId, { ...DEFAULT_TEMPLATE, shopId }])) };
+}
+
+/** The AppError `run` throws (fails the test when it throws nothing). */
+function thrown(run: () => unknown): AppError {
+  try {
+    run();
+  } catch (err) {
+    if (err instanceof AppError) return err;
+    throw err;
+  }
+  throw new Error("expected an AppError");
+}
+
+describe("pricing a checkout (split per seller and kind, shipping per order)", () => {
+  it("makes one order per seller and category kind, each with its own shipping, and sums the payable", () => {
+    const facts = factsFor([
+      fact("a1", 5000),
+      fact("a2", 3000),
+      factOf("b1", 2000, { shopId: "shp_other", weightGrams: 1500 }),
+      factOf("v1", 1000, { kind: "virtual", weightGrams: 0 }),
+    ]);
+    const quote = priceCheckout(facts, {
+      items: [
+        { skuId: "a1", quantity: 1 },
+        { skuId: "b1", quantity: 1 },
+        { skuId: "v1", quantity: 3 },
+        { skuId: "a2", quantity: 2 },
+      ],
+      addressId: "adr_1",
+    });
+    expect(quote.currency).toBe("CNY");
+    expect(quote.orders.map((o) => [o.shopId, o.kind, o.lines.map((l) => l.skuId)])).toEqual([
+      [SHOP, "physical", ["a1", "a2"]],
+      ["shp_other", "physical", ["b1"]],
+      [SHOP, "virtual", ["v1"]],
+    ]);
+    // ¥110 of goods: free from ¥99. 1.5 kg for ¥20: ¥10 first kg + ¥5 the next. Virtual goods ship free.
+    expect(quote.orders.map((o) => [o.subtotal, o.shippingFee, o.total])).toEqual([
+      [11000, 0, 11000],
+      [2000, 1500, 3500],
+      [3000, 0, 3000],
+    ]);
+    expect(quote.orders[0]?.lines[1]).toMatchObject({ quantity: 2, unitPrice: 3000, lineTotal: 6000, discount: 0 });
+    expect(quote.orders[0]?.lines[0]?.name).toBe("T恤 a1");
+    expect(quote.payable).toBe(17500);
+    expect(quote.address?.id).toBe("adr_1");
+  });
+
+  it("weighs every unit of a parcel: quantity × weight decides the shipping steps", () => {
+    const facts = factsFor([fact("h", 1000, 600)]);
+    const quote = priceCheckout(facts, { items: [{ skuId: "h", quantity: 3 }], addressId: "adr_1" });
+    // 1.8 kg: ¥10 for the first kg, ¥5 for the started second.
+    expect(quote.orders[0]?.shippingFee).toBe(1500);
+  });
+
+  it("needs no address for virtual goods alone, and carries none", () => {
+    const facts = { ...factsFor([factOf("v", 1000, { kind: "virtual" })]), address: undefined };
+    const quote = priceCheckout(facts, { items: [{ skuId: "v", quantity: 1 }] });
+    expect(quote.orders[0]).toMatchObject({ kind: "virtual", shippingFee: 0, total: 1000 });
+    expect(quote.address).toBeNull();
+  });
+
+  it("names every unknown SKU by its item index", () => {
+    const error = thrown(() =>
+      priceCheckout(factsFor([fact("a", 100)]), {
+        items: [
+          { skuId: "a", quantity: 1 },
+          { skuId: "nope", quantity: 1 },
+          { skuId: "gone", quantity: 1 },
+        ],
+        addressId: "adr_1",
+      }),
+    );
+    expect(error.code).toBe("validation_failed");
+    expect(error.errors?.map((e) => e.field)).toEqual(["items.1.skuId", "items.2.skuId"]);
+  });
+
+  it("refuses goods that are not on sale or have no price, naming the SKU", () => {
+    const offShelf = thrown(() =>
+      priceCheckout(factsFor([factOf("off", 100, { productStatus: 0 })]), {
+        items: [{ skuId: "off", quantity: 1 }],
+        addressId: "adr_1",
+      }),
+    );
+    expect([offShelf.code, offShelf.extensions.skuId]).toEqual(["product_unavailable", "off"]);
+    const unpriced = thrown(() =>
+      priceCheckout(factsFor([factOf("free", 100, { price: null })]), {
+        items: [{ skuId: "free", quantity: 1 }],
+        addressId: "adr_1",
+      }),
+    );
+    expect([unpriced.code, unpriced.extensions.skuId]).toEqual(["product_unavailable", "free"]);
+  });
+
+  it("keeps SOLD_OUT goods orderable: the SKU's object decides at reservation", () => {
+    const facts = factsFor([factOf("s", 100, { productStatus: PRODUCT_STATUS.SOLD_OUT })]);
+    expect(priceCheckout(facts, { items: [{ skuId: "s", quantity: 1 }], addressId: "adr_1" }).payable).toBe(1100);
+  });
+
+  it("refuses a checkout priced in two currencies", () => {
+    const facts = factsFor([fact("cny", 100), factOf("usd", 100, { price: { amount: 100, currency: "USD" } })]);
+    const error = thrown(() =>
+      priceCheckout(facts, {
+        items: [
+          { skuId: "cny", quantity: 1 },
+          { skuId: "usd", quantity: 1 },
+        ],
+        addressId: "adr_1",
+      }),
+    );
+    expect(error.code).toBe("unprocessable");
+  });
+
+  it("asks for an address when goods ship, and refuses one that is not the shopper's", () => {
+    const missing = thrown(() => priceCheckout(factsFor([fact("a", 100)]), { items: [{ skuId: "a", quantity: 1 }] }));
+    expect(missing.errors?.[0]?.field).toBe("addressId");
+    const facts = { ...factsFor([fact("a", 100)]), address: undefined };
+    const foreign = thrown(() => priceCheckout(facts, { items: [{ skuId: "a", quantity: 1 }], addressId: "adr_x" }));
+    expect(foreign.errors?.[0]).toEqual({ field: "addressId", reason: "is not one of your addresses" });
+  });
+
+  it("has no promotions yet: a voucher or coins are refused by the default discount rule", () => {
+    const facts = factsFor([fact("a", 100)]);
+    const items = [{ skuId: "a", quantity: 1 }];
+    expect(thrown(() => priceCheckout(facts, { items, addressId: "adr_1", voucherCode: "X" })).errors?.[0]?.field).toBe(
+      "voucherCode",
+    );
+    expect(thrown(() => priceCheckout(facts, { items, addressId: "adr_1", coins: 5 })).errors?.[0]?.field).toBe(
+      "coins",
+    );
+    expect(priceCheckout(facts, { items, addressId: "adr_1", coins: 0 }).orders[0]?.discount).toBe(0);
   });
 });

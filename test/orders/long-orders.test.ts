@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { MAX_CHECKOUT_LINES } from "../../shared/checkout/quote";
+import { MAX_CHECKOUT_LINES } from "../../shared/checkout/pricing";
 import { call, json } from "../helpers/http";
 import { skusOnSale } from "../helpers/many-skus";
 import { newShopper, placeOrder, quote } from "../helpers/orders";

@@ -2,7 +2,7 @@
  * Anti-fraud rules (Worker vars): an amount cap, a cap on the units one shopper holds in unpaid
  * orders, and per-user and per-IP order velocity. All run before any stock is held.
  */
-import type { Quote } from "../../checkout/quote";
+import type { Quote } from "../../checkout/pricing";
 import { AppError } from "../../platform/errors";
 import { enforceRateLimit } from "../../platform/rate-limit";
 import type { Step } from "../saga";

@@ -2,7 +2,9 @@
 import type { OrderNumbers } from "../../../durable-objects/order-numbers";
 import type { RateLimiter } from "../../../durable-objects/rate-limiter";
 import type { SkuInventory } from "../../../durable-objects/sku-inventory";
-import type { CheckoutFacts, Quote, QuoteBody, QuoteClaims } from "../../checkout/quote";
+import type { CheckoutFacts } from "../../checkout/checkout-facts";
+import type { Quote, QuoteBody } from "../../checkout/pricing";
+import type { QuoteClaims } from "../../checkout/quote-token";
 import type { OutboxRow } from "../../events/outbox";
 import type { Producers } from "../../events/producer";
 import type { Clock } from "../../platform/clock";

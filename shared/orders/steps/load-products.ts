@@ -1,5 +1,5 @@
 /** Prices the checkout: every SKU exists and is on sale, split per seller and kind, shipping, discounts. */
-import { priceCheckout } from "../../checkout/quote";
+import { priceCheckout } from "../../checkout/pricing";
 import type { Step } from "../saga";
 import { need, type OrderContext, type OrderDeps } from "./context";
 

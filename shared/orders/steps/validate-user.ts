@@ -1,5 +1,5 @@
 /** Loads what the checkout needs in one D1 batch and refuses accounts that may not order. */
-import { assertMayOrder, loadCheckoutFacts } from "../../checkout/quote";
+import { assertMayOrder, loadCheckoutFacts } from "../../checkout/checkout-facts";
 import type { Step } from "../saga";
 import type { OrderContext, OrderDeps } from "./context";
 

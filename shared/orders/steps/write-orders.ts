@@ -1,7 +1,7 @@
 /** The pivot: snapshots, pay order, orders, items, status log, cart clean-up, events and the saga's completion in one D1 batch. */
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { cartItems, carts, orderItems, orderSagas, orderStatusLog, orders, payOrders } from "../../../db/schema";
-import type { Quote } from "../../checkout/quote";
+import type { Quote } from "../../checkout/pricing";
 import { makeEvent } from "../../events/messages";
 import { outboxInsert, outboxRow } from "../../events/outbox";
 import { inChunks } from "../../platform/d1-chunks";

@@ -1,6 +1,7 @@
 /** Checkout and orders for signed-in shoppers: quote, create, list, read, cancel. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { createQuote, quoteBody, quoteResponseSchema } from "../../../shared/checkout/quote";
+import { createQuote, quoteResponseSchema } from "../../../shared/checkout/create-quote";
+import { quoteBody } from "../../../shared/checkout/pricing";
 import { createOrder, createOrderBody, createOrderResponse, type OrderDeps } from "../../../shared/orders/create-order";
 import {
   cancelOrder,
