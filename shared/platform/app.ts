@@ -7,52 +7,21 @@
 
 import { SwaggerUI } from "@hono/swagger-ui";
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
-import { type ApiScope, assertScope, bearerOf, type Caller, type Role, verifyAccessToken } from "./auth";
+import type { AppEnv, PlatformBindings } from "./app-env";
+import { type ApiKeyAuthenticator, resolveCaller } from "./caller";
 import { type Clock, systemClock } from "./clock";
-import { type Db, dbOf } from "./db";
-import { authEnvSchema, platformEnvSchema, readEnv } from "./env";
+import { platformEnvSchema, readEnv } from "./env";
 import { AppError } from "./errors";
-import { type IdempotencyIdentity, idempotency, type ParticipatingRoute } from "./idempotency";
+import { idempotency, type ParticipatingRoute } from "./idempotency";
 import { ulid } from "./ids";
-import { createLogger, errorFields, type Logger } from "./logger";
+import { createLogger, errorFields } from "./logger";
 import { problemResponse } from "./problem";
-import { invalidField, validationError } from "./validation";
+import { answerBookmark } from "./request-db";
+import { validationError } from "./validation";
 
-/** Bindings every HTTP Worker has. */
-export interface PlatformBindings {
-  DB: D1Database;
-  ENVIRONMENT?: string;
-  MAX_BODY_BYTES?: string;
-}
-
-/** Per-request values set by the kernel's middleware. */
-export interface AppVariables {
-  requestId: string;
-  log: Logger;
-  clock: Clock;
-  /** The authenticated caller, or null for anonymous requests. */
-  caller: Caller | null;
-  /** Why a presented credential was refused, so protected routes answer `invalid_token`. */
-  credentialError: AppError | null;
-  /** The request's D1 session, opened by `requestDb` on first use. */
-  d1Session: D1DatabaseSession | null;
-  /** The request's Idempotency-Key identity when its route takes part and the client sent one. */
-  idempotency: IdempotencyIdentity | null;
-}
-
-export type AppEnv<B extends PlatformBindings = PlatformBindings> = { Bindings: B; Variables: AppVariables };
-export type AppContext<B extends PlatformBindings = PlatformBindings> = Context<AppEnv<B>>;
-
-/** What an API-key resolver gets: the Worker's bindings, the clock, and a way to finish work late. */
-export interface ApiKeyDeps {
-  env: PlatformBindings;
-  clock: Clock;
-  waitUntil(promise: Promise<unknown>): void;
-}
-
+/** How a Worker's app is built. */
 export interface AppOptions {
   /** The Worker's name, on every log line. */
   worker: string;
@@ -68,7 +37,7 @@ export interface AppOptions {
    * Resolves `Authorization: Bearer sk_...` API keys (admin only); null for an unknown key.
    * Without it, an API key is refused like any malformed token.
    */
-  authenticateApiKey?: (key: string, deps: ApiKeyDeps) => Promise<Caller | null>;
+  authenticateApiKey?: ApiKeyAuthenticator;
   /** Handle `Idempotency-Key` on POSTs. */
   idempotency: boolean;
   /** Time source (tests pass a manual clock). */
@@ -77,33 +46,6 @@ export interface AppOptions {
 
 /** Swagger UI major version the docs pages load from the CDN in production. */
 const SWAGGER_UI_MAJOR = "5";
-
-/**
- * Read-your-writes across D1 read replicas: every response that touched D1 through `requestDb`
- * carries the session's bookmark; a client that sends it back gets reads at least that fresh.
- */
-export const BOOKMARK_HEADER = "x-d1-bookmark";
-const BOOKMARK = /^[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{32}$/;
-
-/**
- * The request's database: a D1 session starting from the client's bookmark when it sent one,
- * else from `start` (writers use "first-primary", plain reads "first-unconstrained").
- */
-export function requestDb<B extends PlatformBindings>(
-  c: Context<AppEnv<B>>,
-  start: "first-primary" | "first-unconstrained" = "first-unconstrained",
-): Db {
-  let session = c.get("d1Session");
-  if (!session) {
-    const header = c.req.header(BOOKMARK_HEADER);
-    session = c.env.DB.withSession(header && BOOKMARK.test(header) ? header : start);
-    c.set("d1Session", session);
-  }
-  return dbOf(session);
-}
-
-/** Bearer credentials starting with this are API keys, not JWTs. */
-const API_KEY_TOKEN_PREFIX = "sk_";
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -201,9 +143,7 @@ export function createApp<B extends PlatformBindings>(options: AppOptions): Open
     c.set("idempotency", null);
     await next();
     c.res.headers.set("x-request-id", requestId);
-    const session = c.get("d1Session");
-    const bookmark = session?.getBookmark();
-    if (bookmark) c.res.headers.set(BOOKMARK_HEADER, bookmark);
+    answerBookmark(c);
     log.info("request", {
       method: c.req.method,
       path: c.req.path,
@@ -274,129 +214,4 @@ export function createApp<B extends PlatformBindings>(options: AppOptions): Open
     );
   });
   return app;
-}
-
-/** Resolves a bearer credential into `c.var.caller`; a bad one is remembered, not thrown. */
-function resolveCaller<B extends PlatformBindings>(
-  authenticateApiKey: AppOptions["authenticateApiKey"],
-): MiddlewareHandler<AppEnv<B>> {
-  return async (c, next) => {
-    const token = bearerOf(c.req.header("authorization"));
-    if (token && authenticateApiKey && token.startsWith(API_KEY_TOKEN_PREFIX)) {
-      const caller = await authenticateApiKey(token, {
-        env: c.env,
-        clock: c.var.clock,
-        waitUntil: (promise) => c.executionCtx.waitUntil(promise),
-      });
-      if (caller) c.set("caller", caller);
-      else c.set("credentialError", new AppError("invalid_token", { detail: "The API key is unknown or revoked" }));
-    } else if (token) {
-      try {
-        const caller = await verifyAccessToken(token, { ...readEnv(authEnvSchema, c.env), clock: c.var.clock });
-        c.set("caller", caller);
-      } catch (err) {
-        if (!(err instanceof AppError)) throw err;
-        c.set("credentialError", err);
-      }
-    }
-    await next();
-  };
-}
-
-/** The authenticated caller, or 401 (`invalid_token` if one was presented and refused). */
-export function callerOf(c: { var: AppVariables }): Caller {
-  const caller = c.var.caller;
-  if (caller) return caller;
-  throw c.var.credentialError ?? new AppError("unauthenticated", { headers: { "WWW-Authenticate": "Bearer" } });
-}
-
-/** Route middleware for routes open to guests: anonymous is fine, but a presented credential must be valid. */
-export function allowGuest<B extends PlatformBindings>(): MiddlewareHandler<AppEnv<B>> {
-  return async (c, next) => {
-    if (c.var.credentialError) throw c.var.credentialError;
-    await next();
-  };
-}
-
-/** Route middleware admitting any authenticated caller (401 otherwise). */
-export function requireCaller<B extends PlatformBindings>(): MiddlewareHandler<AppEnv<B>> {
-  return async (c, next) => {
-    callerOf(c);
-    await next();
-  };
-}
-
-/** Route middleware: an API key caller must hold `scope`; logged-in users are limited by role alone. */
-export function requireScope<B extends PlatformBindings>(scope: ApiScope): MiddlewareHandler<AppEnv<B>> {
-  return async (c, next) => {
-    assertScope(callerOf(c), scope);
-    await next();
-  };
-}
-
-/** Route middleware refusing API-key callers: some acts need a person (managing keys, say). */
-export function requireHuman<B extends PlatformBindings>(): MiddlewareHandler<AppEnv<B>> {
-  return async (c, next) => {
-    if (callerOf(c).apiKeyId) {
-      throw new AppError("forbidden", { detail: "API keys cannot do this; use a logged-in account" });
-    }
-    await next();
-  };
-}
-
-/**
- * The shop a request acts on: a seller's own, or the one an operator names (`shopId`, required
- * for operators). Another shop is invisible to a seller: the same 404 as a shop that does not exist.
- * The policy alone, without a lookup; requests resolve their shop with `shopFor`, which also
- * checks that an operator's shop exists.
- */
-export function shopOf(caller: Caller, requested: string | undefined): string {
-  if (caller.roles.includes("operator")) {
-    if (!requested) throw invalidField("shopId", "is required for operators");
-    return requested;
-  }
-  if (!caller.shopId || (requested && requested !== caller.shopId)) {
-    throw new AppError("not_found", { detail: `No shop ${requested ?? ""}`.trim() });
-  }
-  return caller.shopId;
-}
-
-/**
- * The shop a request acts on, as `shopOf` decides it, and known to exist: an operator naming a
- * shop that does not exist gets the same 404 as a seller naming another's (not a 500 from a
- * foreign key, nor an empty answer). Routes resolve `?shopId=` with this or `shopFilterFor`.
- */
-export async function shopFor(db: Db, caller: Caller, requested: string | undefined): Promise<string> {
-  const shopId = shopOf(caller, requested);
-  if (caller.roles.includes("operator")) {
-    const shop = await db.query.shops.findFirst({ columns: { id: true }, where: (s, { eq }) => eq(s.id, shopId) });
-    if (!shop) throw new AppError("not_found", { detail: `No shop ${shopId}` });
-  }
-  return shopId;
-}
-
-/** Like `shopFor`, for lists where an operator may name no shop: undefined then, meaning all shops. */
-export async function shopFilterFor(
-  db: Db,
-  caller: Caller,
-  requested: string | undefined,
-): Promise<string | undefined> {
-  if (caller.roles.includes("operator") && !requested) return undefined;
-  return shopFor(db, caller, requested);
-}
-
-/** Whether `caller` may see data of `shopId`: operators any shop, sellers their own. */
-export function canAccessShop(caller: Caller, shopId: string): boolean {
-  return caller.roles.includes("operator") || (caller.roles.includes("seller") && caller.shopId === shopId);
-}
-
-/** Route middleware admitting only callers with one of `roles` (401 anonymous, 403 others). */
-export function requireRole<B extends PlatformBindings>(...roles: Role[]): MiddlewareHandler<AppEnv<B>> {
-  return async (c, next) => {
-    const caller = callerOf(c);
-    if (!caller.roles.some((r) => roles.includes(r))) {
-      throw new AppError("forbidden", { detail: `This requires one of the roles: ${roles.join(", ")}` });
-    }
-    await next();
-  };
 }

@@ -9,7 +9,7 @@
  * body; the wait is capped, after which a waiter computes the answer itself.
  */
 import type { Context, MiddlewareHandler } from "hono";
-import type { AppEnv, PlatformBindings } from "./app";
+import type { AppEnv, PlatformBindings } from "./app-env";
 
 const CACHE_ORIGIN = "https://cache.edge-commerce.internal";
 /** How long a request waits for another's identical miss before computing its own. */

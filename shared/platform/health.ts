@@ -1,6 +1,6 @@
 /** The `GET <prefix>/health` route every HTTP Worker answers with 200 `{"status":"ok"}`. */
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import type { AppEnv, PlatformBindings } from "./app";
+import type { AppEnv, PlatformBindings } from "./app-env";
 import { jsonResponse } from "./openapi";
 
 const healthSchema = z.object({ status: z.literal("ok") }).openapi("Health");

@@ -18,7 +18,7 @@
  */
 import type { MiddlewareHandler } from "hono";
 import { z } from "zod";
-import type { AppEnv } from "./app";
+import type { AppEnv } from "./app-env";
 import type { Caller } from "./auth";
 import type { Clock } from "./clock";
 import { sha256Hex } from "./crypto";

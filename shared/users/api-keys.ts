@@ -4,7 +4,6 @@
  * random 256-bit secret). A key acts as a seller of its shop, limited to its scopes.
  */
 import { z } from "zod";
-import { canAccessShop, shopFilterFor, shopFor } from "../platform/app";
 import { API_SCOPES, type ApiScope, type Caller } from "../platform/auth";
 import type { Clock } from "../platform/clock";
 import { randomToken, sha256Hex } from "../platform/crypto";
@@ -12,6 +11,7 @@ import { createdCursorSchema, decodeCursor, pageOf } from "../platform/cursor";
 import type { Db } from "../platform/db";
 import { AppError } from "../platform/errors";
 import { newId } from "../platform/ids";
+import { canAccessShop, shopFilterFor, shopFor } from "../platform/shop-access";
 import * as repo from "./api-keys-repo";
 
 export const API_KEY_PREFIX = "sk_";

@@ -1,7 +1,9 @@
 import { env } from "cloudflare:test";
 import { createRoute, z } from "@hono/zod-openapi";
 import { describe, expect, it } from "vitest";
-import { callerOf, createApp, type PlatformBindings, requireScope } from "../../shared/platform/app";
+import { createApp } from "../../shared/platform/app";
+import type { PlatformBindings } from "../../shared/platform/app-env";
+import { callerOf, requireScope } from "../../shared/platform/caller";
 import { dbOf } from "../../shared/platform/db";
 import { jsonResponse } from "../../shared/platform/openapi";
 import { callerForApiKey } from "../../shared/users/api-keys";

@@ -1,7 +1,8 @@
 import { env } from "cloudflare:test";
 import { createRoute, z } from "@hono/zod-openapi";
 import { describe, expect, it } from "vitest";
-import { createApp, type PlatformBindings } from "../../shared/platform/app";
+import { createApp } from "../../shared/platform/app";
+import type { PlatformBindings } from "../../shared/platform/app-env";
 import { decimalPriceSchema } from "../../shared/platform/money";
 import { errorResponses, jsonBody, jsonResponse } from "../../shared/platform/openapi";
 import { PROBLEM_CONTENT_TYPE } from "../../shared/platform/problem";

@@ -1,7 +1,7 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
-import type { AppEnv } from "../../shared/platform/app";
+import type { AppEnv } from "../../shared/platform/app-env";
 import { edgeCache } from "../../shared/platform/edge-cache";
 
 /** An app whose one route is slow until released, counting how often it really runs. */

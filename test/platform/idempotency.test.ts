@@ -1,7 +1,8 @@
 import { env, SELF } from "cloudflare:test";
 import { createRoute, z } from "@hono/zod-openapi";
 import { describe, expect, it } from "vitest";
-import { createApp, type PlatformBindings } from "../../shared/platform/app";
+import { createApp } from "../../shared/platform/app";
+import type { PlatformBindings } from "../../shared/platform/app-env";
 import { ManualClock } from "../../shared/platform/clock";
 import { dbOf } from "../../shared/platform/db";
 import { AppError } from "../../shared/platform/errors";

@@ -1,6 +1,6 @@
 /** Shop-scoped API keys: sellers manage their shop's, operators any shop's. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { callerOf, requireHuman, requireRole } from "../../../shared/platform/app";
+import { callerOf, requireHuman, requireRole } from "../../../shared/platform/caller";
 import { dbOf } from "../../../shared/platform/db";
 import { errorResponses, jsonBody, jsonResponse } from "../../../shared/platform/openapi";
 import { listQuerySchema } from "../../../shared/platform/validation";

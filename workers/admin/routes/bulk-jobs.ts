@@ -1,7 +1,7 @@
 /** Bulk upload and bulk edit: submit a file, poll the job. */
 import { createRoute, z } from "@hono/zod-openapi";
 import { bulkJobSchema, getBulkJob, MAX_ROWS, submitBulkJob } from "../../../shared/catalog/bulk-jobs";
-import { callerOf, requireRole, requireScope } from "../../../shared/platform/app";
+import { callerOf, requireRole, requireScope } from "../../../shared/platform/caller";
 import { dbOf } from "../../../shared/platform/db";
 import { AppError } from "../../../shared/platform/errors";
 import { errorResponses, idempotencyHeaders, jsonResponse } from "../../../shared/platform/openapi";

@@ -15,7 +15,7 @@ import {
   templateBody,
   templateOf,
 } from "../../../shared/catalog/structure";
-import { requireRole } from "../../../shared/platform/app";
+import { requireRole } from "../../../shared/platform/caller";
 import { dbOf } from "../../../shared/platform/db";
 import { AppError } from "../../../shared/platform/errors";
 import { errorResponses, idempotencyHeaders, jsonBody, jsonResponse } from "../../../shared/platform/openapi";

@@ -2,7 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { deadLetterSchema, listDeadLetters, replayDeadLetter } from "../../../shared/events/dead-letters";
 import { QUEUE_NAMES } from "../../../shared/events/queues";
-import { callerOf, requireRole } from "../../../shared/platform/app";
+import { callerOf, requireRole } from "../../../shared/platform/caller";
 import { dbOf } from "../../../shared/platform/db";
 import { errorResponses, jsonResponse } from "../../../shared/platform/openapi";
 import { listQuerySchema } from "../../../shared/platform/validation";

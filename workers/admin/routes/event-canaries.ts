@@ -2,7 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { canarySchema, getCanary, sendCanary } from "../../../shared/events/canaries";
 import { QUEUE_NAMES } from "../../../shared/events/queues";
-import { callerOf, requireRole } from "../../../shared/platform/app";
+import { callerOf, requireRole } from "../../../shared/platform/caller";
 import { dbOf } from "../../../shared/platform/db";
 import { errorResponses, idempotencyHeaders, jsonBody, jsonResponse } from "../../../shared/platform/openapi";
 import type { AdminApp } from "../app";

@@ -1,9 +1,10 @@
 /** The operation log: who changed what. Sellers see their shop's entries, operators all. */
 import { createRoute, z } from "@hono/zod-openapi";
 import { listOperationLogs, operationLogSchema } from "../../../shared/catalog/history";
-import { callerOf, requireRole, requireScope, shopFilterFor } from "../../../shared/platform/app";
+import { callerOf, requireRole, requireScope } from "../../../shared/platform/caller";
 import { dbOf } from "../../../shared/platform/db";
 import { errorResponses, jsonResponse } from "../../../shared/platform/openapi";
+import { shopFilterFor } from "../../../shared/platform/shop-access";
 import { listQuerySchema } from "../../../shared/platform/validation";
 import type { AdminApp } from "../app";
 

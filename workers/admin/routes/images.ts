@@ -1,7 +1,7 @@
 /** Image uploads for product listings (stored in R2; reference the returned url in `images`). */
 import { createRoute, z } from "@hono/zod-openapi";
 import { MAX_IMAGE_BYTES, uploadImage } from "../../../shared/catalog/images";
-import { callerOf, requireRole, requireScope } from "../../../shared/platform/app";
+import { callerOf, requireRole, requireScope } from "../../../shared/platform/caller";
 import { AppError } from "../../../shared/platform/errors";
 import { errorResponses, idempotencyHeaders, jsonResponse } from "../../../shared/platform/openapi";
 import type { AdminApp } from "../app";

@@ -19,7 +19,7 @@ import {
   warehouseSchema,
 } from "../../../shared/catalog/warehouses";
 import { movementSchema } from "../../../shared/inventory/schemas";
-import { callerOf, requestDb, requireRole, requireScope, shopFor } from "../../../shared/platform/app";
+import { callerOf, requireRole, requireScope } from "../../../shared/platform/caller";
 import {
   errorResponses,
   idempotencyHeaders,
@@ -27,6 +27,8 @@ import {
   jsonResponse,
   shopQuery,
 } from "../../../shared/platform/openapi";
+import { requestDb } from "../../../shared/platform/request-db";
+import { shopFor } from "../../../shared/platform/shop-access";
 import { limitSchema } from "../../../shared/platform/validation";
 import type { AdminApp } from "../app";
 import { catalogDeps } from "./products";

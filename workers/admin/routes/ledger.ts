@@ -1,9 +1,10 @@
 /** Operators' view of the books: balances derived from entries, and transactions by what they are about. */
 import { createRoute, z } from "@hono/zod-openapi";
 import { listBalances, listTransactions } from "../../../shared/ledger/books";
-import { requestDb, requireRole } from "../../../shared/platform/app";
+import { requireRole } from "../../../shared/platform/caller";
 import { moneySchema } from "../../../shared/platform/money";
 import { errorResponses, jsonResponse } from "../../../shared/platform/openapi";
+import { requestDb } from "../../../shared/platform/request-db";
 import { listQuerySchema } from "../../../shared/platform/validation";
 import type { AdminApp } from "../app";
 

@@ -14,16 +14,11 @@ import {
   orderIdParam,
   orderSchema,
 } from "../../../shared/orders/orders";
-import {
-  type AppContext,
-  callerOf,
-  requestDb,
-  requireRole,
-  requireScope,
-  shopFilterFor,
-  shopFor,
-} from "../../../shared/platform/app";
+import type { AppContext } from "../../../shared/platform/app-env";
+import { callerOf, requireRole, requireScope } from "../../../shared/platform/caller";
 import { errorResponses, jsonBody, jsonResponse, shopQuery } from "../../../shared/platform/openapi";
+import { requestDb } from "../../../shared/platform/request-db";
+import { shopFilterFor, shopFor } from "../../../shared/platform/shop-access";
 import type { AdminApp, AdminBindings } from "../app";
 
 const secured = { security: [{ bearer: [] as string[] }] };

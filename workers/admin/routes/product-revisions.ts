@@ -8,7 +8,7 @@ import {
   rejectRevisionBody,
 } from "../../../shared/catalog/revisions";
 import { revisionSchema } from "../../../shared/catalog/revisions-repo";
-import { callerOf, requireRole, requireScope } from "../../../shared/platform/app";
+import { callerOf, requireRole, requireScope } from "../../../shared/platform/caller";
 import { errorResponses, jsonBody, jsonResponse } from "../../../shared/platform/openapi";
 import { listQuerySchema } from "../../../shared/platform/validation";
 import type { AdminApp } from "../app";

@@ -31,16 +31,12 @@ import {
 } from "../../../shared/catalog/products";
 import { adjustStock, adjustStockBody, getStock, stockViewResponse } from "../../../shared/catalog/stock";
 import { inventoryOf } from "../../../shared/inventory/binding";
-import {
-  type AppContext,
-  callerOf,
-  requestDb,
-  requireRole,
-  requireScope,
-  shopFilterFor,
-} from "../../../shared/platform/app";
+import type { AppContext } from "../../../shared/platform/app-env";
+import { callerOf, requireRole, requireScope } from "../../../shared/platform/caller";
 import { moneySchema } from "../../../shared/platform/money";
 import { errorResponses, idempotencyHeaders, jsonBody, jsonResponse } from "../../../shared/platform/openapi";
+import { requestDb } from "../../../shared/platform/request-db";
+import { shopFilterFor } from "../../../shared/platform/shop-access";
 import { listQuerySchema } from "../../../shared/platform/validation";
 import type { AdminApp, AdminBindings } from "../app";
 

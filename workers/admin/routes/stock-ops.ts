@@ -2,7 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { rebuildSearchIndex } from "../../../shared/catalog/indexer";
 import { adoptProjectedStock } from "../../../shared/catalog/stock";
-import { requireRole } from "../../../shared/platform/app";
+import { requireRole } from "../../../shared/platform/caller";
 import { dbOf } from "../../../shared/platform/db";
 import { errorResponses, jsonBody, jsonResponse } from "../../../shared/platform/openapi";
 import type { AdminApp } from "../app";

@@ -1,7 +1,7 @@
 /** Who the credentials on this request act as: lets a seller's system check its API key. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { callerOf, requireRole } from "../../../shared/platform/app";
 import { API_SCOPES, ROLES } from "../../../shared/platform/auth";
+import { callerOf, requireRole } from "../../../shared/platform/caller";
 import { errorResponses, jsonResponse } from "../../../shared/platform/openapi";
 import type { AdminApp } from "../app";
 

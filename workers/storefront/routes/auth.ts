@@ -1,7 +1,7 @@
 /** Accounts: register, log in, refresh and log out. */
 import { createRoute, z } from "@hono/zod-openapi";
 import { CART_TOKEN_HEADER, cartTokenSchema, mergeGuestCart } from "../../../shared/cart/cart";
-import type { AppContext } from "../../../shared/platform/app";
+import type { AppContext } from "../../../shared/platform/app-env";
 import { dbOf } from "../../../shared/platform/db";
 import { authEnvSchema, readEnv } from "../../../shared/platform/env";
 import { errorResponses, idempotencyHeaders, jsonBody, jsonResponse } from "../../../shared/platform/openapi";

@@ -10,8 +10,10 @@ import {
   setQuantity,
   viewCart,
 } from "../../../shared/cart/cart";
-import { type AppContext, allowGuest, requestDb } from "../../../shared/platform/app";
+import type { AppContext } from "../../../shared/platform/app-env";
+import { allowGuest } from "../../../shared/platform/caller";
 import { errorResponses, jsonBody, jsonResponse } from "../../../shared/platform/openapi";
+import { requestDb } from "../../../shared/platform/request-db";
 import { invalidField } from "../../../shared/platform/validation";
 import type { StorefrontApp, StorefrontBindings } from "../app";
 

@@ -14,9 +14,9 @@ import {
   productDetailSchema,
 } from "../../../shared/catalog/storefront-product";
 import { categoryTree, categoryTreeSchema } from "../../../shared/catalog/structure";
-import { requestDb } from "../../../shared/platform/app";
 import { edgeCache } from "../../../shared/platform/edge-cache";
 import { errorResponses, jsonResponse } from "../../../shared/platform/openapi";
+import { requestDb } from "../../../shared/platform/request-db";
 import type { StorefrontApp } from "../app";
 
 /** Cached results are exact (the key carries the index generation); the TTL only bounds storage. */

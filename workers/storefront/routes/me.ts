@@ -1,6 +1,6 @@
 /** The caller's own account: profile and address book. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { callerOf, requireCaller } from "../../../shared/platform/app";
+import { callerOf, requireCaller } from "../../../shared/platform/caller";
 import { dbOf } from "../../../shared/platform/db";
 import { errorResponses, idempotencyHeaders, jsonBody, jsonResponse } from "../../../shared/platform/openapi";
 import { listQuerySchema } from "../../../shared/platform/validation";

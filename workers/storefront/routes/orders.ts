@@ -13,10 +13,12 @@ import {
   orderSchema,
 } from "../../../shared/orders/orders";
 import { orderSettingsSchema } from "../../../shared/orders/settings";
-import { type AppContext, callerOf, requestDb, requireCaller, requireHuman } from "../../../shared/platform/app";
+import type { AppContext } from "../../../shared/platform/app-env";
+import { callerOf, requireCaller, requireHuman } from "../../../shared/platform/caller";
 import { dbOf } from "../../../shared/platform/db";
 import { authEnvSchema, readEnv } from "../../../shared/platform/env";
 import { errorResponses, idempotencyHeaders, jsonBody, jsonResponse } from "../../../shared/platform/openapi";
+import { requestDb } from "../../../shared/platform/request-db";
 import type { StorefrontApp, StorefrontBindings } from "../app";
 
 const signedIn = {
