@@ -14,10 +14,10 @@ import { registerHistoryRoutes } from "./routes/history";
 import { registerImageRoutes } from "./routes/images";
 import { registerInventoryRoutes } from "./routes/inventory";
 import { registerLedgerRoutes } from "./routes/ledger";
+import { registerOperationsRoutes } from "./routes/operations";
 import { registerOrderRoutes } from "./routes/orders";
 import { registerProductRevisionRoutes } from "./routes/product-revisions";
 import { registerProductRoutes } from "./routes/products";
-import { registerStockOpsRoutes } from "./routes/stock-ops";
 import { registerWhoamiRoute } from "./routes/whoami";
 
 export type AdminBindings = AdminEnv;
@@ -67,7 +67,7 @@ export function buildAdminApp(options: { clock?: Clock } = {}): AdminApp {
   registerOrderRoutes(app);
   registerHistoryRoutes(app);
   registerBulkJobRoutes(app);
-  registerStockOpsRoutes(app);
+  registerOperationsRoutes(app);
   registerImageRoutes(app);
   registerDeadLetterRoutes(app);
   registerLedgerRoutes(app);

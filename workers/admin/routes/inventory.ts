@@ -31,7 +31,7 @@ import { requestDb } from "../../../shared/platform/request-db";
 import { shopFor } from "../../../shared/platform/shop-access";
 import { limitSchema } from "../../../shared/platform/validation";
 import type { AdminApp } from "../app";
-import { catalogDeps } from "./products";
+import { catalogDeps } from "../deps";
 
 const secured = { security: [{ bearer: [] as string[] }], tags: ["stock"] };
 const readStock = { ...secured, middleware: [requireRole("seller", "operator"), requireScope("catalog:read")] };

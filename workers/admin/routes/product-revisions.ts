@@ -12,7 +12,7 @@ import { callerOf, requireRole, requireScope } from "../../../shared/platform/ca
 import { errorResponses, jsonBody, jsonResponse } from "../../../shared/platform/openapi";
 import { listQuerySchema } from "../../../shared/platform/validation";
 import type { AdminApp } from "../app";
-import { catalogDeps } from "./products";
+import { catalogDeps } from "../deps";
 
 const secured = { security: [{ bearer: [] }], tags: ["product revisions"] };
 const revisionParams = z.object({

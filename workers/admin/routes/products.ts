@@ -18,7 +18,6 @@ import {
 import { productInput } from "../../../shared/catalog/product-input";
 import {
   adminProductSchema,
-  type CatalogDeps,
   changeStatus,
   createProduct,
   getProduct,
@@ -30,15 +29,14 @@ import {
   visibleProduct,
 } from "../../../shared/catalog/products";
 import { adjustStock, adjustStockBody, getStock, stockViewResponse } from "../../../shared/catalog/stock";
-import { inventoryOf } from "../../../shared/inventory/binding";
-import type { AppContext } from "../../../shared/platform/app-env";
 import { callerOf, requireRole, requireScope } from "../../../shared/platform/caller";
 import { moneySchema } from "../../../shared/platform/money";
 import { errorResponses, idempotencyHeaders, jsonBody, jsonResponse } from "../../../shared/platform/openapi";
 import { requestDb } from "../../../shared/platform/request-db";
 import { shopFilterFor } from "../../../shared/platform/shop-access";
 import { listQuerySchema } from "../../../shared/platform/validation";
-import type { AdminApp, AdminBindings } from "../app";
+import type { AdminApp } from "../app";
+import { catalogDeps } from "../deps";
 
 const secured = { security: [{ bearer: [] }] };
 const read = {
@@ -56,19 +54,6 @@ const skuParams = z.object({ skuId: z.string().min(1).max(64) });
 
 /** Lifecycle actions exposed as routes; sell-out and restock belong to the platform. */
 const ROUTE_ACTIONS = LIFECYCLE_ACTIONS.filter((a) => a !== "sell-out" && a !== "restock") as LifecycleAction[];
-
-export function catalogDeps(c: AppContext<AdminBindings>): CatalogDeps {
-  // Writes and their reads go to the primary; the response's bookmark (x-d1-bookmark) lets the
-  // seller's next storefront read see them even from a lagging replica.
-  return {
-    db: requestDb(c, "first-primary"),
-    clock: c.var.clock,
-    producers: c.env,
-    inventory: inventoryOf(c.env),
-    requestId: c.var.requestId,
-    log: c.var.log,
-  };
-}
 
 const routes = {
   list: createRoute({

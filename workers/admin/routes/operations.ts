@@ -1,4 +1,4 @@
-/** Operator stock tools. */
+/** Operator tools: rebuild the search index; adopt stock known only to the D1 projection into the SKU objects. */
 import { createRoute, z } from "@hono/zod-openapi";
 import { rebuildSearchIndex } from "../../../shared/catalog/indexer";
 import { adoptProjectedStock } from "../../../shared/catalog/stock";
@@ -6,7 +6,7 @@ import { requireRole } from "../../../shared/platform/caller";
 import { dbOf } from "../../../shared/platform/db";
 import { errorResponses, jsonBody, jsonResponse } from "../../../shared/platform/openapi";
 import type { AdminApp } from "../app";
-import { catalogDeps } from "./products";
+import { catalogDeps } from "../deps";
 
 const adoptRoute = createRoute({
   method: "post",
@@ -52,7 +52,8 @@ const rebuildSearchRoute = createRoute({
   },
 });
 
-export function registerStockOpsRoutes(app: AdminApp): void {
+/** Registers the operations routes (`/admin/v1/ops/...`). */
+export function registerOperationsRoutes(app: AdminApp): void {
   app.openapi(adoptRoute, async (c) =>
     c.json(await adoptProjectedStock(catalogDeps(c), c.req.valid("json").limit), 200),
   );

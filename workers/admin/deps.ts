@@ -1,0 +1,23 @@
+/**
+ * The admin Worker's dependency builders: what its routes hand the domains, built from the
+ * request's context in one place so route files never import each other for it.
+ */
+import type { CatalogDeps } from "../../shared/catalog/products";
+import { inventoryOf } from "../../shared/inventory/binding";
+import type { AppContext } from "../../shared/platform/app-env";
+import { requestDb } from "../../shared/platform/request-db";
+import type { AdminBindings } from "./app";
+
+/** The catalog's deps (products, revisions, stock, warehouses) for one admin request. */
+export function catalogDeps(c: AppContext<AdminBindings>): CatalogDeps {
+  // Writes and their reads go to the primary; the response's bookmark (x-d1-bookmark) lets the
+  // seller's next storefront read see them even from a lagging replica.
+  return {
+    db: requestDb(c, "first-primary"),
+    clock: c.var.clock,
+    producers: c.env,
+    inventory: inventoryOf(c.env),
+    requestId: c.var.requestId,
+    log: c.var.log,
+  };
+}
