@@ -15,16 +15,19 @@
  * the stock-views queue, and any safety-stock alerts waiting in the object's outbox on
  * catalog-events. Publishing is at-least-once: the
  * published revision is recorded only after the send succeeds, and a throwing alarm is retried.
+ *
+ * The tables and the statements on them live in sku-inventory-tables.ts; the allocation rule in
+ * shared/inventory/allocation.ts (pure, unit-tested outside workerd).
  */
 import { DurableObject } from "cloudflare:workers";
 import { makeEvent } from "../shared/events/messages";
 import { type Producers, publish } from "../shared/events/producer";
+import { allocateStock } from "../shared/inventory/allocation";
 import {
   type AdjustResult,
   adjustStockInput,
   type Movement,
   type Reservation,
-  type ReservationStatus,
   type ReserveResult,
   reservationRefInput,
   reserveInput,
@@ -34,40 +37,13 @@ import {
   type TransferResult,
   transferInput,
 } from "../shared/inventory/schemas";
+import { SkuInventoryTables } from "./sku-inventory-tables";
 
 /** Writes within this window reach the projection as one event. */
 export const PUBLISH_DELAY_MS = 1_000;
 
-interface StockRow {
-  warehouse_id: string;
-  available: number;
-  reserved: number;
-  sold: number;
-  received: number;
-  [key: string]: SqlStorageValue;
-}
-
-interface ReservationRow {
-  reservation_id: string;
-  warehouse_id: string;
-  quantity: number;
-  status: ReservationStatus;
-  expires_at: number;
-  [key: string]: SqlStorageValue;
-}
-
-interface MovementInput {
-  opId: string;
-  warehouseId: string;
-  kind: string;
-  quantity: number;
-  reason: string;
-  actor: string;
-  at: number;
-}
-
 export class SkuInventory extends DurableObject<Producers> {
-  private readonly sql: SqlStorage;
+  private readonly tables: SkuInventoryTables;
   /** Memo of the SKU id (set once, never changes). */
   private knownSkuId: string | undefined;
   /** Memo of the armed alarm: undefined until read; null when none is armed. */
@@ -75,201 +51,42 @@ export class SkuInventory extends DurableObject<Producers> {
 
   constructor(ctx: DurableObjectState, env: Producers) {
     super(ctx, env);
-    this.sql = ctx.storage.sql;
-    this.sql.exec(`
-      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS stock (
-        warehouse_id TEXT PRIMARY KEY,
-        available INTEGER NOT NULL CHECK (available >= 0),
-        reserved INTEGER NOT NULL CHECK (reserved >= 0),
-        sold INTEGER NOT NULL CHECK (sold >= 0),
-        received INTEGER NOT NULL,
-        CHECK (available + reserved + sold = received)
-      );
-      CREATE TABLE IF NOT EXISTS movements (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        op_id TEXT NOT NULL UNIQUE,
-        warehouse_id TEXT NOT NULL,
-        kind TEXT NOT NULL,
-        quantity INTEGER NOT NULL,
-        reason TEXT NOT NULL,
-        actor TEXT NOT NULL,
-        at INTEGER NOT NULL,
-        available_after INTEGER NOT NULL
-      );
-      CREATE TABLE IF NOT EXISTS reservations (
-        reservation_id TEXT NOT NULL,
-        warehouse_id TEXT NOT NULL,
-        quantity INTEGER NOT NULL CHECK (quantity >= 0),
-        status TEXT NOT NULL CHECK (status IN ('held', 'confirmed', 'released')),
-        expires_at INTEGER NOT NULL,
-        created_at INTEGER NOT NULL,
-        PRIMARY KEY (reservation_id, warehouse_id)
-      );
-      CREATE INDEX IF NOT EXISTS reservations_due ON reservations (status, expires_at);
-      CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL);
-    `);
+    this.tables = new SkuInventoryTables(ctx.storage.sql);
   }
 
   // -------------------------------------------------------------------------------------------
   // Reads
 
-  private meta(key: string): string | undefined {
-    return this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0]?.value;
-  }
-
-  private setMeta(key: string, value: string | number): void {
-    this.sql.exec(
-      "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-      key,
-      String(value),
-    );
-  }
-
   private skuId(fallback?: string): string {
     if (this.knownSkuId) return this.knownSkuId;
-    const known = this.meta("sku_id");
+    const known = this.tables.meta("sku_id");
     if (known) {
       this.knownSkuId = known;
       return known;
     }
     if (!fallback) return "";
     // Not memoized here: the transaction writing it may still roll back.
-    this.setMeta("sku_id", fallback);
+    this.tables.setMeta("sku_id", fallback);
     return fallback;
-  }
-
-  private revision(): number {
-    return this.sql.exec<{ seq: number | null }>("SELECT max(seq) AS seq FROM movements").one().seq ?? 0;
   }
 
   /** Current stock, summed and per warehouse. */
   view(): StockView {
-    const rows = this.sql.exec<StockRow>("SELECT * FROM stock ORDER BY warehouse_id").toArray();
-    const sum = (key: "available" | "reserved" | "sold") => rows.reduce((acc, r) => acc + r[key], 0);
-    return {
-      skuId: this.skuId(),
-      available: sum("available"),
-      reserved: sum("reserved"),
-      sold: sum("sold"),
-      revision: this.revision(),
-      safetyStock: Number(this.meta("safety_stock") ?? 0),
-      warehouses: rows.map((r) => ({
-        warehouseId: r.warehouse_id,
-        available: r.available,
-        reserved: r.reserved,
-        sold: r.sold,
-        received: r.received,
-      })),
-    };
+    return this.tables.view(this.skuId());
   }
 
   /** A reservation as it stands, or null when the id was never seen. */
   reservation(reservationId: string): Reservation | null {
-    const rows = this.sql
-      .exec<ReservationRow>("SELECT * FROM reservations WHERE reservation_id = ? ORDER BY warehouse_id", reservationId)
-      .toArray();
-    const first = rows[0];
-    if (!first) return null;
-    const allocations = rows
-      .filter((r) => r.quantity > 0)
-      .map((r) => ({ warehouseId: r.warehouse_id, quantity: r.quantity }));
-    return {
-      reservationId,
-      status: first.status,
-      quantity: allocations.reduce((a, r) => a + r.quantity, 0),
-      allocations,
-      expiresAt: first.expires_at,
-    };
+    return this.tables.reservation(reservationId);
   }
 
   /** The newest movements first. */
   movements(limit = 50): Movement[] {
-    return this.sql
-      .exec<{
-        seq: number;
-        op_id: string;
-        warehouse_id: string;
-        kind: string;
-        quantity: number;
-        reason: string;
-        actor: string;
-        at: number;
-        available_after: number;
-      }>("SELECT * FROM movements ORDER BY seq DESC LIMIT ?", Math.min(Math.max(1, limit), 500))
-      .toArray()
-      .map((m) => ({
-        seq: m.seq,
-        opId: m.op_id,
-        warehouseId: m.warehouse_id,
-        kind: m.kind,
-        quantity: m.quantity,
-        reason: m.reason,
-        actor: m.actor,
-        at: m.at,
-        availableAfter: m.available_after,
-      }));
+    return this.tables.movements(limit);
   }
 
   // -------------------------------------------------------------------------------------------
   // Writes (each in one synchronous transaction)
-
-  /**
-   * Moves units between the columns of one warehouse row; the CHECKs refuse a broken invariant.
-   * Returns the warehouse's available units after the move.
-   */
-  private move(warehouseId: string, change: { available?: number; reserved?: number; sold?: number }): number {
-    const a = change.available ?? 0;
-    const r = change.reserved ?? 0;
-    const s = change.sold ?? 0;
-    // UPDATE first: an upsert would check the row's CHECKs against the raw deltas (negative).
-    const updated = this.sql
-      .exec<{ available: number }>(
-        `UPDATE stock SET available = available + ?, reserved = reserved + ?, sold = sold + ?,
-           received = received + ? WHERE warehouse_id = ? RETURNING available`,
-        a,
-        r,
-        s,
-        a + r + s,
-        warehouseId,
-      )
-      .toArray()[0];
-    if (updated) return updated.available;
-    this.sql.exec(
-      "INSERT INTO stock (warehouse_id, available, reserved, sold, received) VALUES (?, ?, ?, ?, ?)",
-      warehouseId,
-      a,
-      r,
-      s,
-      a + r + s,
-    );
-    return a;
-  }
-
-  /** Appends a movement; `availableAfter` is the warehouse's available units once it applied. */
-  private log(m: MovementInput, availableAfter: number): void {
-    this.sql.exec(
-      "INSERT INTO movements (op_id, warehouse_id, kind, quantity, reason, actor, at, available_after) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-      m.opId,
-      m.warehouseId,
-      m.kind,
-      m.quantity,
-      m.reason,
-      m.actor,
-      m.at,
-      availableAfter,
-    );
-  }
-
-  /** The movement an op id already made, if any: a replay answers what the first run did. */
-  private doneMovement(opId: string): { quantity: number; availableAfter: number } | undefined {
-    return this.sql
-      .exec<{ quantity: number; availableAfter: number }>(
-        "SELECT quantity, available_after AS availableAfter FROM movements WHERE op_id = ?",
-        opId,
-      )
-      .toArray()[0];
-  }
 
   /**
    * After every write: queue a safety-stock alert when available stock has fallen to the
@@ -277,17 +94,17 @@ export class SkuInventory extends DurableObject<Producers> {
    * will publish the change.
    */
   private afterWrite(at: number): void {
-    const threshold = Number(this.meta("safety_stock") ?? 0);
+    const threshold = Number(this.tables.meta("safety_stock") ?? 0);
     // Without a threshold there is nothing to alert (setting one re-arms the flag).
     if (threshold === 0) return;
-    const available = this.sql.exec<{ n: number | null }>("SELECT sum(available) AS n FROM stock").one().n ?? 0;
-    const alerted = this.meta("low_stock_alerted") === "1";
+    const available = this.tables.totalAvailable();
+    const alerted = this.tables.meta("low_stock_alerted") === "1";
     if (threshold > 0 && available <= threshold && !alerted) {
       const event = makeEvent("inventory.low_stock", { skuId: this.skuId(), available, threshold }, at);
-      this.sql.exec("INSERT INTO outbox (body) VALUES (?)", JSON.stringify(event));
-      this.setMeta("low_stock_alerted", "1");
+      this.tables.enqueue(JSON.stringify(event));
+      this.tables.setMeta("low_stock_alerted", "1");
     } else if (alerted && available > threshold) {
-      this.setMeta("low_stock_alerted", "0");
+      this.tables.setMeta("low_stock_alerted", "0");
     }
   }
 
@@ -296,7 +113,7 @@ export class SkuInventory extends DurableObject<Producers> {
     const input = adjustStockInput.parse(raw);
     const result = this.ctx.storage.transactionSync((): AdjustResult => {
       this.skuId(input.skuId);
-      const done = this.doneMovement(input.opId);
+      const done = this.tables.doneMovement(input.opId);
       if (done)
         return {
           ok: true,
@@ -305,10 +122,7 @@ export class SkuInventory extends DurableObject<Producers> {
           availableAfter: done.availableAfter,
           view: this.view(),
         };
-      const current = this.sql
-        .exec<StockRow>("SELECT * FROM stock WHERE warehouse_id = ?", input.warehouseId)
-        .toArray()[0];
-      const available = current?.available ?? 0;
+      const available = this.tables.available(input.warehouseId);
       const delta = input.mode === "set" ? input.quantity - available : input.quantity;
       if (available + delta < 0) {
         return {
@@ -318,8 +132,8 @@ export class SkuInventory extends DurableObject<Producers> {
           view: this.view(),
         };
       }
-      const after = this.move(input.warehouseId, { available: delta });
-      this.log(
+      const after = this.tables.move(input.warehouseId, { available: delta });
+      this.tables.log(
         {
           ...input,
           kind: input.mode === "set" ? "count" : delta >= 0 ? "receive" : "write_off",
@@ -339,7 +153,7 @@ export class SkuInventory extends DurableObject<Producers> {
     const input = transferInput.parse(raw);
     const result = this.ctx.storage.transactionSync((): TransferResult => {
       this.skuId(input.skuId);
-      const done = this.doneMovement(`${input.opId}:out`);
+      const done = this.tables.doneMovement(`${input.opId}:out`);
       if (done) {
         return {
           ok: true,
@@ -349,9 +163,7 @@ export class SkuInventory extends DurableObject<Producers> {
           view: this.view(),
         };
       }
-      const from =
-        this.sql.exec<StockRow>("SELECT * FROM stock WHERE warehouse_id = ?", input.fromWarehouseId).toArray()[0]
-          ?.available ?? 0;
+      const from = this.tables.available(input.fromWarehouseId);
       if (from < input.quantity) {
         return {
           ok: false,
@@ -361,10 +173,10 @@ export class SkuInventory extends DurableObject<Producers> {
         };
       }
       // Received moves with the units: each warehouse's own invariant keeps holding.
-      const fromAfter = this.move(input.fromWarehouseId, { available: -input.quantity });
-      const toAfter = this.move(input.toWarehouseId, { available: input.quantity });
+      const fromAfter = this.tables.move(input.fromWarehouseId, { available: -input.quantity });
+      const toAfter = this.tables.move(input.toWarehouseId, { available: input.quantity });
       const common = { reason: input.reason, actor: input.actor, at: input.at };
-      this.log(
+      this.tables.log(
         {
           ...common,
           opId: `${input.opId}:out`,
@@ -374,7 +186,7 @@ export class SkuInventory extends DurableObject<Producers> {
         },
         fromAfter,
       );
-      this.log(
+      this.tables.log(
         {
           ...common,
           opId: `${input.opId}:in`,
@@ -391,9 +203,9 @@ export class SkuInventory extends DurableObject<Producers> {
   }
 
   /**
-   * Holds units for a checkout. Allocation: warehouses in the shop's priority order, ties broken
-   * by most available stock; the first warehouse that can cover the whole quantity takes it (one
-   * parcel), otherwise the quantity is split across warehouses in that order. All or nothing.
+   * Holds units for a checkout, from the warehouses `allocateStock` picks (shared/inventory/
+   * allocation.ts): the shop's priority order, ties to most available stock, the first warehouse
+   * covering the whole quantity takes it, otherwise a split in that order. All or nothing.
    */
   async reserve(raw: unknown): Promise<ReserveResult> {
     const input = reserveInput.parse(raw);
@@ -405,42 +217,17 @@ export class SkuInventory extends DurableObject<Producers> {
           ? { ok: false, code: "reservation_closed", reservation: existing, view: this.view() }
           : { ok: true, replayed: true, reservation: existing, view: this.view() };
       }
-      const rows = this.sql.exec<StockRow>("SELECT * FROM stock WHERE available > 0").toArray();
-      const rank = (w: string) => input.priorities[w] ?? Number.MAX_SAFE_INTEGER;
-      rows.sort(
-        (a, b) =>
-          rank(a.warehouse_id) - rank(b.warehouse_id) ||
-          b.available - a.available ||
-          (a.warehouse_id < b.warehouse_id ? -1 : 1),
-      );
-      const total = rows.reduce((acc, r) => acc + r.available, 0);
-      if (total < input.quantity) {
-        return { ok: false, code: "insufficient_stock", available: total, view: this.view() };
+      const stocked = this.tables.stockedRows().map((r) => ({ warehouseId: r.warehouse_id, available: r.available }));
+      const allocated = allocateStock(stocked, input.quantity, input.priorities);
+      if (!allocated.ok) {
+        return { ok: false, code: "insufficient_stock", available: allocated.available, view: this.view() };
       }
-      const whole = rows.find((r) => r.available >= input.quantity);
-      const allocations: { warehouseId: string; quantity: number }[] = [];
-      if (whole) allocations.push({ warehouseId: whole.warehouse_id, quantity: input.quantity });
-      else {
-        let left = input.quantity;
-        for (const r of rows) {
-          if (left === 0) break;
-          const take = Math.min(left, r.available);
-          allocations.push({ warehouseId: r.warehouse_id, quantity: take });
-          left -= take;
-        }
-      }
+      const { allocations } = allocated;
       const expiresAt = input.at + input.ttlMs;
       for (const a of allocations) {
-        const after = this.move(a.warehouseId, { available: -a.quantity, reserved: a.quantity });
-        this.sql.exec(
-          "INSERT INTO reservations (reservation_id, warehouse_id, quantity, status, expires_at, created_at) VALUES (?, ?, ?, 'held', ?, ?)",
-          input.reservationId,
-          a.warehouseId,
-          a.quantity,
-          expiresAt,
-          input.at,
-        );
-        this.log(
+        const after = this.tables.move(a.warehouseId, { available: -a.quantity, reserved: a.quantity });
+        this.tables.insertHold(input.reservationId, a.warehouseId, a.quantity, expiresAt, input.at);
+        this.tables.log(
           {
             opId: `reserve:${input.reservationId}:${a.warehouseId}`,
             warehouseId: a.warehouseId,
@@ -487,12 +274,7 @@ export class SkuInventory extends DurableObject<Producers> {
       const existing = this.reservation(input.reservationId);
       if (!existing) {
         if (to === "confirmed") return { ok: false, code: "unknown_reservation", view: this.view() };
-        this.sql.exec(
-          "INSERT INTO reservations (reservation_id, warehouse_id, quantity, status, expires_at, created_at) VALUES (?, '', 0, 'released', ?, ?)",
-          input.reservationId,
-          input.at,
-          input.at,
-        );
+        this.tables.insertTombstone(input.reservationId, input.at);
         return { ok: true, replayed: false, reservation: this.reservation(input.reservationId), view: this.view() };
       }
       if (existing.status === to) return { ok: true, replayed: true, reservation: existing, view: this.view() };
@@ -519,13 +301,13 @@ export class SkuInventory extends DurableObject<Producers> {
     reason = to === "confirmed" ? "paid" : "released",
   ): void {
     for (const a of held.allocations) {
-      const after = this.move(
+      const after = this.tables.move(
         a.warehouseId,
         to === "confirmed"
           ? { reserved: -a.quantity, sold: a.quantity }
           : { reserved: -a.quantity, available: a.quantity },
       );
-      this.log(
+      this.tables.log(
         {
           opId: `${to === "confirmed" ? "confirm" : "release"}:${held.reservationId}:${a.warehouseId}`,
           warehouseId: a.warehouseId,
@@ -538,20 +320,15 @@ export class SkuInventory extends DurableObject<Producers> {
         after,
       );
     }
-    this.sql.exec("UPDATE reservations SET status = ? WHERE reservation_id = ?", to, held.reservationId);
+    this.tables.setReservationStatus(held.reservationId, to);
   }
 
   /** Releases every hold due at `now`; returns how many. Safe to run any number of times. */
   async expireDue(now: number): Promise<number> {
     const expired = this.ctx.storage.transactionSync(() => {
-      const due = this.sql
-        .exec<{ reservation_id: string }>(
-          "SELECT DISTINCT reservation_id FROM reservations WHERE status = 'held' AND expires_at <= ? LIMIT 500",
-          now,
-        )
-        .toArray();
-      for (const { reservation_id } of due) {
-        const held = this.reservation(reservation_id);
+      const due = this.tables.dueReservationIds(now);
+      for (const reservationId of due) {
+        const held = this.reservation(reservationId);
         if (held?.status === "held") this.closeHold(held, "released", "system", now, "hold expired");
       }
       if (due.length > 0) this.afterWrite(now);
@@ -569,8 +346,8 @@ export class SkuInventory extends DurableObject<Producers> {
     const input = safetyStockInput.parse(raw);
     this.ctx.storage.transactionSync(() => {
       this.skuId(input.skuId);
-      this.setMeta("safety_stock", input.threshold);
-      this.setMeta("low_stock_alerted", "0");
+      this.tables.setMeta("safety_stock", input.threshold);
+      this.tables.setMeta("low_stock_alerted", "0");
       this.afterWrite(Date.now());
     });
     await this.schedule(true);
@@ -585,9 +362,7 @@ export class SkuInventory extends DurableObject<Producers> {
    * `publishPending` (they just moved the revision); the alarm works it out.
    */
   private async schedule(publishPending = this.publishPending()): Promise<void> {
-    const nextExpiry = this.sql
-      .exec<{ at: number | null }>("SELECT min(expires_at) AS at FROM reservations WHERE status = 'held'")
-      .one().at;
+    const nextExpiry = this.tables.nextExpiry();
     const candidates = [nextExpiry ?? Number.POSITIVE_INFINITY];
     if (publishPending) candidates.push(Date.now() + PUBLISH_DELAY_MS);
     const next = Math.min(...candidates);
@@ -600,9 +375,8 @@ export class SkuInventory extends DurableObject<Producers> {
   }
 
   private publishPending(): boolean {
-    const published = Number(this.meta("published_revision") ?? 0);
-    const outbox = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n;
-    return outbox > 0 || this.revision() > published;
+    const published = Number(this.tables.meta("published_revision") ?? 0);
+    return this.tables.queuedCount() > 0 || this.tables.revision() > published;
   }
 
   override async alarm(): Promise<void> {
@@ -617,15 +391,14 @@ export class SkuInventory extends DurableObject<Producers> {
   async flush(): Promise<{ published: number }> {
     let published = 0;
     const view = this.view();
-    if (view.skuId && view.revision > Number(this.meta("published_revision") ?? 0)) {
+    if (view.skuId && view.revision > Number(this.tables.meta("published_revision") ?? 0)) {
       await publish(this.env, "stock-views", makeEvent("inventory.stock_changed", { view }, Date.now()));
-      this.setMeta("published_revision", view.revision);
+      this.tables.setMeta("published_revision", view.revision);
       published += 1;
     }
-    const queued = this.sql.exec<{ seq: number; body: string }>("SELECT * FROM outbox ORDER BY seq").toArray();
-    for (const row of queued) {
+    for (const row of this.tables.queued()) {
       await publish(this.env, "catalog-events", JSON.parse(row.body));
-      this.sql.exec("DELETE FROM outbox WHERE seq = ?", row.seq);
+      this.tables.dequeue(row.seq);
       published += 1;
     }
     return { published };
