@@ -431,7 +431,8 @@ describe("transfers", () => {
       ["wh_a", 6],
       ["wh_b", 4],
     ]);
-    expect(await transfer("t1", 4)).toMatchObject({ ok: true, replayed: true, delta: 0 });
+    // A replay moves nothing and answers what the first run moved (since d92753a).
+    expect(await transfer("t1", 4)).toMatchObject({ ok: true, replayed: true, delta: 4, availableAfter: 6 });
     expect(await stub.view()).toEqual(afterFirst);
     expect((await stub.movements(2)).map((m) => [m.opId, m.kind, m.quantity, m.availableAfter])).toEqual([
       ["t1:in", "transfer_in", 4, 4],

@@ -63,8 +63,8 @@ interface Model {
   revision: number;
   stock: Map<string, Counts>;
   reservations: Map<string, ModelReservation>;
-  /** Op ids the object has applied (adjustments, and transfers by their `:out` leg). */
-  ops: Set<string>;
+  /** Op ids the object has applied (adjustments, and transfers by their `:out` leg), each with its delta. */
+  ops: Map<string, number>;
   /** Every operation sent so far, for replays. */
   history: Op[];
 }
@@ -127,25 +127,28 @@ function applyModel(m: Model, op: Op): unknown {
     case "adjust": {
       const { input } = op;
       m.named = true;
-      if (m.ops.has(input.opId)) return { ok: true, replayed: true, delta: 0 };
+      // A replay answers what the first run moved (d92753a), and moves nothing again.
+      const done = m.ops.get(input.opId);
+      if (done !== undefined) return { ok: true, replayed: true, delta: done };
       const available = m.stock.get(input.warehouseId)?.available ?? 0;
       const delta = input.mode === "set" ? input.quantity - available : input.quantity;
       if (available + delta < 0) return { ok: false, code: "insufficient_stock" };
       counts(m, input.warehouseId).available += delta;
-      m.ops.add(input.opId);
+      m.ops.set(input.opId, delta);
       m.revision += 1;
       return { ok: true, replayed: false, delta };
     }
     case "transfer": {
       const { input } = op;
       m.named = true;
-      if (m.ops.has(`${input.opId}:out`)) return { ok: true, replayed: true, delta: 0 };
+      const done = m.ops.get(`${input.opId}:out`);
+      if (done !== undefined) return { ok: true, replayed: true, delta: done };
       if ((m.stock.get(input.fromWarehouseId)?.available ?? 0) < input.quantity) {
         return { ok: false, code: "insufficient_stock" };
       }
       counts(m, input.fromWarehouseId).available -= input.quantity;
       counts(m, input.toWarehouseId).available += input.quantity;
-      m.ops.add(`${input.opId}:out`);
+      m.ops.set(`${input.opId}:out`, input.quantity);
       m.revision += 2;
       return { ok: true, replayed: false, delta: input.quantity };
     }
@@ -525,7 +528,7 @@ describe("SkuInventory against a model", () => {
           revision: 0,
           stock: new Map(),
           reservations: new Map(),
-          ops: new Set(),
+          ops: new Map(),
           history: [],
         };
         for (const [i, quantity] of levels.entries()) {
