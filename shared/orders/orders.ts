@@ -140,6 +140,11 @@ async function withItems(db: Db, rows: OrderRow[]): Promise<OrderView[]> {
 /** Whose orders a list or lookup may see. */
 export type OrderScope = { userId: string } | { shopId: string } | { all: true };
 
+/** The scope of a shop's orders, or of every shop's for `undefined` (what `shopFilterFor` answers an operator naming none). */
+export function shopOrderScope(shopId: string | undefined): OrderScope {
+  return shopId === undefined ? { all: true } : { shopId };
+}
+
 function scopeCondition(scope: OrderScope): SQL | undefined {
   if ("userId" in scope) return eq(orders.userId, scope.userId);
   if ("shopId" in scope) return eq(orders.shopId, scope.shopId);

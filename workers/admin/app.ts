@@ -18,6 +18,7 @@ import { registerOperationsRoutes } from "./routes/operations";
 import { registerOrderRoutes } from "./routes/orders";
 import { registerProductRevisionRoutes } from "./routes/product-revisions";
 import { registerProductRoutes } from "./routes/products";
+import { registerShippingTemplateRoutes } from "./routes/shipping-template";
 import { registerWhoamiRoute } from "./routes/whoami";
 
 export type AdminBindings = AdminEnv;
@@ -65,6 +66,7 @@ export function buildAdminApp(options: { clock?: Clock } = {}): AdminApp {
   registerProductRevisionRoutes(app);
   registerInventoryRoutes(app);
   registerOrderRoutes(app);
+  registerShippingTemplateRoutes(app);
   registerHistoryRoutes(app);
   registerBulkJobRoutes(app);
   registerOperationsRoutes(app);

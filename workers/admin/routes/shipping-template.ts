@@ -1,0 +1,54 @@
+/** The shop's shipping template (sellers their own; operators name the shop). */
+import { createRoute } from "@hono/zod-openapi";
+import {
+  getTemplate,
+  putTemplate,
+  shippingTemplateBody,
+  shippingTemplateSchema,
+} from "../../../shared/checkout/shipping";
+import { callerOf, requireRole, requireScope } from "../../../shared/platform/caller";
+import { errorResponses, jsonBody, jsonResponse, shopQuery } from "../../../shared/platform/openapi";
+import { requestDb } from "../../../shared/platform/request-db";
+import { shopFor } from "../../../shared/platform/shop-access";
+import type { AdminApp } from "../app";
+
+const secured = { security: [{ bearer: [] as string[] }] };
+
+const routes = {
+  get: createRoute({
+    ...secured,
+    tags: ["shipping"],
+    middleware: [requireRole("seller", "operator"), requireScope("catalog:read")],
+    method: "get",
+    path: "/admin/v1/shipping-template",
+    summary: "The shop's shipping template (the platform default when it has none)",
+    request: { query: shopQuery },
+    responses: {
+      200: jsonResponse(shippingTemplateSchema.openapi("ShippingTemplate"), "The template"),
+      ...errorResponses(400, 401, 403, 404),
+    },
+  }),
+  put: createRoute({
+    ...secured,
+    tags: ["shipping"],
+    middleware: [requireRole("seller", "operator"), requireScope("catalog:write")],
+    method: "put",
+    path: "/admin/v1/shipping-template",
+    summary: "Replace the shop's shipping template: first weight, additional steps, regions, free threshold",
+    request: { query: shopQuery, body: jsonBody(shippingTemplateBody) },
+    responses: { 200: jsonResponse(shippingTemplateSchema, "The template"), ...errorResponses(400, 401, 403, 404) },
+  }),
+};
+
+/** Registers GET and PUT `/admin/v1/shipping-template`. */
+export function registerShippingTemplateRoutes(app: AdminApp): void {
+  app.openapi(routes.get, async (c) => {
+    const db = requestDb(c, "first-primary");
+    return c.json(await getTemplate(db, await shopFor(db, callerOf(c), c.req.valid("query").shopId)), 200);
+  });
+  app.openapi(routes.put, async (c) => {
+    const db = requestDb(c, "first-primary");
+    const shopId = await shopFor(db, callerOf(c), c.req.valid("query").shopId);
+    return c.json(await putTemplate(db, shopId, c.req.valid("json"), c.var.clock.now()), 200);
+  });
+}
