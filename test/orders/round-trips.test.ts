@@ -111,7 +111,7 @@ function countingProducers(trips: Trip[]): OrderDeps["producers"] {
   return producers;
 }
 
-/** The storefront's order deps (workers/storefront/routes/orders.ts `orderDeps`), counted. */
+/** The storefront's order deps (workers/storefront/deps.ts `orderDeps`), counted. */
 function countedOrderDeps(trips: Trip[]): OrderDeps {
   const tokens = readEnv(authEnvSchema, env);
   return {

@@ -1,12 +1,10 @@
 /** Accounts: register, log in, refresh and log out. */
 import { createRoute, z } from "@hono/zod-openapi";
 import { CART_TOKEN_HEADER, cartTokenSchema, mergeGuestCart } from "../../../shared/cart/cart";
-import type { AppContext } from "../../../shared/platform/app-env";
 import { dbOf } from "../../../shared/platform/db";
-import { authEnvSchema, readEnv } from "../../../shared/platform/env";
+import { readEnv } from "../../../shared/platform/env";
 import { errorResponses, idempotencyHeaders, jsonBody, jsonResponse } from "../../../shared/platform/openapi";
 import {
-  type AuthDeps,
   login,
   loginBody,
   logout,
@@ -15,7 +13,8 @@ import {
   registerBody,
   tokenPairSchema,
 } from "../../../shared/users/accounts";
-import type { StorefrontApp, StorefrontBindings } from "../app";
+import type { StorefrontApp } from "../app";
+import { authDeps } from "../deps";
 import { storefrontEnvSchema } from "../env";
 
 const refreshBody = z.object({ refreshToken: z.string().min(1, "is required").max(200) }).strict();
@@ -61,10 +60,6 @@ const logoutRoute = createRoute({
   request: { body: jsonBody(refreshBody) },
   responses: { 204: { description: "Logged out (also for an unknown token)" }, ...errorResponses(400) },
 });
-
-function authDeps(c: AppContext<StorefrontBindings>): AuthDeps {
-  return { db: dbOf(c.env.DB), clock: c.var.clock, tokens: readEnv(authEnvSchema, c.env) };
-}
 
 export function registerAuthRoutes(app: StorefrontApp): void {
   app.openapi(registerRoute, async (c) => {

@@ -2,24 +2,20 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createQuote, quoteResponseSchema } from "../../../shared/checkout/create-quote";
 import { quoteBody } from "../../../shared/checkout/pricing";
-import { createOrder, createOrderBody, createOrderResponse, type OrderDeps } from "../../../shared/orders/create-order";
+import { createOrder, createOrderBody, createOrderResponse } from "../../../shared/orders/create-order";
 import {
   cancelOrder,
   getOrder,
   listOrders,
   listOrdersQuery,
-  type OrderOpsDeps,
   orderIdParam,
   orderSchema,
 } from "../../../shared/orders/orders";
-import { orderSettingsSchema } from "../../../shared/orders/settings";
-import type { AppContext } from "../../../shared/platform/app-env";
 import { callerOf, requireCaller, requireHuman } from "../../../shared/platform/caller";
-import { dbOf } from "../../../shared/platform/db";
-import { authEnvSchema, readEnv } from "../../../shared/platform/env";
 import { errorResponses, idempotencyHeaders, jsonBody, jsonResponse } from "../../../shared/platform/openapi";
 import { requestDb } from "../../../shared/platform/request-db";
-import type { StorefrontApp, StorefrontBindings } from "../app";
+import type { StorefrontApp } from "../app";
+import { orderDeps, orderOpsDeps } from "../deps";
 
 const signedIn = {
   security: [{ bearer: [] as string[] }],
@@ -82,23 +78,6 @@ const routes = {
   }),
 };
 
-function opsDeps(c: AppContext<StorefrontBindings>): OrderOpsDeps {
-  return { db: dbOf(c.env.DB), clock: c.var.clock, producers: c.env, inventory: c.env.SKU_INVENTORY, log: c.var.log };
-}
-
-function orderDeps(c: AppContext<StorefrontBindings>): OrderDeps {
-  const tokens = readEnv(authEnvSchema, c.env);
-  return {
-    ...opsDeps(c),
-    orderNumbers: c.env.ORDER_NUMBERS,
-    rateLimiter: c.env.RATE_LIMITER,
-    settings: readEnv(orderSettingsSchema, c.env),
-    tokenKey: { secret: tokens.secret, issuer: tokens.issuer },
-    log: c.var.log,
-    waitUntil: (work) => c.executionCtx.waitUntil(work),
-  };
-}
-
 export function registerOrderRoutes(app: StorefrontApp): void {
   app.openapi(routes.quote, async (c) => {
     const { tokenKey, db, clock } = orderDeps(c);
@@ -125,7 +104,7 @@ export function registerOrderRoutes(app: StorefrontApp): void {
   );
   app.openapi(routes.cancel, async (c) => {
     const caller = callerOf(c);
-    const order = await cancelOrder(opsDeps(c), {
+    const order = await cancelOrder(orderOpsDeps(c), {
       orderId: c.req.valid("param").orderId,
       userId: caller.userId,
       actor: `user:${caller.userId}`,

@@ -1,0 +1,36 @@
+/**
+ * The storefront Worker's dependency builders: what its routes hand the domains, built from the
+ * request's context in one place so route files neither repeat nor import each other for them.
+ */
+import type { OrderDeps } from "../../shared/orders/create-order";
+import type { OrderOpsDeps } from "../../shared/orders/orders";
+import { orderSettingsSchema } from "../../shared/orders/settings";
+import type { AppContext } from "../../shared/platform/app-env";
+import { dbOf } from "../../shared/platform/db";
+import { authEnvSchema, readEnv } from "../../shared/platform/env";
+import type { AuthDeps } from "../../shared/users/accounts";
+import type { StorefrontBindings } from "./app";
+
+/** Accounts' deps: the database, the clock and the token settings. */
+export function authDeps(c: AppContext<StorefrontBindings>): AuthDeps {
+  return { db: dbOf(c.env.DB), clock: c.var.clock, tokens: readEnv(authEnvSchema, c.env) };
+}
+
+/** What reading and cancelling orders needs: the database, producers, the SKU objects. */
+export function orderOpsDeps(c: AppContext<StorefrontBindings>): OrderOpsDeps {
+  return { db: dbOf(c.env.DB), clock: c.var.clock, producers: c.env, inventory: c.env.SKU_INVENTORY, log: c.var.log };
+}
+
+/** What creating an order needs on top: order numbers, the rate limiter, settings, the quote-token key. */
+export function orderDeps(c: AppContext<StorefrontBindings>): OrderDeps {
+  const tokens = readEnv(authEnvSchema, c.env);
+  return {
+    ...orderOpsDeps(c),
+    orderNumbers: c.env.ORDER_NUMBERS,
+    rateLimiter: c.env.RATE_LIMITER,
+    settings: readEnv(orderSettingsSchema, c.env),
+    tokenKey: { secret: tokens.secret, issuer: tokens.issuer },
+    log: c.var.log,
+    waitUntil: (work) => c.executionCtx.waitUntil(work),
+  };
+}
