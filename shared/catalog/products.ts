@@ -33,8 +33,9 @@ import { AppError, type FieldError } from "../platform/errors";
 import { newId } from "../platform/ids";
 import { createLogger, errorFields, type Logger } from "../platform/logger";
 import { type Currency, DEFAULT_CURRENCY, type Money, moneySchema } from "../platform/money";
+import { canAccessShop } from "../platform/shop-access";
 import { invalidFields } from "../platform/validation";
-import { type Actor, actorOf, logInsert, snapshotInsert, snapshotRow } from "./history";
+import { type Actor, actorOf, listSnapshots, logInsert, snapshotInsert, snapshotRow } from "./history";
 import {
   apply,
   assertEditable,
@@ -200,10 +201,7 @@ export function notFound(what: string, id: string): AppError {
 /** The product, if the caller may see it: operators any, sellers their shop's; else 404. */
 async function visibleProduct(db: Db, caller: Caller, productId: string): Promise<ProductRecord> {
   const record = await loadProduct(db, productId);
-  const visible =
-    record &&
-    record.row.status !== PRODUCT_STATUS.DELETED &&
-    (caller.roles.includes("operator") || (caller.shopId !== undefined && caller.shopId === record.row.shopId));
+  const visible = record && record.row.status !== PRODUCT_STATUS.DELETED && canAccessShop(caller, record.row.shopId);
   if (!visible || !record) throw notFound("product", productId);
   return record;
 }
@@ -666,6 +664,12 @@ export async function skuForStock(db: Db, caller: Caller, skuId: string) {
 
 export { visibleProduct };
 
+/** The product's content versions, newest first; 404 unless the caller may see the product. */
+export async function listProductSnapshots(db: Db, caller: Caller, productId: string) {
+  await visibleProduct(db, caller, productId);
+  return listSnapshots(db, productId);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Listing
 
@@ -681,10 +685,12 @@ export const productSummarySchema = z.object({
   updatedAt: z.string(),
 });
 
-/** A shop's products, newest first (sellers: their shop; operators: any shop, or one by `shopId`). */
+/**
+ * A shop's products, newest first, or every shop's when `shopId` is undefined. The caller's shop
+ * comes from the kernel's `shopFilterFor` (sellers: their own; operators: the one they name, or all).
+ */
 export async function listProducts(
   db: Db,
-  caller: Caller,
   query: {
     status?: ProductStatusName | undefined;
     shopId?: string | undefined;
@@ -692,9 +698,8 @@ export async function listProducts(
     cursor?: string | undefined;
   },
 ) {
-  const shopId = caller.roles.includes("operator") ? query.shopId : (caller.shopId ?? "none");
   const conditions: SQL[] = [ne(products.status, PRODUCT_STATUS.DELETED)];
-  if (shopId) conditions.push(eq(products.shopId, shopId));
+  if (query.shopId) conditions.push(eq(products.shopId, query.shopId));
   if (query.status) conditions.push(eq(products.status, PRODUCT_STATUS[query.status]));
   if (query.cursor) {
     const after = decodeCursor(createdCursorSchema, query.cursor);

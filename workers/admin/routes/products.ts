@@ -1,6 +1,6 @@
 /** Products, SKUs, prices, stock and lifecycle for sellers (their shop) and operators. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { listSnapshots, snapshotSchema } from "../../../shared/catalog/history";
+import { snapshotSchema } from "../../../shared/catalog/history";
 import {
   LIFECYCLE_ACTIONS,
   type LifecycleAction,
@@ -21,12 +21,12 @@ import {
   changeStatus,
   createProduct,
   getProduct,
+  listProductSnapshots,
   listProducts,
   priceRowSchema,
   productSummarySchema,
   replacePrices,
   replacePricesBody,
-  visibleProduct,
 } from "../../../shared/catalog/products";
 import { adjustStock, adjustStockBody, getStock, stockViewResponse } from "../../../shared/catalog/stock";
 import { callerOf, requireRole, requireScope } from "../../../shared/platform/caller";
@@ -219,8 +219,8 @@ export function registerProductRoutes(app: AdminApp): void {
     const db = requestDb(c);
     const query = c.req.valid("query");
     // 404 for a shop the caller may not see or that does not exist, as on every shop route.
-    await shopFilterFor(db, callerOf(c), query.shopId);
-    return c.json(await listProducts(db, callerOf(c), query), 200);
+    const shopId = await shopFilterFor(db, callerOf(c), query.shopId);
+    return c.json(await listProducts(db, { ...query, shopId }), 200);
   });
   app.openapi(routes.create, async (c) =>
     c.json(await createProduct(catalogDeps(c), callerOf(c), c.req.valid("json")), 201),
@@ -263,10 +263,8 @@ export function registerProductRoutes(app: AdminApp): void {
     c.json(await getStock(catalogDeps(c), callerOf(c), c.req.valid("param").skuId), 200),
   );
   app.openapi(routes.snapshots, async (c) => {
-    const deps = catalogDeps(c);
-    const { productId } = c.req.valid("param");
-    await visibleProduct(deps.db, callerOf(c), productId);
-    return c.json({ items: await listSnapshots(deps.db, productId) }, 200);
+    const { db } = catalogDeps(c);
+    return c.json({ items: await listProductSnapshots(db, callerOf(c), c.req.valid("param").productId) }, 200);
   });
 
   for (const action of ROUTE_ACTIONS) {
