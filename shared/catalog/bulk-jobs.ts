@@ -17,7 +17,7 @@ import { AppError } from "../platform/errors";
 import { newId } from "../platform/ids";
 import { createLogger, errorFields } from "../platform/logger";
 import { type Currency, DEFAULT_CURRENCY, parseDecimal } from "../platform/money";
-import { canAccessShop } from "../platform/shop-access";
+import { canAccessShop, ownShopOf } from "../platform/shop-access";
 import { invalidField } from "../platform/validation";
 import { apiKeyIsActive } from "../users/api-keys";
 import { type ProductInput, productInput } from "./product-input";
@@ -101,7 +101,7 @@ export async function submitBulkJob(
   caller: Caller,
   input: { kind: "import" | "edit"; format: "json" | "csv"; body: string },
 ) {
-  if (!caller.shopId) throw new AppError("forbidden", { detail: "Bulk jobs run for a seller's shop" });
+  const shopId = ownShopOf(caller, "Bulk jobs run for a seller's shop");
   const rows = parseSubmission(input.kind, input.format, input.body);
   if (rows.length === 0) throw badBody("holds no rows");
   if (rows.length > MAX_ROWS) {
@@ -128,7 +128,7 @@ export async function submitBulkJob(
   await runBatch(db, [
     db.insert(bulkJobs).values({
       id: jobId,
-      shopId: caller.shopId,
+      shopId,
       kind: input.kind,
       format: input.format,
       status: "queued",

@@ -33,7 +33,7 @@ import { AppError, type FieldError } from "../platform/errors";
 import { newId } from "../platform/ids";
 import { createLogger, errorFields, type Logger } from "../platform/logger";
 import { type Currency, DEFAULT_CURRENCY, type Money, moneySchema } from "../platform/money";
-import { canAccessShop } from "../platform/shop-access";
+import { canAccessShop, ownShopOf } from "../platform/shop-access";
 import { invalidFields } from "../platform/validation";
 import { type Actor, actorOf, listSnapshots, logInsert, snapshotInsert, snapshotRow } from "./history";
 import {
@@ -206,12 +206,6 @@ async function visibleProduct(db: Db, caller: Caller, productId: string): Promis
   return record;
 }
 
-/** The shop a seller acts for; operators cannot create products for a shop. */
-function sellerShop(caller: Caller): string {
-  if (!caller.shopId) throw new AppError("forbidden", { detail: "Products are created by the seller of a shop" });
-  return caller.shopId;
-}
-
 /** Aborts the batch unless the product carries `opId`, i.e. this batch's compare-and-set won. */
 export function assertOwnOp(db: Db, productId: string, opId: string) {
   return assertExists(db, sql`SELECT 1 FROM products WHERE id = ${productId} AND last_op_id = ${opId}`);
@@ -373,7 +367,7 @@ export async function openingStock(deps: CatalogDeps, skuId: string, shopId: str
  */
 export async function createProduct(deps: CatalogDeps, caller: Caller, input: ProductInput) {
   const { db, clock } = deps;
-  const shopId = sellerShop(caller);
+  const shopId = ownShopOf(caller, "Products are created by the seller of a shop");
   const actor = actorOf(caller);
   const refs = await checkReferences(db, { categoryId: input.categoryId, brandId: input.spu.brandId });
   if (refs.errors.length) throw invalidFields(refs.errors);

@@ -54,3 +54,12 @@ export async function shopFilterFor(
   if (caller.roles.includes("operator") && !requested) return undefined;
   return shopFor(db, caller, requested);
 }
+
+/**
+ * The shop a caller acts for in acts only a shop's own seller may do (creating products, bulk
+ * jobs): operators, who act for no shop, and sellers without one are refused with 403 `detail`.
+ */
+export function ownShopOf(caller: Caller, detail: string): string {
+  if (!caller.shopId) throw new AppError("forbidden", { detail });
+  return caller.shopId;
+}

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { Caller } from "../../shared/platform/auth";
 import { dbOf } from "../../shared/platform/db";
 import { AppError } from "../../shared/platform/errors";
-import { canAccessShop, shopFilterFor, shopFor, shopOf } from "../../shared/platform/shop-access";
+import { canAccessShop, ownShopOf, shopFilterFor, shopFor, shopOf } from "../../shared/platform/shop-access";
 import { createUser } from "../helpers/factories";
 
 const operator: Caller = { userId: "usr_op", roles: ["operator"] };
@@ -87,5 +87,16 @@ describe("shopFor and shopFilterFor", () => {
     expect(await shopFilterFor(db, operator, undefined)).toBeUndefined();
     expect(await shopFilterFor(db, seller, undefined)).toBe("shop_a");
     expect((await asyncRefusalOf(() => shopFilterFor(db, seller, "shop_b"))).code).toBe("not_found");
+  });
+});
+
+describe("ownShopOf", () => {
+  it("answers a seller's shop, and refuses an operator and a seller without a shop with 403", () => {
+    expect(ownShopOf(seller, "only sellers")).toBe("shop_a");
+    for (const caller of [operator, shopless]) {
+      const refusal = refusalOf(() => ownShopOf(caller, "only sellers"));
+      expect(refusal.code).toBe("forbidden");
+      expect(refusal.detail).toBe("only sellers");
+    }
   });
 });
