@@ -1,5 +1,6 @@
 /** The admin app: `/admin/v1` for sellers (their own shop) and operators. */
 import { createApp } from "../../shared/platform/app";
+import { callerOf } from "../../shared/platform/caller";
 import type { Clock } from "../../shared/platform/clock";
 import { dbOf } from "../../shared/platform/db";
 import { AppError } from "../../shared/platform/errors";
@@ -48,10 +49,7 @@ export function buildAdminApp(options: { clock?: Clock } = {}): AdminApp {
   // The admin surface admits sellers and operators only; each route narrows further.
   app.use("/admin/v1/*", async (c, next) => {
     if (PUBLIC_PATHS.has(c.req.path)) return next();
-    const caller = c.var.caller;
-    if (!caller) {
-      throw c.var.credentialError ?? new AppError("unauthenticated", { headers: { "WWW-Authenticate": "Bearer" } });
-    }
+    const caller = callerOf(c);
     if (!caller.roles.some((r) => r === "seller" || r === "operator")) {
       throw new AppError("forbidden", { detail: "The admin API is for sellers and operators" });
     }
