@@ -1,4 +1,5 @@
 /** Opaque list cursors: base64url JSON of the last row's sort key. Clients never parse them. */
+import { and, type Column, eq, lt, or, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { invalidField } from "./validation";
 
@@ -30,6 +31,20 @@ export function decodeCursor<S extends z.ZodType>(schema: S, cursor: string): z.
 
 /** The sort key of lists ordered by creation: (createdAt, id), id breaking ties. */
 export const createdCursorSchema = z.object({ createdAt: z.number().int(), id: z.string() });
+
+/**
+ * The keyset condition for "rows after this cursor" in a newest-first list ordered by
+ * (createdAt desc, id desc): strictly older, or as old with a smaller id, so no row is skipped or
+ * repeated when several share a timestamp. Undefined without a cursor (drizzle's `and` skips it).
+ */
+export function olderThan(
+  createdAtColumn: Column,
+  idColumn: Column,
+  cursor: { createdAt: number; id: string } | undefined,
+): SQL | undefined {
+  if (!cursor) return undefined;
+  return or(lt(createdAtColumn, cursor.createdAt), and(eq(createdAtColumn, cursor.createdAt), lt(idColumn, cursor.id)));
+}
 
 /** Splits rows fetched with `limit + 1` into one page of views and the cursor after it (null at the end). */
 export function pageOf<R extends { createdAt: number; id: string }, T>(
