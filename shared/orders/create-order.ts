@@ -1,10 +1,10 @@
 /**
  * Order creation (创单, SPEC §4.5) as a saga of steps with compensations:
  *
- *   validate_user → load_products → validate_price → anti_fraud → begin → reserve_stock
- *   → allocate_numbers → snapshots → write_orders → publish
+ *   load_checkout_facts → price_checkout → validate_price → anti_fraud → begin_saga → reserve_stock
+ *   → allocate_numbers → snapshot_lines → write_orders → publish_events
  *
- * `begin` persists the saga (its planned reservations and a lease) before the first step with a
+ * `begin_saga` persists the saga (its planned reservations and a lease) before the first step with a
  * side effect outside D1; `write_orders` writes snapshots, the pay order, the orders, their items,
  * their first status-log rows, the saga's completion and the events (outbox) in one atomic D1
  * batch. Failure before that batch undoes the completed steps in reverse (stock released, saga
@@ -29,14 +29,14 @@ import { invalidField } from "../platform/validation";
 import { CompensationFailed, OutcomeUnknown, runSaga, SimulatedCrash, type Step } from "./saga";
 import { allocateNumbersStep } from "./steps/allocate-numbers";
 import { antiFraudStep } from "./steps/anti-fraud";
-import { beginStep, OrderAlreadyCreated } from "./steps/begin";
+import { beginSagaStep, OrderAlreadyCreated } from "./steps/begin-saga";
 import { need, type OrderContext, type OrderDeps } from "./steps/context";
-import { loadProductsStep } from "./steps/load-products";
-import { publishStep } from "./steps/publish";
+import { loadCheckoutFactsStep } from "./steps/load-checkout-facts";
+import { priceCheckoutStep } from "./steps/price-checkout";
+import { publishEventsStep } from "./steps/publish-events";
 import { reserveStockStep } from "./steps/reserve-stock";
-import { snapshotsStep } from "./steps/snapshots";
+import { snapshotLinesStep } from "./steps/snapshot-lines";
 import { validatePriceStep } from "./steps/validate-price";
-import { validateUserStep } from "./steps/validate-user";
 import { writeOrdersStep } from "./steps/write-orders";
 
 export type { OrderDeps, PlannedReservation, SagaContext } from "./steps/context";
@@ -76,16 +76,16 @@ export type CreateOrderResult = z.infer<typeof createOrderResponse>;
 /** The saga, in order (SPEC §4.5). */
 function steps(deps: OrderDeps): Step<OrderContext>[] {
   return [
-    validateUserStep(deps),
-    loadProductsStep(deps),
+    loadCheckoutFactsStep(deps),
+    priceCheckoutStep(deps),
     validatePriceStep(deps),
     antiFraudStep(deps),
-    beginStep(deps),
+    beginSagaStep(deps),
     reserveStockStep(deps),
     allocateNumbersStep(deps),
-    snapshotsStep(deps),
+    snapshotLinesStep(deps),
     writeOrdersStep(deps),
-    publishStep(deps),
+    publishEventsStep(deps),
   ];
 }
 

@@ -6,7 +6,7 @@
  *
  * A step marked `pivot` is the point of no return (the order's atomic write): once it has
  * completed, the saga only moves forward. Steps after it must be recoverable without the runner
- * (the outbox sends what `publish` could not), so their failures are returned, not compensated.
+ * (the outbox sends what `publish_events` could not), so their failures are returned, not compensated.
  *
  * Hooks let tests fail any step (to check every earlier compensation ran) or "crash" the runner
  * at a step: a `SimulatedCrash` propagates without running compensations, as if the isolate had

@@ -48,23 +48,23 @@ async function setup() {
   return { skuId, shopper, input };
 }
 
-const BEFORE_BEGIN = ORDER_STEP_NAMES.slice(0, ORDER_STEP_NAMES.indexOf("begin") + 1);
+const BEFORE_BEGIN = ORDER_STEP_NAMES.slice(0, ORDER_STEP_NAMES.indexOf("begin_saga") + 1);
 const PIVOT = "write_orders";
 const BEFORE_PIVOT = ORDER_STEP_NAMES.slice(0, ORDER_STEP_NAMES.indexOf(PIVOT) + 1);
 
 describe("the order-creation saga", () => {
   it("has the steps of SPEC §4.5 in order", () => {
     expect(ORDER_STEP_NAMES).toEqual([
-      "validate_user",
-      "load_products",
+      "load_checkout_facts",
+      "price_checkout",
       "validate_price",
       "anti_fraud",
-      "begin",
+      "begin_saga",
       "reserve_stock",
       "allocate_numbers",
-      "snapshots",
+      "snapshot_lines",
       "write_orders",
-      "publish",
+      "publish_events",
     ]);
   });
 
@@ -74,7 +74,7 @@ describe("the order-creation saga", () => {
       await expect(createOrder(depsWith(failAt(step)), input)).rejects.toMatchObject({ code: "unavailable" });
       const after = await facts(skuId, shopper);
       expect(after).toMatchObject({ available: 10, reserved: 0, orders: 0 });
-      // The saga row exists once `begin` ran, and then records the undo and the reason.
+      // The saga row exists once `begin_saga` ran, and then records the undo and the reason.
       if (BEFORE_BEGIN.includes(step)) expect(after.sagas).toEqual([]);
       else expect(after.sagas).toEqual([{ status: "compensated", error: "unavailable" }]);
     });
@@ -82,7 +82,7 @@ describe("the order-creation saga", () => {
 
   it("keeps the order when publishing fails after the write; the outbox sends the events later", async () => {
     const { skuId, shopper, input } = await setup();
-    const deps = depsWith(failAt("publish"));
+    const deps = depsWith(failAt("publish_events"));
     const result = await createOrder(deps, input);
     expect(result.orders).toHaveLength(1);
     expect(await facts(skuId, shopper)).toMatchObject({ available: 7, reserved: 3, orders: 1 });
@@ -108,7 +108,7 @@ describe("the order-creation saga", () => {
       deps.clock.advance(SAGA_LEASE_MS + 1);
       await sweepStaleSagas(deps);
       const after = await facts(skuId, shopper);
-      if (step === "publish") {
+      if (step === "publish_events") {
         // Died after the write: the order stands, holding its stock; the cron sends its events.
         expect(after).toMatchObject({ available: 7, reserved: 3, orders: 1, sagas: [{ status: "completed" }] });
       } else {

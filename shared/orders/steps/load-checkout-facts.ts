@@ -3,10 +3,10 @@ import { assertMayOrder, loadCheckoutFacts } from "../../checkout/checkout-facts
 import type { Step } from "../saga";
 import type { OrderContext, OrderDeps } from "./context";
 
-export function validateUserStep(deps: OrderDeps): Step<OrderContext> {
+export function loadCheckoutFactsStep(deps: OrderDeps): Step<OrderContext> {
   const { db } = deps;
   return {
-    name: "validate_user",
+    name: "load_checkout_facts",
     async run(ctx) {
       const { items, addressId } = ctx.request;
       ctx.facts = await loadCheckoutFacts(

@@ -10,10 +10,10 @@ import type { Step } from "../saga";
 import { SAGA_LEASE_MS } from "../settings";
 import { need, type OrderContext, type OrderDeps, reservationIdOf, type SagaContext } from "./context";
 
-export function beginStep(deps: OrderDeps): Step<OrderContext> {
+export function beginSagaStep(deps: OrderDeps): Step<OrderContext> {
   const { db } = deps;
   return {
-    name: "begin",
+    name: "begin_saga",
     async run(ctx) {
       const quote = need(ctx.quote, "the quote");
       ctx.reservations = quote.orders.flatMap((o) =>

@@ -3,11 +3,11 @@ import { sendOutbox } from "../../events/outbox";
 import type { Step } from "../saga";
 import type { OrderContext, OrderDeps } from "./context";
 
-export function publishStep(deps: OrderDeps): Step<OrderContext> {
+export function publishEventsStep(deps: OrderDeps): Step<OrderContext> {
   const { db } = deps;
   return {
     // The orders are committed; events the send misses stay in the outbox for the events cron.
-    name: "publish",
+    name: "publish_events",
     async run(ctx) {
       const sending = sendOutbox(db, deps.producers, ctx.outbox, deps.clock.now());
       if (!deps.waitUntil) return sending;

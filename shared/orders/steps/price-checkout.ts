@@ -3,9 +3,9 @@ import { priceCheckout } from "../../checkout/pricing";
 import type { Step } from "../saga";
 import { need, type OrderContext, type OrderDeps } from "./context";
 
-export function loadProductsStep(_deps: OrderDeps): Step<OrderContext> {
+export function priceCheckoutStep(_deps: OrderDeps): Step<OrderContext> {
   return {
-    name: "load_products",
+    name: "price_checkout",
     async run(ctx) {
       ctx.quote = priceCheckout(need(ctx.facts, "the facts"), ctx.request);
     },

@@ -4,9 +4,9 @@ import type { Step } from "../saga";
 import { snapshotOf } from "../snapshots";
 import { need, type OrderContext, type OrderDeps } from "./context";
 
-export function snapshotsStep(_deps: OrderDeps): Step<OrderContext> {
+export function snapshotLinesStep(_deps: OrderDeps): Step<OrderContext> {
   return {
-    name: "snapshots",
+    name: "snapshot_lines",
     async run(ctx) {
       const lines = need(ctx.quote, "the quote").orders.flatMap((o) => o.lines);
       const snapshots = await Promise.all(lines.map((l) => snapshotOf(l.fact)));
