@@ -1,10 +1,8 @@
 /** Talking to SKU inventory objects, and keeping the D1 projection (`sku_stock`) in step with them. */
-import { inArray, sql } from "drizzle-orm";
-import { skuStock, warehouses } from "../../db/schema";
 import type { SkuInventory } from "../../durable-objects/sku-inventory";
-import { readChunks } from "../platform/d1-chunks";
 import type { Db } from "../platform/db";
 import { AppError } from "../platform/errors";
+import { projectViews } from "./projection";
 import type {
   AdjustStockInput,
   Reservation,
@@ -41,33 +39,8 @@ export async function readStock(ns: DurableObjectNamespace<SkuInventory>, skuId:
  */
 export async function project(db: Db, view: StockView, now: number): Promise<void> {
   // Only warehouses D1 knows: the rows reference them, and one stray warehouse must not keep the
-  // rest of the view out (nor turn the event into a poison message).
-  const ids = view.warehouses.map((w) => w.warehouseId);
-  const known = new Set(
-    (
-      await readChunks(ids, (chunk) =>
-        db.select({ id: warehouses.id }).from(warehouses).where(inArray(warehouses.id, chunk)),
-      )
-    ).map((w) => w.id),
-  );
-  for (const w of view.warehouses.filter((x) => known.has(x.warehouseId))) {
-    await db
-      .insert(skuStock)
-      .values({
-        skuId: view.skuId,
-        warehouseId: w.warehouseId,
-        available: w.available,
-        reserved: w.reserved,
-        sold: w.sold,
-        revision: view.revision,
-        updatedAt: now,
-      })
-      .onConflictDoUpdate({
-        target: [skuStock.skuId, skuStock.warehouseId],
-        set: { available: w.available, reserved: w.reserved, sold: w.sold, revision: view.revision, updatedAt: now },
-        setWhere: sql`${skuStock.revision} < ${view.revision}`,
-      });
-  }
+  // rest of the view out (nor turn the event into a poison message). One view is a batch of one.
+  await projectViews(db, [view], now);
 }
 
 type Inventory = DurableObjectNamespace<SkuInventory>;
