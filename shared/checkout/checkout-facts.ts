@@ -25,7 +25,7 @@ import { batchReads, inChunks } from "../platform/d1-chunks";
 import type { Db } from "../platform/db";
 import { AppError } from "../platform/errors";
 import type { Currency } from "../platform/money";
-import { type ShippingTemplate, templateOfRow } from "./shipping";
+import { type ShippingTemplate, shippingTemplateOfRow } from "./shipping";
 import type { CategoryKind } from "./strategies";
 
 /** One SKU as a checkout sees it; `price` is the effective price now, null when it has none. */
@@ -181,7 +181,7 @@ export async function loadCheckoutFacts(
     templates: new Map(
       [...shopIds].map((shopId) => [
         shopId,
-        templateOfRow(
+        shippingTemplateOfRow(
           shopId,
           templateRows.find((t) => t.shopId === shopId),
         ),

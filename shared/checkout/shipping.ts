@@ -107,7 +107,7 @@ export function templateForCurrency(own: ShippingTemplate, currency: Currency): 
 
 type Row = typeof shippingTemplates.$inferSelect;
 
-export function templateOfRow(shopId: string, row: Row | undefined): ShippingTemplate {
+export function shippingTemplateOfRow(shopId: string, row: Row | undefined): ShippingTemplate {
   if (!row) return { ...DEFAULT_TEMPLATE, shopId };
   return {
     shopId,
@@ -123,15 +123,15 @@ export function templateOfRow(shopId: string, row: Row | undefined): ShippingTem
   };
 }
 
-export async function getTemplate(db: Db, shopId: string): Promise<ShippingTemplate> {
-  return templateOfRow(
+export async function shippingTemplateOf(db: Db, shopId: string): Promise<ShippingTemplate> {
+  return shippingTemplateOfRow(
     shopId,
     await db.query.shippingTemplates.findFirst({ where: eq(shippingTemplates.shopId, shopId) }),
   );
 }
 
 /** Replaces the shop's template (a new version). */
-export async function putTemplate(
+export async function putShippingTemplate(
   db: Db,
   shopId: string,
   input: z.output<typeof shippingTemplateBody>,
@@ -154,7 +154,7 @@ export async function putTemplate(
       target: shippingTemplates.shopId,
       set: { ...values, version: sql`${shippingTemplates.version} + 1` },
     });
-  return getTemplate(db, shopId);
+  return shippingTemplateOf(db, shopId);
 }
 
 export interface Parcel {

@@ -1,9 +1,9 @@
 /** The shop's shipping template (sellers their own; operators name the shop). */
 import { createRoute } from "@hono/zod-openapi";
 import {
-  getTemplate,
-  putTemplate,
+  putShippingTemplate,
   shippingTemplateBody,
+  shippingTemplateOf,
   shippingTemplateSchema,
 } from "../../../shared/checkout/shipping";
 import { callerOf, requireRole, requireScope } from "../../../shared/platform/caller";
@@ -44,11 +44,11 @@ const routes = {
 export function registerShippingTemplateRoutes(app: AdminApp): void {
   app.openapi(routes.get, async (c) => {
     const db = requestDb(c, "first-primary");
-    return c.json(await getTemplate(db, await shopFor(db, callerOf(c), c.req.valid("query").shopId)), 200);
+    return c.json(await shippingTemplateOf(db, await shopFor(db, callerOf(c), c.req.valid("query").shopId)), 200);
   });
   app.openapi(routes.put, async (c) => {
     const db = requestDb(c, "first-primary");
     const shopId = await shopFor(db, callerOf(c), c.req.valid("query").shopId);
-    return c.json(await putTemplate(db, shopId, c.req.valid("json"), c.var.clock.now()), 200);
+    return c.json(await putShippingTemplate(db, shopId, c.req.valid("json"), c.var.clock.now()), 200);
   });
 }
