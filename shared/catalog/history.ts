@@ -3,12 +3,12 @@
  * and the append-only operation log (who changed which entity, before and after, when).
  * Writers add these statements to the same D1 batch as the change itself.
  */
-import { and, desc, eq, lt, or, type SQL } from "drizzle-orm";
+import { and, desc, eq, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { operationLogs, productSnapshots } from "../../db/schema";
 import type { Caller } from "../platform/auth";
 import { sha256Hex } from "../platform/crypto";
-import { createdCursorSchema, decodeCursor, pageOf } from "../platform/cursor";
+import { createdCursorSchema, decodeCursor, olderThan, pageOf } from "../platform/cursor";
 import type { Db } from "../platform/db";
 import { newId } from "../platform/ids";
 
@@ -140,11 +140,7 @@ export async function listOperationLogs(
   if (query.entityId) conditions.push(eq(operationLogs.entityId, query.entityId));
   if (query.shopId) conditions.push(eq(operationLogs.shopId, query.shopId));
   if (query.cursor) {
-    const after = decodeCursor(createdCursorSchema, query.cursor);
-    const older = or(
-      lt(operationLogs.createdAt, after.createdAt),
-      and(eq(operationLogs.createdAt, after.createdAt), lt(operationLogs.id, after.id)),
-    );
+    const older = olderThan(operationLogs.createdAt, operationLogs.id, decodeCursor(createdCursorSchema, query.cursor));
     if (older) conditions.push(older);
   }
   const rows = await db

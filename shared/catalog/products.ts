@@ -9,7 +9,7 @@
  * with a compare-and-set that also stamps `last_op_id`; the batch's next statement asserts that
  * stamp, so a lost race aborts the whole batch (D1 batches are transactions) and answers 409.
  */
-import { and, desc, eq, lt, ne, or, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, ne, type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import {
   prices,
@@ -27,7 +27,7 @@ import type { Producers } from "../events/producer";
 import { adjustOne } from "../inventory/stock";
 import type { Caller } from "../platform/auth";
 import type { Clock } from "../platform/clock";
-import { createdCursorSchema, decodeCursor, pageOf } from "../platform/cursor";
+import { createdCursorSchema, decodeCursor, olderThan, pageOf } from "../platform/cursor";
 import { assertExists, type Db, isAssertionFailure, runBatch } from "../platform/db";
 import { AppError, type FieldError } from "../platform/errors";
 import { newId } from "../platform/ids";
@@ -696,11 +696,7 @@ export async function listProducts(
   if (query.shopId) conditions.push(eq(products.shopId, query.shopId));
   if (query.status) conditions.push(eq(products.status, PRODUCT_STATUS[query.status]));
   if (query.cursor) {
-    const after = decodeCursor(createdCursorSchema, query.cursor);
-    const older = or(
-      lt(products.createdAt, after.createdAt),
-      and(eq(products.createdAt, after.createdAt), lt(products.id, after.id)),
-    );
+    const older = olderThan(products.createdAt, products.id, decodeCursor(createdCursorSchema, query.cursor));
     if (older) conditions.push(older);
   }
   const rows = await db

@@ -4,10 +4,10 @@
  * edits proposed at once cannot both become the pending one; every status change is a
  * compare-and-set on PENDING whose batch asserts its own stamp (`last_op_id`, `superseded_by`).
  */
-import { and, desc, eq, like, lt, or, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, like, type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import { productRevisions } from "../../db/schema";
-import { createdCursorSchema, decodeCursor, pageOf } from "../platform/cursor";
+import { createdCursorSchema, decodeCursor, olderThan, pageOf } from "../platform/cursor";
 import { assertExists, type Db } from "../platform/db";
 
 export type RevisionRow = typeof productRevisions.$inferSelect;
@@ -88,10 +88,7 @@ export async function listRevisionRows(
   const conditions: SQL[] = [eq(productRevisions.productId, productId)];
   if (query.cursor) {
     const after = decodeCursor(createdCursorSchema, query.cursor);
-    const older = or(
-      lt(productRevisions.createdAt, after.createdAt),
-      and(eq(productRevisions.createdAt, after.createdAt), lt(productRevisions.id, after.id)),
-    );
+    const older = olderThan(productRevisions.createdAt, productRevisions.id, after);
     if (older) conditions.push(older);
   }
   const rows = await db

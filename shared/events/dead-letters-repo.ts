@@ -1,6 +1,7 @@
 /** Dead letters in D1. Only this module touches `dead_letters`. */
-import { and, desc, eq, lt, or, type SQL } from "drizzle-orm";
+import { and, desc, eq, type SQL } from "drizzle-orm";
 import { deadLetters } from "../../db/schema";
+import { olderThan } from "../platform/cursor";
 import type { Db } from "../platform/db";
 
 export type DeadLetterRow = typeof deadLetters.$inferSelect;
@@ -28,14 +29,8 @@ export async function listDeadLetters(db: Db, filter: DeadLetterFilter): Promise
   const conditions: SQL[] = [];
   if (filter.status) conditions.push(eq(deadLetters.status, filter.status));
   if (filter.queue) conditions.push(eq(deadLetters.queue, filter.queue));
-  if (filter.after) {
-    const { createdAt, id } = filter.after;
-    const older = or(
-      lt(deadLetters.createdAt, createdAt),
-      and(eq(deadLetters.createdAt, createdAt), lt(deadLetters.id, id)),
-    );
-    if (older) conditions.push(older);
-  }
+  const older = olderThan(deadLetters.createdAt, deadLetters.id, filter.after);
+  if (older) conditions.push(older);
   return db
     .select()
     .from(deadLetters)

@@ -1,6 +1,7 @@
 /** Storage of the ledger in D1. Only this module touches `ledger_transactions` and `ledger_entries`. */
-import { and, asc, desc, eq, gt, inArray, lt, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, or, sql } from "drizzle-orm";
 import { ledgerEntries, ledgerTransactions } from "../../db/schema";
+import { olderThan } from "../platform/cursor";
 import { readChunks } from "../platform/d1-chunks";
 import { assertExists, type Db } from "../platform/db";
 
@@ -80,12 +81,7 @@ export async function listTransactions(
     .where(
       and(
         query.ref === undefined ? undefined : eq(ledgerTransactions.ref, query.ref),
-        before === undefined
-          ? undefined
-          : or(
-              lt(ledgerTransactions.createdAt, before.createdAt),
-              and(eq(ledgerTransactions.createdAt, before.createdAt), lt(ledgerTransactions.id, before.id)),
-            ),
+        olderThan(ledgerTransactions.createdAt, ledgerTransactions.id, before),
       ),
     )
     .orderBy(desc(ledgerTransactions.createdAt), desc(ledgerTransactions.id))

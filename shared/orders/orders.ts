@@ -5,7 +5,7 @@
  * by releasing the order's stock holds (again by the `order.cancelled` consumer, idempotently,
  * in case this process dies first).
  */
-import { and, desc, eq, inArray, lt, or, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, lt, type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import { orderItems, orderSnapshots, orderStatusLog, orders, payOrders } from "../../db/schema";
 import type { SkuInventory } from "../../durable-objects/sku-inventory";
@@ -14,7 +14,7 @@ import { outboxInsert, outboxRow, sendOutbox } from "../events/outbox";
 import type { Producers } from "../events/producer";
 import { releaseStockAll } from "../inventory/stock";
 import type { Clock } from "../platform/clock";
-import { createdCursorSchema, decodeCursor, pageOf } from "../platform/cursor";
+import { createdCursorSchema, decodeCursor, olderThan, pageOf } from "../platform/cursor";
 import { batchReads, inChunks } from "../platform/d1-chunks";
 import { assertExists, type Db, isAssertionFailure } from "../platform/db";
 import { AppError } from "../platform/errors";
@@ -173,10 +173,7 @@ export async function listOrders(db: Db, scope: OrderScope, query: z.infer<typeo
   const conditions: (SQL | undefined)[] = [scopeCondition(scope)];
   if (query.status) conditions.push(eq(orders.status, query.status));
   if (query.cursor) {
-    const after = decodeCursor(createdCursorSchema, query.cursor);
-    conditions.push(
-      or(lt(orders.createdAt, after.createdAt), and(eq(orders.createdAt, after.createdAt), lt(orders.id, after.id))),
-    );
+    conditions.push(olderThan(orders.createdAt, orders.id, decodeCursor(createdCursorSchema, query.cursor)));
   }
   const rows = await db
     .select()

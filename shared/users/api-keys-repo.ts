@@ -1,6 +1,7 @@
 /** API keys in D1. Only this module touches `api_keys`. */
 import { and, desc, eq, isNull, lt, or, type SQL } from "drizzle-orm";
 import { apiKeys } from "../../db/schema";
+import { olderThan } from "../platform/cursor";
 import type { Db } from "../platform/db";
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
@@ -24,11 +25,8 @@ export async function listApiKeys(
 ) {
   const conditions: SQL[] = [];
   if (filter.shopId) conditions.push(eq(apiKeys.shopId, filter.shopId));
-  if (filter.after) {
-    const { createdAt, id } = filter.after;
-    const older = or(lt(apiKeys.createdAt, createdAt), and(eq(apiKeys.createdAt, createdAt), lt(apiKeys.id, id)));
-    if (older) conditions.push(older);
-  }
+  const older = olderThan(apiKeys.createdAt, apiKeys.id, filter.after);
+  if (older) conditions.push(older);
   return db
     .select()
     .from(apiKeys)

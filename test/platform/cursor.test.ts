@@ -35,14 +35,16 @@ describe("olderThan", () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const after = cursor ? decodeCursor(createdCursorSchema, cursor) : undefined;
+      const after: { createdAt: number; id: string } | undefined = cursor
+        ? decodeCursor(createdCursorSchema, cursor)
+        : undefined;
       const fetched = await db
         .select()
         .from(things)
         .where(olderThan(things.createdAt, things.id, after))
         .orderBy(desc(things.createdAt), desc(things.id))
         .limit(4);
-      const page = pageOf(fetched, 3, (row) => row.id);
+      const page: { items: string[]; nextCursor: string | null } = pageOf(fetched, 3, (row) => row.id);
       seen.push(...page.items);
       cursor = page.nextCursor;
     } while (cursor);
