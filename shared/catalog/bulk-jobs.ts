@@ -25,7 +25,7 @@ import { type CatalogDeps, changeStatus, createProduct, replacePrices } from "./
 import { skusByCode } from "./products-repo";
 import { parseShopifyCsv, type ShopifyProduct } from "./shopify-csv";
 import { adjustStock } from "./stock";
-import { templateOf } from "./structure";
+import { attributeTemplateOf } from "./structure";
 
 /** Rows one job may hold, and rows per queue message. */
 export const MAX_ROWS = 5000;
@@ -205,7 +205,7 @@ async function fromShopify(db: Db, p: ShopifyProduct): Promise<ProductInput> {
   if (!category) throw new RowError("unknown_category", `Type "${p.type}" names no category`);
   const brand = p.vendor ? await db.query.brands.findFirst({ where: eq(brands.name, p.vendor) }) : undefined;
   if (p.vendor && !brand) throw new RowError("unknown_brand", `Vendor "${p.vendor}" names no brand`);
-  const template = await templateOf(db, category.id);
+  const template = await attributeTemplateOf(db, category.id);
   const byName = new Map(
     template.filter((t) => t.kind === "sales").map((t) => [t.attributeName.toLowerCase(), t.attributeId]),
   );

@@ -45,7 +45,7 @@ import {
 } from "./products";
 import { loadProduct, type ProductRecord, skusByCode } from "./products-repo";
 import { insertRevision, pendingRevisionAddingSku, pendingRevisionRow, supersedeStatements } from "./revisions-repo";
-import { findBrand, templateOf } from "./structure";
+import { attributeTemplateOf, findBrand } from "./structure";
 export const updateProductBody = z
   .object({
     version: z.number().int().positive(),
@@ -201,7 +201,7 @@ function combinationClashes(after: ProductRecord, changes: ContentChanges): Fiel
 /** `before` with `changes` applied, and every field problem (checked against the category's template). */
 async function planEdit(db: Db, before: ProductRecord, changes: ContentChanges, now: number) {
   const errors: FieldError[] = [];
-  const template = await templateOf(db, before.row.categoryId);
+  const template = await attributeTemplateOf(db, before.row.categoryId);
   const names = new Map(template.map((t) => [t.attributeId, t.attributeName]));
   const named = (values: readonly AttributeValueInput[]) =>
     values.map((a) => ({ attributeId: a.attributeId, attributeName: names.get(a.attributeId) ?? "", value: a.value }));

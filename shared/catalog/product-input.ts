@@ -7,7 +7,7 @@ import { z } from "zod";
 import type { FieldError } from "../platform/errors";
 import { type Currency, currencySchema, parseDecimal } from "../platform/money";
 import { imageUrlSchema } from "./images";
-import type { TemplateEntry } from "./structure";
+import type { AttributeTemplateEntry } from "./structure";
 
 /** One attribute value as the seed writes it. */
 export const attributeValue = z
@@ -72,7 +72,7 @@ export type ProductInput = z.infer<typeof productInput>;
 /** Checks attribute values against a template; `prefix` is where they sit in the body. */
 export function checkAttributes(
   values: readonly AttributeValueInput[],
-  template: readonly TemplateEntry[],
+  template: readonly AttributeTemplateEntry[],
   kind: "basic" | "sales",
   prefix: string,
 ): FieldError[] {
@@ -134,7 +134,7 @@ export function pricesInMinorUnits(skus: readonly { price: string | number }[], 
 }
 
 /** Every template problem of a whole product: attributes, SKU combinations, prices, codes. */
-export function checkProduct(input: ProductInput, template: readonly TemplateEntry[], currency: Currency) {
+export function checkProduct(input: ProductInput, template: readonly AttributeTemplateEntry[], currency: Currency) {
   const errors = checkAttributes(input.basicAttributes, template, "basic", "basicAttributes");
   const combos = new Map<string, number>();
   const codes = new Map<string, number>();

@@ -54,7 +54,7 @@ import {
   warehouseFor,
 } from "./products-repo";
 import { pendingRevisionRow, type RevisionView, revisionSchema, revisionView } from "./revisions-repo";
-import { findBrand, findCategory, templateOf } from "./structure";
+import { attributeTemplateOf, findBrand, findCategory } from "./structure";
 
 export interface CatalogDeps {
   db: Db;
@@ -372,7 +372,7 @@ export async function createProduct(deps: CatalogDeps, caller: Caller, input: Pr
   const refs = await checkReferences(db, { categoryId: input.categoryId, brandId: input.spu.brandId });
   if (refs.errors.length) throw invalidFields(refs.errors);
   const currency = input.currency ?? DEFAULT_CURRENCY;
-  const checked = checkProduct(input, await templateOf(db, input.categoryId), currency);
+  const checked = checkProduct(input, await attributeTemplateOf(db, input.categoryId), currency);
   if (checked.errors.length) throw invalidFields(checked.errors);
 
   const now = clock.now();

@@ -32,7 +32,7 @@ export const createBrandBody = z
   .object({ id: numericId.optional(), name, logoUrl: imageUrlSchema.optional() })
   .strict();
 export const createAttributeBody = z.object({ id: numericId.optional(), name }).strict();
-export const templateBody = z
+export const attributeTemplateBody = z
   .object({
     attributes: z
       .array(
@@ -71,7 +71,7 @@ export const categoryTreeSchema = z.array(
   }),
 );
 
-export interface TemplateEntry {
+export interface AttributeTemplateEntry {
   attributeId: number;
   attributeName: string;
   kind: "basic" | "sales";
@@ -140,12 +140,12 @@ export async function createAttribute(db: Db, clock: Clock, input: z.infer<typeo
   return { id, name: input.name };
 }
 
-/** Replaces a category's template in one batch; every attribute must exist. */
-export async function replaceTemplate(
+/** Replaces a category's attribute template in one batch; every attribute must exist. */
+export async function replaceAttributeTemplate(
   db: Db,
   categoryId: number,
-  input: z.infer<typeof templateBody>,
-): Promise<TemplateEntry[]> {
+  input: z.infer<typeof attributeTemplateBody>,
+): Promise<AttributeTemplateEntry[]> {
   const category = await db.query.categories.findFirst({ where: eq(categories.id, categoryId) });
   if (!category) throw new AppError("not_found", { detail: `No category ${categoryId}` });
   const known = new Map((await db.select().from(attributes)).map((a) => [a.id, a.name]));
@@ -171,11 +171,11 @@ export async function replaceTemplate(
       }),
     ),
   ]);
-  return templateOf(db, categoryId);
+  return attributeTemplateOf(db, categoryId);
 }
 
-/** A category's template with attribute names, in template order. */
-export async function templateOf(db: Db, categoryId: number): Promise<TemplateEntry[]> {
+/** A category's attribute template with attribute names, in template order. */
+export async function attributeTemplateOf(db: Db, categoryId: number): Promise<AttributeTemplateEntry[]> {
   const rows = await db
     .select({
       attributeId: categoryAttributes.attributeId,

@@ -1,6 +1,8 @@
 /** Catalog structure, managed by operators: categories, brands, attributes, templates. */
 import { createRoute, z } from "@hono/zod-openapi";
 import {
+  attributeTemplateBody,
+  attributeTemplateOf,
   categorySchema,
   categoryTree,
   categoryTreeSchema,
@@ -11,9 +13,7 @@ import {
   createCategory,
   createCategoryBody,
   findCategory,
-  replaceTemplate,
-  templateBody,
-  templateOf,
+  replaceAttributeTemplate,
 } from "../../../shared/catalog/structure";
 import { requireRole } from "../../../shared/platform/caller";
 import { dbOf } from "../../../shared/platform/db";
@@ -77,7 +77,7 @@ const routes = {
       ...errorResponses(400, 401, 403, 409),
     },
   }),
-  getTemplate: createRoute({
+  getAttributeTemplate: createRoute({
     ...staff,
     method: "get",
     path: "/admin/v1/categories/{categoryId}/attributes",
@@ -88,12 +88,12 @@ const routes = {
       ...errorResponses(401, 403, 404),
     },
   }),
-  putTemplate: createRoute({
+  putAttributeTemplate: createRoute({
     ...operatorOnly,
     method: "put",
     path: "/admin/v1/categories/{categoryId}/attributes",
     summary: "Replace a category's attribute template",
-    request: { params: categoryParams, body: jsonBody(templateBody) },
+    request: { params: categoryParams, body: jsonBody(attributeTemplateBody) },
     responses: {
       200: jsonResponse(z.object({ attributes: z.array(templateEntry) }), "The new template"),
       ...errorResponses(400, 401, 403, 404),
@@ -115,15 +115,21 @@ export function registerCatalogStructureRoutes(app: AdminApp): void {
   app.openapi(routes.createAttribute, async (c) =>
     c.json(await createAttribute(dbOf(c.env.DB), c.var.clock, c.req.valid("json")), 201),
   );
-  app.openapi(routes.getTemplate, async (c) => {
+  app.openapi(routes.getAttributeTemplate, async (c) => {
     const db = dbOf(c.env.DB);
     const { categoryId } = c.req.valid("param");
     if (!(await findCategory(db, categoryId))) throw new AppError("not_found", { detail: `No category ${categoryId}` });
-    return c.json({ attributes: await templateOf(db, categoryId) }, 200);
+    return c.json({ attributes: await attributeTemplateOf(db, categoryId) }, 200);
   });
-  app.openapi(routes.putTemplate, async (c) =>
+  app.openapi(routes.putAttributeTemplate, async (c) =>
     c.json(
-      { attributes: await replaceTemplate(dbOf(c.env.DB), c.req.valid("param").categoryId, c.req.valid("json")) },
+      {
+        attributes: await replaceAttributeTemplate(
+          dbOf(c.env.DB),
+          c.req.valid("param").categoryId,
+          c.req.valid("json"),
+        ),
+      },
       200,
     ),
   );
