@@ -1,18 +1,11 @@
 /** Accounts: register, log in, refresh and log out. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { CART_TOKEN_HEADER, cartTokenSchema, mergeGuestCart } from "../../../shared/cart/cart";
+import { CART_TOKEN_HEADER } from "../../../shared/cart/cart";
 import { dbOf } from "../../../shared/platform/db";
 import { readEnv } from "../../../shared/platform/env";
 import { errorResponses, idempotencyHeaders, jsonBody, jsonResponse } from "../../../shared/platform/openapi";
-import {
-  login,
-  loginBody,
-  logout,
-  refresh,
-  register,
-  registerBody,
-  tokenPairSchema,
-} from "../../../shared/users/accounts";
+import { loginBody, logout, refresh, register, registerBody, tokenPairSchema } from "../../../shared/users/accounts";
+import { loginShopper } from "../../../shared/users/login-shopper";
 import type { StorefrontApp } from "../app";
 import { authDeps } from "../deps";
 import { storefrontEnvSchema } from "../env";
@@ -75,7 +68,7 @@ export function registerAuthRoutes(app: StorefrontApp): void {
   app.openapi(loginRoute, async (c) => {
     const { LOGIN_IP_LIMIT_PER_MINUTE } = readEnv(storefrontEnvSchema, c.env);
     const cf = c.req.raw.cf as { country?: unknown } | undefined;
-    const { userId, ...pair } = await login(
+    const pair = await loginShopper(
       { ...authDeps(c), limiter: c.env.RATE_LIMITER, ipLimit: { limit: LOGIN_IP_LIMIT_PER_MINUTE, windowMs: 60_000 } },
       c.req.valid("json"),
       {
@@ -84,10 +77,8 @@ export function registerAuthRoutes(app: StorefrontApp): void {
         deviceId: c.req.header("x-device-id")?.slice(0, 200) ?? null,
         country: c.req.header("cf-ipcountry") ?? (typeof cf?.country === "string" ? cf.country : null),
       },
+      c.req.header(CART_TOKEN_HEADER),
     );
-    // A guest who logs in with a cart token brings the guest cart into the account cart.
-    const cartToken = cartTokenSchema.safeParse(c.req.header(CART_TOKEN_HEADER));
-    if (cartToken.success) await mergeGuestCart(dbOf(c.env.DB), userId, cartToken.data, c.var.clock);
     return c.json(pair, 200);
   });
 
