@@ -1,5 +1,5 @@
 /** Opaque list cursors: base64url JSON of the last row's sort key. Clients never parse them. */
-import { and, type Column, eq, lt, or, type SQL } from "drizzle-orm";
+import { and, type Column, eq, gt, lt, or, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { invalidField } from "./validation";
 
@@ -44,6 +44,16 @@ export function olderThan(
 ): SQL | undefined {
   if (!cursor) return undefined;
   return or(lt(createdAtColumn, cursor.createdAt), and(eq(createdAtColumn, cursor.createdAt), lt(idColumn, cursor.id)));
+}
+
+/** The mirror of `olderThan` for oldest-first lists ordered by (createdAt asc, id asc). */
+export function newerThan(
+  createdAtColumn: Column,
+  idColumn: Column,
+  cursor: { createdAt: number; id: string } | undefined,
+): SQL | undefined {
+  if (!cursor) return undefined;
+  return or(gt(createdAtColumn, cursor.createdAt), and(eq(createdAtColumn, cursor.createdAt), gt(idColumn, cursor.id)));
 }
 
 /** Splits rows fetched with `limit + 1` into one page of views and the cursor after it (null at the end). */

@@ -1,6 +1,7 @@
 /** The address book in D1. Only this module touches `addresses`. */
-import { and, asc, count, eq, gt, ne, or, type SQL } from "drizzle-orm";
+import { and, asc, count, eq, ne, type SQL } from "drizzle-orm";
 import { addresses } from "../../db/schema";
+import { newerThan } from "../platform/cursor";
 import type { Db } from "../platform/db";
 
 export type AddressRow = typeof addresses.$inferSelect;
@@ -23,13 +24,8 @@ export async function findAddress(db: Db, userId: string, id: string): Promise<A
 /** Oldest first, keyset-paginated on (created_at, id). */
 export async function listAddresses(db: Db, userId: string, limit: number, after?: { createdAt: number; id: string }) {
   const conditions: SQL[] = [eq(addresses.userId, userId)];
-  if (after) {
-    const later = or(
-      gt(addresses.createdAt, after.createdAt),
-      and(eq(addresses.createdAt, after.createdAt), gt(addresses.id, after.id)),
-    );
-    if (later) conditions.push(later);
-  }
+  const later = newerThan(addresses.createdAt, addresses.id, after);
+  if (later) conditions.push(later);
   return db
     .select()
     .from(addresses)

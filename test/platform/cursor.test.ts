@@ -4,7 +4,14 @@ import { drizzle } from "drizzle-orm/d1";
 import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { SQLiteSyncDialect } from "drizzle-orm/sqlite-core/dialect";
 import { describe, expect, it } from "vitest";
-import { createdCursorSchema, decodeCursor, encodeCursor, olderThan, pageOf } from "../../shared/platform/cursor";
+import {
+  createdCursorSchema,
+  decodeCursor,
+  encodeCursor,
+  newerThan,
+  olderThan,
+  pageOf,
+} from "../../shared/platform/cursor";
 import { AppError } from "../../shared/platform/errors";
 
 const things = sqliteTable("things", { id: text("id").primaryKey(), createdAt: integer("created_at").notNull() });
@@ -49,6 +56,17 @@ describe("olderThan", () => {
       cursor = page.nextCursor;
     } while (cursor);
     expect(seen).toEqual(newestFirst.map((row) => row.id));
+  });
+});
+
+describe("newerThan", () => {
+  it("is undefined without a cursor and otherwise builds the ascending keyset condition", () => {
+    expect(newerThan(things.createdAt, things.id, undefined)).toBeUndefined();
+    const condition = newerThan(things.createdAt, things.id, { createdAt: 1_000, id: "thg_b" });
+    if (!condition) throw new Error("expected a condition");
+    const query = dialect.sqlToQuery(condition);
+    expect(query.sql).toBe('("things"."created_at" > ? or ("things"."created_at" = ? and "things"."id" > ?))');
+    expect(query.params).toEqual([1_000, 1_000, "thg_b"]);
   });
 });
 
