@@ -8,12 +8,23 @@ import { orderSettingsSchema } from "../../shared/orders/settings";
 import type { AppContext } from "../../shared/platform/app-env";
 import { dbOf } from "../../shared/platform/db";
 import { authEnvSchema, readEnv } from "../../shared/platform/env";
-import type { AuthDeps } from "../../shared/users/accounts";
+import type { AuthDeps, LoginDeps } from "../../shared/users/accounts";
 import type { StorefrontBindings } from "./app";
+import { storefrontEnvSchema } from "./env";
 
 /** Accounts' deps: the database, the clock and the token settings. */
 export function authDeps(c: AppContext<StorefrontBindings>): AuthDeps {
   return { db: dbOf(c.env.DB), clock: c.var.clock, tokens: readEnv(authEnvSchema, c.env) };
+}
+
+/** Login's deps on top: the rate limiter and the per-client-IP login limit (a Worker var). */
+export function loginDeps(c: AppContext<StorefrontBindings>): LoginDeps {
+  const { LOGIN_IP_LIMIT_PER_MINUTE } = readEnv(storefrontEnvSchema, c.env);
+  return {
+    ...authDeps(c),
+    limiter: c.env.RATE_LIMITER,
+    ipLimit: { limit: LOGIN_IP_LIMIT_PER_MINUTE, windowMs: 60_000 },
+  };
 }
 
 /** What reading and cancelling orders needs: the database, producers, the SKU objects. */

@@ -7,7 +7,7 @@ import { errorResponses, idempotencyHeaders, jsonBody, jsonResponse } from "../.
 import { loginBody, logout, refresh, register, registerBody, tokenPairSchema } from "../../../shared/users/accounts";
 import { loginShopper } from "../../../shared/users/login-shopper";
 import type { StorefrontApp } from "../app";
-import { authDeps } from "../deps";
+import { authDeps, loginDeps } from "../deps";
 import { storefrontEnvSchema } from "../env";
 
 const refreshBody = z.object({ refreshToken: z.string().min(1, "is required").max(200) }).strict();
@@ -66,10 +66,9 @@ export function registerAuthRoutes(app: StorefrontApp): void {
   });
 
   app.openapi(loginRoute, async (c) => {
-    const { LOGIN_IP_LIMIT_PER_MINUTE } = readEnv(storefrontEnvSchema, c.env);
     const cf = c.req.raw.cf as { country?: unknown } | undefined;
     const pair = await loginShopper(
-      { ...authDeps(c), limiter: c.env.RATE_LIMITER, ipLimit: { limit: LOGIN_IP_LIMIT_PER_MINUTE, windowMs: 60_000 } },
+      loginDeps(c),
       c.req.valid("json"),
       {
         ip: c.req.header("cf-connecting-ip") ?? "unknown",
