@@ -85,15 +85,8 @@ export async function consumeBatch<Q extends QueueName>(
       deps.log
         .child({ queue, messageId: message.id, attempts: message.attempts })
         .error("unparseable message dead-lettered", { issues: parsed.error.issues.slice(0, 5) });
-      await recordDeadLetter(deps.db, {
-        queue,
-        messageId: message.id,
-        body: message.body,
-        attempts: message.attempts,
-        reason: `invalid_message: ${parsed.error.issues[0]?.message ?? "does not match the schema"}`,
-        now: deps.clock.now(),
-      });
-      message.ack();
+      const reason = `invalid_message: ${parsed.error.issues[0]?.message ?? "does not match the schema"}`;
+      await deadLetter(queue, message, reason, deps);
       continue;
     }
     const event = parsed.data as QueueMessage<Q>;
@@ -142,22 +135,25 @@ async function consumeAll<Q extends QueueName>(
     const log = deps.log.child({ queue, messages: items.length });
     if (err instanceof AppError && !err.retryable) {
       log.error("permanent failure of a coalesced batch dead-lettered", { code: err.code, detail: err.detail });
-      for (const { message } of items) {
-        await recordDeadLetter(deps.db, {
-          queue,
-          messageId: message.id,
-          body: message.body,
-          attempts: message.attempts,
-          reason: `${err.code}: ${err.detail}`,
-          now: deps.clock.now(),
-        });
-        message.ack();
-      }
+      for (const { message } of items) await deadLetter(queue, message, `${err.code}: ${err.detail}`, deps);
       return;
     }
     log.warn("coalesced batch failed; retrying", errorFields(err));
     for (const { message } of items) message.retry({ delaySeconds: backoffSeconds(message.attempts) });
   }
+}
+
+/** Records a message that can never succeed (or ran out of retries) as a dead letter, and acks it. */
+async function deadLetter(queue: QueueName, message: Message<unknown>, reason: string, deps: ConsumerDeps) {
+  await recordDeadLetter(deps.db, {
+    queue,
+    messageId: message.id,
+    body: message.body,
+    attempts: message.attempts,
+    reason,
+    now: deps.clock.now(),
+  });
+  message.ack();
 }
 
 /** Handles one parsed message: inbox check (unless coalesced), handler, inbox record, ack or retry. */
@@ -186,15 +182,7 @@ async function consumeOne<Q extends QueueName>(
   } catch (err) {
     if (err instanceof AppError && !err.retryable) {
       log.error("permanent failure dead-lettered", { eventId: event.id, code: err.code, detail: err.detail });
-      await recordDeadLetter(deps.db, {
-        queue,
-        messageId: message.id,
-        body: message.body,
-        attempts: message.attempts,
-        reason: `${err.code}: ${err.detail}`,
-        now: deps.clock.now(),
-      });
-      message.ack();
+      await deadLetter(queue, message, `${err.code}: ${err.detail}`, deps);
       return;
     }
     const delaySeconds = backoffSeconds(message.attempts);
@@ -210,15 +198,7 @@ export async function consumeDeadLetters(
   deps: ConsumerDeps,
 ): Promise<void> {
   for (const message of batch.messages) {
-    await recordDeadLetter(deps.db, {
-      queue: source,
-      messageId: message.id,
-      body: message.body,
-      attempts: message.attempts,
-      reason: "retries_exhausted",
-      now: deps.clock.now(),
-    });
     deps.log.error("message dead-lettered after retries", { queue: source, messageId: message.id });
-    message.ack();
+    await deadLetter(source, message, "retries_exhausted", deps);
   }
 }
