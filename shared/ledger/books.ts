@@ -1,13 +1,12 @@
 /** Reading the books: balances derived from entries, transactions by what they are about, and the checks reconciliation runs. */
 import { z } from "zod";
-import { decodeCursor, encodeCursor } from "../platform/cursor";
+import { createdCursorSchema, decodeCursor, encodeCursor, pageOf } from "../platform/cursor";
 import type { Db } from "../platform/db";
 import type { Money } from "../platform/money";
 import * as repo from "./ledger-repo";
 import { type TransactionView, viewsOf } from "./transactions";
 
 const balanceCursor = z.object({ account: z.string(), currency: z.string() });
-const transactionCursor = z.object({ createdAt: z.number().int(), id: z.string() });
 
 /** Balances per account and currency, in account order; `account` filters by code prefix (`seller_payable:`). */
 export async function listBalances(
@@ -39,14 +38,10 @@ export async function listTransactions(
   const rows = await repo.listTransactions(db, {
     ref: query.ref,
     limit: query.limit + 1,
-    before: query.cursor ? decodeCursor(transactionCursor, query.cursor) : undefined,
+    before: query.cursor ? decodeCursor(createdCursorSchema, query.cursor) : undefined,
   });
-  const page = rows.slice(0, query.limit);
-  const last = page.at(-1);
-  return {
-    items: await viewsOf(db, page),
-    nextCursor: rows.length > query.limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
-  };
+  const page = pageOf(rows, query.limit, (row) => row);
+  return { items: await viewsOf(db, page.items), nextCursor: page.nextCursor };
 }
 
 /** Transactions whose entries do not sum to zero: never expected; reconciliation reports each. */

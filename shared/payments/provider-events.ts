@@ -15,7 +15,7 @@ import { sha256Hex } from "../platform/crypto";
 import type { Db } from "../platform/db";
 import { AppError } from "../platform/errors";
 import { errorFields, type Logger } from "../platform/logger";
-import { invalidFields } from "../platform/validation";
+import { validationError } from "../platform/validation";
 import { verifySignature } from "./signature";
 
 export const PAYMENT_PROVIDERS = ["sandbox", "stripe"] as const;
@@ -73,9 +73,7 @@ export async function receiveProviderEvent(
   }
   const parsed = providerEventSchema.safeParse(json);
   if (!parsed.success) {
-    throw invalidFields(
-      parsed.error.issues.slice(0, 20).map((i) => ({ field: i.path.join(".") || "body", reason: i.message })),
-    );
+    throw validationError(parsed.error);
   }
   const event = parsed.data;
   const message = makeEvent(

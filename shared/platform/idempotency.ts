@@ -158,7 +158,6 @@ export type ParticipatingRoute = (method: string, path: string) => string | null
 export function idempotency(participating: ParticipatingRoute): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const header = c.req.header(IDEMPOTENCY_HEADER);
-    c.set("idempotency", null);
     if (c.req.method !== "POST" || header === undefined) return next();
     const route = participating(c.req.method, c.req.path);
     if (route === null) return next();
