@@ -11,7 +11,7 @@ import { inventoryOf } from "../../shared/inventory/binding";
 import { systemClock } from "../../shared/platform/clock";
 import { dbOf } from "../../shared/platform/db";
 import { callerForApiKey } from "../../shared/users/api-keys";
-import { newSeller, postProduct, SEED_TSHIRT, type Seller, tshirt } from "../helpers/catalog";
+import { newSeller, postProduct, SEED_TSHIRT, type Seller, tshirtWithCode } from "../helpers/catalog";
 import { call, json } from "../helpers/http";
 
 type Job = { jobId: string; status: string; done: number; failed: number; errors: { row: number; code: string }[] };
@@ -42,23 +42,7 @@ async function finished(token: string, jobId: string): Promise<Job> {
 
 async function productWithCode(seller: Seller) {
   const code = `CRED-${crypto.randomUUID().slice(0, 8)}`;
-  const created = await postProduct(
-    seller,
-    tshirt({
-      skus: [
-        {
-          skuName: "x",
-          price: 79,
-          stock: 5,
-          sellerSkuCode: code,
-          salesAttributes: [
-            { attributeId: 201, value: "黑色" },
-            { attributeId: 202, value: "L" },
-          ],
-        },
-      ],
-    }),
-  );
+  const created = await postProduct(seller, tshirtWithCode(code));
   expect(created.status, JSON.stringify(created.body)).toBe(201);
   return { code, productId: created.body.productId, skuId: created.body.skuIds[0] ?? "" };
 }

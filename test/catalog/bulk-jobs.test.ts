@@ -3,7 +3,15 @@ import { describe, expect, it, vi } from "vitest";
 import { makeEvent } from "../../shared/events/messages";
 import { newId } from "../../shared/platform/ids";
 import { handleBatch } from "../../workers/events/worker";
-import { newSeller, postProduct, SEED_DATA_PACK, SEED_TSHIRT, type Seller, tshirt } from "../helpers/catalog";
+import {
+  newSeller,
+  postProduct,
+  SEED_DATA_PACK,
+  SEED_TSHIRT,
+  type Seller,
+  tshirt,
+  tshirtWithCode,
+} from "../helpers/catalog";
 import { call, json } from "../helpers/http";
 
 type Job = {
@@ -110,23 +118,7 @@ describe("bulk jobs", () => {
   it("edits prices, stock and status by seller SKU code", async () => {
     const seller = await newSeller();
     const code = `CODE-${Date.now()}`;
-    const created = await postProduct(
-      seller,
-      tshirt({
-        skus: [
-          {
-            skuName: "x",
-            price: 79,
-            stock: 5,
-            sellerSkuCode: code,
-            salesAttributes: [
-              { attributeId: 201, value: "黑色" },
-              { attributeId: 202, value: "L" },
-            ],
-          },
-        ],
-      }),
-    );
+    const created = await postProduct(seller, tshirtWithCode(code));
     const edits = [
       { sellerSkuCode: code, price: "59.00", stock: 3 },
       { sellerSkuCode: "NOPE-404", stock: 1 },

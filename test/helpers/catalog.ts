@@ -106,3 +106,21 @@ export function tshirt(overrides: { name?: string; skus?: object[] } = {}) {
     ],
   };
 }
+
+/** A one-SKU T-shirt (¥79, 5 in stock) whose SKU carries the seller code `code`. */
+export function tshirtWithCode(code: string) {
+  return tshirt({
+    skus: [
+      {
+        skuName: "x",
+        price: 79,
+        stock: 5,
+        sellerSkuCode: code,
+        salesAttributes: [
+          { attributeId: 201, value: "黑色" },
+          { attributeId: 202, value: "L" },
+        ],
+      },
+    ],
+  });
+}
