@@ -10,6 +10,7 @@ import { z } from "zod";
 import { brands, bulkJobRows, bulkJobs, categories, operationLogs, prices } from "../../db/schema";
 import { makeEvent } from "../events/messages";
 import { outboxInsert, outboxRow, sendOutbox } from "../events/outbox";
+import { adjustStock } from "../inventory/stock-intake";
 import { assertScope, type Caller, callerSchema } from "../platform/auth";
 import { inChunks } from "../platform/d1-chunks";
 import { type Db, runBatch } from "../platform/db";
@@ -24,7 +25,6 @@ import { type ProductInput, productInput } from "./product-input";
 import { type CatalogDeps, changeStatus, createProduct, replacePrices } from "./products";
 import { skusByCode } from "./products-repo";
 import { parseShopifyCsv, type ShopifyProduct } from "./shopify-csv";
-import { adjustStock } from "./stock";
 import { attributeTemplateOf } from "./structure";
 
 /** Rows one job may hold, and rows per queue message. */

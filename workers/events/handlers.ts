@@ -1,11 +1,11 @@
 /** Which handler runs for which message type, per queue. Domains add theirs as they land. */
 import { processChunk } from "../../shared/catalog/bulk-jobs";
 import { indexProductChange } from "../../shared/catalog/price-windows";
-import { applyStockChange, recordStockAlert } from "../../shared/catalog/stock";
 import { applyStockViews } from "../../shared/catalog/stock-views";
 import { markCanaryConsumed } from "../../shared/events/canaries";
 import type { Coalesce, Handlers } from "../../shared/events/consumer";
 import type { QueueName } from "../../shared/events/queues";
+import { applyStockChange, recordStockAlert } from "../../shared/inventory/stock-intake";
 import { expireUnpaid, releaseOrderStock } from "../../shared/orders/orders";
 import { applyProviderEvent } from "../../shared/payments/apply-provider-event";
 

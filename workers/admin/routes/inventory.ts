@@ -1,5 +1,6 @@
 /** Warehouses, transfers, safety stock, movements and alerts: the seller's inventory tools. */
 import { createRoute, z } from "@hono/zod-openapi";
+import { movementSchema } from "../../../shared/inventory/schemas";
 import {
   listMovements,
   listStockAlerts,
@@ -9,7 +10,7 @@ import {
   stockViewResponse,
   transferBetweenWarehouses,
   transferBody,
-} from "../../../shared/catalog/stock";
+} from "../../../shared/inventory/stock-intake";
 import {
   createWarehouse,
   listWarehouses,
@@ -17,8 +18,7 @@ import {
   updateWarehouseBody,
   warehouseBody,
   warehouseSchema,
-} from "../../../shared/catalog/warehouses";
-import { movementSchema } from "../../../shared/inventory/schemas";
+} from "../../../shared/inventory/warehouses";
 import { callerOf, requireRole, requireScope } from "../../../shared/platform/caller";
 import {
   errorResponses,

@@ -1,7 +1,7 @@
 /** Operator tools: rebuild the search index; adopt stock known only to the D1 projection into the SKU objects. */
 import { createRoute, z } from "@hono/zod-openapi";
 import { rebuildSearchIndex } from "../../../shared/catalog/indexer";
-import { adoptProjectedStock } from "../../../shared/catalog/stock";
+import { adoptProjectedStock } from "../../../shared/inventory/stock-intake";
 import { requireRole } from "../../../shared/platform/caller";
 import { dbOf } from "../../../shared/platform/db";
 import { errorResponses, jsonBody, jsonResponse } from "../../../shared/platform/openapi";

@@ -28,7 +28,7 @@ import {
   replacePrices,
   replacePricesBody,
 } from "../../../shared/catalog/products";
-import { adjustStock, adjustStockBody, getStock, stockViewResponse } from "../../../shared/catalog/stock";
+import { adjustStock, adjustStockBody, getStock, stockViewResponse } from "../../../shared/inventory/stock-intake";
 import { callerOf, requireRole, requireScope } from "../../../shared/platform/caller";
 import { moneySchema } from "../../../shared/platform/money";
 import { errorResponses, idempotencyHeaders, jsonBody, jsonResponse } from "../../../shared/platform/openapi";

@@ -5,19 +5,19 @@
 import { and, count, desc, eq, gt, max } from "drizzle-orm";
 import { z } from "zod";
 import { skuStock, skus, stockAlerts } from "../../db/schema";
+import { actorOf, logInsert, SYSTEM_ACTOR } from "../catalog/history";
+import { rebuildSearchDocument } from "../catalog/indexer";
+import { assertEditable } from "../catalog/lifecycle";
+import { type CatalogDeps, skuForStock, syncAvailability } from "../catalog/products";
+import { warehouseFor } from "../catalog/products-repo";
 import { makeEvent } from "../events/messages";
 import { publish } from "../events/producer";
-import type { StockView } from "../inventory/schemas";
-import { adjustOne, project, readStock, transferStock } from "../inventory/stock";
 import type { Caller } from "../platform/auth";
 import type { Db } from "../platform/db";
 import { ID_PREFIXES, newId } from "../platform/ids";
 import { invalidField } from "../platform/validation";
-import { actorOf, logInsert, SYSTEM_ACTOR } from "./history";
-import { rebuildSearchDocument } from "./indexer";
-import { assertEditable } from "./lifecycle";
-import { type CatalogDeps, skuForStock, syncAvailability } from "./products";
-import { warehouseFor } from "./products-repo";
+import type { StockView } from "./schemas";
+import { adjustOne, project, readStock, transferStock } from "./stock";
 
 export const adjustStockBody = z
   .object({
