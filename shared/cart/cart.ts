@@ -9,7 +9,7 @@ import { and, eq, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
 import { cartItems, carts, prices, products, skuStock, skus } from "../../db/schema";
 import { PRODUCT_STATUS } from "../catalog/lifecycle";
-import { effectivePrice } from "../catalog/products";
+import { effectivePrice } from "../catalog/pricing";
 import type { Clock } from "../platform/clock";
 import { randomToken, sha256Hex } from "../platform/crypto";
 import { readChunks } from "../platform/d1-chunks";

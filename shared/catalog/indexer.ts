@@ -9,8 +9,8 @@ import { searchFts } from "../../db/schema/search-fts";
 import { readChunks } from "../platform/d1-chunks";
 import { type Db, runBatch } from "../platform/db";
 import { PRODUCT_STATUS } from "./lifecycle";
-import { effectivePrice } from "./products";
-import { loadProduct, type PriceRow } from "./products-repo";
+import { effectivePrice, nextPriceBoundary } from "./pricing";
+import { loadProduct } from "./products-repo";
 import { documentTokens } from "./search-tokens";
 
 function ftsDelete(db: Db, productId: string) {
@@ -147,20 +147,6 @@ export async function rebuildSearchDocument(
     bumpGeneration(db),
   ]);
   return "indexed";
-}
-
-/**
- * The first instant after `now` at which one of `rows` takes effect or expires: until then the
- * effective prices (and so a document's minPrice/maxPrice) stay as they are. Null: none pending.
- */
-export function nextPriceBoundary(rows: readonly Pick<PriceRow, "effectiveAt" | "expiresAt">[], now: number) {
-  let next: number | null = null;
-  for (const r of rows) {
-    for (const at of [r.effectiveAt, r.expiresAt]) {
-      if (at !== null && at > now && (next === null || at < next)) next = at;
-    }
-  }
-  return next;
 }
 
 /**

@@ -32,7 +32,7 @@ import { assertExists, type Db, isAssertionFailure, runBatch } from "../platform
 import { AppError, type FieldError } from "../platform/errors";
 import { newId } from "../platform/ids";
 import { createLogger, errorFields, type Logger } from "../platform/logger";
-import { type Currency, DEFAULT_CURRENCY, type Money, moneySchema } from "../platform/money";
+import { type Currency, DEFAULT_CURRENCY, moneySchema } from "../platform/money";
 import { canAccessShop, ownShopOf } from "../platform/shop-access";
 import { invalidFields } from "../platform/validation";
 import { type Actor, actorOf, listSnapshots, logInsert, snapshotInsert, snapshotRow } from "./history";
@@ -44,15 +44,9 @@ import {
   type ProductStatusName,
   statusName,
 } from "./lifecycle";
+import { effectivePrice } from "./pricing";
 import { checkProduct, dimensionsSchema, type ProductInput, type skuInput } from "./product-input";
-import {
-  availableOf,
-  loadProduct,
-  type PriceRow,
-  type ProductRecord,
-  type SkuRecord,
-  warehouseFor,
-} from "./products-repo";
+import { availableOf, loadProduct, type ProductRecord, type SkuRecord, warehouseFor } from "./products-repo";
 import { pendingRevisionRow, type RevisionView, revisionSchema, revisionView } from "./revisions-repo";
 import { attributeTemplateOf, findBrand, findCategory } from "./structure";
 
@@ -116,15 +110,6 @@ export const adminProductSchema = z.object({
 export type AdminProduct = z.infer<typeof adminProductSchema>;
 
 const parseJson = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T));
-
-/** The price a shopper sees at `now`: an effective promo price beats the standard one. */
-export function effectivePrice(rows: readonly PriceRow[], now: number): Money | null {
-  const live = rows.filter((p) => p.effectiveAt <= now && (p.expiresAt === null || p.expiresAt > now));
-  const pick = (type: "promo" | "standard") =>
-    live.filter((p) => p.type === type).sort((a, b) => b.effectiveAt - a.effectiveAt)[0];
-  const chosen = pick("promo") ?? pick("standard");
-  return chosen ? { amount: chosen.amount, currency: chosen.currency as Currency } : null;
-}
 
 function view(record: ProductRecord, now: number, pendingRevision: RevisionView | null = null): AdminProduct {
   const { row } = record;

@@ -10,7 +10,7 @@ import type { Db } from "../platform/db";
 import { AppError } from "../platform/errors";
 import { moneySchema } from "../platform/money";
 import { PRODUCT_STATUS } from "./lifecycle";
-import { effectivePrice } from "./products";
+import { effectivePrice } from "./pricing";
 import { loadProduct } from "./products-repo";
 
 export const DETAIL_TTL_SECONDS = 30;

@@ -20,7 +20,7 @@ import {
   users,
   warehouses,
 } from "../../db/schema";
-import { effectivePrice } from "../catalog/products";
+import { effectivePrice } from "../catalog/pricing";
 import { batchReads, inChunks } from "../platform/d1-chunks";
 import type { Db } from "../platform/db";
 import { AppError } from "../platform/errors";

@@ -3,7 +3,8 @@
 // price that had ended.
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { nextPriceBoundary, rebuildSearchDocument } from "../../shared/catalog/indexer";
+import { rebuildSearchDocument } from "../../shared/catalog/indexer";
+import { nextPriceBoundary } from "../../shared/catalog/pricing";
 import { ManualClock } from "../../shared/platform/clock";
 import { dbOf } from "../../shared/platform/db";
 import { runHousekeeping } from "../../workers/events/worker";
