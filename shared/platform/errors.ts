@@ -32,6 +32,9 @@ export const ERROR_CODES = {
   quote_used: { status: 409, title: "The quote was already used for an order" },
   hold_limit_reached: { status: 409, title: "The shopper holds as many units in unpaid orders as allowed" },
   sold_out: { status: 409, title: "The campaign is sold out" },
+  payment_in_progress: { status: 409, title: "A payment of this pay order is still in progress" },
+  already_paid: { status: 409, title: "The pay order is already paid" },
+  pay_order_expired: { status: 409, title: "The pay order is past its pay-by time" },
   payload_too_large: { status: 413, title: "The request body is too large" },
   unsupported_media_type: { status: 415, title: "The request body's media type is not supported" },
   idempotency_conflict: { status: 422, title: "The idempotency key was used with a different request" },
@@ -40,6 +43,7 @@ export const ERROR_CODES = {
   rate_limited: { status: 429, title: "Too many requests" },
   limit_reached: { status: 429, title: "The per-user limit is reached" },
   internal: { status: 500, title: "Internal error" },
+  payment_provider_error: { status: 502, title: "The payment provider refused or failed the request" },
   unavailable: { status: 503, title: "The service is temporarily unavailable" },
 } as const satisfies Record<string, { status: number; title: string }>;
 
