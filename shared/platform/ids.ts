@@ -38,6 +38,8 @@ export const ID_PREFIXES = {
   statusLog: "osl",
   revision: "rev",
   ledgerTransaction: "ltx",
+  discrepancy: "dsc",
+  reconciliationRun: "rcn",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;
