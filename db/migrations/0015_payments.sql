@@ -24,6 +24,7 @@ CREATE TABLE `payments` (
 	`redirect_url` text,
 	`failure_code` text,
 	`version` integer DEFAULT 1 NOT NULL,
+	`last_op_id` text,
 	`created_at` integer NOT NULL,
 	`updated_at` integer NOT NULL
 );
@@ -57,6 +58,7 @@ CREATE TABLE `refunds` (
 	`provider_refund_id` text,
 	`note` text,
 	`version` integer DEFAULT 1 NOT NULL,
+	`last_op_id` text,
 	`created_at` integer NOT NULL,
 	`updated_at` integer NOT NULL
 );

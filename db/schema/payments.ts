@@ -65,6 +65,8 @@ export const payments = sqliteTable(
     /** Why it failed (the provider's code, or `provider_error` when creating it failed). */
     failureCode: text("failure_code"),
     version: integer("version").notNull().default(1),
+    /** The operation whose compare-and-set last won (checked inside the writing batch). */
+    lastOpId: text("last_op_id"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
@@ -101,6 +103,8 @@ export const refunds = sqliteTable(
     providerRefundId: text("provider_refund_id"),
     note: text("note"),
     version: integer("version").notNull().default(1),
+    /** The operation whose compare-and-set last won (checked inside the writing batch). */
+    lastOpId: text("last_op_id"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
