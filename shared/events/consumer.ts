@@ -11,7 +11,9 @@
  * A queue may coalesce (see `Coalesce`): of several messages about one thing in a batch, only the
  * newest is handled.
  */
+
 import type { SkuInventory } from "../../durable-objects/sku-inventory";
+import type { PaymentAdapters } from "../payments/adapters";
 import type { Clock } from "../platform/clock";
 import type { Db } from "../platform/db";
 import { AppError } from "../platform/errors";
@@ -30,6 +32,8 @@ export interface ConsumerDeps {
   producers: Producers;
   /** The SKU inventory objects (hosted by the storefront Worker). */
   inventory: DurableObjectNamespace<SkuInventory>;
+  /** The payment providers this deployment is configured for (handlers that call a provider). */
+  adapters: PaymentAdapters;
 }
 
 /** One handler per message type of queue `Q`. */

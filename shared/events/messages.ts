@@ -104,6 +104,35 @@ export const providerEventReceived = event(
   }),
 );
 
+/** Money in a message: integer minor units and an ISO currency code. */
+const messageMoney = z.object({ amount: z.number().int(), currency: z.string().length(3) });
+
+/**
+ * An order's payment was applied (status PAID, stock sold, ledger posted): fulfillment starts
+ * from here. Sent once per order from the outbox of the batch that marked it paid.
+ */
+export const orderPaidEvent = event(
+  "order.paid",
+  z.object({
+    orderId: z.string().min(1),
+    payOrderId: z.string().min(1),
+    paymentId: z.string().min(1),
+    userId: z.string().min(1),
+    shopId: z.string().min(1),
+    kind: z.enum(["physical", "virtual"]),
+    total: messageMoney,
+  }),
+);
+
+/**
+ * A refund row was written and its money must go back through the provider (the consumer asks
+ * the provider, with the refund id as idempotency key; the provider's `refund.updated` finishes it).
+ */
+export const refundRequestedEvent = event(
+  "refund.requested",
+  z.object({ refundId: z.string().min(1), orderId: z.string().min(1), reason: z.string().min(1) }),
+);
+
 /** The message schema of each queue. */
 export const QUEUE_MESSAGE_SCHEMAS = {
   "order-events": z.discriminatedUnion("type", [
@@ -113,8 +142,8 @@ export const QUEUE_MESSAGE_SCHEMAS = {
     orderCancelledEvent,
   ]),
   "payment-events": z.discriminatedUnion("type", [canaryEvent, providerEventReceived]),
-  "fulfillment-events": z.discriminatedUnion("type", [canaryEvent]),
-  "refund-events": z.discriminatedUnion("type", [canaryEvent]),
+  "fulfillment-events": z.discriminatedUnion("type", [canaryEvent, orderPaidEvent]),
+  "refund-events": z.discriminatedUnion("type", [canaryEvent, refundRequestedEvent]),
   // `inventory.stock_changed` moved to stock-views; still accepted here for views already in flight
   // (or dead letters replayed) from before the move.
   "catalog-events": z.discriminatedUnion("type", [canaryEvent, productChangedEvent, stockChangedEvent, lowStockEvent]),

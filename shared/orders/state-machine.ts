@@ -20,11 +20,14 @@ export const MACHINES = {
   payment: {
     UNPAID: { start: "PENDING", close: "CLOSED" },
     PENDING: { succeed: "PAID", fail: "FAILED", close: "CLOSED" },
-    FAILED: { start: "PENDING", close: "CLOSED" },
+    // A failed attempt frees the pay order for another; the provider may still report the first
+    // one succeeded (a card retried on its page), which pays it.
+    FAILED: { start: "PENDING", succeed: "PAID", close: "CLOSED" },
     PAID: { refund_part: "PARTIALLY_REFUNDED", refund_all: "REFUNDED" },
     PARTIALLY_REFUNDED: { refund_part: "PARTIALLY_REFUNDED", refund_all: "REFUNDED" },
     REFUNDED: {},
-    CLOSED: {},
+    // A payment that succeeded after the pay order closed is refunded in full (paid_after_cancel).
+    CLOSED: { refund_all: "REFUNDED" },
   },
   fulfillment: {
     NONE: { request: "PENDING" },

@@ -1,25 +1,18 @@
 /**
- * Applying a stored provider event (payment-events consumer). An event is matched to our payment
- * by `data.object.metadata.paymentId`, which we set when creating the provider's payment. One that
- * names no payment we know is parked with its reason and an alert in the log, never dropped: an
- * operator (or a later match) picks it up from the inbox.
- *
- * Payments themselves (POST /v1/pay-orders/:id/pay, the payments table) are the next part of
- * issue #13; until they exist no event can name a known payment, so every event is parked.
+ * Applying a stored provider event (payment-events consumer). Payment events are matched to our
+ * payment by `data.object.metadata.paymentId`, refund events to our refund by
+ * `metadata.refundId`, both set when we created them. One that names nothing we know is parked
+ * with its reason and an alert in the log, never dropped: an operator (or a later match) picks
+ * it up from the inbox. The inbox row stays `received` until every step of applying it is done,
+ * so a consumer that dies halfway finishes on redelivery.
  */
 import { and, eq } from "drizzle-orm";
 import { paymentProviderEvents } from "../../db/schema";
-import type { Clock } from "../platform/clock";
-import type { Db } from "../platform/db";
 import { AppError } from "../platform/errors";
-import type { Logger } from "../platform/logger";
+import { type ApplyDeps, applyPaymentEvent, type Outcome } from "./apply-payment-event";
+import { findPayment } from "./payments-repo";
 import { type PaymentProvider, providerEventSchema } from "./provider-events";
-
-export interface ApplyDeps {
-  db: Db;
-  clock: Clock;
-  log: Logger;
-}
+import { applyRefundEvent } from "./refund-payouts";
 
 /** The payment id our side put in the provider object's metadata, if any. */
 export function paymentIdOf(object: Record<string, unknown>): string | null {
@@ -33,7 +26,7 @@ export function paymentIdOf(object: Record<string, unknown>): string | null {
 export async function applyProviderEvent(
   deps: ApplyDeps,
   ref: { provider: PaymentProvider; providerEventId: string },
-): Promise<{ status: "applied" | "parked" }> {
+): Promise<Outcome> {
   const where = and(
     eq(paymentProviderEvents.provider, ref.provider),
     eq(paymentProviderEvents.eventId, ref.providerEventId),
@@ -45,18 +38,36 @@ export async function applyProviderEvent(
   }
   if (row.status !== "received") return { status: row.status };
   const event = providerEventSchema.parse(JSON.parse(row.payload));
-  const paymentId = paymentIdOf(event.data.object);
-  const note = paymentId ? `unknown_payment: ${paymentId}` : "unknown_payment: no metadata.paymentId";
+  const outcome = await dispatch(deps, ref.provider, event);
   await deps.db
     .update(paymentProviderEvents)
-    .set({ status: "parked", note, updatedAt: deps.clock.now() })
+    .set({ status: outcome.status, note: outcome.note ?? null, updatedAt: deps.clock.now() })
     .where(and(where, eq(paymentProviderEvents.status, "received")));
-  deps.log.warn("payment event parked: it names no payment we know", {
-    alert: "payment_event_parked",
-    provider: ref.provider,
-    providerEventId: ref.providerEventId,
-    type: event.type,
-    note,
-  });
-  return { status: "parked" };
+  if (outcome.status === "parked") {
+    deps.log.warn("payment event parked", {
+      alert: "payment_event_parked",
+      provider: ref.provider,
+      providerEventId: ref.providerEventId,
+      type: event.type,
+      note: outcome.note,
+    });
+  }
+  return outcome;
+}
+
+async function dispatch(
+  deps: ApplyDeps,
+  provider: PaymentProvider,
+  event: ReturnType<typeof providerEventSchema.parse>,
+): Promise<Outcome> {
+  if (event.type.startsWith("refund.") || event.type === "charge.refunded") {
+    return applyRefundEvent(deps, provider, event);
+  }
+  if (!event.type.startsWith("payment_intent.")) return { status: "applied", note: `ignored: ${event.type}` };
+  const paymentId = paymentIdOf(event.data.object);
+  const payment = paymentId ? await findPayment(deps.db, paymentId) : undefined;
+  if (!payment || payment.provider !== provider) {
+    return { status: "parked", note: `unknown_payment: ${paymentId ?? "no metadata.paymentId"}` };
+  }
+  return applyPaymentEvent(deps, payment, event);
 }

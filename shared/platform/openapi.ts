@@ -32,6 +32,7 @@ const STATUS_TEXT: Record<number, string> = {
   423: "Account locked",
   429: "Rate limited",
   500: "Internal error",
+  502: "The payment provider refused or failed",
   503: "Temporarily unavailable",
 };
 

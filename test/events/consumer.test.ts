@@ -15,6 +15,7 @@ const deps = () => ({
   log: createLogger({ test: "consumer" }),
   producers: env,
   inventory: inventoryOf(env),
+  adapters: {},
 });
 
 function canaryMessage(

@@ -53,6 +53,7 @@ const deps = () => ({
   log: createLogger({ test: "stock-views" }),
   producers: env,
   inventory: inventoryOf(env),
+  adapters: {},
 });
 
 describe("the stock-views queue", () => {

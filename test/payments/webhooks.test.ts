@@ -1,6 +1,7 @@
 import { env } from "cloudflare:test";
 import Stripe from "stripe";
 import { describe, expect, it } from "vitest";
+import { inventoryOf } from "../../shared/inventory/binding";
 import { applyProviderEvent } from "../../shared/payments/apply-provider-event";
 import { parseSignatureHeader, secretsOf, signPayload, verifySignature } from "../../shared/payments/signature";
 import { systemClock } from "../../shared/platform/clock";
@@ -152,9 +153,16 @@ describe("payment webhooks: stored once, applied once", () => {
   it("parks an event that names no payment we know, with its reason, once", async () => {
     const body = eventBody();
     expect((await deliver(body, await signPayload(body, SECRET, Date.now()))).status).toBe(200);
-    const deps = { db: dbOf(env.DB), clock: systemClock, log: createLogger({ test: "webhooks" }) };
+    const deps = {
+      db: dbOf(env.DB),
+      clock: systemClock,
+      log: createLogger({ test: "webhooks" }),
+      producers: env,
+      inventory: inventoryOf(env),
+    };
     const ref = { provider: "sandbox" as const, providerEventId: idOf(body) };
-    expect(await applyProviderEvent(deps, ref)).toEqual({ status: "parked" });
+    expect(await applyProviderEvent(deps, ref)).toEqual({ status: "parked", note: "unknown_payment: pay_unknown" });
+    // Applying it again finds it parked already and changes nothing.
     expect(await applyProviderEvent(deps, ref)).toEqual({ status: "parked" });
     const row = await env.DB.prepare("select status, note from payment_provider_events where event_id = ?")
       .bind(idOf(body))

@@ -8,6 +8,8 @@ import type { QueueName } from "../../shared/events/queues";
 import { applyStockChange, recordStockAlert } from "../../shared/inventory/stock-intake";
 import { expireUnpaid, releaseOrderStock } from "../../shared/orders/orders";
 import { applyProviderEvent } from "../../shared/payments/apply-provider-event";
+import { cancelLivePayment } from "../../shared/payments/cancel-payment";
+import { requestPayout } from "../../shared/payments/refund-payouts";
 
 const canary: Handlers<QueueName>["platform.canary"] = async (message, { db, clock }) => {
   await markCanaryConsumed(db, message.data.canaryId, clock.now());
@@ -25,8 +27,10 @@ export const HANDLERS: { [Q in QueueName]: Handlers<Q> } = {
       await expireUnpaid(deps, message.data.payOrderId);
     },
     // The cancelling request released the holds already unless it died first; releases are idempotent.
+    // A payment still live on a pay order this cancel closed is cancelled at its provider.
     "order.cancelled": async (message, deps) => {
       await releaseOrderStock(deps, message.data.orderId, message.data.reason);
+      await cancelLivePayment(deps, message.data.payOrderId);
     },
   },
   "payment-events": {
@@ -35,8 +39,19 @@ export const HANDLERS: { [Q in QueueName]: Handlers<Q> } = {
       await applyProviderEvent(deps, message.data);
     },
   },
-  "fulfillment-events": { "platform.canary": canary },
-  "refund-events": { "platform.canary": canary },
+  "fulfillment-events": {
+    "platform.canary": canary,
+    // Fulfillment (issue #14) starts here; until then a paid order is only logged.
+    "order.paid": async (message, { log }) => {
+      log.info("order paid", { orderId: message.data.orderId, paymentId: message.data.paymentId });
+    },
+  },
+  "refund-events": {
+    "platform.canary": canary,
+    "refund.requested": async (message, deps) => {
+      await requestPayout(deps, message.data.refundId);
+    },
+  },
   "catalog-events": {
     "platform.canary": canary,
     "catalog.product_changed": async (message, deps) => {

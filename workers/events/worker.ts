@@ -7,6 +7,7 @@ import { isQueueName, sourceOfDeadLetterQueue } from "../../shared/events/queues
 import { inventoryOf } from "../../shared/inventory/binding";
 import { expireOverdue } from "../../shared/orders/orders";
 import { purgeFinishedSagas, sweepStaleSagas } from "../../shared/orders/sweeper";
+import { type PaymentsEnv, paymentAdapters } from "../../shared/payments/adapters";
 import { type Clock, systemClock } from "../../shared/platform/clock";
 import { dbOf } from "../../shared/platform/db";
 import { purgeExpired } from "../../shared/platform/idempotency-repo";
@@ -21,7 +22,14 @@ export async function handleBatch(
   env: EventsEnv,
   clock: Clock = systemClock,
 ): Promise<void> {
-  const deps = { db: dbOf(env.DB), clock, log, producers: env, inventory: inventoryOf(env) };
+  const deps = {
+    db: dbOf(env.DB),
+    clock,
+    log,
+    producers: env,
+    inventory: inventoryOf(env),
+    adapters: paymentAdapters(env as unknown as PaymentsEnv),
+  };
   const source = sourceOfDeadLetterQueue(batch.queue);
   if (source) return consumeDeadLetters(source, batch, deps);
   const queue = batch.queue;

@@ -8,6 +8,7 @@ import { registerCatalogRoutes } from "./routes/catalog";
 import { registerImageRoutes } from "./routes/images";
 import { registerMeRoutes } from "./routes/me";
 import { registerOrderRoutes } from "./routes/orders";
+import { registerPayOrderRoutes } from "./routes/pay-orders";
 
 export type StorefrontBindings = StorefrontEnv;
 export type StorefrontApp = ReturnType<typeof createApp<StorefrontBindings>>;
@@ -31,5 +32,6 @@ export function buildStorefrontApp(options: { clock?: Clock } = {}): StorefrontA
   registerCatalogRoutes(app);
   registerCartRoutes(app);
   registerOrderRoutes(app);
+  registerPayOrderRoutes(app);
   return app;
 }

@@ -5,6 +5,8 @@
 import type { OrderDeps } from "../../shared/orders/create-order";
 import type { OrderOpsDeps } from "../../shared/orders/orders";
 import { orderSettingsSchema } from "../../shared/orders/settings";
+import { type PaymentsEnv, paymentAdapters } from "../../shared/payments/adapters";
+import type { PayDeps } from "../../shared/payments/pay";
 import type { AppContext } from "../../shared/platform/app-env";
 import { dbOf } from "../../shared/platform/db";
 import { authEnvSchema, readEnv } from "../../shared/platform/env";
@@ -43,5 +45,17 @@ export function orderDeps(c: AppContext<StorefrontBindings>): OrderDeps {
     tokenKey: { secret: tokens.secret, issuer: tokens.issuer },
     log: c.var.log,
     waitUntil: (work) => c.executionCtx.waitUntil(work),
+  };
+}
+
+/** What paying needs: the database, the providers this deployment has, and where they send the shopper back. */
+export function payDeps(c: AppContext<StorefrontBindings>): PayDeps {
+  const origin = new URL(c.req.url).origin;
+  return {
+    db: dbOf(c.env.DB),
+    clock: c.var.clock,
+    adapters: paymentAdapters(c.env as unknown as PaymentsEnv),
+    log: c.var.log,
+    returnUrlOf: (payOrderId) => `${origin}/v1/pay-orders/${payOrderId}`,
   };
 }

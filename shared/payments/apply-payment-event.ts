@@ -1,0 +1,244 @@
+/**
+ * Applying a provider's `payment_intent.*` event to our payment, exactly once in effect and in
+ * any order (seed: 如何维护订单状态的最终一致性, 重复下单、支付问题):
+ * - succeeded: the amount and currency must be the payment's (else a discrepancy, never a
+ *   payment); then ONE batch moves the payment to SUCCEEDED, posts the capture to the ledger, and
+ *   either marks the pay order and its still-open orders PAID (with `order.paid` in the outbox) or,
+ *   for orders cancelled meanwhile or a pay order already paid by another payment, writes
+ *   automatic refunds. After the batch, stock holds are confirmed and the outbox sent; all of it
+ *   is idempotent, so a consumer that dies halfway finishes on redelivery (the inbox row stays
+ *   `received` until the last step is done).
+ * - failed or canceled: a live payment ends and frees its pay order; a late failure after a
+ *   success changes nothing.
+ */
+import type { BatchItem } from "drizzle-orm/batch";
+import type { SkuInventory } from "../../durable-objects/sku-inventory";
+import { makeEvent } from "../events/messages";
+import { type OutboxRow, outboxInsert, outboxRow, sendOutbox } from "../events/outbox";
+import type { Producers } from "../events/producer";
+import { preparePosting } from "../ledger/transactions";
+import { confirmPaidStock, loadPayOrder, paidStatements, paymentFailedStatements } from "../orders/payment-status";
+import { target } from "../orders/state-machine";
+import type { Clock } from "../platform/clock";
+import { type Db, isAssertionFailure } from "../platform/db";
+import { AppError } from "../platform/errors";
+import { newId } from "../platform/ids";
+import { errorFields, type Logger } from "../platform/logger";
+import { recordDiscrepancy } from "./discrepancies";
+import * as repo from "./payments-repo";
+import { capturedPosting, refundOwedPosting } from "./postings";
+import type { ProviderEvent } from "./provider-events";
+import { insertRefund, refundsOfPayment } from "./refunds-repo";
+
+export interface ApplyDeps {
+  db: Db;
+  clock: Clock;
+  log: Logger;
+  producers: Producers;
+  inventory: DurableObjectNamespace<SkuInventory>;
+}
+
+/** What became of an event: applied (perhaps changing nothing), or parked with a note for an operator. */
+export type Outcome = { status: "applied" | "parked"; note?: string };
+
+const PAID_STATUSES = ["PAID", "PARTIALLY_REFUNDED", "REFUNDED"];
+
+/** Applies a `payment_intent.*` event for `payment`. */
+export async function applyPaymentEvent(
+  deps: ApplyDeps,
+  payment: repo.PaymentRow,
+  event: ProviderEvent,
+): Promise<Outcome> {
+  const object = event.data.object;
+  switch (event.type) {
+    case "payment_intent.succeeded":
+      return applySucceeded(deps, payment, object);
+    case "payment_intent.payment_failed":
+    case "payment_intent.canceled":
+      return applyEnded(deps, payment, event.type === "payment_intent.canceled" ? "CANCELED" : "FAILED", object);
+    default:
+      return { status: "applied", note: `ignored: ${event.type}` };
+  }
+}
+
+async function applySucceeded(
+  deps: ApplyDeps,
+  payment: repo.PaymentRow,
+  object: Record<string, unknown>,
+): Promise<Outcome> {
+  const actual = { amount: object.amount, currency: String(object.currency ?? "").toUpperCase() };
+  if (actual.amount !== payment.amount || actual.currency !== payment.currency) {
+    const now = deps.clock.now();
+    await recordDiscrepancy(
+      deps.db,
+      {
+        kind: "amount_mismatch",
+        ref: payment.id,
+        expected: { amount: payment.amount, currency: payment.currency },
+        actual,
+      },
+      now,
+    );
+    deps.log.error("payment event's amount is not the payment's: nothing marked paid", {
+      alert: "payment_amount_mismatch",
+      paymentId: payment.id,
+      expected: payment.amount,
+      actual: actual.amount,
+    });
+    return { status: "parked", note: `amount_mismatch: expected ${payment.amount} ${payment.currency}` };
+  }
+  let outbox: OutboxRow[] = [];
+  if (payment.status !== "SUCCEEDED") {
+    outbox = await capture(deps, payment, typeof object.id === "string" ? object.id : null);
+  }
+  // From here on every step may run again on a redelivery, and changes nothing the second time.
+  const refunded = new Set((await refundsOfPayment(deps.db, payment.id)).map((r) => r.orderId));
+  const paidOrderIds = repo
+    .coveredOrders(payment)
+    .map((o) => o.orderId)
+    .filter((id) => !refunded.has(id));
+  const unconfirmed = await confirmPaidStock(deps, paidOrderIds);
+  if (unconfirmed.length > 0) {
+    deps.log.error("paid order's stock hold could not be confirmed", {
+      alert: "paid_hold_unconfirmed",
+      paymentId: payment.id,
+      holds: unconfirmed,
+    });
+  }
+  await sendOutbox(deps.db, deps.producers, outbox, deps.clock.now()).catch((err: unknown) =>
+    deps.log.warn("payment follow-ups not sent; the events cron sends them from the outbox", {
+      paymentId: payment.id,
+      ...errorFields(err),
+    }),
+  );
+  return { status: "applied" };
+}
+
+/**
+ * The one batch of a success. Which orders it pays: the covered orders still CREATED, if the
+ * pay order may still be paid. The others get an automatic refund: `duplicate_payment` when
+ * another payment already paid the pay order, `paid_after_cancel` when they were cancelled.
+ */
+async function capture(deps: ApplyDeps, payment: repo.PaymentRow, providerPaymentId: string | null) {
+  const { db } = deps;
+  const state = await loadPayOrder(db, payment.payOrderId);
+  if (!state) throw new AppError("not_found", { detail: `No pay order ${payment.payOrderId}` });
+  const now = deps.clock.now();
+  const opId = newId("operation", now);
+  const covered = repo.coveredOrders(payment);
+  const mayPay = target("payment", state.payOrder.paymentStatus, "succeed") !== null;
+  const open = new Set(state.orders.filter((o) => o.status === "CREATED").map((o) => o.id));
+  const paying = mayPay ? covered.filter((o) => open.has(o.orderId)) : [];
+  const refunding = covered.filter((o) => !paying.includes(o));
+  const reason = PAID_STATUSES.includes(state.payOrder.paymentStatus) ? "duplicate_payment" : "paid_after_cancel";
+
+  const statements: BatchItem<"sqlite">[] = [
+    ...repo.movePaymentStatements(
+      db,
+      payment,
+      {
+        status: "SUCCEEDED",
+        ...(payment.providerPaymentId === null && providerPaymentId ? { providerPaymentId } : {}),
+      },
+      { opId, now },
+    ),
+    ...preparePosting(
+      db,
+      capturedPosting({
+        provider: payment.provider,
+        paymentId: payment.id,
+        payOrderId: payment.payOrderId,
+        amount: payment.amount,
+        currency: payment.currency,
+      }),
+      now,
+    ).statements,
+  ];
+  let outbox: OutboxRow[] = [];
+  if (paying.length > 0) {
+    const paid = paidStatements(db, state, {
+      orderIds: paying.map((o) => o.orderId),
+      paymentId: payment.id,
+      opId,
+      actor: `payment:${payment.id}`,
+      now,
+    });
+    statements.push(...paid.statements);
+    outbox = paid.outbox;
+  }
+  for (const order of refunding) {
+    const refundId = newId("refund", now);
+    const requested = outboxRow(
+      "refund-events",
+      makeEvent("refund.requested", { refundId, orderId: order.orderId, reason }, now),
+    );
+    statements.push(
+      insertRefund(db, {
+        id: refundId,
+        orderId: order.orderId,
+        payOrderId: payment.payOrderId,
+        paymentId: payment.id,
+        reason,
+        status: "PROCESSING",
+        amount: order.amount,
+        currency: payment.currency,
+        returnGoods: false,
+        providerRefundId: null,
+        note: null,
+        createdAt: now,
+        updatedAt: now,
+      }),
+      ...preparePosting(
+        db,
+        refundOwedPosting({ provider: payment.provider, refundId, amount: order.amount, currency: payment.currency }),
+        now,
+      ).statements,
+      outboxInsert(db, requested),
+    );
+    outbox.push(requested);
+  }
+  try {
+    await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+  } catch (err) {
+    if (!isAssertionFailure(err)) throw err;
+    // Someone moved the payment or the pay order first (a racing delivery, a cancel): the
+    // redelivery reads the new state and decides again.
+    throw new AppError("version_conflict", { detail: `Payment ${payment.id} changed meanwhile`, retryable: true });
+  }
+  if (refunding.length > 0) {
+    deps.log.warn("payment succeeded for orders no longer payable: refunding them", {
+      alert: reason,
+      paymentId: payment.id,
+      orders: refunding.map((o) => o.orderId),
+    });
+  }
+  return outbox;
+}
+
+/** A live payment failed or was canceled; anything else (a late failure after a success) changes nothing. */
+async function applyEnded(
+  deps: ApplyDeps,
+  payment: repo.PaymentRow,
+  to: "FAILED" | "CANCELED",
+  object: Record<string, unknown>,
+): Promise<Outcome> {
+  if (!(repo.LIVE_STATUSES as readonly string[]).includes(payment.status)) {
+    return { status: "applied", note: `no change: payment is ${payment.status}` };
+  }
+  const { db } = deps;
+  const state = await loadPayOrder(db, payment.payOrderId);
+  const now = deps.clock.now();
+  const opId = newId("operation", now);
+  const error = object.last_payment_error as { code?: unknown } | null | undefined;
+  const failureCode = typeof error?.code === "string" ? error.code.slice(0, 64) : to.toLowerCase();
+  try {
+    await db.batch([
+      ...repo.movePaymentStatements(db, payment, { status: to, failureCode }, { opId, now }),
+      ...(state ? paymentFailedStatements(db, state, { opId, actor: `payment:${payment.id}`, now }) : []),
+    ]);
+  } catch (err) {
+    if (!isAssertionFailure(err)) throw err;
+    throw new AppError("version_conflict", { detail: `Payment ${payment.id} changed meanwhile`, retryable: true });
+  }
+  return { status: "applied" };
+}

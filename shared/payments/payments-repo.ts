@@ -1,0 +1,75 @@
+/** The payments table: rows, the statements that write them, and the reads payments need. */
+import { and, desc, eq, inArray, sql } from "drizzle-orm";
+import { payments } from "../../db/schema";
+import { assertExists, type Db } from "../platform/db";
+
+export type PaymentRow = typeof payments.$inferSelect;
+export type PaymentStatus = PaymentRow["status"];
+/** What a payment pays for: the open orders of its pay order when it started, with their totals. */
+export type CoveredOrders = { orderId: string; amount: number }[];
+
+/** Statuses in which a payment is live: at most one per pay order (a partial unique index). */
+export const LIVE_STATUSES = ["CREATING", "PENDING"] as const satisfies readonly PaymentStatus[];
+
+export function coveredOrders(row: PaymentRow): CoveredOrders {
+  return JSON.parse(row.orders) as CoveredOrders;
+}
+
+export function findPayment(db: Db, id: string): Promise<PaymentRow | undefined> {
+  return db.query.payments.findFirst({ where: eq(payments.id, id) });
+}
+
+/** A pay order's payments, newest first. */
+export function paymentsOf(db: Db, payOrderId: string): Promise<PaymentRow[]> {
+  return db
+    .select()
+    .from(payments)
+    .where(eq(payments.payOrderId, payOrderId))
+    .orderBy(desc(payments.createdAt), desc(payments.id));
+}
+
+/** The pay order's live payment (CREATING or PENDING), if any. */
+export function livePaymentOf(db: Db, payOrderId: string): Promise<PaymentRow | undefined> {
+  return db.query.payments.findFirst({
+    where: and(eq(payments.payOrderId, payOrderId), inArray(payments.status, [...LIVE_STATUSES])),
+  });
+}
+
+export function insertPayment(db: Db, row: typeof payments.$inferInsert) {
+  return db.insert(payments).values(row);
+}
+
+/**
+ * Moves `row` to `status` if nobody moved it since it was read (version compare-and-set), and
+ * asserts it, so the rest of the batch commits only with it.
+ */
+export function movePaymentStatements(
+  db: Db,
+  row: PaymentRow,
+  set: Partial<Pick<PaymentRow, "status" | "providerPaymentId" | "redirectUrl" | "failureCode">>,
+  change: { opId: string; now: number },
+) {
+  return [
+    db
+      .update(payments)
+      .set({ ...set, version: row.version + 1, lastOpId: change.opId, updatedAt: change.now })
+      .where(and(eq(payments.id, row.id), eq(payments.version, row.version))),
+    assertExists(db, sql`SELECT 1 FROM payments WHERE id = ${row.id} AND last_op_id = ${change.opId}`),
+  ] as const;
+}
+
+/** Payments created in `[from, to)`, oldest first, for reconciliation. */
+export function paymentsCreatedBetween(db: Db, from: number, to: number, afterId: string | null, limit: number) {
+  return db
+    .select()
+    .from(payments)
+    .where(
+      and(
+        sql`${payments.createdAt} >= ${from}`,
+        sql`${payments.createdAt} < ${to}`,
+        afterId === null ? undefined : sql`${payments.id} > ${afterId}`,
+      ),
+    )
+    .orderBy(payments.id)
+    .limit(limit);
+}

@@ -1,0 +1,148 @@
+/**
+ * Paying refunds out through the provider, and applying what the provider reports back.
+ * - `refund.requested` (refund-events): ask the provider for a PROCESSING refund, with the refund
+ *   id as idempotency key (a redelivered message asks again and gets the same provider refund).
+ * - `refund.updated` (payment-events, from the provider): succeeded → the refund is REFUNDED, the
+ *   payout posted to the ledger, the order's payment status REFUNDED or PARTIALLY_REFUNDED, in one
+ *   batch; failed → FAILED and an alert. The amount must be the refund's, else a discrepancy.
+ */
+
+import { preparePosting } from "../ledger/transactions";
+import { loadPayOrder, refundedStatements } from "../orders/payment-status";
+import { isAssertionFailure } from "../platform/db";
+import { AppError } from "../platform/errors";
+import { newId } from "../platform/ids";
+import type { Currency } from "../platform/money";
+import { adapterFor, type PaymentAdapters } from "./adapters";
+import type { ApplyDeps, Outcome } from "./apply-payment-event";
+import { recordDiscrepancy } from "./discrepancies";
+import { findPayment } from "./payments-repo";
+import { refundPaidPosting } from "./postings";
+import type { PaymentProvider, ProviderEvent } from "./provider-events";
+import * as repo from "./refunds-repo";
+
+/** The provider's idempotency key for paying out refund `id`. */
+export const refundKeyOf = (refundId: string) => `refund:${refundId}`;
+
+/** Asks the provider to pay refund `refundId` out (once per refund, however often this runs). */
+export async function requestPayout(
+  deps: Pick<ApplyDeps, "db" | "clock" | "log"> & { adapters: PaymentAdapters },
+  refundId: string,
+): Promise<void> {
+  const refund = await repo.findRefund(deps.db, refundId);
+  if (!refund) throw new AppError("not_found", { detail: `No refund ${refundId}` });
+  if (refund.status !== "PROCESSING" || refund.providerRefundId !== null) return;
+  const payment = await findPayment(deps.db, refund.paymentId);
+  if (!payment?.providerPaymentId) {
+    throw new AppError("conflict", { detail: `Refund ${refundId}'s payment has no provider payment`, retryable: true });
+  }
+  const adapter = adapterFor(deps.adapters, payment.provider as PaymentProvider);
+  const created = await adapter.refund({
+    refundId: refund.id,
+    providerPaymentId: payment.providerPaymentId,
+    amount: { amount: refund.amount, currency: refund.currency as Currency },
+    reason: refund.reason,
+    idempotencyKey: refundKeyOf(refund.id),
+  });
+  await repo.setProviderRefundId(deps.db, refund.id, created.providerRefundId, deps.clock.now());
+}
+
+/** The refund id our side put in the provider refund's metadata, if any. */
+function refundIdOf(object: Record<string, unknown>): string | null {
+  const metadata = object.metadata as Record<string, unknown> | null | undefined;
+  const id = metadata?.refundId;
+  return typeof id === "string" && id.length > 0 ? id : null;
+}
+
+/** Applies `refund.updated` (Stripe's `charge.refunded` carries nothing more; it is acknowledged). */
+export async function applyRefundEvent(
+  deps: ApplyDeps,
+  provider: PaymentProvider,
+  event: ProviderEvent,
+): Promise<Outcome> {
+  if (event.type !== "refund.updated") return { status: "applied", note: `ignored: ${event.type}` };
+  const object = event.data.object;
+  const refundId = refundIdOf(object);
+  const refund = refundId ? await repo.findRefund(deps.db, refundId) : undefined;
+  const payment = refund ? await findPayment(deps.db, refund.paymentId) : undefined;
+  if (!refund || payment?.provider !== provider) {
+    return { status: "parked", note: `unknown_refund: ${refundId ?? "no metadata.refundId"}` };
+  }
+  const status = String(object.status ?? "");
+  if (!["succeeded", "failed", "canceled"].includes(status)) return { status: "applied", note: `pending: ${status}` };
+  if (refund.status === "REFUNDED" || refund.status === "FAILED") {
+    return { status: "applied", note: `no change: refund is ${refund.status}` };
+  }
+  const now = deps.clock.now();
+  if (status === "succeeded" && object.amount !== refund.amount) {
+    await recordDiscrepancy(
+      deps.db,
+      {
+        kind: "refund_mismatch",
+        ref: refund.id,
+        expected: { amount: refund.amount },
+        actual: { amount: object.amount },
+      },
+      now,
+    );
+    return { status: "parked", note: `refund_mismatch: expected ${refund.amount}` };
+  }
+  const opId = newId("operation", now);
+  const providerRefundId =
+    typeof object.id === "string" && refund.providerRefundId === null ? { providerRefundId: object.id } : {};
+  const statements =
+    status === "succeeded"
+      ? await succeededStatements(deps, refund, { opId, now, providerRefundId, provider })
+      : [
+          ...repo.moveRefundStatements(
+            deps.db,
+            refund,
+            { status: "FAILED", note: `provider: ${status}`, ...providerRefundId },
+            { opId, now },
+          ),
+        ];
+  try {
+    await deps.db.batch(statements as [never, ...never[]]);
+  } catch (err) {
+    if (!isAssertionFailure(err)) throw err;
+    throw new AppError("version_conflict", { detail: `Refund ${refund.id} changed meanwhile`, retryable: true });
+  }
+  if (status !== "succeeded") {
+    deps.log.error("provider could not pay a refund out", { alert: "refund_failed", refundId: refund.id, status });
+  }
+  return { status: "applied" };
+}
+
+async function succeededStatements(
+  deps: ApplyDeps,
+  refund: repo.RefundRow,
+  change: { opId: string; now: number; providerRefundId: { providerRefundId?: string }; provider: string },
+) {
+  const { db } = deps;
+  const state = await loadPayOrder(db, refund.payOrderId);
+  const earlier = (await repo.refundsOfOrder(db, refund.orderId))
+    .filter((r) => r.status === "REFUNDED" && r.id !== refund.id)
+    .reduce((sum, r) => sum + r.amount, 0);
+  return [
+    ...repo.moveRefundStatements(db, refund, { status: "REFUNDED", ...change.providerRefundId }, change),
+    ...preparePosting(
+      db,
+      refundPaidPosting({
+        provider: change.provider,
+        refundId: refund.id,
+        amount: refund.amount,
+        currency: refund.currency,
+      }),
+      change.now,
+    ).statements,
+    ...(state
+      ? refundedStatements(db, state, {
+          orderId: refund.orderId,
+          refundedTotal: earlier + refund.amount,
+          opId: change.opId,
+          actor: `refund:${refund.id}`,
+          now: change.now,
+        })
+      : []),
+  ];
+}
