@@ -32,8 +32,11 @@ export function statusName(status: number): ProductStatusName {
   return name;
 }
 
-/** Who takes an action: the shop's seller, an operator, or the platform itself (stock changes). */
-export type Actor = "seller" | "operator" | "system";
+/**
+ * Who may take an action: the shop's seller, an operator, or the platform itself (stock changes).
+ * A role, not the `Actor` the logs record (platform/actor.ts): an API key acts in the seller role.
+ */
+export type LifecycleRole = "seller" | "operator" | "system";
 
 export type LifecycleAction =
   | "submit"
@@ -50,7 +53,7 @@ export type LifecycleAction =
 interface Rule {
   from: readonly ProductStatus[];
   to: ProductStatus;
-  by: readonly Actor[];
+  by: readonly LifecycleRole[];
   /** Whether the actor must give a reason (audit outcomes, freezes). */
   needsReason?: boolean;
 }
@@ -105,17 +108,17 @@ export function needsAudit(status: number): boolean {
 }
 
 /**
- * The status `action` by `actor` leads to from `current`, or a 409 `invalid_transition` (403
- * `forbidden` when the actor may never take it). `inStock` decides on-shelf vs sold out.
+ * The status `action` by `role` leads to from `current`, or a 409 `invalid_transition` (403
+ * `forbidden` when the role may never take it). `inStock` decides on-shelf vs sold out.
  */
 export function apply(
   current: number,
   action: LifecycleAction,
-  actor: Actor,
+  role: LifecycleRole,
   options: { inStock?: boolean; reason?: string } = {},
 ): ProductStatus {
   const rule = TRANSITIONS[action];
-  if (!rule.by.includes(actor)) {
+  if (!rule.by.includes(role)) {
     throw new AppError("forbidden", { detail: `Only ${rule.by.join(" or ")} may ${action} a product` });
   }
   if (!(rule.from as readonly number[]).includes(current)) {

@@ -1,10 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
-  type Actor,
   apply,
   LIFECYCLE_ACTIONS,
   type LifecycleAction,
+  type LifecycleRole,
   PRODUCT_STATUS,
   statusName,
   TRANSITIONS,
@@ -48,9 +48,9 @@ describe("the product lifecycle", () => {
     for (const from of ALL) {
       for (const action of LIFECYCLE_ACTIONS) {
         const rule = TRANSITIONS[action];
-        const actor = rule.by[0] as Actor;
+        const role = rule.by[0] as LifecycleRole;
         const allowed = (rule.from as readonly number[]).includes(from);
-        const run = () => apply(from, action, actor, { reason: "because", inStock: true });
+        const run = () => apply(from, action, role, { reason: "because", inStock: true });
         if (allowed) expect(run()).toBe(rule.to);
         else
           expect(run).toThrow(
@@ -68,10 +68,10 @@ describe("the product lifecycle", () => {
       fc.property(fc.array(fc.constantFrom(...LIFECYCLE_ACTIONS), { maxLength: 30 }), (actions: LifecycleAction[]) => {
         let status: number = S.DRAFT;
         for (const action of actions) {
-          const actor = TRANSITIONS[action].by[0] as Actor;
+          const role = TRANSITIONS[action].by[0] as LifecycleRole;
           try {
             const before = status;
-            status = apply(status, action, actor, { reason: "r", inStock: true });
+            status = apply(status, action, role, { reason: "r", inStock: true });
             expect(before).not.toBe(S.DELETED);
             if (status === S.DELETED) expect([S.ON_SHELF, S.SOLD_OUT, S.PENDING_AUDIT, S.FROZEN]).not.toContain(before);
           } catch (err) {
