@@ -6,23 +6,11 @@
 import { and, desc, eq, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { operationLogs, productSnapshots } from "../../db/schema";
-import type { Caller } from "../platform/auth";
+import type { Actor } from "../platform/actor";
 import { sha256Hex } from "../platform/crypto";
 import { createdCursorSchema, decodeCursor, olderThan, pageOf } from "../platform/cursor";
 import type { Db } from "../platform/db";
 import { newId } from "../platform/ids";
-
-/** Who did it, for the log: a user, an API key (with its creator) or the platform. */
-export interface Actor {
-  id: string;
-  type: "user" | "api_key" | "system";
-}
-
-export const SYSTEM_ACTOR: Actor = { id: "system", type: "system" };
-
-export function actorOf(caller: Caller): Actor {
-  return caller.apiKeyId ? { id: caller.apiKeyId, type: "api_key" } : { id: caller.userId, type: "user" };
-}
 
 /** JSON with object keys sorted, so equal content always hashes equal. */
 export function canonicalJson(value: unknown): string {

@@ -9,13 +9,14 @@ import { and, eq } from "drizzle-orm";
 import { z } from "zod";
 import { productAttributeValues, productImages, products, skuAttributeValues, skuStock, skus } from "../../db/schema";
 import { outboxInsert } from "../events/outbox";
+import { type Actor, actorOf } from "../platform/actor";
 import type { Caller } from "../platform/auth";
 import { type Db, isAssertionFailure, runBatch } from "../platform/db";
 import { AppError, type FieldError } from "../platform/errors";
 import { newId } from "../platform/ids";
 import { CURRENCIES, type Currency, DEFAULT_CURRENCY } from "../platform/money";
 import { invalidFields } from "../platform/validation";
-import { type Actor, actorOf, logInsert, snapshotInsert, snapshotRow } from "./history";
+import { logInsert, snapshotInsert, snapshotRow } from "./history";
 import { imageUrlSchema } from "./images";
 import { assertEditable, needsAudit } from "./lifecycle";
 import {

@@ -25,6 +25,7 @@ import { makeEvent } from "../events/messages";
 import { type OutboxRow, outboxInsert, outboxRow, sendOutbox } from "../events/outbox";
 import type { Producers } from "../events/producer";
 import { adjustOne } from "../inventory/stock";
+import { type Actor, actorOf, SYSTEM_ACTOR } from "../platform/actor";
 import type { Caller } from "../platform/auth";
 import type { Clock } from "../platform/clock";
 import { createdCursorSchema, decodeCursor, olderThan, pageOf } from "../platform/cursor";
@@ -35,7 +36,7 @@ import { createLogger, errorFields, type Logger } from "../platform/logger";
 import { type Currency, DEFAULT_CURRENCY, moneySchema } from "../platform/money";
 import { canAccessShop, ownShopOf } from "../platform/shop-access";
 import { invalidFields } from "../platform/validation";
-import { type Actor, actorOf, listSnapshots, logInsert, snapshotInsert, snapshotRow } from "./history";
+import { listSnapshots, logInsert, snapshotInsert, snapshotRow } from "./history";
 import {
   apply,
   assertEditable,
@@ -523,7 +524,7 @@ export async function syncAvailability(deps: CatalogDeps, productId: string): Pr
         : null;
   if (!action) return;
   try {
-    await transition(deps, row, action, "system", { id: "system", type: "system" });
+    await transition(deps, row, action, "system", SYSTEM_ACTOR);
   } catch (err) {
     if (!(err instanceof AppError && err.code === "invalid_transition")) throw err;
   }

@@ -8,11 +8,12 @@
  * revision stays pending for the seller to supersede or an operator to reject.
  */
 import { z } from "zod";
+import { actorOf } from "../platform/actor";
 import type { Caller } from "../platform/auth";
 import { isAssertionFailure, runBatch } from "../platform/db";
 import { AppError, type FieldError } from "../platform/errors";
 import { newId } from "../platform/ids";
-import { actorOf, logInsert } from "./history";
+import { logInsert } from "./history";
 import { assertEditable } from "./lifecycle";
 import { applyContent, storedChanges } from "./product-edits";
 import { type CatalogDeps, snapshotContent, visibleProduct } from "./products";

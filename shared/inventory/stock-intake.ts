@@ -5,13 +5,14 @@
 import { and, count, desc, eq, gt, max } from "drizzle-orm";
 import { z } from "zod";
 import { skuStock, skus, stockAlerts } from "../../db/schema";
-import { actorOf, logInsert, SYSTEM_ACTOR } from "../catalog/history";
+import { logInsert } from "../catalog/history";
 import { rebuildSearchDocument } from "../catalog/indexer";
 import { assertEditable } from "../catalog/lifecycle";
 import { type CatalogDeps, skuForStock, syncAvailability } from "../catalog/products";
 import { warehouseFor } from "../catalog/products-repo";
 import { makeEvent } from "../events/messages";
 import { publish } from "../events/producer";
+import { actorOf, SYSTEM_ACTOR } from "../platform/actor";
 import type { Caller } from "../platform/auth";
 import type { Db } from "../platform/db";
 import { ID_PREFIXES, newId } from "../platform/ids";
