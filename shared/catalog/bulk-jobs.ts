@@ -21,9 +21,12 @@ import { type Currency, DEFAULT_CURRENCY, parseDecimal } from "../platform/money
 import { canAccessShop, ownShopOf } from "../platform/shop-access";
 import { invalidField } from "../platform/validation";
 import { apiKeyIsActive } from "../users/api-keys";
+import type { CatalogDeps } from "./catalog-deps";
+import { createProduct } from "./create-product";
 import { type ProductInput, productInput } from "./product-input";
-import { type CatalogDeps, changeStatus, createProduct, replacePrices } from "./products";
+import { changeStatus } from "./product-status";
 import { skusByCode } from "./products-repo";
+import { replacePrices } from "./replace-prices";
 import { parseShopifyCsv, type ShopifyProduct } from "./shopify-csv";
 import { attributeTemplateOf } from "./structure";
 

@@ -1,4 +1,4 @@
-/** Reading products with everything hanging off them. Writes are batches built in products.ts. */
+/** Reading products with everything hanging off them. The statements that write them are in products-writes-repo.ts. */
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import {
   attributes,

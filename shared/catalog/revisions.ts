@@ -1,11 +1,12 @@
 /**
- * Re-audit of content edits (seed: 商品的生命周期): a content edit of an audited product is stored
- * as its pending revision (products.ts), and only an operator's approval puts it live, through
- * the same path as a direct edit (version compare-and-set, snapshot, operation log, catalog event
- * for search and the edge cache's versioned key). Approval applies the revision's field changes
- * on top of the live product as it is then; if they no longer fit (the category's template
- * changed, a brand is gone), it is a 409 `conflict` with `reason: "revision_outdated"` and the
- * revision stays pending for the seller to supersede or an operator to reject.
+ * Re-audit of content edits (seed: 商品的生命周期): a content edit of an audited product is
+ * stored as its pending revision (propose-revision.ts), and only an operator's approval puts it
+ * live, through the same path as a direct edit (apply-content.ts: version compare-and-set,
+ * snapshot, operation log, catalog event for search and the edge cache's versioned key).
+ * Approval applies the revision's field changes on top of the live product as it is then; if
+ * they no longer fit (the category's template changed, a brand is gone), it is a 409 `conflict`
+ * with `reason: "revision_outdated"` and the revision stays pending for the seller to supersede
+ * or an operator to reject.
  */
 import { z } from "zod";
 import { actorOf } from "../platform/actor";
@@ -13,10 +14,12 @@ import type { Caller } from "../platform/auth";
 import { isAssertionFailure, runBatch } from "../platform/db";
 import { AppError, type FieldError } from "../platform/errors";
 import { newId } from "../platform/ids";
+import { applyContent } from "./apply-content";
+import type { CatalogDeps } from "./catalog-deps";
+import { storedChanges } from "./content-changes";
 import { logInsert } from "./history";
 import { assertEditable } from "./lifecycle";
-import { applyContent, storedChanges } from "./product-edits";
-import { type CatalogDeps, snapshotContent, visibleProduct } from "./products";
+import { snapshotContent, visibleProduct } from "./product-views";
 import {
   decideStatements,
   listRevisionRows,

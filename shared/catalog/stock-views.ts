@@ -10,8 +10,9 @@ import { skus } from "../../db/schema";
 import { projectedStock, projectViews } from "../inventory/projection";
 import type { StockView } from "../inventory/schemas";
 import { readChunks } from "../platform/d1-chunks";
+import type { CatalogDeps } from "./catalog-deps";
 import { rebuildSearchDocument } from "./indexer";
-import { type CatalogDeps, syncAvailability } from "./products";
+import { syncAvailability } from "./product-status";
 
 /** Applies many views at once; idempotent (revision-guarded), so a retried batch is harmless. */
 export async function applyStockViews(deps: CatalogDeps, views: readonly StockView[]): Promise<{ projected: number }> {

@@ -2,7 +2,8 @@
  * The D1 stock projection (`sku_stock`) written for many views at once, for the stock-views
  * consumer: one read of the projection's state, one read of known warehouses and one batch of
  * upserts per queue batch, instead of a round trip per row. Same rules as `project`: only
- * warehouses D1 knows, and a row only moves to a newer revision.
+ * warehouses D1 knows, and a row only moves to a newer revision. A new SKU's first row is
+ * written by the catalog's create batch (`openingProjection`), never by the consumer.
  */
 import { inArray, max, sql } from "drizzle-orm";
 import { skuStock, warehouses } from "../../db/schema";
@@ -30,6 +31,18 @@ export async function projectedStock(db: Db, skuIds: readonly string[]): Promise
       .groupBy(skuStock.skuId),
   );
   return new Map(rows.map((r) => [r.skuId, { revision: r.revision ?? 0, available: r.available }]));
+}
+
+/**
+ * A new SKU's first projection row: the opening stock its object received, written in the batch
+ * that creates the SKU (a SKU never exists in D1 without its row).
+ */
+export function openingProjection(
+  db: Db,
+  row: { skuId: string; warehouseId: string; available: number; revision: number },
+  now: number,
+) {
+  return db.insert(skuStock).values({ ...row, updatedAt: now });
 }
 
 /**

@@ -5,10 +5,12 @@
 import { and, count, desc, eq, gt, max } from "drizzle-orm";
 import { z } from "zod";
 import { skuStock, skus, stockAlerts } from "../../db/schema";
+import type { CatalogDeps } from "../catalog/catalog-deps";
 import { logInsert } from "../catalog/history";
 import { rebuildSearchDocument } from "../catalog/indexer";
 import { assertEditable } from "../catalog/lifecycle";
-import { type CatalogDeps, skuForStock, syncAvailability } from "../catalog/products";
+import { syncAvailability } from "../catalog/product-status";
+import { skuForStock } from "../catalog/product-views";
 import { warehouseFor } from "../catalog/products-repo";
 import { makeEvent } from "../events/messages";
 import { publish } from "../events/producer";

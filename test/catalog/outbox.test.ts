@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { changeStatus } from "../../shared/catalog/products";
+import { changeStatus } from "../../shared/catalog/product-status";
 import { drainOutbox, OUTBOX_GRACE_MS } from "../../shared/events/outbox";
 import { inventoryOf } from "../../shared/inventory/binding";
 import { systemClock } from "../../shared/platform/clock";

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { submitBulkJob } from "../../shared/catalog/bulk-jobs";
-import { sendChange } from "../../shared/catalog/products";
+import { sendChange } from "../../shared/catalog/product-events";
 import { makeEvent } from "../../shared/events/messages";
 import { outboxRow } from "../../shared/events/outbox";
 import { inventoryOf } from "../../shared/inventory/binding";

@@ -2,7 +2,7 @@
  * The admin Worker's dependency builders: what its routes hand the domains, built from the
  * request's context in one place so route files never import each other for it.
  */
-import type { CatalogDeps } from "../../shared/catalog/products";
+import type { CatalogDeps } from "../../shared/catalog/catalog-deps";
 import { inventoryOf } from "../../shared/inventory/binding";
 import type { AppContext } from "../../shared/platform/app-env";
 import { requestDb } from "../../shared/platform/request-db";

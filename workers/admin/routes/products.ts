@@ -1,5 +1,8 @@
 /** Products, SKUs, prices, stock and lifecycle for sellers (their shop) and operators. */
 import { createRoute, z } from "@hono/zod-openapi";
+import { addSkuBody, updateProductBody, updateSkuBody } from "../../../shared/catalog/content-changes";
+import { createProduct } from "../../../shared/catalog/create-product";
+import { addSku, updateProduct, updateSku } from "../../../shared/catalog/edit-product";
 import { snapshotSchema } from "../../../shared/catalog/history";
 import {
   LIFECYCLE_ACTIONS,
@@ -7,27 +10,16 @@ import {
   PRODUCT_STATUS,
   type ProductStatusName,
 } from "../../../shared/catalog/lifecycle";
-import {
-  addSku,
-  addSkuBody,
-  updateProduct,
-  updateProductBody,
-  updateSku,
-  updateSkuBody,
-} from "../../../shared/catalog/product-edits";
+import { listProducts, productSummarySchema } from "../../../shared/catalog/list-products";
 import { productInput } from "../../../shared/catalog/product-input";
+import { changeStatus } from "../../../shared/catalog/product-status";
 import {
   adminProductSchema,
-  changeStatus,
-  createProduct,
   getProduct,
   listProductSnapshots,
-  listProducts,
   priceRowSchema,
-  productSummarySchema,
-  replacePrices,
-  replacePricesBody,
-} from "../../../shared/catalog/products";
+} from "../../../shared/catalog/product-views";
+import { replacePrices, replacePricesBody } from "../../../shared/catalog/replace-prices";
 import { adjustStock, adjustStockBody, getStock, stockViewResponse } from "../../../shared/inventory/stock-intake";
 import { callerOf, requireRole, requireScope } from "../../../shared/platform/caller";
 import { moneySchema } from "../../../shared/platform/money";

@@ -1,0 +1,62 @@
+/**
+ * Listing products for sellers and operators: newest first, keyset-paged, deleted products left
+ * out. Which shop a caller may list is the kernel's `shopFilterFor`; this module only filters.
+ */
+import { and, desc, eq, ne, type SQL } from "drizzle-orm";
+import { z } from "zod";
+import { products } from "../../db/schema";
+import { createdCursorSchema, decodeCursor, olderThan, pageOf } from "../platform/cursor";
+import type { Db } from "../platform/db";
+import { PRODUCT_STATUS, type ProductStatusName, statusName } from "./lifecycle";
+
+/** A product in a list: its identity, status and version, without SKUs, prices or stock. */
+export const productSummarySchema = z.object({
+  productId: z.string(),
+  shopId: z.string(),
+  name: z.string(),
+  categoryId: z.number().int(),
+  brandId: z.number().int().nullable(),
+  status: z.string(),
+  version: z.number().int(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+/**
+ * A shop's products, newest first, or every shop's when `shopId` is undefined. The caller's shop
+ * comes from the kernel's `shopFilterFor` (sellers: their own; operators: the one they name, or all).
+ */
+export async function listProducts(
+  db: Db,
+  query: {
+    status?: ProductStatusName | undefined;
+    shopId?: string | undefined;
+    limit: number;
+    cursor?: string | undefined;
+  },
+) {
+  const conditions: SQL[] = [ne(products.status, PRODUCT_STATUS.DELETED)];
+  if (query.shopId) conditions.push(eq(products.shopId, query.shopId));
+  if (query.status) conditions.push(eq(products.status, PRODUCT_STATUS[query.status]));
+  if (query.cursor) {
+    const older = olderThan(products.createdAt, products.id, decodeCursor(createdCursorSchema, query.cursor));
+    if (older) conditions.push(older);
+  }
+  const rows = await db
+    .select()
+    .from(products)
+    .where(and(...conditions))
+    .orderBy(desc(products.createdAt), desc(products.id))
+    .limit(query.limit + 1);
+  return pageOf(rows, query.limit, (r) => ({
+    productId: r.id,
+    shopId: r.shopId,
+    name: r.name,
+    categoryId: r.categoryId,
+    brandId: r.brandId,
+    status: statusName(r.status),
+    version: r.version,
+    createdAt: new Date(r.createdAt).toISOString(),
+    updatedAt: new Date(r.updatedAt).toISOString(),
+  }));
+}
