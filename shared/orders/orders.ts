@@ -13,6 +13,7 @@ import { makeEvent } from "../events/messages";
 import { outboxInsert, outboxRow, sendOutbox } from "../events/outbox";
 import type { Producers } from "../events/producer";
 import { releaseStockAll } from "../inventory/stock";
+import { type Actor, actorText, orderActor, SYSTEM_ACTOR } from "../platform/actor";
 import type { Clock } from "../platform/clock";
 import { createdCursorSchema, decodeCursor, olderThan, pageOf } from "../platform/cursor";
 import { batchReads, inChunks } from "../platform/d1-chunks";
@@ -192,7 +193,7 @@ export interface CancelInput {
   orderId: string;
   /** When set, only this user's order can be cancelled (others are 404). */
   userId?: string;
-  actor: string;
+  actor: Actor;
   reason: string;
 }
 
@@ -206,6 +207,7 @@ export async function cancelOrder(deps: OrderOpsDeps, input: CancelInput): Promi
   const paymentStatus = target("payment", order.paymentStatus, "close") ?? order.paymentStatus;
   const now = deps.clock.now();
   const opId = newId("operation", now);
+  const actor = actorText(input.actor);
   const log = (field: string, from: string, to: string) =>
     db.insert(orderStatusLog).values({
       id: newId("statusLog", now),
@@ -215,7 +217,7 @@ export async function cancelOrder(deps: OrderOpsDeps, input: CancelInput): Promi
       fromStatus: from,
       toStatus: to,
       event: "cancel",
-      actor: input.actor,
+      actor,
       at: now,
     });
   const cancelled = outboxRow(
@@ -262,7 +264,7 @@ export async function cancelOrder(deps: OrderOpsDeps, input: CancelInput): Promi
             fromStatus: sql`${order.paymentStatus}`.as("from_status"),
             toStatus: payOrders.paymentStatus,
             event: sql`'close'`.as("event"),
-            actor: sql`${input.actor}`.as("actor"),
+            actor: sql`${actor}`.as("actor"),
             at: sql`${now}`.as("at"),
           })
           .from(payOrders)
@@ -309,7 +311,7 @@ export async function releaseOrderStock(deps: OrderOpsDeps, orderId: string, rea
   if (order?.status !== "CANCELLED") return;
   const items = await deps.db.select().from(orderItems).where(eq(orderItems.orderId, orderId));
   await releaseStockAll(deps.inventory, items, {
-    actor: `order:${orderId}`,
+    actor: actorText(orderActor(orderId)),
     at: deps.clock.now(),
     reason: `order cancelled: ${reason}`,
   });
@@ -330,7 +332,7 @@ export async function expireUnpaid(deps: OrderOpsDeps, payOrderId: string): Prom
   let cancelled = 0;
   for (const { id } of open) {
     try {
-      await cancelOrder(deps, { orderId: id, actor: "system", reason: "payment_timeout" });
+      await cancelOrder(deps, { orderId: id, actor: SYSTEM_ACTOR, reason: "payment_timeout" });
       cancelled += 1;
     } catch (err) {
       // Paid or cancelled in the meantime: nothing to do for this one.

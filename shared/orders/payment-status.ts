@@ -11,6 +11,7 @@ import { orderItems, orderStatusLog, orders, payOrders } from "../../db/schema";
 import { makeEvent } from "../events/messages";
 import { type OutboxRow, outboxInsert, outboxRow } from "../events/outbox";
 import { confirmStock } from "../inventory/stock";
+import { actorText, orderActor } from "../platform/actor";
 import { assertExists, type Db } from "../platform/db";
 import { newId } from "../platform/ids";
 import type { OrderOpsDeps } from "./orders";
@@ -201,7 +202,7 @@ export async function confirmPaidStock(
       const result = await confirmStock(deps.inventory, {
         skuId: item.skuId,
         reservationId: item.reservationId,
-        actor: `order:${item.orderId}`,
+        actor: actorText(orderActor(item.orderId)),
         at,
         reason: "paid",
       });

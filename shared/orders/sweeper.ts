@@ -12,6 +12,7 @@ import { and, eq, inArray, lt } from "drizzle-orm";
 import { orderSagas } from "../../db/schema";
 import type { SkuInventory } from "../../durable-objects/sku-inventory";
 import { releaseStockAll } from "../inventory/stock";
+import { actorText, SWEEPER_ACTOR } from "../platform/actor";
 import type { Clock } from "../platform/clock";
 import type { Db } from "../platform/db";
 import { SAGA_LEASE_MS } from "./settings";
@@ -40,7 +41,7 @@ export async function sweepStaleSagas(deps: SweepDeps, limit = 50): Promise<{ co
     if (claimed.length === 0) continue;
     const context = JSON.parse(saga.context) as SagaContext;
     await releaseStockAll(deps.inventory, context.reservations, {
-      actor: "sweeper",
+      actor: actorText(SWEEPER_ACTOR),
       at: now,
       reason: "abandoned checkout",
     });

@@ -4,6 +4,7 @@ import { inventoryOf } from "../../shared/inventory/binding";
 import { createOrder } from "../../shared/orders/create-order";
 import { cancelOrder, expireOverdue, expireUnpaid } from "../../shared/orders/orders";
 import { FINISHED_SAGA_RETENTION_MS } from "../../shared/orders/sweeper";
+import { SYSTEM_ACTOR } from "../../shared/platform/actor";
 import { ManualClock } from "../../shared/platform/clock";
 import { dbOf } from "../../shared/platform/db";
 import { runHousekeeping } from "../../workers/events/worker";
@@ -139,7 +140,7 @@ describe("a cancel whose stock release fails", () => {
       }),
     } as unknown as typeof real;
     const ops = { db: dbOf(env.DB), clock, producers: env, inventory: unreachable };
-    await expect(cancelOrder(ops, { orderId, actor: "test", reason: "changed my mind" })).resolves.toMatchObject({
+    await expect(cancelOrder(ops, { orderId, actor: SYSTEM_ACTOR, reason: "changed my mind" })).resolves.toMatchObject({
       status: "CANCELLED",
     });
     // The event went out on the real queue; its consumer releases the hold.

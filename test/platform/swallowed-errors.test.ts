@@ -6,6 +6,7 @@ import { makeEvent } from "../../shared/events/messages";
 import { outboxRow } from "../../shared/events/outbox";
 import { inventoryOf } from "../../shared/inventory/binding";
 import { cancelOrder } from "../../shared/orders/orders";
+import { SYSTEM_ACTOR } from "../../shared/platform/actor";
 import { ManualClock, systemClock } from "../../shared/platform/clock";
 import { dbOf } from "../../shared/platform/db";
 import { newId } from "../../shared/platform/ids";
@@ -93,7 +94,7 @@ describe("best-effort steps log what they swallow", () => {
     const log = capture({ requestId: "req_cancel" });
     const cancelled = await cancelOrder(
       { db: dbOf(env.DB), clock: new ManualClock(Date.now()), producers: noQueues, inventory: unreachable, log },
-      { orderId, actor: "test", reason: "changed my mind" },
+      { orderId, actor: SYSTEM_ACTOR, reason: "changed my mind" },
     );
     expect(cancelled.status).toBe("CANCELLED");
     expect(log.lines.map((l) => [l.level, l.requestId, l.orderId, typeof l.error])).toEqual([

@@ -1,11 +1,12 @@
 /** Holds each SKU's units in its object until the payment deadline (plus a margin); 409 `out_of_stock`. */
 import { releaseStockAll, reserveStock } from "../../inventory/stock";
+import { actorText, orderActor } from "../../platform/actor";
 import { CompensationFailed, type Step } from "../saga";
 import { HOLD_MARGIN_MS } from "../settings";
 import { need, type OrderContext, type OrderDeps } from "./context";
 
 const undone = (ctx: OrderContext, deps: OrderDeps) => ({
-  actor: `order:${ctx.sagaId}`,
+  actor: actorText(orderActor(ctx.sagaId)),
   at: deps.clock.now(),
   reason: "checkout failed",
 });
@@ -25,7 +26,7 @@ export function reserveStockStep(deps: OrderDeps): Step<OrderContext> {
             ...r,
             priorities: priorities.get(shopOf.get(r.skuId) ?? "") ?? {},
             ttlMs: payBy + HOLD_MARGIN_MS - ctx.now,
-            actor: `order:${ctx.sagaId}`,
+            actor: actorText(orderActor(ctx.sagaId)),
             at: ctx.now,
           }),
         ),

@@ -4,6 +4,7 @@ import { cartItems, carts, orderItems, orderSagas, orderStatusLog, orders, payOr
 import type { Quote } from "../../checkout/pricing";
 import { makeEvent } from "../../events/messages";
 import { outboxInsert, outboxRow } from "../../events/outbox";
+import { actorText } from "../../platform/actor";
 import { inChunks } from "../../platform/d1-chunks";
 import { assertExists, isAssertionFailure } from "../../platform/db";
 import { AppError } from "../../platform/errors";
@@ -96,7 +97,7 @@ async function writeOrders(deps: OrderDeps, ctx: OrderContext): Promise<void> {
         fromStatus: null,
         toStatus: INITIAL.order,
         event: "create",
-        actor: `user:${ctx.userId}`,
+        actor: actorText({ type: "user", id: ctx.userId }),
         at: now,
       }),
     );

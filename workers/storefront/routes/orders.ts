@@ -11,6 +11,7 @@ import {
   orderIdParam,
   orderSchema,
 } from "../../../shared/orders/orders";
+import { actorOf } from "../../../shared/platform/actor";
 import { callerOf, requireCaller, requireHuman } from "../../../shared/platform/caller";
 import { errorResponses, idempotencyHeaders, jsonBody, jsonResponse } from "../../../shared/platform/openapi";
 import { requestDb } from "../../../shared/platform/request-db";
@@ -107,7 +108,7 @@ export function registerOrderRoutes(app: StorefrontApp): void {
     const order = await cancelOrder(orderOpsDeps(c), {
       orderId: c.req.valid("param").orderId,
       userId: caller.userId,
-      actor: `user:${caller.userId}`,
+      actor: actorOf(caller),
       reason: "cancelled by the shopper",
     });
     return c.json(order, 200);
