@@ -4,11 +4,14 @@
  * that does it: `inChunks` builds a statement per chunk of items, each checked against the cap by
  * the statement's own SQL (so columns, defaults and other parameters are all counted), and the
  * statements go into one `db.batch` where they must stay atomic. `batchReads` runs groups of such
- * reads in one batch and concatenates each group's rows.
+ * reads in one batch and concatenates each group's rows. A `BatchRead` is such a set of groups with
+ * its decoder, so a domain can lend its reads to another domain's batch (checkout reads the
+ * catalog's, the users', shipping's and inventory's facts in one round trip).
  *
  * Guarantee: every statement returned binds at most `D1_MAX_PARAMS` parameters, or `inChunks`
  * throws (a single item that alone exceeds the cap is a programming error, not data).
  */
+import type { SQLWrapper } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "./db";
 
@@ -107,4 +110,71 @@ export async function readChunks<T, S extends Renderable & PromiseLike<readonly 
 ): Promise<Rows<S>> {
   const parts = await Promise.all(inChunks(items, build));
   return parts.flat() as Rows<S>;
+}
+
+type GroupRows<G extends readonly (readonly Renderable[])[]> = { -readonly [K in keyof G]: Rows<G[K][number]> };
+
+/**
+ * The keys a read filters on (`inArray(column, set)`): `ids` themselves or, with `via`, what a
+ * subquery over each chunk of `ids` yields ("the shops of these SKUs"), so a read keyed by what
+ * another domain knows still goes in the same batch. Chunked as `inChunks` chunks.
+ */
+export interface KeySet {
+  readonly ids: readonly string[];
+  readonly via?: (chunk: string[]) => SQLWrapper;
+}
+
+/** One statement per chunk of `keys`, each given its chunk's ids or subquery (see `KeySet`). */
+export function inKeys<S extends Renderable>(keys: KeySet, build: (set: string[] | SQLWrapper) => S): S[] {
+  const { via } = keys;
+  return inChunks(keys.ids, via ? (chunk) => build(via(chunk)) : build);
+}
+
+/** `keys` taken one subquery further (from "these SKUs" to "their products"). */
+export function keysVia(keys: KeySet, via: (set: string[] | SQLWrapper) => SQLWrapper): KeySet {
+  const inner = keys.via;
+  return { ids: keys.ids, via: (chunk) => via(inner ? inner(chunk) : chunk) };
+}
+
+/** Reads a domain lends to a caller's D1 batch: statement groups, and how their rows decode. */
+export interface BatchRead<T> {
+  readonly groups: readonly (readonly Renderable[])[];
+  decode(rows: readonly unknown[][]): T;
+}
+
+/** A `BatchRead` of `groups`; `decode` gets each group's rows as `batchReads` answers them. */
+export function batchRead<const G extends readonly (readonly Renderable[])[], T>(
+  groups: G,
+  decode: (rows: GroupRows<G>) => T,
+): BatchRead<T> {
+  return { groups, decode: (rows) => decode(rows as never) };
+}
+
+type ReadValues<R extends Record<string, BatchRead<unknown>>> = {
+  [K in keyof R]: R[K] extends BatchRead<infer T> ? T : never;
+};
+
+/** Several reads as one: their groups in one batch, `decode` given each read's value by name. */
+export function combineReads<const R extends Record<string, BatchRead<unknown>>, T>(
+  reads: R,
+  decode: (values: ReadValues<R>) => T,
+): BatchRead<T> {
+  const parts = Object.entries(reads);
+  return {
+    groups: parts.flatMap(([, read]) => read.groups),
+    decode(rows) {
+      let at = 0;
+      const values: Record<string, unknown> = {};
+      for (const [name, read] of parts) {
+        values[name] = read.decode(rows.slice(at, at + read.groups.length));
+        at += read.groups.length;
+      }
+      return decode(values as ReadValues<R>);
+    },
+  };
+}
+
+/** Runs a `BatchRead` as one D1 batch (one round trip, one snapshot; none when it has no statements). */
+export async function runBatchRead<T>(db: Db, read: BatchRead<T>): Promise<T> {
+  return read.decode((await batchReads(db, read.groups)) as unknown[][]);
 }

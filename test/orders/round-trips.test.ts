@@ -13,57 +13,8 @@ import { orderSettingsSchema } from "../../shared/orders/settings";
 import { systemClock } from "../../shared/platform/clock";
 import { dbOf } from "../../shared/platform/db";
 import { authEnvSchema, readEnv } from "../../shared/platform/env";
+import { countingD1, type Trip } from "../helpers/counting-d1";
 import { newShopper, skuOnSale } from "../helpers/orders";
-
-/** One round trip: what went out and, for D1, the statement(s). */
-interface Trip {
-  to: string;
-  what: string;
-}
-
-const EXECUTE = new Set(["first", "all", "run", "raw"]);
-
-/** `env.DB` counting its round trips into `trips`. */
-function countingD1(d1: D1Database, trips: Trip[]): D1Database {
-  const real = new WeakMap<object, D1PreparedStatement>();
-  const sqlOf = new WeakMap<object, string>();
-  const short = (sql: string) => sql.replace(/\s+/g, " ").slice(0, 60);
-  const wrap = (stmt: D1PreparedStatement, sql: string): D1PreparedStatement => {
-    const proxy = new Proxy(stmt, {
-      get(target, prop) {
-        if (prop === "bind") return (...values: unknown[]) => wrap(target.bind(...values), sql);
-        const value = Reflect.get(target, prop, target);
-        if (typeof value !== "function") return value;
-        if (typeof prop === "string" && EXECUTE.has(prop)) {
-          return (...args: unknown[]) => {
-            trips.push({ to: "D1", what: `${prop}: ${short(sql)}` });
-            return Reflect.apply(value, target, args);
-          };
-        }
-        return value.bind(target);
-      },
-    });
-    real.set(proxy, stmt);
-    sqlOf.set(proxy, sql);
-    return proxy;
-  };
-  return new Proxy(d1, {
-    get(target, prop) {
-      if (prop === "prepare") return (sql: string) => wrap(target.prepare(sql), sql);
-      if (prop === "batch") {
-        return (statements: D1PreparedStatement[]) => {
-          trips.push({
-            to: "D1",
-            what: `batch of ${statements.length}: ${statements.map((s) => short(sqlOf.get(s) ?? "?").slice(0, 24)).join(" | ")}`,
-          });
-          return target.batch(statements.map((s) => real.get(s) ?? s));
-        };
-      }
-      const value = Reflect.get(target, prop, target);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-}
 
 /** A Durable Object namespace whose stubs count every RPC call into `trips`. */
 function countingNamespace<N extends object>(ns: N, label: string, trips: Trip[]): N {

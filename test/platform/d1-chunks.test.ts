@@ -1,10 +1,21 @@
 import { env } from "cloudflare:test";
-import { inArray } from "drizzle-orm";
+import { inArray, type SQLWrapper, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { outbox } from "../../db/schema";
-import { batchReads, D1_MAX_PARAMS, inChunks, readChunks } from "../../shared/platform/d1-chunks";
+import {
+  batchRead,
+  batchReads,
+  combineReads,
+  D1_MAX_PARAMS,
+  inChunks,
+  inKeys,
+  keysVia,
+  readChunks,
+  runBatchRead,
+} from "../../shared/platform/d1-chunks";
 import { dbOf, runBatch } from "../../shared/platform/db";
 import { newId } from "../../shared/platform/ids";
+import { countingD1, type Trip } from "../helpers/counting-d1";
 
 const db = dbOf(env.DB);
 
@@ -16,6 +27,16 @@ function rows(n: number, withDelay: (i: number) => boolean = () => false) {
     ...(withDelay(i) ? { deliverAt: 1_000 + i } : {}),
     createdAt: 1_000,
   }));
+}
+
+/** `n` outbox rows, written. */
+async function inserted(n: number) {
+  const values = rows(n);
+  await runBatch(
+    db,
+    inChunks(values, (chunk) => db.insert(outbox).values(chunk)),
+  );
+  return values;
 }
 
 describe("D1 parameter chunks", () => {
@@ -64,11 +85,7 @@ describe("D1 parameter chunks", () => {
   });
 
   it("counts the statement's other parameters against the cap, and deletes a long IN list", async () => {
-    const values = rows(300);
-    await runBatch(
-      db,
-      inChunks(values, (chunk) => db.insert(outbox).values(chunk)),
-    );
+    const values = await inserted(300);
     const ids = values.map((v) => v.id);
     const deletes = inChunks(ids, (chunk) => db.delete(outbox).where(inArray(outbox.id, chunk)));
     expect(deletes).toHaveLength(3); // 100 ids each
@@ -80,6 +97,40 @@ describe("D1 parameter chunks", () => {
     expect(left).toEqual([]);
     expect(empty).toEqual([]);
     expect(inChunks([], (chunk: string[]) => db.delete(outbox).where(inArray(outbox.id, chunk)))).toEqual([]);
+  });
+
+  it("runs reads combined from several owners in one batch, each decoding only its own rows", async () => {
+    const values = await inserted(150);
+    const ids = values.map((v) => v.id);
+    const byId = (set: string[] | SQLWrapper) =>
+      db.select({ id: outbox.id, body: outbox.body }).from(outbox).where(inArray(outbox.id, set));
+    // Keys taken through a subquery: the same rows, still one statement per chunk of ids.
+    const via = keysVia({ ids }, (set) => db.select({ id: outbox.id }).from(outbox).where(inArray(outbox.id, set)));
+    const read = combineReads(
+      {
+        listed: batchRead([inKeys({ ids }, byId)], ([found]) => found.map((r) => r.id).sort()),
+        throughSubquery: batchRead([inKeys(via, byId)], ([found]) => found.length),
+        count: batchRead(
+          [
+            [
+              db
+                .select({ n: sql<number>`count(*)` })
+                .from(outbox)
+                .where(inArray(outbox.id, ids.slice(0, 10))),
+            ],
+          ],
+          ([[row]]) => row?.n,
+        ),
+      },
+      (values) => values,
+    );
+    const statements = read.groups.flat();
+    expect(statements).toHaveLength(2 + 2 + 1);
+    for (const s of statements) expect(s.toSQL().params.length).toBeLessThanOrEqual(D1_MAX_PARAMS);
+    const trips: Trip[] = [];
+    const counted = dbOf(countingD1(env.DB, trips));
+    expect(await runBatchRead(counted, read)).toEqual({ listed: [...ids].sort(), throughSubquery: 150, count: 10 });
+    expect(trips.map((t) => t.what.split(":")[0])).toEqual(["batch of 5"]);
   });
 
   it("refuses an item that alone binds more than the cap", () => {
