@@ -1,18 +1,10 @@
 /** Reading products with everything hanging off them. The statements that write them are in products-writes-repo.ts. */
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
-import {
-  attributes,
-  prices,
-  productAttributeValues,
-  productImages,
-  products,
-  skuAttributeValues,
-  skuStock,
-  skus,
-  warehouses,
-} from "../../db/schema";
-import { readChunks } from "../platform/d1-chunks";
+import { type prices, productImages, products, skuStock, skus, warehouses } from "../../db/schema";
+import type { StockTotals } from "../inventory/stock-totals";
+import { type BatchRead, batchRead, combineReads, readChunks, runBatchRead } from "../platform/d1-chunks";
 import type { Db } from "../platform/db";
+import { attributesOwnedBy, attributeValuesOf, skuReadModel } from "./sku-read-model";
 
 export type ProductRow = typeof products.$inferSelect;
 export type SkuRow = typeof skus.$inferSelect;
@@ -28,7 +20,7 @@ export interface SkuRecord {
   row: SkuRow;
   salesAttributes: AttributeValue[];
   prices: PriceRow[];
-  stock: { available: number; reserved: number; sold: number };
+  stock: StockTotals;
 }
 
 export interface ProductRecord {
@@ -38,79 +30,45 @@ export interface ProductRecord {
   skus: SkuRecord[];
 }
 
-/** A product with attributes, images, SKUs, their prices and stock projection; undefined if absent. */
+/**
+ * A product with its basic attributes, images and SKUs (the SKU read model: sales attributes,
+ * prices, stock totals), as a read for the caller's batch; undefined if absent.
+ */
+export function productRead(db: Db, productId: string): BatchRead<ProductRecord | undefined> {
+  const product = batchRead(
+    [
+      [db.select().from(products).where(eq(products.id, productId))],
+      [attributeValuesOf(db, "product", [productId])],
+      [
+        db
+          .select({ url: productImages.url })
+          .from(productImages)
+          .where(eq(productImages.productId, productId))
+          .orderBy(asc(productImages.sort)),
+      ],
+    ],
+    ([[row], basic, images]) => ({ row, basicAttributes: attributesOwnedBy(basic, productId), images }),
+  );
+  return combineReads({ product, skus: skuReadModel(db, { productId }) }, ({ product, skus }) => {
+    const { row, basicAttributes, images } = product;
+    if (!row) return undefined;
+    return {
+      row,
+      basicAttributes,
+      images: images.map((i) => i.url),
+      skus: [...skus.values()].map((s) => ({
+        row: s.row,
+        salesAttributes: s.salesAttributes,
+        prices: s.prices,
+        stock: s.stock,
+      })),
+    };
+  });
+}
+
+/** A product with attributes, images, SKUs, their prices and stock projection, in one D1 batch; undefined if absent. */
 export async function loadProduct(db: Db, productId: string): Promise<ProductRecord | undefined> {
-  const row = await db.query.products.findFirst({ where: eq(products.id, productId) });
-  if (!row) return undefined;
-  const [basic, images, skuRows] = await Promise.all([
-    db
-      .select({
-        attributeId: productAttributeValues.attributeId,
-        attributeName: attributes.name,
-        value: productAttributeValues.value,
-      })
-      .from(productAttributeValues)
-      .innerJoin(attributes, eq(attributes.id, productAttributeValues.attributeId))
-      .where(eq(productAttributeValues.productId, productId))
-      .orderBy(asc(productAttributeValues.attributeId)),
-    db
-      .select({ url: productImages.url })
-      .from(productImages)
-      .where(eq(productImages.productId, productId))
-      .orderBy(asc(productImages.sort)),
-    db
-      .select()
-      .from(skus)
-      .where(eq(skus.productId, productId))
-      .orderBy(asc(skus.position), asc(skus.createdAt), asc(skus.id)),
-  ]);
-  const skuIds = skuRows.map((s) => s.id);
-  // A product holds up to 200 SKUs: each list goes in chunks within D1's 100 parameters. Rows are
-  // used per SKU, and a SKU's rows all come from its own chunk, so the per-chunk order holds.
-  const [salesRows, priceRows, stockRows] = await Promise.all([
-    readChunks(skuIds, (ids) =>
-      db
-        .select({
-          skuId: skuAttributeValues.skuId,
-          attributeId: skuAttributeValues.attributeId,
-          attributeName: attributes.name,
-          value: skuAttributeValues.value,
-        })
-        .from(skuAttributeValues)
-        .innerJoin(attributes, eq(attributes.id, skuAttributeValues.attributeId))
-        .where(inArray(skuAttributeValues.skuId, ids))
-        .orderBy(asc(skuAttributeValues.attributeId)),
-    ),
-    readChunks(skuIds, (ids) =>
-      db.select().from(prices).where(inArray(prices.skuId, ids)).orderBy(asc(prices.effectiveAt)),
-    ),
-    readChunks(skuIds, (ids) =>
-      db
-        .select({
-          skuId: skuStock.skuId,
-          available: sql<number>`sum(${skuStock.available})`,
-          reserved: sql<number>`sum(${skuStock.reserved})`,
-          sold: sql<number>`sum(${skuStock.sold})`,
-        })
-        .from(skuStock)
-        .where(inArray(skuStock.skuId, ids))
-        .groupBy(skuStock.skuId),
-    ),
-  ]);
-  return {
-    row,
-    basicAttributes: basic,
-    images: images.map((i) => i.url),
-    skus: skuRows.map((s) => {
-      const stock = stockRows.find((r) => r.skuId === s.id);
-      return {
-        row: s,
-        salesAttributes: salesRows.filter((a) => a.skuId === s.id).map(({ skuId: _skuId, ...a }) => a),
-        prices: priceRows.filter((p) => p.skuId === s.id),
-        stock: { available: stock?.available ?? 0, reserved: stock?.reserved ?? 0, sold: stock?.sold ?? 0 },
-      };
-    }),
-  };
+  return runBatchRead(db, productRead(db, productId));
 }
 
 export async function findSku(db: Db, skuId: string): Promise<SkuRow | undefined> {

@@ -4,14 +4,16 @@
  * edit or a price change misses the cache and returns the change; stock figures in a cached copy
  * may lag by at most DETAIL_TTL_SECONDS (checkout re-checks stock in the SKU's object).
  */
-import { sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { z } from "zod";
+import { products } from "../../db/schema";
+import { batchRead, combineReads, runBatchRead } from "../platform/d1-chunks";
 import type { Db } from "../platform/db";
 import { AppError } from "../platform/errors";
 import { moneySchema } from "../platform/money";
 import { PRODUCT_STATUS } from "./lifecycle";
 import { effectivePrice } from "./pricing";
-import { loadProduct } from "./products-repo";
+import { productRead } from "./products-repo";
 
 export const DETAIL_TTL_SECONDS = 30;
 
@@ -52,21 +54,41 @@ export async function detailRevision(db: Db, productId: string) {
   return `${row.version}.${row.status}.${row.price_rev ?? 0}`;
 }
 
+/** The product's detail at `now`, read in one D1 batch; a product shoppers may not see is a 404. */
 export async function productDetail(db: Db, productId: string, now: number): Promise<ProductDetail> {
-  const record = await loadProduct(db, productId);
+  const { record, names } = await runBatchRead(
+    db,
+    combineReads(
+      {
+        record: productRead(db, productId),
+        names: batchRead(
+          [
+            [
+              db
+                .select({
+                  brandName: sql<string | null>`(SELECT name FROM brands WHERE id = ${products.brandId})`,
+                  categoryName: sql<string | null>`(SELECT name FROM categories WHERE id = ${products.categoryId})`,
+                })
+                .from(products)
+                .where(eq(products.id, productId)),
+            ],
+          ],
+          ([[row]]) => row,
+        ),
+      },
+      (read) => read,
+    ),
+  );
   if (!record || !VISIBLE.includes(record.row.status))
     throw new AppError("not_found", { detail: `No product ${productId}` });
   const { row } = record;
-  const [names] = await db.all<{ brand_name: string | null; category_name: string }>(sql`
-    SELECT (SELECT name FROM brands WHERE id = ${row.brandId}) AS brand_name,
-           (SELECT name FROM categories WHERE id = ${row.categoryId}) AS category_name`);
   return {
     productId: row.id,
     name: row.name,
     description: row.description,
     nameI18n: row.nameI18n ? (JSON.parse(row.nameI18n) as Record<string, string>) : null,
-    brand: row.brandId !== null && names?.brand_name ? { id: row.brandId, name: names.brand_name } : null,
-    category: { id: row.categoryId, name: names?.category_name ?? "" },
+    brand: row.brandId !== null && names?.brandName ? { id: row.brandId, name: names.brandName } : null,
+    category: { id: row.categoryId, name: names?.categoryName ?? "" },
     basicAttributes: record.basicAttributes,
     images: record.images,
     skus: record.skus.map((s) => ({

@@ -94,9 +94,12 @@ describe("retried stock operations apply once (Idempotency-Key → op id)", () =
       reason: "rebalance",
     };
     // The first attempt dies after the object moved the units (the projection's D1 write fails).
+    // Only writes fail: the reads before the object's write (the SKU's product, read in one
+    // batch) must answer, or the attempt would die before anything moved.
+    const write = (sql: string) => /^\s*(insert|update|delete)/i.test(sql) && !/idempotency_keys/i.test(sql);
     const writesLost = faultyD1(env.DB, {
-      failBatch: () => true,
-      failStatement: (sql) => /^\s*(insert|update|delete)/i.test(sql) && !/idempotency_keys/i.test(sql),
+      failBatch: (statements) => statements.some(write),
+      failStatement: write,
     });
     const noDb = { ...env, DB: writesLost } as unknown as Cloudflare.Env;
     const failed = await send(noDb, seller, path, transfer, headers);

@@ -1,0 +1,39 @@
+/**
+ * Each SKU's units summed over its warehouses, from the D1 projection (`sku_stock`), as a read
+ * for the caller's batch: what product detail, the cart and product views show as stock. The
+ * projection may lag the SKU's object; checkout re-checks stock there (reserve).
+ */
+import { inArray, sql } from "drizzle-orm";
+import { skuStock } from "../../db/schema";
+import { type BatchRead, batchRead, inKeys, type KeySet } from "../platform/d1-chunks";
+import type { Db } from "../platform/db";
+
+/** A SKU's units over all its warehouses (all 0 when the projection has no row for it). */
+export interface StockTotals {
+  available: number;
+  reserved: number;
+  sold: number;
+}
+
+export const NO_STOCK: StockTotals = { available: 0, reserved: 0, sold: 0 };
+
+/** The stock totals of the SKUs in `skus`, by SKU id (SKUs without rows are absent). */
+export function stockTotalsRead(db: Db, skus: KeySet): BatchRead<Map<string, StockTotals>> {
+  return batchRead(
+    [
+      inKeys(skus, (set) =>
+        db
+          .select({
+            skuId: skuStock.skuId,
+            available: sql<number>`sum(${skuStock.available})`,
+            reserved: sql<number>`sum(${skuStock.reserved})`,
+            sold: sql<number>`sum(${skuStock.sold})`,
+          })
+          .from(skuStock)
+          .where(inArray(skuStock.skuId, set))
+          .groupBy(skuStock.skuId),
+      ),
+    ],
+    ([rows]) => new Map(rows.map(({ skuId, ...totals }) => [skuId, totals])),
+  );
+}
