@@ -5,9 +5,10 @@
  * the threshold. Goods in a currency the shop has no template for ship under the platform's
  * template for that currency (PLATFORM_TEMPLATES).
  */
-import { eq, sql } from "drizzle-orm";
+import { eq, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
 import { shippingTemplates } from "../../db/schema";
+import { type BatchRead, batchRead, inKeys, type KeySet } from "../platform/d1-chunks";
 import type { Db } from "../platform/db";
 import { AppError } from "../platform/errors";
 import { type Currency, currencySchema, DEFAULT_CURRENCY } from "../platform/money";
@@ -107,7 +108,7 @@ export function templateForCurrency(own: ShippingTemplate, currency: Currency): 
 
 type Row = typeof shippingTemplates.$inferSelect;
 
-export function shippingTemplateOfRow(shopId: string, row: Row | undefined): ShippingTemplate {
+function shippingTemplateOfRow(shopId: string, row: Row | undefined): ShippingTemplate {
   if (!row) return { ...DEFAULT_TEMPLATE, shopId };
   return {
     shopId,
@@ -127,6 +128,22 @@ export async function shippingTemplateOf(db: Db, shopId: string): Promise<Shippi
   return shippingTemplateOfRow(
     shopId,
     await db.query.shippingTemplates.findFirst({ where: eq(shippingTemplates.shopId, shopId) }),
+  );
+}
+
+/**
+ * The templates of the shops in `shops`, as a read for the caller's batch: it answers each
+ * shop's template (the platform default for a shop without one).
+ */
+export function shippingTemplatesRead(db: Db, shops: KeySet): BatchRead<(shopId: string) => ShippingTemplate> {
+  return batchRead(
+    [inKeys(shops, (set) => db.select().from(shippingTemplates).where(inArray(shippingTemplates.shopId, set)))],
+    ([rows]) =>
+      (shopId) =>
+        shippingTemplateOfRow(
+          shopId,
+          rows.find((t) => t.shopId === shopId),
+        ),
   );
 }
 

@@ -3,9 +3,10 @@
  * with most stock, see durable-objects/sku-inventory.ts); the default warehouse receives stock
  * when a seller names none.
  */
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import { warehouses } from "../../db/schema";
+import { type BatchRead, batchRead, inKeys, type KeySet } from "../platform/d1-chunks";
 import type { Db } from "../platform/db";
 import { AppError } from "../platform/errors";
 import { newId } from "../platform/ids";
@@ -55,6 +56,28 @@ export async function listWarehouses(db: Db, shopId: string) {
     .where(eq(warehouses.shopId, shopId))
     .orderBy(asc(warehouses.priority), asc(warehouses.createdAt));
   return { items: rows.map(view) };
+}
+
+/**
+ * Per shop in `shops`: warehouse id → allocation priority (what a reservation is handed), as a
+ * read for the caller's batch. Shops without warehouses are absent.
+ */
+export function warehousePrioritiesRead(db: Db, shops: KeySet): BatchRead<Map<string, Record<string, number>>> {
+  return batchRead(
+    [
+      inKeys(shops, (set) =>
+        db
+          .select({ id: warehouses.id, shopId: warehouses.shopId, priority: warehouses.priority })
+          .from(warehouses)
+          .where(inArray(warehouses.shopId, set)),
+      ),
+    ],
+    ([rows]) => {
+      const priorities = new Map<string, Record<string, number>>();
+      for (const w of rows) priorities.set(w.shopId, { ...priorities.get(w.shopId), [w.id]: w.priority });
+      return priorities;
+    },
+  );
 }
 
 /** One default per shop: making a warehouse the default unsets the others in the same batch. */

@@ -2,6 +2,7 @@
 import { and, asc, count, eq, ne, type SQL } from "drizzle-orm";
 import { addresses } from "../../db/schema";
 import { newerThan } from "../platform/cursor";
+import { type BatchRead, batchRead } from "../platform/d1-chunks";
 import type { Db } from "../platform/db";
 
 export type AddressRow = typeof addresses.$inferSelect;
@@ -19,6 +20,23 @@ export async function countAddresses(db: Db, userId: string): Promise<number> {
 /** The user's own address; another user's id finds nothing. */
 export async function findAddress(db: Db, userId: string, id: string): Promise<AddressRow | undefined> {
   return db.query.addresses.findFirst({ where: and(eq(addresses.id, id), eq(addresses.userId, userId)) });
+}
+
+/** `findAddress` as a read for the caller's batch; no address id reads nothing and finds nothing. */
+export function findAddressRead(db: Db, userId: string, id: string | undefined): BatchRead<AddressRow | undefined> {
+  return batchRead(
+    [
+      id === undefined
+        ? []
+        : [
+            db
+              .select()
+              .from(addresses)
+              .where(and(eq(addresses.id, id), eq(addresses.userId, userId))),
+          ],
+    ],
+    ([[row]]) => row,
+  );
 }
 
 /** Oldest first, keyset-paginated on (created_at, id). */

@@ -1,6 +1,7 @@
 /** Users and shop membership in D1. Only this module touches `users`, `shops` and `shop_members`. */
 import { eq } from "drizzle-orm";
 import { shopMembers, users } from "../../db/schema";
+import { type BatchRead, batchRead } from "../platform/d1-chunks";
 import type { Db } from "../platform/db";
 import { AppError } from "../platform/errors";
 import type { LoginIdentifier } from "./identifiers";
@@ -31,6 +32,14 @@ export async function insertUser(db: Db, row: NewUser): Promise<void> {
 
 export async function findUserById(db: Db, id: string): Promise<UserRow | undefined> {
   return db.query.users.findFirst({ where: eq(users.id, id) });
+}
+
+/** The user's id and account status (absent when there is no such user), as a read for the caller's batch. */
+export function userStatusRead(db: Db, id: string): BatchRead<{ id: string; status: number } | undefined> {
+  return batchRead(
+    [[db.select({ id: users.id, status: users.status }).from(users).where(eq(users.id, id))]],
+    ([[row]]) => row,
+  );
 }
 
 export async function findUserByLogin(db: Db, identifier: LoginIdentifier): Promise<UserRow | undefined> {
