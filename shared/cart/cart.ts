@@ -7,12 +7,13 @@
  */
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
-import { cartItems, carts, prices, products, skuStock, skus } from "../../db/schema";
+import { cartItems, carts } from "../../db/schema";
 import { PRODUCT_STATUS } from "../catalog/lifecycle";
 import { effectivePrice } from "../catalog/pricing";
+import { skuReadModel } from "../catalog/sku-read-model";
 import type { Clock } from "../platform/clock";
 import { randomToken, sha256Hex } from "../platform/crypto";
-import { readChunks } from "../platform/d1-chunks";
+import { inChunks, runBatchRead } from "../platform/d1-chunks";
 import { assertExists, type Db, isAssertionFailure, runBatch } from "../platform/db";
 import { AppError } from "../platform/errors";
 import { newId } from "../platform/ids";
@@ -97,41 +98,16 @@ interface SkuFacts {
 }
 
 async function skuFacts(db: Db, skuIds: string[], now: number): Promise<Map<string, SkuFacts>> {
-  if (skuIds.length === 0) return new Map();
-  const [rows, priceRows, stockRows] = await Promise.all([
-    readChunks(skuIds, (ids) =>
-      db
-        .select({
-          skuId: skus.id,
-          productId: skus.productId,
-          name: sql<string>`${products.name} || ' ' || ${skus.name}`,
-          status: products.status,
-        })
-        .from(skus)
-        .innerJoin(products, eq(products.id, skus.productId))
-        .where(inArray(skus.id, ids)),
-    ),
-    readChunks(skuIds, (ids) => db.select().from(prices).where(inArray(prices.skuId, ids))),
-    readChunks(skuIds, (ids) =>
-      db
-        .select({ skuId: skuStock.skuId, available: sql<number>`sum(${skuStock.available})` })
-        .from(skuStock)
-        .where(inArray(skuStock.skuId, ids))
-        .groupBy(skuStock.skuId),
-    ),
-  ]);
+  const views = await runBatchRead(db, skuReadModel(db, { skuIds }));
   return new Map(
-    rows.map((r) => [
-      r.skuId,
+    [...views].map(([skuId, v]) => [
+      skuId,
       {
-        productId: r.productId,
-        name: r.name,
-        status: r.status,
-        available: stockRows.find((s) => s.skuId === r.skuId)?.available ?? 0,
-        price: effectivePrice(
-          priceRows.filter((p) => p.skuId === r.skuId),
-          now,
-        ),
+        productId: v.row.productId,
+        name: `${v.product.name} ${v.row.name}`,
+        status: v.product.status,
+        available: v.stock.available,
+        price: effectivePrice(v.prices, now),
       },
     ]),
   );
@@ -227,6 +203,23 @@ export async function setQuantity(
       .where(eq(carts.id, cart.id)),
   ]);
   return viewCart(db, owner, clock);
+}
+
+/**
+ * The statements that take ordered SKUs out of the user's cart (its other lines stay), for the
+ * order's own batch: the lines leave exactly when the order commits.
+ */
+export function removeOrderedLines(db: Db, userId: string, skuIds: readonly string[]) {
+  return inChunks(skuIds, (chunk) =>
+    db
+      .delete(cartItems)
+      .where(
+        and(
+          inArray(cartItems.cartId, db.select({ id: carts.id }).from(carts).where(eq(carts.userId, userId))),
+          inArray(cartItems.skuId, chunk),
+        ),
+      ),
+  );
 }
 
 /**

@@ -1,6 +1,7 @@
 /** The pivot: snapshots, pay order, orders, items, status log, cart clean-up, events and the saga's completion in one D1 batch. */
-import { and, eq, inArray, sql } from "drizzle-orm";
-import { cartItems, carts, orderItems, orderSagas, orderStatusLog, orders, payOrders } from "../../../db/schema";
+import { and, eq, sql } from "drizzle-orm";
+import { orderItems, orderSagas, orderStatusLog, orders, payOrders } from "../../../db/schema";
+import { removeOrderedLines } from "../../cart/cart";
 import type { Quote } from "../../checkout/pricing";
 import { makeEvent } from "../../events/messages";
 import { outboxInsert, outboxRow } from "../../events/outbox";
@@ -110,17 +111,10 @@ async function writeOrders(deps: OrderDeps, ctx: OrderContext): Promise<void> {
   });
   // What was ordered leaves the shopper's cart (other lines stay).
   statements.push(
-    ...inChunks(
+    ...removeOrderedLines(
+      db,
+      ctx.userId,
       quote.orders.flatMap((o) => o.lines.map((l) => l.skuId)),
-      (skuIds) =>
-        db
-          .delete(cartItems)
-          .where(
-            and(
-              inArray(cartItems.cartId, db.select({ id: carts.id }).from(carts).where(eq(carts.userId, ctx.userId))),
-              inArray(cartItems.skuId, skuIds),
-            ),
-          ),
     ),
   );
   // The saga closes in the same batch, unless the sweeper took it over meanwhile (then the whole
