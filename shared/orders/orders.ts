@@ -342,13 +342,17 @@ export async function expireUnpaid(deps: OrderOpsDeps, payOrderId: string): Prom
   return cancelled;
 }
 
-/** Cron backstop for lost timeout messages: unpaid pay orders past their deadline by a minute. */
+/**
+ * Cron backstop for lost timeout messages: unpaid pay orders past their deadline by a minute,
+ * including those whose payment is still pending on the provider's page (it is cancelled there; a
+ * success that lands anyway is refunded as paid_after_cancel).
+ */
 export async function expireOverdue(deps: OrderOpsDeps, limit = 50): Promise<number> {
   const now = deps.clock.now();
   const overdue = await deps.db
     .select({ id: payOrders.id })
     .from(payOrders)
-    .where(and(inArray(payOrders.paymentStatus, ["UNPAID", "FAILED"]), lt(payOrders.payBy, now - 60_000)))
+    .where(and(inArray(payOrders.paymentStatus, ["UNPAID", "PENDING", "FAILED"]), lt(payOrders.payBy, now - 60_000)))
     .limit(limit);
   let cancelled = 0;
   for (const { id } of overdue) cancelled += await expireUnpaid(deps, id);

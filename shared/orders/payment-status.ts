@@ -11,7 +11,7 @@ import { orderItems, orderStatusLog, orders, payOrders } from "../../db/schema";
 import { makeEvent } from "../events/messages";
 import { type OutboxRow, outboxInsert, outboxRow } from "../events/outbox";
 import { confirmStock } from "../inventory/stock";
-import { actorText, orderActor } from "../platform/actor";
+import { type Actor, actorText, orderActor } from "../platform/actor";
 import { assertExists, type Db } from "../platform/db";
 import { newId } from "../platform/ids";
 import type { OrderOpsDeps } from "./orders";
@@ -46,7 +46,7 @@ export function openOrders(state: PayOrderState): { orderId: string; amount: num
 
 interface Change {
   opId: string;
-  actor: string;
+  actor: Actor;
   event: string;
   now: number;
 }
@@ -67,7 +67,7 @@ function logStatement(
     fromStatus: from,
     toStatus: to,
     event: change.event,
-    actor: change.actor,
+    actor: actorText(change.actor),
     at: change.now,
   });
 }
@@ -220,7 +220,7 @@ export async function confirmPaidStock(
 export function refundedStatements(
   db: Db,
   state: PayOrderState,
-  input: { orderId: string; refundedTotal: number; opId: string; actor: string; now: number },
+  input: { orderId: string; refundedTotal: number; opId: string; actor: Actor; now: number },
 ): BatchItem<"sqlite">[] {
   const c = { ...input, event: "refund" };
   const order = state.orders.find((o) => o.id === input.orderId);
@@ -241,4 +241,9 @@ export function refundedStatements(
     logStatement(db, { ...c, event }, { type: "order", id: order.id }, "payment_status", order.paymentStatus, to),
     ...(payTo === state.payOrder.paymentStatus ? [] : payOrderStatements(db, state.payOrder, payTo, { ...c, event })),
   ];
+}
+
+/** The ids of pay orders holding an order of `shopId`, as a subquery (a seller's view of payments). */
+export function payOrdersOfShop(db: Db, shopId: string) {
+  return db.select({ id: orders.payOrderId }).from(orders).where(eq(orders.shopId, shopId));
 }

@@ -8,6 +8,7 @@ import { AppError } from "../platform/errors";
 import type { PaymentProviderAdapter } from "./provider";
 import type { PaymentProvider } from "./provider-events";
 import { sandboxAdapter } from "./sandbox-adapter";
+import { stripeAdapterFromEnv } from "./stripe-adapter";
 
 export const paymentsEnvSchema = z.object({
   /** The sandbox provider's API, e.g. `http://127.0.0.1:8787/sandbox/api/v1`; unset: no sandbox. */
@@ -38,6 +39,8 @@ export function paymentAdapters(env: PaymentsEnv): PaymentAdapters {
       fetch: binding ? (request) => binding.fetch(request) : (request) => fetch(request),
     });
   }
+  const stripe = stripeAdapterFromEnv(env);
+  if (stripe) adapters.stripe = stripe;
   cache.set(env, adapters);
   return adapters;
 }

@@ -160,7 +160,7 @@ async function capture(deps: ApplyDeps, payment: repo.PaymentRow, providerPaymen
       orderIds: paying.map((o) => o.orderId),
       paymentId: payment.id,
       opId,
-      actor: `payment:${payment.id}`,
+      actor: { type: "payment", id: payment.id },
       now,
     });
     statements.push(...paid.statements);
@@ -234,7 +234,7 @@ async function applyEnded(
   try {
     await db.batch([
       ...repo.movePaymentStatements(db, payment, { status: to, failureCode }, { opId, now }),
-      ...(state ? paymentFailedStatements(db, state, { opId, actor: `payment:${payment.id}`, now }) : []),
+      ...(state ? paymentFailedStatements(db, state, { opId, actor: { type: "payment", id: payment.id }, now }) : []),
     ]);
   } catch (err) {
     if (!isAssertionFailure(err)) throw err;

@@ -168,7 +168,7 @@ async function writePayment(
       repo.insertPayment(deps.db, row),
       ...paymentStartedStatements(deps.db, state, {
         opId: newId("operation", now),
-        actor: `user:${input.userId}`,
+        actor: { type: "user", id: input.userId },
         now,
       }),
     ]);
@@ -198,7 +198,9 @@ async function failCreation(deps: PayDeps, payment: repo.PaymentRow, cause: unkn
         { status: "FAILED", failureCode: "provider_error" },
         { opId, now },
       ),
-      ...(state ? paymentFailedStatements(deps.db, state, { opId, actor: `payment:${payment.id}`, now }) : []),
+      ...(state
+        ? paymentFailedStatements(deps.db, state, { opId, actor: { type: "payment", id: payment.id }, now })
+        : []),
     ]);
   } catch (err) {
     // It stays CREATING; the shopper's next try resumes it after CREATING_STALE_MS.

@@ -140,7 +140,7 @@ async function succeededStatements(
           orderId: refund.orderId,
           refundedTotal: earlier + refund.amount,
           opId: change.opId,
-          actor: `refund:${refund.id}`,
+          actor: { type: "refund", id: refund.id },
           now: change.now,
         })
       : []),

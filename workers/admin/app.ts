@@ -17,6 +17,7 @@ import { registerInventoryRoutes } from "./routes/inventory";
 import { registerLedgerRoutes } from "./routes/ledger";
 import { registerOperationsRoutes } from "./routes/operations";
 import { registerOrderRoutes } from "./routes/orders";
+import { registerPaymentRoutes } from "./routes/payments";
 import { registerProductRevisionRoutes } from "./routes/product-revisions";
 import { registerProductRoutes } from "./routes/products";
 import { registerShippingTemplateRoutes } from "./routes/shipping-template";
@@ -71,6 +72,7 @@ export function buildAdminApp(options: { clock?: Clock } = {}): AdminApp {
   registerImageRoutes(app);
   registerDeadLetterRoutes(app);
   registerLedgerRoutes(app);
+  registerPaymentRoutes(app);
   registerEventCanaryRoutes(app);
   return app;
 }

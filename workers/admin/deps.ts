@@ -4,6 +4,8 @@
  */
 import type { CatalogDeps } from "../../shared/catalog/catalog-deps";
 import { inventoryOf } from "../../shared/inventory/binding";
+import { type PaymentsEnv, paymentAdapters } from "../../shared/payments/adapters";
+import type { ReconcileDeps } from "../../shared/payments/reconciliation";
 import type { AppContext } from "../../shared/platform/app-env";
 import { requestDb } from "../../shared/platform/request-db";
 import type { AdminBindings } from "./app";
@@ -18,6 +20,16 @@ export function catalogDeps(c: AppContext<AdminBindings>): CatalogDeps {
     producers: c.env,
     inventory: inventoryOf(c.env),
     requestId: c.var.requestId,
+    log: c.var.log,
+  };
+}
+
+/** What a reconciliation run needs: the primary database and the providers this deployment has. */
+export function reconcileDeps(c: AppContext<AdminBindings>): ReconcileDeps {
+  return {
+    db: requestDb(c, "first-primary"),
+    clock: c.var.clock,
+    adapters: paymentAdapters(c.env as unknown as PaymentsEnv),
     log: c.var.log,
   };
 }

@@ -7,11 +7,12 @@ import { isQueueName, sourceOfDeadLetterQueue } from "../../shared/events/queues
 import { inventoryOf } from "../../shared/inventory/binding";
 import { expireOverdue } from "../../shared/orders/orders";
 import { purgeFinishedSagas, sweepStaleSagas } from "../../shared/orders/sweeper";
-import { type PaymentsEnv, paymentAdapters } from "../../shared/payments/adapters";
+import { type PaymentAdapters, type PaymentsEnv, paymentAdapters } from "../../shared/payments/adapters";
+import { reconcileIfDue } from "../../shared/payments/reconciliation";
 import { type Clock, systemClock } from "../../shared/platform/clock";
 import { dbOf } from "../../shared/platform/db";
 import { purgeExpired } from "../../shared/platform/idempotency-repo";
-import { createLogger, errorFields } from "../../shared/platform/logger";
+import { createLogger, errorFields, type Logger } from "../../shared/platform/logger";
 import { COALESCE, HANDLERS } from "./handlers";
 
 const log = createLogger({ worker: "events" });
@@ -49,6 +50,8 @@ export interface HousekeepingDeps {
   clock: Clock;
   producers: EventsEnv;
   inventory: ReturnType<typeof inventoryOf>;
+  adapters: PaymentAdapters;
+  log: Logger;
 }
 
 /** One housekeeping job: does its work and answers how many things it handled. */
@@ -56,8 +59,9 @@ export type HousekeepingJob = (deps: HousekeepingDeps) => Promise<number>;
 
 /**
  * The cron's jobs, in the order they run: purge expired idempotency keys, send outbox rows their
- * writers left behind, re-index products whose price window opened or closed, undo abandoned checkouts, cancel unpaid orders whose timeout message never
- * came, and purge sagas finished more than a week ago.
+ * writers left behind, re-index products whose price window opened or closed, undo abandoned
+ * checkouts, cancel unpaid orders whose timeout message never came, purge sagas finished more than
+ * a week ago, and reconcile payments once an hour.
  */
 export const HOUSEKEEPING_JOBS = {
   idempotencyKeysPurged: ({ db, clock }) => purgeExpired(db, clock.now()),
@@ -66,6 +70,7 @@ export const HOUSEKEEPING_JOBS = {
   sagasCompensated: async (deps) => (await sweepStaleSagas(deps)).compensated,
   overdueCancelled: (deps) => expireOverdue(deps),
   sagasPurged: ({ db, clock }) => purgeFinishedSagas(db, clock.now()),
+  reconciliationRuns: (deps) => reconcileIfDue(deps),
 } satisfies Record<string, HousekeepingJob>;
 
 export type HousekeepingJobName = keyof typeof HOUSEKEEPING_JOBS;
@@ -82,7 +87,14 @@ export async function runHousekeeping(
   clock: Clock = systemClock,
   jobs: Record<HousekeepingJobName, HousekeepingJob> = HOUSEKEEPING_JOBS,
 ): Promise<HousekeepingResult> {
-  const deps = { db: dbOf(env.DB), clock, producers: env, inventory: inventoryOf(env) };
+  const deps = {
+    db: dbOf(env.DB),
+    clock,
+    producers: env,
+    inventory: inventoryOf(env),
+    adapters: paymentAdapters(env as unknown as PaymentsEnv),
+    log,
+  };
   const result = { failed: [] } as unknown as HousekeepingResult;
   for (const name of Object.keys(HOUSEKEEPING_JOBS) as HousekeepingJobName[]) {
     try {

@@ -1,0 +1,61 @@
+/** GET /admin/v1/payments: payments newest first, for operators (any) and sellers (their orders'). */
+import { and, desc, eq, inArray, type SQL } from "drizzle-orm";
+import { z } from "zod";
+import { payments } from "../../db/schema";
+import { payOrdersOfShop } from "../orders/payment-status";
+import { createdCursorSchema, decodeCursor, olderThan, pageOf } from "../platform/cursor";
+import type { Db } from "../platform/db";
+import { type Currency, moneySchema } from "../platform/money";
+import { PAYMENT_PROVIDERS, type PaymentProvider } from "./provider-events";
+
+export const listPaymentsQuery = z.object({
+  payOrderId: z
+    .string()
+    .regex(/^\d{19}$/, "is not a pay order number")
+    .optional(),
+  shopId: z.string().min(1).max(64).optional().describe("Operators: only payments of this shop's orders"),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().min(1).max(512).optional(),
+});
+
+export const adminPaymentSchema = z.object({
+  paymentId: z.string(),
+  payOrderId: z.string(),
+  provider: z.enum(PAYMENT_PROVIDERS),
+  providerPaymentId: z.string().nullable(),
+  status: z.enum(["CREATING", "PENDING", "SUCCEEDED", "FAILED", "CANCELED"]),
+  amount: moneySchema,
+  failureCode: z.string().nullable(),
+  createdAt: z.string(),
+});
+
+/** A page of payments; `shopId` limits them to pay orders holding that shop's orders. */
+export async function listPayments(
+  db: Db,
+  query: { payOrderId?: string | undefined; limit: number; cursor?: string | undefined },
+  shopId: string | undefined,
+) {
+  const conditions: (SQL | undefined)[] = [
+    query.payOrderId ? eq(payments.payOrderId, query.payOrderId) : undefined,
+    shopId === undefined ? undefined : inArray(payments.payOrderId, payOrdersOfShop(db, shopId)),
+    query.cursor
+      ? olderThan(payments.createdAt, payments.id, decodeCursor(createdCursorSchema, query.cursor))
+      : undefined,
+  ];
+  const rows = await db
+    .select()
+    .from(payments)
+    .where(and(...conditions))
+    .orderBy(desc(payments.createdAt), desc(payments.id))
+    .limit(query.limit + 1);
+  return pageOf(rows, query.limit, (p) => ({
+    paymentId: p.id,
+    payOrderId: p.payOrderId,
+    provider: p.provider as PaymentProvider,
+    providerPaymentId: p.providerPaymentId,
+    status: p.status,
+    amount: { amount: p.amount, currency: p.currency as Currency },
+    failureCode: p.failureCode,
+    createdAt: new Date(p.createdAt).toISOString(),
+  }));
+}
