@@ -16,6 +16,8 @@ import {
   DEV_CONFIGS,
   DEV_JWT_SECRET,
   PERSIST_DIR,
+  SANDBOX_API_KEY,
+  SANDBOX_WEBHOOK_SECRET,
   wrangler,
   writeDevVars,
 } from "./local.ts";
@@ -25,7 +27,7 @@ const DEMO_OPERATOR_ID = demoId("usr", 1);
 const port = process.env.PORT ?? "8787";
 const origin = `http://127.0.0.1:${port}`;
 
-writeDevVars();
+writeDevVars(origin);
 applyLocalMigrations();
 if (!process.env.SKIP_SEED) {
   execFileSync(
@@ -119,7 +121,8 @@ console.log(`
     storefront   ${origin}/v1/health      docs ${origin}/docs      OpenAPI ${origin}/openapi.json
     admin        ${origin}/admin/v1/health  docs ${origin}/admin/docs  OpenAPI ${origin}/admin/openapi.json
     webhooks     ${origin}/webhooks/health  OpenAPI ${origin}/webhooks/openapi.json
+    sandbox      ${origin}/sandbox/api/v1 (Bearer ${SANDBOX_API_KEY})  OpenAPI ${origin}/sandbox/openapi.json
   Demo accounts (local only):
 ${DEMO_LOGINS.map(([role, user, password]) => `    ${role.padEnd(16)} ${user.padEnd(10)} ${password}`).join("\n")}
-  Sandbox payment webhook secret: whsec_dev_sandbox_secret
+  Sandbox payment webhook secret: ${SANDBOX_WEBHOOK_SECRET}
 `);

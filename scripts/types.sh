@@ -9,4 +9,5 @@ gen types/admin-env.d.ts workers/admin/wrangler.toml AdminEnv
 gen types/webhooks-env.d.ts workers/payments-webhook/wrangler.toml WebhooksEnv
 gen types/events-env.d.ts workers/events/wrangler.toml EventsEnv
 gen types/dev-router-env.d.ts workers/dev-router/wrangler.toml DevRouterEnv
+gen types/sandbox-env.d.ts workers/sandbox/wrangler.toml SandboxEnv
 npx wrangler types types/runtime.d.ts -c wrangler.toml --include-env=false >/dev/null

@@ -11,6 +11,7 @@ export default {
           storefront: env.STOREFRONT,
           admin: env.ADMIN,
           webhooks: env.WEBHOOKS,
+          sandbox: env.SANDBOX,
           docsAssets: env.ASSETS,
         }),
 } satisfies ExportedHandler<DevRouterEnv>;

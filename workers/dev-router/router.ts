@@ -1,7 +1,11 @@
 /**
  * Dev-only routing by path prefix, standing in for Cloudflare's routes on one local origin:
- * `/admin/*` → admin, `/webhooks/*` → payments-webhook, everything else → storefront.
+ * `/admin/*` → admin, `/webhooks/*` → payments-webhook, `/sandbox/*` → the sandbox providers
+ * (when present), everything else → storefront.
  */
+import { AppError } from "../../shared/platform/errors";
+import { ulid } from "../../shared/platform/ids";
+import { problemResponse } from "../../shared/platform/problem";
 
 /** Anything that answers a request: a service binding, or a Worker's handler in tests. */
 export interface RouteTarget {
@@ -12,6 +16,8 @@ export interface RouteTargets {
   storefront: RouteTarget;
   admin: RouteTarget;
   webhooks: RouteTarget;
+  /** The sandbox providers (local dev and tests only); without it `/sandbox/*` is a 404. */
+  sandbox?: RouteTarget;
   /** The Swagger UI files behind the docs pages (local dev has no CDN). */
   docsAssets?: RouteTarget;
 }
@@ -27,8 +33,9 @@ function hasPrefix(path: string, prefix: string): boolean {
 }
 
 /** Which Worker serves `pathname`. */
-export function targetOf(pathname: string): "storefront" | "admin" | "webhooks" {
+export function targetOf(pathname: string): "storefront" | "admin" | "webhooks" | "sandbox" {
   if (hasPrefix(pathname, "/admin")) return "admin";
+  if (hasPrefix(pathname, "/sandbox")) return "sandbox";
   if (hasPrefix(pathname, "/webhooks")) return "webhooks";
   return "storefront";
 }
@@ -42,5 +49,14 @@ export function routeRequest(request: Request, targets: RouteTargets): Promise<R
       new Request(new URL(`/${url.pathname.slice(DOCS_ASSETS_PREFIX.length)}`, url), request),
     );
   }
-  return targets[targetOf(url.pathname)].fetch(request);
+  const target = targetOf(url.pathname);
+  if (target === "sandbox") {
+    if (targets.sandbox) return targets.sandbox.fetch(request);
+    const requestId = request.headers.get("x-request-id") ?? `req_${ulid()}`;
+    return problemResponse(
+      new AppError("not_found", { detail: `No route for ${request.method} ${url.pathname}` }),
+      requestId,
+    );
+  }
+  return targets[target].fetch(request);
 }
