@@ -12,12 +12,12 @@ import { MAX_ATTEMPTS, retryDelayMs } from "../shared/sandbox/delivery-schedule"
 import type { ChaosSettings, DeliveriesQuery, DeliveryView } from "../shared/sandbox/schemas";
 
 /** Which secret signs an event. */
-export type Signer = "payments";
+export type Signer = "payments" | "carrier";
 
 export interface OutgoingEvent {
   id: string;
   type: string;
-  /** What it is about: the intent's or refund's id. */
+  /** What it is about: the intent's or refund's id, or the tracking number. */
   objectId: string;
   /** Where on the platform it goes, e.g. `/webhooks/payments/sandbox`. */
   path: string;
@@ -168,7 +168,7 @@ export class SandboxDeliveries {
       type: r.type,
       objectId: r.object_id,
       path: r.path,
-      signer: "payments",
+      signer: r.signer === "carrier" ? "carrier" : "payments",
       body: r.body,
     }));
   }

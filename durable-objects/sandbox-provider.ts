@@ -1,6 +1,7 @@
 /**
- * The sandbox payment provider's state (local dev and tests only; never deployed): one object,
- * named SANDBOX_OBJECT_NAME, standing for one account at a Stripe-like payment provider. It is the outside world: it reaches the platform only by signed webhooks over
+ * The sandbox providers' state (local dev and tests only; never deployed): one object, named
+ * SANDBOX_OBJECT_NAME, standing for one account at a Stripe-like payment provider, a carrier and a
+ * top-up service. It is the outside world: it reaches the platform only by signed webhooks over
  * HTTP (the WEBHOOKS binding), never by touching its data.
  *
  * - Every write runs in `transactionSync`, and the events it causes are stored in the same
@@ -17,22 +18,29 @@ import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
 import { signPayload } from "../shared/payments/signature";
 import { readEnv } from "../shared/platform/env";
+import { ulid } from "../shared/platform/ids";
 import { sendingOrder } from "../shared/sandbox/delivery-schedule";
 import { type SandboxConfig, sandboxEnabled, sandboxEnvSchema } from "../shared/sandbox/env";
 import {
   type ApiResult,
   type ChaosSettings,
+  carrierEventBody,
+  carrierParams,
   chaosSettings,
+  createTopupBody,
   type DeliveryView,
   deliveriesQuery,
   type FlushResult,
   type ListPage,
   type PaymentIntentView,
   type RefundView,
+  type TopupView,
 } from "../shared/sandbox/schemas";
-import { type AttemptOutcome, type DueDelivery, SandboxDeliveries } from "./sandbox-deliveries";
+import { type AttemptOutcome, type DueDelivery, type OutgoingEvent, SandboxDeliveries } from "./sandbox-deliveries";
+import { fingerprintOf, keyed } from "./sandbox-keys";
 import { type ActResult, type PageAction, SandboxPayments } from "./sandbox-payments";
 import { SandboxTables } from "./sandbox-provider-tables";
+import { SandboxTopups } from "./sandbox-topups";
 
 /** The one object every sandbox route addresses. */
 export const SANDBOX_OBJECT_NAME = "sandbox";
@@ -45,12 +53,14 @@ const pageAction = z.enum(["succeed", "fail", "cancel"]);
 export class SandboxProvider extends DurableObject<SandboxEnv> {
   private readonly tables: SandboxTables;
   private readonly deliveries: SandboxDeliveries;
+  private readonly topups: SandboxTopups;
   private readonly payments: SandboxPayments;
 
   constructor(ctx: DurableObjectState, env: SandboxEnv) {
     super(ctx, env);
     this.tables = new SandboxTables(ctx.storage.sql);
     this.deliveries = new SandboxDeliveries(ctx.storage.sql);
+    this.topups = new SandboxTopups(ctx.storage.sql);
     this.payments = new SandboxPayments({
       tables: this.tables,
       config: () => this.config(),
@@ -176,6 +186,65 @@ export class SandboxProvider extends DurableObject<SandboxEnv> {
   }
 
   // -------------------------------------------------------------------------------------------
+  // Carrier callbacks and top-ups
+
+  /** Enqueues a signed carrier callback; answers its event id. */
+  async carrierEvent(raw: unknown): Promise<{ eventId: string; type: string }> {
+    const input = carrierParams.extend(carrierEventBody.shape).parse(raw);
+    this.config();
+    const now = Date.now();
+    const event = {
+      id: `evt_${ulid(now)}`,
+      type: `shipment.${input.status}`,
+      created: Math.floor(now / 1000),
+      data: { carrier: input.carrier, trackingNumber: input.trackingNumber },
+    };
+    const outgoing: OutgoingEvent = {
+      id: event.id,
+      type: event.type,
+      objectId: input.trackingNumber,
+      path: `/webhooks/carriers/${input.carrier}`,
+      signer: "carrier",
+      body: JSON.stringify(event),
+    };
+    this.ctx.storage.transactionSync(() => this.deliveries.enqueue(outgoing, this.chaos(), now));
+    await this.arm();
+    return { eventId: event.id, type: event.type };
+  }
+
+  /** Makes a top-up; its outcome follows from the target's last digits (topupOutcome). */
+  createTopup(raw: unknown): ApiResult<TopupView> {
+    const { idempotencyKey, body } = keyed(createTopupBody).parse(raw);
+    this.config();
+    return this.once(idempotencyKey, fingerprintOf("create_topup", body), () => ({
+      ok: true,
+      status: 200,
+      body: this.topups.create(body, Date.now()),
+    }));
+  }
+
+  topup(id: string): ApiResult<TopupView> {
+    this.config();
+    const topup = this.topups.get(objectId.parse(id));
+    if (topup) return { ok: true, status: 200, body: topup };
+    return {
+      ok: false,
+      status: 404,
+      error: {
+        type: "invalid_request_error",
+        code: "resource_missing",
+        message: `No such topup: '${id}'`,
+        param: "id",
+      },
+    };
+  }
+
+  topupsByReference(reference: string): TopupView[] {
+    this.config();
+    return this.topups.byReference(objectId.parse(reference));
+  }
+
+  // -------------------------------------------------------------------------------------------
   // Sending
 
   /**
@@ -204,7 +273,8 @@ export class SandboxProvider extends DurableObject<SandboxEnv> {
 
   /** One signed POST to the platform, signed at sending time (the signature's clock must be fresh). */
   private async send(delivery: DueDelivery, config: SandboxConfig): Promise<AttemptOutcome> {
-    const signature = await signPayload(delivery.body, config.SANDBOX_WEBHOOK_SECRET, Date.now());
+    const secret = delivery.signer === "carrier" ? config.SANDBOX_CARRIER_SECRET : config.SANDBOX_WEBHOOK_SECRET;
+    const signature = await signPayload(delivery.body, secret, Date.now());
     this.deliveries.markSending(delivery.seq, signature);
     try {
       const res = await this.env.WEBHOOKS.fetch(`${config.SANDBOX_PUBLIC_URL}${delivery.path}`, {

@@ -30,6 +30,7 @@ export const DEV_ORIGIN = "http://127.0.0.1:8787";
 /** The sandbox providers' local secrets (API.md fixes the webhook ones). */
 export const SANDBOX_API_KEY = "sk_sandbox_dev";
 export const SANDBOX_WEBHOOK_SECRET = "whsec_dev_sandbox_secret";
+const SANDBOX_CARRIER_SECRET = "whsec_dev_carrier_secret";
 
 /**
  * How a Worker's sandbox adapter reaches the sandbox in local dev: by HTTP to the dev origin, as
@@ -74,6 +75,7 @@ const localVars = (origin: string): Record<string, Record<string, string>> => ({
   "workers/sandbox/wrangler.toml": {
     SANDBOX_API_KEY,
     SANDBOX_WEBHOOK_SECRET,
+    SANDBOX_CARRIER_SECRET,
     // The hosted payment page's links: the sandbox is served under /sandbox on the dev origin.
     SANDBOX_PUBLIC_URL: origin,
   },

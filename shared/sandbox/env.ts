@@ -15,7 +15,11 @@ export const sandboxEnvSchema = z.object({
   SANDBOX_API_KEY: z.string().min(1),
   /** Signs payment webhooks; the platform verifies them with PAYMENT_WEBHOOK_SECRET (the same value). */
   SANDBOX_WEBHOOK_SECRET: z.string().min(1),
+  /** Signs carrier callbacks. */
+  SANDBOX_CARRIER_SECRET: z.string().min(1),
   /** The origin shoppers reach the sandbox on (the hosted payment page's links). */
   SANDBOX_PUBLIC_URL: z.url().transform((u) => u.replace(/\/+$/, "")),
+  /** How long a top-up to a `...0003` target hangs before answering 504. */
+  SANDBOX_TOPUP_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(30_000),
 });
 export type SandboxConfig = z.infer<typeof sandboxEnvSchema>;

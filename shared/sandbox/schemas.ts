@@ -1,7 +1,7 @@
 /**
  * The sandbox providers' wire shapes (local dev and tests only): the Stripe-like payment API
- * (`/sandbox/api/v1`, snake_case like Stripe) and the sandbox's own controls (chaos, the delivery
- * log; camelCase like our API). Shared by the sandbox Worker's routes, its
+ * (`/sandbox/api/v1`, snake_case like Stripe), the top-up service, and the sandbox's own controls
+ * (chaos, the delivery log; camelCase like our API). Shared by the sandbox Worker's routes, its
  * Durable Object (which parses every input again) and the platform's sandbox adapter, which may
  * parse the answers with the view schemas.
  */
@@ -136,6 +136,38 @@ export type ApiError = z.infer<typeof apiErrorBody>["error"];
 export type ApiResult<T> = { ok: true; status: 200; body: T } | { ok: false; status: 400 | 404 | 409; error: ApiError };
 
 // -------------------------------------------------------------------------------------------
+// Top-ups (virtual goods)
+
+/** `...0002` is declined, `...0003` times out, anything else succeeds (like test card numbers). */
+export function topupOutcome(target: string): "succeeded" | "declined" | "timeout" {
+  if (target.endsWith("0002")) return "declined";
+  if (target.endsWith("0003")) return "timeout";
+  return "succeeded";
+}
+
+export const createTopupBody = z.strictObject({
+  target: z.string().regex(/^\+?[0-9]{5,20}$/, "must be a phone number: 5 to 20 digits, optionally after +"),
+  amount: minorUnits,
+  currency: sandboxCurrency,
+  reference: id,
+});
+export type CreateTopupBody = z.infer<typeof createTopupBody>;
+
+export const topupView = z.object({
+  id: z.string(),
+  object: z.literal("topup"),
+  target: z.string(),
+  amount: z.number().int(),
+  currency: sandboxCurrency,
+  reference: z.string(),
+  /** `pending` only for a top-up that timed out: its outcome is never learned. */
+  status: z.enum(["succeeded", "failed", "pending"]),
+  failure_code: z.literal("declined").nullable(),
+  created: unixSeconds,
+});
+export type TopupView = z.infer<typeof topupView>;
+
+// -------------------------------------------------------------------------------------------
 // Sandbox controls
 
 /** Applies to the webhooks enqueued after it is set. Omitted fields reset to their defaults. */
@@ -190,3 +222,10 @@ export const flushResult = z.object({
   refundsSettled: z.number().int(),
 });
 export type FlushResult = z.infer<typeof flushResult>;
+
+export const CARRIER_STATUSES = ["in_transit", "delivered", "failed"] as const;
+export const carrierParams = z.object({
+  carrier: z.string().regex(/^[a-z0-9_-]{1,32}$/, "must be 1 to 32 of a-z, 0-9, _ and -"),
+  trackingNumber: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, "must be 1 to 64 of A-Z, a-z, 0-9 and -"),
+});
+export const carrierEventBody = z.strictObject({ status: z.enum(CARRIER_STATUSES) });

@@ -1,5 +1,5 @@
 /**
- * The Stripe-like payment API under `/sandbox/api/v1`, the one the platform's sandbox
+ * The Stripe-like payment and top-up API under `/sandbox/api/v1`, the one the platform's sandbox
  * adapter calls: `Authorization: Bearer <SANDBOX_API_KEY>`, JSON bodies, Stripe's error shape and
  * statuses (a bad parameter is 400 `parameter_invalid`/`parameter_missing`/`parameter_unknown`, a
  * bad key 401, an unknown object 404, our own failure 500 `api_error`).
@@ -14,6 +14,7 @@ import { parameterError, SandboxApiError } from "./api-errors";
 import type { SandboxHonoEnv } from "./app-env";
 import { registerPaymentIntentRoutes } from "./routes/payment-intents";
 import { registerRefundRoutes } from "./routes/refunds";
+import { registerTopupRoutes } from "./routes/topups";
 
 const log = createLogger({ worker: "sandbox" });
 
@@ -52,5 +53,6 @@ export function buildApiApp() {
 
   registerPaymentIntentRoutes(api);
   registerRefundRoutes(api);
+  registerTopupRoutes(api);
   return api;
 }

@@ -1,6 +1,7 @@
 /**
  * The sandbox app, everything under `/sandbox` (local dev and tests only): the Stripe-like API
- * (api.ts, Stripe's error shape), the hosted payment page, chaos and the delivery log (problem+json errors, like our own API). Unless SANDBOX_ENABLED is "true" every path is a 404.
+ * (api.ts, Stripe's error shape), the hosted payment page, carrier events, chaos and the delivery
+ * log (problem+json errors, like our own API). Unless SANDBOX_ENABLED is "true" every path is a 404.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
@@ -13,6 +14,7 @@ import { validationError } from "../../shared/platform/validation";
 import { sandboxEnabled } from "../../shared/sandbox/env";
 import { buildApiApp } from "./api";
 import type { SandboxHonoEnv } from "./app-env";
+import { registerCarrierRoutes } from "./routes/carriers";
 import { registerChaosRoutes } from "./routes/chaos";
 import { registerDeliveryRoutes } from "./routes/deliveries";
 import { registerPayPageRoutes } from "./routes/pay-page";
@@ -67,6 +69,7 @@ export function buildSandboxApp() {
   registerPayPageRoutes(app);
   registerChaosRoutes(app);
   registerDeliveryRoutes(app);
+  registerCarrierRoutes(app);
 
   app.doc31("/sandbox/openapi.json", {
     openapi: "3.1.0",
