@@ -9,6 +9,7 @@ import type { z } from "zod";
 import { outboxInsert } from "../events/outbox";
 import { openingProjection } from "../inventory/projection";
 import { adjustOne } from "../inventory/stock";
+import { warehouseFor } from "../inventory/warehouses";
 import { type Actor, actorOf } from "../platform/actor";
 import type { Caller } from "../platform/auth";
 import { type Db, runBatch } from "../platform/db";
@@ -24,7 +25,7 @@ import { duplicateOr } from "./product-errors";
 import { changeEvent, sendChange } from "./product-events";
 import { checkProduct, type ProductInput, type skuInput } from "./product-input";
 import { snapshotContent } from "./product-views";
-import { type ProductRecord, type SkuRecord, warehouseFor } from "./products-repo";
+import type { ProductRecord, SkuRecord } from "./products-repo";
 import { insertProduct, insertProductAttributes, insertProductImages, insertSku } from "./products-writes-repo";
 import { attributeTemplateOf, findBrand, findCategory } from "./structure";
 

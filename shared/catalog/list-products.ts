@@ -2,12 +2,11 @@
  * Listing products for sellers and operators: newest first, keyset-paged, deleted products left
  * out. Which shop a caller may list is the kernel's `shopFilterFor`; this module only filters.
  */
-import { and, desc, eq, ne, type SQL } from "drizzle-orm";
 import { z } from "zod";
-import { products } from "../../db/schema";
-import { createdCursorSchema, decodeCursor, olderThan, pageOf } from "../platform/cursor";
+import { createdCursorSchema, decodeCursor, pageOf } from "../platform/cursor";
 import type { Db } from "../platform/db";
 import { PRODUCT_STATUS, type ProductStatusName, statusName } from "./lifecycle";
+import { productRowsNewestFirst } from "./products-repo";
 
 /** A product in a list: its identity, status and version, without SKUs, prices or stock. */
 export const productSummarySchema = z.object({
@@ -35,19 +34,12 @@ export async function listProducts(
     cursor?: string | undefined;
   },
 ) {
-  const conditions: SQL[] = [ne(products.status, PRODUCT_STATUS.DELETED)];
-  if (query.shopId) conditions.push(eq(products.shopId, query.shopId));
-  if (query.status) conditions.push(eq(products.status, PRODUCT_STATUS[query.status]));
-  if (query.cursor) {
-    const older = olderThan(products.createdAt, products.id, decodeCursor(createdCursorSchema, query.cursor));
-    if (older) conditions.push(older);
-  }
-  const rows = await db
-    .select()
-    .from(products)
-    .where(and(...conditions))
-    .orderBy(desc(products.createdAt), desc(products.id))
-    .limit(query.limit + 1);
+  const rows = await productRowsNewestFirst(db, {
+    status: query.status ? PRODUCT_STATUS[query.status] : undefined,
+    shopId: query.shopId,
+    after: query.cursor ? decodeCursor(createdCursorSchema, query.cursor) : undefined,
+    limit: query.limit + 1,
+  });
   return pageOf(rows, query.limit, (r) => ({
     productId: r.id,
     shopId: r.shopId,

@@ -4,8 +4,6 @@
  * is a compare-and-set on the status and version it read, with its operation log and catalog
  * event in the same batch; a lost race answers with the status the product has now.
  */
-import { eq } from "drizzle-orm";
-import { products } from "../../db/schema";
 import { outboxInsert } from "../events/outbox";
 import { type Actor, actorOf, SYSTEM_ACTOR } from "../platform/actor";
 import type { Caller } from "../platform/auth";
@@ -17,7 +15,7 @@ import { logInsert } from "./history";
 import { apply, type LifecycleAction, type LifecycleRole, PRODUCT_STATUS, statusName } from "./lifecycle";
 import { changeEvent, sendChange } from "./product-events";
 import { visibleProduct } from "./product-views";
-import { availableOf } from "./products-repo";
+import { findProduct, productAvailable } from "./products-repo";
 import { assertOwnOp, updateProductStatus } from "./products-writes-repo";
 
 function lifecycleRole(caller: Caller): "seller" | "operator" {
@@ -46,7 +44,7 @@ async function transition(
   reason?: string,
 ) {
   const { db } = deps;
-  const inStock = (await availableOf(db, row.id)) > 0;
+  const inStock = (await productAvailable(db, row.id)) > 0;
   const next = apply(row.status, action, role, { inStock, ...(reason === undefined ? {} : { reason }) });
   const now = deps.clock.now();
   const opId = newId("operation", now);
@@ -76,7 +74,7 @@ async function transition(
     ]);
   } catch (err) {
     if (!isAssertionFailure(err)) throw err;
-    const current = await db.query.products.findFirst({ where: eq(products.id, row.id) });
+    const current = await findProduct(db, row.id);
     throw new AppError("invalid_transition", {
       detail: `The product changed meanwhile; it is now ${current ? statusName(current.status) : "gone"}`,
       extensions: {
@@ -95,9 +93,9 @@ async function transition(
  * harmless (the next stock change re-evaluates), so conflicts are swallowed here.
  */
 export async function syncAvailability(deps: CatalogDeps, productId: string): Promise<void> {
-  const row = await deps.db.query.products.findFirst({ where: eq(products.id, productId) });
+  const row = await findProduct(deps.db, productId);
   if (!row) return;
-  const available = await availableOf(deps.db, productId);
+  const available = await productAvailable(deps.db, productId);
   const action =
     row.status === PRODUCT_STATUS.ON_SHELF && available === 0
       ? "sell-out"

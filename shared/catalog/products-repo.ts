@@ -1,10 +1,12 @@
 /** Reading products with everything hanging off them. The statements that write them are in products-writes-repo.ts. */
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
-import { type prices, productImages, products, skuStock, skus, warehouses } from "../../db/schema";
-import type { StockTotals } from "../inventory/stock-totals";
+import { and, asc, desc, eq, inArray, ne, type SQL } from "drizzle-orm";
+import { type prices, productImages, products, skus } from "../../db/schema";
+import { availableOf, type StockTotals } from "../inventory/stock-totals";
+import { olderThan } from "../platform/cursor";
 import { type BatchRead, batchRead, combineReads, readChunks, runBatchRead } from "../platform/d1-chunks";
 import type { Db } from "../platform/db";
-import { attributesOwnedBy, attributeValuesOf, skuReadModel } from "./sku-read-model";
+import { PRODUCT_STATUS } from "./lifecycle";
+import { attributesOwnedBy, attributeValuesOf, skuReadModel, skusOfProduct } from "./sku-read-model";
 
 export type ProductRow = typeof products.$inferSelect;
 export type SkuRow = typeof skus.$inferSelect;
@@ -71,6 +73,43 @@ export async function loadProduct(db: Db, productId: string): Promise<ProductRec
   return runBatchRead(db, productRead(db, productId));
 }
 
+/** The product's own row (any status, deleted too), without what hangs off it; undefined if absent. */
+export async function findProduct(db: Db, productId: string): Promise<ProductRow | undefined> {
+  return db.query.products.findFirst({ where: eq(products.id, productId) });
+}
+
+/** Units available over the product's SKUs, from inventory's projection. */
+export async function productAvailable(db: Db, productId: string): Promise<number> {
+  return availableOf(db, skusOfProduct(db, productId));
+}
+
+/**
+ * Up to `limit` product rows newest first (createdAt, then id), deleted ones left out: of one
+ * shop or of all when `shopId` is undefined, of one status if given, older than `after` if given.
+ */
+export async function productRowsNewestFirst(
+  db: Db,
+  query: {
+    status?: number | undefined;
+    shopId?: string | undefined;
+    after?: { createdAt: number; id: string } | undefined;
+    limit: number;
+  },
+): Promise<ProductRow[]> {
+  const conditions: SQL[] = [ne(products.status, PRODUCT_STATUS.DELETED)];
+  if (query.shopId) conditions.push(eq(products.shopId, query.shopId));
+  if (query.status !== undefined) conditions.push(eq(products.status, query.status));
+  const older = olderThan(products.createdAt, products.id, query.after);
+  if (older) conditions.push(older);
+  return db
+    .select()
+    .from(products)
+    .where(and(...conditions))
+    .orderBy(desc(products.createdAt), desc(products.id))
+    .limit(query.limit);
+}
+
+/** The SKU's own row, without its product, prices or stock; undefined if absent. */
 export async function findSku(db: Db, skuId: string): Promise<SkuRow | undefined> {
   return db.query.skus.findFirst({ where: eq(skus.id, skuId) });
 }
@@ -83,25 +122,4 @@ export async function skusByCode(db: Db, shopId: string, codes: string[]) {
       .from(skus)
       .where(and(eq(skus.shopId, shopId), inArray(skus.sellerSkuCode, chunk))),
   );
-}
-
-/** The shop's default warehouse (or its first), and whether `warehouseId` belongs to the shop. */
-export async function warehouseFor(db: Db, shopId: string, warehouseId?: string) {
-  const rows = await db
-    .select()
-    .from(warehouses)
-    .where(eq(warehouses.shopId, shopId))
-    .orderBy(asc(warehouses.createdAt));
-  if (warehouseId) return rows.find((w) => w.id === warehouseId);
-  return rows.find((w) => w.isDefault) ?? rows[0];
-}
-
-/** Total available stock of a product's SKUs, from the projection. */
-export async function availableOf(db: Db, productId: string): Promise<number> {
-  const [row] = await db
-    .select({ available: sql<number>`coalesce(sum(${skuStock.available}), 0)` })
-    .from(skuStock)
-    .innerJoin(skus, eq(skus.id, skuStock.skuId))
-    .where(eq(skus.productId, productId));
-  return row?.available ?? 0;
 }

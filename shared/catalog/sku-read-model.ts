@@ -77,12 +77,17 @@ export function attributesOwnedBy(
     .map(({ attributeId, attributeName, value }) => ({ attributeId, attributeName, value }));
 }
 
-function skuKeys(db: Db, selection: SkuSelection): KeySet {
-  if ("skuIds" in selection) return { ids: selection.skuIds };
+/** Every SKU of the product, as keys for another domain's read (inventory's stock totals). */
+export function skusOfProduct(db: Db, productId: string): KeySet {
   return {
-    ids: [selection.productId],
+    ids: [productId],
     via: (productIds) => db.select({ id: skus.id }).from(skus).where(inArray(skus.productId, productIds)),
   };
+}
+
+function skuKeys(db: Db, selection: SkuSelection): KeySet {
+  if ("skuIds" in selection) return { ids: selection.skuIds };
+  return skusOfProduct(db, selection.productId);
 }
 
 /** The shops of the SKUs `skuIds`, as keys for another domain's read in the same batch. */

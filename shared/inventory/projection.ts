@@ -5,11 +5,12 @@
  * warehouses D1 knows, and a row only moves to a newer revision. A new SKU's first row is
  * written by the catalog's create batch (`openingProjection`), never by the consumer.
  */
-import { inArray, max, sql } from "drizzle-orm";
+import { inArray, sql } from "drizzle-orm";
 import { skuStock, warehouses } from "../../db/schema";
 import { readChunks, runChunks } from "../platform/d1-chunks";
 import type { Db } from "../platform/db";
 import type { StockView } from "./schemas";
+import { projectionSums } from "./stock-totals";
 
 /** A SKU as the projection has it: its newest revision and units available over its rows. */
 export interface ProjectedStock {
@@ -19,17 +20,7 @@ export interface ProjectedStock {
 
 /** The projection's state of each of `skuIds` that has rows. */
 export async function projectedStock(db: Db, skuIds: readonly string[]): Promise<Map<string, ProjectedStock>> {
-  const rows = await readChunks(skuIds, (chunk) =>
-    db
-      .select({
-        skuId: skuStock.skuId,
-        revision: max(skuStock.revision),
-        available: sql<number>`coalesce(sum(${skuStock.available}), 0)`.mapWith(Number),
-      })
-      .from(skuStock)
-      .where(inArray(skuStock.skuId, chunk))
-      .groupBy(skuStock.skuId),
-  );
+  const rows = await readChunks(skuIds, (chunk) => projectionSums(db, chunk));
   return new Map(rows.map((r) => [r.skuId, { revision: r.revision ?? 0, available: r.available }]));
 }
 

@@ -2,16 +2,16 @@
  * Stock intake and adjustment by sellers (and bulk edits): into the SKU's object, then the D1
  * projection, the operation log, the SOLD_OUT automation and a catalog event.
  */
-import { and, count, desc, eq, gt, max } from "drizzle-orm";
+import { and, count, desc, eq, gt } from "drizzle-orm";
 import { z } from "zod";
-import { skuStock, skus, stockAlerts } from "../../db/schema";
+import { skuStock, stockAlerts } from "../../db/schema";
 import type { CatalogDeps } from "../catalog/catalog-deps";
 import { logInsert } from "../catalog/history";
 import { rebuildSearchDocument } from "../catalog/indexer";
 import { assertEditable } from "../catalog/lifecycle";
 import { syncAvailability } from "../catalog/product-status";
 import { skuForStock } from "../catalog/product-views";
-import { warehouseFor } from "../catalog/products-repo";
+import { findSku } from "../catalog/products-repo";
 import { makeEvent } from "../events/messages";
 import { publish } from "../events/producer";
 import { actorOf, SYSTEM_ACTOR } from "../platform/actor";
@@ -19,8 +19,10 @@ import type { Caller } from "../platform/auth";
 import type { Db } from "../platform/db";
 import { ID_PREFIXES, newId } from "../platform/ids";
 import { invalidField } from "../platform/validation";
+import { projectedStock } from "./projection";
 import type { StockView } from "./schemas";
 import { adjustOne, project, readStock, transferStock } from "./stock";
+import { warehouseFor } from "./warehouses";
 
 export const adjustStockBody = z
   .object({
@@ -186,13 +188,10 @@ export async function applyStockChange(deps: CatalogDeps, view: StockView): Prom
   const now = deps.clock.now();
   // An object for a SKU the catalog does not know (a deleted draft, a bench SKU) has nothing to
   // project into: the projection's rows must name a SKU.
-  const sku = await deps.db.query.skus.findFirst({ where: eq(skus.id, view.skuId), columns: { productId: true } });
+  const sku = await findSku(deps.db, view.skuId);
   if (!sku) return;
   // Already projected (the writer projected it itself, or this is a repeat): nothing moved.
-  const [projected] = await deps.db
-    .select({ revision: max(skuStock.revision) })
-    .from(skuStock)
-    .where(eq(skuStock.skuId, view.skuId));
+  const projected = (await projectedStock(deps.db, [view.skuId])).get(view.skuId);
   if ((projected?.revision ?? 0) >= view.revision && view.revision > 0) return;
   await project(deps.db, view, now);
   await syncAvailability(deps, sku.productId);
@@ -204,7 +203,7 @@ export async function recordStockAlert(
   db: Db,
   alert: { id: string; skuId: string; available: number; threshold: number; at: number },
 ): Promise<void> {
-  const sku = await db.query.skus.findFirst({ where: eq(skus.id, alert.skuId), columns: { shopId: true } });
+  const sku = await findSku(db, alert.skuId);
   if (!sku) return;
   await db
     .insert(stockAlerts)

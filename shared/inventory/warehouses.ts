@@ -58,6 +58,17 @@ export async function listWarehouses(db: Db, shopId: string) {
   return { items: rows.map(view) };
 }
 
+/** The shop's default warehouse (or its oldest), or with `warehouseId` that one if it is the shop's. */
+export async function warehouseFor(db: Db, shopId: string, warehouseId?: string): Promise<Row | undefined> {
+  const rows = await db
+    .select()
+    .from(warehouses)
+    .where(eq(warehouses.shopId, shopId))
+    .orderBy(asc(warehouses.createdAt));
+  if (warehouseId) return rows.find((w) => w.id === warehouseId);
+  return rows.find((w) => w.isDefault) ?? rows[0];
+}
+
 /**
  * Per shop in `shops`: warehouse id → allocation priority (what a reservation is handed), as a
  * read for the caller's batch. Shops without warehouses are absent.
