@@ -24,7 +24,14 @@ import {
 import { assertEditable, needsAudit } from "./lifecycle";
 import { notFound, staleVersion } from "./product-errors";
 import { pricesInMinorUnits } from "./product-input";
-import { type AdminProduct, getProduct, productOfSku, snapshotContent, visibleProduct } from "./product-views";
+import {
+  type AdminProduct,
+  getProduct,
+  productOfSku,
+  snapshotContent,
+  visibleProduct,
+  visibleProductOfSku,
+} from "./product-views";
 import { findSku, type ProductRecord } from "./products-repo";
 import { proposeRevision } from "./propose-revision";
 import { pendingRevisionAddingSku } from "./revisions-repo";
@@ -98,11 +105,7 @@ async function pendingSkuOf(db: Db, caller: Caller, skuId: string) {
   const revision = await pendingRevisionAddingSku(db, skuId);
   const sku = revision ? storedChanges(revision.changes).newSkus?.find((s) => s.skuId === skuId) : undefined;
   if (!revision || !sku) return undefined;
-  try {
-    return { product: await visibleProduct(db, caller, revision.productId), sku };
-  } catch {
-    throw notFound("SKU", skuId);
-  }
+  return { product: await visibleProductOfSku(db, caller, revision.productId, skuId), sku };
 }
 
 /**

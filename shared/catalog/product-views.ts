@@ -7,6 +7,7 @@
 import { z } from "zod";
 import type { Caller } from "../platform/auth";
 import type { Db } from "../platform/db";
+import { isAppError } from "../platform/errors";
 import { type Currency, moneySchema } from "../platform/money";
 import { canAccessShop } from "../platform/shop-access";
 import type { CatalogDeps } from "./catalog-deps";
@@ -147,15 +148,30 @@ export async function visibleProduct(db: Db, caller: Caller, productId: string):
   return record;
 }
 
+/**
+ * `visibleProduct` for a SKU of the product: its 404 becomes one naming the SKU, so a SKU of a
+ * product the caller may not see is not told apart from one that does not exist. Any other error
+ * (a D1 failure) is thrown as it is, not mistaken for "not found".
+ */
+export async function visibleProductOfSku(
+  db: Db,
+  caller: Caller,
+  productId: string,
+  skuId: string,
+): Promise<ProductRecord> {
+  try {
+    return await visibleProduct(db, caller, productId);
+  } catch (err) {
+    if (isAppError(err) && err.code === "not_found") throw notFound("SKU", skuId);
+    throw err;
+  }
+}
+
 /** The product a SKU belongs to, if the caller may see it; else a 404 naming the SKU. */
 export async function productOfSku(db: Db, caller: Caller, skuId: string): Promise<ProductRecord> {
   const sku = await findSku(db, skuId);
   if (!sku) throw notFound("SKU", skuId);
-  try {
-    return await visibleProduct(db, caller, sku.productId);
-  } catch {
-    throw notFound("SKU", skuId);
-  }
+  return visibleProductOfSku(db, caller, sku.productId, skuId);
 }
 
 /** The SKU's product, for stock routes (same visibility rules). */
