@@ -136,8 +136,11 @@ export class SandboxDeliveries {
     }
   }
 
-  /** Leases the pending deliveries that are due (every pending one when `all`), oldest first. */
-  claim(nowMs: number, all: boolean, leaseMs: number): DueDelivery[] {
+  /**
+   * Leases the pending deliveries that are due (every pending one when `all`), oldest first, for
+   * `leaseMs(count)`: long enough to send all of them one after another.
+   */
+  claim(nowMs: number, all: boolean, leaseMs: (count: number) => number): DueDelivery[] {
     const rows = this.sql
       .exec<{
         seq: number;
@@ -152,15 +155,14 @@ export class SandboxDeliveries {
         `SELECT d.seq, d.shuffle, e.id, e.type, e.object_id, e.path, e.signer, e.body
          FROM deliveries d JOIN events e ON e.id = d.event_id
          WHERE d.status = 'pending' AND (d.claimed_until IS NULL OR d.claimed_until <= ?) AND (? OR d.next_at <= ?)
-         ORDER BY d.seq LIMIT 500`,
+         ORDER BY d.seq LIMIT 200`,
         nowMs,
         all ? 1 : 0,
         nowMs,
       )
       .toArray();
-    for (const row of rows) {
-      this.sql.exec("UPDATE deliveries SET claimed_until = ? WHERE seq = ?", nowMs + leaseMs, row.seq);
-    }
+    const until = nowMs + leaseMs(rows.length);
+    for (const row of rows) this.sql.exec("UPDATE deliveries SET claimed_until = ? WHERE seq = ?", until, row.seq);
     return rows.map((r) => ({
       seq: r.seq,
       shuffle: r.shuffle === 1,

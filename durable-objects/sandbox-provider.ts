@@ -44,9 +44,9 @@ import { SandboxTopups } from "./sandbox-topups";
 
 /** The one object every sandbox route addresses. */
 export const SANDBOX_OBJECT_NAME = "sandbox";
-/** How long a claimed delivery stays claimed: longer than a request may take. */
-const LEASE_MS = 30_000;
+/** One webhook request's time limit; a claimed batch is leased for all of them in a row, and then some. */
 const SEND_TIMEOUT_MS = 10_000;
+const leaseFor = (count: number) => 30_000 + count * SEND_TIMEOUT_MS;
 const objectId = z.string().min(1).max(255);
 const pageAction = z.enum(["succeed", "fail", "cancel"]);
 
@@ -257,7 +257,7 @@ export class SandboxProvider extends DurableObject<SandboxEnv> {
     const all = options.all === true;
     const now = Date.now();
     const refundsSettled = this.payments.settleRefunds(now, all);
-    const due = this.ctx.storage.transactionSync(() => this.deliveries.claim(now, all, LEASE_MS));
+    const due = this.ctx.storage.transactionSync(() => this.deliveries.claim(now, all, leaseFor));
     const result: FlushResult = { attempted: 0, delivered: 0, failed: 0, gaveUp: 0, refundsSettled };
     for (const delivery of sendingOrder(due)) {
       const outcome = await this.send(delivery, config);

@@ -106,16 +106,28 @@ export async function calm(): Promise<void> {
   expect(res.status, JSON.stringify(res.body)).toBe(200);
 }
 
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 /**
  * Sends everything still pending until nothing is (a delivery the platform keeps refusing is
- * given up after MAX_ATTEMPTS), so no alarm is mid-delivery when the test file's runtime closes.
+ * given up after MAX_ATTEMPTS), then gives the platform's consumer a moment to apply what
+ * arrived, so nothing is mid-flight when the test file's runtime closes.
  */
 export async function drain(): Promise<void> {
-  for (let round = 0; round <= MAX_ATTEMPTS * 2; round++) {
+  for (let round = 0; ; round++) {
+    if (round > MAX_ATTEMPTS * 2) throw new Error("sandbox deliveries still pending after draining");
+    // Flush first: it also settles pending refunds, whose events are not yet deliveries.
+    const flushed = await flush(true);
     const pending = await sandbox<{ items: DeliveryView[] }>("GET", "/deliveries?status=pending&limit=1");
-    if (pending.body.items.length === 0) return;
+    if (pending.body.items.length === 0) break;
     // A delivery the alarm is sending right now is skipped by the flush: give it a moment.
-    if ((await flush(true)).attempted === 0) await new Promise((r) => setTimeout(r, 50));
+    if (flushed.attempted === 0) await pause(50);
   }
-  throw new Error("sandbox deliveries still pending after draining");
+  for (let i = 0; i < 60; i++) {
+    const row = await env.DB.prepare(
+      "select count(*) as n from payment_provider_events where status = 'received'",
+    ).first<{ n: number }>();
+    if ((row?.n ?? 0) === 0) return;
+    await pause(50);
+  }
 }
