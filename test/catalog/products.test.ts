@@ -1,6 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import {
+  addGreyXlSku,
   newSeller,
   operatorToken,
   postProduct,
@@ -228,21 +229,11 @@ describe("editing, versions, snapshots and the operation log", () => {
   it("adds a SKU to an existing product (create SPU, then SKUs)", async () => {
     const seller = await newSeller();
     const { body } = await postProduct(seller, tshirt());
-    const res = await json<{ skuId: string; product: Product }>(
-      await call("POST", `/admin/v1/products/${body.productId}/skus`, {
-        token: seller.token,
-        body: {
-          version: 1,
-          skuName: "灰色 XL",
-          price: "99.90",
-          stock: 7,
-          salesAttributes: [
-            { attributeId: 201, value: "灰色" },
-            { attributeId: 202, value: "XL" },
-          ],
-        },
-      }),
-    );
+    const res = await addGreyXlSku<Product>(seller, body.productId, 1, {
+      skuName: "灰色 XL",
+      price: "99.90",
+      stock: 7,
+    });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     expect(res.body.product.skus).toHaveLength(3);
     expect(res.body.product.skus.find((s) => s.skuId === res.body.skuId)).toMatchObject({

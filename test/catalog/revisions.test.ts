@@ -7,7 +7,15 @@ import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { rebuildSearchDocument } from "../../shared/catalog/indexer";
 import { dbOf } from "../../shared/platform/db";
-import { newSeller, operatorToken, postProduct, putOnShelf, type Seller, tshirt } from "../helpers/catalog";
+import {
+  addGreyXlSku,
+  newSeller,
+  operatorToken,
+  postProduct,
+  putOnShelf,
+  type Seller,
+  tshirt,
+} from "../helpers/catalog";
 import { call, json } from "../helpers/http";
 
 type Revision = {
@@ -167,21 +175,11 @@ describe("content edits of audited products", () => {
 
   it("adds a SKU to an ON_SHELF product through a revision, created with its price and stock on approval", async () => {
     const { seller, productId, product } = await onShelf();
-    const added = await json<{ skuId: string; product: AdminProduct }>(
-      await call("POST", `/admin/v1/products/${productId}/skus`, {
-        token: seller.token,
-        body: {
-          version: product.version,
-          skuName: "灰色 XL",
-          price: "99.90",
-          stock: 7,
-          salesAttributes: [
-            { attributeId: 201, value: "灰色" },
-            { attributeId: 202, value: "XL" },
-          ],
-        },
-      }),
-    );
+    const added = await addGreyXlSku<AdminProduct>(seller, productId, product.version, {
+      skuName: "灰色 XL",
+      price: "99.90",
+      stock: 7,
+    });
     expect(added.status, JSON.stringify(added.body)).toBe(200);
     expect(added.body.product.skus).toHaveLength(2);
     expect(added.body.product.pendingRevision?.changes.newSkus?.map((s) => s.skuId)).toEqual([added.body.skuId]);
@@ -200,21 +198,11 @@ describe("content edits of audited products", () => {
 
   it("edits a SKU that waits in the pending revision, and only its own seller may", async () => {
     const { seller, productId, product } = await onShelf();
-    const added = await json<{ skuId: string; product: AdminProduct }>(
-      await call("POST", `/admin/v1/products/${productId}/skus`, {
-        token: seller.token,
-        body: {
-          version: product.version,
-          skuName: "灰色 XL 错字",
-          price: 99,
-          stock: 3,
-          salesAttributes: [
-            { attributeId: 201, value: "灰色" },
-            { attributeId: 202, value: "XL" },
-          ],
-        },
-      }),
-    );
+    const added = await addGreyXlSku<AdminProduct>(seller, productId, product.version, {
+      skuName: "灰色 XL 错字",
+      price: 99,
+      stock: 3,
+    });
     expect(added.status, JSON.stringify(added.body)).toBe(200);
     const { skuId } = added.body;
     const other = await newSeller();

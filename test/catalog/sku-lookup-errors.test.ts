@@ -10,7 +10,7 @@ import { productOfSku } from "../../shared/catalog/product-views";
 import type { Caller } from "../../shared/platform/auth";
 import { dbOf } from "../../shared/platform/db";
 import { buildAdminApp } from "../../workers/admin/app";
-import { newSeller, postProduct, putOnShelf, type Seller, tshirt } from "../helpers/catalog";
+import { addGreyXlSku, newSeller, postProduct, putOnShelf, type Seller, tshirt } from "../helpers/catalog";
 import { freshIp } from "../helpers/factories";
 import { faultyD1 } from "../helpers/faulty-d1";
 import { call, json, ORIGIN } from "../helpers/http";
@@ -75,21 +75,11 @@ describe("a failing D1 read is not a missing SKU", () => {
     const product = await json<{ version: number }>(
       await call("GET", `/admin/v1/products/${productId}`, { token: seller.token }),
     );
-    const added = await json<{ skuId: string }>(
-      await call("POST", `/admin/v1/products/${productId}/skus`, {
-        token: seller.token,
-        body: {
-          version: product.body.version,
-          skuName: "灰色 XL",
-          price: 99,
-          stock: 3,
-          salesAttributes: [
-            { attributeId: 201, value: "灰色" },
-            { attributeId: 202, value: "XL" },
-          ],
-        },
-      }),
-    );
+    const added = await addGreyXlSku(seller, productId, product.body.version, {
+      skuName: "灰色 XL",
+      price: 99,
+      stock: 3,
+    });
     expect(added.status, JSON.stringify(added.body)).toBe(200);
     const path = `/admin/v1/skus/${added.body.skuId}`;
     const edit = { version: 1, skuName: "灰色 XL 改" };

@@ -73,6 +73,31 @@ export async function approvePendingRevision(productId: string) {
   return res.body;
 }
 
+/**
+ * Adds a grey XL SKU to `productId` at `version` as `seller` (in place for a DRAFT, as a pending
+ * revision for an audited product); the answer as `json` gives it, for the test to check.
+ */
+export async function addGreyXlSku<P = unknown>(
+  seller: Seller,
+  productId: string,
+  version: number,
+  sku: { skuName: string; price: number | string; stock: number },
+) {
+  return json<{ skuId: string; product: P }>(
+    await call("POST", `/admin/v1/products/${productId}/skus`, {
+      token: seller.token,
+      body: {
+        version,
+        ...sku,
+        salesAttributes: [
+          { attributeId: 201, value: "灰色" },
+          { attributeId: 202, value: "XL" },
+        ],
+      },
+    }),
+  );
+}
+
 /** A small product in the T-shirt category with distinct names per call. */
 let seq = 0;
 export function tshirt(overrides: { name?: string; skus?: object[] } = {}) {
