@@ -44,6 +44,11 @@ export function openOrders(state: PayOrderState): { orderId: string; amount: num
   return state.orders.filter((o) => o.status === "CREATED").map((o) => ({ orderId: o.id, amount: o.totalAmount }));
 }
 
+/** The id of order `orderId`'s `order.paid` message: one per order, whatever the redeliveries. */
+export function orderPaidEventId(orderId: string): string {
+  return `evt_paid_${orderId}`;
+}
+
 interface Change {
   opId: string;
   actor: Actor;
@@ -118,24 +123,24 @@ export function paidStatements(
   const c = { ...input, event: "succeed" };
   const payTo = next("payment", state.payOrder.paymentStatus, "succeed");
   const paid = state.orders.filter((o) => input.orderIds.includes(o.id));
-  const outbox = paid.map((o) =>
-    outboxRow(
-      "fulfillment-events",
-      makeEvent(
-        "order.paid",
-        {
-          orderId: o.id,
-          payOrderId: o.payOrderId,
-          paymentId: input.paymentId,
-          userId: o.userId,
-          shopId: o.shopId,
-          kind: o.kind,
-          total: { amount: o.totalAmount, currency: o.currency },
-        },
-        input.now,
-      ),
-    ),
-  );
+  // One order is paid once: its order.paid id comes from the order, so even a second write of it
+  // (which the outbox's key refuses) or a redelivery is the same message to every consumer.
+  const outbox = paid.map((o) => {
+    const event = makeEvent(
+      "order.paid",
+      {
+        orderId: o.id,
+        payOrderId: o.payOrderId,
+        paymentId: input.paymentId,
+        userId: o.userId,
+        shopId: o.shopId,
+        kind: o.kind,
+        total: { amount: o.totalAmount, currency: o.currency },
+      },
+      input.now,
+    );
+    return outboxRow("fulfillment-events", { ...event, id: orderPaidEventId(o.id) });
+  });
   const statements = [
     ...payOrderStatements(db, state.payOrder, payTo, c),
     ...paid.flatMap((o) => {

@@ -48,6 +48,8 @@ const POLICIES: Record<string, Policy> = {
   "GET /v1/orders": "user",
   "GET /v1/orders/{orderId}": "user",
   "POST /v1/orders/{orderId}/cancel": "user",
+  "POST /v1/pay-orders/{payOrderId}/pay": "user",
+  "GET /v1/pay-orders/{payOrderId}": "user",
   "GET /admin/v1/health": "public",
   // Providers authenticate by signature, not by a bearer credential.
   "GET /webhooks/health": "public",
@@ -104,6 +106,10 @@ const POLICIES: Record<string, Policy> = {
   "POST /admin/v1/dead-letters/{deadLetterId}/replay": "operator",
   "GET /admin/v1/ledger/balances": "operator",
   "GET /admin/v1/ledger/transactions": "operator",
+  "GET /admin/v1/payments": "staff",
+  "POST /admin/v1/reconciliation/runs": "operator",
+  "GET /admin/v1/reconciliation/runs/{runId}": "operator",
+  "GET /admin/v1/reconciliation/discrepancies": "operator",
   "POST /admin/v1/ops/event-canaries": "operator",
   "GET /admin/v1/ops/event-canaries/{canaryId}": "operator",
 };
@@ -233,6 +239,8 @@ const USER_RESOURCES: Record<string, object | undefined> = {
   "GET /v1/me/addresses/{addressId}": undefined,
   "PATCH /v1/me/addresses/{addressId}": { recipient: "taken over" },
   "GET /v1/orders/{orderId}": undefined,
+  "GET /v1/pay-orders/{payOrderId}": undefined,
+  "POST /v1/pay-orders/{payOrderId}/pay": { method: "sandbox" },
   "POST /v1/orders/{orderId}/cancel": undefined,
   "DELETE /v1/me/addresses/{addressId}": undefined,
 };
@@ -297,7 +305,7 @@ describe("another shop's or shopper's resources answer 404", () => {
       await post(`/admin/v1/products/${onSale.productId}/${action}`, token, {}, 200);
     }
     const draft = await post<{ productId: string; skuIds: string[] }>("/admin/v1/products", seller1, product("草稿"));
-    const order = await post<{ orders: { orderId: string }[] }>("/v1/orders", tokens.shopper, {
+    const order = await post<{ payOrderId: string; orders: { orderId: string }[] }>("/v1/orders", tokens.shopper, {
       items: [{ skuId: onSale.skuIds[0], quantity: 1 }],
       addressId: demoId("adr", 1),
     });
@@ -327,6 +335,7 @@ describe("another shop's or shopper's resources answer 404", () => {
       skuId: draft.skuIds[0],
       warehouseId: warehouse.warehouseId,
       orderId: order.orders[0]?.orderId,
+      payOrderId: order.payOrderId,
       jobId: job.jobId,
       apiKeyId: key.apiKeyId,
       addressId: address.addressId,

@@ -1,0 +1,117 @@
+/** Paying in tests: an unpaid order, the pay call, and waiting for the provider's events to be applied. */
+import { env } from "cloudflare:test";
+import { expect } from "vitest";
+import type { Seller } from "./catalog";
+import { call, json } from "./http";
+import { newShopper, placeOrder, type Shopper, skuOnSale } from "./orders";
+import { drain } from "./sandbox";
+
+export interface UnpaidOrder {
+  shopper: Shopper;
+  seller: Seller;
+  skuId: string;
+  payOrderId: string;
+  orderIds: string[];
+  payable: number;
+}
+
+/** A fresh shopper with a CREATED order of `quantity` units of a fresh SKU (`stock` units on sale). */
+export async function unpaidOrder(
+  options: { stock?: number; quantity?: number; seller?: Seller } = {},
+): Promise<UnpaidOrder> {
+  const shopper = await newShopper();
+  const { seller, skuId } = await skuOnSale(options.seller, { stock: options.stock ?? 10 });
+  const placed = await placeOrder(shopper, {
+    items: [{ skuId, quantity: options.quantity ?? 1 }],
+    addressId: shopper.addressId,
+  });
+  expect(placed.status, JSON.stringify(placed.body)).toBe(201);
+  return {
+    shopper,
+    seller,
+    skuId,
+    payOrderId: placed.body.payOrderId,
+    orderIds: placed.body.orders.map((o) => o.orderId),
+    payable: placed.body.payable.amount,
+  };
+}
+
+export interface PaymentStarted {
+  paymentId: string;
+  payOrderId: string;
+  provider: string;
+  status: string;
+  amount: { amount: number; currency: string };
+  redirectUrl: string;
+  code?: string;
+}
+
+/** POST /v1/pay-orders/:id/pay. */
+export async function pay(
+  shopper: Shopper,
+  payOrderId: string,
+  options: { method?: string; idempotencyKey?: string } = {},
+) {
+  return json<PaymentStarted>(
+    await call("POST", `/v1/pay-orders/${payOrderId}/pay`, {
+      token: shopper.token,
+      body: { method: options.method ?? "sandbox" },
+      headers: { "idempotency-key": options.idempotencyKey ?? crypto.randomUUID() },
+    }),
+  );
+}
+
+export interface PayOrderView {
+  payOrderId: string;
+  paymentStatus: string;
+  payable: { amount: number; currency: string };
+  payBy: string;
+  orders: { orderId: string; status: string; paymentStatus: string }[];
+  payments: { paymentId: string; provider: string; status: string; amount: { amount: number } }[];
+}
+
+/** GET /v1/pay-orders/:id as its shopper. */
+export async function payOrderOf(shopper: Shopper, payOrderId: string) {
+  return json<PayOrderView>(await call("GET", `/v1/pay-orders/${payOrderId}`, { token: shopper.token }));
+}
+
+/**
+ * Delivers everything the sandbox has pending and waits until the platform applied it (no inbox
+ * row left `received`, no refund-events or order-events still in flight for what we watch).
+ */
+export async function settle(): Promise<void> {
+  await drain();
+}
+
+/** Polls until `check` passes (the queue consumer works in the background), failing after ~10 s. */
+export async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, what: string): Promise<T> {
+  let last: T | undefined;
+  for (let i = 0; i < 200; i++) {
+    last = await read();
+    if (check(last)) return last;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${what}: still ${JSON.stringify(last)}`);
+}
+
+/** Ledger transactions about `ref`, straight from D1: kind and the sum of their entries. */
+export async function ledgerOf(ref: string) {
+  const rows = await env.DB.prepare(
+    `select t.kind as kind, t.idempotency_key as key, sum(e.amount) as sum, count(e.id) as entries
+       from ledger_transactions t join ledger_entries e on e.transaction_id = t.id
+      where t.ref = ? group by t.id order by t.created_at`,
+  )
+    .bind(ref)
+    .all<{ kind: string; key: string; sum: number; entries: number }>();
+  return rows.results;
+}
+
+/** How often each status change of `entityId` was logged, e.g. `status:PAID`. */
+export async function transitionsOf(entityId: string): Promise<Record<string, number>> {
+  const rows = await env.DB.prepare(
+    "select field || ':' || to_status as t, count(*) as n from order_status_log where entity_id = ? group by t",
+  )
+    .bind(entityId)
+    .all<{ t: string; n: number }>();
+  return Object.fromEntries(rows.results.map((r) => [r.t, r.n]));
+}
