@@ -48,3 +48,8 @@ export async function listTransactions(
 export function unbalancedTransactions(db: Db, limit?: number) {
   return repo.unbalancedTransactions(db, limit);
 }
+
+/** Which of `keys` have been posted (one transaction each): reconciliation's check that a fact reached the books. */
+export async function postedKeys(db: Db, keys: readonly string[]): Promise<Set<string>> {
+  return new Set(await repo.existingIdempotencyKeys(db, keys));
+}

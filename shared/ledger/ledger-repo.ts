@@ -57,6 +57,17 @@ export async function findByIdempotencyKey(db: Db, key: string): Promise<Transac
   return db.query.ledgerTransactions.findFirst({ where: eq(ledgerTransactions.idempotencyKey, key) });
 }
 
+/** The idempotency keys among `keys` that have a transaction (chunked under D1's parameter cap). */
+export async function existingIdempotencyKeys(db: Db, keys: readonly string[]): Promise<string[]> {
+  const rows = await readChunks(keys, (chunk) =>
+    db
+      .select({ key: ledgerTransactions.idempotencyKey })
+      .from(ledgerTransactions)
+      .where(inArray(ledgerTransactions.idempotencyKey, chunk)),
+  );
+  return rows.map((r) => r.key);
+}
+
 export async function findTransaction(db: Db, id: string): Promise<TransactionRow | undefined> {
   return db.query.ledgerTransactions.findFirst({ where: eq(ledgerTransactions.id, id) });
 }

@@ -5,7 +5,7 @@
  * pay order turns PAID exactly when its payment turns SUCCEEDED, or neither does. Every update
  * compares `version` and asserts it won, so two deliveries racing cannot both apply.
  */
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, gte, inArray, lt, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { orderItems, orderStatusLog, orders, payOrders } from "../../db/schema";
 import { makeEvent } from "../events/messages";
@@ -251,4 +251,18 @@ export function refundedStatements(
 /** The ids of pay orders holding an order of `shopId`, as a subquery (a seller's view of payments). */
 export function payOrdersOfShop(db: Db, shopId: string) {
   return db.select({ id: orders.payOrderId }).from(orders).where(eq(orders.shopId, shopId));
+}
+
+/** Pay orders created in `[from, to)` whose payment status says money was taken (reconciliation). */
+export function paidPayOrdersBetween(db: Db, from: number, to: number) {
+  return db
+    .select({ id: payOrders.id, payAmount: payOrders.payAmount, currency: payOrders.currency })
+    .from(payOrders)
+    .where(
+      and(
+        inArray(payOrders.paymentStatus, ["PAID", "PARTIALLY_REFUNDED", "REFUNDED"]),
+        gte(payOrders.createdAt, from),
+        lt(payOrders.createdAt, to),
+      ),
+    );
 }

@@ -1,6 +1,7 @@
 /** The payments table: rows, the statements that write them, and the reads payments need. */
 import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import { payments } from "../../db/schema";
+import { readChunks } from "../platform/d1-chunks";
 import { assertExists, type Db } from "../platform/db";
 
 export type PaymentRow = typeof payments.$inferSelect;
@@ -72,4 +73,14 @@ export function paymentsCreatedBetween(db: Db, from: number, to: number, afterId
     )
     .orderBy(payments.id)
     .limit(limit);
+}
+
+/** The SUCCEEDED payments of these pay orders (chunked under D1's parameter cap). */
+export function succeededPaymentsOf(db: Db, payOrderIds: readonly string[]) {
+  return readChunks(payOrderIds, (chunk) =>
+    db
+      .select({ id: payments.id, payOrderId: payments.payOrderId })
+      .from(payments)
+      .where(and(inArray(payments.payOrderId, chunk), eq(payments.status, "SUCCEEDED"))),
+  );
 }

@@ -11,26 +11,20 @@
  * Each finding is one open discrepancy per kind and ref; an open one this run no longer finds is
  * resolved (its cause was fixed).
  */
-import { and, eq, gte, inArray, isNull, lt, sql } from "drizzle-orm";
+import { and, eq, gte, inArray, isNull, lt } from "drizzle-orm";
 import { z } from "zod";
-import {
-  ledgerTransactions,
-  paymentDiscrepancies,
-  paymentProviderEvents,
-  payments,
-  payOrders,
-  reconciliationRuns,
-  refunds,
-} from "../../db/schema";
-import { unbalancedTransactions } from "../ledger/books";
+import { paymentDiscrepancies, paymentProviderEvents, payments, reconciliationRuns, refunds } from "../../db/schema";
+import { postedKeys, unbalancedTransactions } from "../ledger/books";
+import { paidPayOrdersBetween } from "../orders/payment-status";
 import type { Clock } from "../platform/clock";
-import { inChunks, readChunks } from "../platform/d1-chunks";
+import { inChunks } from "../platform/d1-chunks";
 import type { Db } from "../platform/db";
 import { AppError } from "../platform/errors";
 import { newId } from "../platform/ids";
 import { errorFields, type Logger } from "../platform/logger";
 import type { PaymentAdapters } from "./adapters";
 import { type Finding, recordStatement } from "./discrepancies";
+import { succeededPaymentsOf } from "./payments-repo";
 import type { ProviderPage } from "./provider";
 
 export interface ReconcileDeps {
@@ -257,15 +251,10 @@ async function compare(deps: ReconcileDeps, since: number, until: number) {
 async function internalFindings(db: Db, ours: (typeof payments.$inferSelect)[], since: number, until: number) {
   const findings: Finding[] = [];
   const succeeded = ours.filter((o) => o.status === "SUCCEEDED");
-  const captureRows = await readChunks(
+  const captures = await postedKeys(
+    db,
     succeeded.map((o) => `payment:${o.id}:captured`),
-    (keys) =>
-      db
-        .select({ key: ledgerTransactions.idempotencyKey })
-        .from(ledgerTransactions)
-        .where(inArray(ledgerTransactions.idempotencyKey, keys)),
   );
-  const captures = new Set(captureRows.map((r) => r.key));
   for (const o of succeeded.filter((p) => !captures.has(`payment:${p.id}:captured`))) {
     findings.push({
       kind: "paid_not_recorded",
@@ -274,17 +263,16 @@ async function internalFindings(db: Db, ours: (typeof payments.$inferSelect)[], 
       actual: { ledger: null },
     });
   }
-  const paidWithoutPayment = await db
-    .select({ id: payOrders.id, payAmount: payOrders.payAmount })
-    .from(payOrders)
-    .where(
-      and(
-        inArray(payOrders.paymentStatus, ["PAID", "PARTIALLY_REFUNDED", "REFUNDED"]),
-        gte(payOrders.createdAt, since),
-        lt(payOrders.createdAt, until),
-        sql`NOT EXISTS (SELECT 1 FROM payments WHERE pay_order_id = ${payOrders.id} AND status = 'SUCCEEDED')`,
-      ),
-    );
+  const paidPayOrders = await paidPayOrdersBetween(db, since, until);
+  const withSuccess = new Set(
+    (
+      await succeededPaymentsOf(
+        db,
+        paidPayOrders.map((p) => p.id),
+      )
+    ).map((p) => p.payOrderId),
+  );
+  const paidWithoutPayment = paidPayOrders.filter((p) => !withSuccess.has(p.id));
   for (const p of paidWithoutPayment) {
     findings.push({
       kind: "recorded_not_paid",
