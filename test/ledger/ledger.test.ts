@@ -5,6 +5,7 @@ import { account } from "../../shared/ledger/accounts";
 import { listBalances, listTransactions, unbalancedTransactions } from "../../shared/ledger/books";
 import { postStatements } from "../../shared/ledger/ledger-repo";
 import { post, reverse, type TransactionInput, transactionInput } from "../../shared/ledger/transactions";
+import { capturedPosting, refundOwedPosting, refundPaidPosting } from "../../shared/payments/postings";
 import { ManualClock, systemClock } from "../../shared/platform/clock";
 import { dbOf } from "../../shared/platform/db";
 import { newId } from "../../shared/platform/ids";
@@ -297,5 +298,137 @@ describe("ledger: operators' API", () => {
     ]);
     const seller = await tokenFor(DEMO.seller1);
     expect((await call("GET", "/admin/v1/ledger/balances", { token: seller })).status).toBe(403);
+  });
+});
+
+describe("ledger: the payment postings (capture, refund owed, refund paid)", () => {
+  /** A provider of one test, so its clearing and refunds-payable balances are its own. */
+  const providerOf = () => `sandbox_${newId("request").slice(4, 16)}`;
+
+  it("keeps the books balanced after 200 concurrent payments and 50 concurrent refunds", async () => {
+    const provider = providerOf();
+    const amounts = Array.from({ length: 200 }, (_, i) => 500 + i);
+    const captures = await Promise.all(
+      amounts.map((amount, i) =>
+        post(
+          deps,
+          capturedPosting({
+            provider,
+            paymentId: `pay_${provider}_${i}`,
+            payOrderId: `po_${i}`,
+            amount,
+            currency: "CNY",
+          }),
+        ),
+      ),
+    );
+    expect(captures.every((c) => c.posted)).toBe(true);
+    const refunded = amounts
+      .slice(0, 50)
+      .map((amount, i) => ({ refundId: `rfd_${provider}_${i}`, amount: amount - 100 }));
+    await Promise.all(
+      refunded.map(async (r) => {
+        await post(deps, refundOwedPosting({ provider, ...r, currency: "CNY" }));
+        await post(deps, refundPaidPosting({ provider, ...r, currency: "CNY" }));
+      }),
+    );
+    const taken = amounts.reduce((s, a) => s + a, 0);
+    const returned = refunded.reduce((s, r) => s + r.amount, 0);
+    expect(await balanceOf(account("provider_clearing", provider))).toBe(taken - returned);
+    expect(await balanceOf(account("refunds_payable", provider))).toBe(0);
+    expect(await unbalancedTransactions(db)).toEqual([]);
+  });
+
+  it("model-based: after every step each transaction sums to zero, balances equal the model, nothing posts twice", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.oneof(
+            fc.record({ kind: fc.constant("pay" as const), amount: fc.integer({ min: 1, max: 1_000_000 }) }),
+            fc.record({ kind: fc.constant("duplicate" as const), pick: fc.nat() }),
+            fc.record({ kind: fc.constant("refund" as const), pick: fc.nat(), part: fc.integer({ min: 1, max: 100 }) }),
+            fc.record({ kind: fc.constant("redeliver_refund" as const), pick: fc.nat() }),
+            fc.record({ kind: fc.constant("reverse" as const), pick: fc.nat() }),
+            fc.record({
+              kind: fc.constant("crash" as const),
+              amount: fc.integer({ min: 1, max: 1000 }),
+              lose: fc.boolean(),
+            }),
+          ),
+          { minLength: 1, maxLength: 12 },
+        ),
+        async (commands) => {
+          const provider = providerOf();
+          const clock = new ManualClock(Date.now());
+          const clearing = account("provider_clearing", provider);
+          const payable = account("refunds_payable", provider);
+          const model = {
+            clearing: 0,
+            payments: [] as { id: string; amount: number; refunded: number; txId: string; reversed: boolean }[],
+            refunds: [] as { refundId: string; amount: number }[],
+          };
+          const capture = (p: { id: string; amount: number }) =>
+            capturedPosting({ provider, paymentId: p.id, payOrderId: `po_${p.id}`, amount: p.amount, currency: "CNY" });
+          for (const command of commands) {
+            clock.advance(1);
+            const d = { db, clock };
+            if (command.kind === "pay") {
+              const p = { id: newId("payment"), amount: command.amount };
+              const { transaction } = await post(d, capture(p));
+              model.payments.push({ ...p, refunded: 0, txId: transaction.transactionId, reversed: false });
+              model.clearing += p.amount;
+            } else if (command.kind === "duplicate" && model.payments.length > 0) {
+              const p = model.payments[command.pick % model.payments.length];
+              if (!p) continue;
+              expect(await post(d, capture(p))).toMatchObject({
+                posted: false,
+                transaction: { transactionId: p.txId },
+              });
+            } else if (command.kind === "refund" && model.payments.length > 0) {
+              const p = model.payments[command.pick % model.payments.length];
+              if (!p || p.reversed) continue;
+              const amount = Math.floor(((p.amount - p.refunded) * command.part) / 100);
+              if (amount <= 0) continue;
+              const r = { refundId: newId("refund"), amount, currency: "CNY" };
+              await post(d, refundOwedPosting({ provider, ...r }));
+              await post(d, refundPaidPosting({ provider, ...r }));
+              p.refunded += amount;
+              model.refunds.push(r);
+              model.clearing -= amount;
+            } else if (command.kind === "redeliver_refund" && model.refunds.length > 0) {
+              const r = model.refunds[command.pick % model.refunds.length];
+              if (!r) continue;
+              expect((await post(d, refundPaidPosting({ provider, ...r, currency: "CNY" }))).posted).toBe(false);
+            } else if (command.kind === "reverse" && model.payments.length > 0) {
+              const p = model.payments[command.pick % model.payments.length];
+              if (!p || p.refunded > 0) continue;
+              await reverse(d, p.txId, "model");
+              if (!p.reversed) model.clearing -= p.amount;
+              p.reversed = true;
+            } else if (command.kind === "crash") {
+              const p = { id: newId("payment"), amount: command.amount };
+              const flaky = dbOf(
+                faultyD1(env.DB, { failBatch: () => !command.lose, loseBatchAnswer: () => command.lose }),
+              );
+              await expect(post({ db: flaky, clock }, capture(p))).rejects.toThrow();
+              if (command.lose) {
+                const retry = await post(d, capture(p));
+                expect(retry.posted).toBe(false);
+                model.payments.push({ ...p, refunded: 0, txId: retry.transaction.transactionId, reversed: false });
+                model.clearing += p.amount;
+              }
+            }
+            expect(await balanceOf(clearing)).toBe(model.clearing);
+            expect(await balanceOf(payable)).toBe(0);
+            expect(await unbalancedTransactions(db)).toEqual([]);
+          }
+          // Nothing posted twice: the clearing account has one entry per capture, refund and reversal.
+          const entries = await count("select count(*) as n from ledger_entries where account = ?", clearing);
+          const reversals = model.payments.filter((p) => p.reversed).length;
+          expect(entries).toBe(model.payments.length + model.refunds.length + reversals);
+        },
+      ),
+      { numRuns: 15, seed: 20261202 },
+    );
   });
 });
