@@ -424,6 +424,10 @@ export const bulkJobRows = sqliteTable(
     errorDetail: text("error_detail"),
     /** What the row created or changed (a product id), so a redelivered chunk does not repeat it. */
     resultId: text("result_id"),
+    /** What the row is about, for the job view: a Shopify handle, a seller SKU code, a product name. */
+    ref: text("ref"),
+    /** JSON: what a done row left behind (an imported product's status, warnings about dropped data). */
+    outcome: text("outcome"),
   },
   (t) => [primaryKey({ columns: [t.jobId, t.row] }), index("bulk_job_rows_chunk").on(t.jobId, t.chunk)],
 );
