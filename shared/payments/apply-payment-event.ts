@@ -24,6 +24,8 @@ import { type Db, isAssertionFailure } from "../platform/db";
 import { AppError } from "../platform/errors";
 import { newId } from "../platform/ids";
 import { errorFields, type Logger } from "../platform/logger";
+import type { PaymentAdapters } from "./adapters";
+import { cancelLivePayment } from "./cancel-payment";
 import { recordDiscrepancy } from "./discrepancies";
 import * as repo from "./payments-repo";
 import { capturedPosting, refundOwedPosting } from "./postings";
@@ -36,6 +38,8 @@ export interface ApplyDeps {
   log: Logger;
   producers: Producers;
   inventory: DurableObjectNamespace<SkuInventory>;
+  /** The providers, to cancel a payment a success made unnecessary; without them that step is skipped. */
+  adapters?: PaymentAdapters;
 }
 
 /** What became of an event: applied (perhaps changing nothing), or parked with a note for an operator. */
@@ -104,6 +108,13 @@ async function applySucceeded(
       paymentId: payment.id,
       holds: unconfirmed,
     });
+  }
+  if (deps.adapters) {
+    // Another attempt still open on the provider's page (started after an earlier one failed,
+    // which has now succeeded after all) is cancelled there, so it cannot take the money twice.
+    await cancelLivePayment({ db: deps.db, adapters: deps.adapters }, payment.payOrderId).catch((err: unknown) =>
+      deps.log.warn("superseded payment not cancelled at its provider", { paymentId: payment.id, ...errorFields(err) }),
+    );
   }
   await sendOutbox(deps.db, deps.producers, outbox, deps.clock.now()).catch((err: unknown) =>
     deps.log.warn("payment follow-ups not sent; the events cron sends them from the outbox", {

@@ -1,7 +1,8 @@
 /**
- * When a pay order closes (its last order cancelled, or the payment deadline passed) while a
- * payment is live, the provider is asked to cancel it, so the shopper cannot pay on its page
- * anymore. If they already did, the success arrives anyway and is refunded (`paid_after_cancel`).
+ * When a pay order closes (its last order cancelled, or the payment deadline passed) or is paid
+ * by another attempt while a payment is live, the provider is asked to cancel it, so the shopper
+ * cannot pay on its page anymore. If they already did, the success arrives anyway and is refunded
+ * (`paid_after_cancel` or `duplicate_payment`).
  */
 import { loadPayOrder } from "../orders/payment-status";
 import type { Db } from "../platform/db";
@@ -9,13 +10,16 @@ import { adapterFor, type PaymentAdapters } from "./adapters";
 import { livePaymentOf } from "./payments-repo";
 import type { PaymentProvider } from "./provider-events";
 
-/** Cancels the closed pay order's live payment at its provider (idempotent). */
+/** Statuses in which a pay order needs no payment anymore. */
+const SETTLED = ["CLOSED", "PAID", "PARTIALLY_REFUNDED", "REFUNDED"];
+
+/** Cancels the live payment of a pay order that is closed or already paid, at its provider (idempotent). */
 export async function cancelLivePayment(
   deps: { db: Db; adapters: PaymentAdapters },
   payOrderId: string,
 ): Promise<void> {
   const state = await loadPayOrder(deps.db, payOrderId);
-  if (state?.payOrder.paymentStatus !== "CLOSED") return;
+  if (!state || !SETTLED.includes(state.payOrder.paymentStatus)) return;
   const live = await livePaymentOf(deps.db, payOrderId);
   if (!live?.providerPaymentId) return;
   await adapterFor(deps.adapters, live.provider as PaymentProvider).cancelPayment({

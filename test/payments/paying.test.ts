@@ -114,6 +114,33 @@ describe("paying through the sandbox provider", () => {
     expect(paid.body.payments.map((p) => p.status)).toEqual(["SUCCEEDED", "FAILED"]);
   });
 
+  it("a first attempt that succeeds after all, while a second is open, pays once; the second is cancelled at the provider", async () => {
+    const order = await unpaidOrder();
+    const first = await pay(order.shopper, order.payOrderId);
+    await act(first.body.paymentId, "fail");
+    await settle();
+    await eventually(() => payOrderOf(order.shopper, order.payOrderId), paymentStatusIs("FAILED"), "pay order");
+    const second = await pay(order.shopper, order.payOrderId);
+    expect(second.status, JSON.stringify(second.body)).toBe(201);
+    // The card retried on the first page goes through after all.
+    await act(first.body.paymentId, "succeed");
+    await settle();
+    // The cancel is asked of the provider while the success is applied; its event comes after.
+    const view = await eventually(
+      async () => {
+        await settle();
+        return payOrderOf(order.shopper, order.payOrderId);
+      },
+      (v) => v.body.paymentStatus === "PAID" && v.body.payments.every((p) => p.status !== "PENDING"),
+      "pay order",
+    );
+    expect(Object.fromEntries(view.body.payments.map((p) => [p.paymentId, p.status]))).toEqual({
+      [first.body.paymentId]: "SUCCEEDED",
+      [second.body.paymentId]: "CANCELED",
+    });
+    expect((await ledgerOf(order.payOrderId)).map((t) => t.kind)).toEqual(["payment_captured"]);
+  });
+
   it("keeps one live payment per pay order: of 10 pay calls at once one starts, the rest are payment_in_progress", async () => {
     const order = await unpaidOrder();
     const answers = await Promise.all(Array.from({ length: 10 }, () => pay(order.shopper, order.payOrderId)));
