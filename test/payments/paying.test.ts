@@ -27,6 +27,18 @@ async function fulfillmentSaw(orderId: string): Promise<number> {
   return row?.n ?? 0;
 }
 
+/** An order whose first payment was declined (the pay order FAILED) and a second payment started. */
+async function declinedThenRetried() {
+  const order = await unpaidOrder();
+  const first = await pay(order.shopper, order.payOrderId);
+  await act(first.body.paymentId, "fail");
+  await settle();
+  await eventually(() => payOrderOf(order.shopper, order.payOrderId), paymentStatusIs("FAILED"), "pay order");
+  const second = await pay(order.shopper, order.payOrderId);
+  expect(second.status, JSON.stringify(second.body)).toBe(201);
+  return { order, first, second };
+}
+
 describe("paying through the sandbox provider", () => {
   it("answers the provider's page; a success makes the pay order and its order PAID, stock sold, one ledger capture, one order.paid", async () => {
     const order = await unpaidOrder({ stock: 5, quantity: 2 });
@@ -96,13 +108,7 @@ describe("paying through the sandbox provider", () => {
   });
 
   it("frees the pay order after a declined payment for another try, which pays it", async () => {
-    const order = await unpaidOrder();
-    const first = await pay(order.shopper, order.payOrderId);
-    await act(first.body.paymentId, "fail");
-    await settle();
-    await eventually(() => payOrderOf(order.shopper, order.payOrderId), paymentStatusIs("FAILED"), "pay order");
-    const second = await pay(order.shopper, order.payOrderId);
-    expect(second.status, JSON.stringify(second.body)).toBe(201);
+    const { order, first, second } = await declinedThenRetried();
     expect(second.body.paymentId).not.toBe(first.body.paymentId);
     await act(second.body.paymentId, "succeed");
     await settle();
@@ -115,13 +121,7 @@ describe("paying through the sandbox provider", () => {
   });
 
   it("a first attempt that succeeds after all, while a second is open, pays once; the second is cancelled at the provider", async () => {
-    const order = await unpaidOrder();
-    const first = await pay(order.shopper, order.payOrderId);
-    await act(first.body.paymentId, "fail");
-    await settle();
-    await eventually(() => payOrderOf(order.shopper, order.payOrderId), paymentStatusIs("FAILED"), "pay order");
-    const second = await pay(order.shopper, order.payOrderId);
-    expect(second.status, JSON.stringify(second.body)).toBe(201);
+    const { order, first, second } = await declinedThenRetried();
     // The card retried on the first page goes through after all.
     await act(first.body.paymentId, "succeed");
     await settle();
