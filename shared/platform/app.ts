@@ -16,7 +16,9 @@ import { platformEnvSchema, readEnv } from "./env";
 import { AppError } from "./errors";
 import { idempotency, type ParticipatingRoute } from "./idempotency";
 import { ulid } from "./ids";
+import { declareKernelResponses } from "./kernel-responses";
 import { createLogger, errorFields } from "./logger";
+import { problemSchema } from "./openapi";
 import { problemResponse } from "./problem";
 import { answerBookmark } from "./request-db";
 import { validationError } from "./validation";
@@ -199,16 +201,30 @@ export function createApp<B extends PlatformBindings>(options: AppOptions): Open
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
     scheme: "bearer",
-    bearerFormat: "JWT",
+    description: options.authenticateApiKey
+      ? "An access token from `POST /v1/auth/login` (a seller or operator account), or an API key `sk_...` from `POST /admin/v1/api-keys`"
+      : "An access token from `POST /v1/auth/login`",
   });
-  app.doc31(options.openapiPath, {
-    openapi: "3.1.0",
-    info: { title: options.title, version: "1.0.0", description: options.description },
+  // The kernel's own answers refer to it, whether or not a route lists an error itself.
+  app.openAPIRegistry.register("Problem", problemSchema);
+  // The document is generated once routes are registered, with the kernel's answers declared.
+  let generated: { routes: number; document: object } | undefined;
+  app.get(options.openapiPath, (c) => {
+    const routes = app.openAPIRegistry.definitions.length;
+    if (generated?.routes !== routes) {
+      const document = app.getOpenAPI31Document({
+        openapi: "3.1.0",
+        info: { title: options.title, version: "1.0.0", description: options.description },
+      });
+      generated = { routes, document: declareKernelResponses(document) };
+    }
+    return c.json(generated.document);
   });
   app.get(options.docsPath, (c) => {
     const { DOCS_ASSETS_BASE } = readEnv(platformEnvSchema, c.env);
     const assets = DOCS_ASSETS_BASE ? { baseUrl: DOCS_ASSETS_BASE } : { version: SWAGGER_UI_MAJOR };
-    const ui = SwaggerUI({ url: options.openapiPath, ...assets });
+    // Examples pre-fill "Try it out"; the token pasted into Authorize survives a reload.
+    const ui = SwaggerUI({ url: options.openapiPath, persistAuthorization: true, ...assets });
     return c.html(
       `<!doctype html><html lang="en"><head><meta charset="utf-8" /><meta name="viewport" content="width=device-width, initial-scale=1" /><title>${options.title}</title></head><body>${ui}</body></html>`,
     );

@@ -48,14 +48,42 @@ export function errorResponses(...statuses: number[]) {
   return out;
 }
 
-/** A required JSON request body. */
-export function jsonBody<S extends z.ZodType>(schema: S, description = "JSON body") {
-  return { required: true, description, content: { "application/json": { schema } } } as const;
+/** Named examples of one media type: Swagger UI offers them in a list and pre-fills the first. */
+export type NamedExamples<T> = Record<string, { summary: string; value: T }>;
+
+/** What a body or response shows in the docs: one `example`, or several named `examples`. */
+export interface ExampleOptions<T> {
+  description?: string;
+  example?: T;
+  examples?: NamedExamples<T>;
 }
 
-/** A JSON response entry. */
-export function jsonResponse<S extends z.ZodType>(schema: S, description: string) {
-  return { description, content: { "application/json": { schema } } } as const;
+function exampleFields<T>(options: ExampleOptions<T>) {
+  return {
+    ...(options.example === undefined ? {} : { example: options.example }),
+    ...(options.examples === undefined ? {} : { examples: options.examples }),
+  };
+}
+
+/**
+ * A required JSON request body. Its example (typed as the schema's input, so it cannot drift from
+ * it) pre-fills Swagger UI's "Try it out"; test/e2e/openapi-docs.test.ts requires one.
+ */
+export function jsonBody<S extends z.ZodType>(schema: S, options: ExampleOptions<z.input<S>> = {}) {
+  const { description = "JSON body" } = options;
+  return {
+    required: true,
+    description,
+    content: { "application/json": { schema, ...exampleFields(options) } },
+  } as const;
+}
+
+/** A JSON response entry, with an example answer (typed as the schema's output). */
+export function jsonResponse<S extends z.ZodType>(schema: S, description: string, example?: z.output<S>) {
+  return {
+    description,
+    content: { "application/json": { schema, ...(example === undefined ? {} : { example }) } },
+  } as const;
 }
 
 /** The `Idempotency-Key` request header, documented on every creating POST. */
