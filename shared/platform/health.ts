@@ -12,7 +12,8 @@ export function registerHealth<B extends PlatformBindings>(app: OpenAPIHono<AppE
     path,
     tags: ["platform"],
     summary: "Liveness check",
-    responses: { 200: jsonResponse(healthSchema, "The Worker is serving") },
+    description: 'Answers 200 `{"status":"ok"}` while the Worker serves; it touches no storage and needs no login.',
+    responses: { 200: jsonResponse(healthSchema, "The Worker is serving", { status: "ok" }) },
   });
   app.openapi(route, (c) => c.json({ status: "ok" as const }, 200));
 }

@@ -2,6 +2,7 @@
 import { createApp } from "../../shared/platform/app";
 import type { Clock } from "../../shared/platform/clock";
 import { registerHealth } from "../../shared/platform/health";
+import { STOREFRONT_DESCRIPTION } from "./docs-intro";
 import { registerAuthRoutes } from "./routes/auth";
 import { registerCartRoutes } from "./routes/cart";
 import { registerCatalogRoutes } from "./routes/catalog";
@@ -18,7 +19,7 @@ export function buildStorefrontApp(options: { clock?: Clock } = {}): StorefrontA
   const app = createApp<StorefrontBindings>({
     worker: "storefront",
     title: "Storefront API",
-    description: "The public API for shoppers: catalog, search, cart, checkout, orders, account and payment.",
+    description: STOREFRONT_DESCRIPTION,
     openapiPath: "/openapi.json",
     docsPath: "/docs",
     auth: true,

@@ -9,6 +9,7 @@ import { loginShopper } from "../../../shared/users/login-shopper";
 import type { StorefrontApp } from "../app";
 import { authDeps, loginDeps } from "../deps";
 import { storefrontEnvSchema } from "../env";
+import { tokenPairExample } from "../examples";
 
 const refreshBody = z.object({ refreshToken: z.string().min(1, "is required").max(200) }).strict();
 
@@ -17,9 +18,19 @@ const registerRoute = createRoute({
   path: "/v1/auth/register",
   tags: ["accounts"],
   summary: "Register a shopper account",
-  request: { headers: idempotencyHeaders, body: jsonBody(registerBody) },
+  description:
+    "Creates a shopper account; log in with it afterwards. Usernames and emails compare case-insensitively " +
+    "(409 `username_taken`, `email_taken`, `phone_taken`). Passwords are 8–128 characters, not a common password " +
+    "and not containing the username or email name (400 `weak_password` naming the field). At most " +
+    "`REGISTER_IP_LIMIT_PER_MINUTE` registrations per client IP (429 `rate_limited` with `Retry-After`).",
+  request: {
+    headers: idempotencyHeaders,
+    body: jsonBody(registerBody, {
+      example: { username: "new_shopper", email: "new.shopper@example.com", password: "plum-harbor-lantern-42" },
+    }),
+  },
   responses: {
-    201: jsonResponse(z.object({ userId: z.string() }), "Registered"),
+    201: jsonResponse(z.object({ userId: z.string() }), "Registered", { userId: "usr_01M8T8AFQ36XE7J3HCY4ZGRWA4" }),
     ...errorResponses(400, 409, 422, 429),
   },
 });
@@ -29,9 +40,19 @@ const loginRoute = createRoute({
   path: "/v1/auth/login",
   tags: ["accounts"],
   summary: "Log in with username, email or phone",
-  request: { body: jsonBody(loginBody) },
+  description:
+    "Answers an access token (`Authorization: Bearer <accessToken>`, 15 minutes) and a refresh token. Sellers and " +
+    "operators log in here too and present the token to `/admin/v1`. Unknown users and wrong passwords answer the " +
+    "same 401 `invalid_credentials`; five failures within 10 minutes lock the account for 10 minutes (423 " +
+    "`account_locked` with `Retry-After`). A guest's `X-Cart-Token` sent along is merged into the account's cart. " +
+    "Does not take Idempotency-Key: its answer carries secrets. The example is the demo shopper of `npm run dev`.",
+  request: { body: jsonBody(loginBody, { example: { username: "shopper1", password: "shopper-dev-password" } }) },
   responses: {
-    200: jsonResponse(tokenPairSchema.openapi("TokenPair"), "An access token (15 min) and a refresh token"),
+    200: jsonResponse(
+      tokenPairSchema.openapi("TokenPair"),
+      "An access token (15 min) and a refresh token",
+      tokenPairExample,
+    ),
     ...errorResponses(400, 401, 423, 429),
   },
 });
@@ -41,8 +62,11 @@ const refreshRoute = createRoute({
   path: "/v1/auth/refresh",
   tags: ["accounts"],
   summary: "Exchange a refresh token for a new pair (the old one is used up)",
-  request: { body: jsonBody(refreshBody) },
-  responses: { 200: jsonResponse(tokenPairSchema, "A new pair"), ...errorResponses(400, 401) },
+  description:
+    "Rotates the session's refresh token: the one sent is used up, and presenting it again revokes the whole " +
+    "session (401). Sessions end 30 days after login at the latest, an unused refresh token after 14 days.",
+  request: { body: jsonBody(refreshBody, { example: { refreshToken: tokenPairExample.refreshToken } }) },
+  responses: { 200: jsonResponse(tokenPairSchema, "A new pair", tokenPairExample), ...errorResponses(400, 401) },
 });
 
 const logoutRoute = createRoute({
@@ -50,7 +74,8 @@ const logoutRoute = createRoute({
   path: "/v1/auth/logout",
   tags: ["accounts"],
   summary: "End the session the refresh token belongs to",
-  request: { body: jsonBody(refreshBody) },
+  description: "Revokes the refresh token's session; access tokens already issued run out within 15 minutes.",
+  request: { body: jsonBody(refreshBody, { example: { refreshToken: tokenPairExample.refreshToken } }) },
   responses: { 204: { description: "Logged out (also for an unknown token)" }, ...errorResponses(400) },
 });
 

@@ -16,6 +16,8 @@ import { errorResponses, jsonBody, jsonResponse } from "../../../shared/platform
 import { requestDb } from "../../../shared/platform/request-db";
 import { invalidField } from "../../../shared/platform/validation";
 import type { StorefrontApp, StorefrontBindings } from "../app";
+import { DEMO_SKU_ID } from "../docs-intro";
+import { cartExample } from "../examples";
 
 const tokenHeader = z.object({
   "x-cart-token": z
@@ -31,8 +33,16 @@ const routes = {
     tags: ["cart"],
     middleware: [allowGuest()] as const,
     summary: "The cart with current prices, availability and per-line problems",
+    description:
+      "A signed-in shopper's cart, or a guest's: a guest without `X-Cart-Token` gets one in the answer's " +
+      "`X-Cart-Token` header and sends it back from then on; logging in with it merges the guest cart into the " +
+      "account's once. Lines carry the current price and availability and their problems (`price_changed`, " +
+      "`insufficient_stock`, `out_of_stock`, `off_shelf`).",
     request: { headers: tokenHeader },
-    responses: { 200: jsonResponse(cartSchema.openapi("Cart"), "The cart"), ...errorResponses(400, 401) },
+    responses: {
+      200: jsonResponse(cartSchema.openapi("Cart"), "The cart", cartExample),
+      ...errorResponses(400, 401),
+    },
   }),
   put: createRoute({
     method: "put",
@@ -40,12 +50,20 @@ const routes = {
     tags: ["cart"],
     middleware: [allowGuest()] as const,
     summary: "Set a line's quantity (0 removes it)",
+    description:
+      "Sets the SKU's quantity in the cart (not adds to it); 0 removes the line. An unknown SKU is 404. Guests " +
+      "work as for GET /v1/cart.",
     request: {
       headers: tokenHeader,
-      params: z.object({ skuId: z.string().min(1).max(64) }),
-      body: jsonBody(z.object({ quantity: z.number().int().min(0).max(MAX_QUANTITY) }).strict()),
+      params: z.object({ skuId: z.string().min(1).max(64).openapi({ example: DEMO_SKU_ID }) }),
+      body: jsonBody(z.object({ quantity: z.number().int().min(0).max(MAX_QUANTITY) }).strict(), {
+        example: { quantity: 1 },
+      }),
     },
-    responses: { 200: jsonResponse(cartSchema, "The cart after the change"), ...errorResponses(400, 401, 404, 422) },
+    responses: {
+      200: jsonResponse(cartSchema, "The cart after the change", cartExample),
+      ...errorResponses(400, 401, 404, 422),
+    },
   }),
 };
 

@@ -18,6 +18,8 @@ import { edgeCache } from "../../../shared/platform/edge-cache";
 import { errorResponses, jsonResponse } from "../../../shared/platform/openapi";
 import { requestDb } from "../../../shared/platform/request-db";
 import type { StorefrontApp } from "../app";
+import { DEMO_PRODUCT_ID } from "../docs-intro";
+import { categoryTreeExample, productDetailExample, searchResultExample } from "../examples";
 
 /** Cached results are exact (the key carries the index generation); the TTL only bounds storage. */
 const SEARCH_TTL_SECONDS = 300;
@@ -28,7 +30,13 @@ const routes = {
     path: "/v1/categories",
     tags: ["catalog"],
     summary: "The category tree",
-    responses: { 200: jsonResponse(categoryTreeSchema, "Categories"), ...errorResponses(500) },
+    description:
+      "Every category with its children; `kind` is `physical` or `virtual` (virtual goods, such as top-ups, need " +
+      "no address). Use an `id` as `categoryId` in a search.",
+    responses: {
+      200: jsonResponse(categoryTreeSchema, "Categories", categoryTreeExample),
+      ...errorResponses(500),
+    },
   }),
   search: createRoute({
     method: "get",
@@ -36,9 +44,15 @@ const routes = {
     tags: ["catalog"],
     summary:
       "Search products on shelf: full text (Chinese and English), filters (also attr.<name>=<value>), facets, sorts",
+    description:
+      "Full text over name, description, brand, category path, tags and attribute values (Chinese works without " +
+      "spaces: `T恤` finds `经典圆领男士T恤`), filtered by `categoryId`, `brandId`, price range (minor units), " +
+      "`inStock` and `attr.<name>=<value>` (e.g. `attr.颜色=白色`), sorted by relevance, price, sales or newest. " +
+      "Only products on shelf; listed prices follow promo windows. Brand and category facets count the matches. " +
+      "Results are cached at the edge and never stale after an edit. No login needed.",
     request: { query: searchQuerySchema },
     responses: {
-      200: jsonResponse(searchResultSchema.openapi("SearchResult"), "A page of products"),
+      200: jsonResponse(searchResultSchema.openapi("SearchResult"), "A page of products", searchResultExample),
       ...errorResponses(400),
     },
   }),
@@ -47,9 +61,15 @@ const routes = {
     path: "/v1/products/{productId}",
     tags: ["catalog"],
     summary: "A product with its SKUs, effective prices and availability",
-    request: { params: z.object({ productId: z.string().min(1).max(64) }) },
+    description:
+      "A product on shelf with its basic attributes and SKUs: each with its sales attributes, the price in effect now " +
+      "and the units available. Served from the edge cache under a key naming the product's current version and " +
+      "price, so an edit is never served stale. A product not on sale is 404.",
+    request: {
+      params: z.object({ productId: z.string().min(1).max(64).openapi({ example: DEMO_PRODUCT_ID }) }),
+    },
     responses: {
-      200: jsonResponse(productDetailSchema.openapi("ProductDetail"), "The product"),
+      200: jsonResponse(productDetailSchema.openapi("ProductDetail"), "The product", productDetailExample),
       ...errorResponses(404),
     },
   }),

@@ -10,6 +10,9 @@ const route = createRoute({
   path: "/v1/images/{shopId}/{file}",
   tags: ["catalog"],
   summary: "A product image",
+  description:
+    "An uploaded product image, straight from storage with immutable caching (the file name is the content's " +
+    "SHA-256). Product answers give these URLs; sellers upload with `POST /admin/v1/images`.",
   request: {
     params: z.object({
       shopId: z.string().min(1).max(64),

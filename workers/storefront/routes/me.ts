@@ -16,8 +16,11 @@ import {
   updateAddressBody,
 } from "../../../shared/users/addresses";
 import type { StorefrontApp } from "../app";
+import { addressExample, profileExample } from "../examples";
 
-const addressParams = z.object({ addressId: z.string().min(1).max(64) });
+const addressParams = z.object({
+  addressId: z.string().min(1).max(64).openapi({ example: "adr_00000000000000000000000001" }),
+});
 const authed = { security: [{ bearer: [] }], middleware: [requireCaller()], tags: ["account"] };
 const address = addressSchema.openapi("Address");
 
@@ -27,18 +30,25 @@ const routes = {
     method: "get",
     path: "/v1/me",
     summary: "The caller's profile, coins and VIP level",
-    responses: { 200: jsonResponse(profileSchema.openapi("Profile"), "Profile"), ...errorResponses(401, 404) },
+    description: "Who the access token belongs to: username, contact, roles (and a seller's `shopId`), coins.",
+    responses: {
+      200: jsonResponse(profileSchema.openapi("Profile"), "Profile", profileExample),
+      ...errorResponses(401, 404),
+    },
   }),
   list: createRoute({
     ...authed,
     method: "get",
     path: "/v1/me/addresses",
     summary: "The address book",
+    description:
+      "The caller's addresses, oldest first; one is the default. An address's `addressId` goes into quotes and orders.",
     request: { query: listQuerySchema },
     responses: {
       200: jsonResponse(
         z.object({ items: z.array(address), nextCursor: z.string().nullable() }),
         "Addresses, oldest first",
+        { items: [addressExample], nextCursor: null },
       ),
       ...errorResponses(400, 401),
     },
@@ -48,30 +58,58 @@ const routes = {
     method: "post",
     path: "/v1/me/addresses",
     summary: "Add an address (the first becomes the default)",
-    request: { headers: idempotencyHeaders, body: jsonBody(createAddressBody) },
-    responses: { 201: jsonResponse(address, "Added"), ...errorResponses(400, 401, 409, 422) },
+    description:
+      "`country` is ISO 3166-1 alpha-2; `phone` is checked as a phone number. The answer's `addressId` goes into " +
+      "`POST /v1/checkout/quote` and `POST /v1/orders`.",
+    request: {
+      headers: idempotencyHeaders,
+      body: jsonBody(createAddressBody, {
+        example: {
+          recipient: "Demo Shopper",
+          phone: "+8613800000001",
+          country: "CN",
+          province: "浙江",
+          city: "杭州",
+          district: "西湖区",
+          line1: "文三路 90 号",
+          postalCode: "310012",
+        },
+      }),
+    },
+    responses: { 201: jsonResponse(address, "Added", addressExample), ...errorResponses(400, 401, 409, 422) },
   }),
   get: createRoute({
     ...authed,
     method: "get",
     path: "/v1/me/addresses/{addressId}",
     summary: "One address",
+    description: "One of the caller's addresses; another user's is 404.",
     request: { params: addressParams },
-    responses: { 200: jsonResponse(address, "The address"), ...errorResponses(401, 404) },
+    responses: { 200: jsonResponse(address, "The address", addressExample), ...errorResponses(401, 404) },
   }),
   update: createRoute({
     ...authed,
     method: "patch",
     path: "/v1/me/addresses/{addressId}",
     summary: "Change an address (compare-and-set on `version` when given)",
-    request: { params: addressParams, body: jsonBody(updateAddressBody) },
-    responses: { 200: jsonResponse(address, "Changed"), ...errorResponses(400, 401, 404, 409) },
+    description:
+      "Changes the fields given. With `version`, the change applies only if the address is still at that version " +
+      "(409 `version_conflict` otherwise); without it, the last write wins.",
+    request: {
+      params: addressParams,
+      body: jsonBody(updateAddressBody, { example: { line2: "3 号楼 1201 室", version: 1 } }),
+    },
+    responses: {
+      200: jsonResponse(address, "Changed", { ...addressExample, line2: "3 号楼 1201 室", version: 2 }),
+      ...errorResponses(400, 401, 404, 409),
+    },
   }),
   remove: createRoute({
     ...authed,
     method: "delete",
     path: "/v1/me/addresses/{addressId}",
     summary: "Delete an address",
+    description: "Removes the address from the book; orders placed with it keep their copy.",
     request: { params: addressParams },
     responses: { 204: { description: "Deleted" }, ...errorResponses(401, 404) },
   }),

@@ -17,6 +17,11 @@ import { errorResponses, idempotencyHeaders, jsonBody, jsonResponse } from "../.
 import { requestDb } from "../../../shared/platform/request-db";
 import type { StorefrontApp } from "../app";
 import { orderDeps, orderOpsDeps } from "../deps";
+import { DEMO_ADDRESS_ID, DEMO_SKU_ID } from "../docs-intro";
+import { createdOrdersExample, orderExample, quoteExample } from "../examples";
+
+/** The demo shopper's checkout in `npm run dev`: one NIKE T-shirt to the demo address. */
+const demoCheckout = { items: [{ skuId: DEMO_SKU_ID, quantity: 1 }], addressId: DEMO_ADDRESS_ID };
 
 const signedIn = {
   security: [{ bearer: [] as string[] }],
@@ -30,9 +35,14 @@ const routes = {
     method: "post",
     path: "/v1/checkout/quote",
     summary: "Price a checkout: one order per seller, shipping, discounts, and a 15-minute quote token",
-    request: { body: jsonBody(quoteBody) },
+    description:
+      "Prices the items without holding anything: one order per seller (and per kind of goods), goods minus " +
+      "discounts plus shipping from the seller's template (virtual goods ship free and need no address). The " +
+      "answer's `quoteToken` (signed, 15 minutes, one order) can be sent to `POST /v1/orders` instead of the items; " +
+      "the order then refuses a changed price with 409 `price_changed`.",
+    request: { body: jsonBody(quoteBody, { example: demoCheckout }) },
     responses: {
-      200: jsonResponse(quoteResponseSchema.openapi("Quote"), "The priced checkout"),
+      200: jsonResponse(quoteResponseSchema.openapi("Quote"), "The priced checkout", quoteExample),
       ...errorResponses(400, 401, 403, 409, 422),
     },
   }),
@@ -41,9 +51,20 @@ const routes = {
     method: "post",
     path: "/v1/orders",
     summary: "Create orders from a quote token (or items and an address), holding their stock until paid",
-    request: { headers: idempotencyHeaders, body: jsonBody(createOrderBody) },
+    description:
+      "Send `{quoteToken}` from a quote, or `{items, addressId}` to price and order at once (the example: the demo " +
+      "shopper's T-shirt to the demo address). Runs the order saga: checks the account and prices, anti-fraud limits " +
+      "(429 `rate_limited`, 409 `hold_limit_reached`), reserves stock in each SKU's object (409 `out_of_stock`), " +
+      "numbers the orders and writes them with one pay order to pay them all by `payBy` (then they cancel " +
+      "themselves). A failure undoes every earlier step. With the same `Idempotency-Key` a retry answers the first " +
+      "result and never orders twice. Pay with `POST /v1/pay-orders/{payOrderId}/pay`.",
+    request: { headers: idempotencyHeaders, body: jsonBody(createOrderBody, { example: demoCheckout }) },
     responses: {
-      201: jsonResponse(createOrderResponse.openapi("CreatedOrders"), "The pay order and its orders"),
+      201: jsonResponse(
+        createOrderResponse.openapi("CreatedOrders"),
+        "The pay order and its orders",
+        createdOrdersExample,
+      ),
       ...errorResponses(400, 401, 403, 409, 422, 429),
     },
   }),
@@ -52,11 +73,15 @@ const routes = {
     method: "get",
     path: "/v1/orders",
     summary: "Your orders, newest first",
+    description:
+      "The caller's orders with their four statuses (`status`, `paymentStatus`, `fulfillmentStatus`, " +
+      "`refundStatus`), items (each with the `snapshotId` of the product as ordered), shipments and refunds.",
     request: { query: listOrdersQuery },
     responses: {
       200: jsonResponse(
         z.object({ items: z.array(orderSchema.openapi("Order")), nextCursor: z.string().nullable() }),
         "A page of orders",
+        { items: [orderExample], nextCursor: null },
       ),
       ...errorResponses(400, 401, 403),
     },
@@ -66,16 +91,32 @@ const routes = {
     method: "get",
     path: "/v1/orders/{orderId}",
     summary: "One of your orders",
+    description: "One of the caller's orders (another shopper's is 404), with its `version`.",
     request: { params: orderIdParam },
-    responses: { 200: jsonResponse(orderSchema, "The order"), ...errorResponses(400, 401, 403, 404) },
+    responses: {
+      200: jsonResponse(orderSchema, "The order", orderExample),
+      ...errorResponses(400, 401, 403, 404),
+    },
   }),
   cancel: createRoute({
     ...signedIn,
     method: "post",
     path: "/v1/orders/{orderId}/cancel",
     summary: "Cancel an unpaid order; its stock goes back on sale",
+    description:
+      "Only while unpaid (409 `invalid_transition` otherwise): releases the held stock and closes the payment. " +
+      "Unpaid orders also cancel themselves at `payBy`.",
     request: { params: orderIdParam, headers: idempotencyHeaders },
-    responses: { 200: jsonResponse(orderSchema, "The cancelled order"), ...errorResponses(400, 401, 403, 404, 409) },
+    responses: {
+      200: jsonResponse(orderSchema, "The cancelled order", {
+        ...orderExample,
+        status: "CANCELLED",
+        paymentStatus: "CLOSED",
+        cancelReason: "cancelled by the shopper",
+        version: 2,
+      }),
+      ...errorResponses(400, 401, 403, 404, 409),
+    },
   }),
 };
 

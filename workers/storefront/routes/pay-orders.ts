@@ -7,6 +7,7 @@ import { errorResponses, idempotencyHeaders, jsonBody, jsonResponse } from "../.
 import { requestDb } from "../../../shared/platform/request-db";
 import type { StorefrontApp } from "../app";
 import { payDeps } from "../deps";
+import { paymentStartedExample, payOrderViewExample } from "../examples";
 
 const signedIn = {
   security: [{ bearer: [] as string[] }],
@@ -25,9 +26,17 @@ const routes = {
       "The result arrives from the provider as a webhook; poll GET /v1/pay-orders/{payOrderId} for it. " +
       "409 `payment_in_progress` while a payment is live, `already_paid`, `pay_order_expired` past `payBy`, " +
       "`invalid_transition` when the pay order was cancelled.",
-    request: { params: payOrderIdParam, headers: idempotencyHeaders, body: jsonBody(payBody) },
+    request: {
+      params: payOrderIdParam,
+      headers: idempotencyHeaders,
+      body: jsonBody(payBody, { example: { method: "sandbox" } }),
+    },
     responses: {
-      201: jsonResponse(paymentStartedSchema.openapi("PaymentStarted"), "The payment, pending on the provider's page"),
+      201: jsonResponse(
+        paymentStartedSchema.openapi("PaymentStarted"),
+        "The payment, pending on the provider's page",
+        paymentStartedExample,
+      ),
       ...errorResponses(400, 401, 403, 404, 409, 422, 502),
     },
   }),
@@ -36,9 +45,12 @@ const routes = {
     method: "get",
     path: "/v1/pay-orders/{payOrderId}",
     summary: "One of your pay orders: its payment status, orders and payments",
+    description:
+      "Poll this after sending the shopper to the provider's page: `paymentStatus` turns `PAID` once the " +
+      "provider's webhook is applied (each order then `PAID`), and `payments` lists every attempt.",
     request: { params: payOrderIdParam },
     responses: {
-      200: jsonResponse(payOrderViewSchema.openapi("PayOrder"), "The pay order"),
+      200: jsonResponse(payOrderViewSchema.openapi("PayOrder"), "The pay order", payOrderViewExample),
       ...errorResponses(400, 401, 403, 404),
     },
   }),
