@@ -3,6 +3,7 @@
 import { createApp } from "../../shared/platform/app";
 import type { Clock } from "../../shared/platform/clock";
 import { registerHealth } from "../../shared/platform/health";
+import { WEBHOOKS_DESCRIPTION } from "./docs-intro";
 import { registerPaymentWebhookRoutes } from "./routes/payments";
 
 export type WebhooksBindings = WebhooksEnv & { STRIPE_WEBHOOK_SECRET?: string };
@@ -13,7 +14,7 @@ export function buildWebhooksApp(options: { clock?: Clock } = {}) {
   const app = createApp<WebhooksBindings>({
     worker: "payments-webhook",
     title: "Payment and carrier webhooks",
-    description: "Signed callbacks from payment providers and carriers: verified, stored once, enqueued.",
+    description: WEBHOOKS_DESCRIPTION,
     openapiPath: "/webhooks/openapi.json",
     docsPath: "/webhooks/docs",
     auth: false,

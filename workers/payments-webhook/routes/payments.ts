@@ -32,9 +32,15 @@ const route = createRoute({
     "`payment_intent.payment_failed`, `payment_intent.canceled`, `refund.updated`, `charge.refunded`.",
   ].join(" "),
   request: {
-    params: z.object({ provider: z.enum(PAYMENT_PROVIDERS) }),
+    params: z.object({
+      provider: z.enum(PAYMENT_PROVIDERS).openapi({ description: "Whose event this is", example: "sandbox" }),
+    }),
     headers: z.object({
-      "stripe-signature": z.string().optional().openapi({ example: "t=1796162400,v1=5257a869e7ec..." }),
+      "stripe-signature": z.string().optional().openapi({
+        description:
+          '`t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">` with the provider\'s webhook secret; without it the answer is 400 `invalid_signature`',
+        example: "t=1796162400,v1=5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd",
+      }),
     }),
     body: {
       required: true,
@@ -43,18 +49,18 @@ const route = createRoute({
         "application/json": {
           schema: z.unknown().openapi({
             example: {
-              id: "evt_1",
+              id: "evt_01M8T8AF9X2J6FC7HX2N7BHFHN",
               object: "event",
               type: "payment_intent.succeeded",
               created: 1796162400,
               data: {
                 object: {
-                  id: "pi_1",
+                  id: "pi_01M8T8AFCB63VRTS75K8MEY7YD",
                   object: "payment_intent",
                   amount: 7900,
                   currency: "cny",
                   status: "succeeded",
-                  metadata: { paymentId: "pay_01...", payOrderId: "1796162400..." },
+                  metadata: { paymentId: "pay_01M8T8AF9X2J6FC7HX2N7BHFHM", payOrderId: "1796177476010990000" },
                 },
               },
             },
@@ -67,6 +73,7 @@ const route = createRoute({
     200: jsonResponse(
       z.object({ received: z.literal(true), eventId: z.string(), duplicate: z.boolean() }),
       "Stored (or already stored)",
+      { received: true, eventId: "evt_01M8T8AF9X2J6FC7HX2N7BHFHN", duplicate: false },
     ),
     ...errorResponses(400, 404, 413, 415),
   },
