@@ -17,3 +17,8 @@ declare module "*.jsonc?raw" {
   const text: string;
   export default text;
 }
+
+declare module "*.csv?raw" {
+  const text: string;
+  export default text;
+}

@@ -4,36 +4,38 @@
  * Worker. Each row succeeds or fails on its own (a bad row never blocks the good ones), and a row is
  * done at most once: imports find their own earlier creation through the operation log (written
  * in the same batch as the product), stock edits are idempotent by op id in the SKU's object.
+ * A job ends `completed` when at least one row succeeded (the failed ones listed with why) and
+ * `failed` when none did. Shopify rows are mapped and finished by shopify-import.ts.
  */
-import { and, asc, count, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, count, eq, sql } from "drizzle-orm";
 import { z } from "zod";
-import { brands, bulkJobRows, bulkJobs, categories, operationLogs, prices } from "../../db/schema";
+import { bulkJobRows, bulkJobs, operationLogs, prices } from "../../db/schema";
 import { makeEvent } from "../events/messages";
 import { outboxInsert, outboxRow, sendOutbox } from "../events/outbox";
 import { adjustStock } from "../inventory/stock-intake";
 import { assertScope, type Caller, callerSchema } from "../platform/auth";
 import { inChunks } from "../platform/d1-chunks";
-import { type Db, runBatch } from "../platform/db";
+import { runBatch } from "../platform/db";
 import { AppError } from "../platform/errors";
 import { newId } from "../platform/ids";
 import { createLogger, errorFields } from "../platform/logger";
 import { type Currency, DEFAULT_CURRENCY, parseDecimal } from "../platform/money";
-import { canAccessShop, ownShopOf } from "../platform/shop-access";
+import { ownShopOf } from "../platform/shop-access";
 import { invalidField } from "../platform/validation";
 import { apiKeyIsActive } from "../users/api-keys";
+import { RowError } from "./bulk-row-error";
 import type { CatalogDeps } from "./catalog-deps";
 import { createProduct } from "./create-product";
-import { type ProductInput, productInput } from "./product-input";
+import { productInput } from "./product-input";
 import { changeStatus } from "./product-status";
 import { skusByCode } from "./products-repo";
 import { replacePrices } from "./replace-prices";
-import { parseShopifyCsv, type ShopifyProduct } from "./shopify-csv";
-import { attributeTemplateOf } from "./structure";
+import { parseShopifyCsv, type ShopifyProduct, shopifyProductSchema } from "./shopify-csv";
+import { type ImportedProduct, importShopifyProduct } from "./shopify-import";
 
 /** Rows one job may hold, and rows per queue message. */
 export const MAX_ROWS = 5000;
 export const CHUNK_SIZE = 25;
-
 export const bulkEditRow = z
   .object({
     sellerSkuCode: z.string().trim().min(1).max(64),
@@ -52,21 +54,21 @@ type RowPayload =
   | { kind: "shopify-product"; value: ShopifyProduct }
   | { kind: "edit"; value: unknown };
 
-export const bulkJobSchema = z.object({
-  jobId: z.string(),
-  kind: z.enum(["import", "edit"]),
-  format: z.enum(["json", "csv"]),
-  status: z.enum(["queued", "running", "completed", "failed"]),
-  total: z.number().int(),
-  done: z.number().int(),
-  failed: z.number().int(),
-  errors: z.array(z.object({ row: z.number().int(), code: z.string(), detail: z.string() })),
-  createdAt: z.string(),
-  completedAt: z.string().nullable(),
-});
-
 function badBody(reason: string): AppError {
   return invalidField("body", reason);
+}
+
+/** What a row is about, for the job view: a handle, a seller SKU code, a product name. */
+function refOf(payload: RowPayload): string | null {
+  if (payload.kind === "shopify-product") return payload.value.handle || null;
+  const value = payload.value;
+  if (typeof value !== "object" || value === null) return null;
+  if (payload.kind === "edit") {
+    const code = (value as { sellerSkuCode?: unknown }).sellerSkuCode;
+    return typeof code === "string" ? code.slice(0, 200) : null;
+  }
+  const name = (value as { spu?: { name?: unknown } }).spu?.name;
+  return typeof name === "string" ? name.slice(0, 200) : null;
 }
 
 /** Turns a submitted body into rows; the whole submission is refused only when it is unreadable or too big. */
@@ -102,10 +104,15 @@ export function parseSubmission(kind: "import" | "edit", format: "json" | "csv",
 export async function submitBulkJob(
   deps: Pick<CatalogDeps, "db" | "clock" | "producers" | "log" | "requestId">,
   caller: Caller,
-  input: { kind: "import" | "edit"; format: "json" | "csv"; body: string },
+  input: { kind: "import" | "edit"; format: "json" | "csv"; body: string; currency?: Currency },
 ) {
   const shopId = ownShopOf(caller, "Bulk jobs run for a seller's shop");
-  const rows = parseSubmission(input.kind, input.format, input.body);
+  const rows = parseSubmission(input.kind, input.format, input.body).map((payload) =>
+    // A Shopify export names no currency: the submission's applies to every product of it.
+    payload.kind === "shopify-product" && input.currency
+      ? { ...payload, value: { ...payload.value, currency: input.currency } }
+      : payload,
+  );
   if (rows.length === 0) throw badBody("holds no rows");
   if (rows.length > MAX_ROWS) {
     throw new AppError("payload_too_large", {
@@ -121,6 +128,7 @@ export async function submitBulkJob(
     row: payload.kind === "shopify-product" ? payload.value.row : i + 1,
     chunk: Math.floor(i / CHUNK_SIZE),
     payload: JSON.stringify(payload),
+    ref: refOf(payload),
     status: "pending" as const,
   }));
   const inserts = inChunks(rowValues, (chunk) => db.insert(bulkJobRows).values(chunk));
@@ -157,92 +165,8 @@ export async function submitBulkJob(
   return { jobId, status: "queued" as const, total: rows.length };
 }
 
-export async function getBulkJob(db: Db, caller: Caller, jobId: string) {
-  const job = await db.query.bulkJobs.findFirst({ where: eq(bulkJobs.id, jobId) });
-  if (!job || !canAccessShop(caller, job.shopId)) {
-    throw new AppError("not_found", { detail: `No bulk job ${jobId}` });
-  }
-  const counts = await db
-    .select({ status: bulkJobRows.status, n: count() })
-    .from(bulkJobRows)
-    .where(eq(bulkJobRows.jobId, jobId))
-    .groupBy(bulkJobRows.status);
-  const errors = await db
-    .select({ row: bulkJobRows.row, code: bulkJobRows.errorCode, detail: bulkJobRows.errorDetail })
-    .from(bulkJobRows)
-    .where(and(eq(bulkJobRows.jobId, jobId), eq(bulkJobRows.status, "failed")))
-    .orderBy(asc(bulkJobRows.row))
-    .limit(500);
-  const n = (s: string) => counts.find((c) => c.status === s)?.n ?? 0;
-  return {
-    jobId: job.id,
-    kind: job.kind,
-    format: job.format,
-    status: job.status,
-    total: job.total,
-    done: n("done"),
-    failed: n("failed"),
-    errors: errors.map((e) => ({ row: e.row, code: e.code ?? "failed", detail: e.detail ?? "" })),
-    createdAt: new Date(job.createdAt).toISOString(),
-    completedAt: job.completedAt === null ? null : new Date(job.completedAt).toISOString(),
-  };
-}
-
 // ---------------------------------------------------------------------------------------------
 // Processing (events Worker)
-
-class RowError extends Error {
-  constructor(
-    readonly code: string,
-    readonly detail: string,
-  ) {
-    super(detail);
-  }
-}
-
-const BRAND_ATTRIBUTE_NAMES = new Set(["品牌", "brand", "vendor"]);
-
-/** Maps a Shopify product onto the seed's product JSON, finding the category, brand and attributes by name. */
-async function fromShopify(db: Db, p: ShopifyProduct): Promise<ProductInput> {
-  const category = await db.query.categories.findFirst({ where: eq(categories.name, p.type) });
-  if (!category) throw new RowError("unknown_category", `Type "${p.type}" names no category`);
-  const brand = p.vendor ? await db.query.brands.findFirst({ where: eq(brands.name, p.vendor) }) : undefined;
-  if (p.vendor && !brand) throw new RowError("unknown_brand", `Vendor "${p.vendor}" names no brand`);
-  const template = await attributeTemplateOf(db, category.id);
-  const byName = new Map(
-    template.filter((t) => t.kind === "sales").map((t) => [t.attributeName.toLowerCase(), t.attributeId]),
-  );
-  if (p.variants.length === 0) throw new RowError("no_variants", "The product has no variant with a price");
-  const skus = p.variants.map((v) => ({
-    skuName: v.options.map((o) => o.value).join(" ") || p.title,
-    price: v.price,
-    stock: v.inventoryQty ?? 0,
-    salesAttributes: v.options.map((o) => {
-      const attributeId = byName.get(o.name.toLowerCase());
-      if (attributeId === undefined)
-        throw new RowError("unknown_attribute", `Option "${o.name}" is not a sales attribute of ${category.name}`);
-      return { attributeId, value: o.value };
-    }),
-    ...(v.sku ? { sellerSkuCode: v.sku } : {}),
-  }));
-  // Shopify's Vendor is the brand; where the template has a basic brand attribute, it fills it too.
-  const brandAttribute = template.find(
-    (t) => t.kind === "basic" && BRAND_ATTRIBUTE_NAMES.has(t.attributeName.toLowerCase()),
-  );
-  const parsed = productInput.safeParse({
-    categoryId: category.id,
-    spu: { name: p.title, description: p.bodyHtml, ...(brand ? { brandId: brand.id } : {}) },
-    basicAttributes: brandAttribute && p.vendor ? [{ attributeId: brandAttribute.attributeId, value: p.vendor }] : [],
-    skus,
-    images: p.images,
-  });
-  if (!parsed.success)
-    throw new RowError(
-      "validation_failed",
-      parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "),
-    );
-  return parsed.data;
-}
 
 /**
  * Who a job's rows act as: the credential that submitted it. Jobs stored before credentials were
@@ -260,7 +184,13 @@ function jobCaller(job: { credential: string | null; createdBy: string; shopId: 
   };
 }
 
-async function importRow(deps: CatalogDeps, caller: Caller, payload: RowPayload, marker: string): Promise<string> {
+/** Creates a row's product once; answers its id and, for Shopify rows, what the import left behind. */
+async function importRow(
+  deps: CatalogDeps,
+  caller: Caller,
+  payload: RowPayload,
+  marker: string,
+): Promise<{ resultId: string; outcome: Omit<ImportedProduct, "productId"> | null }> {
   // The same permission as POST /admin/v1/products.
   assertScope(caller, "catalog:write");
   // A redelivered chunk: the product this row created is in the log, written with the product.
@@ -272,20 +202,21 @@ async function importRow(deps: CatalogDeps, caller: Caller, payload: RowPayload,
       eq(operationLogs.entityType, "product"),
     ),
   });
-  if (earlier) return earlier.entityId;
-  let input: ProductInput;
-  if (payload.kind === "shopify-product") input = await fromShopify(deps.db, payload.value);
-  else {
-    const parsed = productInput.safeParse(payload.value);
-    if (!parsed.success)
-      throw new RowError(
-        "validation_failed",
-        parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "),
-      );
-    input = parsed.data;
+  const rowDeps = { ...deps, requestId: marker };
+  if (payload.kind === "shopify-product") {
+    const product = shopifyProductSchema.parse(payload.value);
+    const { productId, ...outcome } = await importShopifyProduct(rowDeps, caller, product, earlier?.entityId);
+    return { resultId: productId, outcome };
   }
-  const created = await createProduct({ ...deps, requestId: marker }, caller, input);
-  return created.productId;
+  if (earlier) return { resultId: earlier.entityId, outcome: null };
+  const parsed = productInput.safeParse(payload.value);
+  if (!parsed.success)
+    throw new RowError(
+      "validation_failed",
+      parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "),
+    );
+  const created = await createProduct(rowDeps, caller, parsed.data);
+  return { resultId: created.productId, outcome: { status: created.status, warnings: [] } };
 }
 
 async function editRow(
@@ -373,13 +304,17 @@ export async function processChunk(deps: CatalogDeps, jobId: string, chunk: numb
     const payload = JSON.parse(row.payload) as RowPayload;
     try {
       if (revoked) throw new RowError("forbidden", "The API key that submitted this job was revoked");
-      const resultId =
+      const result =
         payload.kind === "edit"
-          ? await editRow(deps, caller, job.shopId, payload.value, marker)
+          ? { resultId: await editRow(deps, caller, job.shopId, payload.value, marker), outcome: null }
           : await importRow(deps, caller, payload, marker);
       await db
         .update(bulkJobRows)
-        .set({ status: "done", resultId })
+        .set({
+          status: "done",
+          resultId: result.resultId,
+          outcome: result.outcome === null ? null : JSON.stringify(result.outcome),
+        })
         .where(and(eq(bulkJobRows.jobId, jobId), eq(bulkJobRows.row, row.row)));
     } catch (err) {
       // Row-level problems fail the row; anything else (D1, a Worker) retries the chunk.
@@ -396,15 +331,22 @@ export async function processChunk(deps: CatalogDeps, jobId: string, chunk: numb
         .where(and(eq(bulkJobRows.jobId, jobId), eq(bulkJobRows.row, row.row)));
     }
   }
-  const [pending] = await db
-    .select({ n: count() })
+  const counts = await db
+    .select({ status: bulkJobRows.status, n: count() })
     .from(bulkJobRows)
-    .where(and(eq(bulkJobRows.jobId, jobId), inArray(bulkJobRows.status, ["pending"])));
-  if ((pending?.n ?? 0) === 0) {
+    .where(eq(bulkJobRows.jobId, jobId))
+    .groupBy(bulkJobRows.status);
+  const n = (s: string) => counts.find((c) => c.status === s)?.n ?? 0;
+  if (n("pending") === 0) {
     const now = deps.clock.now();
+    // A job none of whose rows succeeded failed; one with some failures completed and lists them.
     await db
       .update(bulkJobs)
-      .set({ status: "completed", completedAt: sql`coalesce(${bulkJobs.completedAt}, ${now})`, updatedAt: now })
+      .set({
+        status: n("done") === 0 ? "failed" : "completed",
+        completedAt: sql`coalesce(${bulkJobs.completedAt}, ${now})`,
+        updatedAt: now,
+      })
       .where(eq(bulkJobs.id, jobId));
   }
 }

@@ -20,7 +20,8 @@ type Job = {
   total: number;
   done: number;
   failed: number;
-  errors: { row: number; code: string; detail: string }[];
+  errors: { row: number; ref: string | null; code: string; detail: string }[];
+  created: { row: number; ref: string | null; productId: string; status: string }[];
 };
 
 async function submit(seller: Seller, body: string, contentType: string, kind = "import") {
@@ -37,7 +38,7 @@ async function finished(seller: Seller, jobId: string): Promise<Job> {
   return vi.waitUntil(
     async () => {
       const job = await json<Job>(await call("GET", `/admin/v1/bulk-jobs/${jobId}`, { token: seller.token }));
-      return job.body.status === "completed" ? job.body : null;
+      return job.body.status === "completed" || job.body.status === "failed" ? job.body : null;
     },
     { timeout: 20_000, interval: 150 },
   );
@@ -70,7 +71,13 @@ describe("bulk jobs", () => {
     expect(submitted).toMatchObject({ status: 202, body: { status: "queued", total: 3 } });
     const job = await finished(seller, submitted.body.jobId);
     expect(job).toMatchObject({ total: 3, done: 2, failed: 1 });
-    expect(job.errors).toEqual([{ row: 2, code: "validation_failed", detail: expect.stringContaining("skus") }]);
+    expect(job.errors).toEqual([
+      { row: 2, ref: "no skus", code: "validation_failed", detail: expect.stringContaining("skus") },
+    ]);
+    expect(job.created.map((c) => [c.row, c.status])).toEqual([
+      [1, "DRAFT"],
+      [3, "DRAFT"],
+    ]);
     expect(await productCount(seller.shopId)).toBe(2);
   });
 

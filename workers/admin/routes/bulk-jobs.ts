@@ -1,9 +1,11 @@
 /** Bulk upload and bulk edit: submit a file, poll the job. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { bulkJobSchema, getBulkJob, MAX_ROWS, submitBulkJob } from "../../../shared/catalog/bulk-jobs";
+import { bulkJobSchema, getBulkJob } from "../../../shared/catalog/bulk-job-view";
+import { MAX_ROWS, submitBulkJob } from "../../../shared/catalog/bulk-jobs";
 import { callerOf, requireRole, requireScope } from "../../../shared/platform/caller";
 import { dbOf } from "../../../shared/platform/db";
 import { AppError } from "../../../shared/platform/errors";
+import { currencySchema, DEFAULT_CURRENCY } from "../../../shared/platform/money";
 import { errorResponses, idempotencyHeaders, jsonResponse } from "../../../shared/platform/openapi";
 import type { AdminApp } from "../app";
 
@@ -17,7 +19,12 @@ const submitRoute = createRoute({
   summary: `Submit products (JSON array in the seed's shape, or a Shopify product CSV) or edits; at most ${MAX_ROWS} rows`,
   request: {
     headers: idempotencyHeaders,
-    query: z.object({ kind: z.enum(["import", "edit"]).default("import") }),
+    query: z.object({
+      kind: z.enum(["import", "edit"]).default("import"),
+      currency: currencySchema
+        .optional()
+        .describe(`Currency of a CSV import's prices (a Shopify export names none); default ${DEFAULT_CURRENCY}`),
+    }),
     body: {
       required: true,
       content: {
@@ -32,7 +39,7 @@ const submitRoute = createRoute({
           schema: z
             .string()
             .describe(
-              "Shopify product CSV (Handle, Title, Body (HTML), Vendor, Type, Tags, Option1 Name/Value ..., Variant SKU, Variant Price, Variant Inventory Qty, Image Src)",
+              "A product CSV as Shopify exports it (Handle, Title, Body (HTML), Vendor, Product Category, Type, Tags, Published, Option1 Name/Value … Option3, Variant SKU, Variant Grams, Variant Inventory Qty, Variant Price, Variant Compare At Price, Image Src, Image Position, Gift Card, …, Variant Image, Status, metafield columns), rows sharing a Handle being one product; `Attribute: <name>` columns give basic attributes. Categories come from the shop's mapping (PUT /admin/v1/import-mappings/categories); see docs/shopify-import.md",
             ),
         },
       },
@@ -52,7 +59,9 @@ const getRoute = createRoute({
   middleware: [requireRole("seller", "operator"), requireScope("bulk:write")] as const,
   method: "get",
   path: "/admin/v1/bulk-jobs/{jobId}",
-  summary: "A bulk job's progress and per-row errors",
+  summary: "A bulk job's progress, per-row errors and the products it created",
+  description:
+    "`completed` once every row ran and at least one succeeded (failed rows in `errors`), `failed` when every row failed. `created` lists an import's products by row and handle, with the status the import left them in (PENDING_AUDIT for Shopify's active products, else DRAFT) and warnings about what it could not carry over.",
   request: { params: z.object({ jobId: z.string().min(1).max(64) }) },
   responses: { 200: jsonResponse(bulkJobSchema.openapi("BulkJob"), "The job"), ...errorResponses(401, 403, 404) },
 });
@@ -66,7 +75,7 @@ export function registerBulkJobRoutes(app: AdminApp): void {
       { db: dbOf(c.env.DB), clock: c.var.clock, producers: c.env, log: c.var.log, requestId: c.var.requestId },
       callerOf(c),
       {
-        kind: c.req.valid("query").kind,
+        ...c.req.valid("query"),
         format,
         body: await c.req.text(),
       },
