@@ -46,6 +46,8 @@ const args = [
   "127.0.0.1",
   "--port",
   port,
+  // The Workers see the local origin, not their production route's (shop.example.com), in request.url.
+  "--infer-origin-from-routes=false",
   "--persist-to",
   PERSIST_DIR,
 ];
