@@ -26,8 +26,8 @@ const BENCH_ADDRESS = {
 };
 
 /** A product on shelf in seller1's shop with one SKU of very large stock; returns the SKU id. */
-async function hotProduct(origin: string): Promise<string> {
-  const created = await createProduct(origin, `压测T恤 orders ${new Date().toISOString()}`, [
+export async function hotProduct(origin: string, label = "orders"): Promise<string> {
+  const created = await createProduct(origin, `压测T恤 ${label} ${new Date().toISOString()}`, [
     { skuName: "黑色 L", stock: 1_000_000_000, colour: "黑色", size: "L" },
   ]);
   const [seller, operator] = await Promise.all([tokenFor(DEMO_CALLERS.seller1), tokenFor(DEMO_CALLERS.operator)]);
@@ -43,8 +43,8 @@ async function hotProduct(origin: string): Promise<string> {
   return skuId;
 }
 
-/** shopper1's bench address, added on the first run. */
-async function benchAddress(origin: string, shopper: string): Promise<string> {
+/** The shopper's bench address (shopper1's, or a bench buyer's), added on the first run. */
+export async function benchAddress(origin: string, shopper: string): Promise<string> {
   const book = await apiCall<{ items: { addressId: string; recipient: string; line1: string }[] }>(
     origin,
     "GET",

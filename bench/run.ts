@@ -9,6 +9,9 @@
  * Then order creation (bench/orders.ts, set up through the public APIs) at 64 connections, and
  * one hot SKU reserved through its Durable Object against the seed's D1 UPDATEs, oversell counted
  * (bench/reservations.ts; BENCH_RESERVE_UNITS fixes the units, BENCH_BURST=1000 in-router reservations).
+ * Then pay → PAID through the sandbox provider (bench/payments.ts): BENCH_PAY_BUYERS (16) shoppers
+ * each ordering, paying and pressing Pay in a loop for the duration; BENCH_ONLY=pay runs only that
+ * (and the ceiling).
  * Last, search freshness (bench/freshness.ts): on-shelf → searchable while BENCH_STOCK_VIEWS
  * (10,000) stock views flow (BENCH_STOCK_FLOOD=direct sends them instead of SKU objects
  * publishing them); BENCH_ONLY=freshness runs only that (and the ceiling).
@@ -22,6 +25,7 @@ import { type Measurement, measure, type Scenario } from "./lib/load.ts";
 import { startPlatform } from "./lib/platform.ts";
 import { ORDER_PLACEHOLDER, orderScenario } from "./orders.ts";
 import { measurePasswordHash } from "./password-hash.ts";
+import { describePayments, measurePayments, PAYMENTS, type PaymentResults } from "./payments.ts";
 import { measureReservations, type ReservationResults } from "./reservations.ts";
 import { CEILING, scenarios } from "./scenarios.ts";
 import { writeSearchCatalog } from "./search-catalog.ts";
@@ -45,6 +49,7 @@ if (searchProducts > 0) {
 const platform = await startPlatform(port, { CATALOG_SIZE: process.env.CATALOG_SIZE ?? "2000" });
 const results: (Measurement & { ratioToCeiling: number })[] = [];
 let reservations: ReservationResults = { ceilings: [], runs: [], bursts: [] };
+let payments: PaymentResults | undefined;
 let freshness: FreshnessResults | undefined;
 try {
   const all = [...(await scenarios()), ORDER_PLACEHOLDER].filter((s) => wanted(s.name));
@@ -83,6 +88,14 @@ try {
     burst: { n: Number(process.env.BENCH_BURST ?? 1000), concurrency: 64 },
     ...(only ? { only } : {}),
   });
+  // After the routes (its product going on shelf drops cached searches), before the churn.
+  if (wanted(PAYMENTS)) {
+    payments = await measurePayments(platform.origin, {
+      buyers: Number(process.env.BENCH_PAY_BUYERS ?? 16),
+      durationSeconds: duration,
+    });
+    console.log(describePayments(payments));
+  }
   // Last: it lists products and churns every SKU's stock, which would disturb the lines above.
   if (wanted("freshness")) {
     freshness = await measureFreshness(platform.origin, {
@@ -113,6 +126,7 @@ const report = {
   durationSeconds: duration,
   results,
   reservations,
+  payments,
   freshness,
 };
 mkdirSync("bench/results", { recursive: true });
