@@ -183,7 +183,10 @@ export async function setQuantity(
     where: and(eq(cartItems.cartId, cart.id), eq(cartItems.skuId, skuId)),
   });
   if (!existing && (lines?.n ?? 0) >= MAX_LINES)
-    throw new AppError("unprocessable", { detail: `A cart holds at most ${MAX_LINES} lines` });
+    throw new AppError("cart_full", {
+      detail: `A cart holds at most ${MAX_LINES} lines; SKU ${skuId} would be one more`,
+      extensions: { skuId, limit: MAX_LINES },
+    });
   await runBatch(db, [
     db
       .insert(cartItems)

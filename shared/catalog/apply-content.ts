@@ -69,7 +69,7 @@ async function commitEdit(
   } catch (err) {
     if (isAssertionFailure(err))
       throw staleVersion("product", (await loadProduct(db, before.row.id))?.row.version ?? -1, before.row.version);
-    throw duplicateOr(err);
+    throw await duplicateOr(db, err, after);
   }
   await sendChange(deps, updated);
   return version;

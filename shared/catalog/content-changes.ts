@@ -5,7 +5,7 @@
  * as a direct edit (apply-content.ts).
  */
 import { z } from "zod";
-import { AppError } from "../platform/errors";
+import { AppError, type FieldError } from "../platform/errors";
 import { CURRENCIES } from "../platform/money";
 import { imageUrlSchema } from "./images";
 import { attributeValue, dimensionsSchema, skuInput } from "./product-input";
@@ -68,15 +68,28 @@ export type NewSkuChange = NonNullable<ContentChanges["newSkus"]>[number];
 
 /**
  * A stored revision's changes. Changes that today's rules refuse (a schema tightened since they
- * were proposed) are an outdated revision, a 409 `revision_outdated`, never a 500.
+ * were proposed) are an outdated revision, a 409 `revision_outdated` naming it, never a 500.
  */
-export function storedChanges(json: string): ContentChanges {
+export function storedChanges(json: string, revision: { productId: string; revisionId: string }): ContentChanges {
   const parsed = contentChanges.safeParse(JSON.parse(json));
   if (parsed.success) return parsed.data;
-  throw new AppError("conflict", {
-    detail: "The revision no longer fits the product rules; reject it or propose a new edit",
-    errors: parsed.error.issues.slice(0, 50).map((i) => ({ field: i.path.join("."), reason: i.message })),
-    extensions: { reason: "revision_outdated" },
+  throw revisionOutdated(
+    revision,
+    "no longer fits the product rules",
+    parsed.error.issues.slice(0, 50).map((i) => ({ field: i.path.join("."), reason: i.message })),
+  );
+}
+
+/** The 409 `revision_outdated` for a revision that cannot be applied as proposed; `errors` say why. */
+export function revisionOutdated(
+  revision: { productId: string; revisionId: string },
+  why: string,
+  errors: FieldError[],
+): AppError {
+  return new AppError("revision_outdated", {
+    detail: `Revision ${revision.revisionId} of product ${revision.productId} ${why}; reject it or propose a new edit`,
+    errors,
+    extensions: { productId: revision.productId, revisionId: revision.revisionId },
   });
 }
 

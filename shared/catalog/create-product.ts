@@ -77,7 +77,12 @@ export type OpeningStock = Awaited<ReturnType<typeof openingStock>>;
 /** Receives a new SKU's opening stock in its object, before any D1 row names it (see createProduct). */
 export async function openingStock(deps: CatalogDeps, skuId: string, shopId: string, quantity: number, actor: Actor) {
   const warehouse = await warehouseFor(deps.db, shopId);
-  if (!warehouse) throw new AppError("unprocessable", { detail: "The shop has no warehouse to receive stock into" });
+  if (!warehouse) {
+    throw new AppError("no_warehouse", {
+      detail: `Shop ${shopId} has no warehouse to receive SKU ${skuId}'s opening stock into; create one first`,
+      extensions: { shopId, skuId },
+    });
+  }
   const result = await adjustOne(deps.inventory, {
     skuId,
     opId: `opening:${skuId}`,
@@ -174,7 +179,7 @@ export async function createProduct(deps: CatalogDeps, caller: Caller, input: Pr
       }),
     ]);
   } catch (err) {
-    throw duplicateOr(err);
+    throw await duplicateOr(db, err, record);
   }
   await sendChange(deps, created);
   return { productId, skuIds, status: "DRAFT" as const, version: 1 };

@@ -103,7 +103,11 @@ export async function updateSku(
 async function pendingSkuOf(db: Db, caller: Caller, skuId: string) {
   if (await findSku(db, skuId)) return undefined;
   const revision = await pendingRevisionAddingSku(db, skuId);
-  const sku = revision ? storedChanges(revision.changes).newSkus?.find((s) => s.skuId === skuId) : undefined;
+  const sku = revision
+    ? storedChanges(revision.changes, { productId: revision.productId, revisionId: revision.id }).newSkus?.find(
+        (s) => s.skuId === skuId,
+      )
+    : undefined;
   if (!revision || !sku) return undefined;
   return { product: await visibleProductOfSku(db, caller, revision.productId, skuId), sku };
 }

@@ -78,6 +78,31 @@ export async function findProduct(db: Db, productId: string): Promise<ProductRow
   return db.query.products.findFirst({ where: eq(products.id, productId) });
 }
 
+/**
+ * The id of the shop's live (not deleted) product with this category, brand and name, other than
+ * `exceptId`: the one the `products_shop_identity` index says already exists; undefined if none.
+ */
+export async function productIdByIdentity(
+  db: Db,
+  identity: { shopId: string; categoryId: number; brandId: number | null; name: string; exceptId?: string },
+): Promise<string | undefined> {
+  if (identity.brandId === null) return undefined; // NULLs never clash in a unique index
+  const conditions: SQL[] = [
+    eq(products.shopId, identity.shopId),
+    eq(products.categoryId, identity.categoryId),
+    eq(products.brandId, identity.brandId),
+    eq(products.name, identity.name),
+    ne(products.status, PRODUCT_STATUS.DELETED),
+  ];
+  if (identity.exceptId) conditions.push(ne(products.id, identity.exceptId));
+  const row = await db
+    .select({ id: products.id })
+    .from(products)
+    .where(and(...conditions))
+    .limit(1);
+  return row[0]?.id;
+}
+
 /** Units available over the product's SKUs, from inventory's projection. */
 export async function productAvailable(db: Db, productId: string): Promise<number> {
   return availableOf(db, skusOfProduct(db, productId));

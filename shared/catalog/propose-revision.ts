@@ -29,10 +29,12 @@ async function assertCodesFree(db: Db, before: ProductRecord, changes: ContentCh
     before.row.shopId,
     wanted.map((w) => w.code),
   );
-  const clash =
-    wanted.some((w) => taken.some((t) => t.code === w.code && t.id !== w.skuId)) ||
-    new Set(wanted.map((w) => w.code)).size < wanted.length;
-  if (clash) throw duplicateSkuCode();
+  for (const w of wanted) {
+    const holder = taken.find((t) => t.code === w.code && t.id !== w.skuId);
+    if (holder) throw duplicateSkuCode(w.code, { skuId: holder.id, productId: holder.productId });
+  }
+  const twice = wanted.find((w, i) => wanted.findIndex((o) => o.code === w.code) !== i);
+  if (twice) throw duplicateSkuCode(twice.code);
 }
 
 /**

@@ -4,9 +4,9 @@
  * live, through the same path as a direct edit (apply-content.ts: version compare-and-set,
  * snapshot, operation log, catalog event for search and the edge cache's versioned key).
  * Approval applies the revision's field changes on top of the live product as it is then; if
- * they no longer fit (the category's template changed, a brand is gone), it is a 409 `conflict`
- * with `reason: "revision_outdated"` and the revision stays pending for the seller to supersede
- * or an operator to reject.
+ * they no longer fit (the category's template changed, a brand is gone), it is a 409
+ * `revision_outdated` naming the revision, and the revision stays pending for the seller to
+ * supersede or an operator to reject.
  */
 import { z } from "zod";
 import { actorOf } from "../platform/actor";
@@ -16,7 +16,7 @@ import { AppError, type FieldError } from "../platform/errors";
 import { newId } from "../platform/ids";
 import { applyContent } from "./apply-content";
 import type { CatalogDeps } from "./catalog-deps";
-import { storedChanges } from "./content-changes";
+import { revisionOutdated, storedChanges } from "./content-changes";
 import { logInsert } from "./history";
 import { assertEditable } from "./lifecycle";
 import { snapshotContent, visibleProduct } from "./product-views";
@@ -81,7 +81,7 @@ export async function approveRevision(
   const { product: before, revision } = await load(deps, caller, productId, revisionId);
   if (revision.status !== "PENDING") throw notPending(revision);
   assertEditable(before.row.status);
-  const changes = storedChanges(revision.changes);
+  const changes = storedChanges(revision.changes, { productId, revisionId });
   const actor = actorOf(caller);
   const now = deps.clock.now();
   try {
@@ -108,11 +108,7 @@ export async function approveRevision(
             opId,
           }),
         invalid: (errors: FieldError[]) =>
-          new AppError("conflict", {
-            detail: "The revision no longer fits the product or its category; reject it or propose a new edit",
-            errors,
-            extensions: { reason: "revision_outdated" },
-          }),
+          revisionOutdated({ productId, revisionId }, "no longer fits the product or its category", errors),
       },
     );
   } catch (err) {

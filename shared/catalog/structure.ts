@@ -79,9 +79,24 @@ export interface AttributeTemplateEntry {
   allowedValues: string[] | null;
 }
 
-function conflictOnUnique(err: unknown, what: string): never {
-  if (String((err as { cause?: unknown })?.cause ?? err).includes("UNIQUE constraint failed")) {
-    throw new AppError("conflict", { detail: `That ${what} already exists` });
+/**
+ * A 409 naming the entry that already exists when an insert meets a unique index (the id, or a
+ * brand's name), else `err` itself rethrown.
+ */
+function conflictOnUnique(
+  err: unknown,
+  what: "category" | "brand" | "attribute",
+  entry: { id: number; name: string },
+): never {
+  const message = String((err as { cause?: unknown })?.cause ?? err);
+  if (message.includes("UNIQUE constraint failed")) {
+    const byName = /UNIQUE constraint failed: \w+\.name/.test(message);
+    const code =
+      what === "category" ? "duplicate_category" : what === "brand" ? "duplicate_brand" : "duplicate_attribute";
+    throw new AppError(code, {
+      detail: byName ? `A ${what} named ${entry.name} already exists` : `A ${what} with id ${entry.id} already exists`,
+      extensions: byName ? { name: entry.name } : { id: entry.id },
+    });
   }
   throw err;
 }
@@ -110,7 +125,7 @@ export async function createCategory(db: Db, clock: Clock, input: z.infer<typeof
   await db
     .insert(categories)
     .values(row)
-    .catch((err) => conflictOnUnique(err, "category id"));
+    .catch((err) => conflictOnUnique(err, "category", row));
   return { id, parentId: row.parentId, name: row.name, level: row.level, path, kind: row.kind };
 }
 
@@ -126,7 +141,7 @@ export async function createBrand(db: Db, clock: Clock, input: z.infer<typeof cr
   await db
     .insert(brands)
     .values({ id, name: input.name, logoUrl: input.logoUrl ?? null, createdAt: now, updatedAt: now })
-    .catch((err) => conflictOnUnique(err, "brand (id or name)"));
+    .catch((err) => conflictOnUnique(err, "brand", { id, name: input.name }));
   return { id, name: input.name, logoUrl: input.logoUrl ?? null };
 }
 
@@ -136,7 +151,7 @@ export async function createAttribute(db: Db, clock: Clock, input: z.infer<typeo
   await db
     .insert(attributes)
     .values({ id, name: input.name, createdAt: now, updatedAt: now })
-    .catch((err) => conflictOnUnique(err, "attribute id"));
+    .catch((err) => conflictOnUnique(err, "attribute", { id, name: input.name }));
   return { id, name: input.name };
 }
 

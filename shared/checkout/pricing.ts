@@ -142,7 +142,14 @@ export function priceCheckout(
   });
   const currency = lines[0]?.price.currency as Currency;
   if (lines.some((l) => l.price.currency !== currency)) {
-    throw new AppError("unprocessable", { detail: "All items of a checkout must be priced in one currency" });
+    const byCurrency: Record<string, string[]> = {};
+    for (const l of lines) byCurrency[l.price.currency] = [...(byCurrency[l.price.currency] ?? []), l.item.skuId];
+    throw new AppError("mixed_currencies", {
+      detail: `All items of a checkout must be priced in one currency; these are in ${Object.entries(byCurrency)
+        .map(([c, skus]) => `${c} (${skus.join(", ")})`)
+        .join(" and ")}`,
+      extensions: { skusByCurrency: byCurrency },
+    });
   }
   const needsAddress = lines.some((l) => strategyOf(l.fact.kind).requiresAddress);
   if (needsAddress && !body.addressId) throw invalidField("addressId", "is required for goods that ship");

@@ -185,8 +185,9 @@ export interface Parcel {
 /** The fee for one seller's parcel under `template`. */
 export function shippingFee(template: ShippingTemplate, parcel: Parcel): number {
   if (parcel.currency !== template.currency) {
-    throw new AppError("unprocessable", {
-      detail: `The seller's shipping template is in ${template.currency}, the goods in ${parcel.currency}`,
+    throw new AppError("shipping_currency_mismatch", {
+      detail: `Shop ${template.shopId}'s shipping template is in ${template.currency}, its goods in ${parcel.currency}`,
+      extensions: { shopId: template.shopId, templateCurrency: template.currency, goodsCurrency: parcel.currency },
     });
   }
   if (template.freeThreshold !== null && parcel.goodsAmount >= template.freeThreshold) return 0;

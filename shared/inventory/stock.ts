@@ -13,16 +13,40 @@ import type {
   TransferInput,
 } from "./schemas";
 
-/** One adjustment in the SKU's object; 409 `conflict` (insufficient stock) when it would go negative. */
+/**
+ * The 409 `insufficient_stock` for a stock change warehouse `warehouseId` cannot cover: `available`
+ * is that warehouse's figure (the one the detail quotes), `skuAvailable` the SKU's over all of them.
+ */
+function insufficientStock(
+  detail: string,
+  view: StockView,
+  subject: { skuId: string; warehouseId: string; requested: (available: number) => number },
+): AppError {
+  const available = view.warehouses.find((w) => w.warehouseId === subject.warehouseId)?.available ?? 0;
+  return new AppError("insufficient_stock", {
+    detail: `SKU ${subject.skuId}: ${detail}`,
+    extensions: {
+      skuId: subject.skuId,
+      warehouseId: subject.warehouseId,
+      available,
+      requested: subject.requested(available),
+      skuAvailable: view.available,
+    },
+  });
+}
+
+/** One adjustment in the SKU's object; 409 `insufficient_stock` when it would go negative. */
 export async function adjustOne(
   ns: DurableObjectNamespace<SkuInventory>,
   input: AdjustStockInput,
 ): Promise<StockView & { replayed: boolean; delta: number; availableAfter: number }> {
   const result = await ns.getByName(input.skuId).adjust(input);
   if (!result.ok) {
-    throw new AppError("conflict", {
-      detail: result.detail,
-      extensions: { reason: result.code, available: result.view.available },
+    throw insufficientStock(result.detail, result.view, {
+      skuId: input.skuId,
+      warehouseId: input.warehouseId,
+      // The units the change would take out of the warehouse.
+      requested: (available) => (input.mode === "delta" ? -input.quantity : available - input.quantity),
     });
   }
   return { ...result.view, replayed: result.replayed, delta: result.delta, availableAfter: result.availableAfter };
@@ -58,9 +82,9 @@ export async function reserveStock(ns: Inventory, input: ReserveInput): Promise<
       extensions: { skuId: input.skuId, available: result.available, requested: input.quantity },
     });
   }
-  throw new AppError("conflict", {
-    detail: `Reservation ${input.reservationId} was already released`,
-    extensions: { reason: result.code },
+  throw new AppError("reservation_closed", {
+    detail: `Reservation ${input.reservationId} of SKU ${input.skuId} was already released`,
+    extensions: { skuId: input.skuId, reservationId: input.reservationId },
   });
 }
 
@@ -86,13 +110,14 @@ export async function confirmStock(ns: Inventory, input: ReservationRefInput): P
   return ns.getByName(input.skuId).confirm(input);
 }
 
-/** Moves available stock between two warehouses of the SKU; 409 when the source has too little. */
+/** Moves available stock between two warehouses of the SKU; 409 `insufficient_stock` when the source has too little. */
 export async function transferStock(ns: Inventory, input: TransferInput): Promise<StockView & { replayed: boolean }> {
   const result = await ns.getByName(input.skuId).transfer(input);
   if (!result.ok) {
-    throw new AppError("conflict", {
-      detail: result.detail,
-      extensions: { reason: result.code, available: result.view.available },
+    throw insufficientStock(result.detail, result.view, {
+      skuId: input.skuId,
+      warehouseId: input.fromWarehouseId,
+      requested: () => input.quantity,
     });
   }
   return { ...result.view, replayed: result.replayed };

@@ -118,7 +118,10 @@ export async function updateWarehouse(
   });
   if (!current) throw new AppError("not_found", { detail: `No warehouse ${warehouseId} in this shop` });
   if (input.isDefault === false && current.isDefault) {
-    throw new AppError("conflict", { detail: "Make another warehouse the default instead" });
+    throw new AppError("default_warehouse_required", {
+      detail: `Warehouse ${warehouseId} is the shop's default; make another warehouse the default instead`,
+      extensions: { warehouseId },
+    });
   }
   // An empty patch changes nothing (an UPDATE with no columns would be a 500).
   if (Object.values(input).every((v) => v === undefined)) return view(current);

@@ -110,7 +110,10 @@ export async function reverse(
   const original = await repo.findTransaction(deps.db, id);
   if (!original) throw new AppError("not_found", { detail: `No ledger transaction ${id}` });
   if (original.reverses !== null) {
-    throw new AppError("conflict", { detail: `${id} is itself a reversal; post a new transaction instead` });
+    throw new AppError("reversal_not_reversible", {
+      detail: `${id} is itself a reversal (of ${original.reverses}); post a new transaction instead`,
+      extensions: { transactionId: id, reverses: original.reverses },
+    });
   }
   const entries = await repo.entriesOf(deps.db, [id]);
   const now = deps.clock.now();
@@ -139,7 +142,12 @@ async function runPosting(db: Db, prepared: PreparedPosting): Promise<void> {
     await db.batch(prepared.statements);
   } catch (err) {
     // The zod check makes this unreachable for input built here; it guards the batch itself.
-    if (isAssertionFailure(err)) throw new AppError("unprocessable", { detail: "Ledger entries must sum to zero" });
+    if (isAssertionFailure(err)) {
+      throw new AppError("unbalanced_entries", {
+        detail: `The entries of ledger transaction ${prepared.transactionId} must sum to zero per currency`,
+        extensions: { transactionId: prepared.transactionId },
+      });
+    }
     throw err;
   }
 }

@@ -49,9 +49,10 @@ export function paymentAdapters(env: PaymentsEnv): PaymentAdapters {
 export function adapterFor(adapters: PaymentAdapters, provider: PaymentProvider): PaymentProviderAdapter {
   const adapter = adapters[provider];
   if (!adapter) {
-    throw new AppError("unprocessable", {
+    throw new AppError("payment_method_unavailable", {
       detail: `The payment method ${provider} is not available here`,
       errors: [{ field: "method", reason: `${provider} is not configured in this deployment` }],
+      extensions: { method: provider, available: Object.keys(adapters) },
     });
   }
   return adapter;

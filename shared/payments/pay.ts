@@ -92,8 +92,12 @@ async function assertPayable(deps: PayDeps, state: PayOrderState): Promise<repo.
       detail: `Pay order ${payOrder.id} had to be paid by ${new Date(payOrder.payBy).toISOString()}`,
     });
   }
-  if (openOrders(state).reduce((sum, o) => sum + o.amount, 0) !== payOrder.payAmount) {
-    throw new AppError("conflict", { detail: `Pay order ${payOrder.id}'s amount is out of step with its orders` });
+  const ordersTotal = openOrders(state).reduce((sum, o) => sum + o.amount, 0);
+  if (ordersTotal !== payOrder.payAmount) {
+    throw new AppError("pay_order_amount_mismatch", {
+      detail: `Pay order ${payOrder.id} is for ${payOrder.payAmount} minor units, its open orders for ${ordersTotal}`,
+      extensions: { payOrderId: payOrder.id, payAmount: payOrder.payAmount, ordersTotal },
+    });
   }
   return null;
 }

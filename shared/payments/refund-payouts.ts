@@ -34,7 +34,11 @@ export async function requestPayout(
   if (refund.status !== "PROCESSING" || refund.providerRefundId !== null) return;
   const payment = await findPayment(deps.db, refund.paymentId);
   if (!payment?.providerPaymentId) {
-    throw new AppError("conflict", { detail: `Refund ${refundId}'s payment has no provider payment`, retryable: true });
+    throw new AppError("provider_payment_missing", {
+      detail: `Refund ${refundId}'s payment ${refund.paymentId} has no payment at the provider yet`,
+      extensions: { refundId, paymentId: refund.paymentId },
+      retryable: true,
+    });
   }
   const adapter = adapterFor(deps.adapters, payment.provider as PaymentProvider);
   const created = await adapter.refund({

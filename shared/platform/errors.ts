@@ -3,8 +3,16 @@
  * from `ERROR_CODES`; the HTTP status of each code is decided here and nowhere else.
  */
 
-/** Stable machine codes, the `code` member of every problem+json answer. Add, never rename. */
+/**
+ * Stable machine codes, the `code` member of every problem+json answer: one code per cause, so a
+ * client branches on `code` alone (the refusal's subject is named in `detail` and in extension
+ * members). Add, never rename. This table is the list the OpenAPI documents publish (the Problem
+ * schema's `code` enum and the "Error codes" table of each document's description).
+ */
 export const ERROR_CODES = {
+  // `bad_request`, `conflict` and `unprocessable` are generic, kept so no published code goes
+  // away: the kernel answers `bad_request` for an HTTP error it has no code for; domain code
+  // throws a specific code (test/platform/error-codes.test.ts fails on a generic one).
   validation_failed: { status: 400, title: "The request is not valid" },
   malformed_json: { status: 400, title: "The request body is not valid JSON" },
   bad_request: { status: 400, title: "The request cannot be processed" },
@@ -16,6 +24,7 @@ export const ERROR_CODES = {
   forbidden: { status: 403, title: "The caller may not do this" },
   not_started: { status: 403, title: "The campaign has not started" },
   ended: { status: 403, title: "The campaign has ended" },
+  proof_required: { status: 403, title: "A valid entry proof is required" },
   not_found: { status: 404, title: "The resource does not exist" },
   method_not_allowed: { status: 405, title: "The method is not allowed on this resource" },
   not_acceptable: { status: 406, title: "The requested representation is not available" },
@@ -26,25 +35,54 @@ export const ERROR_CODES = {
   username_taken: { status: 409, title: "The username is taken" },
   email_taken: { status: 409, title: "The email is already registered" },
   phone_taken: { status: 409, title: "The phone number is already registered" },
+  duplicate_category: { status: 409, title: "A category with this id already exists" },
+  duplicate_brand: { status: 409, title: "A brand with this id or name already exists" },
+  duplicate_attribute: { status: 409, title: "An attribute with this id already exists" },
+  duplicate_product: { status: 409, title: "The shop already has a product with this category, brand and name" },
+  duplicate_sku_code: { status: 409, title: "The seller SKU code is already used in the shop" },
+  revision_outdated: { status: 409, title: "The revision no longer fits the product or its category" },
+  default_warehouse_required: { status: 409, title: "The shop's default warehouse cannot be unset" },
+  insufficient_stock: { status: 409, title: "The warehouse has too little stock for the change" },
+  reservation_closed: { status: 409, title: "The stock reservation was already released" },
   out_of_stock: { status: 409, title: "Not enough stock" },
   price_changed: { status: 409, title: "The price changed since the quote" },
   product_unavailable: { status: 409, title: "The product is not on sale" },
   quote_used: { status: 409, title: "The quote was already used for an order" },
   hold_limit_reached: { status: 409, title: "The shopper holds as many units in unpaid orders as allowed" },
+  checkout_timed_out: { status: 409, title: "The checkout took too long and was undone" },
   sold_out: { status: 409, title: "The campaign is sold out" },
+  voucher_exhausted: { status: 409, title: "The voucher's uses or budget ran out" },
+  used_up: { status: 409, title: "The voucher has no claims left" },
+  per_user_limit: { status: 409, title: "The shopper already claimed this voucher as often as allowed" },
   payment_in_progress: { status: 409, title: "A payment of this pay order is still in progress" },
   already_paid: { status: 409, title: "The pay order is already paid" },
   pay_order_expired: { status: 409, title: "The pay order is past its pay-by time" },
+  pay_order_amount_mismatch: { status: 409, title: "The pay order's amount is out of step with its orders" },
+  provider_payment_missing: { status: 409, title: "The refund's payment has no payment at the provider yet" },
+  refund_exceeds_paid: { status: 409, title: "The refund exceeds what is left of the paid items" },
+  tracking_number_taken: { status: 409, title: "The carrier's tracking number is already used" },
+  already_reviewed: { status: 409, title: "The order item is already reviewed" },
+  reversal_not_reversible: { status: 409, title: "A reversal cannot itself be reversed" },
   payload_too_large: { status: 413, title: "The request body is too large" },
   unsupported_media_type: { status: 415, title: "The request body's media type is not supported" },
   idempotency_conflict: { status: 422, title: "The idempotency key was used with a different request" },
   unprocessable: { status: 422, title: "The request is well-formed but cannot be processed" },
+  no_warehouse: { status: 422, title: "The shop has no warehouse to receive stock into" },
+  address_book_full: { status: 422, title: "The address book is full" },
+  cart_full: { status: 422, title: "The cart holds as many lines as allowed" },
+  mixed_currencies: { status: 422, title: "The checkout's items are priced in more than one currency" },
+  shipping_currency_mismatch: { status: 422, title: "The seller's shipping template is in another currency" },
+  amount_cap: { status: 422, title: "The order exceeds the largest amount one checkout may pay" },
+  voucher_not_applicable: { status: 422, title: "The voucher does not apply to this checkout" },
+  payment_method_unavailable: { status: 422, title: "The payment method is not available in this deployment" },
+  unbalanced_entries: { status: 422, title: "The ledger entries do not sum to zero" },
   account_locked: { status: 423, title: "The account is temporarily locked" },
   rate_limited: { status: 429, title: "Too many requests" },
   limit_reached: { status: 429, title: "The per-user limit is reached" },
   internal: { status: 500, title: "Internal error" },
   payment_provider_error: { status: 502, title: "The payment provider refused or failed the request" },
   unavailable: { status: 503, title: "The service is temporarily unavailable" },
+  feature_disabled: { status: 503, title: "The feature is switched off for now" },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

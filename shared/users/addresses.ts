@@ -91,7 +91,10 @@ function notFound(id: string): AppError {
 export async function createAddress(db: Db, clock: Clock, userId: string, input: CreateAddressBody): Promise<Address> {
   const existing = await repo.countAddresses(db, userId);
   if (existing >= MAX_ADDRESSES) {
-    throw new AppError("unprocessable", { detail: `An address book holds at most ${MAX_ADDRESSES} addresses` });
+    throw new AppError("address_book_full", {
+      detail: `An address book holds at most ${MAX_ADDRESSES} addresses; delete one first`,
+      extensions: { limit: MAX_ADDRESSES },
+    });
   }
   const now = clock.now();
   const id = newId("address", now);

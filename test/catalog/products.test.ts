@@ -125,11 +125,17 @@ describe("product validation", () => {
     expect(JSON.stringify(res.body)).toContain('"field":"spu.brandId"');
   });
 
-  it("refuses an accidental duplicate product and a reused seller SKU code in one shop", async () => {
+  it("refuses an accidental duplicate product and a reused seller SKU code in one shop, naming who holds them", async () => {
     const seller = await newSeller();
     const body = tshirt();
-    expect((await postProduct(seller, body)).status).toBe(201);
-    expect(await postProduct(seller, body)).toMatchObject({ status: 409, body: { reason: "duplicate_product" } });
+    const first = await postProduct(seller, body);
+    expect(first.status).toBe(201);
+    const again = await postProduct(seller, body);
+    expect(again, JSON.stringify(again.body)).toMatchObject({
+      status: 409,
+      body: { code: "duplicate_product", productId: first.body.productId, shopId: seller.shopId },
+    });
+    expect((again.body as { detail?: string }).detail).toContain(first.body.productId);
     const other = await newSeller();
     expect((await postProduct(other, body)).status).toBe(201);
 
@@ -149,10 +155,16 @@ describe("product validation", () => {
           },
         ],
       });
-    expect((await postProduct(seller, coded(`coded-a-${Date.now()}`))).status).toBe(201);
+    const holder = await postProduct(seller, coded(`coded-a-${Date.now()}`));
+    expect(holder.status).toBe(201);
     expect(await postProduct(seller, coded(`coded-b-${Date.now()}`))).toMatchObject({
       status: 409,
-      body: { reason: "duplicate_sku_code" },
+      body: {
+        code: "duplicate_sku_code",
+        sellerSkuCode: "TEE-001",
+        skuId: holder.body.skuIds[0],
+        productId: holder.body.productId,
+      },
     });
   });
 });

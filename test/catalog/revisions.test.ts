@@ -335,8 +335,10 @@ describe("content edits of audited products", () => {
     const approved = await decide(operator, productId, revisionId, "approve");
     expect(approved.status, JSON.stringify(approved.body)).toBe(409);
     expect(approved.body).toMatchObject({
-      code: "conflict",
-      reason: "revision_outdated",
+      code: "revision_outdated",
+      productId,
+      revisionId,
+      detail: expect.stringContaining(revisionId),
       errors: [expect.objectContaining({ field: "basicAttributes.0.attributeId" })],
     });
     expect((await admin(seller.token, productId)).body).toMatchObject({
@@ -355,7 +357,7 @@ describe("content edits of audited products", () => {
       .run();
     const approved = await decide(operator, productId, revisionId, "approve");
     expect(approved.status, JSON.stringify(approved.body)).toBe(409);
-    expect(approved.body).toMatchObject({ code: "conflict", reason: "revision_outdated" });
+    expect(approved.body).toMatchObject({ code: "revision_outdated", productId, revisionId });
 
     const replaced = await rename(seller.token, productId, product.version, "新规则");
     expect(replaced.status, JSON.stringify(replaced.body)).toBe(200);

@@ -212,7 +212,10 @@ describe("pricing a checkout (split per seller and kind, shipping per order)", (
         addressId: "adr_1",
       }),
     );
-    expect(error.code).toBe("unprocessable");
+    expect(error).toMatchObject({
+      code: "mixed_currencies",
+      extensions: { skusByCurrency: { CNY: ["cny"], USD: ["usd"] } },
+    });
   });
 
   it("asks for an address when goods ship, and refuses one that is not the shopper's", () => {

@@ -41,7 +41,11 @@ describe("shipping fees (运费模板)", () => {
     expect(shippingFee(template, parcel(5000, 19900))).toBe(0);
     expect(shippingFee({ ...template, freeThreshold: null }, parcel(500, 10_000_000))).toBe(800);
     expect(() => shippingFee(template, { ...parcel(500, 100), currency: "USD" })).toThrow(
-      expect.objectContaining({ code: "unprocessable" }),
+      expect.objectContaining({
+        code: "shipping_currency_mismatch",
+        detail: expect.stringContaining("shp_x"),
+        extensions: { shopId: "shp_x", templateCurrency: "CNY", goodsCurrency: "USD" },
+      }),
     );
   });
 });

@@ -41,7 +41,14 @@ describe("stock intake into the SKU's object", () => {
     expect((await post({ set: 12, reason: "stock take" })).body.available).toBe(12);
     expect(await post({ delta: -13, reason: "damaged" })).toMatchObject({
       status: 409,
-      body: { reason: "insufficient_stock", available: 12 },
+      body: {
+        code: "insufficient_stock",
+        skuId,
+        warehouseId: seller.warehouseId,
+        available: 12,
+        requested: 13,
+        detail: expect.stringContaining(`Warehouse ${seller.warehouseId} has 12 available`),
+      },
     });
     expect(await post({ delta: 1, set: 1, reason: "both" })).toMatchObject({ status: 400 });
     expect(await post({ delta: 1 })).toMatchObject({ status: 400, body: { errors: [{ field: "reason" }] } });

@@ -35,7 +35,11 @@ describe("warehouses, transfers and allocation", () => {
     );
     expect(
       await transfer({ fromWarehouseId: hangzhou, toWarehouseId: seller.warehouseId, quantity: 5, reason: "too many" }),
-    ).toMatchObject({ status: 409, body: { reason: "insufficient_stock" } });
+    ).toMatchObject({
+      status: 409,
+      // The figure is the source warehouse's own (4), not the SKU's total (10).
+      body: { code: "insufficient_stock", skuId, warehouseId: hangzhou, available: 4, requested: 5, skuAvailable: 10 },
+    });
     expect(
       await transfer({ fromWarehouseId: hangzhou, toWarehouseId: "wh_elsewhere", quantity: 1, reason: "x" }),
     ).toMatchObject({ status: 400, body: { errors: [{ field: "toWarehouseId" }] } });

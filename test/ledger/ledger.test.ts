@@ -177,7 +177,10 @@ describe("ledger: append-only double entry", () => {
     });
     expect(await balanceOf(a.clearing)).toBe(0);
     expect(await balanceOf(a.seller)).toBe(0);
-    await expect(reverse(deps, first.transaction.transactionId, "no")).rejects.toMatchObject({ code: "conflict" });
+    await expect(reverse(deps, first.transaction.transactionId, "no")).rejects.toMatchObject({
+      code: "reversal_not_reversible",
+      extensions: { transactionId: first.transaction.transactionId, reverses: transaction.transactionId },
+    });
     await expect(reverse(deps, "ltx_missing", "no")).rejects.toMatchObject({ code: "not_found" });
   });
 

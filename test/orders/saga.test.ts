@@ -134,7 +134,7 @@ describe("the order-creation saga", () => {
       },
       clock,
     );
-    await expect(createOrder(deps, input)).rejects.toMatchObject({ code: "conflict" });
+    await expect(createOrder(deps, input)).rejects.toMatchObject({ code: "checkout_timed_out", retryable: true });
     expect(await facts(skuId, shopper)).toMatchObject({
       available: 10,
       reserved: 0,

@@ -14,9 +14,9 @@ export function antiFraudStep(deps: OrderDeps): Step<OrderContext> {
     async run(ctx) {
       const quote = need(ctx.quote, "the quote");
       if (quote.payable > deps.settings.maxPayable) {
-        throw new AppError("unprocessable", {
-          detail: `An order may not exceed ${deps.settings.maxPayable} minor units; split the checkout`,
-          extensions: { reason: "amount_cap", limit: deps.settings.maxPayable },
+        throw new AppError("amount_cap", {
+          detail: `This checkout pays ${quote.payable} minor units; one may pay at most ${deps.settings.maxPayable}: split it`,
+          extensions: { limit: deps.settings.maxPayable, payable: quote.payable },
         });
       }
       assertWithinHoldLimit(need(ctx.facts, "the facts").heldUnits, quote, deps.settings.heldUnitsLimit);

@@ -144,7 +144,7 @@ async function writeOrders(deps: OrderDeps, ctx: OrderContext): Promise<void> {
     await db.batch(statements as never);
   } catch (err) {
     if (isAssertionFailure(err)) {
-      throw new AppError("conflict", {
+      throw new AppError("checkout_timed_out", {
         detail: "The checkout took too long and was undone; try again",
         retryable: true,
       });
