@@ -6,6 +6,7 @@
 import { z } from "zod";
 import type { FieldError } from "../platform/errors";
 import { type Currency, currencySchema, parseDecimal } from "../platform/money";
+import { oneOf } from "../platform/validation";
 import { imageUrlSchema } from "./images";
 import type { AttributeTemplateEntry } from "./structure";
 
@@ -99,7 +100,7 @@ export function checkAttributes(
       });
     }
     if (entry.allowedValues && !entry.allowedValues.includes(v.value)) {
-      errors.push({ field: `${field}.value`, reason: `must be one of ${entry.allowedValues.join(", ")}` });
+      errors.push({ field: `${field}.value`, reason: oneOf(entry.allowedValues) });
     }
   });
   for (const entry of template) {

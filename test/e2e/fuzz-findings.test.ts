@@ -100,7 +100,7 @@ describe("validation answers stay small", () => {
     expect(res.status, JSON.stringify(res.body).slice(0, 500)).toBe(400);
     expect(res.body.errors).toHaveLength(MAX_LISTED_ERRORS);
     expect(res.body.omittedErrors).toBe(100 - MAX_LISTED_ERRORS);
-    expect(res.body.detail).toContain(`and ${100 - 1} more`);
+    expect(res.body.detail).toContain(`and ${100 - 1} more errors`);
     expect(res.body.detail).toContain(`${100 - MAX_LISTED_ERRORS} not listed`);
   });
 
@@ -111,7 +111,7 @@ describe("validation answers stay small", () => {
     ]);
     expect(err.errors).toHaveLength(2);
     expect(err.extensions).not.toHaveProperty("omittedErrors");
-    expect(err.detail).toBe("a: is required (and 1 more)");
+    expect(err.detail).toBe("a: is required (and 1 more error)");
   });
 });
 
