@@ -13,6 +13,7 @@ import type { AppEnv, PlatformBindings } from "./app-env";
 import { type ApiKeyAuthenticator, resolveCaller } from "./caller";
 import { type Clock, systemClock } from "./clock";
 import { platformEnvSchema, readEnv } from "./env";
+import { withErrorCodes } from "./error-docs";
 import { AppError } from "./errors";
 import { idempotency, type ParticipatingRoute } from "./idempotency";
 import { ulid } from "./ids";
@@ -214,7 +215,7 @@ export function createApp<B extends PlatformBindings>(options: AppOptions): Open
     if (generated?.routes !== routes) {
       const document = app.getOpenAPI31Document({
         openapi: "3.1.0",
-        info: { title: options.title, version: "1.0.0", description: options.description },
+        info: { title: options.title, version: "1.0.0", description: withErrorCodes(options.description) },
       });
       generated = { routes, document: declareKernelResponses(document) };
     }

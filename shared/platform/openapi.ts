@@ -3,22 +3,28 @@
  * route lists, and JSON request/response bodies, so each `createRoute` stays short and uniform.
  */
 import { z } from "@hono/zod-openapi";
-import { ERROR_CODES } from "./errors";
+import { problemCodeExtension, problemCodeSchema } from "./error-docs";
 import { PROBLEM_CONTENT_TYPE } from "./problem";
 
-/** RFC 9457 problem document, as every error answer carries it. */
+/**
+ * RFC 9457 problem document, as every error answer carries it. `code` lists every code of
+ * ERROR_CODES (error-docs.ts: the enum, the code → status → meaning table, `x-error-codes`).
+ */
 export const problemSchema = z
   .object({
     type: z.string().openapi({ example: "https://edge-commerce.dev/problems/validation_failed" }),
     title: z.string(),
     status: z.number().int(),
-    detail: z.string(),
+    detail: z.string().openapi({ description: "What this refusal is about, naming its subject" }),
     instance: z.string().openapi({ description: "The request id" }),
-    code: z.enum(Object.keys(ERROR_CODES) as [keyof typeof ERROR_CODES, ...(keyof typeof ERROR_CODES)[]]),
-    errors: z.array(z.object({ field: z.string(), reason: z.string() })).optional(),
+    code: problemCodeSchema,
+    errors: z
+      .array(z.object({ field: z.string(), reason: z.string() }))
+      .optional()
+      .openapi({ description: "`validation_failed`: each bad field and what was expected of it" }),
   })
   .passthrough()
-  .openapi("Problem");
+  .openapi("Problem", problemCodeExtension);
 
 const STATUS_TEXT: Record<number, string> = {
   400: "Invalid request (validation_failed, malformed_json, ...)",
@@ -28,7 +34,7 @@ const STATUS_TEXT: Record<number, string> = {
   409: "Conflict with the current state",
   413: "Request body too large",
   415: "Unsupported media type",
-  422: "Idempotency key reused with a different request",
+  422: "Well-formed but refused (idempotency_conflict, ...: see the code)",
   423: "Account locked",
   429: "Rate limited",
   500: "Internal error",
