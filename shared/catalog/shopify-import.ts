@@ -111,12 +111,19 @@ async function categoryOf(db: Db, shopId: string, p: ShopifyProduct) {
     if (named) return { category: named, mapping: null };
   }
   const source = describeSource(p);
-  const example = p.type ? `{"type": "${p.type}", "category": <our category id, name or path>}` : null;
+  if (!source)
+    throw new RowError(
+      "unknown_category",
+      `"${p.handle}" (row ${p.row}) has neither a Type nor a Product Category: give one and map it with ${MAPPING_ROUTE}`,
+    );
+  const verb = p.type && p.productCategory ? "have" : "has";
+  const notOurs = p.type ? `"${p.type}" is not the name of one of our categories` : "it has no Type";
+  const entry = p.type
+    ? `{"type": "${p.type}", "category": <our category id, name or path>}`
+    : `{"productCategory": "${p.productCategory}", "category": <our category id, name or path>}`;
   throw new RowError(
     "unknown_category",
-    source
-      ? `"${p.handle}" (row ${p.row}): ${source} ${p.type && p.productCategory ? "have" : "has"} no category mapping and ${p.type ? `"${p.type}" is not the name of one of our categories` : "no Type names one of our categories"}. Add ${example ?? `{"productCategory": "${p.productCategory}", "category": <our category id, name or path>}`} to the shop's mapping with ${MAPPING_ROUTE} (GET it for the current entries), then import this product again`
-      : `"${p.handle}" (row ${p.row}) has neither a Type nor a Product Category: give one and map it with ${MAPPING_ROUTE}`,
+    `"${p.handle}" (row ${p.row}): ${source} ${verb} no category mapping and ${notOurs}. Add ${entry} to the shop's mapping with ${MAPPING_ROUTE} (GET it for the current entries), then import this product again`,
   );
 }
 
