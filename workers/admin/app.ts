@@ -6,6 +6,7 @@ import { dbOf } from "../../shared/platform/db";
 import { AppError } from "../../shared/platform/errors";
 import { registerHealth } from "../../shared/platform/health";
 import { callerForApiKey } from "../../shared/users/api-keys";
+import { ADMIN_DESCRIPTION } from "./docs-intro";
 import { registerApiKeyRoutes } from "./routes/api-keys";
 import { registerBulkJobRoutes } from "./routes/bulk-jobs";
 import { registerCatalogStructureRoutes } from "./routes/catalog-structure";
@@ -33,7 +34,7 @@ export function buildAdminApp(options: { clock?: Clock } = {}): AdminApp {
   const app = createApp<AdminBindings>({
     worker: "admin",
     title: "Admin API",
-    description: "Seller and operator API: catalog, stock, orders, refunds, promotions and operations.",
+    description: ADMIN_DESCRIPTION,
     openapiPath: "/admin/openapi.json",
     docsPath: "/admin/docs",
     auth: true,

@@ -12,6 +12,7 @@ import {
   revokeApiKey,
 } from "../../../shared/users/api-keys";
 import type { AdminApp } from "../app";
+import { apiKeyExample } from "../examples";
 
 const common = {
   tags: ["api keys"],
@@ -26,10 +27,17 @@ const createKeyRoute = createRoute({
   path: "/admin/v1/api-keys",
   summary: "Create a shop-scoped API key (the secret is shown once)",
   description:
+    "A seller's key acts for their shop (operators name `shopId`) within its `scopes`; send it as " +
+    "`Authorization: Bearer sk_...`. The secret `key` is answered once and only its prefix is kept. " +
     "Does not take Idempotency-Key: the answer carries the secret, and secrets are never kept in the idempotency store. A retried creation makes a second key; revoke the one you do not use.",
-  request: { body: jsonBody(createApiKeyBody) },
+  request: {
+    body: jsonBody(createApiKeyBody, { example: { name: "erp sync", scopes: ["catalog:read", "stock:write"] } }),
+  },
   responses: {
-    201: jsonResponse(apiKeySchema.extend({ key: z.string().describe("The secret; store it now") }), "Created"),
+    201: jsonResponse(apiKeySchema.extend({ key: z.string().describe("The secret; store it now") }), "Created", {
+      ...apiKeyExample,
+      key: "sk_Ed1qPWOg_VK4NF2yrKK15bONQQoiyjsdCnjP00nj4eA",
+    }),
     ...errorResponses(400, 401, 403, 404, 409),
   },
 });
@@ -39,9 +47,13 @@ const listKeysRoute = createRoute({
   method: "get",
   path: "/admin/v1/api-keys",
   summary: "List API keys (a seller's shop, or any shop for operators)",
+  description: "Keys with their prefix, scopes, last use and revocation; never the secret.",
   request: { query: listQuerySchema.extend({ shopId: z.string().min(1).optional() }) },
   responses: {
-    200: jsonResponse(z.object({ items: z.array(apiKey), nextCursor: z.string().nullable() }), "Keys, newest first"),
+    200: jsonResponse(z.object({ items: z.array(apiKey), nextCursor: z.string().nullable() }), "Keys, newest first", {
+      items: [apiKeyExample],
+      nextCursor: null,
+    }),
     ...errorResponses(400, 401, 403, 404),
   },
 });
@@ -51,8 +63,12 @@ const revokeKeyRoute = createRoute({
   method: "delete",
   path: "/admin/v1/api-keys/{apiKeyId}",
   summary: "Revoke an API key",
-  request: { params: z.object({ apiKeyId: z.string().min(1).max(64) }) },
-  responses: { 200: jsonResponse(apiKey, "Revoked"), ...errorResponses(401, 403, 404) },
+  description: "The key stops working at once (401); bulk-job rows it submitted that have not run yet change nothing.",
+  request: { params: z.object({ apiKeyId: z.string().min(1).max(64).openapi({ example: apiKeyExample.apiKeyId }) }) },
+  responses: {
+    200: jsonResponse(apiKey, "Revoked", { ...apiKeyExample, revokedAt: "2026-12-02T02:11:17.449Z" }),
+    ...errorResponses(401, 403, 404),
+  },
 });
 
 export function registerApiKeyRoutes(app: AdminApp): void {

@@ -20,6 +20,7 @@ import { dbOf } from "../../../shared/platform/db";
 import { AppError } from "../../../shared/platform/errors";
 import { errorResponses, idempotencyHeaders, jsonBody, jsonResponse } from "../../../shared/platform/openapi";
 import type { AdminApp } from "../app";
+import { attributeTemplateExample, categoryExample } from "../examples";
 
 const operatorOnly = { tags: ["catalog structure"], security: [{ bearer: [] }], middleware: [requireRole("operator")] };
 const staff = {
@@ -34,7 +35,19 @@ const templateEntry = z.object({
   required: z.boolean(),
   allowedValues: z.array(z.string()).nullable(),
 });
-const categoryParams = z.object({ categoryId: z.coerce.number().int().positive() });
+const categoryParams = z.object({ categoryId: z.coerce.number().int().positive().openapi({ example: 1003001 }) });
+/** The demo category tree's first branch (the whole tree is longer). */
+const treeExample = [
+  {
+    id: 1003,
+    name: "服装",
+    kind: "physical" as const,
+    children: [
+      { id: 1003001, name: "男士T恤", kind: "physical" as const, children: [] },
+      { id: 1003002, name: "女士连衣裙", kind: "physical" as const, children: [] },
+    ],
+  },
+];
 
 const routes = {
   tree: createRoute({
@@ -42,26 +55,38 @@ const routes = {
     method: "get",
     path: "/admin/v1/categories",
     summary: "The category tree",
-    responses: { 200: jsonResponse(categoryTreeSchema, "Categories"), ...errorResponses(401, 403) },
+    description: "Every category with its children and `kind` (`physical` or `virtual`), as products refer to them.",
+    responses: { 200: jsonResponse(categoryTreeSchema, "Categories", treeExample), ...errorResponses(401, 403) },
   }),
   createCategory: createRoute({
     ...operatorOnly,
     method: "post",
     path: "/admin/v1/categories",
     summary: "Create a category (any depth, under parentId)",
-    request: { headers: idempotencyHeaders, body: jsonBody(createCategoryBody) },
-    responses: { 201: jsonResponse(categorySchema, "Created"), ...errorResponses(400, 401, 403, 409) },
+    description:
+      "Operators only. `id` defaults to the next free one; `kind` to the parent's (else physical). Products go into " +
+      "leaf categories and are checked against the category's attribute template (`PUT .../attributes`).",
+    request: {
+      headers: idempotencyHeaders,
+      body: jsonBody(createCategoryBody, { example: { parentId: 1003, name: "卫衣" } }),
+    },
+    responses: {
+      201: jsonResponse(categorySchema, "Created", categoryExample),
+      ...errorResponses(400, 401, 403, 409),
+    },
   }),
   createBrand: createRoute({
     ...operatorOnly,
     method: "post",
     path: "/admin/v1/brands",
     summary: "Create a brand",
-    request: { headers: idempotencyHeaders, body: jsonBody(createBrandBody) },
+    description: "Operators only. Products name it by `spu.brandId`; a taken name is 409.",
+    request: { headers: idempotencyHeaders, body: jsonBody(createBrandBody, { example: { name: "安踏" } }) },
     responses: {
       201: jsonResponse(
         z.object({ id: z.number().int(), name: z.string(), logoUrl: z.string().nullable() }),
         "Created",
+        { id: 2011, name: "安踏", logoUrl: null },
       ),
       ...errorResponses(400, 401, 403, 409),
     },
@@ -71,9 +96,11 @@ const routes = {
     method: "post",
     path: "/admin/v1/attributes",
     summary: "Create an attribute",
-    request: { headers: idempotencyHeaders, body: jsonBody(createAttributeBody) },
+    description:
+      "Operators only. An attribute (颜色, 尺码, 材质 …) becomes a basic or sales attribute of a category through its template.",
+    request: { headers: idempotencyHeaders, body: jsonBody(createAttributeBody, { example: { name: "领型" } }) },
     responses: {
-      201: jsonResponse(z.object({ id: z.number().int(), name: z.string() }), "Created"),
+      201: jsonResponse(z.object({ id: z.number().int(), name: z.string() }), "Created", { id: 505, name: "领型" }),
       ...errorResponses(400, 401, 403, 409),
     },
   }),
@@ -82,9 +109,12 @@ const routes = {
     method: "get",
     path: "/admin/v1/categories/{categoryId}/attributes",
     summary: "A category's attribute template",
+    description:
+      "Which attributes a product of the category gives: basic (one per product) or sales (one per SKU, the SKUs " +
+      "differing by them), whether required, and the values allowed (null: any).",
     request: { params: categoryParams },
     responses: {
-      200: jsonResponse(z.object({ attributes: z.array(templateEntry) }), "The template"),
+      200: jsonResponse(z.object({ attributes: z.array(templateEntry) }), "The template", attributeTemplateExample),
       ...errorResponses(401, 403, 404),
     },
   }),
@@ -93,9 +123,25 @@ const routes = {
     method: "put",
     path: "/admin/v1/categories/{categoryId}/attributes",
     summary: "Replace a category's attribute template",
-    request: { params: categoryParams, body: jsonBody(attributeTemplateBody) },
+    description:
+      "Operators only. The whole template at once; products created from then on are checked against it (existing " +
+      "products keep their values).",
+    request: {
+      params: categoryParams,
+      body: jsonBody(attributeTemplateBody, {
+        example: {
+          attributes: [
+            { attributeId: 101, kind: "basic", required: true },
+            { attributeId: 102, kind: "basic", required: true },
+            { attributeId: 104, kind: "basic", required: false, allowedValues: ["短袖", "长袖", "无袖"] },
+            { attributeId: 201, kind: "sales", required: true, allowedValues: ["黑色", "白色", "灰色"] },
+            { attributeId: 202, kind: "sales", required: true, allowedValues: ["S", "M", "L", "XL"] },
+          ],
+        },
+      }),
+    },
     responses: {
-      200: jsonResponse(z.object({ attributes: z.array(templateEntry) }), "The new template"),
+      200: jsonResponse(z.object({ attributes: z.array(templateEntry) }), "The new template", attributeTemplateExample),
       ...errorResponses(400, 401, 403, 404),
     },
   }),

@@ -7,12 +7,16 @@ import { errorResponses, jsonResponse } from "../../../shared/platform/openapi";
 import { shopFilterFor } from "../../../shared/platform/shop-access";
 import { listQuerySchema } from "../../../shared/platform/validation";
 import type { AdminApp } from "../app";
+import { operationLogExample } from "../examples";
 
 const route = createRoute({
   method: "get",
   path: "/admin/v1/operation-logs",
   tags: ["history"],
   summary: "Operation log, newest first",
+  description:
+    "Every change to catalog, prices and stock with who made it, before and after, and the request id; filter " +
+    "by `entityType` (product, sku, price, ...) and `entityId`. Sellers see their shop's.",
   security: [{ bearer: [] }],
   middleware: [requireRole("seller", "operator"), requireScope("catalog:read")] as const,
   request: {
@@ -26,6 +30,7 @@ const route = createRoute({
     200: jsonResponse(
       z.object({ items: z.array(operationLogSchema.openapi("OperationLog")), nextCursor: z.string().nullable() }),
       "Entries",
+      { items: [operationLogExample], nextCursor: null },
     ),
     ...errorResponses(400, 401, 403, 404),
   },

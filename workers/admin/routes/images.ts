@@ -11,6 +11,10 @@ const uploadRoute = createRoute({
   path: "/admin/v1/images",
   tags: ["products"],
   summary: `Upload a product image (JPEG, PNG, WebP or GIF, at most ${MAX_IMAGE_BYTES} bytes)`,
+  description:
+    "Send the image's bytes as the body with its own content type (`image/jpeg`, `image/png`, `image/webp` or " +
+    "`image/gif`; the bytes must be that type). It is stored under its SHA-256, so the same image uploads once; put " +
+    "the answered `url` into a product's `images`. Sellers only (an image belongs to a shop).",
   security: [{ bearer: [] }],
   middleware: [requireRole("seller"), requireScope("catalog:write")] as const,
   request: {
@@ -24,6 +28,12 @@ const uploadRoute = createRoute({
     201: jsonResponse(
       z.object({ key: z.string(), url: z.string(), contentType: z.string(), bytes: z.number().int() }),
       "Stored; put `url` in the product's images",
+      {
+        key: "shp_00000000000000000000000001/5f0c8e3ad1b0a8c4e2f9d7b6a5c4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6.png",
+        url: "http://127.0.0.1:8787/v1/images/shp_00000000000000000000000001/5f0c8e3ad1b0a8c4e2f9d7b6a5c4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6.png",
+        contentType: "image/png",
+        bytes: 48213,
+      },
     ),
     ...errorResponses(400, 401, 403, 409, 413, 415, 422),
   },

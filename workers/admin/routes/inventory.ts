@@ -32,11 +32,27 @@ import { shopFor } from "../../../shared/platform/shop-access";
 import { limitSchema } from "../../../shared/platform/validation";
 import type { AdminApp } from "../app";
 import { catalogDeps } from "../deps";
+import {
+  movementExample,
+  SKU_ID,
+  stockAlertExample,
+  stockViewExample,
+  WAREHOUSE_ID,
+  warehouseExample,
+} from "../examples";
 
 const secured = { security: [{ bearer: [] as string[] }], tags: ["stock"] };
 const readStock = { ...secured, middleware: [requireRole("seller", "operator"), requireScope("catalog:read")] };
 const writeStock = { ...secured, middleware: [requireRole("seller", "operator"), requireScope("stock:write")] };
-const skuParams = z.object({ skuId: z.string().min(1).max(64) });
+const skuParams = z.object({ skuId: z.string().min(1).max(64).openapi({ example: SKU_ID }) });
+const newWarehouse = {
+  warehouseId: "wh_01M8T8AJ6AVZ83FHM9SXQNHTFP",
+  shopId: warehouseExample.shopId,
+  name: "杭州备货仓",
+  region: "CN-33",
+  priority: 100,
+  isDefault: false,
+};
 
 const routes = {
   listWarehouses: createRoute({
@@ -44,9 +60,14 @@ const routes = {
     method: "get",
     path: "/admin/v1/warehouses",
     summary: "The shop's warehouses in allocation order",
+    description:
+      "In the order reservations take them: lower `priority` first (ties: most stock); the default warehouse " +
+      "receives stock when a request names none.",
     request: { query: shopQuery },
     responses: {
-      200: jsonResponse(z.object({ items: z.array(warehouseSchema.openapi("Warehouse")) }), "Warehouses"),
+      200: jsonResponse(z.object({ items: z.array(warehouseSchema.openapi("Warehouse")) }), "Warehouses", {
+        items: [warehouseExample, newWarehouse],
+      }),
       ...errorResponses(400, 401, 403, 404),
     },
   }),
@@ -55,37 +76,79 @@ const routes = {
     method: "post",
     path: "/admin/v1/warehouses",
     summary: "Add a warehouse (priority orders reservations: lower first, ties to most stock)",
-    request: { query: shopQuery, headers: idempotencyHeaders, body: jsonBody(warehouseBody) },
-    responses: { 201: jsonResponse(warehouseSchema, "Created"), ...errorResponses(400, 401, 403, 404) },
+    description:
+      "`region` is where it ships from (ISO 3166-2, e.g. `CN-33`); `priority` defaults to 100; `isDefault` makes it " +
+      "the shop's default warehouse.",
+    request: {
+      query: shopQuery,
+      headers: idempotencyHeaders,
+      body: jsonBody(warehouseBody, { example: { name: "杭州备货仓", region: "CN-33", priority: 100 } }),
+    },
+    responses: {
+      201: jsonResponse(warehouseSchema, "Created", newWarehouse),
+      ...errorResponses(400, 401, 403, 404),
+    },
   }),
   updateWarehouse: createRoute({
     ...writeStock,
     method: "patch",
     path: "/admin/v1/warehouses/{warehouseId}",
     summary: "Rename a warehouse, change its priority or make it the default",
+    description: "Only the fields given change; making one the default unmakes the previous default.",
     request: {
       query: shopQuery,
-      params: z.object({ warehouseId: z.string().min(1).max(64) }),
-      body: jsonBody(updateWarehouseBody),
+      params: z.object({ warehouseId: z.string().min(1).max(64).openapi({ example: WAREHOUSE_ID }) }),
+      body: jsonBody(updateWarehouseBody, { example: { priority: 10 } }),
     },
-    responses: { 200: jsonResponse(warehouseSchema, "Updated"), ...errorResponses(400, 401, 403, 404, 409) },
+    responses: {
+      200: jsonResponse(warehouseSchema, "Updated", { ...warehouseExample, priority: 10 }),
+      ...errorResponses(400, 401, 403, 404, 409),
+    },
   }),
   transfer: createRoute({
     ...writeStock,
     method: "post",
     path: "/admin/v1/skus/{skuId}/stock/transfers",
     summary: "Move available units of a SKU from one warehouse to another",
-    request: { params: skuParams, headers: idempotencyHeaders, body: jsonBody(transferBody) },
-    responses: { 200: jsonResponse(stockViewResponse, "The stock now"), ...errorResponses(400, 401, 403, 404, 409) },
+    description:
+      "Moves available units between two of the shop's warehouses atomically (one movement each side); 409 when the " +
+      "source has fewer available. With the same `Idempotency-Key` a retry moves them once.",
+    request: {
+      params: skuParams,
+      headers: idempotencyHeaders,
+      body: jsonBody(transferBody, {
+        example: {
+          fromWarehouseId: WAREHOUSE_ID,
+          toWarehouseId: newWarehouse.warehouseId,
+          quantity: 20,
+          reason: "为双十一备货",
+        },
+      }),
+    },
+    responses: {
+      200: jsonResponse(stockViewResponse, "The stock now", {
+        ...stockViewExample,
+        warehouses: [
+          { warehouseId: WAREHOUSE_ID, available: 40, reserved: 0, sold: 0 },
+          { warehouseId: newWarehouse.warehouseId, available: 20, reserved: 0, sold: 0 },
+        ],
+      }),
+      ...errorResponses(400, 401, 403, 404, 409),
+    },
   }),
   safetyStock: createRoute({
     ...writeStock,
     method: "put",
     path: "/admin/v1/skus/{skuId}/safety-stock",
     summary: "Set the safety stock: available at or below it raises an alert (once per crossing)",
-    request: { params: skuParams, body: jsonBody(safetyStockBody) },
+    description:
+      "When available stock falls to the threshold, one alert is raised (GET /admin/v1/stock-alerts); 0 turns alerts off.",
+    request: { params: skuParams, body: jsonBody(safetyStockBody, { example: { threshold: 10 } }) },
     responses: {
-      200: jsonResponse(stockViewResponse.extend({ safetyStock: z.number().int() }), "The stock and threshold"),
+      200: jsonResponse(stockViewResponse.extend({ safetyStock: z.number().int() }), "The stock and threshold", {
+        ...stockViewExample,
+        safetyStock: 10,
+      }),
       ...errorResponses(400, 401, 403, 404),
     },
   }),
@@ -94,9 +157,14 @@ const routes = {
     method: "get",
     path: "/admin/v1/skus/{skuId}/stock/movements",
     summary: "The SKU's stock movements, newest first (who, why, how many)",
+    description:
+      "The SKU object's append-only log: receive, count, write-off, reserve, confirm, release and transfer, each with " +
+      "its warehouse, quantity, reason, actor and the available units after it (`at` in epoch milliseconds).",
     request: { params: skuParams, query: z.object({ limit: limitSchema }) },
     responses: {
-      200: jsonResponse(z.object({ items: z.array(movementSchema.openapi("StockMovement")) }), "Movements"),
+      200: jsonResponse(z.object({ items: z.array(movementSchema.openapi("StockMovement")) }), "Movements", {
+        items: [movementExample],
+      }),
       ...errorResponses(400, 401, 403, 404),
     },
   }),
@@ -105,9 +173,12 @@ const routes = {
     method: "get",
     path: "/admin/v1/stock-alerts",
     summary: "Safety-stock alerts of the shop, newest first",
+    description: "One alert each time a SKU's available stock fell to its safety stock (`PUT .../safety-stock`).",
     request: { query: shopQuery.extend({ limit: limitSchema }) },
     responses: {
-      200: jsonResponse(z.object({ items: z.array(stockAlertSchema.openapi("StockAlert")) }), "Alerts"),
+      200: jsonResponse(z.object({ items: z.array(stockAlertSchema.openapi("StockAlert")) }), "Alerts", {
+        items: [stockAlertExample],
+      }),
       ...errorResponses(400, 401, 403, 404),
     },
   }),

@@ -29,6 +29,9 @@ const balancesRoute = createRoute({
   method: "get",
   path: "/admin/v1/ledger/balances",
   summary: "Balances per account and currency, derived from the entries",
+  description:
+    "Operators only. Each account's balance summed from its ledger entries (positive: debit), per currency; " +
+    "`account` narrows to codes starting with it.",
   request: {
     query: listQuerySchema.extend({
       account: z
@@ -46,6 +49,13 @@ const balancesRoute = createRoute({
         nextCursor: z.string().nullable(),
       }),
       "A page of balances, in account order",
+      {
+        items: [
+          { account: "platform_escrow", balance: { amount: -24700, currency: "CNY" } },
+          { account: "provider_clearing:sandbox", balance: { amount: 24700, currency: "CNY" } },
+        ],
+        nextCursor: null,
+      },
     ),
     ...errorResponses(400, 401, 403),
   },
@@ -56,11 +66,31 @@ const transactionsRoute = createRoute({
   method: "get",
   path: "/admin/v1/ledger/transactions",
   summary: "Ledger transactions, newest first, optionally about one ref",
+  description:
+    "Operators only. Double-entry transactions (payments captured, refunds paid out, corrections), each with " +
+    "entries that sum to zero per currency; `ref` gives those about one pay order, payment or refund.",
   request: { query: listQuerySchema.extend({ ref: z.string().min(1).max(128).optional() }) },
   responses: {
     200: jsonResponse(
       z.object({ items: z.array(transactionSchema), nextCursor: z.string().nullable() }),
       "A page of transactions",
+      {
+        items: [
+          {
+            transactionId: "ltx_01M8T8AF9X2J6FC7HX2N7BHFHP",
+            kind: "payment_captured",
+            ref: "1796177476010990000",
+            reverses: null,
+            memo: "payment pay_01M8T8AF9X2J6FC7HX2N7BHFHM",
+            entries: [
+              { account: "provider_clearing:sandbox", amount: { amount: 24700, currency: "CNY" } },
+              { account: "platform_escrow", amount: { amount: -24700, currency: "CNY" } },
+            ],
+            createdAt: "2026-12-02T02:12:03.114Z",
+          },
+        ],
+        nextCursor: null,
+      },
     ),
     ...errorResponses(400, 401, 403),
   },

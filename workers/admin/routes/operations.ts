@@ -13,13 +13,22 @@ const adoptRoute = createRoute({
   path: "/admin/v1/ops/stock/adopt-projection",
   tags: ["operations"],
   summary: "Move stock known only to the D1 projection (loaded by SQL) into the SKU objects",
+  description:
+    "Operators only. For SKUs whose stock was loaded into the D1 projection by SQL (the demo seed, a migration) " +
+    "and whose Durable Object has none yet: gives each object that stock as its opening balance, `limit` SKUs a " +
+    "call. `npm run dev` calls it after seeding. An object that already holds stock is left alone.",
   security: [{ bearer: [] }],
   middleware: [requireRole("operator")] as const,
-  request: { body: jsonBody(z.object({ limit: z.number().int().min(1).max(1000).default(500) }).strict()) },
+  request: {
+    body: jsonBody(z.object({ limit: z.number().int().min(1).max(1000).default(500) }).strict(), {
+      example: { limit: 500 },
+    }),
+  },
   responses: {
     200: jsonResponse(
       z.object({ adopted: z.number().int(), remaining: z.number().int() }),
       "Call again while remaining > 0",
+      { adopted: 500, remaining: 3120 },
     ),
     ...errorResponses(400, 401, 403),
   },
@@ -30,6 +39,10 @@ const rebuildSearchRoute = createRoute({
   path: "/admin/v1/ops/search/rebuild",
   tags: ["operations"],
   summary: "Rebuild the search index, a page of products at a time (pass `after` from the previous answer)",
+  description:
+    "Operators only. Re-indexes `limit` products after the id `after` (start with null); call again with " +
+    "`after` = the answer's `next` until it is null. `missingOnly` indexes only products without a search " +
+    "document (products loaded by SQL). The index is otherwise kept by the events Worker from catalog events.",
   security: [{ bearer: [] }],
   middleware: [requireRole("operator")] as const,
   request: {
@@ -41,12 +54,14 @@ const rebuildSearchRoute = createRoute({
           missingOnly: z.boolean().default(false).describe("Index only products that have no search document yet"),
         })
         .strict(),
+      { example: { after: null, limit: 200, missingOnly: false } },
     ),
   },
   responses: {
     200: jsonResponse(
       z.object({ indexed: z.number().int(), next: z.string().nullable() }),
       "Call again with after = next until next is null",
+      { indexed: 200, next: "spu_00000000000000000000001200" },
     ),
     ...errorResponses(400, 401, 403),
   },

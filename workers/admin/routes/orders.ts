@@ -12,6 +12,7 @@ import { callerOf, requireRole, requireScope } from "../../../shared/platform/ca
 import { errorResponses, jsonResponse, shopQuery } from "../../../shared/platform/openapi";
 import { requestDb } from "../../../shared/platform/request-db";
 import { shopFilterFor } from "../../../shared/platform/shop-access";
+import { orderExample } from "../../storefront/examples";
 import type { AdminApp } from "../app";
 
 const secured = { security: [{ bearer: [] as string[] }] };
@@ -27,9 +28,15 @@ const routes = {
     method: "get",
     path: "/admin/v1/orders",
     summary: "The shop's orders, newest first (operators: all, or one shop with shopId)",
+    description:
+      "The orders of the seller's shop with their four statuses, items, address, shipments and refunds; operators " +
+      "see every shop's, or one with `shopId`.",
     request: { query: listOrdersQuery.extend(shopQuery.shape) },
     responses: {
-      200: jsonResponse(z.object({ items: z.array(orderSchema), nextCursor: z.string().nullable() }), "Orders"),
+      200: jsonResponse(z.object({ items: z.array(orderSchema), nextCursor: z.string().nullable() }), "Orders", {
+        items: [orderExample],
+        nextCursor: null,
+      }),
       ...errorResponses(400, 401, 403, 404),
     },
   }),
@@ -38,8 +45,9 @@ const routes = {
     method: "get",
     path: "/admin/v1/orders/{orderId}",
     summary: "One of the shop's orders",
+    description: "An order of the seller's shop (another shop's is 404), as the shopper sees it.",
     request: { params: orderIdParam },
-    responses: { 200: jsonResponse(orderSchema, "The order"), ...errorResponses(401, 403, 404) },
+    responses: { 200: jsonResponse(orderSchema, "The order", orderExample), ...errorResponses(400, 401, 403, 404) },
   }),
 };
 

@@ -13,11 +13,13 @@ import { errorResponses, jsonBody, jsonResponse } from "../../../shared/platform
 import { listQuerySchema } from "../../../shared/platform/validation";
 import type { AdminApp } from "../app";
 import { catalogDeps } from "../deps";
+import { PRODUCT_ID, revisionExample } from "../examples";
 
 const secured = { security: [{ bearer: [] }], tags: ["product revisions"] };
+const productId = z.string().min(1).max(64).openapi({ example: PRODUCT_ID });
 const revisionParams = z.object({
-  productId: z.string().min(1).max(64),
-  revisionId: z.string().min(1).max(64),
+  productId,
+  revisionId: z.string().min(1).max(64).openapi({ example: revisionExample.revisionId }),
 });
 const operatorOnly = [requireRole("operator"), requireScope("catalog:write")];
 
@@ -28,11 +30,16 @@ const routes = {
     method: "get",
     path: "/admin/v1/products/{productId}/revisions",
     summary: "The product's content revisions, newest first (PENDING, APPROVED, REJECTED, SUPERSEDED)",
-    request: { params: z.object({ productId: z.string().min(1).max(64) }), query: listQuerySchema },
+    description:
+      "Content edits of an audited product wait here for an operator (at most one PENDING per product: a second " +
+      "edit supersedes it with a revision holding both). `changes` holds the proposed `product` fields, `skus` " +
+      "fields by SKU id and `newSkus`.",
+    request: { params: z.object({ productId }), query: listQuerySchema },
     responses: {
       200: jsonResponse(
         z.object({ items: z.array(revisionSchema.openapi("ProductRevision")), nextCursor: z.string().nullable() }),
         "Revisions",
+        { items: [revisionExample], nextCursor: null },
       ),
       ...errorResponses(400, 401, 403, 404),
     },
@@ -50,10 +57,20 @@ const routes = {
       "changes no longer fit the product's category; 409 `version_conflict` when the product changed meanwhile.",
     request: {
       params: revisionParams,
-      body: { required: false, content: { "application/json": { schema: approveRevisionBody } } },
+      body: {
+        required: false,
+        content: { "application/json": { schema: approveRevisionBody, example: { reason: "内容核实无误" } } },
+      },
     },
     responses: {
-      200: jsonResponse(revisionSchema, "Approved; `appliedVersion` is the product's new version"),
+      200: jsonResponse(revisionSchema, "Approved; `appliedVersion` is the product's new version", {
+        ...revisionExample,
+        status: "APPROVED",
+        decidedBy: "usr_00000000000000000000000001",
+        decidedAt: "2026-12-02T03:02:41.120Z",
+        reason: "内容核实无误",
+        appliedVersion: 5,
+      }),
       ...errorResponses(400, 401, 403, 404, 409),
     },
   }),
@@ -63,9 +80,21 @@ const routes = {
     method: "post",
     path: "/admin/v1/products/{productId}/revisions/{revisionId}/reject",
     summary: "Operators: refuse a pending revision with a reason (the live product is unchanged)",
-    request: { params: revisionParams, body: jsonBody(rejectRevisionBody) },
+    description:
+      "The revision becomes REJECTED with the reason, which the seller sees; the live product, storefront and " +
+      "search stay as approved. 409 `invalid_transition` when the revision is not PENDING.",
+    request: {
+      params: revisionParams,
+      body: jsonBody(rejectRevisionBody, { example: { reason: "新标题含有未经授权的品牌词" } }),
+    },
     responses: {
-      200: jsonResponse(revisionSchema, "Rejected"),
+      200: jsonResponse(revisionSchema, "Rejected", {
+        ...revisionExample,
+        status: "REJECTED",
+        decidedBy: "usr_00000000000000000000000001",
+        decidedAt: "2026-12-02T03:02:41.120Z",
+        reason: "新标题含有未经授权的品牌词",
+      }),
       ...errorResponses(400, 401, 403, 404, 409),
     },
   }),

@@ -9,6 +9,8 @@ import {
   type LifecycleAction,
   PRODUCT_STATUS,
   type ProductStatusName,
+  statusName,
+  TRANSITIONS,
 } from "../../../shared/catalog/lifecycle";
 import { listProducts, productSummarySchema } from "../../../shared/catalog/list-products";
 import { productInput } from "../../../shared/catalog/product-input";
@@ -29,6 +31,16 @@ import { shopFilterFor } from "../../../shared/platform/shop-access";
 import { listQuerySchema } from "../../../shared/platform/validation";
 import type { AdminApp } from "../app";
 import { catalogDeps } from "../deps";
+import {
+  adminProductExample,
+  PRODUCT_ID,
+  productSummaryExample,
+  SKU_ID,
+  seedDataPack,
+  seedTshirt,
+  snapshotExample,
+  stockViewExample,
+} from "../examples";
 
 const secured = { security: [{ bearer: [] }] };
 const read = {
@@ -41,8 +53,22 @@ const write = {
   tags: ["products"],
   middleware: [requireRole("seller", "operator"), requireScope("catalog:write")],
 };
-const productParams = z.object({ productId: z.string().min(1).max(64) });
-const skuParams = z.object({ skuId: z.string().min(1).max(64) });
+const productParams = z.object({ productId: z.string().min(1).max(64).openapi({ example: PRODUCT_ID }) });
+const skuParams = z.object({ skuId: z.string().min(1).max(64).openapi({ example: SKU_ID }) });
+/** The seed's T-shirt as edits see it once created (version 1). */
+const editedProduct = { ...adminProductExample, version: 2 };
+
+/** What a lifecycle route does, read from the transition table itself so the two cannot disagree. */
+function lifecycleDescription(action: LifecycleAction): string {
+  const rule = TRANSITIONS[action];
+  const from = rule.from.map((status) => `\`${statusName(status)}\``).join(", ");
+  const reason = rule.needsReason ? "A `reason` is required." : "The body and its `reason` are optional.";
+  const soldOut = action === "on-shelf" ? " A product without stock lands on `SOLD_OUT` instead." : "";
+  return (
+    `Moves the product from ${from} to \`${statusName(rule.to)}\`, by the ${rule.by.join(" or ")}; from any ` +
+    `other status it is 409 \`invalid_transition\`. ${reason}${soldOut} Each move is in the operation log.`
+  );
+}
 
 /** Lifecycle actions exposed as routes; sell-out and restock belong to the platform. */
 const ROUTE_ACTIONS = LIFECYCLE_ACTIONS.filter((a) => a !== "sell-out" && a !== "restock") as LifecycleAction[];
@@ -53,6 +79,9 @@ const routes = {
     method: "get",
     path: "/admin/v1/products",
     summary: "The shop's products, newest first",
+    description:
+      "A seller's own products (operators: every shop's, or one with `shopId`), in any status; filter by `status`. " +
+      "`GET /admin/v1/products/{productId}` has the SKUs, prices and stock.",
     request: {
       query: listQuerySchema.extend({
         status: z.enum(Object.keys(PRODUCT_STATUS) as [ProductStatusName, ...ProductStatusName[]]).optional(),
@@ -63,8 +92,9 @@ const routes = {
       200: jsonResponse(
         z.object({ items: z.array(productSummarySchema.openapi("ProductSummary")), nextCursor: z.string().nullable() }),
         "Products",
+        { items: [productSummaryExample], nextCursor: null },
       ),
-      ...errorResponses(400, 401, 403),
+      ...errorResponses(400, 401, 403, 404),
     },
   }),
   create: createRoute({
@@ -72,7 +102,22 @@ const routes = {
     method: "post",
     path: "/admin/v1/products",
     summary: "Create a product from the seed's JSON (SPU and SKUs in one request)",
-    request: { headers: idempotencyHeaders, body: jsonBody(productInput) },
+    description:
+      "Takes the seed design's product JSON exactly as written (`categoryId`, `spu`, `basicAttributes`, " +
+      "`skus[].salesAttributes`, decimal `price`, `stock`; the two examples are the seed's T-shirt and data pack), " +
+      "optionally with `sellerSkuCode`, `weightGrams`, `dimensionsMm`, `nameI18n`/`descriptionI18n`, `images` and " +
+      "`currency`. It is checked against the category's attribute template and every bad field is named. The " +
+      "product starts as DRAFT in the seller's shop with each SKU's opening stock in the default warehouse; " +
+      "submit it for audit with `POST .../submit`.",
+    request: {
+      headers: idempotencyHeaders,
+      body: jsonBody(productInput, {
+        examples: {
+          tshirt: { summary: "The seed's T-shirt (category 1003001, two SKUs)", value: seedTshirt },
+          dataPack: { summary: "The seed's mobile data pack (virtual goods, category 1005002)", value: seedDataPack },
+        },
+      }),
+    },
     responses: {
       201: jsonResponse(
         z.object({
@@ -82,6 +127,7 @@ const routes = {
           version: z.number().int(),
         }),
         "Created as DRAFT",
+        { productId: PRODUCT_ID, skuIds: adminProductExample.skus.map((s) => s.skuId), status: "DRAFT", version: 1 },
       ),
       ...errorResponses(400, 401, 403, 409, 422),
     },
@@ -91,9 +137,12 @@ const routes = {
     method: "get",
     path: "/admin/v1/products/{productId}",
     summary: "A product with its SKUs, prices, stock, status and version",
+    description:
+      "The live product as the admin sees it, in any status, with each SKU's price rows and stock; a pending " +
+      "content revision shows as `pendingRevision`. Another shop's product is 404. Edits send its `version`.",
     request: { params: productParams },
     responses: {
-      200: jsonResponse(adminProductSchema.openapi("AdminProduct"), "The product"),
+      200: jsonResponse(adminProductSchema.openapi("AdminProduct"), "The product", adminProductExample),
       ...errorResponses(401, 403, 404),
     },
   }),
@@ -108,11 +157,17 @@ const routes = {
       "`pendingRevision` (status PENDING) and the live product, storefront and search stay as approved until " +
       "an operator approves it (`POST .../revisions/{revisionId}/approve`); a second edit while one is pending " +
       "supersedes it with a revision holding both. Prices and stock are never audited.",
-    request: { params: productParams, body: jsonBody(updateProductBody) },
+    request: {
+      params: productParams,
+      body: jsonBody(updateProductBody, {
+        example: { version: 1, description: "柔软舒适，100%纯棉，可机洗", images: [] },
+      }),
+    },
     responses: {
       200: jsonResponse(
         adminProductSchema,
         "Edited (a snapshot was written), or, on an audited product, the live product with its `pendingRevision`",
+        { ...editedProduct, description: "柔软舒适，100%纯棉，可机洗" },
       ),
       ...errorResponses(400, 401, 403, 404, 409),
     },
@@ -125,13 +180,32 @@ const routes = {
     description:
       "On an audited product the new SKU waits in the product's pending revision (200, under the `skuId` " +
       "answered) and is created, with its price and opening stock, when an operator approves it.",
-    request: { params: productParams, headers: idempotencyHeaders, body: jsonBody(addSkuBody) },
+    request: {
+      params: productParams,
+      headers: idempotencyHeaders,
+      body: jsonBody(addSkuBody, {
+        example: {
+          version: 1,
+          skuName: "灰色 XL",
+          price: 79.0,
+          stock: 40,
+          salesAttributes: [
+            { attributeId: 201, attributeName: "颜色", value: "灰色" },
+            { attributeId: 202, attributeName: "尺码", value: "XL" },
+          ],
+        },
+      }),
+    },
     responses: {
       200: jsonResponse(
         z.object({ skuId: z.string(), product: adminProductSchema }),
         "Proposed: the SKU is in the product's `pendingRevision`, not live yet",
+        { skuId: "sku_01M8T8AHMF1B3F08B6RWX6YSJ6", product: adminProductExample },
       ),
-      201: jsonResponse(z.object({ skuId: z.string(), product: adminProductSchema }), "Added"),
+      201: jsonResponse(z.object({ skuId: z.string(), product: adminProductSchema }), "Added", {
+        skuId: "sku_01M8T8AHMF1B3F08B6RWX6YSJ6",
+        product: editedProduct,
+      }),
       ...errorResponses(400, 401, 403, 404, 409),
     },
   }),
@@ -142,9 +216,16 @@ const routes = {
     summary: "Edit a SKU (send its current version)",
     description:
       "On an audited product the edit becomes (part of) the product's pending revision, as for PATCH product.",
-    request: { params: skuParams, body: jsonBody(updateSkuBody) },
+    request: {
+      params: skuParams,
+      body: jsonBody(updateSkuBody, { example: { version: 1, sellerSkuCode: "TSHIRT-BLK-L", weightGrams: 220 } }),
+    },
     responses: {
-      200: jsonResponse(adminProductSchema, "Edited (a snapshot was written), or proposed as the `pendingRevision`"),
+      200: jsonResponse(
+        adminProductSchema,
+        "Edited (a snapshot was written), or proposed as the `pendingRevision`",
+        editedProduct,
+      ),
       ...errorResponses(400, 401, 403, 404, 409),
     },
   }),
@@ -155,11 +236,48 @@ const routes = {
     method: "put",
     path: "/admin/v1/skus/{skuId}/prices",
     summary: "Replace a SKU's price rows",
-    request: { params: skuParams, body: jsonBody(replacePricesBody) },
+    description:
+      "Writes the SKU's whole price list: one `standard` row and any `promo` rows with their windows " +
+      "(`effectiveAt`, `expiresAt`). Prices are not content: no audit, no snapshot, no version change; they take " +
+      "effect on the storefront at once (and search re-indexes the product as a promo window opens or closes).",
+    request: {
+      params: skuParams,
+      body: jsonBody(replacePricesBody, {
+        example: {
+          prices: [
+            { type: "standard", price: { amount: 7900, currency: "CNY" } },
+            {
+              type: "promo",
+              price: { amount: 5900, currency: "CNY" },
+              effectiveAt: "2027-06-18T00:00:00.000Z",
+              expiresAt: "2027-06-21T00:00:00.000Z",
+            },
+          ],
+        },
+      }),
+    },
     responses: {
       200: jsonResponse(
         z.object({ skuId: z.string(), price: moneySchema.nullable(), prices: z.array(priceRowSchema) }),
         "The price in effect now",
+        {
+          skuId: SKU_ID,
+          price: { amount: 7900, currency: "CNY" },
+          prices: [
+            {
+              type: "standard",
+              price: { amount: 7900, currency: "CNY" },
+              effectiveAt: "2026-12-02T02:11:18.198Z",
+              expiresAt: null,
+            },
+            {
+              type: "promo",
+              price: { amount: 5900, currency: "CNY" },
+              effectiveAt: "2027-06-18T00:00:00.000Z",
+              expiresAt: "2027-06-21T00:00:00.000Z",
+            },
+          ],
+        },
       ),
       ...errorResponses(400, 401, 403, 404, 409),
     },
@@ -171,9 +289,18 @@ const routes = {
     method: "post",
     path: "/admin/v1/skus/{skuId}/stock",
     summary: "Receive, write off or count stock (set or delta) in a warehouse",
-    request: { params: skuParams, headers: idempotencyHeaders, body: jsonBody(adjustStockBody) },
+    description:
+      "Exactly one of `delta` (receive with a positive number, write off with a negative one) or `set` (a stock " +
+      "count: available becomes exactly this), with a `reason`, in `warehouseId` or the shop's default warehouse. " +
+      "The SKU's Durable Object applies it atomically and logs a movement; reserved and sold units are untouched. " +
+      "With the same `Idempotency-Key` a retry moves stock once.",
+    request: {
+      params: skuParams,
+      headers: idempotencyHeaders,
+      body: jsonBody(adjustStockBody, { example: { delta: 50, reason: "received from the supplier" } }),
+    },
     responses: {
-      200: jsonResponse(stockViewResponse.openapi("StockView"), "The stock now"),
+      200: jsonResponse(stockViewResponse.openapi("StockView"), "The stock now", stockViewExample),
       ...errorResponses(400, 401, 403, 404, 409),
     },
   }),
@@ -183,17 +310,22 @@ const routes = {
     method: "get",
     path: "/admin/v1/skus/{skuId}/stock",
     summary: "A SKU's stock, in all and per warehouse",
+    description: "Available, reserved (held by unpaid orders) and sold units, in all and per warehouse.",
     request: { params: skuParams },
-    responses: { 200: jsonResponse(stockViewResponse, "The stock"), ...errorResponses(401, 403, 404) },
+    responses: {
+      200: jsonResponse(stockViewResponse, "The stock", stockViewExample),
+      ...errorResponses(401, 403, 404),
+    },
   }),
   snapshots: createRoute({
     ...read,
     method: "get",
     path: "/admin/v1/products/{productId}/snapshots",
     summary: "The product's content versions, newest first",
+    description: "Every content version of the product as an immutable snapshot (content and its hash), newest first.",
     request: { params: productParams },
     responses: {
-      200: jsonResponse(z.object({ items: z.array(snapshotSchema) }), "Snapshots"),
+      200: jsonResponse(z.object({ items: z.array(snapshotSchema) }), "Snapshots", { items: [snapshotExample] }),
       ...errorResponses(401, 403, 404),
     },
   }),
@@ -266,17 +398,26 @@ export function registerProductRoutes(app: AdminApp): void {
       method: "post",
       path: `/admin/v1/products/{productId}/${action}`,
       summary: `Lifecycle: ${action}`,
+      description: lifecycleDescription(action),
       request: {
         params: productParams,
         body: {
           required: false,
           content: {
-            "application/json": { schema: z.object({ reason: z.string().trim().max(500).optional() }).strict() },
+            "application/json": {
+              schema: z.object({ reason: z.string().trim().max(500).optional() }).strict(),
+              example: TRANSITIONS[action].needsReason ? { reason: "主图与描述不符，请更换" } : {},
+            },
           },
         },
       },
       responses: {
-        200: jsonResponse(transitionResponse, "The new status"),
+        200: jsonResponse(transitionResponse, "The new status", {
+          productId: PRODUCT_ID,
+          status: statusName(TRANSITIONS[action].to),
+          statusCode: TRANSITIONS[action].to,
+          version: 2,
+        }),
         ...errorResponses(400, 401, 403, 404, 409),
       },
     });

@@ -11,6 +11,7 @@ import { errorResponses, jsonBody, jsonResponse, shopQuery } from "../../../shar
 import { requestDb } from "../../../shared/platform/request-db";
 import { shopFor } from "../../../shared/platform/shop-access";
 import type { AdminApp } from "../app";
+import { shippingTemplateExample } from "../examples";
 
 const secured = { security: [{ bearer: [] as string[] }] };
 
@@ -22,9 +23,13 @@ const routes = {
     method: "get",
     path: "/admin/v1/shipping-template",
     summary: "The shop's shipping template (the platform default when it has none)",
+    description:
+      "How the shop's orders are charged for shipping (fees in minor units of `currency`): the first weight's fee, a " +
+      "fee per further step, regional overrides (first match wins) and free shipping above a threshold. " +
+      "`isDefault` says the platform's template applies because the shop has none.",
     request: { query: shopQuery },
     responses: {
-      200: jsonResponse(shippingTemplateSchema.openapi("ShippingTemplate"), "The template"),
+      200: jsonResponse(shippingTemplateSchema.openapi("ShippingTemplate"), "The template", shippingTemplateExample),
       ...errorResponses(400, 401, 403, 404),
     },
   }),
@@ -35,8 +40,25 @@ const routes = {
     method: "put",
     path: "/admin/v1/shipping-template",
     summary: "Replace the shop's shipping template: first weight, additional steps, regions, free threshold",
-    request: { query: shopQuery, body: jsonBody(shippingTemplateBody) },
-    responses: { 200: jsonResponse(shippingTemplateSchema, "The template"), ...errorResponses(400, 401, 403, 404) },
+    description: "Replaces the whole template; quotes priced from then on use it.",
+    request: {
+      query: shopQuery,
+      body: jsonBody(shippingTemplateBody, {
+        example: {
+          currency: shippingTemplateExample.currency,
+          firstWeightGrams: shippingTemplateExample.firstWeightGrams,
+          firstFee: shippingTemplateExample.firstFee,
+          additionalWeightGrams: shippingTemplateExample.additionalWeightGrams,
+          additionalFee: shippingTemplateExample.additionalFee,
+          freeThreshold: shippingTemplateExample.freeThreshold,
+          regions: shippingTemplateExample.regions,
+        },
+      }),
+    },
+    responses: {
+      200: jsonResponse(shippingTemplateSchema, "The template", { ...shippingTemplateExample, version: 2 }),
+      ...errorResponses(400, 401, 403, 404),
+    },
   }),
 };
 

@@ -10,6 +10,9 @@ const whoamiRoute = createRoute({
   path: "/admin/v1/whoami",
   tags: ["api keys"],
   summary: "The caller these credentials resolve to",
+  description:
+    "What the bearer credential acts as: the user, roles and shop, and for an API key its id and scopes " +
+    "(null scopes: a logged-in user, with all of their role). Lets a seller's system check its key.",
   security: [{ bearer: [] }],
   middleware: [requireRole("seller", "operator")] as const,
   responses: {
@@ -24,6 +27,13 @@ const whoamiRoute = createRoute({
         })
         .openapi("WhoAmI"),
       "The caller",
+      {
+        userId: "usr_00000000000000000000000002",
+        roles: ["seller"],
+        shopId: "shp_00000000000000000000000001",
+        apiKeyId: "key_01M8T8AFQ36XE7J3HCY4ZGRWA4",
+        scopes: ["catalog:read", "stock:write"],
+      },
     ),
     ...errorResponses(401, 403),
   },
