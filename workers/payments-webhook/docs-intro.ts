@@ -44,6 +44,7 @@ webhooks itself: pay an order on the storefront (\`POST /v1/pay-orders/{payOrder
 
 \`\`\`sh
 curl -s -X POST http://127.0.0.1:8787/sandbox/pay/<paymentId>/succeed
+curl -s http://127.0.0.1:8787/v1/pay-orders/<payOrderId> -H "authorization: Bearer $TOKEN"   # paymentStatus: PAID
 \`\`\`
 
 To send a signed event by hand (an event for an unknown payment is stored and then parked by the consumer):

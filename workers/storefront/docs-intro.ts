@@ -20,7 +20,7 @@ export const STOREFRONT_DESCRIPTION = `The public API for shoppers: catalog, sea
 Run the platform locally with \`npm run dev\` (everything on \`http://127.0.0.1:8787\`, demo data loaded).
 The demo accounts exist only in local dev and tests: shopper \`shopper1\` / \`shopper-dev-password\`.
 
-**1. Log in** and keep the access token (valid 15 minutes; \`POST /v1/auth/refresh\` renews it).
+**1. Log in** (\`POST /v1/auth/login\`) and keep the access token (valid 15 minutes; \`POST /v1/auth/refresh\` renews it).
 In this page, press **Authorize** and paste the \`accessToken\`; every "Try it out" below is pre-filled with
 the demo data.
 
