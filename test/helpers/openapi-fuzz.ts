@@ -41,7 +41,14 @@ interface Parameter {
 interface OpenApiDocument {
   paths: Record<
     string,
-    Record<string, { parameters?: Parameter[]; requestBody?: { content?: Record<string, { schema?: JsonSchema }> } }>
+    Record<
+      string,
+      {
+        parameters?: Parameter[];
+        requestBody?: { content?: Record<string, { schema?: JsonSchema }> };
+        responses?: Record<string, unknown>;
+      }
+    >
   >;
   components?: { schemas?: Record<string, JsonSchema> };
 }
@@ -54,6 +61,8 @@ export interface Operation {
   params: Parameter[];
   /** Request body media types and their schemas (empty when the operation takes none). */
   bodies: { contentType: string; schema: JsonSchema }[];
+  /** The response statuses the document declares (`"200"`, `"404"`, ..., or `"default"`). */
+  statuses: string[];
 }
 
 /** A request as the fuzzer sends it. */
@@ -101,6 +110,7 @@ export function operationsOf(doc: OpenApiDocument): Operation[] {
           contentType,
           schema: resolve(c.schema),
         })),
+        statuses: Object.keys(op.responses ?? {}),
       });
     }
   }
