@@ -48,7 +48,7 @@ export interface ReceiveDeps {
 }
 
 /** The queue message id of a provider event: the same for every delivery of it. */
-async function messageIdOf(provider: PaymentProvider, eventId: string): Promise<string> {
+export async function messageIdOf(provider: PaymentProvider, eventId: string): Promise<string> {
   return `evt_${(await sha256Hex(`${provider}\n${eventId}`)).slice(0, 40)}`;
 }
 

@@ -10,13 +10,14 @@ import { inventoryOf } from "../../shared/inventory/binding";
 import { type PaymentsEnv, paymentAdapters } from "../../shared/payments/adapters";
 import { applyProviderEvent } from "../../shared/payments/apply-provider-event";
 import { payPayOrder } from "../../shared/payments/pay";
+import { REQUEUE_AFTER_MS, requeueStaleEvents } from "../../shared/payments/requeue-events";
 import { ManualClock, systemClock } from "../../shared/platform/clock";
 import { dbOf } from "../../shared/platform/db";
 import { AppError } from "../../shared/platform/errors";
 import { newId } from "../../shared/platform/ids";
 import { createLogger } from "../../shared/platform/logger";
 import { stockOf } from "../helpers/orders";
-import { ledgerOf, pay, payOrderOf, transitionsOf, unpaidOrder } from "../helpers/payments";
+import { eventually, ledgerOf, pay, payOrderOf, transitionsOf, unpaidOrder } from "../helpers/payments";
 
 const log = createLogger({ test: "apply-crash" });
 
@@ -105,6 +106,25 @@ describe("a consumer that dies while applying a success", () => {
     expect(await inboxStatus(ref.providerEventId)).toBe("applied");
     expect((await ledgerOf(order.payOrderId)).map((t) => t.kind)).toEqual(["payment_captured"]);
     expect((await stockOf(order.seller, order.skuId)).body).toMatchObject({ reserved: 0, sold: 1 });
+  });
+});
+
+describe("an event whose queue message was lost", () => {
+  it("is queued again by the events cron once it has waited too long, and applied", async () => {
+    const order = await unpaidOrder();
+    const started = await pay(order.shopper, order.payOrderId);
+    const ref = await storedSuccess(started.body.paymentId, order.payOrderId, order.payable);
+    const deps = { db: dbOf(env.DB), producers: env };
+    // Too fresh: its message may still be on the way.
+    expect(await requeueStaleEvents({ ...deps, clock: systemClock })).toBe(0);
+    const later = new ManualClock(Date.now() + REQUEUE_AFTER_MS + 1000);
+    expect(await requeueStaleEvents({ ...deps, clock: later })).toBeGreaterThanOrEqual(1);
+    await eventually(
+      () => inboxStatus(ref.providerEventId),
+      (s) => s === "applied",
+      "requeued event",
+    );
+    expect((await payOrderOf(order.shopper, order.payOrderId)).body.paymentStatus).toBe("PAID");
   });
 });
 

@@ -9,6 +9,7 @@ import { expireOverdue } from "../../shared/orders/orders";
 import { purgeFinishedSagas, sweepStaleSagas } from "../../shared/orders/sweeper";
 import { type PaymentAdapters, type PaymentsEnv, paymentAdapters } from "../../shared/payments/adapters";
 import { reconcileIfDue } from "../../shared/payments/reconciliation";
+import { requeueStaleEvents } from "../../shared/payments/requeue-events";
 import { type Clock, systemClock } from "../../shared/platform/clock";
 import { dbOf } from "../../shared/platform/db";
 import { purgeExpired } from "../../shared/platform/idempotency-repo";
@@ -61,7 +62,7 @@ export type HousekeepingJob = (deps: HousekeepingDeps) => Promise<number>;
  * The cron's jobs, in the order they run: purge expired idempotency keys, send outbox rows their
  * writers left behind, re-index products whose price window opened or closed, undo abandoned
  * checkouts, cancel unpaid orders whose timeout message never came, purge sagas finished more than
- * a week ago, and reconcile payments once an hour.
+ * a week ago, reconcile payments once an hour, and queue again provider events a queue lost.
  */
 export const HOUSEKEEPING_JOBS = {
   idempotencyKeysPurged: ({ db, clock }) => purgeExpired(db, clock.now()),
@@ -71,6 +72,7 @@ export const HOUSEKEEPING_JOBS = {
   overdueCancelled: (deps) => expireOverdue(deps),
   sagasPurged: ({ db, clock }) => purgeFinishedSagas(db, clock.now()),
   reconciliationRuns: (deps) => reconcileIfDue(deps),
+  providerEventsRequeued: (deps) => requeueStaleEvents(deps),
 } satisfies Record<string, HousekeepingJob>;
 
 export type HousekeepingJobName = keyof typeof HOUSEKEEPING_JOBS;
