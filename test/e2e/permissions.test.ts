@@ -100,6 +100,8 @@ const POLICIES: Record<string, Policy> = {
   "GET /admin/v1/operation-logs": "staff",
   "POST /admin/v1/bulk-jobs": "seller",
   "GET /admin/v1/bulk-jobs/{jobId}": "staff",
+  "GET /admin/v1/import-mappings/categories": "staff",
+  "PUT /admin/v1/import-mappings/categories": "staff",
   "POST /admin/v1/ops/stock/adopt-projection": "operator",
   "POST /admin/v1/ops/search/rebuild": "operator",
   "GET /admin/v1/dead-letters": "operator",

@@ -14,6 +14,7 @@ import { registerDeadLetterRoutes } from "./routes/dead-letters";
 import { registerEventCanaryRoutes } from "./routes/event-canaries";
 import { registerHistoryRoutes } from "./routes/history";
 import { registerImageRoutes } from "./routes/images";
+import { registerImportMappingRoutes } from "./routes/import-mappings";
 import { registerInventoryRoutes } from "./routes/inventory";
 import { registerLedgerRoutes } from "./routes/ledger";
 import { registerOperationsRoutes } from "./routes/operations";
@@ -69,6 +70,7 @@ export function buildAdminApp(options: { clock?: Clock } = {}): AdminApp {
   registerShippingTemplateRoutes(app);
   registerHistoryRoutes(app);
   registerBulkJobRoutes(app);
+  registerImportMappingRoutes(app);
   registerOperationsRoutes(app);
   registerImageRoutes(app);
   registerDeadLetterRoutes(app);
