@@ -3,7 +3,7 @@
  * for the caller's batch: what product detail, the cart and product views show as stock. The
  * projection may lag the SKU's object; checkout re-checks stock there (reserve).
  */
-import { inArray, max, type SQLWrapper, sql } from "drizzle-orm";
+import { eq, inArray, max, type SQLWrapper, sql } from "drizzle-orm";
 import { skuStock } from "../../db/schema";
 import { type BatchRead, batchRead, inKeys, type KeySet } from "../platform/d1-chunks";
 import type { Db } from "../platform/db";
@@ -47,4 +47,17 @@ export function stockTotalsRead(db: Db, skus: KeySet): BatchRead<Map<string, Sto
 export async function availableOf(db: Db, skus: KeySet): Promise<number> {
   const rows = (await Promise.all(inKeys(skus, (set) => projectionSums(db, set)))).flat();
   return rows.reduce((sum, r) => sum + r.available, 0);
+}
+
+/**
+ * Units one warehouse holds over all SKUs (available plus reserved), from the projection: 0 for a
+ * warehouse with no rows. It may lag the SKUs' objects by a stock change in flight, which is good
+ * enough for a warning, never for a decision.
+ */
+export async function warehouseUnitsOf(db: Db, warehouseId: string): Promise<number> {
+  const [row] = await db
+    .select({ units: sql<number>`coalesce(sum(${skuStock.available} + ${skuStock.reserved}), 0)`.mapWith(Number) })
+    .from(skuStock)
+    .where(eq(skuStock.warehouseId, warehouseId));
+  return row?.units ?? 0;
 }

@@ -10,6 +10,7 @@ import { type BatchRead, batchRead, inKeys, type KeySet } from "../platform/d1-c
 import type { Db } from "../platform/db";
 import { AppError } from "../platform/errors";
 import { newId } from "../platform/ids";
+import { warehouseUnitsOf } from "./stock-totals";
 
 const name = z.string().trim().min(1, "is required").max(100);
 const region = z.string().trim().min(1, "is required").max(100).describe("Where it ships from, e.g. CN-ZJ");
@@ -38,6 +39,24 @@ export const warehouseSchema = z.object({
   priority: z.number().int(),
   isDefault: z.boolean(),
 });
+
+/** Something the save did that the caller likely did not mean; the change is made all the same. */
+export const warehouseWarningSchema = z.object({
+  code: z.enum(["empty_default_warehouse"]),
+  detail: z.string(),
+});
+export type WarehouseWarning = z.infer<typeof warehouseWarningSchema>;
+
+/** The answer to a create or update: the warehouse and the warnings about the change (often none). */
+export const savedWarehouseSchema = warehouseSchema.extend({
+  warnings: z
+    .array(warehouseWarningSchema)
+    .describe(
+      "`empty_default_warehouse` when the warehouse just made the default holds no stock (stock intake without a " +
+        "warehouse goes there, and reservations find nothing in it); empty otherwise",
+    ),
+});
+export type SavedWarehouse = z.infer<typeof savedWarehouseSchema>;
 
 type Row = typeof warehouses.$inferSelect;
 const view = (w: Row) => ({
@@ -98,21 +117,42 @@ const clearDefault = (db: Db, shopId: string) =>
     .set({ isDefault: false })
     .where(and(eq(warehouses.shopId, shopId), eq(warehouses.isDefault, true)));
 
-export async function createWarehouse(db: Db, shopId: string, input: z.output<typeof warehouseBody>, now: number) {
+/** The warning for a warehouse just made the default when it holds no units (none otherwise). */
+async function defaultWarnings(db: Db, w: Row, madeDefault: boolean): Promise<WarehouseWarning[]> {
+  if (!madeDefault || (await warehouseUnitsOf(db, w.id)) > 0) return [];
+  return [
+    {
+      code: "empty_default_warehouse",
+      detail:
+        `Warehouse ${w.id} (${w.name}) is now the shop's default but holds no stock: stock added without a ` +
+        "warehouse goes there; move or receive stock into it before shoppers rely on it",
+    },
+  ];
+}
+
+/** Adds a warehouse; made the default, it is necessarily empty, and the answer warns so. */
+export async function createWarehouse(
+  db: Db,
+  shopId: string,
+  input: z.output<typeof warehouseBody>,
+  now: number,
+): Promise<SavedWarehouse> {
   const id = newId("warehouse", now);
   const insert = db.insert(warehouses).values({ id, shopId, ...input, createdAt: now });
   if (input.isDefault) {
     await db.batch([clearDefault(db, shopId), insert]);
   } else await insert;
-  return view((await db.query.warehouses.findFirst({ where: eq(warehouses.id, id) })) as Row);
+  const row = (await db.query.warehouses.findFirst({ where: eq(warehouses.id, id) })) as Row;
+  return { ...view(row), warnings: await defaultWarnings(db, row, input.isDefault) };
 }
 
+/** Changes what is given; `isDefault: true` on a warehouse holding no stock answers a warning. */
 export async function updateWarehouse(
   db: Db,
   shopId: string,
   warehouseId: string,
   input: z.output<typeof updateWarehouseBody>,
-) {
+): Promise<SavedWarehouse> {
   const current = await db.query.warehouses.findFirst({
     where: and(eq(warehouses.id, warehouseId), eq(warehouses.shopId, shopId)),
   });
@@ -124,10 +164,11 @@ export async function updateWarehouse(
     });
   }
   // An empty patch changes nothing (an UPDATE with no columns would be a 500).
-  if (Object.values(input).every((v) => v === undefined)) return view(current);
+  if (Object.values(input).every((v) => v === undefined)) return { ...view(current), warnings: [] };
   const update = db.update(warehouses).set(input).where(eq(warehouses.id, warehouseId));
   if (input.isDefault) {
     await db.batch([clearDefault(db, shopId), update]);
   } else await update;
-  return view((await db.query.warehouses.findFirst({ where: eq(warehouses.id, warehouseId) })) as Row);
+  const row = (await db.query.warehouses.findFirst({ where: eq(warehouses.id, warehouseId) })) as Row;
+  return { ...view(row), warnings: await defaultWarnings(db, row, input.isDefault === true) };
 }

@@ -155,3 +155,52 @@ describe("warehouses, transfers and allocation", () => {
     });
   });
 });
+
+type SavedWarehouse = Warehouse & { warnings: { code: string; detail: string }[] };
+
+describe("an empty warehouse made the default (issue #19)", () => {
+  it("warns when a warehouse created as the default holds no stock, and is made all the same", async () => {
+    const { seller } = await skuOnSale(undefined, { stock: 10 });
+    const token = seller.token;
+    const made = await json<SavedWarehouse>(
+      await call("POST", "/admin/v1/warehouses", { token, body: { name: "Ningbo", region: "CN-33", isDefault: true } }),
+    );
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    expect(made.body.isDefault).toBe(true);
+    expect(made.body.warnings).toEqual([{ code: "empty_default_warehouse", detail: expect.any(String) }]);
+    expect(made.body.warnings[0]?.detail).toContain(made.body.warehouseId);
+    const list = await json<{ items: Warehouse[] }>(await call("GET", "/admin/v1/warehouses", { token }));
+    expect(list.body.items.filter((w) => w.isDefault).map((w) => w.warehouseId)).toEqual([made.body.warehouseId]);
+
+    const plain = await json<SavedWarehouse>(
+      await call("POST", "/admin/v1/warehouses", { token, body: { name: "Wuxi", region: "CN-32" } }),
+    );
+    expect(plain.status, JSON.stringify(plain.body)).toBe(201);
+    expect(plain.body.warnings).toEqual([]);
+  });
+
+  it("warns when an update makes an empty warehouse the default, not a stocked one nor other changes", async () => {
+    const { seller } = await skuOnSale(undefined, { stock: 10 });
+    const token = seller.token;
+    const empty = await json<SavedWarehouse>(
+      await call("POST", "/admin/v1/warehouses", { token, body: { name: "Empty", region: "CN-33" } }),
+    );
+    expect(empty.status, JSON.stringify(empty.body)).toBe(201);
+    const patch = (warehouseId: string, body: object) =>
+      call("PATCH", `/admin/v1/warehouses/${warehouseId}`, { token, body }).then(json<SavedWarehouse>);
+
+    const renamed = await patch(empty.body.warehouseId, { priority: 3 });
+    expect(renamed.status, JSON.stringify(renamed.body)).toBe(200);
+    expect(renamed.body.warnings).toEqual([]);
+
+    const madeDefault = await patch(empty.body.warehouseId, { isDefault: true });
+    expect(madeDefault.status, JSON.stringify(madeDefault.body)).toBe(200);
+    expect(madeDefault.body).toMatchObject({ isDefault: true, warnings: [{ code: "empty_default_warehouse" }] });
+
+    // The seller's first warehouse holds the SKU's 10 units: made the default again, no warning.
+    expect(seller.warehouseId).toEqual(expect.any(String));
+    const back = await patch(seller.warehouseId ?? "", { isDefault: true });
+    expect(back.status, JSON.stringify(back.body)).toBe(200);
+    expect(back.body).toMatchObject({ isDefault: true, warnings: [] });
+  });
+});

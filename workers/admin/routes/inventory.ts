@@ -14,6 +14,7 @@ import {
 import {
   createWarehouse,
   listWarehouses,
+  savedWarehouseSchema,
   updateWarehouse,
   updateWarehouseBody,
   warehouseBody,
@@ -78,14 +79,15 @@ const routes = {
     summary: "Add a warehouse (priority orders reservations: lower first, ties to most stock)",
     description:
       "`region` is where it ships from (ISO 3166-2, e.g. `CN-33`); `priority` defaults to 100; `isDefault` makes it " +
-      "the shop's default warehouse.",
+      "the shop's default warehouse. A new warehouse holds no stock, so one created as the default is answered (201, " +
+      "created all the same) with a `warnings` entry `empty_default_warehouse`; `warnings` is empty otherwise.",
     request: {
       query: shopQuery,
       headers: idempotencyHeaders,
       body: jsonBody(warehouseBody, { example: { name: "杭州备货仓", region: "CN-33", priority: 100 } }),
     },
     responses: {
-      201: jsonResponse(warehouseSchema, "Created", newWarehouse),
+      201: jsonResponse(savedWarehouseSchema.openapi("SavedWarehouse"), "Created", { ...newWarehouse, warnings: [] }),
       ...errorResponses(400, 401, 403, 404),
     },
   }),
@@ -94,14 +96,18 @@ const routes = {
     method: "patch",
     path: "/admin/v1/warehouses/{warehouseId}",
     summary: "Rename a warehouse, change its priority or make it the default",
-    description: "Only the fields given change; making one the default unmakes the previous default.",
+    description:
+      "Only the fields given change; making one the default unmakes the previous default. Making a warehouse that " +
+      "holds no stock (no available or reserved units in the stock projection) the default is done, and answered " +
+      "with a `warnings` entry `empty_default_warehouse`: stock added without a warehouse would go there. " +
+      "`isDefault: false` on the default is 409 `default_warehouse_required`.",
     request: {
       query: shopQuery,
       params: z.object({ warehouseId: z.string().min(1).max(64).openapi({ example: WAREHOUSE_ID }) }),
       body: jsonBody(updateWarehouseBody, { example: { priority: 10 } }),
     },
     responses: {
-      200: jsonResponse(warehouseSchema, "Updated", { ...warehouseExample, priority: 10 }),
+      200: jsonResponse(savedWarehouseSchema, "Updated", { ...warehouseExample, priority: 10, warnings: [] }),
       ...errorResponses(400, 401, 403, 404, 409),
     },
   }),
