@@ -4,15 +4,35 @@
  * province, and free shipping when the seller's part of the checkout (after discounts) reaches
  * the threshold. Goods in a currency the shop has no template for ship under the platform's
  * template for that currency (PLATFORM_TEMPLATES).
+ *
+ * Checked on save, so no shopper's checkout is the first to find a bad template: each fee is at
+ * most MAX_FEE_MAJOR_UNITS major units of the template's currency (a field error naming the fee),
+ * and a shop that sells in some currencies may only save a template in one of them
+ * (`shipping_currency_mismatch`). The checkout-time currency check stays as the backstop.
  */
 import { eq, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
 import { shippingTemplates } from "../../db/schema";
+import { shopPriceCurrencies } from "../catalog/shop-currencies";
 import { type BatchRead, batchRead, inKeys, type KeySet } from "../platform/d1-chunks";
 import type { Db } from "../platform/db";
 import { AppError } from "../platform/errors";
-import { type Currency, currencySchema, DEFAULT_CURRENCY } from "../platform/money";
+import { CURRENCY_EXPONENTS, type Currency, currencySchema, DEFAULT_CURRENCY, formatDecimal } from "../platform/money";
 
+/**
+ * The largest fee a template may charge, in major units of its currency (100,000.00 CNY or USD,
+ * 100,000 JPY, 100,000.000 BHD): far above any real parcel's fee, so a fee beyond it is a typo
+ * (major units entered as minor, extra zeros), refused on save.
+ */
+export const MAX_FEE_MAJOR_UNITS = 100_000;
+
+/** MAX_FEE_MAJOR_UNITS in minor units of `currency` (10,000,000 for CNY, 100,000 for JPY). */
+export function maxFeeMinor(currency: Currency): number {
+  return MAX_FEE_MAJOR_UNITS * 10 ** CURRENCY_EXPONENTS[currency];
+}
+
+// The static bound is the cap of the currency with the most minor units (3 decimals); the
+// per-currency cap is the body's refinement below.
 const minor = z.number().int().min(0).max(100_000_000);
 const grams = z.number().int().min(1).max(1_000_000);
 
@@ -27,25 +47,42 @@ const regionSchema = z
       .max(100)
       .optional()
       .describe("Only these provinces (all of the country when omitted)"),
-    firstFee: minor,
-    additionalFee: minor,
+    firstFee: minor.describe("Minor units, at most 100,000 major units of the template's currency"),
+    additionalFee: minor.describe("Minor units, at most 100,000 major units of the template's currency"),
   })
   .strict();
 
-export const shippingTemplateBody = z
+const shippingTemplateFields = z
   .object({
     currency: currencySchema.default(DEFAULT_CURRENCY),
     firstWeightGrams: grams.describe("Weight covered by the first fee"),
-    firstFee: minor.describe("Minor units"),
-    additionalWeightGrams: grams.describe("Each further step of this weight (rounded up) costs additionalFee"),
-    additionalFee: minor,
+    firstFee: minor.describe("Minor units, at most 100,000 major units of `currency` (10000000 for CNY)"),
+    additionalWeightGrams: grams.describe(
+      "Each further step of this weight (at least 1 g, rounded up) costs additionalFee",
+    ),
+    additionalFee: minor.describe("Minor units, at most 100,000 major units of `currency`"),
     freeThreshold: minor.nullable().describe("Free shipping when the seller's goods (after discounts) reach this"),
     regions: z.array(regionSchema).max(100).default([]).describe("First match wins; otherwise the base fees apply"),
   })
   .strict();
+
+/** The body of PUT /admin/v1/shipping-template: every fee within its currency's cap, named by field. */
+export const shippingTemplateBody = shippingTemplateFields.superRefine((t, ctx) => {
+  const cap = maxFeeMinor(t.currency);
+  const reason = `must be at most ${cap} (${formatDecimal(cap, t.currency)} ${t.currency}) in minor units`;
+  const check = (amount: number, path: (string | number)[]) => {
+    if (amount > cap) ctx.addIssue({ code: "custom", path, message: reason });
+  };
+  check(t.firstFee, ["firstFee"]);
+  check(t.additionalFee, ["additionalFee"]);
+  t.regions.forEach((r, i) => {
+    check(r.firstFee, ["regions", i, "firstFee"]);
+    check(r.additionalFee, ["regions", i, "additionalFee"]);
+  });
+});
 export type ShippingTemplateBody = z.input<typeof shippingTemplateBody>;
 
-export const shippingTemplateSchema = shippingTemplateBody.extend({
+export const shippingTemplateSchema = shippingTemplateFields.extend({
   shopId: z.string(),
   isDefault: z.boolean().describe("True when the shop has no template of its own and the platform default applies"),
   version: z.number().int(),
@@ -147,13 +184,28 @@ export function shippingTemplatesRead(db: Db, shops: KeySet): BatchRead<(shopId:
   );
 }
 
-/** Replaces the shop's template (a new version). */
+/**
+ * Refuses a template in a currency the shop does not sell in: once the shop has priced goods
+ * (any product not deleted), the template's currency must be one of their price currencies; a
+ * shop with none yet may save any accepted currency.
+ */
+async function assertShopSellsIn(db: Db, shopId: string, currency: Currency): Promise<void> {
+  const sells = await shopPriceCurrencies(db, shopId);
+  if (sells.length === 0 || sells.includes(currency)) return;
+  throw new AppError("shipping_currency_mismatch", {
+    detail: `Shop ${shopId} sells in ${sells.join(", ")}; a shipping template in ${currency} would apply to none of its goods`,
+    extensions: { shopId, templateCurrency: currency, shopCurrencies: sells },
+  });
+}
+
+/** Replaces the shop's template (a new version), once its currency is one the shop sells in. */
 export async function putShippingTemplate(
   db: Db,
   shopId: string,
   input: z.output<typeof shippingTemplateBody>,
   now: number,
 ): Promise<ShippingTemplate> {
+  await assertShopSellsIn(db, shopId, input.currency);
   const values = {
     currency: input.currency,
     firstWeightGrams: input.firstWeightGrams,

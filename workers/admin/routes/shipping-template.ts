@@ -40,7 +40,13 @@ const routes = {
     method: "put",
     path: "/admin/v1/shipping-template",
     summary: "Replace the shop's shipping template: first weight, additional steps, regions, free threshold",
-    description: "Replaces the whole template; quotes priced from then on use it.",
+    description:
+      "Replaces the whole template; quotes priced from then on use it. Checked on save rather than at checkout: " +
+      "each fee (base and regional) is at most 100,000 major units of `currency` in minor units (10000000 for CNY, " +
+      "100000 for JPY), else 400 `validation_failed` naming the field (`firstFee`, `regions.0.additionalFee`); " +
+      "weight steps are at least 1 g and the free threshold at least 0. Once the shop has priced products, " +
+      "`currency` must be one its prices are in, else 422 `shipping_currency_mismatch` naming the shop's " +
+      "currencies and the template's; a shop without priced products may save any accepted currency.",
     request: {
       query: shopQuery,
       body: jsonBody(shippingTemplateBody, {
@@ -57,7 +63,7 @@ const routes = {
     },
     responses: {
       200: jsonResponse(shippingTemplateSchema, "The template", { ...shippingTemplateExample, version: 2 }),
-      ...errorResponses(400, 401, 403, 404),
+      ...errorResponses(400, 401, 403, 404, 422),
     },
   }),
 };
