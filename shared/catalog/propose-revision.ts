@@ -6,7 +6,7 @@
  */
 import { actorOf } from "../platform/actor";
 import type { Caller } from "../platform/auth";
-import { type Db, isAssertionFailure, runBatch } from "../platform/db";
+import { type Db, isAssertionFailure, isUniqueViolation, runBatch } from "../platform/db";
 import { AppError } from "../platform/errors";
 import { newId } from "../platform/ids";
 import { invalidFields } from "../platform/validation";
@@ -85,8 +85,7 @@ export async function proposeRevision(
       }),
     ]);
   } catch (err) {
-    const cause = `${String(err)} ${String((err as { cause?: unknown })?.cause ?? "")}`;
-    if (isAssertionFailure(err) || /UNIQUE constraint failed: product_revisions/i.test(cause))
+    if (isAssertionFailure(err) || isUniqueViolation(err, "product_revisions"))
       throw new AppError("version_conflict", {
         detail: "Another edit of this product was proposed at the same time; reload and retry",
         extensions: { currentVersion: before.row.version },

@@ -20,7 +20,7 @@ import { preparePosting } from "../ledger/transactions";
 import { confirmPaidStock, loadPayOrder, paidStatements, paymentFailedStatements } from "../orders/payment-status";
 import { target } from "../orders/state-machine";
 import type { Clock } from "../platform/clock";
-import { type Db, isAssertionFailure } from "../platform/db";
+import { type Db, isAssertionFailure, runBatch } from "../platform/db";
 import { AppError } from "../platform/errors";
 import { newId } from "../platform/ids";
 import { errorFields, type Logger } from "../platform/logger";
@@ -46,6 +46,19 @@ export interface ApplyDeps {
 export type Outcome = { status: "applied" | "parked"; note?: string };
 
 const PAID_STATUSES = ["PAID", "PARTIALLY_REFUNDED", "REFUNDED"];
+
+/**
+ * Commits an event's batch; a compare-and-set that lost (a racing delivery, a cancel) is a
+ * retryable `version_conflict`, so the redelivery reads the new state and decides again.
+ */
+export async function commitOrRetry(db: Db, statements: BatchItem<"sqlite">[], what: string): Promise<void> {
+  try {
+    await runBatch(db, statements);
+  } catch (err) {
+    if (!isAssertionFailure(err)) throw err;
+    throw new AppError("version_conflict", { detail: `${what} changed meanwhile`, retryable: true });
+  }
+}
 
 /** Applies a `payment_intent.*` event for `payment`. */
 export async function applyPaymentEvent(
@@ -208,14 +221,7 @@ async function capture(deps: ApplyDeps, payment: repo.PaymentRow, providerPaymen
     );
     outbox.push(requested);
   }
-  try {
-    await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
-  } catch (err) {
-    if (!isAssertionFailure(err)) throw err;
-    // Someone moved the payment or the pay order first (a racing delivery, a cancel): the
-    // redelivery reads the new state and decides again.
-    throw new AppError("version_conflict", { detail: `Payment ${payment.id} changed meanwhile`, retryable: true });
-  }
+  await commitOrRetry(db, statements, `Payment ${payment.id}`);
   if (refunding.length > 0) {
     deps.log.warn("payment succeeded for orders no longer payable: refunding them", {
       alert: reason,
@@ -242,14 +248,13 @@ async function applyEnded(
   const opId = newId("operation", now);
   const error = object.last_payment_error as { code?: unknown } | null | undefined;
   const failureCode = typeof error?.code === "string" ? error.code.slice(0, 64) : to.toLowerCase();
-  try {
-    await db.batch([
+  await commitOrRetry(
+    db,
+    [
       ...repo.movePaymentStatements(db, payment, { status: to, failureCode }, { opId, now }),
       ...(state ? paymentFailedStatements(db, state, { opId, actor: { type: "payment", id: payment.id }, now }) : []),
-    ]);
-  } catch (err) {
-    if (!isAssertionFailure(err)) throw err;
-    throw new AppError("version_conflict", { detail: `Payment ${payment.id} changed meanwhile`, retryable: true });
-  }
+    ],
+    `Payment ${payment.id}`,
+  );
   return { status: "applied" };
 }

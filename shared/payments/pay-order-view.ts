@@ -4,13 +4,13 @@ import { loadPayOrder } from "../orders/payment-status";
 import type { Db } from "../platform/db";
 import { AppError } from "../platform/errors";
 import { type Currency, moneySchema } from "../platform/money";
-import { paymentsOf } from "./payments-repo";
+import { PAYMENT_STATUSES, paymentsOf } from "./payments-repo";
 import { PAYMENT_PROVIDERS, type PaymentProvider } from "./provider-events";
 
 export const paymentSummarySchema = z.object({
   paymentId: z.string(),
   provider: z.enum(PAYMENT_PROVIDERS),
-  status: z.enum(["CREATING", "PENDING", "SUCCEEDED", "FAILED", "CANCELED"]),
+  status: z.enum(PAYMENT_STATUSES),
   amount: moneySchema,
   createdAt: z.string(),
 });

@@ -14,7 +14,7 @@ import {
 } from "../orders/payment-status";
 import { next } from "../orders/state-machine";
 import type { Clock } from "../platform/clock";
-import { type Db, isAssertionFailure } from "../platform/db";
+import { type Db, isAssertionFailure, isUniqueViolation } from "../platform/db";
 import { AppError } from "../platform/errors";
 import { newId } from "../platform/ids";
 import { errorFields, type Logger } from "../platform/logger";
@@ -178,10 +178,7 @@ async function writePayment(
     ]);
   } catch (err) {
     // Another payment won the race (the one-live index, or the pay order's version moved).
-    if (
-      isAssertionFailure(err) ||
-      /UNIQUE constraint failed/i.test(`${String(err)} ${String((err as Error).cause ?? "")}`)
-    ) {
+    if (isAssertionFailure(err) || isUniqueViolation(err, "payments")) {
       throw new AppError("payment_in_progress", { detail: `Pay order ${state.payOrder.id} has a payment in progress` });
     }
     throw err;

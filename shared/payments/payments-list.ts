@@ -6,6 +6,7 @@ import { payOrdersOfShop } from "../orders/payment-status";
 import { createdCursorSchema, decodeCursor, olderThan, pageOf } from "../platform/cursor";
 import type { Db } from "../platform/db";
 import { type Currency, moneySchema } from "../platform/money";
+import { PAYMENT_STATUSES } from "./payments-repo";
 import { PAYMENT_PROVIDERS, type PaymentProvider } from "./provider-events";
 
 export const listPaymentsQuery = z.object({
@@ -23,7 +24,7 @@ export const adminPaymentSchema = z.object({
   payOrderId: z.string(),
   provider: z.enum(PAYMENT_PROVIDERS),
   providerPaymentId: z.string().nullable(),
-  status: z.enum(["CREATING", "PENDING", "SUCCEEDED", "FAILED", "CANCELED"]),
+  status: z.enum(PAYMENT_STATUSES),
   amount: moneySchema,
   failureCode: z.string().nullable(),
   createdAt: z.string(),

@@ -6,6 +6,8 @@ import { assertExists, type Db } from "../platform/db";
 
 export type PaymentRow = typeof payments.$inferSelect;
 export type PaymentStatus = PaymentRow["status"];
+/** Every payment status, as the table declares them. */
+export const PAYMENT_STATUSES = payments.status.enumValues;
 /** What a payment pays for: the open orders of its pay order when it started, with their totals. */
 export type CoveredOrders = { orderId: string; amount: number }[];
 
@@ -57,22 +59,6 @@ export function movePaymentStatements(
       .where(and(eq(payments.id, row.id), eq(payments.version, row.version))),
     assertExists(db, sql`SELECT 1 FROM payments WHERE id = ${row.id} AND last_op_id = ${change.opId}`),
   ] as const;
-}
-
-/** Payments created in `[from, to)`, oldest first, for reconciliation. */
-export function paymentsCreatedBetween(db: Db, from: number, to: number, afterId: string | null, limit: number) {
-  return db
-    .select()
-    .from(payments)
-    .where(
-      and(
-        sql`${payments.createdAt} >= ${from}`,
-        sql`${payments.createdAt} < ${to}`,
-        afterId === null ? undefined : sql`${payments.id} > ${afterId}`,
-      ),
-    )
-    .orderBy(payments.id)
-    .limit(limit);
 }
 
 /** The SUCCEEDED payments of these pay orders (chunked under D1's parameter cap). */

@@ -18,7 +18,7 @@ import { postedKeys, unbalancedTransactions } from "../ledger/books";
 import { paidPayOrdersBetween } from "../orders/payment-status";
 import type { Clock } from "../platform/clock";
 import { inChunks } from "../platform/d1-chunks";
-import type { Db } from "../platform/db";
+import { type Db, runBatch } from "../platform/db";
 import { AppError } from "../platform/errors";
 import { newId } from "../platform/ids";
 import { errorFields, type Logger } from "../platform/logger";
@@ -140,7 +140,7 @@ export async function runReconciliation(deps: ReconcileDeps, runId: string, unti
         })
         .where(eq(reconciliationRuns.id, runId)),
     ];
-    await deps.db.batch(statements as [never, ...never[]]);
+    await runBatch(deps.db, statements);
     if (findings.length > 0) {
       deps.log.error("reconciliation found discrepancies", {
         alert: "reconciliation_discrepancies",

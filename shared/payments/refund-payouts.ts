@@ -9,12 +9,11 @@
 
 import { preparePosting } from "../ledger/transactions";
 import { loadPayOrder, refundedStatements } from "../orders/payment-status";
-import { isAssertionFailure } from "../platform/db";
 import { AppError } from "../platform/errors";
 import { newId } from "../platform/ids";
 import type { Currency } from "../platform/money";
 import { adapterFor, type PaymentAdapters } from "./adapters";
-import type { ApplyDeps, Outcome } from "./apply-payment-event";
+import { type ApplyDeps, commitOrRetry, type Outcome } from "./apply-payment-event";
 import { recordDiscrepancy } from "./discrepancies";
 import { findPayment } from "./payments-repo";
 import { refundPaidPosting } from "./postings";
@@ -105,12 +104,7 @@ export async function applyRefundEvent(
             { opId, now },
           ),
         ];
-  try {
-    await deps.db.batch(statements as [never, ...never[]]);
-  } catch (err) {
-    if (!isAssertionFailure(err)) throw err;
-    throw new AppError("version_conflict", { detail: `Refund ${refund.id} changed meanwhile`, retryable: true });
-  }
+  await commitOrRetry(deps.db, statements, `Refund ${refund.id}`);
   if (status !== "succeeded") {
     deps.log.error("provider could not pay a refund out", { alert: "refund_failed", refundId: refund.id, status });
   }

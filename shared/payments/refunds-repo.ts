@@ -5,9 +5,6 @@ import { assertExists, type Db } from "../platform/db";
 
 export type RefundRow = typeof refunds.$inferSelect;
 
-/** Reasons of the refunds payments write on their own, without anyone asking. */
-export const AUTOMATIC_REASONS = ["paid_after_cancel", "duplicate_payment"] as const;
-
 export function findRefund(db: Db, id: string): Promise<RefundRow | undefined> {
   return db.query.refunds.findFirst({ where: eq(refunds.id, id) });
 }

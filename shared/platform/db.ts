@@ -29,7 +29,18 @@ export function assertExists(db: Db, condition: SQL) {
     .from(sql`(SELECT 1)`);
 }
 
+/** The error's text with its cause's: D1 puts SQLite's message in the cause. */
+function errorText(err: unknown): string {
+  return `${String(err)} ${String((err as { cause?: unknown })?.cause ?? "")}`;
+}
+
 /** Whether a batch failed on an `assertExists` statement. */
 export function isAssertionFailure(err: unknown): boolean {
-  return /malformed JSON/i.test(`${String(err)} ${String((err as { cause?: unknown })?.cause ?? "")}`);
+  return /malformed JSON/i.test(errorText(err));
+}
+
+/** Whether a statement failed on a unique index (of `table`, when given). */
+export function isUniqueViolation(err: unknown, table?: string): boolean {
+  const text = errorText(err);
+  return table ? text.includes(`UNIQUE constraint failed: ${table}`) : text.includes("UNIQUE constraint failed");
 }
