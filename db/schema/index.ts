@@ -1,5 +1,6 @@
 /** Every table, for drizzle-kit and for `drizzle(db, { schema })`. */
 export * from "./catalog";
+export * from "./fulfillment";
 export * from "./imports";
 export * from "./ledger";
 export * from "./orders";
