@@ -6,4 +6,5 @@ export * from "./ledger";
 export * from "./orders";
 export * from "./payments";
 export * from "./platform";
+export * from "./refunds";
 export * from "./users";

@@ -110,6 +110,14 @@ export const orderItems = sqliteTable(
     paidAmount: integer("paid_amount").notNull(),
     /** The stock hold in the SKU's object. */
     reservationId: text("reservation_id").notNull(),
+    /**
+     * Units of this item in live or completed refunds, and what they return (shared/refunds):
+     * moved only by a compare-and-set on both, so concurrent refund requests never overlap.
+     */
+    refundHeldQuantity: integer("refund_held_quantity").notNull().default(0),
+    refundHeldAmount: integer("refund_held_amount").notNull().default(0),
+    /** The refund operation whose compare-and-set last won (checked inside the writing batch). */
+    refundOpId: text("refund_op_id"),
     status: text("status").notNull(),
     createdAt: integer("created_at").notNull(),
   },

@@ -99,6 +99,15 @@ export const refunds = sqliteTable(
     amount: integer("amount").notNull(),
     currency: text("currency").notNull(),
     returnGoods: integer("return_goods", { mode: "boolean" }).notNull().default(false),
+    /** The part of `amount` that is the order's shipping: non-zero only on the refund that empties the order. */
+    shippingAmount: integer("shipping_amount").notNull().default(0),
+    /** Who asked (`user:…`, `seller:…`, `operator:…`, `system`), as actorText writes it. */
+    requestedBy: text("requested_by"),
+    /** The shopper's return parcel (returns with goods, once approved). */
+    returnCarrier: text("return_carrier"),
+    returnTrackingNumber: text("return_tracking_number"),
+    /** What the seller found in the returned parcel: `sellable` (back to stock) or `damaged` (written off). */
+    receivedCondition: text("received_condition"),
     /** The provider's refund id, once asked. */
     providerRefundId: text("provider_refund_id"),
     note: text("note"),
