@@ -1,8 +1,10 @@
 /** Every table, for drizzle-kit and for `drizzle(db, { schema })`. */
 export * from "./catalog";
+export * from "./discovery";
 export * from "./fulfillment";
 export * from "./imports";
 export * from "./ledger";
+export * from "./operations";
 export * from "./orders";
 export * from "./payments";
 export * from "./platform";
