@@ -351,6 +351,9 @@ export const searchDocuments = sqliteTable(
     currency: text("currency"),
     inStock: integer("in_stock", { mode: "boolean" }).notNull(),
     salesCount: integer("sales_count").notNull(),
+    /** Visible reviews and their star sum (from shared/reviews), for the `rating` sort. */
+    ratingCount: integer("rating_count").notNull().default(0),
+    ratingSum: integer("rating_sum").notNull().default(0),
     image: text("image"),
     productVersion: integer("product_version").notNull(),
     createdAt: integer("created_at").notNull(),

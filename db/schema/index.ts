@@ -1,6 +1,7 @@
 /** Every table, for drizzle-kit and for `drizzle(db, { schema })`. */
 export * from "./catalog";
 export * from "./discovery";
+export * from "./discovery";
 export * from "./fulfillment";
 export * from "./imports";
 export * from "./ledger";
