@@ -10,7 +10,7 @@ import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "driz
 export const shipments = sqliteTable(
   "shipments",
   {
-    /** `shp_…`. */
+    /** `shm_…`. */
     id: text("id").primaryKey(),
     orderId: text("order_id").notNull(),
     shopId: text("shop_id").notNull(),
@@ -64,8 +64,5 @@ export const carrierEvents = sqliteTable(
     receivedAt: integer("received_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
-  (t) => [
-    primaryKey({ columns: [t.carrier, t.eventId] }),
-    index("carrier_events_status").on(t.status, t.receivedAt),
-  ],
+  (t) => [primaryKey({ columns: [t.carrier, t.eventId] }), index("carrier_events_status").on(t.status, t.receivedAt)],
 );

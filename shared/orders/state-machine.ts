@@ -10,9 +10,11 @@ import { AppError } from "../platform/errors";
 export const MACHINES = {
   order: {
     CREATED: { pay: "PAID", cancel: "CANCELLED" },
-    PAID: { start_fulfillment: "FULFILLING", cancel_refunded: "CANCELLED" },
+    // A physical order stays PAID while its shipment awaits the seller, and ships from there.
+    PAID: { start_fulfillment: "FULFILLING", ship: "SHIPPED", cancel_refunded: "CANCELLED" },
     FULFILLING: { ship: "SHIPPED", cancel_refunded: "CANCELLED" },
-    SHIPPED: { deliver: "DELIVERED" },
+    // A failed delivery hands the order back to the seller: ship again, or refund (issue #14).
+    SHIPPED: { deliver: "DELIVERED", fail_delivery: "FULFILLING" },
     DELIVERED: { complete: "COMPLETED" },
     COMPLETED: {},
     CANCELLED: {},
@@ -31,21 +33,37 @@ export const MACHINES = {
   },
   fulfillment: {
     NONE: { request: "PENDING" },
-    PENDING: { process: "PROCESSING", fail: "FAILED" },
+    // Physical goods ship straight from PENDING (the seller's ship); virtual ones go PROCESSING.
+    PENDING: { process: "PROCESSING", ship: "SHIPPED", fail: "FAILED" },
     PROCESSING: { ship: "SHIPPED", fail: "FAILED" },
     SHIPPED: { deliver: "DELIVERED", fail: "FAILED", return: "RETURNED" },
     DELIVERED: { return: "RETURNED" },
-    FAILED: {},
+    // A failed delivery may be shipped again (a new shipment and tracking number).
+    FAILED: { ship: "SHIPPED" },
     RETURNED: {},
   },
+  // A refund row (shared/refunds), and the order's refundStatus. `decide` creates one approved at
+  // once (a seller's or operator's refund, an automatic one); with goods to return it waits for
+  // them, and receiving them (tracking number or not) sends the money.
   refund: {
-    NONE: { request: "REQUESTED" },
+    NONE: { request: "REQUESTED", decide: "PROCESSING" },
     REQUESTED: { approve: "APPROVED", reject: "REJECTED" },
-    APPROVED: { process: "PROCESSING" },
+    APPROVED: { process: "PROCESSING", await_return: "AWAITING_RETURN" },
+    AWAITING_RETURN: { ship_return: "RETURN_SHIPPED", receive: "PROCESSING" },
+    RETURN_SHIPPED: { receive: "PROCESSING" },
     PROCESSING: { succeed: "REFUNDED", fail: "FAILED" },
     REJECTED: { request: "REQUESTED" },
     REFUNDED: { request: "REQUESTED" },
     FAILED: { process: "PROCESSING" },
+  },
+  // One parcel (db/schema/fulfillment.ts). Carrier events only move it forward, so a late
+  // in_transit after delivered finds no edge and changes nothing.
+  shipment: {
+    PENDING: { ship: "SHIPPED" },
+    SHIPPED: { transit: "IN_TRANSIT", deliver: "DELIVERED", fail: "FAILED" },
+    IN_TRANSIT: { deliver: "DELIVERED", fail: "FAILED" },
+    DELIVERED: {},
+    FAILED: {},
   },
 } as const;
 
@@ -56,7 +74,13 @@ export type EventOf<M extends Machine> = {
 }[StateOf<M>];
 
 /** The state each machine starts in. */
-export const INITIAL = { order: "CREATED", payment: "UNPAID", fulfillment: "NONE", refund: "NONE" } as const;
+export const INITIAL = {
+  order: "CREATED",
+  payment: "UNPAID",
+  fulfillment: "NONE",
+  refund: "NONE",
+  shipment: "PENDING",
+} as const;
 
 /** Where `event` takes `machine` from `current`, or null when the pair is not allowed. */
 export function target<M extends Machine>(machine: M, current: string, event: EventOf<M>): StateOf<M> | null {

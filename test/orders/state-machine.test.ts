@@ -14,7 +14,15 @@ describe("the order state machines", () => {
     expect(next("fulfillment", "SHIPPED", "deliver")).toBe("DELIVERED");
     expect(next("refund", "REQUESTED", "approve")).toBe("APPROVED");
     expect(next("refund", "PROCESSING", "succeed")).toBe("REFUNDED");
-    expect(INITIAL).toEqual({ order: "CREATED", payment: "UNPAID", fulfillment: "NONE", refund: "NONE" });
+    expect(next("shipment", "IN_TRANSIT", "deliver")).toBe("DELIVERED");
+    expect(target("shipment", "DELIVERED", "transit")).toBeNull();
+    expect(INITIAL).toEqual({
+      order: "CREATED",
+      payment: "UNPAID",
+      fulfillment: "NONE",
+      refund: "NONE",
+      shipment: "PENDING",
+    });
   });
 
   it("refuses everything else with a 409 naming the current state", () => {

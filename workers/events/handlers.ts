@@ -5,6 +5,7 @@ import { applyStockViews } from "../../shared/catalog/stock-views";
 import { markCanaryConsumed } from "../../shared/events/canaries";
 import type { Coalesce, Handlers } from "../../shared/events/consumer";
 import type { QueueName } from "../../shared/events/queues";
+import { fulfillPaidOrder } from "../../shared/fulfillment/order-paid";
 import { applyStockChange, recordStockAlert } from "../../shared/inventory/stock-intake";
 import { expireUnpaid, releaseOrderStock } from "../../shared/orders/orders";
 import { applyProviderEvent } from "../../shared/payments/apply-provider-event";
@@ -41,9 +42,8 @@ export const HANDLERS: { [Q in QueueName]: Handlers<Q> } = {
   },
   "fulfillment-events": {
     "platform.canary": canary,
-    // Fulfillment (issue #14) starts here; until then a paid order is only logged.
-    "order.paid": async (message, { log }) => {
-      log.info("order paid", { orderId: message.data.orderId, paymentId: message.data.paymentId });
+    "order.paid": async (message, deps) => {
+      await fulfillPaidOrder(deps, message);
     },
   },
   "refund-events": {
