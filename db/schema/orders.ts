@@ -160,7 +160,7 @@ export const orderStatusLog = sqliteTable(
   "order_status_log",
   {
     id: text("id").primaryKey(),
-    entityType: text("entity_type", { enum: ["order", "pay_order", "shipment"] }).notNull(),
+    entityType: text("entity_type", { enum: ["order", "pay_order", "shipment", "refund"] }).notNull(),
     entityId: text("entity_id").notNull(),
     field: text("field").notNull(),
     fromStatus: text("from_status"),

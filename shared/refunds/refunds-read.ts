@@ -1,0 +1,176 @@
+/**
+ * Reading refunds: one refund with its items, an order's refunds, and the admin's list by status
+ * (a seller's limited to its shop's orders). A refund someone may not see is a 404, never a 403.
+ */
+import { and, desc, eq, inArray, type SQL } from "drizzle-orm";
+import { z } from "zod";
+import { orderItems, orders, refundItems, refunds } from "../../db/schema";
+import { createdCursorSchema, decodeCursor, olderThan, pageOf } from "../platform/cursor";
+import type { Db } from "../platform/db";
+import { AppError } from "../platform/errors";
+import { moneySchema } from "../platform/money";
+import type { RefundItemRow, RefundRow } from "./refund-writes";
+
+export const REFUND_STATUSES = [
+  "REQUESTED",
+  "APPROVED",
+  "AWAITING_RETURN",
+  "RETURN_SHIPPED",
+  "PROCESSING",
+  "REFUNDED",
+  "REJECTED",
+  "FAILED",
+] as const;
+
+export const refundSchema = z.object({
+  refundId: z.string(),
+  orderId: z.string(),
+  status: z.enum(REFUND_STATUSES),
+  amount: moneySchema.describe("What goes back: the items' exact allocation, plus shipping when it empties the order"),
+  shippingAmount: moneySchema.describe(
+    "The part of amount that is shipping (non-zero only on the refund emptying the order)",
+  ),
+  returnGoods: z.boolean(),
+  reason: z.string(),
+  note: z.string().nullable(),
+  items: z.array(z.object({ orderItemId: z.string(), quantity: z.number().int(), amount: moneySchema })),
+  returnShipment: z.object({ carrier: z.string(), trackingNumber: z.string() }).nullable(),
+  receivedCondition: z.enum(["sellable", "damaged"]).nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type RefundView = z.infer<typeof refundSchema>;
+
+/** The JSON view of a refund and its items. */
+export function refundView(row: RefundRow, items: readonly RefundItemRow[]): RefundView {
+  const money = (amount: number) => ({ amount, currency: row.currency }) as z.infer<typeof moneySchema>;
+  return {
+    refundId: row.id,
+    orderId: row.orderId,
+    status: row.status as RefundView["status"],
+    amount: money(row.amount),
+    shippingAmount: money(row.shippingAmount),
+    returnGoods: row.returnGoods,
+    reason: row.reason,
+    note: row.note,
+    items: items.map((i) => ({ orderItemId: i.orderItemId, quantity: i.quantity, amount: money(i.amount) })),
+    returnShipment:
+      row.returnCarrier && row.returnTrackingNumber
+        ? { carrier: row.returnCarrier, trackingNumber: row.returnTrackingNumber }
+        : null,
+    receivedCondition: (row.receivedCondition as RefundView["receivedCondition"]) ?? null,
+    createdAt: new Date(row.createdAt).toISOString(),
+    updatedAt: new Date(row.updatedAt).toISOString(),
+  };
+}
+
+/** The item lines of these refunds, by refund id. */
+export async function itemsOfRefunds(db: Db, refundIds: readonly string[]): Promise<Map<string, RefundItemRow[]>> {
+  const byRefund = new Map<string, RefundItemRow[]>();
+  if (refundIds.length === 0) return byRefund;
+  // A page of refunds (at most 100) stays under D1's bound-parameter cap.
+  const rows = await db
+    .select()
+    .from(refundItems)
+    .where(inArray(refundItems.refundId, [...refundIds]))
+    .orderBy(refundItems.orderItemId);
+  for (const row of rows) byRefund.set(row.refundId, [...(byRefund.get(row.refundId) ?? []), row]);
+  return byRefund;
+}
+
+async function viewsOf(db: Db, rows: readonly RefundRow[]): Promise<RefundView[]> {
+  const items = await itemsOfRefunds(
+    db,
+    rows.map((r) => r.id),
+  );
+  return rows.map((r) => refundView(r, items.get(r.id) ?? []));
+}
+
+/** Who may see a refund: its shopper, its shop's seller, or anyone (operators, the platform). */
+export type RefundScope = { userId: string } | { shopId: string } | { all: true };
+
+function scopeCondition(scope: RefundScope): SQL | undefined {
+  if ("userId" in scope) return eq(orders.userId, scope.userId);
+  if ("shopId" in scope) return eq(orders.shopId, scope.shopId);
+  return undefined;
+}
+
+/** A refund with its order's shop and shopper, if `scope` may see it (else 404 `not_found`). */
+export async function loadRefund(
+  db: Db,
+  refundId: string,
+  scope: RefundScope,
+): Promise<{ refund: RefundRow; items: RefundItemRow[]; shopId: string; userId: string }> {
+  const [rows, items] = await db.batch([
+    db
+      .select({ refund: refunds, shopId: orders.shopId, userId: orders.userId })
+      .from(refunds)
+      .innerJoin(orders, eq(orders.id, refunds.orderId))
+      .where(and(eq(refunds.id, refundId), scopeCondition(scope))),
+    db.select().from(refundItems).where(eq(refundItems.refundId, refundId)).orderBy(refundItems.orderItemId),
+  ]);
+  const found = rows[0];
+  if (!found) throw new AppError("not_found", { detail: `No refund ${refundId}` });
+  return { ...found, items };
+}
+
+/** The refunds of these orders (oldest first), as views by order id: what order views show. */
+export async function refundsOfOrders(db: Db, orderIds: readonly string[]): Promise<Map<string, RefundView[]>> {
+  const byOrder = new Map<string, RefundView[]>();
+  if (orderIds.length === 0) return byOrder;
+  const rows = await db
+    .select()
+    .from(refunds)
+    .where(inArray(refunds.orderId, [...orderIds]))
+    .orderBy(refunds.createdAt, refunds.id);
+  for (const view of await viewsOf(db, rows)) byOrder.set(view.orderId, [...(byOrder.get(view.orderId) ?? []), view]);
+  return byOrder;
+}
+
+export const refundListQuery = z.object({
+  status: z.enum(REFUND_STATUSES).optional(),
+  orderId: z.string().optional().describe("Only this order's refunds"),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().optional(),
+});
+export type RefundListQuery = z.infer<typeof refundListQuery>;
+
+/** Refunds newest first, filtered by status (and order), limited to what `scope` may see. */
+export async function listRefunds(db: Db, scope: RefundScope, query: RefundListQuery) {
+  const rows = await db
+    .select({ refund: refunds })
+    .from(refunds)
+    .innerJoin(orders, eq(orders.id, refunds.orderId))
+    .where(
+      and(
+        scopeCondition(scope),
+        query.status ? eq(refunds.status, query.status) : undefined,
+        query.orderId ? eq(refunds.orderId, query.orderId) : undefined,
+        query.cursor
+          ? olderThan(refunds.createdAt, refunds.id, decodeCursor(createdCursorSchema, query.cursor))
+          : undefined,
+      ),
+    )
+    .orderBy(desc(refunds.createdAt), desc(refunds.id))
+    .limit(query.limit + 1);
+  const page = pageOf(
+    rows.map((r) => r.refund),
+    query.limit,
+    (r) => r,
+  );
+  return { items: await viewsOf(db, page.items), nextCursor: page.nextCursor };
+}
+
+/** The order a refund is asked for, with its items, if `scope` may see it (else 404). */
+export async function loadRefundableOrder(db: Db, orderId: string, scope: RefundScope) {
+  const [found, items] = await db.batch([
+    db
+      .select()
+      .from(orders)
+      .where(and(eq(orders.id, orderId), scopeCondition(scope))),
+    db.select().from(orderItems).where(eq(orderItems.orderId, orderId)).orderBy(orderItems.id),
+  ]);
+  const order = found[0];
+  if (!order) throw new AppError("not_found", { detail: `No order ${orderId}` });
+  return { order, items };
+}

@@ -1,0 +1,69 @@
+/** Refunds in tests: a paid order, the refund deps over the test env, and reading refunds back. */
+import { env } from "cloudflare:test";
+import { expect } from "vitest";
+import { systemClock } from "../../shared/platform/clock";
+import { dbOf } from "../../shared/platform/db";
+import { createLogger } from "../../shared/platform/logger";
+import type { RefundDeps } from "../../shared/refunds/place-refund";
+import type { RefundView } from "../../shared/refunds/refunds-read";
+import { call, json } from "./http";
+import { eventually, pay, payOrderOf, settle, type UnpaidOrder, unpaidOrder } from "./payments";
+import { act } from "./sandbox";
+
+/** A fresh shopper's order of `quantity` units, paid through the sandbox provider (PAID). */
+export async function paidOrder(
+  options: Parameters<typeof unpaidOrder>[0] = {},
+): Promise<UnpaidOrder & { orderId: string }> {
+  const order = await unpaidOrder(options);
+  const started = await pay(order.shopper, order.payOrderId);
+  expect(started.status, JSON.stringify(started.body)).toBe(201);
+  await act(started.body.paymentId, "succeed");
+  await settle();
+  await eventually(
+    () => payOrderOf(order.shopper, order.payOrderId),
+    (v) => v.body.paymentStatus === "PAID",
+    "paid",
+  );
+  return { ...order, orderId: order.orderIds[0] ?? "" };
+}
+
+/** The refunds domain's deps over the test env. */
+export function refundDeps(): RefundDeps {
+  return { db: dbOf(env.DB), clock: systemClock, producers: env, log: createLogger({ test: "refunds" }) };
+}
+
+/** GET /v1/refunds/:id as `token`. */
+export async function refundOf(token: string, refundId: string) {
+  return json<RefundView & { code?: string }>(await call("GET", `/v1/refunds/${refundId}`, { token }));
+}
+
+/** The refund's status straight from D1 (what the consumers left it at). */
+export async function refundStatusOf(refundId: string): Promise<string | undefined> {
+  const row = await env.DB.prepare("select status from refunds where id = ?")
+    .bind(refundId)
+    .first<{ status: string }>();
+  return row?.status;
+}
+
+/** Waits until the refund is REFUNDED (the payout went through the provider and its webhook came back). */
+export async function refunded(refundId: string): Promise<void> {
+  await settle();
+  await eventually(
+    () => refundStatusOf(refundId),
+    (s) => s === "REFUNDED",
+    `refund ${refundId}`,
+  );
+}
+
+/** The order's payment status and its items' refund holds, straight from D1. */
+export async function orderRefundState(orderId: string) {
+  const order = await env.DB.prepare("select payment_status as paymentStatus, status from orders where id = ?")
+    .bind(orderId)
+    .first<{ paymentStatus: string; status: string }>();
+  const items = await env.DB.prepare(
+    "select id, quantity, paid_amount as paidAmount, refund_held_quantity as heldQuantity, refund_held_amount as heldAmount from order_items where order_id = ? order by id",
+  )
+    .bind(orderId)
+    .all<{ id: string; quantity: number; paidAmount: number; heldQuantity: number; heldAmount: number }>();
+  return { ...order, items: items.results };
+}
