@@ -31,6 +31,6 @@ export default {
       sandbox: { fetch: async (r) => sandbox.fetch(r as IncomingRequest, env, ctx) },
     });
   },
-  queue: (batch, env) => events.queue(batch, env),
+  queue: (batch, env, ctx) => events.queue(batch, env, ctx),
   scheduled: (controller, env) => events.scheduled(controller, env),
 } satisfies ExportedHandler<TestEnv>;

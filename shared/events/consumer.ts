@@ -18,6 +18,7 @@ import type { Clock } from "../platform/clock";
 import type { Db } from "../platform/db";
 import { AppError } from "../platform/errors";
 import { errorFields, type Logger } from "../platform/logger";
+import type { ConsumerMetrics } from "./consumer-metrics";
 import { recordDeadLetter } from "./dead-letters";
 import { isProcessed, markProcessed } from "./inbox-repo";
 import { QUEUE_MESSAGE_SCHEMAS, type QueueMessage } from "./messages";
@@ -34,6 +35,8 @@ export interface ConsumerDeps {
   inventory: DurableObjectNamespace<SkuInventory>;
   /** The payment providers this deployment is configured for (handlers that call a provider). */
   adapters: PaymentAdapters;
+  /** Where outcomes and first-time facts are counted (absent: not counted). */
+  metrics?: ConsumerMetrics;
 }
 
 /** One handler per message type of queue `Q`. */
@@ -102,9 +105,13 @@ export async function consumeBatch<Q extends QueueName>(
     const held = newest.get(slot.key);
     if (held && held.rank > slot.rank) {
       message.ack(); // superseded by a newer one in this batch
+      deps.metrics?.outcome(queue, "processed");
       continue;
     }
-    held?.message.ack();
+    if (held) {
+      held.message.ack();
+      deps.metrics?.outcome(queue, "processed");
+    }
     newest.set(slot.key, { message, event, rank: slot.rank });
   }
   for (const [message, event] of plain) await consumeOne(queue, message, event, handlers, deps, true);
@@ -134,7 +141,11 @@ async function consumeAll<Q extends QueueName>(
       items.map((i) => i.event),
       deps,
     );
-    for (const { message } of items) message.ack();
+    for (const { message, event } of items) {
+      message.ack();
+      deps.metrics?.outcome(queue, "processed");
+      deps.metrics?.handled(event);
+    }
   } catch (err) {
     const log = deps.log.child({ queue, messages: items.length });
     if (err instanceof AppError && !err.retryable) {
@@ -143,7 +154,10 @@ async function consumeAll<Q extends QueueName>(
       return;
     }
     log.warn("coalesced batch failed; retrying", errorFields(err));
-    for (const { message } of items) message.retry({ delaySeconds: backoffSeconds(message.attempts) });
+    for (const { message } of items) {
+      message.retry({ delaySeconds: backoffSeconds(message.attempts) });
+      deps.metrics?.outcome(queue, "retried");
+    }
   }
 }
 
@@ -158,6 +172,7 @@ async function deadLetter(queue: QueueName, message: Message<unknown>, reason: s
     now: deps.clock.now(),
   });
   message.ack();
+  deps.metrics?.outcome(queue, "deadLettered");
 }
 
 /** Handles one parsed message: inbox check (unless coalesced), handler, inbox record, ack or retry. */
@@ -174,6 +189,7 @@ async function consumeOne<Q extends QueueName>(
     if (inbox && (await isProcessed(deps.db, queue, event.id))) {
       log.info("duplicate delivery skipped", { eventId: event.id, type: event.type });
       message.ack();
+      deps.metrics?.outcome(queue, "processed");
       return;
     }
     const handler = handlers[event.type as QueueMessage<Q>["type"]] as (
@@ -183,6 +199,8 @@ async function consumeOne<Q extends QueueName>(
     await handler(event, { ...deps, log, attempts: message.attempts });
     if (inbox) await markProcessed(deps.db, queue, event.id, deps.clock.now());
     message.ack();
+    deps.metrics?.outcome(queue, "processed");
+    deps.metrics?.handled(event);
   } catch (err) {
     if (err instanceof AppError && !err.retryable) {
       log.error("permanent failure dead-lettered", { eventId: event.id, code: err.code, detail: err.detail });
@@ -192,6 +210,7 @@ async function consumeOne<Q extends QueueName>(
     const delaySeconds = backoffSeconds(message.attempts);
     log.warn("handler failed; retrying", { eventId: event.id, delaySeconds, ...errorFields(err) });
     message.retry({ delaySeconds });
+    deps.metrics?.outcome(queue, "retried");
   }
 }
 

@@ -14,6 +14,8 @@ export interface PlatformBindings {
   DB: D1Database;
   ENVIRONMENT?: string;
   MAX_BODY_BYTES?: string;
+  /** Workers Analytics Engine dataset for metrics (production; see shared/platform/metrics). */
+  METRICS?: AnalyticsEngineDataset;
 }
 
 /** Per-request values set by the kernel's middleware. */

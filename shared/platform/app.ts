@@ -19,6 +19,7 @@ import { idempotency, type ParticipatingRoute } from "./idempotency";
 import { ulid } from "./ids";
 import { declareKernelResponses } from "./kernel-responses";
 import { createLogger, errorFields } from "./logger";
+import { recordRouteMetrics } from "./metrics/middleware";
 import { problemSchema } from "./openapi";
 import { problemResponse } from "./problem";
 import { answerBookmark } from "./request-db";
@@ -155,6 +156,8 @@ export function createApp<B extends PlatformBindings>(options: AppOptions): Open
       caller: c.var.caller?.userId,
     });
   });
+
+  app.use(recordRouteMetrics<B>(options.worker));
 
   app.use(async (c, next) => {
     const { MAX_BODY_BYTES } = readEnv(platformEnvSchema, c.env);

@@ -114,6 +114,7 @@ const POLICIES: Record<string, Policy> = {
   "GET /admin/v1/reconciliation/discrepancies": "operator",
   "POST /admin/v1/ops/event-canaries": "operator",
   "GET /admin/v1/ops/event-canaries/{canaryId}": "operator",
+  "GET /admin/v1/metrics": "operator",
 };
 
 /**

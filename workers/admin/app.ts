@@ -17,6 +17,7 @@ import { registerImageRoutes } from "./routes/images";
 import { registerImportMappingRoutes } from "./routes/import-mappings";
 import { registerInventoryRoutes } from "./routes/inventory";
 import { registerLedgerRoutes } from "./routes/ledger";
+import { registerMetricsRoutes } from "./routes/metrics";
 import { registerOperationsRoutes } from "./routes/operations";
 import { registerOrderRoutes } from "./routes/orders";
 import { registerPaymentRoutes } from "./routes/payments";
@@ -77,5 +78,6 @@ export function buildAdminApp(options: { clock?: Clock } = {}): AdminApp {
   registerLedgerRoutes(app);
   registerPaymentRoutes(app);
   registerEventCanaryRoutes(app);
+  registerMetricsRoutes(app);
   return app;
 }

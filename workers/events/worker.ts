@@ -2,6 +2,7 @@
 
 import { reindexPriceWindows } from "../../shared/catalog/price-windows";
 import { consumeBatch, consumeDeadLetters } from "../../shared/events/consumer";
+import { consumerMetrics } from "../../shared/events/consumer-metrics";
 import { drainOutbox } from "../../shared/events/outbox";
 import { isQueueName, sourceOfDeadLetterQueue } from "../../shared/events/queues";
 import { inventoryOf } from "../../shared/inventory/binding";
@@ -14,15 +15,20 @@ import { type Clock, systemClock } from "../../shared/platform/clock";
 import { dbOf } from "../../shared/platform/db";
 import { purgeExpired } from "../../shared/platform/idempotency-repo";
 import { createLogger, errorFields, type Logger } from "../../shared/platform/logger";
+import { metricsOf, metricsTargetOf } from "../../shared/platform/metrics/recorder";
 import { COALESCE, HANDLERS } from "./handlers";
 
 const log = createLogger({ worker: "events" });
 
-/** Routes a batch to its queue's consumer (or the dead-letter recorder for `*-dlq`). */
+/**
+ * Routes a batch to its queue's consumer (or the dead-letter recorder for `*-dlq`), counting each
+ * message's outcome; `waitUntil` (the batch's `ctx.waitUntil`) lets the counts flush after it.
+ */
 export async function handleBatch(
   batch: MessageBatch<unknown>,
   env: EventsEnv,
   clock: Clock = systemClock,
+  waitUntil?: (promise: Promise<unknown>) => void,
 ): Promise<void> {
   const deps = {
     db: dbOf(env.DB),
@@ -31,6 +37,7 @@ export async function handleBatch(
     producers: env,
     inventory: inventoryOf(env),
     adapters: paymentAdapters(env as unknown as PaymentsEnv),
+    metrics: consumerMetrics(metricsOf("events"), metricsTargetOf(env, log, waitUntil), clock),
   };
   const source = sourceOfDeadLetterQueue(batch.queue);
   if (source) return consumeDeadLetters(source, batch, deps);

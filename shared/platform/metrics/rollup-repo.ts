@@ -1,0 +1,50 @@
+/**
+ * The readable rollup in D1: counters per minute, added to by each isolate's flush with an upsert,
+ * so concurrent flushes from many isolates sum exactly. One flush is one batch of multi-row upserts
+ * (a few statements for a busy isolate), never a write per request.
+ */
+import { and, gte, sql } from "drizzle-orm";
+import { metricCounts } from "../../../db/schema";
+import { inChunks } from "../d1-chunks";
+import { type Db, runBatch } from "../db";
+
+export type MetricKind = (typeof metricCounts.$inferInsert)["kind"];
+
+/** One counter of one minute, as flushed and as read back. */
+export interface CounterRow {
+  minute: number;
+  worker: string;
+  kind: MetricKind;
+  subject: string;
+  field: string;
+  value: number;
+}
+
+/** Adds each row's value to its counter (creating it at that value). */
+export async function addCounters(db: Db, rows: readonly CounterRow[]): Promise<void> {
+  const statements = inChunks(rows, (chunk) =>
+    db
+      .insert(metricCounts)
+      .values(chunk)
+      .onConflictDoUpdate({
+        target: [metricCounts.minute, metricCounts.worker, metricCounts.kind, metricCounts.subject, metricCounts.field],
+        set: { value: sql`${metricCounts.value} + excluded.value` },
+      }),
+  );
+  await runBatch(db, statements);
+}
+
+/** The counters of every minute starting at or after `fromMinute`, summed over those minutes. */
+export async function countersSince(db: Db, fromMinute: number): Promise<Omit<CounterRow, "minute">[]> {
+  return db
+    .select({
+      worker: metricCounts.worker,
+      kind: metricCounts.kind,
+      subject: metricCounts.subject,
+      field: metricCounts.field,
+      value: sql<number>`SUM(${metricCounts.value})`.mapWith(Number),
+    })
+    .from(metricCounts)
+    .where(and(gte(metricCounts.minute, fromMinute)))
+    .groupBy(metricCounts.worker, metricCounts.kind, metricCounts.subject, metricCounts.field);
+}
