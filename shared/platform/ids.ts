@@ -40,6 +40,9 @@ export const ID_PREFIXES = {
   ledgerTransaction: "ltx",
   discrepancy: "dsc",
   reconciliationRun: "rcn",
+  homeModule: "hmm",
+  review: "rvw",
+  experiment: "exp",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -41,6 +41,8 @@ const POLICIES: Record<string, Policy> = {
   "GET /v1/categories": "public",
   "GET /v1/products": "public",
   "GET /v1/products/{productId}": "public",
+  "GET /v1/home": "public",
+  "GET /v1/shops/{shopId}/home": "public",
   "GET /v1/cart": "cart",
   "PUT /v1/cart/items/{skuId}": "cart",
   "POST /v1/checkout/quote": "user",
@@ -56,6 +58,12 @@ const POLICIES: Record<string, Policy> = {
   "POST /webhooks/payments/{provider}": "public",
   "POST /admin/v1/images": "seller",
   "GET /admin/v1/whoami": "staff",
+  "GET /admin/v1/home": "operator",
+  "PUT /admin/v1/home": "operator",
+  "POST /admin/v1/home/publish": "operator",
+  "GET /admin/v1/shops/{shopId}/home": "staff",
+  "PUT /admin/v1/shops/{shopId}/home": "staff",
+  "POST /admin/v1/shops/{shopId}/home/publish": "staff",
   "POST /admin/v1/api-keys": "staff-human",
   "GET /admin/v1/api-keys": "staff-human",
   "DELETE /admin/v1/api-keys/{apiKeyId}": "staff-human",
@@ -233,6 +241,9 @@ const SHOP_RESOURCES: Record<string, object | undefined> = {
   "POST /admin/v1/products/{productId}/submit": {},
   "POST /admin/v1/products/{productId}/on-shelf": {},
   "POST /admin/v1/products/{productId}/off-shelf": {},
+  "GET /admin/v1/shops/{shopId}/home": undefined,
+  "PUT /admin/v1/shops/{shopId}/home": { modules: [] },
+  "POST /admin/v1/shops/{shopId}/home/publish": {},
   // Last: the owner's call deletes the product.
   "POST /admin/v1/products/{productId}/delete": {},
 };
@@ -258,6 +269,7 @@ const NOT_OWNED = new Set([
   "PUT /admin/v1/categories/{categoryId}/attributes",
   "GET /v1/images/{shopId}/{file}",
   "GET /v1/products/{productId}",
+  "GET /v1/shops/{shopId}/home",
   "PUT /v1/cart/items/{skuId}",
   "POST /webhooks/payments/{provider}",
   "POST /admin/v1/products/{productId}/approve",
@@ -334,6 +346,7 @@ describe("another shop's or shopper's resources answer 404", () => {
       postalCode: "200000",
     });
     Object.assign(ids, {
+      shopId: demoId("shp", 1),
       productId: draft.productId,
       skuId: draft.skuIds[0],
       warehouseId: warehouse.warehouseId,

@@ -13,6 +13,7 @@ import { registerCatalogStructureRoutes } from "./routes/catalog-structure";
 import { registerDeadLetterRoutes } from "./routes/dead-letters";
 import { registerEventCanaryRoutes } from "./routes/event-canaries";
 import { registerHistoryRoutes } from "./routes/history";
+import { registerHomeRoutes } from "./routes/home";
 import { registerImageRoutes } from "./routes/images";
 import { registerImportMappingRoutes } from "./routes/import-mappings";
 import { registerInventoryRoutes } from "./routes/inventory";
@@ -70,6 +71,7 @@ export function buildAdminApp(options: { clock?: Clock } = {}): AdminApp {
   registerOrderRoutes(app);
   registerShippingTemplateRoutes(app);
   registerHistoryRoutes(app);
+  registerHomeRoutes(app);
   registerBulkJobRoutes(app);
   registerImportMappingRoutes(app);
   registerOperationsRoutes(app);

@@ -6,6 +6,7 @@ import { STOREFRONT_DESCRIPTION } from "./docs-intro";
 import { registerAuthRoutes } from "./routes/auth";
 import { registerCartRoutes } from "./routes/cart";
 import { registerCatalogRoutes } from "./routes/catalog";
+import { registerHomeRoutes } from "./routes/home";
 import { registerImageRoutes } from "./routes/images";
 import { registerMeRoutes } from "./routes/me";
 import { registerOrderRoutes } from "./routes/orders";
@@ -31,6 +32,7 @@ export function buildStorefrontApp(options: { clock?: Clock } = {}): StorefrontA
   registerMeRoutes(app);
   registerImageRoutes(app);
   registerCatalogRoutes(app);
+  registerHomeRoutes(app);
   registerCartRoutes(app);
   registerOrderRoutes(app);
   registerPayOrderRoutes(app);

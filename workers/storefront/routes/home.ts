@@ -1,0 +1,106 @@
+/** The home pages shoppers open first: the platform's and each shop's, edge-cached under their version. */
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context, Next } from "hono";
+import { HOME_TTL_SECONDS, homeCacheKey, homeViewSchema, resolveHome } from "../../../shared/discovery/home";
+import type { HomePageRef } from "../../../shared/discovery/home-pages-repo";
+import type { AppEnv } from "../../../shared/platform/app-env";
+import { callerOf } from "../../../shared/platform/caller";
+import { edgeCache } from "../../../shared/platform/edge-cache";
+import { AppError } from "../../../shared/platform/errors";
+import { errorResponses, jsonResponse } from "../../../shared/platform/openapi";
+import { requestDb } from "../../../shared/platform/request-db";
+import { canAccessShop } from "../../../shared/platform/shop-access";
+import type { StorefrontApp, StorefrontBindings } from "../app";
+import { homeViewExample } from "../discovery-examples";
+
+const previewQuery = z.object({
+  preview: z
+    .enum(["draft"])
+    .optional()
+    .describe("`draft`: the unpublished draft instead (operators; a shop's page also its seller), never cached"),
+});
+
+const DESCRIPTION =
+  "The published modules live at this instant (each module may have a window: shown from `startsAt`, hidden from " +
+  "`endsAt`), with their items resolved: banners, category shortcuts, and product rails showing only products on " +
+  "shelf with their current price range and availability (a rule rail picks best sellers, new arrivals or products " +
+  "on promotion). A `flash_sale` module has no items until flash sales exist. Served from the edge cache under a key " +
+  "naming the published version, the schedule and the search index generation, so a publish or an edit in a rail is " +
+  "never served stale. No login needed.";
+
+const routes = {
+  platform: createRoute({
+    method: "get",
+    path: "/v1/home",
+    tags: ["discovery"],
+    summary: "The platform's home page: scheduled banners, categories and product rails",
+    description: DESCRIPTION,
+    request: { query: previewQuery },
+    responses: {
+      200: jsonResponse(homeViewSchema.openapi("HomePage"), "The page", homeViewExample),
+      ...errorResponses(400, 401, 403),
+    },
+  }),
+  shop: createRoute({
+    method: "get",
+    path: "/v1/shops/{shopId}/home",
+    tags: ["discovery"],
+    summary: "A shop's page: the modules its seller composed, with the shop's products only",
+    description: `${DESCRIPTION} Rails show the shop's own products only. An unknown shop is 404.`,
+    request: {
+      params: z.object({ shopId: z.string().min(1).max(64).openapi({ example: "shp_00000000000000000000000001" }) }),
+      query: previewQuery,
+    },
+    responses: {
+      200: jsonResponse(homeViewSchema, "The page", homeViewExample),
+      ...errorResponses(400, 401, 403, 404),
+    },
+  }),
+};
+
+type StorefrontContext = Context<AppEnv<StorefrontBindings>>;
+
+function pageOf(c: StorefrontContext): HomePageRef {
+  const shopId = c.req.param("shopId");
+  return shopId ? { scope: "shop", shopId } : { scope: "platform" };
+}
+
+/** A preview is its editors' only: operators, and a shop's own seller for the shop's page. */
+function assertMayPreview(c: StorefrontContext, page: HomePageRef): void {
+  const caller = callerOf(c);
+  const allowed = page.scope === "platform" ? caller.roles.includes("operator") : canAccessShop(caller, page.shopId);
+  if (!allowed) throw new AppError("forbidden", { detail: "Only the page's editors may preview its draft" });
+}
+
+/** Published pages through the edge cache; previews bypass it (a draft is never cached). */
+function homeCache() {
+  const cached = edgeCache<StorefrontBindings>(
+    (c) => homeCacheKey(requestDb(c), pageOf(c), c.var.clock.now()),
+    HOME_TTL_SECONDS,
+  );
+  return (c: StorefrontContext, next: Next) => (c.req.query("preview") ? next() : cached(c, next));
+}
+
+export function registerHomeRoutes(app: StorefrontApp): void {
+  app.use("/v1/home", homeCache());
+  app.use("/v1/shops/:shopId/home", homeCache());
+
+  app.openapi(routes.platform, async (c) => {
+    const page: HomePageRef = { scope: "platform" };
+    const preview = c.req.valid("query").preview === "draft";
+    if (preview) assertMayPreview(c, page);
+    return c.json(await resolveHome(requestDb(c), page, c.var.clock.now(), preview ? "draft" : "published"), 200);
+  });
+
+  app.openapi(routes.shop, async (c) => {
+    const page: HomePageRef = { scope: "shop", shopId: c.req.valid("param").shopId };
+    const preview = c.req.valid("query").preview === "draft";
+    const db = requestDb(c);
+    if (preview) {
+      assertMayPreview(c, page);
+      // The cache key's lookup answers 404 for an unknown shop; a preview checks it itself.
+      await homeCacheKey(db, page, c.var.clock.now());
+    }
+    return c.json(await resolveHome(db, page, c.var.clock.now(), preview ? "draft" : "published"), 200);
+  });
+}
