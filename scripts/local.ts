@@ -64,6 +64,7 @@ const localVars = (origin: string): Record<string, Record<string, string>> => ({
     ENVIRONMENT: "development",
     JWT_SECRET: DEV_JWT_SECRET,
     DOCS_ASSETS_BASE,
+    LOGIN_IP_LIMIT_PER_MINUTE: "100000",
     ...sandboxClientVars(origin),
   },
   "workers/payments-webhook/wrangler.toml": {

@@ -13,11 +13,13 @@ interface __BaseEnv_AdminEnv {
 	STOCK_VIEWS: Queue;
 	JWT_ISSUER: string;
 	MAX_BODY_BYTES: string;
+	LOGIN_IP_LIMIT_PER_MINUTE: string;
 	ENVIRONMENT: string;
 	JWT_SECRET: string;
 	DOCS_ASSETS_BASE: string;
 	SANDBOX_API_URL: string;
 	SANDBOX_API_KEY: string;
+	LOGIN_RATE_LIMITER: DurableObjectNamespace /* RateLimiter from storefront */;
 	SKU_INVENTORY: DurableObjectNamespace /* SkuInventory from storefront */;
 }
 declare namespace Cloudflare {
@@ -28,7 +30,7 @@ type StringifyValues<EnvType extends Record<string, unknown>> = {
 	[Binding in keyof EnvType]: EnvType[Binding] extends string ? EnvType[Binding] : string;
 };
 declare namespace NodeJS {
-	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "JWT_ISSUER" | "MAX_BODY_BYTES" | "ENVIRONMENT" | "JWT_SECRET" | "DOCS_ASSETS_BASE" | "SANDBOX_API_URL" | "SANDBOX_API_KEY">> {}
+	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "JWT_ISSUER" | "MAX_BODY_BYTES" | "LOGIN_IP_LIMIT_PER_MINUTE" | "ENVIRONMENT" | "JWT_SECRET" | "DOCS_ASSETS_BASE" | "SANDBOX_API_URL" | "SANDBOX_API_KEY">> {}
 }
 declare module "*.txt" {
 	const value: string;

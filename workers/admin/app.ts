@@ -6,6 +6,8 @@ import { dbOf } from "../../shared/platform/db";
 import { AppError } from "../../shared/platform/errors";
 import { registerHealth } from "../../shared/platform/health";
 import { callerForApiKey } from "../../shared/users/api-keys";
+import { registerConsole } from "./console/console";
+import { CONSOLE_PAGES } from "./console/pages/index";
 import { ADMIN_DESCRIPTION } from "./docs-intro";
 import { registerApiKeyRoutes } from "./routes/api-keys";
 import { registerBulkJobRoutes } from "./routes/bulk-jobs";
@@ -80,6 +82,8 @@ export function buildAdminApp(options: { clock?: Clock } = {}): AdminApp {
   registerLedgerRoutes(app);
   registerPaymentRoutes(app);
   registerEventCanaryRoutes(app);
+  // The web console at /console, on the routes above (internal requests, the same rules).
+  registerConsole(app, CONSOLE_PAGES);
   registerMetricsRoutes(app);
   return app;
 }

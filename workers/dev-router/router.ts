@@ -1,6 +1,6 @@
 /**
  * Dev-only routing by path prefix, standing in for Cloudflare's routes on one local origin:
- * `/admin/*` → admin, `/webhooks/*` → payments-webhook, `/sandbox/*` → the sandbox providers
+ * `/admin/*` and `/console/*` → admin, `/webhooks/*` → payments-webhook, `/sandbox/*` → the sandbox providers
  * (when present), everything else → storefront.
  */
 import { AppError } from "../../shared/platform/errors";
@@ -34,7 +34,7 @@ function hasPrefix(path: string, prefix: string): boolean {
 
 /** Which Worker serves `pathname`. */
 export function targetOf(pathname: string): "storefront" | "admin" | "webhooks" | "sandbox" {
-  if (hasPrefix(pathname, "/admin")) return "admin";
+  if (hasPrefix(pathname, "/admin") || hasPrefix(pathname, "/console")) return "admin";
   if (hasPrefix(pathname, "/sandbox")) return "sandbox";
   if (hasPrefix(pathname, "/webhooks")) return "webhooks";
   return "storefront";
