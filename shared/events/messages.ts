@@ -125,6 +125,20 @@ export const orderPaidEvent = event(
 );
 
 /**
+ * A carrier's callback was stored in the carrier-event inbox (carrier_events); the consumer applies
+ * it to its shipment. The message id derives from the carrier and its event id, so every delivery
+ * of one callback is one message to the consumer's inbox.
+ */
+export const carrierEventReceived = event(
+  "shipment.carrier_event",
+  z.object({
+    carrier: z.string().min(1).max(32),
+    carrierEventId: z.string().min(1).max(255),
+    type: z.string().min(1).max(100),
+  }),
+);
+
+/**
  * A refund row was written and its money must go back through the provider (the consumer asks
  * the provider, with the refund id as idempotency key; the provider's `refund.updated` finishes it).
  */
@@ -142,7 +156,7 @@ export const QUEUE_MESSAGE_SCHEMAS = {
     orderCancelledEvent,
   ]),
   "payment-events": z.discriminatedUnion("type", [canaryEvent, providerEventReceived]),
-  "fulfillment-events": z.discriminatedUnion("type", [canaryEvent, orderPaidEvent]),
+  "fulfillment-events": z.discriminatedUnion("type", [canaryEvent, orderPaidEvent, carrierEventReceived]),
   "refund-events": z.discriminatedUnion("type", [canaryEvent, refundRequestedEvent]),
   // `inventory.stock_changed` moved to stock-views; still accepted here for views already in flight
   // (or dead letters replayed) from before the move.

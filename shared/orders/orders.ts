@@ -11,6 +11,7 @@ import { orderItems, orderSnapshots, orderStatusLog, orders, payOrders } from ".
 import type { SkuInventory } from "../../durable-objects/sku-inventory";
 import { makeEvent } from "../events/messages";
 import { outboxInsert, outboxRow, sendOutbox } from "../events/outbox";
+import { shipmentSchema, shipmentsOfOrders, shipmentViewsOf } from "../fulfillment/shipment-views";
 import type { Producers } from "../events/producer";
 import { releaseStockAll } from "../inventory/stock";
 import { type Actor, actorText, orderActor, SYSTEM_ACTOR } from "../platform/actor";
@@ -69,7 +70,7 @@ export const orderSchema = z.object({
   cancelReason: z.string().nullable(),
   payBy: z.string(),
   version: z.number().int(),
-  shipments: z.array(z.record(z.string(), z.unknown())).describe("Filled by fulfillment"),
+  shipments: z.array(shipmentSchema).describe("Its parcels, oldest first (a failed one, then the one shipped again)"),
   refunds: z.array(z.record(z.string(), z.unknown())).describe("Filled by refunds"),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -81,7 +82,7 @@ type OrderRow = typeof orders.$inferSelect;
 async function withItems(db: Db, rows: OrderRow[]): Promise<OrderView[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
-  const [items, pays] = await batchReads(db, [
+  const [items, pays, parcels] = await batchReads(db, [
     inChunks(ids, (chunk) =>
       db
         .select({ item: orderItems, content: orderSnapshots.content })
@@ -93,6 +94,7 @@ async function withItems(db: Db, rows: OrderRow[]): Promise<OrderView[]> {
     inChunks([...new Set(rows.map((r) => r.payOrderId))], (chunk) =>
       db.select({ id: payOrders.id, payBy: payOrders.payBy }).from(payOrders).where(inArray(payOrders.id, chunk)),
     ),
+    inChunks(ids, (chunk) => shipmentsOfOrders(db, chunk)),
   ]);
   return rows.map((o) => {
     const m = (amount: number) => money(amount, o.currency);
@@ -130,7 +132,7 @@ async function withItems(db: Db, rows: OrderRow[]): Promise<OrderView[]> {
       cancelReason: o.cancelReason,
       payBy: new Date(pays.find((p) => p.id === o.payOrderId)?.payBy ?? o.createdAt).toISOString(),
       version: o.version,
-      shipments: [],
+      shipments: shipmentViewsOf(parcels, o.id),
       refunds: [],
       createdAt: new Date(o.createdAt).toISOString(),
       updatedAt: new Date(o.updatedAt).toISOString(),

@@ -26,6 +26,7 @@ import { registerOrderRoutes } from "./routes/orders";
 import { registerPaymentRoutes } from "./routes/payments";
 import { registerProductRevisionRoutes } from "./routes/product-revisions";
 import { registerProductRoutes } from "./routes/products";
+import { registerShipmentRoutes } from "./routes/shipments";
 import { registerShippingTemplateRoutes } from "./routes/shipping-template";
 import { registerWhoamiRoute } from "./routes/whoami";
 
@@ -71,6 +72,7 @@ export function buildAdminApp(options: { clock?: Clock } = {}): AdminApp {
   registerProductRevisionRoutes(app);
   registerInventoryRoutes(app);
   registerOrderRoutes(app);
+  registerShipmentRoutes(app);
   registerShippingTemplateRoutes(app);
   registerHistoryRoutes(app);
   registerHomeRoutes(app);

@@ -5,6 +5,7 @@ import { applyStockViews } from "../../shared/catalog/stock-views";
 import { markCanaryConsumed } from "../../shared/events/canaries";
 import type { Coalesce, Handlers } from "../../shared/events/consumer";
 import type { QueueName } from "../../shared/events/queues";
+import { applyCarrierEvent } from "../../shared/fulfillment/apply-carrier-event";
 import { fulfillPaidOrder } from "../../shared/fulfillment/order-paid";
 import { applyStockChange, recordStockAlert } from "../../shared/inventory/stock-intake";
 import { expireUnpaid, releaseOrderStock } from "../../shared/orders/orders";
@@ -44,6 +45,9 @@ export const HANDLERS: { [Q in QueueName]: Handlers<Q> } = {
     "platform.canary": canary,
     "order.paid": async (message, deps) => {
       await fulfillPaidOrder(deps, message);
+    },
+    "shipment.carrier_event": async (message, deps) => {
+      await applyCarrierEvent(deps, message.data);
     },
   },
   "refund-events": {

@@ -5,6 +5,7 @@ import { consumeBatch, consumeDeadLetters } from "../../shared/events/consumer";
 import { consumerMetrics } from "../../shared/events/consumer-metrics";
 import { drainOutbox } from "../../shared/events/outbox";
 import { isQueueName, sourceOfDeadLetterQueue } from "../../shared/events/queues";
+import { autoCompleteDelivered, fulfillmentSettingsSchema } from "../../shared/fulfillment/complete-order";
 import { inventoryOf } from "../../shared/inventory/binding";
 import { expireOverdue } from "../../shared/orders/orders";
 import { purgeFinishedSagas, sweepStaleSagas } from "../../shared/orders/sweeper";
@@ -13,6 +14,7 @@ import { reconcileIfDue } from "../../shared/payments/reconciliation";
 import { requeueStaleEvents } from "../../shared/payments/requeue-events";
 import { type Clock, systemClock } from "../../shared/platform/clock";
 import { dbOf } from "../../shared/platform/db";
+import { readEnv } from "../../shared/platform/env";
 import { purgeExpired } from "../../shared/platform/idempotency-repo";
 import { createLogger, errorFields, type Logger } from "../../shared/platform/logger";
 import { metricsOf, metricsTargetOf } from "../../shared/platform/metrics/recorder";
@@ -69,7 +71,8 @@ export type HousekeepingJob = (deps: HousekeepingDeps) => Promise<number>;
  * The cron's jobs, in the order they run: purge expired idempotency keys, send outbox rows their
  * writers left behind, re-index products whose price window opened or closed, undo abandoned
  * checkouts, cancel unpaid orders whose timeout message never came, purge sagas finished more than
- * a week ago, reconcile payments once an hour, and queue again provider events a queue lost.
+ * a week ago, reconcile payments once an hour, queue again provider events a queue lost, and
+ * complete orders delivered AUTO_COMPLETE_DAYS ago that their shoppers never confirmed.
  */
 export const HOUSEKEEPING_JOBS = {
   idempotencyKeysPurged: ({ db, clock }) => purgeExpired(db, clock.now()),
@@ -80,6 +83,8 @@ export const HOUSEKEEPING_JOBS = {
   sagasPurged: ({ db, clock }) => purgeFinishedSagas(db, clock.now()),
   reconciliationRuns: (deps) => reconcileIfDue(deps),
   providerEventsRequeued: (deps) => requeueStaleEvents(deps),
+  // The producers are the Worker's env, which also carries AUTO_COMPLETE_DAYS.
+  ordersAutoCompleted: (deps) => autoCompleteDelivered(deps, readEnv(fulfillmentSettingsSchema, deps.producers)),
 } satisfies Record<string, HousekeepingJob>;
 
 export type HousekeepingJobName = keyof typeof HOUSEKEEPING_JOBS;

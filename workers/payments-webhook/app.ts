@@ -4,6 +4,7 @@ import { createApp } from "../../shared/platform/app";
 import type { Clock } from "../../shared/platform/clock";
 import { registerHealth } from "../../shared/platform/health";
 import { WEBHOOKS_DESCRIPTION } from "./docs-intro";
+import { registerCarrierWebhookRoutes } from "./routes/carriers";
 import { registerPaymentWebhookRoutes } from "./routes/payments";
 
 export type WebhooksBindings = WebhooksEnv & { STRIPE_WEBHOOK_SECRET?: string };
@@ -23,5 +24,6 @@ export function buildWebhooksApp(options: { clock?: Clock } = {}) {
   });
   registerHealth(app, "/webhooks/health");
   registerPaymentWebhookRoutes(app);
+  registerCarrierWebhookRoutes(app);
   return app;
 }

@@ -11,6 +11,7 @@ import { registerImageRoutes } from "./routes/images";
 import { registerMeRoutes } from "./routes/me";
 import { registerOrderRoutes } from "./routes/orders";
 import { registerPayOrderRoutes } from "./routes/pay-orders";
+import { registerReceiptRoutes } from "./routes/receipt";
 
 export type StorefrontBindings = StorefrontEnv;
 export type StorefrontApp = ReturnType<typeof createApp<StorefrontBindings>>;
@@ -35,6 +36,7 @@ export function buildStorefrontApp(options: { clock?: Clock } = {}): StorefrontA
   registerHomeRoutes(app);
   registerCartRoutes(app);
   registerOrderRoutes(app);
+  registerReceiptRoutes(app);
   registerPayOrderRoutes(app);
   return app;
 }

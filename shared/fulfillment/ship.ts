@@ -1,0 +1,128 @@
+/**
+ * The seller ships a paid physical order (`POST /admin/v1/orders/:id/ship`): the shipment that
+ * awaits it (PENDING) gets its carrier, tracking number and warehouse and goes SHIPPED, or, after
+ * a failed delivery, a new shipment is written SHIPPED; the order goes SHIPPED (from PAID, or
+ * FULFILLING after a failure) and its fulfillment SHIPPED, all in one batch compared on versions.
+ * A tracking number names one parcel per carrier (a unique index): another parcel's number is 409
+ * `tracking_number_taken`. Shipping the same order again with the parcel it already shipped
+ * answers the order as it is (a retried request); anything else on a shipped order is 409
+ * `invalid_transition`.
+ */
+import { and, desc, eq, ne } from "drizzle-orm";
+import { z } from "zod";
+import { orders, shipments, warehouses } from "../../db/schema";
+import { getOrder, type OrderScope, type OrderView } from "../orders/orders";
+import { next } from "../orders/state-machine";
+import type { Actor } from "../platform/actor";
+import type { Clock } from "../platform/clock";
+import { type Db, isAssertionFailure, isUniqueViolation, runBatch } from "../platform/db";
+import { AppError } from "../platform/errors";
+import { newId } from "../platform/ids";
+import { carrierName } from "./carrier-events";
+import { insertShipment, moveOrder, moveShipment, newChange } from "./status-writes";
+
+export const shipBody = z.strictObject({
+  carrier: carrierName.describe("The carrier's name (also the path of its callbacks: /webhooks/carriers/{carrier})"),
+  trackingNumber: z
+    .string()
+    .regex(/^[A-Za-z0-9-]{4,64}$/, "must be 4 to 64 letters, digits or -")
+    .describe("The carrier's tracking number; unique per carrier"),
+  warehouseId: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("Where it leaves from; default: the warehouse that held the stock"),
+});
+export type ShipBody = z.infer<typeof shipBody>;
+
+export interface ShipInput extends ShipBody {
+  orderId: string;
+  /** The shops the caller may act on (a seller's own; another shop's order is 404). */
+  scope: OrderScope;
+  actor: Actor;
+}
+
+function scoped(scope: OrderScope, orderId: string) {
+  if ("shopId" in scope) return and(eq(orders.id, orderId), eq(orders.shopId, scope.shopId));
+  if ("userId" in scope) return and(eq(orders.id, orderId), eq(orders.userId, scope.userId));
+  return eq(orders.id, orderId);
+}
+
+/** Whether this order already shipped this parcel (and it has not failed: shipping again needs a new number). */
+async function alreadyShipped(db: Db, input: ShipInput): Promise<boolean> {
+  const same = await db.query.shipments.findFirst({
+    where: and(
+      eq(shipments.orderId, input.orderId),
+      eq(shipments.carrier, input.carrier),
+      eq(shipments.trackingNumber, input.trackingNumber),
+      ne(shipments.status, "FAILED"),
+    ),
+  });
+  return same !== undefined;
+}
+
+export async function shipOrder(deps: { db: Db; clock: Clock }, input: ShipInput): Promise<OrderView> {
+  const { db } = deps;
+  const order = await db.query.orders.findFirst({ where: scoped(input.scope, input.orderId) });
+  if (!order) throw new AppError("not_found", { detail: `No order ${input.orderId}` });
+  if (order.kind !== "physical") {
+    throw new AppError("invalid_transition", {
+      detail: "Virtual goods are delivered by the top-up service, not shipped",
+      extensions: { machine: "fulfillment", currentStatus: order.fulfillmentStatus, event: "ship" },
+    });
+  }
+  if (await alreadyShipped(db, input)) return getOrder(db, { all: true }, order.id);
+  // Refuses before payment, after delivery, and while no shipment awaits (order.paid not applied yet).
+  next("order", order.status, "ship");
+  next("fulfillment", order.fulfillmentStatus, "ship");
+  const [latest] = await db
+    .select()
+    .from(shipments)
+    .where(eq(shipments.orderId, order.id))
+    .orderBy(desc(shipments.createdAt), desc(shipments.id))
+    .limit(1);
+  if (!latest) throw new AppError("version_conflict", { detail: "The order's shipment is being prepared; retry" });
+  if (input.warehouseId) {
+    const own = await db.query.warehouses.findFirst({
+      where: and(eq(warehouses.id, input.warehouseId), eq(warehouses.shopId, order.shopId)),
+    });
+    if (!own) throw new AppError("not_found", { detail: `No warehouse ${input.warehouseId}` });
+  }
+  const change = newChange(input.actor, deps.clock.now());
+  const parcel = {
+    carrier: input.carrier,
+    trackingNumber: input.trackingNumber,
+    warehouseId: input.warehouseId ?? latest.warehouseId,
+    shippedAt: change.now,
+  };
+  const shipmentStatements =
+    latest.status === "PENDING"
+      ? moveShipment(db, latest, "ship", change, parcel)
+      : insertShipment(
+          db,
+          { id: newId("shipment", change.now), orderId: order.id, shopId: order.shopId, status: "SHIPPED", ...parcel },
+          "ship",
+          change,
+        );
+  try {
+    await runBatch(db, [
+      ...moveOrder(db, order, { order: "ship", fulfillment: "ship" }, change),
+      ...shipmentStatements,
+    ]);
+  } catch (err) {
+    if (isUniqueViolation(err, "shipments.carrier")) {
+      if (await alreadyShipped(db, input)) return getOrder(db, { all: true }, order.id);
+      throw new AppError("tracking_number_taken", {
+        detail: `${input.carrier} tracking number ${input.trackingNumber} is another parcel's`,
+        extensions: { carrier: input.carrier, trackingNumber: input.trackingNumber },
+      });
+    }
+    if (!isAssertionFailure(err)) throw err;
+    // A racing ship (or a refund) moved the order first: the same parcel is a success, else say why not.
+    if (await alreadyShipped(db, input)) return getOrder(db, { all: true }, order.id);
+    const current = await db.query.orders.findFirst({ where: eq(orders.id, order.id) });
+    next("order", current?.status ?? order.status, "ship");
+    throw new AppError("version_conflict", { detail: "The order changed meanwhile; retry" });
+  }
+  return getOrder(db, { all: true }, order.id);
+}

@@ -1,0 +1,91 @@
+/** Fulfillment in tests: a paid order awaiting its seller, shipping it, carrier callbacks, and waiting for them. */
+import { env } from "cloudflare:test";
+import { expect } from "vitest";
+import type { Seller } from "./catalog";
+import { call, json } from "./http";
+import type { Shopper } from "./orders";
+import { eventually, pay, settle, type UnpaidOrder, unpaidOrder } from "./payments";
+import { act, sandbox } from "./sandbox";
+
+export interface ShipmentView {
+  shipmentId: string;
+  status: string;
+  carrier: string | null;
+  trackingNumber: string | null;
+  warehouseId: string;
+  deliveredAt: string | null;
+}
+
+export interface OrderView {
+  orderId: string;
+  status: string;
+  paymentStatus: string;
+  fulfillmentStatus: string;
+  version: number;
+  shipments: ShipmentView[];
+}
+
+/** The order as its shop's seller sees it (GET /admin/v1/orders/:id). */
+export function sellerOrder(seller: Seller, orderId: string) {
+  return call("GET", `/admin/v1/orders/${orderId}`, { token: seller.token }).then(json<OrderView>);
+}
+
+/** The order as its shopper sees it (GET /v1/orders/:id). */
+export function shopperOrder(shopper: Shopper, orderId: string) {
+  return call("GET", `/v1/orders/${orderId}`, { token: shopper.token }).then(json<OrderView>);
+}
+
+/** A paid physical order whose shipment awaits the seller (fulfillment PENDING). */
+export async function awaitingShipment(options: Parameters<typeof unpaidOrder>[0] = {}) {
+  const order = await unpaidOrder(options);
+  const started = await pay(order.shopper, order.payOrderId);
+  expect(started.status, JSON.stringify(started.body)).toBe(201);
+  await act(started.body.paymentId, "succeed");
+  await settle();
+  const orderId = order.orderIds[0] as string;
+  await eventually(
+    () => sellerOrder(order.seller, orderId),
+    (v) => v.body.fulfillmentStatus === "PENDING",
+    "shipment awaiting the seller",
+  );
+  return { ...order, orderId } satisfies UnpaidOrder & { orderId: string };
+}
+
+/** POST /admin/v1/orders/:id/ship. */
+export function ship(token: string, orderId: string, body: object) {
+  return call("POST", `/admin/v1/orders/${orderId}/ship`, { token, body }).then(json<OrderView & { code?: string }>);
+}
+
+/** The sandbox carrier reports a parcel's status (it then sends the signed callback). */
+export async function carrierReports(carrier: string, trackingNumber: string, status: string) {
+  const res = await sandbox<{ eventId: string }>("POST", `/carriers/${carrier}/shipments/${trackingNumber}/events`, {
+    status,
+  });
+  expect(res.status, JSON.stringify(res.body)).toBe(202);
+  return res.body.eventId;
+}
+
+/** Delivers what the sandbox holds and waits until no stored carrier callback is left unapplied. */
+export async function settleCarrier(): Promise<void> {
+  await settle();
+  await eventually(
+    () => env.DB.prepare("select count(*) as n from carrier_events where status = 'received'").first<{ n: number }>(),
+    (row) => (row?.n ?? 0) === 0,
+    "carrier callbacks applied",
+  );
+}
+
+/** The inbox rows of one parcel's callbacks: type, status, note. */
+export async function callbacksOf(carrier: string, trackingNumber: string) {
+  const rows = await env.DB.prepare(
+    "select event_id as eventId, type, status, note from carrier_events where carrier = ? and tracking_number = ? order by received_at",
+  )
+    .bind(carrier, trackingNumber)
+    .all<{ eventId: string; type: string; status: string; note: string | null }>();
+  return rows.results;
+}
+
+/** A tracking number no other test uses. */
+export function trackingNumber(prefix = "SF"): string {
+  return `${prefix}${crypto.randomUUID().replaceAll("-", "").slice(0, 16).toUpperCase()}`;
+}
