@@ -91,7 +91,15 @@ export async function searchGeneration(db: Db): Promise<number> {
   return row?.generation ?? 0;
 }
 
-export async function searchProducts(db: Db, query: SearchQuery): Promise<SearchResult> {
+/**
+ * Searches; with `facets: false` (the `search.facets` switch off) the two facet aggregates are skipped and
+ * the facets answer empty.
+ */
+export async function searchProducts(
+  db: Db,
+  query: SearchQuery,
+  options: { facets: boolean } = { facets: true },
+): Promise<SearchResult> {
   const match = query.q ? matchExpression(query.q) : null;
   const sort = query.sort ?? (match ? "relevance" : "newest");
   if (sort === "relevance" && !match) {
@@ -121,6 +129,9 @@ export async function searchProducts(db: Db, query: SearchQuery): Promise<Search
     ? sql`${filter} AND d.product_id IN (SELECT product_id FROM search_fts WHERE search_fts MATCH ${match})`
     : filter;
 
+  const facetsOf = (query: SQL) =>
+    options.facets ? db.all<{ id: number; value: string; count: number }>(query) : Promise.resolve([]);
+
   // bm25 is lower for better matches; a saturating sales boost (0..2) lifts products that sell.
   const boost = sql`2.0 * d.sales_count / (d.sales_count + 100.0)`;
   const source = match
@@ -145,11 +156,11 @@ export async function searchProducts(db: Db, query: SearchQuery): Promise<Search
        WHERE ${filter}
        ORDER BY ${order[sort]}
        LIMIT ${query.limit + 1} OFFSET ${offset}`),
-    db.all<{ id: number; value: string; count: number }>(sql`
+    facetsOf(sql`
       SELECT d.brand_id AS id, b.name AS value, count(*) AS count
         FROM search_documents d JOIN brands b ON b.id = d.brand_id
        WHERE ${facetFilter} GROUP BY d.brand_id ORDER BY count DESC, value LIMIT 50`),
-    db.all<{ id: number; value: string; count: number }>(sql`
+    facetsOf(sql`
       SELECT d.category_id AS id, c.name AS value, count(*) AS count
         FROM search_documents d JOIN categories c ON c.id = d.category_id
        WHERE ${facetFilter} GROUP BY d.category_id ORDER BY count DESC, value LIMIT 50`),

@@ -28,6 +28,7 @@ import { registerProductRevisionRoutes } from "./routes/product-revisions";
 import { registerProductRoutes } from "./routes/products";
 import { registerShipmentRoutes } from "./routes/shipments";
 import { registerShippingTemplateRoutes } from "./routes/shipping-template";
+import { registerSwitchRoutes } from "./routes/switches";
 import { registerWhoamiRoute } from "./routes/whoami";
 
 export type AdminBindings = AdminEnv;
@@ -87,5 +88,6 @@ export function buildAdminApp(options: { clock?: Clock } = {}): AdminApp {
   // The web console at /console, on the routes above (internal requests, the same rules).
   registerConsole(app, CONSOLE_PAGES);
   registerMetricsRoutes(app);
+  registerSwitchRoutes(app);
   return app;
 }

@@ -2,6 +2,7 @@
 import { createApp } from "../../shared/platform/app";
 import type { Clock } from "../../shared/platform/clock";
 import { registerHealth } from "../../shared/platform/health";
+import { switchGuard } from "../../shared/platform/switches/guard";
 import { STOREFRONT_DESCRIPTION } from "./docs-intro";
 import { registerAuthRoutes } from "./routes/auth";
 import { registerCartRoutes } from "./routes/cart";
@@ -35,6 +36,8 @@ export function buildStorefrontApp(options: { clock?: Clock } = {}): StorefrontA
   registerCatalogRoutes(app);
   registerHomeRoutes(app);
   registerCartRoutes(app);
+  // Operators' `checkout` switch (503 feature_disabled while off), ahead of the routes it guards.
+  app.on("POST", ["/v1/checkout/quote", "/v1/orders"], switchGuard<StorefrontBindings>("checkout"));
   registerOrderRoutes(app);
   registerReceiptRoutes(app);
   registerPayOrderRoutes(app);

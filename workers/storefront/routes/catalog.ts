@@ -17,6 +17,7 @@ import { categoryTree, categoryTreeSchema } from "../../../shared/catalog/struct
 import { edgeCache } from "../../../shared/platform/edge-cache";
 import { errorResponses, jsonResponse } from "../../../shared/platform/openapi";
 import { requestDb } from "../../../shared/platform/request-db";
+import { isSwitchedOn } from "../../../shared/platform/switches/guard";
 import type { StorefrontApp } from "../app";
 import { DEMO_PRODUCT_ID } from "../docs-intro";
 import { categoryTreeExample, productDetailExample, searchResultExample } from "../examples";
@@ -48,7 +49,8 @@ const routes = {
       "Full text over name, description, brand, category path, tags and attribute values (Chinese works without " +
       "spaces: `T恤` finds `经典圆领男士T恤`), filtered by `categoryId`, `brandId`, price range (minor units), " +
       "`inStock` and `attr.<name>=<value>` (e.g. `attr.颜色=白色`), sorted by relevance, price, sales or newest. " +
-      "Only products on shelf; listed prices follow promo windows. Brand and category facets count the matches. " +
+      "Only products on shelf; listed prices follow promo windows. Brand and category facets count the matches " +
+      "(while operators have the `search.facets` switch off, facets answer empty with `X-Degraded: search.facets`). " +
       "Results are cached at the edge and never stale after an edit. No login needed.",
     request: { query: searchQuerySchema },
     responses: {
@@ -89,16 +91,17 @@ export function registerCatalogRoutes(app: StorefrontApp): void {
     edgeCache(async (c) => {
       const url = new URL(c.req.url);
       url.searchParams.sort();
-      return `v1/products?${url.searchParams}@${await searchGeneration(requestDb(c))}`;
+      const facets = (await isSwitchedOn(c, "search.facets")) ? "" : "&degraded=search.facets";
+      return `v1/products?${url.searchParams}${facets}@${await searchGeneration(requestDb(c))}`;
     }, SEARCH_TTL_SECONDS),
   );
 
   app.openapi(routes.search, async (c) => {
     const url = new URL(c.req.url);
-    return c.json(
-      await searchProducts(requestDb(c), { ...c.req.valid("query"), attributes: attributeFilters(url.searchParams) }),
-      200,
-    );
+    const facets = await isSwitchedOn(c, "search.facets");
+    if (!facets) c.header("X-Degraded", "search.facets");
+    const query = { ...c.req.valid("query"), attributes: attributeFilters(url.searchParams) };
+    return c.json(await searchProducts(requestDb(c), query, { facets }), 200);
   });
 
   // The detail goes through the Workers Cache API. The key names the product's current revision,

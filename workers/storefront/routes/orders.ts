@@ -43,7 +43,7 @@ const routes = {
     request: { body: jsonBody(quoteBody, { example: demoCheckout }) },
     responses: {
       200: jsonResponse(quoteResponseSchema.openapi("Quote"), "The priced checkout", quoteExample),
-      ...errorResponses(400, 401, 403, 409, 422),
+      ...errorResponses(400, 401, 403, 409, 422, 503),
     },
   }),
   create: createRoute({
@@ -65,7 +65,7 @@ const routes = {
         "The pay order and its orders",
         createdOrdersExample,
       ),
-      ...errorResponses(400, 401, 403, 409, 422, 429),
+      ...errorResponses(400, 401, 403, 409, 422, 429, 503),
     },
   }),
   list: createRoute({
