@@ -29,8 +29,10 @@ import {
   type Movement,
   type Reservation,
   type ReserveResult,
+  type ReturnSoldResult,
   reservationRefInput,
   reserveInput,
+  returnSoldInput,
   type SettleResult,
   type StockView,
   safetyStockInput,
@@ -249,6 +251,46 @@ export class SkuInventory extends DurableObject<Producers> {
         expiresAt,
       };
       return { ok: true, replayed: false, reservation, view: this.view() };
+    });
+    if (result.ok && !result.replayed) await this.schedule(true);
+    return result;
+  }
+
+  /**
+   * Sold units of a reservation come back (a refund received the returned goods): sellable ones
+   * to available in the warehouses they were sold from, damaged ones written off (sold and
+   * received both drop, logged as a `write_off`). Once per op id; never more than it sold.
+   */
+  async returnSold(raw: unknown): Promise<ReturnSoldResult> {
+    const input = returnSoldInput.parse(raw);
+    const result = this.ctx.storage.transactionSync((): ReturnSoldResult => {
+      this.skuId(input.skuId);
+      if (this.tables.doneMovement(`${input.opId}:0`)) return { ok: true, replayed: true, view: this.view() };
+      const sold = this.reservation(input.reservationId);
+      const soldUnits = sold?.status === "confirmed" ? sold.quantity : 0;
+      if (!sold || soldUnits < input.quantity) return { ok: false, code: "not_sold", view: this.view() };
+      let left = input.quantity;
+      for (const [i, a] of sold.allocations.entries()) {
+        const units = Math.min(left, a.quantity);
+        if (units === 0) break;
+        const sellable = input.condition === "sellable";
+        const after = this.tables.move(a.warehouseId, sellable ? { sold: -units, available: units } : { sold: -units });
+        this.tables.log(
+          {
+            opId: `${input.opId}:${i}`,
+            warehouseId: a.warehouseId,
+            kind: sellable ? "return" : "write_off",
+            quantity: sellable ? units : -units,
+            reason: input.reason,
+            actor: input.actor,
+            at: input.at,
+          },
+          after,
+        );
+        left -= units;
+      }
+      this.afterWrite(input.at);
+      return { ok: true, replayed: false, view: this.view() };
     });
     if (result.ok && !result.replayed) await this.schedule(true);
     return result;

@@ -127,6 +127,30 @@ export const transferInput = z
   });
 export type TransferInput = z.input<typeof transferInput>;
 
+/**
+ * Sold units of one reservation come back from a shopper (a refund received them): `sellable`
+ * ones return to available stock where they were sold from, `damaged` ones are written off.
+ */
+export const returnSoldInput = z
+  .object({
+    skuId: z.string().min(1),
+    /** Makes the return idempotent: the same op id applies once, whatever the retries. */
+    opId: z.string().min(1).max(128),
+    reservationId: z.string().min(1).max(128),
+    quantity: z.number().int().positive().max(1_000_000),
+    condition: z.enum(["sellable", "damaged"]),
+    reason: z.string().min(1).max(500),
+    actor: z.string().min(1),
+    at: z.number().int(),
+  })
+  .strict();
+export type ReturnSoldInput = z.input<typeof returnSoldInput>;
+
+export type ReturnSoldResult =
+  | { ok: true; replayed: boolean; view: StockView }
+  /** The reservation never sold that many units here (unknown, not confirmed, or too few). */
+  | { ok: false; code: "not_sold"; view: StockView };
+
 export const safetyStockInput = z
   .object({ skuId: z.string().min(1), threshold: z.number().int().min(0).max(1_000_000_000) })
   .strict();

@@ -8,6 +8,7 @@ import type {
   Reservation,
   ReservationRefInput,
   ReserveInput,
+  ReturnSoldInput,
   SettleResult,
   StockView,
   TransferInput,
@@ -121,4 +122,19 @@ export async function transferStock(ns: Inventory, input: TransferInput): Promis
     });
   }
   return { ...result.view, replayed: result.replayed };
+}
+
+/**
+ * Sold units come back from a shopper (idempotent by op id): sellable to available, damaged
+ * written off. Refund holds never return more than a reservation sold, so a refusal is a broken
+ * invariant (an error, not an answer).
+ */
+export async function returnSoldStock(ns: Inventory, input: ReturnSoldInput): Promise<StockView> {
+  const result = await ns.getByName(input.skuId).returnSold(input);
+  if (!result.ok) {
+    throw new Error(
+      `SKU ${input.skuId}: reservation ${input.reservationId} did not sell ${input.quantity} units to return`,
+    );
+  }
+  return result.view;
 }

@@ -23,6 +23,7 @@ import { AppError } from "../platform/errors";
 import { newId } from "../platform/ids";
 import { createLogger, errorFields, type Logger } from "../platform/logger";
 import { moneySchema } from "../platform/money";
+import { refundSchema, refundsOfOrders } from "../refunds/refunds-read";
 import { next, target } from "./state-machine";
 
 export interface OrderOpsDeps {
@@ -71,7 +72,7 @@ export const orderSchema = z.object({
   payBy: z.string(),
   version: z.number().int(),
   shipments: z.array(shipmentSchema).describe("Its parcels, oldest first (a failed one, then the one shipped again)"),
-  refunds: z.array(z.record(z.string(), z.unknown())).describe("Filled by refunds"),
+  refunds: z.array(refundSchema).describe("Its refunds, oldest first, with their items and amounts"),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -96,6 +97,7 @@ async function withItems(db: Db, rows: OrderRow[]): Promise<OrderView[]> {
     ),
     inChunks(ids, (chunk) => shipmentsOfOrders(db, chunk)),
   ]);
+  const refundsBy = await refundsOfOrders(db, ids);
   return rows.map((o) => {
     const m = (amount: number) => money(amount, o.currency);
     return {
@@ -133,7 +135,7 @@ async function withItems(db: Db, rows: OrderRow[]): Promise<OrderView[]> {
       payBy: new Date(pays.find((p) => p.id === o.payOrderId)?.payBy ?? o.createdAt).toISOString(),
       version: o.version,
       shipments: shipmentViewsOf(parcels, o.id),
-      refunds: [],
+      refunds: refundsBy.get(o.id) ?? [],
       createdAt: new Date(o.createdAt).toISOString(),
       updatedAt: new Date(o.updatedAt).toISOString(),
     };

@@ -100,8 +100,9 @@ async function placeRefund(deps: RefundDeps, input: PlaceInput): Promise<RefundV
   const { db } = deps;
   for (let attempt = 1; ; attempt++) {
     const { order, items } = await loadRefundableOrder(db, input.orderId, input.scope);
-    // Only money that was taken comes back: a paid (or partly refunded) order.
-    next("payment", order.paymentStatus, "refund_part");
+    // Only money that was taken comes back: a paid (or partly refunded) order. A fully refunded
+    // one has nothing left, which the lines below say as refund_exceeds_paid.
+    if (order.paymentStatus !== "REFUNDED") next("payment", order.paymentStatus, "refund_part");
     const lines = heldLines(items, input.lines);
     if (lines.length === 0) {
       throw new AppError("refund_exceeds_paid", {

@@ -2,14 +2,25 @@
  * Reading refunds: one refund with its items, an order's refunds, and the admin's list by status
  * (a seller's limited to its shop's orders). A refund someone may not see is a 404, never a 403.
  */
+
+import { z } from "@hono/zod-openapi";
 import { and, desc, eq, inArray, type SQL } from "drizzle-orm";
-import { z } from "zod";
 import { orderItems, orders, refundItems, refunds } from "../../db/schema";
+import type { Caller } from "../platform/auth";
 import { createdCursorSchema, decodeCursor, olderThan, pageOf } from "../platform/cursor";
+import { readChunks } from "../platform/d1-chunks";
 import type { Db } from "../platform/db";
 import { AppError } from "../platform/errors";
 import { moneySchema } from "../platform/money";
 import type { RefundItemRow, RefundRow } from "./refund-writes";
+
+/** `:refundId` in paths. */
+export const refundIdParam = z.object({
+  refundId: z
+    .string()
+    .regex(/^rfd_[0-9A-HJKMNP-TV-Z]{26}$/, "is not a refund id")
+    .openapi({ example: "rfd_01M8T8AG0PE04B84VDZ3D87QPK" }),
+});
 
 export const REFUND_STATUSES = [
   "REQUESTED",
@@ -68,12 +79,9 @@ export function refundView(row: RefundRow, items: readonly RefundItemRow[]): Ref
 export async function itemsOfRefunds(db: Db, refundIds: readonly string[]): Promise<Map<string, RefundItemRow[]>> {
   const byRefund = new Map<string, RefundItemRow[]>();
   if (refundIds.length === 0) return byRefund;
-  // A page of refunds (at most 100) stays under D1's bound-parameter cap.
-  const rows = await db
-    .select()
-    .from(refundItems)
-    .where(inArray(refundItems.refundId, [...refundIds]))
-    .orderBy(refundItems.orderItemId);
+  const rows = await readChunks(refundIds, (chunk) =>
+    db.select().from(refundItems).where(inArray(refundItems.refundId, chunk)).orderBy(refundItems.orderItemId),
+  );
   for (const row of rows) byRefund.set(row.refundId, [...(byRefund.get(row.refundId) ?? []), row]);
   return byRefund;
 }
@@ -88,6 +96,16 @@ async function viewsOf(db: Db, rows: readonly RefundRow[]): Promise<RefundView[]
 
 /** Who may see a refund: its shopper, its shop's seller, or anyone (operators, the platform). */
 export type RefundScope = { userId: string } | { shopId: string } | { all: true };
+
+/**
+ * What a seller or operator may see: operators every refund, sellers their shop's (a seller
+ * without a shop sees none: every refund is a 404 to it).
+ */
+export function staffRefundScope(caller: Caller): RefundScope {
+  if (caller.roles.includes("operator")) return { all: true };
+  if (!caller.shopId) throw new AppError("not_found", { detail: "No refunds for a caller without a shop" });
+  return { shopId: caller.shopId };
+}
 
 function scopeCondition(scope: RefundScope): SQL | undefined {
   if ("userId" in scope) return eq(orders.userId, scope.userId);
@@ -118,11 +136,9 @@ export async function loadRefund(
 export async function refundsOfOrders(db: Db, orderIds: readonly string[]): Promise<Map<string, RefundView[]>> {
   const byOrder = new Map<string, RefundView[]>();
   if (orderIds.length === 0) return byOrder;
-  const rows = await db
-    .select()
-    .from(refunds)
-    .where(inArray(refunds.orderId, [...orderIds]))
-    .orderBy(refunds.createdAt, refunds.id);
+  const rows = (
+    await readChunks(orderIds, (chunk) => db.select().from(refunds).where(inArray(refunds.orderId, chunk)))
+  ).sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
   for (const view of await viewsOf(db, rows)) byOrder.set(view.orderId, [...(byOrder.get(view.orderId) ?? []), view]);
   return byOrder;
 }
@@ -173,4 +189,10 @@ export async function loadRefundableOrder(db: Db, orderId: string, scope: Refund
   const order = found[0];
   if (!order) throw new AppError("not_found", { detail: `No order ${orderId}` });
   return { order, items };
+}
+
+/** Every refund of order `orderId`, oldest first, if `scope` may see the order (else 404). */
+export async function listOrderRefunds(db: Db, orderId: string, scope: RefundScope) {
+  await loadRefundableOrder(db, orderId, scope);
+  return { items: (await refundsOfOrders(db, [orderId])).get(orderId) ?? [], nextCursor: null };
 }

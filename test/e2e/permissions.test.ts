@@ -53,6 +53,15 @@ const POLICIES: Record<string, Policy> = {
   "POST /v1/orders/{orderId}/confirm-receipt": "user",
   "POST /v1/pay-orders/{payOrderId}/pay": "user",
   "GET /v1/pay-orders/{payOrderId}": "user",
+  "POST /v1/orders/{orderId}/refunds": "user",
+  "GET /v1/orders/{orderId}/refunds": "user",
+  "GET /v1/refunds/{refundId}": "user",
+  "POST /v1/refunds/{refundId}/return-shipment": "user",
+  "GET /admin/v1/refunds": "staff",
+  "POST /admin/v1/refunds/{refundId}/approve": "staff",
+  "POST /admin/v1/refunds/{refundId}/reject": "staff",
+  "POST /admin/v1/refunds/{refundId}/receive": "staff",
+  "POST /admin/v1/orders/{orderId}/refunds": "staff",
   "GET /admin/v1/health": "public",
   // Providers authenticate by signature, not by a bearer credential.
   "GET /webhooks/health": "public",
@@ -241,6 +250,11 @@ const SHOP_RESOURCES: Record<string, object | undefined> = {
   "GET /admin/v1/skus/{skuId}/stock/movements": undefined,
   "PATCH /admin/v1/warehouses/{warehouseId}": { name: "taken over" },
   "GET /admin/v1/orders/{orderId}": undefined,
+  // The suite's order is unpaid: its owner gets 409 invalid_transition, another shop 404.
+  "POST /admin/v1/orders/{orderId}/refunds": {
+    items: [{ orderItemId: "oit_taken_over", quantity: 1 }],
+    reason: "taken over",
+  },
   // The owner's ship of the unpaid order is 409 invalid_transition.
   "POST /admin/v1/orders/{orderId}/ship": { carrier: "sf-express", trackingNumber: "PERM-0001" },
   "GET /admin/v1/bulk-jobs/{jobId}": undefined,
@@ -260,6 +274,11 @@ const USER_RESOURCES: Record<string, object | undefined> = {
   "GET /v1/me/addresses/{addressId}": undefined,
   "PATCH /v1/me/addresses/{addressId}": { recipient: "taken over" },
   "GET /v1/orders/{orderId}": undefined,
+  "GET /v1/orders/{orderId}/refunds": undefined,
+  "POST /v1/orders/{orderId}/refunds": {
+    items: [{ orderItemId: "oit_taken_over", quantity: 1 }],
+    reason: "taken over",
+  },
   "GET /v1/pay-orders/{payOrderId}": undefined,
   "POST /v1/pay-orders/{payOrderId}/pay": { method: "sandbox" },
   "POST /v1/orders/{orderId}/confirm-receipt": undefined,
@@ -273,6 +292,13 @@ const USER_RESOURCES: Record<string, object | undefined> = {
  * before any lookup, so it learns nothing about the resource).
  */
 const NOT_OWNED = new Set([
+  // A refund exists only for a paid order, which this suite does not make: test/refunds/refunds.test.ts
+  // checks that another shop's seller and another shopper get 404 for each of these.
+  "GET /v1/refunds/{refundId}",
+  "POST /v1/refunds/{refundId}/return-shipment",
+  "POST /admin/v1/refunds/{refundId}/approve",
+  "POST /admin/v1/refunds/{refundId}/reject",
+  "POST /admin/v1/refunds/{refundId}/receive",
   "GET /admin/v1/categories/{categoryId}/attributes",
   "PUT /admin/v1/categories/{categoryId}/attributes",
   "GET /v1/images/{shopId}/{file}",

@@ -15,12 +15,15 @@ export interface UnpaidOrder {
   payable: number;
 }
 
-/** A fresh shopper with a CREATED order of `quantity` units of a fresh SKU (`stock` units on sale). */
+/** A fresh shopper with a CREATED order of `quantity` units of a fresh SKU (`stock` units on sale at `price` yuan). */
 export async function unpaidOrder(
-  options: { stock?: number; quantity?: number; seller?: Seller } = {},
+  options: { stock?: number; quantity?: number; seller?: Seller; price?: number } = {},
 ): Promise<UnpaidOrder> {
   const shopper = await newShopper();
-  const { seller, skuId } = await skuOnSale(options.seller, { stock: options.stock ?? 10 });
+  const { seller, skuId } = await skuOnSale(options.seller, {
+    stock: options.stock ?? 10,
+    ...(options.price === undefined ? {} : { price: options.price }),
+  });
   const placed = await placeOrder(shopper, {
     items: [{ skuId, quantity: options.quantity ?? 1 }],
     addressId: shopper.addressId,

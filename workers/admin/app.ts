@@ -26,6 +26,7 @@ import { registerOrderRoutes } from "./routes/orders";
 import { registerPaymentRoutes } from "./routes/payments";
 import { registerProductRevisionRoutes } from "./routes/product-revisions";
 import { registerProductRoutes } from "./routes/products";
+import { registerRefundRoutes } from "./routes/refunds";
 import { registerShipmentRoutes } from "./routes/shipments";
 import { registerShippingTemplateRoutes } from "./routes/shipping-template";
 import { registerSwitchRoutes } from "./routes/switches";
@@ -74,6 +75,7 @@ export function buildAdminApp(options: { clock?: Clock } = {}): AdminApp {
   registerInventoryRoutes(app);
   registerOrderRoutes(app);
   registerShipmentRoutes(app);
+  registerRefundRoutes(app);
   registerShippingTemplateRoutes(app);
   registerHistoryRoutes(app);
   registerHomeRoutes(app);

@@ -13,6 +13,7 @@ import { registerMeRoutes } from "./routes/me";
 import { registerOrderRoutes } from "./routes/orders";
 import { registerPayOrderRoutes } from "./routes/pay-orders";
 import { registerReceiptRoutes } from "./routes/receipt";
+import { registerRefundRoutes } from "./routes/refunds";
 
 export type StorefrontBindings = StorefrontEnv;
 export type StorefrontApp = ReturnType<typeof createApp<StorefrontBindings>>;
@@ -41,5 +42,6 @@ export function buildStorefrontApp(options: { clock?: Clock } = {}): StorefrontA
   registerOrderRoutes(app);
   registerReceiptRoutes(app);
   registerPayOrderRoutes(app);
+  registerRefundRoutes(app);
   return app;
 }

@@ -1,0 +1,147 @@
+/**
+ * Deciding refunds (seed: RefundApproveService, ReturnPurchaseService): the shop's seller or an
+ * operator approves (money goes out at once, or the goods come back first) or rejects (the held
+ * units are free again); the shopper sends the goods back; the seller receives them — sellable
+ * units back to available stock, damaged ones written off, in the SKU's object — and the money
+ * goes out.
+ *
+ * Every move is one D1 batch through the refund machine (refund-writes.ts); the money's start
+ * (ledger posting + payout message) commits in the same batch (payout-start.ts). Receiving
+ * returns the stock first, idempotently per refund and item, then commits the move: a crash in
+ * between leaves the refund waiting for its goods with the stock already back, and the seller's
+ * retry replays the stock change (nothing moves twice) and commits.
+ */
+import type { BatchItem } from "drizzle-orm/batch";
+import { z } from "zod";
+import type { SkuInventory } from "../../durable-objects/sku-inventory";
+import { type OutboxRow, sendOutbox } from "../events/outbox";
+import { returnSoldStock } from "../inventory/stock";
+import { next } from "../orders/state-machine";
+import { findPayment } from "../payments/payments-repo";
+import { type Actor, actorText } from "../platform/actor";
+import { isAssertionFailure, runBatch } from "../platform/db";
+import { AppError } from "../platform/errors";
+import { errorFields } from "../platform/logger";
+import { payoutStartStatements } from "./payout-start";
+import type { RefundDeps } from "./place-refund";
+import { moveRefundStatements, newRefundChange, type RefundRow, releaseHoldStatements } from "./refund-writes";
+import { loadRefund, loadRefundableOrder, type RefundScope, type RefundView, refundView } from "./refunds-read";
+
+/** Receiving returned goods also needs the SKU objects. */
+export interface ReceiveDeps extends RefundDeps {
+  inventory: DurableObjectNamespace<SkuInventory>;
+}
+
+async function commit(deps: RefundDeps, refund: RefundRow, statements: BatchItem<"sqlite">[], outbox: OutboxRow[]) {
+  try {
+    await runBatch(deps.db, statements);
+  } catch (err) {
+    if (!isAssertionFailure(err)) throw err;
+    throw new AppError("version_conflict", { detail: `Refund ${refund.id} changed meanwhile`, retryable: true });
+  }
+  await sendOutbox(deps.db, deps.producers, outbox, deps.clock.now()).catch((err: unknown) =>
+    deps.log?.warn("refund payout not queued; the events cron sends it from the outbox", {
+      refundId: refund.id,
+      ...errorFields(err),
+    }),
+  );
+  const saved = await loadRefund(deps.db, refund.id, { all: true });
+  return refundView(saved.refund, saved.items);
+}
+
+/** The payout's start for `refund`: from the payment it was written against. */
+async function payoutOf(deps: RefundDeps, refund: RefundRow, now: number) {
+  const payment = await findPayment(deps.db, refund.paymentId);
+  if (!payment) throw new AppError("not_found", { detail: `No payment ${refund.paymentId} for refund ${refund.id}` });
+  return payoutStartStatements(deps.db, refund, payment.provider, now);
+}
+
+export const approveRefundBody = z.object({ note: z.string().trim().max(500).optional() }).strict();
+export const rejectRefundBody = z.object({ reason: z.string().trim().min(1).max(500) }).strict();
+export const receiveRefundBody = z.object({ condition: z.enum(["sellable", "damaged"]) }).strict();
+export const returnShipmentBody = z
+  .object({ carrier: z.string().trim().min(1).max(40), trackingNumber: z.string().trim().min(1).max(64) })
+  .strict();
+
+/** REQUESTED → APPROVED, then PROCESSING (money out) or, with goods to return, AWAITING_RETURN. */
+export async function approveRefund(
+  deps: RefundDeps,
+  input: { refundId: string; scope: RefundScope; actor: Actor; note?: string | undefined },
+): Promise<RefundView> {
+  const { refund } = await loadRefund(deps.db, input.refundId, input.scope);
+  const change = newRefundChange(input.actor, deps.clock.now());
+  const statements = moveRefundStatements(
+    deps.db,
+    refund,
+    ["approve", refund.returnGoods ? "await_return" : "process"],
+    change,
+    input.note ? { note: input.note } : {},
+  );
+  if (refund.returnGoods) return commit(deps, refund, statements, []);
+  const payout = await payoutOf(deps, refund, change.now);
+  return commit(deps, refund, [...statements, ...payout.statements], [payout.outbox]);
+}
+
+/** REQUESTED → REJECTED with the reason; the units it held may be asked for again. */
+export async function rejectRefund(
+  deps: RefundDeps,
+  input: { refundId: string; scope: RefundScope; actor: Actor; reason: string },
+): Promise<RefundView> {
+  const { refund, items } = await loadRefund(deps.db, input.refundId, input.scope);
+  const change = newRefundChange(input.actor, deps.clock.now());
+  const statements = [
+    ...moveRefundStatements(deps.db, refund, ["reject"], change, { note: input.reason }),
+    ...releaseHoldStatements(deps.db, items),
+  ];
+  return commit(deps, refund, statements, []);
+}
+
+/** The shopper's return parcel: AWAITING_RETURN → RETURN_SHIPPED with carrier and tracking number. */
+export async function shipReturn(
+  deps: RefundDeps,
+  input: { refundId: string; userId: string; actor: Actor; carrier: string; trackingNumber: string },
+): Promise<RefundView> {
+  const { refund } = await loadRefund(deps.db, input.refundId, { userId: input.userId });
+  const change = newRefundChange(input.actor, deps.clock.now());
+  const statements = moveRefundStatements(deps.db, refund, ["ship_return"], change, {
+    returnCarrier: input.carrier,
+    returnTrackingNumber: input.trackingNumber,
+  });
+  return commit(deps, refund, statements, []);
+}
+
+/**
+ * The returned goods arrived (AWAITING_RETURN or RETURN_SHIPPED → PROCESSING): each item's units
+ * go back to its SKU's stock as `condition` says, then the money goes out.
+ */
+export async function receiveRefund(
+  deps: ReceiveDeps,
+  input: { refundId: string; scope: RefundScope; actor: Actor; condition: "sellable" | "damaged" },
+): Promise<RefundView> {
+  const { refund, items } = await loadRefund(deps.db, input.refundId, input.scope);
+  next("refund", refund.status, "receive");
+  const { items: orderItems } = await loadRefundableOrder(deps.db, refund.orderId, { all: true });
+  const now = deps.clock.now();
+  for (const line of items) {
+    const item = orderItems.find((i) => i.id === line.orderItemId);
+    if (!item) throw new Error(`Refund ${refund.id} names order item ${line.orderItemId}, not in its order`);
+    await returnSoldStock(deps.inventory, {
+      skuId: item.skuId,
+      // One stock change per refund and item, whatever the retries (and whichever condition won).
+      opId: `refund:${refund.id}:${item.id}`,
+      reservationId: item.reservationId,
+      quantity: line.quantity,
+      condition: input.condition,
+      reason: `refund ${refund.id}: returned ${input.condition}`,
+      actor: actorText(input.actor),
+      at: now,
+    });
+  }
+  const change = newRefundChange(input.actor, now);
+  const payout = await payoutOf(deps, refund, now);
+  const statements = [
+    ...moveRefundStatements(deps.db, refund, ["receive"], change, { receivedCondition: input.condition }),
+    ...payout.statements,
+  ];
+  return commit(deps, refund, statements, [payout.outbox]);
+}

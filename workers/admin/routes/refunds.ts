@@ -1,0 +1,213 @@
+/**
+ * Refunds as the shop's seller and operators handle them: the list by status, approve, reject,
+ * receive returned goods, and a refund of their own (approved at once). A seller sees and acts on
+ * its shop's refunds only; another shop's are 404.
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import { inventoryOf } from "../../../shared/inventory/binding";
+import { orderIdParam } from "../../../shared/orders/orders";
+import { actorOf } from "../../../shared/platform/actor";
+import type { AppContext } from "../../../shared/platform/app-env";
+import { callerOf, requireRole, requireScope } from "../../../shared/platform/caller";
+import { errorResponses, idempotencyHeaders, jsonBody, jsonResponse } from "../../../shared/platform/openapi";
+import { requestDb } from "../../../shared/platform/request-db";
+import {
+  approveRefund,
+  approveRefundBody,
+  type ReceiveDeps,
+  receiveRefund,
+  receiveRefundBody,
+  rejectRefund,
+  rejectRefundBody,
+} from "../../../shared/refunds/decide-refund";
+import { directRefundBody, refundDirectly } from "../../../shared/refunds/place-refund";
+import { refundExample } from "../../../shared/refunds/refund-example";
+import {
+  listRefunds,
+  refundIdParam,
+  refundListQuery,
+  refundSchema,
+  staffRefundScope,
+} from "../../../shared/refunds/refunds-read";
+import type { AdminApp, AdminBindings } from "../app";
+
+const secured = { security: [{ bearer: [] as string[] }], tags: ["refunds"] };
+const readRefunds = { ...secured, middleware: [requireRole("seller", "operator"), requireScope("orders:read")] };
+const writeRefunds = { ...secured, middleware: [requireRole("seller", "operator"), requireScope("orders:write")] };
+
+function refundDeps(c: AppContext<AdminBindings>): ReceiveDeps {
+  return {
+    db: requestDb(c, "first-primary"),
+    clock: c.var.clock,
+    producers: c.env,
+    inventory: inventoryOf(c.env),
+    log: c.var.log,
+  };
+}
+
+const approved = { ...refundExample, status: "AWAITING_RETURN" as const, note: "请寄回原包装" };
+
+const routes = {
+  list: createRoute({
+    ...readRefunds,
+    method: "get",
+    path: "/admin/v1/refunds",
+    summary: "Refunds, newest first: a seller its shop's, operators all; filter by status",
+    description:
+      "The refunds of the seller's shop's orders (operators: every shop's), newest first, with items and amounts; " +
+      "`status=REQUESTED` lists those awaiting a decision, `RETURN_SHIPPED` those whose goods are on their way back.",
+    request: { query: refundListQuery },
+    responses: {
+      200: jsonResponse(
+        z.object({ items: z.array(refundSchema.openapi("Refund")), nextCursor: z.string().nullable() }),
+        "A page of refunds",
+        { items: [refundExample], nextCursor: null },
+      ),
+      ...errorResponses(400, 401, 403, 404),
+    },
+  }),
+  approve: createRoute({
+    ...writeRefunds,
+    method: "post",
+    path: "/admin/v1/refunds/{refundId}/approve",
+    summary: "Approve a requested refund",
+    description:
+      "`REQUESTED` → `APPROVED`, then on at once: without goods to return to `PROCESSING` (the money goes back " +
+      "through the payment provider, then `REFUNDED`), with goods to `AWAITING_RETURN`. Another status is 409 " +
+      "`invalid_transition`; another shop's refund 404.",
+    request: {
+      params: refundIdParam,
+      headers: idempotencyHeaders,
+      body: { ...jsonBody(approveRefundBody, { example: { note: "请寄回原包装" } }), required: false },
+    },
+    responses: {
+      200: jsonResponse(refundSchema, "The refund, PROCESSING or AWAITING_RETURN", approved),
+      ...errorResponses(400, 401, 403, 404, 409, 422),
+    },
+  }),
+  reject: createRoute({
+    ...writeRefunds,
+    method: "post",
+    path: "/admin/v1/refunds/{refundId}/reject",
+    summary: "Reject a requested refund, with the reason",
+    description:
+      "`REQUESTED` → `REJECTED`; the units it held may be asked for again. Another status is 409 " +
+      "`invalid_transition`; another shop's refund 404.",
+    request: {
+      params: refundIdParam,
+      headers: idempotencyHeaders,
+      body: jsonBody(rejectRefundBody, { example: { reason: "商品已使用，不支持退货" } }),
+    },
+    responses: {
+      200: jsonResponse(refundSchema, "The refund, REJECTED", {
+        ...refundExample,
+        status: "REJECTED",
+        note: "商品已使用，不支持退货",
+      }),
+      ...errorResponses(400, 401, 403, 404, 409, 422),
+    },
+  }),
+  receive: createRoute({
+    ...writeRefunds,
+    method: "post",
+    path: "/admin/v1/refunds/{refundId}/receive",
+    summary: "The returned goods arrived: back to stock or written off, then the money goes out",
+    description:
+      "For a refund awaiting its goods (`AWAITING_RETURN` or `RETURN_SHIPPED`): `sellable` units go back to " +
+      "available stock in the warehouses they were sold from, `damaged` ones are written off with a movement; the " +
+      "refund goes `PROCESSING` and the money back through the payment provider. Another status is 409 " +
+      "`invalid_transition`; another shop's refund 404.",
+    request: {
+      params: refundIdParam,
+      headers: idempotencyHeaders,
+      body: jsonBody(receiveRefundBody, { example: { condition: "sellable" } }),
+    },
+    responses: {
+      200: jsonResponse(refundSchema, "The refund, PROCESSING", {
+        ...approved,
+        status: "PROCESSING",
+        receivedCondition: "sellable",
+      }),
+      ...errorResponses(400, 401, 403, 404, 409, 422),
+    },
+  }),
+  direct: createRoute({
+    ...writeRefunds,
+    method: "post",
+    path: "/admin/v1/orders/{orderId}/refunds",
+    summary: "Refund units of one of the shop's orders directly (approved at once)",
+    description:
+      "The seller of the order's shop or an operator refunds `items: [{orderItemId, quantity}]`: amounts as for a " +
+      "shopper's request (the units' exact allocation, shipping only when it empties the order), `PROCESSING` at " +
+      "once, then `REFUNDED` when the provider paid it out. 409 `refund_exceeds_paid` past what is left, 409 " +
+      "`invalid_transition` before payment; another shop's order 404.",
+    request: {
+      params: orderIdParam,
+      headers: idempotencyHeaders,
+      body: jsonBody(directRefundBody, {
+        example: {
+          items: [{ orderItemId: refundExample.items[0]?.orderItemId ?? "", quantity: 1 }],
+          reason: "缺货，无法发货",
+        },
+      }),
+    },
+    responses: {
+      201: jsonResponse(refundSchema, "The refund, PROCESSING", {
+        ...refundExample,
+        status: "PROCESSING",
+        returnGoods: false,
+        reason: "缺货，无法发货",
+      }),
+      ...errorResponses(400, 401, 403, 404, 409, 422),
+    },
+  }),
+};
+
+/** Registers the admin refund routes, each scoped to the refunds the caller may see. */
+export function registerRefundRoutes(app: AdminApp): void {
+  app.openapi(routes.list, async (c) =>
+    c.json(await listRefunds(requestDb(c, "first-primary"), staffRefundScope(callerOf(c)), c.req.valid("query")), 200),
+  );
+  app.openapi(routes.approve, async (c) => {
+    const caller = callerOf(c);
+    // The body is optional: without one there is no note.
+    const body = approveRefundBody.parse(c.req.valid("json") ?? {});
+    const refund = await approveRefund(refundDeps(c), {
+      refundId: c.req.valid("param").refundId,
+      scope: staffRefundScope(caller),
+      actor: actorOf(caller),
+      note: body.note,
+    });
+    return c.json(refund, 200);
+  });
+  app.openapi(routes.reject, async (c) => {
+    const caller = callerOf(c);
+    const refund = await rejectRefund(refundDeps(c), {
+      refundId: c.req.valid("param").refundId,
+      scope: staffRefundScope(caller),
+      actor: actorOf(caller),
+      reason: c.req.valid("json").reason,
+    });
+    return c.json(refund, 200);
+  });
+  app.openapi(routes.receive, async (c) => {
+    const caller = callerOf(c);
+    const refund = await receiveRefund(refundDeps(c), {
+      refundId: c.req.valid("param").refundId,
+      scope: staffRefundScope(caller),
+      actor: actorOf(caller),
+      condition: c.req.valid("json").condition,
+    });
+    return c.json(refund, 200);
+  });
+  app.openapi(routes.direct, async (c) => {
+    const caller = callerOf(c);
+    const refund = await refundDirectly(refundDeps(c), {
+      orderId: c.req.valid("param").orderId,
+      scope: staffRefundScope(caller),
+      actor: actorOf(caller),
+      body: c.req.valid("json"),
+    });
+    return c.json(refund, 201);
+  });
+}
