@@ -12,6 +12,7 @@ import { registerImageRoutes } from "./routes/images";
 import { registerMeRoutes } from "./routes/me";
 import { registerOrderRoutes } from "./routes/orders";
 import { registerPayOrderRoutes } from "./routes/pay-orders";
+import { registerSeoRoutes } from "./routes/seo";
 import { registerReceiptRoutes } from "./routes/receipt";
 import { registerRefundRoutes } from "./routes/refunds";
 
@@ -36,6 +37,7 @@ export function buildStorefrontApp(options: { clock?: Clock } = {}): StorefrontA
   registerImageRoutes(app);
   registerCatalogRoutes(app);
   registerHomeRoutes(app);
+  registerSeoRoutes(app);
   registerCartRoutes(app);
   // Operators' `checkout` switch (503 feature_disabled while off), ahead of the routes it guards.
   app.on("POST", ["/v1/checkout/quote", "/v1/orders"], switchGuard<StorefrontBindings>("checkout"));
