@@ -70,6 +70,8 @@ const localVars = (origin: string): Record<string, Record<string, string>> => ({
   "workers/payments-webhook/wrangler.toml": {
     ENVIRONMENT: "development",
     PAYMENT_WEBHOOK_SECRET: SANDBOX_WEBHOOK_SECRET,
+    // Carrier callbacks from the sandbox carrier (any carrier name) are signed with it.
+    SANDBOX_CARRIER_SECRET,
     DOCS_ASSETS_BASE,
   },
   "workers/events/wrangler.toml": { ENVIRONMENT: "development", ...sandboxClientVars(origin) },

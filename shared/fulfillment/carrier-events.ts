@@ -65,6 +65,25 @@ export async function carrierMessageId(carrier: string, eventId: string): Promis
   return `evt_${(await sha256Hex(`carrier\n${carrier}\n${eventId}`)).slice(0, 40)}`;
 }
 
+/**
+ * The queue message (an outbox row) that has the consumer apply stored callback `eventId`. Its id
+ * derives from the carrier and event id, plus `attempt` when the same callback is queued again (after
+ * it was parked: the consumer's inbox already holds the first message's id).
+ */
+export async function carrierEventMessage(
+  stored: { carrier: string; eventId: string; type: string },
+  now: number,
+  attempt?: string,
+) {
+  const message = makeEvent(
+    "shipment.carrier_event",
+    { carrier: stored.carrier, carrierEventId: stored.eventId, type: stored.type },
+    now,
+  );
+  const key = attempt === undefined ? stored.eventId : `${stored.eventId}\n${attempt}`;
+  return outboxRow("fulfillment-events", { ...message, id: await carrierMessageId(stored.carrier, key) });
+}
+
 /** Verifies, stores once and enqueues one callback; answers whether it was a duplicate. */
 export async function receiveCarrierEvent(
   deps: ReceiveDeps,
@@ -90,12 +109,7 @@ export async function receiveCarrierEvent(
   if (event.data.carrier !== input.carrier) {
     throw invalidField("data.carrier", `must be ${input.carrier}, the carrier whose endpoint it was posted to`);
   }
-  const message = makeEvent(
-    "shipment.carrier_event",
-    { carrier: input.carrier, carrierEventId: event.id, type: event.type },
-    now,
-  );
-  const row = outboxRow("fulfillment-events", { ...message, id: await carrierMessageId(input.carrier, event.id) });
+  const row = await carrierEventMessage({ carrier: input.carrier, eventId: event.id, type: event.type }, now);
   const { db } = deps;
   const [stored] = await db.batch([
     db

@@ -6,11 +6,14 @@
  * A tracking number names one parcel per carrier (a unique index): another parcel's number is 409
  * `tracking_number_taken`. Shipping the same order again with the parcel it already shipped
  * answers the order as it is (a retried request); anything else on a shipped order is 409
- * `invalid_transition`.
+ * `invalid_transition`. Callbacks the carrier sent for this parcel before it was shipped here
+ * (parked: they named no shipment) are queued again in the same batch, so they apply now.
  */
 import { and, desc, eq, ne } from "drizzle-orm";
 import { z } from "zod";
-import { orders, shipments, warehouses } from "../../db/schema";
+import { carrierEvents, orders, shipments, warehouses } from "../../db/schema";
+import { outboxInsert, sendOutbox } from "../events/outbox";
+import type { Producers } from "../events/producer";
 import { getOrder, type OrderScope, type OrderView } from "../orders/orders";
 import { next } from "../orders/state-machine";
 import type { Actor } from "../platform/actor";
@@ -18,7 +21,8 @@ import type { Clock } from "../platform/clock";
 import { type Db, isAssertionFailure, isUniqueViolation, runBatch } from "../platform/db";
 import { AppError } from "../platform/errors";
 import { newId } from "../platform/ids";
-import { carrierName } from "./carrier-events";
+import { errorFields, type Logger } from "../platform/logger";
+import { carrierEventMessage, carrierName } from "./carrier-events";
 import { insertShipment, moveOrder, moveShipment, newChange } from "./status-writes";
 
 export const shipBody = z.strictObject({
@@ -34,6 +38,13 @@ export const shipBody = z.strictObject({
     .describe("Where it leaves from; default: the warehouse that held the stock"),
 });
 export type ShipBody = z.infer<typeof shipBody>;
+
+export interface ShipDeps {
+  db: Db;
+  clock: Clock;
+  producers: Producers;
+  log: Logger;
+}
 
 export interface ShipInput extends ShipBody {
   orderId: string;
@@ -61,7 +72,43 @@ async function alreadyShipped(db: Db, input: ShipInput): Promise<boolean> {
   return same !== undefined;
 }
 
-export async function shipOrder(deps: { db: Db; clock: Clock }, input: ShipInput): Promise<OrderView> {
+/** Parked callbacks of the parcel back to `received`, and a new message for each (keyed to this shipment). */
+async function requeueParked(
+  db: Db,
+  parcel: { carrier: string; trackingNumber: string },
+  shipmentId: string,
+  now: number,
+) {
+  const parked = await db
+    .select({ eventId: carrierEvents.eventId, type: carrierEvents.type })
+    .from(carrierEvents)
+    .where(
+      and(
+        eq(carrierEvents.status, "parked"),
+        eq(carrierEvents.carrier, parcel.carrier),
+        eq(carrierEvents.trackingNumber, parcel.trackingNumber),
+      ),
+    );
+  // A new message id per shipment: the consumer's inbox already holds the first message's.
+  const rows = await Promise.all(
+    parked.map((p) => carrierEventMessage({ carrier: parcel.carrier, ...p }, now, shipmentId)),
+  );
+  const statements = parked.map((p) =>
+    db
+      .update(carrierEvents)
+      .set({ status: "received", note: `requeued when shipped as ${shipmentId}`, updatedAt: now })
+      .where(
+        and(
+          eq(carrierEvents.carrier, parcel.carrier),
+          eq(carrierEvents.eventId, p.eventId),
+          eq(carrierEvents.status, "parked"),
+        ),
+      ),
+  );
+  return { rows, statements: [...statements, ...rows.map((row) => outboxInsert(db, row))] };
+}
+
+export async function shipOrder(deps: ShipDeps, input: ShipInput): Promise<OrderView> {
   const { db } = deps;
   const order = await db.query.orders.findFirst({ where: scoped(input.scope, input.orderId) });
   if (!order) throw new AppError("not_found", { detail: `No order ${input.orderId}` });
@@ -95,19 +142,22 @@ export async function shipOrder(deps: { db: Db; clock: Clock }, input: ShipInput
     warehouseId: input.warehouseId ?? latest.warehouseId,
     shippedAt: change.now,
   };
+  const shipmentId = latest.status === "PENDING" ? latest.id : newId("shipment", change.now);
   const shipmentStatements =
     latest.status === "PENDING"
       ? moveShipment(db, latest, "ship", change, parcel)
       : insertShipment(
           db,
-          { id: newId("shipment", change.now), orderId: order.id, shopId: order.shopId, status: "SHIPPED", ...parcel },
+          { id: shipmentId, orderId: order.id, shopId: order.shopId, status: "SHIPPED", ...parcel },
           "ship",
           change,
         );
+  const early = await requeueParked(db, parcel, shipmentId, change.now);
   try {
     await runBatch(db, [
       ...moveOrder(db, order, { order: "ship", fulfillment: "ship" }, change),
       ...shipmentStatements,
+      ...early.statements,
     ]);
   } catch (err) {
     if (isUniqueViolation(err, "shipments.carrier")) {
@@ -123,6 +173,11 @@ export async function shipOrder(deps: { db: Db; clock: Clock }, input: ShipInput
     const current = await db.query.orders.findFirst({ where: eq(orders.id, order.id) });
     next("order", current?.status ?? order.status, "ship");
     throw new AppError("version_conflict", { detail: "The order changed meanwhile; retry" });
+  }
+  if (early.rows.length > 0) {
+    await sendOutbox(db, deps.producers, early.rows, change.now).catch((err: unknown) =>
+      deps.log.warn("requeued carrier callbacks left to the outbox", { orderId: order.id, ...errorFields(err) }),
+    );
   }
   return getOrder(db, { all: true }, order.id);
 }

@@ -214,7 +214,7 @@ describe("physical fulfillment", () => {
     expect((await callbacksOf(CARRIER, order.tn)).at(-1)).toMatchObject({ note: "stale: shipment already FAILED" });
   });
 
-  it("stores a callback once, refuses a bad signature storing nothing, and parks news of an unknown parcel", async () => {
+  it("stores a callback once, refuses a bad signature storing nothing, parks news of an unknown parcel until it is shipped", async () => {
     const tn = trackingNumber("ZZ");
     const body = JSON.stringify({
       id: `evt_test_${tn}`,
@@ -239,6 +239,16 @@ describe("physical fulfillment", () => {
       (rows) => rows.length === 1 && rows[0]?.status === "parked",
       "parked callback",
     );
+    // The seller then ships that parcel: the parked news is queued again and applies to it.
+    const order = await awaitingShipment();
+    const shipped = await ship(order.seller.token, order.orderId, { carrier: CARRIER, trackingNumber: tn });
+    expect(shipped.status, JSON.stringify(shipped.body)).toBe(200);
+    await settleCarrier();
+    const view = await sellerOrder(order.seller, order.orderId);
+    expect(view.body.shipments).toMatchObject([{ status: "IN_TRANSIT", trackingNumber: tn }]);
+    expect(view.body.status).toBe("SHIPPED");
+    expect(await callbacksOf(CARRIER, tn)).toMatchObject([{ status: "applied", note: null }]);
+
     const wrongCarrier = await call("POST", "/webhooks/carriers/yto", {
       rawBody: body,
       headers: { "stripe-signature": signature },

@@ -4,7 +4,7 @@
  */
 
 /** The webhooks document's `info.description` (CommonMark, rendered by Swagger UI). */
-export const WEBHOOKS_DESCRIPTION = `Signed callbacks from payment providers: verified, stored once, enqueued. No login: a provider
+export const WEBHOOKS_DESCRIPTION = `Signed callbacks from payment providers and carriers: verified, stored once, enqueued. No login: a provider
 authenticates by signing each event with the webhook secret it shares with us.
 
 ## Endpoints
@@ -13,6 +13,11 @@ authenticates by signing each event with the webhook secret it shares with us.
   \`{received, eventId, duplicate}\` once the event is stored (a duplicate answers 200 too and stores nothing new),
   400 \`invalid_signature\` on a missing, bad, stale or future signature (nothing is stored), 404 for a provider
   that is not configured. The events Worker applies stored events from a queue.
+- \`POST /webhooks/carriers/{carrier}\`: a carrier's shipment callback
+  \`{"id", "type": "shipment.in_transit" | "shipment.delivered" | "shipment.failed", "created", "data": {"carrier",
+  "trackingNumber"}}\`, signed the same way with the carrier's secret (local dev: \`whsec_dev_carrier_secret\`, for
+  any carrier name). Same answers as payment events; a callback only ever moves its shipment forward, so a late
+  \`in_transit\` after \`delivered\` changes nothing, and news of a parcel nobody shipped is parked.
 - \`GET /webhooks/health\`: 200 \`{"status":"ok"}\`.
 
 ## The \`Stripe-Signature\` header
@@ -57,4 +62,6 @@ curl -s http://127.0.0.1:8787/webhooks/payments/sandbox -H 'content-type: applic
   -H "stripe-signature: t=$T,v1=$SIG" -d "$BODY"
 \`\`\`
 
-Sent twice, the second answer says \`"duplicate": true\`.`;
+Sent twice, the second answer says \`"duplicate": true\`. The sandbox carrier sends carrier callbacks for a shipped
+order: \`curl -s -X POST http://127.0.0.1:8787/sandbox/carriers/<carrier>/shipments/<trackingNumber>/events -H
+'content-type: application/json' -d '{"status":"delivered"}'\`.`;

@@ -44,7 +44,7 @@ export function registerShipmentRoutes(app: AdminApp): void {
     const caller = callerOf(c);
     const scope = shopOrderScope(await shopFilterFor(db, caller, undefined));
     const order = await shipOrder(
-      { db, clock: c.var.clock },
+      { db, clock: c.var.clock, producers: c.env, log: c.var.log },
       { ...c.req.valid("json"), orderId: c.req.valid("param").orderId, scope, actor: actorOf(caller) },
     );
     return c.json(order, 200);
