@@ -108,6 +108,11 @@ export const refunds = sqliteTable(
     returnTrackingNumber: text("return_tracking_number"),
     /** What the seller found in the returned parcel: `sellable` (back to stock) or `damaged` (written off). */
     receivedCondition: text("received_condition"),
+    /**
+     * The creating request's idempotency identity (IdempotencyIdentity.ref): a request retried
+     * after its answer was lost finds the refund it already made instead of holding more units.
+     */
+    requestKey: text("request_key"),
     /** The provider's refund id, once asked. */
     providerRefundId: text("provider_refund_id"),
     note: text("note"),
@@ -122,6 +127,7 @@ export const refunds = sqliteTable(
     index("refunds_status").on(t.status, t.updatedAt),
     index("refunds_created").on(t.createdAt),
     uniqueIndex("refunds_provider_id").on(t.providerRefundId),
+    uniqueIndex("refunds_request_key").on(t.requestKey),
     // An automatic refund is written once per payment and order, whatever the redeliveries.
     uniqueIndex("refunds_automatic_once")
       .on(t.paymentId, t.orderId, t.reason)

@@ -10,15 +10,17 @@
  * re-reads and tries again, so the loser of a race for the last unit gets 409 refund_exceeds_paid.
  * Amounts follow allocation.ts.
  */
+import { eq } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { z } from "zod";
+import { refunds } from "../../db/schema";
 import { type OutboxRow, sendOutbox } from "../events/outbox";
 import type { Producers } from "../events/producer";
 import { next } from "../orders/state-machine";
 import { refundsOfOrder } from "../payments/refunds-repo";
 import { type Actor, actorText } from "../platform/actor";
 import type { Clock } from "../platform/clock";
-import { type Db, isAssertionFailure, runBatch } from "../platform/db";
+import { type Db, isAssertionFailure, isUniqueViolation, runBatch } from "../platform/db";
 import { AppError } from "../platform/errors";
 import { newId } from "../platform/ids";
 import { errorFields, type Logger } from "../platform/logger";
@@ -65,6 +67,8 @@ interface PlaceInput {
   decided: boolean;
   /** More statements to commit in the same batch (built by the caller from what it read). */
   withStatements?: BatchItem<"sqlite">[];
+  /** The creating request's idempotency identity: its retries answer the refund it made. */
+  requestKey?: string | undefined;
 }
 
 /** The item lines of a refund of `lines` (or of what is left), against the items as read. */
@@ -96,8 +100,20 @@ const toShare = (i: OrderItemRow) => ({
   heldAmount: i.refundHeldAmount,
 });
 
+/** The refund request `requestKey` already made, if it made one. */
+async function madeBy(db: Db, requestKey: string | undefined): Promise<RefundView | undefined> {
+  if (!requestKey) return undefined;
+  const row = await db.query.refunds.findFirst({ where: eq(refunds.requestKey, requestKey) });
+  if (!row) return undefined;
+  const found = await loadRefund(db, row.id, { all: true });
+  return refundView(found.refund, found.items);
+}
+
 async function placeRefund(deps: RefundDeps, input: PlaceInput): Promise<RefundView> {
   const { db } = deps;
+  // A retry of a request whose answer was lost after it committed: the refund it made.
+  const made = await madeBy(db, input.requestKey);
+  if (made) return made;
   for (let attempt = 1; ; attempt++) {
     const { order, items } = await loadRefundableOrder(db, input.orderId, input.scope);
     // Only money that was taken comes back: a paid (or partly refunded) order. A fully refunded
@@ -135,6 +151,7 @@ async function placeRefund(deps: RefundDeps, input: PlaceInput): Promise<RefundV
       returnCarrier: null,
       returnTrackingNumber: null,
       receivedCondition: null,
+      requestKey: input.requestKey ?? null,
     };
     const statements = insertRefundStatements(
       db,
@@ -154,6 +171,9 @@ async function placeRefund(deps: RefundDeps, input: PlaceInput): Promise<RefundV
     try {
       await runBatch(db, statements);
     } catch (err) {
+      // The same request, retried while the first run of it committed meanwhile.
+      const same = isUniqueViolation(err, "refunds.request_key") ? await madeBy(db, input.requestKey) : undefined;
+      if (same) return same;
       if (!isAssertionFailure(err)) throw err;
       if (attempt >= ATTEMPTS) {
         throw new AppError("version_conflict", {
@@ -186,9 +206,10 @@ export type RequestRefundBody = z.infer<typeof requestRefundBody>;
 /** A shopper asks for units of their own order back: REQUESTED, holding those units. */
 export function requestRefund(
   deps: RefundDeps,
-  input: { orderId: string; userId: string; actor: Actor; body: RequestRefundBody },
+  input: { orderId: string; userId: string; actor: Actor; body: RequestRefundBody; requestKey?: string | undefined },
 ): Promise<RefundView> {
   return placeRefund(deps, {
+    requestKey: input.requestKey,
     orderId: input.orderId,
     scope: { userId: input.userId },
     lines: input.body.items,
@@ -211,9 +232,10 @@ export type DirectRefundBody = z.infer<typeof directRefundBody>;
 /** A seller (of the order's shop) or an operator refunds units directly: decided at once, PROCESSING. */
 export function refundDirectly(
   deps: RefundDeps,
-  input: { orderId: string; scope: RefundScope; actor: Actor; body: DirectRefundBody },
+  input: { orderId: string; scope: RefundScope; actor: Actor; body: DirectRefundBody; requestKey?: string | undefined },
 ): Promise<RefundView> {
   return placeRefund(deps, {
+    requestKey: input.requestKey,
     orderId: input.orderId,
     scope: input.scope,
     lines: input.body.items,

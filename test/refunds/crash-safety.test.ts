@@ -1,5 +1,7 @@
 /**
- * Refunds where a step dies halfway (issue #14): receiving returned goods when the batch that
+ * Refunds where a step dies halfway (issue #14): a request whose answer is lost after it
+ * committed (its retry, same idempotency identity, answers the same refund and holds nothing more),
+ * receiving returned goods when the batch that
  * moves the refund is lost after the stock came back (the seller's retry returns nothing twice),
  * and a decided refund whose payout message could not be queued (the outbox row committed with
  * it; the events cron sends it and the refund still reaches REFUNDED).
@@ -10,7 +12,7 @@ import { drainOutbox } from "../../shared/events/outbox";
 import { inventoryOf } from "../../shared/inventory/binding";
 import { dbOf } from "../../shared/platform/db";
 import { receiveRefund } from "../../shared/refunds/decide-refund";
-import { refundDirectly } from "../../shared/refunds/place-refund";
+import { refundDirectly, requestRefund } from "../../shared/refunds/place-refund";
 import { faultyD1, firstBatchesWriting } from "../helpers/faulty-d1";
 import { call, json } from "../helpers/http";
 import { stockOf } from "../helpers/orders";
@@ -68,6 +70,33 @@ describe("a refund step dying halfway", () => {
     );
     expect(movements.body.items.filter((m) => m.kind === "return")).toHaveLength(1);
     await refunded(asked.body.refundId);
+  });
+
+  it("answers a retried request whose first answer was lost after it committed with the same refund", async () => {
+    const order = await paidOrder({ stock: 4, quantity: 3 });
+    const itemId = (await orderRefundState(order.orderId)).items[0]?.id ?? "";
+    const input = {
+      orderId: order.orderId,
+      userId: order.shopper.id,
+      actor: { type: "user" as const, id: order.shopper.id },
+      body: { items: [{ orderItemId: itemId, quantity: 1 }], reason: "不想要了", returnGoods: false },
+      requestKey: `idem_${crypto.randomUUID()}`,
+    };
+    const lostAnswer = {
+      ...refundDeps(),
+      db: dbOf(faultyD1(env.DB, { loseBatchAnswer: firstBatchesWriting("refunds") })),
+    };
+    await expect(requestRefund(lostAnswer, input)).rejects.toThrow(/injected/);
+    const [retried, again] = await Promise.all([
+      requestRefund(refundDeps(), input),
+      requestRefund(refundDeps(), input),
+    ]);
+    expect(again.refundId).toBe(retried.refundId);
+    const rows = await env.DB.prepare("select id from refunds where order_id = ?")
+      .bind(order.orderId)
+      .all<{ id: string }>();
+    expect(rows.results).toEqual([{ id: retried.refundId }]);
+    expect((await orderRefundState(order.orderId)).items[0]).toMatchObject({ heldQuantity: 1 });
   });
 
   it("pays a decided refund out from the outbox when its message could not be queued", async () => {

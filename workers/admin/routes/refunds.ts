@@ -207,6 +207,7 @@ export function registerRefundRoutes(app: AdminApp): void {
       scope: staffRefundScope(caller),
       actor: actorOf(caller),
       body: c.req.valid("json"),
+      requestKey: c.var.idempotency?.ref,
     });
     return c.json(refund, 201);
   });

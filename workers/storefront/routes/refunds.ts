@@ -113,6 +113,7 @@ export function registerRefundRoutes(app: StorefrontApp): void {
       userId: caller.userId,
       actor: actorOf(caller),
       body: c.req.valid("json"),
+      requestKey: c.var.idempotency?.ref,
     });
     return c.json(refund, 201);
   });
