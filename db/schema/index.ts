@@ -9,5 +9,6 @@ export * from "./operations";
 export * from "./orders";
 export * from "./payments";
 export * from "./platform";
+export * from "./promotions";
 export * from "./refunds";
 export * from "./users";

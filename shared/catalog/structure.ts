@@ -3,7 +3,7 @@
  * template (which attributes are basic or sales, required or not, and their allowed values).
  * Operators manage it; product validation reads it.
  */
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import { attributes, brands, categories, categoryAttributes } from "../../db/schema";
 import type { Clock } from "../platform/clock";
@@ -230,4 +230,14 @@ export async function categoryTree(db: Db): Promise<CategoryNode[]> {
     (parent ? parent.children : roots).push(node);
   }
   return roots;
+}
+
+/** The paths (`/1/1003/1003001/`) of the given categories, for subtree checks (promotions' category scopes). */
+export async function categoryPaths(db: Db, ids: readonly number[]): Promise<Map<number, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db
+    .select({ id: categories.id, path: categories.path })
+    .from(categories)
+    .where(inArray(categories.id, [...new Set(ids)].slice(0, 100)));
+  return new Map(rows.map((r) => [r.id, r.path]));
 }

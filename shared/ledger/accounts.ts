@@ -19,6 +19,10 @@ export const ACCOUNT_KINDS = {
   platform_commission: "platform",
   /** Coins outstanding: what shoppers may still spend (per user). */
   coins: "per user",
+  /** Coins set aside by unpaid orders: spent on payment, given back on cancel (per user). */
+  coins_held: "per user",
+  /** The platform's side of every coin: granted or earned coins debit it, spent coins credit it back. */
+  coins_issued: "platform",
   /** Vouchers the platform funded. */
   platform_vouchers: "platform",
   /** Refunds owed back to shoppers, until the provider pays them out (per provider). */

@@ -150,3 +150,61 @@ export async function unbalancedTransactions(
     .having(sql`sum(${ledgerEntries.amount}) != 0`)
     .limit(limit);
 }
+
+/** The balance (sum of entries) of one account in one currency; 0 for an account with no entries. */
+export async function accountBalance(db: Db, account: string, currency: string): Promise<number> {
+  const [row] = await db
+    .select({ balance: sql<number>`coalesce(sum(${ledgerEntries.amount}), 0)`.mapWith(Number) })
+    .from(ledgerEntries)
+    .where(and(eq(ledgerEntries.account, account), eq(ledgerEntries.currency, currency)));
+  return row?.balance ?? 0;
+}
+
+/**
+ * A statement that aborts its batch when the balance of `account` in `currency` is above `max`
+ * (after the batch's earlier postings): a credit-normal account (a shopper's coins) that must
+ * not be overdrawn is kept at or below 0. D1 runs batches one at a time, so two postings racing
+ * cannot both pass.
+ */
+export function assertBalanceAtMost(db: Db, account: string, currency: string, max: number) {
+  return assertExists(
+    db,
+    sql`SELECT 1 WHERE (SELECT coalesce(sum(amount), 0) FROM ledger_entries WHERE account = ${account} AND currency = ${currency}) <= ${max}`,
+  );
+}
+
+/** One account's entries with their transactions, newest first, before a (createdAt, id) cursor. */
+export async function accountEntries(
+  db: Db,
+  query: { account: string; currency: string; limit: number; before?: { createdAt: number; id: string } | undefined },
+): Promise<{ id: string; amount: number; kind: string; ref: string; memo: string | null; createdAt: number }[]> {
+  const rows = await db
+    .select({
+      entryId: ledgerEntries.id,
+      amount: ledgerEntries.amount,
+      kind: ledgerTransactions.kind,
+      ref: ledgerTransactions.ref,
+      memo: ledgerTransactions.memo,
+      createdAt: ledgerEntries.createdAt,
+    })
+    .from(ledgerEntries)
+    .innerJoin(ledgerTransactions, eq(ledgerTransactions.id, ledgerEntries.transactionId))
+    .where(
+      and(
+        eq(ledgerEntries.account, query.account),
+        eq(ledgerEntries.currency, query.currency),
+        query.before === undefined
+          ? undefined
+          : or(
+              sql`${ledgerEntries.createdAt} < ${query.before.createdAt}`,
+              and(
+                eq(ledgerEntries.createdAt, query.before.createdAt),
+                sql`${ledgerEntries.id} < ${Number(query.before.id)}`,
+              ),
+            ),
+      ),
+    )
+    .orderBy(desc(ledgerEntries.createdAt), desc(ledgerEntries.id))
+    .limit(query.limit);
+  return rows.map(({ entryId, ...r }) => ({ ...r, id: String(entryId) }));
+}

@@ -52,6 +52,8 @@ export const ERROR_CODES = {
   checkout_timed_out: { status: 409, title: "The checkout took too long and was undone" },
   sold_out: { status: 409, title: "The campaign is sold out" },
   voucher_exhausted: { status: 409, title: "The voucher's uses or budget ran out" },
+  duplicate_voucher_code: { status: 409, title: "The voucher code is already taken" },
+  insufficient_coins: { status: 409, title: "The shopper has fewer coins than the checkout spends" },
   used_up: { status: 409, title: "The voucher has no claims left" },
   per_user_limit: { status: 409, title: "The shopper already claimed this voucher as often as allowed" },
   payment_in_progress: { status: 409, title: "A payment of this pay order is still in progress" },

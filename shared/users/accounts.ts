@@ -11,6 +11,7 @@ import type { Db } from "../platform/db";
 import { AppError } from "../platform/errors";
 import { newId } from "../platform/ids";
 import { enforceRateLimit, type RateLimit } from "../platform/rate-limit";
+import { coinBalance } from "../promotions/coins";
 import { classifyIdentifier, emailSchema, phoneSchema, usernameSchema } from "./identifiers";
 import { insertLoginLog, seenBefore } from "./login-log-repo";
 import { claimAttempt, clearAttempts, type ThrottleRule } from "./login-throttle-repo";
@@ -216,7 +217,7 @@ export const profileSchema = z.object({
   phone: z.string().nullable(),
   roles: z.array(z.string()),
   shopId: z.string().nullable(),
-  coins: z.number().int(),
+  coins: z.object({ balance: z.number().int().describe("Coins to spend at checkout (1 coin = 1 fen)") }),
   vipLevel: z.number().int(),
   createdAt: z.string(),
 });
@@ -234,7 +235,7 @@ export async function profile(db: Db, userId: string): Promise<Profile> {
     phone: user.phone,
     roles: caller.roles,
     shopId: caller.shopId ?? null,
-    coins: user.coins,
+    coins: { balance: await coinBalance(db, user.id) },
     vipLevel: user.vipLevel,
     createdAt: new Date(user.createdAt).toISOString(),
   };

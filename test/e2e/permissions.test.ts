@@ -58,6 +58,13 @@ const POLICIES: Record<string, Policy> = {
   "POST /v1/orders/{orderId}/confirm-receipt": "user",
   "POST /v1/pay-orders/{payOrderId}/pay": "user",
   "GET /v1/pay-orders/{payOrderId}": "user",
+  "GET /v1/vouchers": "public",
+  "POST /v1/vouchers/{voucherId}/claim": "user",
+  "GET /v1/me/vouchers": "user",
+  "GET /v1/me/coins": "user",
+  "POST /admin/v1/vouchers": "staff",
+  "POST /admin/v1/threshold-discounts": "staff",
+  "POST /admin/v1/users/{userId}/coins": "operator",
   "POST /v1/orders/{orderId}/refunds": "user",
   "GET /v1/orders/{orderId}/refunds": "user",
   "GET /v1/refunds/{refundId}": "user",
@@ -319,6 +326,9 @@ const NOT_OWNED = new Set([
   "POST /admin/v1/products/{productId}/reject",
   "POST /admin/v1/products/{productId}/freeze",
   "POST /admin/v1/products/{productId}/unfreeze",
+  // A voucher anyone may claim; coins are granted by operators only.
+  "POST /v1/vouchers/{voucherId}/claim",
+  "POST /admin/v1/users/{userId}/coins",
 ]);
 
 describe("another shop's or shopper's resources answer 404", () => {

@@ -26,6 +26,7 @@ import { registerOrderRoutes } from "./routes/orders";
 import { registerPaymentRoutes } from "./routes/payments";
 import { registerProductRevisionRoutes } from "./routes/product-revisions";
 import { registerProductRoutes } from "./routes/products";
+import { registerPromotionRoutes } from "./routes/promotions";
 import { registerRefundRoutes } from "./routes/refunds";
 import { registerShipmentRoutes } from "./routes/shipments";
 import { registerShippingTemplateRoutes } from "./routes/shipping-template";
@@ -87,6 +88,7 @@ export function buildAdminApp(options: { clock?: Clock } = {}): AdminApp {
   registerLedgerRoutes(app);
   registerPaymentRoutes(app);
   registerEventCanaryRoutes(app);
+  registerPromotionRoutes(app);
   // The web console at /console, on the routes above (internal requests, the same rules).
   registerConsole(app, CONSOLE_PAGES);
   registerMetricsRoutes(app);

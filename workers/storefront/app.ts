@@ -12,6 +12,7 @@ import { registerImageRoutes } from "./routes/images";
 import { registerMeRoutes } from "./routes/me";
 import { registerOrderRoutes } from "./routes/orders";
 import { registerPayOrderRoutes } from "./routes/pay-orders";
+import { registerPromotionRoutes } from "./routes/promotions";
 import { registerSeoRoutes } from "./routes/seo";
 import { registerReceiptRoutes } from "./routes/receipt";
 import { registerRefundRoutes } from "./routes/refunds";
@@ -44,6 +45,7 @@ export function buildStorefrontApp(options: { clock?: Clock } = {}): StorefrontA
   registerOrderRoutes(app);
   registerReceiptRoutes(app);
   registerPayOrderRoutes(app);
+  registerPromotionRoutes(app);
   registerRefundRoutes(app);
   return app;
 }

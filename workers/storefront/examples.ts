@@ -31,7 +31,7 @@ export const profileExample: z.output<typeof profileSchema> = {
   phone: "+8613800000001",
   roles: ["shopper"],
   shopId: null,
-  coins: 0,
+  coins: { balance: 0 },
   vipLevel: 0,
   createdAt: "2026-01-01T00:00:00.000Z",
 };

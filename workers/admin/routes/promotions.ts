@@ -1,0 +1,136 @@
+/** Promotions for sellers and operators: vouchers, threshold discounts (满减), and operators' coin grants. */
+import { createRoute, z } from "@hono/zod-openapi";
+import { actorOf } from "../../../shared/platform/actor";
+import { callerOf, requireHuman, requireRole, requireScope } from "../../../shared/platform/caller";
+import { errorResponses, idempotencyHeaders, jsonBody, jsonResponse } from "../../../shared/platform/openapi";
+import { requestDb } from "../../../shared/platform/request-db";
+import { coinGrantSchema, grantCoins, grantCoinsBody } from "../../../shared/promotions/coins";
+import {
+  createdVoucherSchema,
+  createThresholdDiscount,
+  createThresholdDiscountBody,
+  createVoucher,
+  createVoucherBody,
+} from "../../../shared/promotions/create-promotions";
+import type { AdminApp } from "../app";
+
+const secured = { security: [{ bearer: [] as string[] }], tags: ["promotions"] };
+const staff = [requireRole("seller", "operator"), requireScope("prices:write")];
+
+const routes = {
+  voucher: createRoute({
+    ...secured,
+    middleware: staff,
+    method: "post",
+    path: "/admin/v1/vouchers",
+    summary: "Create a voucher: fixed or percent off, minimum spend, scope, window, counts, budget, codes",
+    description:
+      "A platform voucher (operators only; 403 for sellers) or a shop voucher (a seller's own shop; operators name " +
+      "`shopId`). `value` is money off when `kind` is fixed, the percent off (1–99) when percent, capped by " +
+      "`maxDiscount`. Only goods in `categoryId`'s subtree and/or among `skuIds` count toward `minSpend` and get the " +
+      "discount. `totalCount` bounds its uses (and claims), `perUserLimit` each shopper's, `budget` what all uses may " +
+      "take off together. `codes`: one shared code, or a batch of unique single-use codes (answered in `codes`). " +
+      "Claimable vouchers are listed by `GET /v1/vouchers` for shoppers to claim; others are code-only. A code some " +
+      "voucher already has is 409 `duplicate_voucher_code`.",
+    request: {
+      headers: idempotencyHeaders,
+      body: jsonBody(createVoucherBody, {
+        example: {
+          name: "满 100 减 10 店铺券",
+          scope: "shop",
+          kind: "fixed",
+          value: { amount: 1000, currency: "CNY" },
+          minSpend: { amount: 10000, currency: "CNY" },
+          startsAt: "2026-12-01T00:00:00Z",
+          endsAt: "2027-01-01T00:00:00Z",
+          totalCount: 1000,
+          perUserLimit: 1,
+          budget: { amount: 500000, currency: "CNY" },
+          claimable: true,
+          codes: { mode: "single", code: "SHOP10" },
+        },
+      }),
+    },
+    responses: {
+      201: jsonResponse(createdVoucherSchema, "Created", {
+        voucherId: "vch_01JD3V8Q4Z6T0S8M2B7F9K1XQW",
+        codes: ["SHOP10"],
+      }),
+      ...errorResponses(400, 401, 403, 404, 409, 422),
+    },
+  }),
+  threshold: createRoute({
+    ...secured,
+    middleware: staff,
+    method: "post",
+    path: "/admin/v1/threshold-discounts",
+    summary: "Create a threshold discount (满减): spend at least X in the shop, get Y off; the best tier applies",
+    description:
+      "For a seller's own shop (operators name `shopId`). While it runs (`startsAt` to `endsAt`), each order of the " +
+      "shop whose goods reach a tier's `spend` gets the best reached tier's `off`, before vouchers and coins.",
+    request: {
+      headers: idempotencyHeaders,
+      body: jsonBody(createThresholdDiscountBody, {
+        example: {
+          name: "满 200 减 20，满 300 减 40",
+          tiers: [
+            { spend: { amount: 20000, currency: "CNY" }, off: { amount: 2000, currency: "CNY" } },
+            { spend: { amount: 30000, currency: "CNY" }, off: { amount: 4000, currency: "CNY" } },
+          ],
+          startsAt: "2026-12-01T00:00:00Z",
+          endsAt: "2027-01-01T00:00:00Z",
+        },
+      }),
+    },
+    responses: {
+      201: jsonResponse(z.object({ thresholdDiscountId: z.string() }), "Created", {
+        thresholdDiscountId: "thd_01JD3V8Q4Z6T0S8M2B7F9K1XQW",
+      }),
+      ...errorResponses(400, 401, 403, 404, 422),
+    },
+  }),
+  coins: createRoute({
+    ...secured,
+    middleware: [requireRole("operator"), requireHuman()],
+    method: "post",
+    path: "/admin/v1/users/{userId}/coins",
+    summary: "Grant (or, negative, take) a shopper's coins",
+    description:
+      "Operators only. Posts a coins transaction to the ledger and answers the new balance; taking more than the " +
+      "shopper has is 409 `insufficient_coins`; an unknown user is 404.",
+    request: {
+      headers: idempotencyHeaders,
+      params: z.object({ userId: z.string().min(1).max(64).openapi({ example: "usr_01JD3V8Q4Z6T0S8M2B7F9K1XQW" }) }),
+      body: jsonBody(grantCoinsBody, { example: { amount: 500, reason: "compensation for a late delivery" } }),
+    },
+    responses: {
+      201: jsonResponse(coinGrantSchema, "Posted", {
+        userId: "usr_01JD3V8Q4Z6T0S8M2B7F9K1XQW",
+        amount: 500,
+        balance: 500,
+        transactionId: "ltx_01JD3V8Q4Z6T0S8M2B7F9K1XQW",
+      }),
+      ...errorResponses(400, 401, 403, 404, 409, 422),
+    },
+  }),
+};
+
+/** Registers POST /admin/v1/vouchers, /admin/v1/threshold-discounts and /admin/v1/users/:userId/coins. */
+export function registerPromotionRoutes(app: AdminApp): void {
+  app.openapi(routes.voucher, async (c) => {
+    const deps = { db: requestDb(c, "first-primary"), clock: c.var.clock };
+    return c.json(await createVoucher(deps, callerOf(c), c.req.valid("json")), 201);
+  });
+  app.openapi(routes.threshold, async (c) => {
+    const deps = { db: requestDb(c, "first-primary"), clock: c.var.clock };
+    return c.json(await createThresholdDiscount(deps, callerOf(c), c.req.valid("json")), 201);
+  });
+  app.openapi(routes.coins, async (c) => {
+    const deps = { db: requestDb(c, "first-primary"), clock: c.var.clock };
+    const body = c.req.valid("json");
+    return c.json(
+      await grantCoins(deps, { userId: c.req.valid("param").userId, ...body, actor: actorOf(callerOf(c)) }),
+      201,
+    );
+  });
+}
