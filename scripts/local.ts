@@ -56,6 +56,7 @@ const localVars = (origin: string): Record<string, Record<string, string>> => ({
     REGISTER_IP_LIMIT_PER_MINUTE: "100000",
     ORDER_USER_LIMIT_PER_MINUTE: "100000",
     ORDER_IP_LIMIT_PER_MINUTE: "100000",
+    FLASH_SALE_ENTRY_USER_LIMIT_PER_MINUTE: "100000",
     // The bench's shopper keeps every order unpaid: its held units grow by one per order.
     ORDER_HELD_UNITS_LIMIT: "100000000",
     ...sandboxClientVars(origin),

@@ -25,13 +25,13 @@ export function antiFraudStep(deps: OrderDeps): Step<OrderContext> {
         enforceRateLimit(
           deps.rateLimiter,
           `orders:user:${ctx.userId}`,
-          { ...minute, limit: deps.settings.userLimitPerMinute },
+          { ...minute, limit: deps.settings.userLimitPerMinute, name: "orders-user" },
           ctx.now,
         ),
         enforceRateLimit(
           deps.rateLimiter,
           `orders:ip:${ctx.ip}`,
-          { ...minute, limit: deps.settings.ipLimitPerMinute },
+          { ...minute, limit: deps.settings.ipLimitPerMinute, name: "orders-ip" },
           ctx.now,
         ),
       ]);
