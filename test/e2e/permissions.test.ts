@@ -149,6 +149,7 @@ const POLICIES: Record<string, Policy> = {
   "GET /admin/v1/metrics": "operator",
   "GET /admin/v1/switches": "operator",
   "PUT /admin/v1/switches/{name}": "operator",
+  "GET /admin/v1/reports/sales": "staff",
 };
 
 /**

@@ -29,6 +29,7 @@ import { registerProductRoutes } from "./routes/products";
 import { registerPromotionRoutes } from "./routes/promotions";
 import { registerRefundRoutes } from "./routes/refunds";
 import { registerShipmentRoutes } from "./routes/shipments";
+import { registerReportRoutes } from "./routes/reports";
 import { registerShippingTemplateRoutes } from "./routes/shipping-template";
 import { registerSwitchRoutes } from "./routes/switches";
 import { registerWhoamiRoute } from "./routes/whoami";
@@ -93,5 +94,6 @@ export function buildAdminApp(options: { clock?: Clock } = {}): AdminApp {
   registerConsole(app, CONSOLE_PAGES);
   registerMetricsRoutes(app);
   registerSwitchRoutes(app);
+  registerReportRoutes(app);
   return app;
 }
