@@ -111,6 +111,11 @@ export const orderItems = sqliteTable(
     /** The stock hold in the SKU's object. */
     reservationId: text("reservation_id").notNull(),
     /**
+     * Virtual goods: the phone number the top-up provider delivers to, captured at quote/order
+     * time (the shopper's `rechargeTarget`, else the account's phone); null for goods that ship.
+     */
+    rechargeTarget: text("recharge_target"),
+    /**
      * Units of this item in live or completed refunds, and what they return (shared/refunds):
      * moved only by a compare-and-set on both, so concurrent refund requests never overlap.
      */

@@ -15,7 +15,7 @@ import type { Db } from "../platform/db";
 import { AppError } from "../platform/errors";
 import type { Currency } from "../platform/money";
 import { type AddressRow, findAddressRead } from "../users/addresses-repo";
-import { userStatusRead } from "../users/users-repo";
+import { buyerRead } from "../users/users-repo";
 import { type ShippingTemplate, shippingTemplatesRead } from "./shipping";
 import type { CategoryKind } from "./strategies";
 
@@ -38,7 +38,8 @@ export interface SkuFact {
 
 /** What one checkout reads, keyed for pricing: SKUs by id, templates and priorities by shop. */
 export interface CheckoutFacts {
-  user: { id: string; status: number } | undefined;
+  /** The buyer; `phone` is the default recharge target of virtual goods. */
+  user: { id: string; status: number; phone: string | null } | undefined;
   skus: Map<string, SkuFact>;
   address: AddressRow | undefined;
   templates: Map<string, ShippingTemplate>;
@@ -61,7 +62,7 @@ export async function loadCheckoutFacts(
     db,
     combineReads(
       {
-        user: userStatusRead(db, input.userId),
+        user: buyerRead(db, input.userId),
         skus: skuReadModel(db, { skuIds: input.skuIds }),
         address: findAddressRead(db, input.userId, input.addressId),
         templates: shippingTemplatesRead(db, shops),

@@ -36,7 +36,12 @@ export async function createQuote(deps: { db: Db; clock: Clock; tokenKey: TokenK
       quoteId,
       userId,
       items: quote.orders.flatMap((o) =>
-        o.lines.map((l) => ({ skuId: l.skuId, quantity: l.quantity, unitPrice: l.unitPrice })),
+        o.lines.map((l) => ({
+          skuId: l.skuId,
+          quantity: l.quantity,
+          unitPrice: l.unitPrice,
+          rechargeTarget: l.rechargeTarget,
+        })),
       ),
       addressId: body.addressId ?? null,
       payable: quote.payable,

@@ -16,6 +16,7 @@ import { AppError } from "../platform/errors";
 import { allocate, type Currency, moneySchema } from "../platform/money";
 import { invalidField, invalidFields } from "../platform/validation";
 import type { CheckoutFacts, SkuFact } from "./checkout-facts";
+import { rechargeTargetSchema, resolveRechargeTargets } from "./recharge-target";
 import { type ShippingTemplate, templateForCurrency } from "./shipping";
 import { type CategoryKind, strategyOf } from "./strategies";
 
@@ -29,6 +30,7 @@ export const checkoutItemsSchema = z
       .object({
         skuId: z.string().min(1).max(64),
         quantity: z.number().int().min(1).max(999),
+        rechargeTarget: rechargeTargetSchema.optional(),
       })
       .strict(),
   )
@@ -55,6 +57,7 @@ const lineSchema = z.object({
   unitPrice: moneySchema,
   lineTotal: moneySchema,
   discount: moneySchema.describe("This line's exact share of the order's discounts"),
+  rechargeTarget: z.string().nullable().describe("Virtual goods: the phone number the top-up goes to; null otherwise"),
 });
 
 /** The wire form of one priced order (see `quoteOrdersView`). */
@@ -77,6 +80,8 @@ export interface QuoteLine {
   unitPrice: number;
   lineTotal: number;
   discount: number;
+  /** Virtual goods: the phone number to top up (recharge-target.ts); null for goods that ship. */
+  rechargeTarget: string | null;
   fact: SkuFact;
 }
 
@@ -154,9 +159,14 @@ export function priceCheckout(
   const needsAddress = lines.some((l) => strategyOf(l.fact.kind).requiresAddress);
   if (needsAddress && !body.addressId) throw invalidField("addressId", "is required for goods that ship");
   if (body.addressId && !facts.address) throw invalidField("addressId", "is not one of your addresses");
+  const recharge = resolveRechargeTargets(
+    lines.map((l) => ({ kind: l.fact.kind, rechargeTarget: l.item.rechargeTarget })),
+    facts.user?.phone ?? null,
+  );
+  if (!recharge.ok) throw invalidFields(recharge.errors);
 
   const groups = new Map<string, Omit<QuoteOrder, "discount" | "total">>();
-  for (const { item, fact, price } of lines) {
+  for (const [i, { item, fact, price }] of lines.entries()) {
     const key = `${fact.shopId}|${fact.kind}`;
     const group = groups.get(key) ?? {
       shopId: fact.shopId,
@@ -174,6 +184,7 @@ export function priceCheckout(
       unitPrice: price.amount,
       lineTotal,
       discount: 0,
+      rechargeTarget: recharge.targets[i] ?? null,
       fact,
     });
     group.subtotal += lineTotal;
@@ -223,6 +234,7 @@ export function quoteOrdersView(quote: Quote) {
       unitPrice: money(l.unitPrice),
       lineTotal: money(l.lineTotal),
       discount: money(l.discount),
+      rechargeTarget: l.rechargeTarget,
     })),
     subtotal: money(o.subtotal),
     shippingFee: money(o.shippingFee),

@@ -17,7 +17,8 @@ const ALGORITHM = "HS256";
 export interface QuoteClaims {
   quoteId: string;
   userId: string;
-  items: { skuId: string; quantity: number; unitPrice: number }[];
+  /** `rechargeTarget`: virtual goods' phone number as quoted (recharge-target.ts), else null. */
+  items: { skuId: string; quantity: number; unitPrice: number; rechargeTarget: string | null }[];
   addressId: string | null;
   payable: number;
   currency: string;
@@ -26,7 +27,8 @@ export interface QuoteClaims {
 const claimsSchema = z.object({
   sub: z.string(),
   jti: z.string(),
-  items: z.array(z.tuple([z.string(), z.number().int(), z.number().int()])),
+  // [skuId, quantity, unitPrice, rechargeTarget?]: tokens signed before recharge targets have three.
+  items: z.array(z.tuple([z.string(), z.number().int(), z.number().int()], z.string().nullable())),
   adr: z.string().nullable(),
   pay: z.number().int(),
   cur: z.string(),
@@ -44,7 +46,7 @@ const keyOf = (secret: string) => new TextEncoder().encode(`quote:${secret}`);
 export async function signQuoteToken(claims: QuoteClaims, key: TokenKey, now: number): Promise<string> {
   const iat = Math.floor(now / 1000);
   return new SignJWT({
-    items: claims.items.map((i) => [i.skuId, i.quantity, i.unitPrice]),
+    items: claims.items.map((i) => [i.skuId, i.quantity, i.unitPrice, i.rechargeTarget]),
     adr: claims.addressId,
     pay: claims.payable,
     cur: claims.currency,
@@ -80,7 +82,12 @@ export async function verifyQuoteToken(
     return {
       quoteId: claims.jti,
       userId: claims.sub,
-      items: claims.items.map(([skuId, quantity, unitPrice]) => ({ skuId, quantity, unitPrice })),
+      items: claims.items.map(([skuId, quantity, unitPrice, rechargeTarget]) => ({
+        skuId,
+        quantity,
+        unitPrice,
+        rechargeTarget: rechargeTarget ?? null,
+      })),
       addressId: claims.adr,
       payable: claims.pay,
       currency: claims.cur,

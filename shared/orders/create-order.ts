@@ -102,7 +102,12 @@ export async function createOrder(
     "items" in input.body
       ? input.body
       : {
-          items: (claims?.items ?? []).map(({ skuId, quantity }) => ({ skuId, quantity })),
+          // The quoted recharge target, not a default read again: the order tops up what was shown.
+          items: (claims?.items ?? []).map(({ skuId, quantity, rechargeTarget }) => ({
+            skuId,
+            quantity,
+            ...(rechargeTarget === null ? {} : { rechargeTarget }),
+          })),
           ...(claims?.addressId ? { addressId: claims.addressId } : {}),
         };
   const ctx: OrderContext = {

@@ -11,8 +11,8 @@ import { orderItems, orderSnapshots, orderStatusLog, orders, payOrders } from ".
 import type { SkuInventory } from "../../durable-objects/sku-inventory";
 import { makeEvent } from "../events/messages";
 import { outboxInsert, outboxRow, sendOutbox } from "../events/outbox";
-import { shipmentSchema, shipmentsOfOrders, shipmentViewsOf } from "../fulfillment/shipment-views";
 import type { Producers } from "../events/producer";
+import { shipmentSchema, shipmentsOfOrders, shipmentViewsOf } from "../fulfillment/shipment-views";
 import { releaseStockAll } from "../inventory/stock";
 import { type Actor, actorText, orderActor, SYSTEM_ACTOR } from "../platform/actor";
 import type { Clock } from "../platform/clock";
@@ -50,6 +50,7 @@ export const orderItemSchema = z.object({
   unitPrice: moneySchema,
   discount: moneySchema,
   paidAmount: moneySchema.describe("unit price × quantity − discount"),
+  rechargeTarget: z.string().nullable().describe("Virtual goods: the phone number topped up; null for goods that ship"),
   status: z.string(),
 });
 
@@ -123,6 +124,7 @@ async function withItems(db: Db, rows: OrderRow[]): Promise<OrderView[]> {
             unitPrice: m(item.unitPrice),
             discount: m(item.discount),
             paidAmount: m(item.paidAmount),
+            rechargeTarget: item.rechargeTarget,
             status: item.status,
           };
         }),

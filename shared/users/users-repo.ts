@@ -34,10 +34,16 @@ export async function findUserById(db: Db, id: string): Promise<UserRow | undefi
   return db.query.users.findFirst({ where: eq(users.id, id) });
 }
 
-/** The user's id and account status (absent when there is no such user), as a read for the caller's batch. */
-export function userStatusRead(db: Db, id: string): BatchRead<{ id: string; status: number } | undefined> {
+/**
+ * The user as checkout needs them: id, account status and phone (the default recharge target of
+ * virtual goods); absent when there is no such user. A read for the caller's batch.
+ */
+export function buyerRead(
+  db: Db,
+  id: string,
+): BatchRead<{ id: string; status: number; phone: string | null } | undefined> {
   return batchRead(
-    [[db.select({ id: users.id, status: users.status }).from(users).where(eq(users.id, id))]],
+    [[db.select({ id: users.id, status: users.status, phone: users.phone }).from(users).where(eq(users.id, id))]],
     ([[row]]) => row,
   );
 }

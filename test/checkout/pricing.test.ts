@@ -27,7 +27,8 @@ function fact(skuId: string, amount: number, weightGrams = 100): SkuFact {
 
 function factsOf(skus: SkuFact[]): CheckoutFacts {
   return {
-    user: { id: "usr_pricing", status: 1 },
+    // The account phone is the default recharge target of virtual goods.
+    user: { id: "usr_pricing", status: 1, phone: "+8613800000001" },
     skus: new Map(skus.map((s) => [s.skuId, s])),
     address: {
       id: "adr_1",
@@ -161,6 +162,7 @@ describe("pricing a checkout (split per seller and kind, shipping per order)", (
     const facts = { ...factsFor([factOf("v", 1000, { kind: "virtual" })]), address: undefined };
     const quote = priceCheckout(facts, { items: [{ skuId: "v", quantity: 1 }] });
     expect(quote.orders[0]).toMatchObject({ kind: "virtual", shippingFee: 0, total: 1000 });
+    expect(quote.orders[0]?.lines.map((l) => l.rechargeTarget)).toEqual(["+8613800000001"]);
     expect(quote.address).toBeNull();
   });
 

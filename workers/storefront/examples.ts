@@ -280,6 +280,7 @@ export const quoteExample: z.output<typeof quoteResponseSchema> = {
             amount: 0,
             currency: "CNY",
           },
+          rechargeTarget: null,
         },
       ],
       subtotal: {
@@ -356,6 +357,7 @@ export const orderExample: z.output<typeof orderSchema> = {
         amount: 24700,
         currency: "CNY",
       },
+      rechargeTarget: null,
       status: "CREATED",
     },
   ],

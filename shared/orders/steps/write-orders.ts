@@ -85,6 +85,7 @@ async function writeOrders(deps: OrderDeps, ctx: OrderContext): Promise<void> {
           discount: l.discount,
           paidAmount: l.lineTotal - l.discount,
           reservationId: reservationIdOf(ctx.sagaId, l.skuId),
+          rechargeTarget: l.rechargeTarget,
           status: "CREATED" as const,
           createdAt: now,
         })),
