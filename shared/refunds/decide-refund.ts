@@ -15,6 +15,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import { z } from "zod";
 import type { SkuInventory } from "../../durable-objects/sku-inventory";
 import { type OutboxRow, sendOutbox } from "../events/outbox";
+import { newChange } from "../fulfillment/status-writes";
 import { returnSoldStock } from "../inventory/stock";
 import { next } from "../orders/state-machine";
 import { findPayment } from "../payments/payments-repo";
@@ -24,7 +25,7 @@ import { AppError } from "../platform/errors";
 import { errorFields } from "../platform/logger";
 import { payoutStartStatements } from "./payout-start";
 import type { RefundDeps } from "./place-refund";
-import { moveRefundStatements, newRefundChange, type RefundRow, releaseHoldStatements } from "./refund-writes";
+import { moveRefundStatements, type RefundRow, releaseHoldStatements } from "./refund-writes";
 import { loadRefund, loadRefundableOrder, type RefundScope, type RefundView, refundView } from "./refunds-read";
 
 /** Receiving returned goods also needs the SKU objects. */
@@ -69,7 +70,7 @@ export async function approveRefund(
   input: { refundId: string; scope: RefundScope; actor: Actor; note?: string | undefined },
 ): Promise<RefundView> {
   const { refund } = await loadRefund(deps.db, input.refundId, input.scope);
-  const change = newRefundChange(input.actor, deps.clock.now());
+  const change = newChange(input.actor, deps.clock.now());
   const statements = moveRefundStatements(
     deps.db,
     refund,
@@ -88,7 +89,7 @@ export async function rejectRefund(
   input: { refundId: string; scope: RefundScope; actor: Actor; reason: string },
 ): Promise<RefundView> {
   const { refund, items } = await loadRefund(deps.db, input.refundId, input.scope);
-  const change = newRefundChange(input.actor, deps.clock.now());
+  const change = newChange(input.actor, deps.clock.now());
   const statements = [
     ...moveRefundStatements(deps.db, refund, ["reject"], change, { note: input.reason }),
     ...releaseHoldStatements(deps.db, items),
@@ -102,7 +103,7 @@ export async function shipReturn(
   input: { refundId: string; userId: string; actor: Actor; carrier: string; trackingNumber: string },
 ): Promise<RefundView> {
   const { refund } = await loadRefund(deps.db, input.refundId, { userId: input.userId });
-  const change = newRefundChange(input.actor, deps.clock.now());
+  const change = newChange(input.actor, deps.clock.now());
   const statements = moveRefundStatements(deps.db, refund, ["ship_return"], change, {
     returnCarrier: input.carrier,
     returnTrackingNumber: input.trackingNumber,
@@ -137,7 +138,7 @@ export async function receiveRefund(
       at: now,
     });
   }
-  const change = newRefundChange(input.actor, now);
+  const change = newChange(input.actor, now);
   const payout = await payoutOf(deps, refund, now);
   const statements = [
     ...moveRefundStatements(deps.db, refund, ["receive"], change, { receivedCondition: input.condition }),

@@ -16,6 +16,7 @@ import { z } from "zod";
 import { refunds } from "../../db/schema";
 import { type OutboxRow, sendOutbox } from "../events/outbox";
 import type { Producers } from "../events/producer";
+import { newChange } from "../fulfillment/status-writes";
 import { next } from "../orders/state-machine";
 import { refundsOfOrder } from "../payments/refunds-repo";
 import { type Actor, actorText } from "../platform/actor";
@@ -26,7 +27,7 @@ import { newId } from "../platform/ids";
 import { errorFields, type Logger } from "../platform/logger";
 import { shippingPart, unitsAmount } from "./allocation";
 import { paymentOfOrder, payoutStartStatements } from "./payout-start";
-import { type HeldLine, insertRefundStatements, newRefundChange, type OrderItemRow } from "./refund-writes";
+import { type HeldLine, insertRefundStatements, type OrderItemRow } from "./refund-writes";
 import { loadRefund, loadRefundableOrder, type RefundScope, type RefundView, refundView } from "./refunds-read";
 
 export interface RefundDeps {
@@ -132,7 +133,7 @@ async function placeRefund(deps: RefundDeps, input: PlaceInput): Promise<RefundV
     const shipping = emptiesOrder ? shippingPart(order, items) : 0;
     const payment = await paymentOfOrder(db, order);
     const now = deps.clock.now();
-    const change = newRefundChange(input.actor, now);
+    const change = newChange(input.actor, now);
     const id = newId("refund", now);
     const amount = lines.reduce((sum, l) => sum + l.amount, 0) + shipping;
     const row = {

@@ -12,8 +12,9 @@
 import { and, eq, gte, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { orderItems, orderStatusLog, refundItems, refunds } from "../../db/schema";
+import type { Change } from "../fulfillment/status-writes";
 import { type EventOf, next } from "../orders/state-machine";
-import { type Actor, actorText } from "../platform/actor";
+import { actorText } from "../platform/actor";
 import { assertExists, type Db } from "../platform/db";
 import { newId } from "../platform/ids";
 
@@ -21,23 +22,7 @@ export type RefundRow = typeof refunds.$inferSelect;
 export type RefundItemRow = typeof refundItems.$inferSelect;
 export type OrderItemRow = typeof orderItems.$inferSelect;
 
-/** One operation: its id (the compare-and-set's witness), who did it, and when. */
-export interface RefundChange {
-  opId: string;
-  actor: Actor;
-  now: number;
-}
-
-export function newRefundChange(actor: Actor, now: number): RefundChange {
-  return { opId: newId("operation", now), actor, now };
-}
-
-function logRow(
-  db: Db,
-  change: RefundChange,
-  refundId: string,
-  move: { from: string | null; to: string; event: string },
-) {
+function logRow(db: Db, change: Change, refundId: string, move: { from: string | null; to: string; event: string }) {
   return db.insert(orderStatusLog).values({
     id: newId("statusLog", change.now),
     entityType: "refund",
@@ -69,7 +54,7 @@ export function insertRefundStatements(
   event: "request" | "decide",
   lines: readonly HeldLine[],
   emptiesOrder: boolean,
-  change: RefundChange,
+  change: Change,
 ): BatchItem<"sqlite">[] {
   const status = next("refund", "NONE", event);
   return [
@@ -114,7 +99,7 @@ export function moveRefundStatements(
   db: Db,
   refund: RefundRow,
   events: readonly EventOf<"refund">[],
-  change: RefundChange,
+  change: Change,
   fields: Partial<Pick<RefundRow, "note" | "returnCarrier" | "returnTrackingNumber" | "receivedCondition">> = {},
 ): BatchItem<"sqlite">[] {
   const steps: { from: string; to: string; event: string }[] = [];

@@ -226,6 +226,31 @@ describe("holding units", () => {
   });
 });
 
+describe("deciding at once", () => {
+  it("approves a refund once when five approvals race: one answer, one refund_owed posting, one payout", async () => {
+    const order = await paidOrder({ stock: 5, quantity: 1 });
+    const asked = await askRefund(order.shopper.token, order.orderId, {
+      items: [{ orderItemId: await itemOf(order.orderId), quantity: 1 }],
+      reason: "不想要了",
+    });
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () => admin(order.seller.token, `/refunds/${asked.body.refundId}/approve`)),
+    );
+    const statuses = answers.map((a) => a.status).sort();
+    expect(statuses, JSON.stringify(answers.map((a) => a.body))).toEqual([200, 409, 409, 409, 409]);
+    for (const lost of answers.filter((a) => a.status === 409)) {
+      expect(["version_conflict", "invalid_transition"]).toContain(lost.body.code);
+    }
+    await refunded(asked.body.refundId);
+    expect((await ledgerOf(asked.body.refundId)).map((t) => t.kind)).toEqual(["refund_owed", "refund_paid"]);
+    expect(await transitionsOf(asked.body.refundId)).toEqual({
+      "status:REQUESTED": 1,
+      "status:APPROVED": 1,
+      "status:PROCESSING": 1,
+    });
+  });
+});
+
 describe("returning goods", () => {
   async function returned(condition: "sellable" | "damaged") {
     const order = await paidOrder({ stock: 4, quantity: 2 });
@@ -247,8 +272,15 @@ describe("returning goods", () => {
     expect(shipped.body).toMatchObject({ status: "RETURN_SHIPPED", returnShipment: { carrier: "sandbox" } });
     const before = (await stockOf(order.seller, order.skuId)).body;
     expect(before).toMatchObject({ available: 2, sold: 2 });
-    const received = await admin(order.seller.token, `/refunds/${asked.body.refundId}/receive`, { condition });
-    expect(received.status, JSON.stringify(received.body)).toBe(200);
+    // Three receipts race (a double-clicked button): one moves the refund, the stock moves once.
+    const receipts = await Promise.all(
+      Array.from({ length: 3 }, () =>
+        admin(order.seller.token, `/refunds/${asked.body.refundId}/receive`, { condition }),
+      ),
+    );
+    const received = receipts.find((r) => r.status === 200) ?? receipts[0];
+    expect(receipts.map((r) => r.status).sort(), JSON.stringify(receipts.map((r) => r.body))).toEqual([200, 409, 409]);
+    if (!received) throw new Error("no receipt");
     expect(received.body).toMatchObject({ status: "PROCESSING", receivedCondition: condition });
     await refunded(asked.body.refundId);
     return { order, refundId: asked.body.refundId };

@@ -45,6 +45,12 @@ function refundDeps(c: AppContext<AdminBindings>): ReceiveDeps {
   };
 }
 
+/** Who acts, and on which refunds: the caller as actor, limited to the refunds it may see. */
+function staffActing(c: AppContext<AdminBindings>) {
+  const caller = callerOf(c);
+  return { scope: staffRefundScope(caller), actor: actorOf(caller) };
+}
+
 const approved = { ...refundExample, status: "AWAITING_RETURN" as const, note: "请寄回原包装" };
 
 const routes = {
@@ -166,46 +172,28 @@ const routes = {
 /** Registers the admin refund routes, each scoped to the refunds the caller may see. */
 export function registerRefundRoutes(app: AdminApp): void {
   app.openapi(routes.list, async (c) =>
-    c.json(await listRefunds(requestDb(c, "first-primary"), staffRefundScope(callerOf(c)), c.req.valid("query")), 200),
+    c.json(await listRefunds(requestDb(c, "first-primary"), staffActing(c).scope, c.req.valid("query")), 200),
   );
   app.openapi(routes.approve, async (c) => {
-    const caller = callerOf(c);
     // The body is optional: without one there is no note.
-    const body = approveRefundBody.parse(c.req.valid("json") ?? {});
-    const refund = await approveRefund(refundDeps(c), {
-      refundId: c.req.valid("param").refundId,
-      scope: staffRefundScope(caller),
-      actor: actorOf(caller),
-      note: body.note,
-    });
-    return c.json(refund, 200);
+    const { note } = approveRefundBody.parse(c.req.valid("json") ?? {});
+    const { refundId } = c.req.valid("param");
+    return c.json(await approveRefund(refundDeps(c), { refundId, ...staffActing(c), note }), 200);
   });
   app.openapi(routes.reject, async (c) => {
-    const caller = callerOf(c);
-    const refund = await rejectRefund(refundDeps(c), {
-      refundId: c.req.valid("param").refundId,
-      scope: staffRefundScope(caller),
-      actor: actorOf(caller),
-      reason: c.req.valid("json").reason,
-    });
-    return c.json(refund, 200);
+    const { refundId } = c.req.valid("param");
+    const { reason } = c.req.valid("json");
+    return c.json(await rejectRefund(refundDeps(c), { refundId, ...staffActing(c), reason }), 200);
   });
   app.openapi(routes.receive, async (c) => {
-    const caller = callerOf(c);
-    const refund = await receiveRefund(refundDeps(c), {
-      refundId: c.req.valid("param").refundId,
-      scope: staffRefundScope(caller),
-      actor: actorOf(caller),
-      condition: c.req.valid("json").condition,
-    });
-    return c.json(refund, 200);
+    const { refundId } = c.req.valid("param");
+    const { condition } = c.req.valid("json");
+    return c.json(await receiveRefund(refundDeps(c), { refundId, ...staffActing(c), condition }), 200);
   });
   app.openapi(routes.direct, async (c) => {
-    const caller = callerOf(c);
     const refund = await refundDirectly(refundDeps(c), {
       orderId: c.req.valid("param").orderId,
-      scope: staffRefundScope(caller),
-      actor: actorOf(caller),
+      ...staffActing(c),
       body: c.req.valid("json"),
       requestKey: c.var.idempotency?.ref,
     });
