@@ -11,4 +11,5 @@ export * from "./payments";
 export * from "./platform";
 export * from "./promotions";
 export * from "./refunds";
+export * from "./search-rebuild";
 export * from "./users";
