@@ -7,6 +7,8 @@ import type { Clock } from "../platform/clock";
 import type { Db } from "../platform/db";
 import { newId } from "../platform/ids";
 import { moneySchema } from "../platform/money";
+import { codesOf, loadCheckoutPromotions, promotionsRule } from "../promotions/promotion-facts";
+import type { PromotionSettings } from "../promotions/settings";
 import { assertMayOrder, loadCheckoutFacts } from "./checkout-facts";
 import { priceCheckout, type QuoteBody, quoteOrderSchema, quoteOrdersView } from "./pricing";
 import { QUOTE_TTL_MS, signQuoteToken, type TokenKey } from "./quote-token";
@@ -16,12 +18,20 @@ export const quoteResponseSchema = z.object({
   quoteId: z.string(),
   quoteToken: z.string().describe("Pass to POST /v1/orders within 15 minutes; creates at most one order"),
   orders: z.array(quoteOrderSchema),
+  coinsUsed: z
+    .number()
+    .int()
+    .describe("Coins spent (1 coin = 1 fen), within COINS_MAX_PERCENT of the goods after discounts"),
   payable: moneySchema,
   expiresAt: z.string(),
 });
 
 /** Prices a checkout for `userId` and issues its quote token. */
-export async function createQuote(deps: { db: Db; clock: Clock; tokenKey: TokenKey }, userId: string, body: QuoteBody) {
+export async function createQuote(
+  deps: { db: Db; clock: Clock; tokenKey: TokenKey; promotions?: PromotionSettings },
+  userId: string,
+  body: QuoteBody,
+) {
   const now = deps.clock.now();
   const facts = await loadCheckoutFacts(
     deps.db,
@@ -29,7 +39,12 @@ export async function createQuote(deps: { db: Db; clock: Clock; tokenKey: TokenK
     now,
   );
   assertMayOrder(facts);
-  const quote = priceCheckout(facts, body);
+  const promotions = await loadCheckoutPromotions(
+    deps.db,
+    { userId, request: body, skus: facts.skus.values(), now },
+    deps.promotions,
+  );
+  const quote = priceCheckout(facts, body, promotionsRule(promotions));
   const quoteId = newId("quote", now);
   const quoteToken = await signQuoteToken(
     {
@@ -46,6 +61,8 @@ export async function createQuote(deps: { db: Db; clock: Clock; tokenKey: TokenK
       addressId: body.addressId ?? null,
       payable: quote.payable,
       currency: quote.currency,
+      voucherCodes: codesOf(body),
+      coins: body.coins ?? 0,
     },
     deps.tokenKey,
     now,
@@ -54,6 +71,7 @@ export async function createQuote(deps: { db: Db; clock: Clock; tokenKey: TokenK
     quoteId,
     quoteToken,
     orders: quoteOrdersView(quote),
+    coinsUsed: quote.coinsUsed,
     payable: { amount: quote.payable, currency: quote.currency },
     expiresAt: new Date(now + QUOTE_TTL_MS).toISOString(),
   };

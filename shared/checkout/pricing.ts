@@ -8,13 +8,15 @@
  * shared/platform/money.ts): every line gets floor(discount × line / goods) minor units, and the
  * units left over go one each to the lines with the largest remainders, ties to the earlier
  * line. The shares sum exactly to the discount, so a refund of any set of lines returns exactly
- * what was paid for them.
+ * what was paid for them. Each promotion (threshold, vouchers, coins) is allocated on its own,
+ * over the lines it applies to, by that rule (shared/promotions/stacking.ts writes it down).
  */
 import { z } from "zod";
 import { PRODUCT_STATUS } from "../catalog/lifecycle";
 import { AppError } from "../platform/errors";
-import { allocate, type Currency, moneySchema } from "../platform/money";
+import { type Currency, moneySchema } from "../platform/money";
 import { invalidField, invalidFields } from "../platform/validation";
+import type { OrderDiscount } from "../promotions/stacking";
 import type { CheckoutFacts, SkuFact } from "./checkout-facts";
 import { rechargeTargetSchema, resolveRechargeTargets } from "./recharge-target";
 import { type ShippingTemplate, templateForCurrency } from "./shipping";
@@ -43,8 +45,19 @@ export const quoteBody = z
   .object({
     items: checkoutItemsSchema,
     addressId: z.string().min(1).max(64).optional().describe("Required when any item ships"),
-    voucherCode: z.string().trim().min(1).max(64).optional().describe("A voucher to apply (promotions)"),
-    coins: z.number().int().min(0).optional().describe("Coins to redeem (promotions)"),
+    voucherCode: z.string().trim().min(1).max(64).optional().describe("A voucher code to apply (promotions)"),
+    voucherCodes: z
+      .array(z.string().trim().min(1).max(64))
+      .max(10)
+      .optional()
+      .describe("Voucher codes: at most one platform voucher and one voucher per shop"),
+    coins: z
+      .number()
+      .int()
+      .min(0)
+      .max(100_000_000)
+      .optional()
+      .describe("Coins to spend (1 coin = 1 fen), at most COINS_MAX_PERCENT of the goods after discounts"),
   })
   .strict();
 export type QuoteBody = z.infer<typeof quoteBody>;
@@ -68,6 +81,18 @@ export const quoteOrderSchema = z.object({
   subtotal: moneySchema,
   shippingFee: moneySchema,
   discount: moneySchema,
+  discounts: z
+    .array(
+      z.object({
+        source: z.enum(["threshold", "shop_voucher", "platform_voucher", "coins"]),
+        amount: moneySchema,
+        voucherId: z.string().optional(),
+        thresholdDiscountId: z.string().optional(),
+      }),
+    )
+    .describe(
+      "The order's discounts in the order they applied: threshold (满减), shop voucher, platform voucher, coins",
+    ),
   total: moneySchema,
 });
 
@@ -93,6 +118,8 @@ export interface QuoteOrder {
   subtotal: number;
   shippingFee: number;
   discount: number;
+  /** Its discounts by source, each with every line's share (shared/promotions/stacking.ts). */
+  discounts: OrderDiscount[];
   total: number;
 }
 
@@ -100,22 +127,34 @@ export interface QuoteOrder {
 export interface Quote {
   currency: Currency;
   orders: QuoteOrder[];
+  /** Coins spent on it (spread over its orders as `coins` discounts). */
+  coinsUsed: number;
   payable: number;
   address: CheckoutFacts["address"] | null;
 }
 
-/**
- * The promotions slot: the discount each order gets. Vouchers, threshold discounts and coins
- * (promotions, SPEC §7) plug in here; until they land no code is valid and no order is discounted.
- */
-export function orderDiscounts(orders: readonly Omit<QuoteOrder, "discount" | "total">[], body: QuoteBody): number[] {
-  if (body.voucherCode !== undefined) throw invalidField("voucherCode", "is not a valid voucher");
-  if (body.coins) throw invalidField("coins", "coin redemption is not available");
-  return orders.map(() => 0);
+/** A draft order: priced goods before promotions and shipping. */
+export type DraftOrder = Omit<QuoteOrder, "discount" | "discounts" | "total">;
+
+/** What the promotions slot answers: each draft order's discounts (with line shares), and the coins spent. */
+export interface PromotionOutcome {
+  orders: OrderDiscount[][];
+  coinsUsed: number;
 }
 
-/** How the promotions slot is called: each draft order's discount, in minor units. */
-export type DiscountRule = (orders: readonly Omit<QuoteOrder, "discount" | "total">[], body: QuoteBody) => number[];
+/**
+ * The promotions slot, without promotion facts: no code is valid and no order is discounted.
+ * Checkout and order creation pass the rule of shared/promotions (thresholds, vouchers, coins).
+ */
+export function orderDiscounts(orders: readonly DraftOrder[], body: QuoteBody): PromotionOutcome {
+  if (body.voucherCode !== undefined) throw invalidField("voucherCode", "is not a valid voucher");
+  if (body.voucherCodes?.length) throw invalidField("voucherCodes", "are not valid vouchers");
+  if (body.coins) throw invalidField("coins", "coin redemption is not available");
+  return { orders: orders.map(() => []), coinsUsed: 0 };
+}
+
+/** How the promotions slot is called: the draft orders, the request, the checkout's currency. */
+export type DiscountRule = (orders: readonly DraftOrder[], body: QuoteBody, currency: Currency) => PromotionOutcome;
 
 /** Prices a checkout from its facts: validation, split per seller and kind, discounts, shipping. */
 export function priceCheckout(
@@ -165,7 +204,7 @@ export function priceCheckout(
   );
   if (!recharge.ok) throw invalidFields(recharge.errors);
 
-  const groups = new Map<string, Omit<QuoteOrder, "discount" | "total">>();
+  const groups = new Map<string, DraftOrder>();
   for (const [i, { item, fact, price }] of lines.entries()) {
     const key = `${fact.shopId}|${fact.kind}`;
     const group = groups.get(key) ?? {
@@ -191,14 +230,14 @@ export function priceCheckout(
     groups.set(key, group);
   }
   const drafts = [...groups.values()];
-  const discounts = discountRule(drafts, body);
+  const promotions = discountRule(drafts, body, currency);
   const orders = drafts.map((draft, i): QuoteOrder => {
-    const discount = Math.min(discounts[i] ?? 0, draft.subtotal);
-    const shares = allocate(
-      discount,
-      draft.lines.map((l) => l.lineTotal),
-    );
-    const lines = draft.lines.map((l, j) => ({ ...l, discount: shares[j] ?? 0 }));
+    const discounts = promotions.orders[i] ?? [];
+    const lines = draft.lines.map((l, j) => ({
+      ...l,
+      discount: discounts.reduce((acc, d) => acc + (d.shares[j] ?? 0), 0),
+    }));
+    const discount = lines.reduce((acc, l) => acc + l.discount, 0);
     const strategy = strategyOf(draft.kind);
     const template = templateForCurrency(facts.templates.get(draft.shopId) as ShippingTemplate, currency);
     const parcel = facts.address
@@ -210,11 +249,12 @@ export function priceCheckout(
         }
       : null;
     const shippingFee = strategy.shippingFee(template, parcel);
-    return { ...draft, lines, discount, shippingFee, total: draft.subtotal - discount + shippingFee };
+    return { ...draft, lines, discount, discounts, shippingFee, total: draft.subtotal - discount + shippingFee };
   });
   return {
     currency,
     orders,
+    coinsUsed: promotions.coinsUsed,
     payable: orders.reduce((acc, o) => acc + o.total, 0),
     address: needsAddress ? (facts.address ?? null) : null,
   };
@@ -239,6 +279,12 @@ export function quoteOrdersView(quote: Quote) {
     subtotal: money(o.subtotal),
     shippingFee: money(o.shippingFee),
     discount: money(o.discount),
+    discounts: o.discounts.map((d) => ({
+      source: d.source,
+      amount: money(d.amount),
+      ...(d.sourceId && d.source !== "threshold" ? { voucherId: d.sourceId } : {}),
+      ...(d.sourceId && d.source === "threshold" ? { thresholdDiscountId: d.sourceId } : {}),
+    })),
     total: money(o.total),
   }));
 }

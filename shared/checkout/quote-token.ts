@@ -22,6 +22,9 @@ export interface QuoteClaims {
   addressId: string | null;
   payable: number;
   currency: string;
+  /** The voucher codes and coins the quote applied; order creation applies them again. */
+  voucherCodes: string[];
+  coins: number;
 }
 
 const claimsSchema = z.object({
@@ -32,6 +35,9 @@ const claimsSchema = z.object({
   adr: z.string().nullable(),
   pay: z.number().int(),
   cur: z.string(),
+  // Promotions: voucher codes and coins (absent from tokens signed before promotions).
+  vch: z.array(z.string()).max(10).optional(),
+  coi: z.number().int().min(0).optional(),
 });
 
 /** The secret quote tokens are signed with and the issuer they name. */
@@ -50,6 +56,8 @@ export async function signQuoteToken(claims: QuoteClaims, key: TokenKey, now: nu
     adr: claims.addressId,
     pay: claims.payable,
     cur: claims.currency,
+    ...(claims.voucherCodes.length > 0 ? { vch: claims.voucherCodes } : {}),
+    ...(claims.coins > 0 ? { coi: claims.coins } : {}),
   })
     .setProtectedHeader({ alg: ALGORITHM, typ: QUOTE_TOKEN_TYPE })
     .setSubject(claims.userId)
@@ -91,6 +99,8 @@ export async function verifyQuoteToken(
       addressId: claims.adr,
       payable: claims.pay,
       currency: claims.cur,
+      voucherCodes: claims.vch ?? [],
+      coins: claims.coi ?? 0,
     };
   } catch (err) {
     if (err instanceof joseErrors.JWTExpired) throw invalidField("quoteToken", "has expired; ask for a new quote");

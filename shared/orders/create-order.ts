@@ -1,7 +1,8 @@
 /**
  * Order creation (创单, SPEC §4.5) as a saga of steps with compensations:
  *
- *   load_checkout_facts → price_checkout → validate_price → anti_fraud → begin_saga → reserve_stock
+ *   load_checkout_facts → load_promotions → price_checkout → validate_price → anti_fraud → begin_saga
+ *   → hold_promotions → reserve_stock
  *   → allocate_numbers → snapshot_lines → write_orders → publish_events
  *
  * `begin_saga` persists the saga (its planned reservations and a lease) before the first step with a
@@ -14,13 +15,16 @@
  *
  * Each step is a module in `steps/` (with its compensation where it has one).
  *
- * Promotions (vouchers, coins) are priced in `priceCheckout`'s slot; reserving and returning them
- * becomes a step between anti_fraud and reserve_stock when they land.
+ * Promotions: `load_promotions` reads the vouchers the request names, its shops' threshold
+ * discounts and the shopper's coins; `price_checkout` stacks them; `hold_promotions` holds the
+ * voucher uses, budget and coins (all or nothing, 409 `voucher_exhausted`) before any stock, and
+ * its compensation (or the sweeper) gives them back. Payment consumes them, cancel returns them
+ * (shared/orders/order-promotions.ts).
  */
 import { asc, eq } from "drizzle-orm";
 import { z } from "zod";
 import { orderSagas, orders, payOrders } from "../../db/schema";
-import { checkoutItemsSchema, type QuoteBody } from "../checkout/pricing";
+import { checkoutItemsSchema, type QuoteBody, quoteBody } from "../checkout/pricing";
 import { verifyQuoteToken } from "../checkout/quote-token";
 import type { Db } from "../platform/db";
 import { AppError, isAppError } from "../platform/errors";
@@ -31,7 +35,9 @@ import { allocateNumbersStep } from "./steps/allocate-numbers";
 import { antiFraudStep } from "./steps/anti-fraud";
 import { beginSagaStep, OrderAlreadyCreated } from "./steps/begin-saga";
 import { need, type OrderContext, type OrderDeps } from "./steps/context";
+import { holdPromotionsStep } from "./steps/hold-promotions";
 import { loadCheckoutFactsStep } from "./steps/load-checkout-facts";
+import { loadPromotionsStep } from "./steps/load-promotions";
 import { priceCheckoutStep } from "./steps/price-checkout";
 import { publishEventsStep } from "./steps/publish-events";
 import { reserveStockStep } from "./steps/reserve-stock";
@@ -48,6 +54,9 @@ export const createOrderBody = z.union(
       .object({
         items: checkoutItemsSchema,
         addressId: z.string().min(1).max(64).optional(),
+        voucherCode: quoteBody.shape.voucherCode,
+        voucherCodes: quoteBody.shape.voucherCodes,
+        coins: quoteBody.shape.coins,
       })
       .strict(),
   ],
@@ -77,10 +86,12 @@ export type CreateOrderResult = z.infer<typeof createOrderResponse>;
 function steps(deps: OrderDeps): Step<OrderContext>[] {
   return [
     loadCheckoutFactsStep(deps),
+    loadPromotionsStep(deps),
     priceCheckoutStep(deps),
     validatePriceStep(deps),
     antiFraudStep(deps),
     beginSagaStep(deps),
+    holdPromotionsStep(deps),
     reserveStockStep(deps),
     allocateNumbersStep(deps),
     snapshotLinesStep(deps),
@@ -109,6 +120,8 @@ export async function createOrder(
             ...(rechargeTarget === null ? {} : { rechargeTarget }),
           })),
           ...(claims?.addressId ? { addressId: claims.addressId } : {}),
+          ...(claims?.voucherCodes.length ? { voucherCodes: claims.voucherCodes } : {}),
+          ...(claims?.coins ? { coins: claims.coins } : {}),
         };
   const ctx: OrderContext = {
     sagaId: newId("saga", now),

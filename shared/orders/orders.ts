@@ -24,6 +24,7 @@ import { newId } from "../platform/ids";
 import { createLogger, errorFields, type Logger } from "../platform/logger";
 import { moneySchema } from "../platform/money";
 import { refundSchema, refundsOfOrders } from "../refunds/refunds-read";
+import { returnCancelledOrderPromotions } from "./order-promotions";
 import { next, target } from "./state-machine";
 
 export interface OrderOpsDeps {
@@ -297,6 +298,12 @@ export async function cancelOrder(deps: OrderOpsDeps, input: CancelInput): Promi
   const logger = deps.log ?? createLogger();
   await releaseOrderStock(deps, order.id, input.reason).catch((err: unknown) =>
     logger.warn("cancelled order's stock not released; the order.cancelled consumer releases it", {
+      orderId: order.id,
+      ...errorFields(err),
+    }),
+  );
+  await returnCancelledOrderPromotions(deps, order.id).catch((err: unknown) =>
+    logger.warn("cancelled order's vouchers and coins not returned; the order.cancelled consumer returns them", {
       orderId: order.id,
       ...errorFields(err),
     }),

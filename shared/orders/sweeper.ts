@@ -6,7 +6,8 @@
  *
  * A taken-over saga never wrote its orders (that batch closes the saga atomically), so the undo
  * is always the same: release every planned reservation (idempotent; an id never reserved gets a
- * tombstone so a late reserve holds nothing) and mark the saga compensated.
+ * tombstone so a late reserve holds nothing), give back its vouchers and coins (a hold needs the
+ * saga running at version 1, which the take-over ended) and mark the saga compensated.
  */
 import { and, eq, inArray, lt } from "drizzle-orm";
 import { orderSagas } from "../../db/schema";
@@ -15,6 +16,7 @@ import { releaseStockAll } from "../inventory/stock";
 import { actorText, SWEEPER_ACTOR } from "../platform/actor";
 import type { Clock } from "../platform/clock";
 import type { Db } from "../platform/db";
+import { releaseSagaPromotions } from "../promotions/holds";
 import { SAGA_LEASE_MS } from "./settings";
 import type { SagaContext } from "./steps/context";
 
@@ -45,6 +47,7 @@ export async function sweepStaleSagas(deps: SweepDeps, limit = 50): Promise<{ co
       at: now,
       reason: "abandoned checkout",
     });
+    await releaseSagaPromotions(deps.db, { sagaId: saga.id, userId: saga.userId, now });
     await deps.db
       .update(orderSagas)
       .set({ status: "compensated", error: saga.error ?? "abandoned", updatedAt: deps.clock.now() })

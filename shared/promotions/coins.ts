@@ -37,7 +37,8 @@ export type CoinMovement = "granted" | "earned" | "held" | "returned" | "spent" 
 
 /** A shopper's coin balance. */
 export async function coinBalance(db: Db, userId: string): Promise<number> {
-  return -(await ledgerRepo.accountBalance(db, coinsOf(userId), COINS_CURRENCY));
+  // The account is credit-normal: its coins are the negated sum of its entries (0, not -0, when none).
+  return 0 - (await ledgerRepo.accountBalance(db, coinsOf(userId), COINS_CURRENCY));
 }
 
 /** The postings of `n` coins moving between two accounts (debit `to`, credit `from`). */

@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { PRODUCT_STATUS } from "../../shared/catalog/lifecycle";
 import type { CheckoutFacts, SkuFact } from "../../shared/checkout/checkout-facts";
-import { priceCheckout } from "../../shared/checkout/pricing";
+import { type DiscountRule, priceCheckout } from "../../shared/checkout/pricing";
 import { DEFAULT_TEMPLATE } from "../../shared/checkout/shipping";
 import { AppError } from "../../shared/platform/errors";
+import { allocate } from "../../shared/platform/money";
 
 const SHOP = "shp_pricing";
 
@@ -53,6 +54,21 @@ function factsOf(skus: SkuFact[]): CheckoutFacts {
   };
 }
 
+/** A promotions rule giving each order one discount of `amount` (capped at its goods), allocated over all its lines. */
+const orderDiscountOf =
+  (amount: number): DiscountRule =>
+  (drafts) => ({
+    orders: drafts.map((d) => {
+      const capped = Math.min(amount, d.subtotal);
+      const shares = allocate(
+        capped,
+        d.lines.map((l) => l.lineTotal),
+      );
+      return [{ source: "threshold" as const, sourceId: null, amount: capped, shares }];
+    }),
+    coinsUsed: 0,
+  });
+
 describe("discount allocation (优惠分摊)", () => {
   it("splits an order discount over its lines by line total, exactly, remainders to the largest fractions", () => {
     // Lines of 33.33, 33.33 and 33.34 (× quantities) sharing a ¥10.00 discount.
@@ -65,7 +81,7 @@ describe("discount allocation (优惠分摊)", () => {
       ],
       addressId: "adr_1",
     };
-    const quote = priceCheckout(facts, body, () => [1000]);
+    const quote = priceCheckout(facts, body, orderDiscountOf(1000));
     const [order] = quote.orders;
     expect(order?.lines.map((l) => l.discount)).toEqual([333, 333, 334]);
     expect(order?.discount).toBe(1000);
@@ -85,8 +101,8 @@ describe("discount allocation (优惠分摊)", () => {
       ],
       addressId: "adr_1",
     };
-    expect(priceCheckout(facts, body, () => [101]).orders[0]?.lines.map((l) => l.discount)).toEqual([51, 50]);
-    const capped = priceCheckout(facts, body, () => [5000]).orders[0];
+    expect(priceCheckout(facts, body, orderDiscountOf(101)).orders[0]?.lines.map((l) => l.discount)).toEqual([51, 50]);
+    const capped = priceCheckout(facts, body, orderDiscountOf(5000)).orders[0];
     expect(capped?.discount).toBe(200);
     expect(capped?.lines.map((l) => l.lineTotal - l.discount)).toEqual([0, 0]);
   });

@@ -131,7 +131,10 @@ describe("checkout quotes", () => {
     const someoneElses = await quote(shopper, [{ skuId, quantity: 1 }], { addressId: "adr_not_mine" });
     expect(someoneElses).toMatchObject({ status: 400, body: { errors: [{ field: "addressId" }] } });
     const voucher = await quote(shopper, [{ skuId, quantity: 1 }], { voucherCode: "NOPE" });
-    expect(voucher).toMatchObject({ status: 400, body: { errors: [{ field: "voucherCode" }] } });
+    expect(voucher).toMatchObject({
+      status: 422,
+      body: { code: "voucher_not_applicable", reason: "out_of_scope", voucherCode: "NOPE" },
+    });
 
     const seller = await newSeller();
     const draft = await postProduct(seller, tshirt());

@@ -56,10 +56,12 @@ describe("the order-creation saga", () => {
   it("has the steps of SPEC §4.5 in order", () => {
     expect(ORDER_STEP_NAMES).toEqual([
       "load_checkout_facts",
+      "load_promotions",
       "price_checkout",
       "validate_price",
       "anti_fraud",
       "begin_saga",
+      "hold_promotions",
       "reserve_stock",
       "allocate_numbers",
       "snapshot_lines",

@@ -8,6 +8,7 @@ import type { QueueName } from "../../shared/events/queues";
 import { applyCarrierEvent } from "../../shared/fulfillment/apply-carrier-event";
 import { fulfillPaidOrder } from "../../shared/fulfillment/order-paid";
 import { applyStockChange, recordStockAlert } from "../../shared/inventory/stock-intake";
+import { consumePaidOrderPromotions, returnCancelledOrderPromotions } from "../../shared/orders/order-promotions";
 import { expireUnpaid, releaseOrderStock } from "../../shared/orders/orders";
 import { applyProviderEvent } from "../../shared/payments/apply-provider-event";
 import { cancelLivePayment } from "../../shared/payments/cancel-payment";
@@ -32,6 +33,7 @@ export const HANDLERS: { [Q in QueueName]: Handlers<Q> } = {
     // A payment still live on a pay order this cancel closed is cancelled at its provider.
     "order.cancelled": async (message, deps) => {
       await releaseOrderStock(deps, message.data.orderId, message.data.reason);
+      await returnCancelledOrderPromotions(deps, message.data.orderId);
       await cancelLivePayment(deps, message.data.payOrderId);
     },
   },
@@ -43,7 +45,9 @@ export const HANDLERS: { [Q in QueueName]: Handlers<Q> } = {
   },
   "fulfillment-events": {
     "platform.canary": canary,
+    // The order's held coins are spent and its voucher uses consumed (idempotent), then it is fulfilled.
     "order.paid": async (message, deps) => {
+      await consumePaidOrderPromotions(deps, message.data.orderId);
       await fulfillPaidOrder(deps, message);
     },
     "shipment.carrier_event": async (message, deps) => {

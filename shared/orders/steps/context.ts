@@ -10,6 +10,8 @@ import type { Producers } from "../../events/producer";
 import type { Clock } from "../../platform/clock";
 import type { Db } from "../../platform/db";
 import type { Logger } from "../../platform/logger";
+import type { PromotionFacts } from "../../promotions/promotion-facts";
+import type { PromotionSettings } from "../../promotions/settings";
 import type { CreateOrderResult } from "../create-order";
 import type { SagaHooks } from "../saga";
 import type { OrderSettings } from "../settings";
@@ -24,6 +26,8 @@ export interface OrderDeps {
   rateLimiter: DurableObjectNamespace<RateLimiter>;
   settings: OrderSettings;
   tokenKey: { secret: string; issuer: string };
+  /** COINS_MAX_PERCENT and friends (defaults when absent). */
+  promotions?: PromotionSettings;
   log?: Logger;
   /**
    * Runs work after the response (the Worker's `waitUntil`). When given, the events of a
@@ -58,6 +62,8 @@ export interface OrderContext {
   /** The request's idempotency identity (`idem_...`), when it came with an Idempotency-Key. */
   requestKey?: string;
   facts?: CheckoutFacts;
+  /** The vouchers, threshold discounts and coins the checkout may use. */
+  promotions?: PromotionFacts;
   quote?: Quote;
   reservations: PlannedReservation[];
   numbers?: { payOrderId: string; orderIds: string[] };

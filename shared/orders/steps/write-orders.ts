@@ -10,6 +10,7 @@ import { inChunks } from "../../platform/d1-chunks";
 import { assertExists, isAssertionFailure } from "../../platform/db";
 import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
+import { orderDiscountInserts } from "../../promotions/holds";
 import type { CreateOrderResult } from "../create-order";
 import { OutcomeUnknown, type Step } from "../saga";
 import { snapshotInsert } from "../snapshots";
@@ -44,6 +45,11 @@ async function writeOrders(deps: OrderDeps, ctx: OrderContext): Promise<void> {
       currency: quote.currency,
       payAmount: quote.payable,
       cashAmount: quote.payable,
+      coinAmount: quote.coinsUsed,
+      voucherAmount: quote.orders
+        .flatMap((o) => o.discounts)
+        .filter((d) => d.source === "shop_voucher" || d.source === "platform_voucher")
+        .reduce((acc, d) => acc + d.amount, 0),
       paymentStatus: INITIAL.payment,
       payBy,
       createdAt: now,
@@ -91,6 +97,13 @@ async function writeOrders(deps: OrderDeps, ctx: OrderContext): Promise<void> {
         })),
         (rows) => db.insert(orderItems).values(rows),
       ),
+      ...orderDiscountInserts(db, {
+        orderId,
+        sagaId: ctx.sagaId,
+        skuIds: o.lines.map((l) => l.skuId),
+        discounts: o.discounts,
+        now,
+      }),
       db.insert(orderStatusLog).values({
         id: newId("statusLog", now),
         entityType: "order",
