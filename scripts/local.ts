@@ -3,8 +3,8 @@ import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 
-/** Where local D1, Durable Objects and Queues keep their state, shared by every Worker. */
-export const PERSIST_DIR = ".wrangler/state";
+/** Where local D1, Durable Objects and Queues keep their state, shared by every Worker (PERSIST_DIR overrides it). */
+export const PERSIST_DIR = process.env.PERSIST_DIR || ".wrangler/state";
 
 export const wrangler = join("node_modules", ".bin", "wrangler");
 

@@ -79,13 +79,17 @@ export function revisionRow(db: Db, productId: string, revisionId: string): Prom
   });
 }
 
-/** A product's revisions, newest first, a page at a time. */
+/** Revisions, newest first, a page at a time: one product's, or every product's in one status. */
 export async function listRevisionRows(
   db: Db,
-  productId: string,
+  filter: { productId: string } | { status: RevisionStatus },
   query: { limit: number; cursor?: string | undefined },
 ) {
-  const conditions: SQL[] = [eq(productRevisions.productId, productId)];
+  const conditions: SQL[] = [
+    "productId" in filter
+      ? eq(productRevisions.productId, filter.productId)
+      : eq(productRevisions.status, filter.status),
+  ];
   if (query.cursor) {
     const after = decodeCursor(createdCursorSchema, query.cursor);
     const older = olderThan(productRevisions.createdAt, productRevisions.id, after);

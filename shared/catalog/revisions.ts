@@ -24,6 +24,7 @@ import {
   decideStatements,
   listRevisionRows,
   type RevisionRow,
+  type RevisionStatus,
   type RevisionView,
   revisionRow,
   revisionView,
@@ -66,7 +67,16 @@ export async function listRevisions(
   query: { limit: number; cursor?: string | undefined },
 ) {
   await visibleProduct(deps.db, caller, productId);
-  return listRevisionRows(deps.db, productId, query);
+  return listRevisionRows(deps.db, { productId }, query);
+}
+
+/** Every product's revisions in one status, newest first: the operators' queue of PENDING ones. */
+export function listRevisionsByStatus(
+  deps: Pick<CatalogDeps, "db">,
+  status: RevisionStatus,
+  query: { limit: number; cursor?: string | undefined },
+) {
+  return listRevisionRows(deps.db, { status }, query);
 }
 
 /** An operator puts a pending revision live; answers the revision as APPROVED with the new version. */

@@ -127,6 +127,7 @@ const POLICIES: Record<string, Policy> = {
   "POST /admin/v1/products/{productId}/unfreeze": "staff",
   "POST /admin/v1/products/{productId}/delete": "staff",
   "GET /admin/v1/products/{productId}/revisions": "staff",
+  "GET /admin/v1/revisions": "operator",
   "POST /admin/v1/products/{productId}/revisions/{revisionId}/approve": "operator",
   "POST /admin/v1/products/{productId}/revisions/{revisionId}/reject": "operator",
   "GET /admin/v1/operation-logs": "staff",

@@ -8,14 +8,24 @@ import { HTMX_SOURCE, HTMX_VERSION } from "./vendor/htmx";
 
 /** Rewrites each `<time datetime>` in the viewer's zone, on load and after every htmx swap. */
 const CONSOLE_SCRIPT = `(() => {
-  const format = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short", timeZoneName: "short" });
+  // (dateStyle and timeStyle cannot be combined with timeZoneName, so the fields are named.)
+  const format = new Intl.DateTimeFormat(undefined, {
+    year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short",
+  });
   const localize = (root) => {
     for (const el of root.querySelectorAll("time[datetime]")) {
       const date = new Date(el.getAttribute("datetime"));
       if (!Number.isNaN(date.getTime())) el.textContent = format.format(date);
     }
   };
-  document.addEventListener("DOMContentLoaded", () => localize(document));
+  // Forms with local date-times send the viewer's UTC offset with them (forms.ts: utcFromLocal).
+  const offsets = (root) => {
+    for (const el of root.querySelectorAll("input[data-tz-offset]")) el.value = String(new Date().getTimezoneOffset());
+  };
+  document.addEventListener("DOMContentLoaded", () => {
+    localize(document);
+    offsets(document);
+  });
   document.addEventListener("htmx:afterSettle", (event) => localize(event.target));
 })();
 `;

@@ -6,6 +6,7 @@
  */
 import { getCookie } from "hono/cookie";
 import type { Child } from "hono/jsx";
+import type { HtmlEscapedString } from "hono/utils/html";
 import type { AppContext } from "../../../shared/platform/app-env";
 import type { Caller } from "../../../shared/platform/auth";
 import { dbOf } from "../../../shared/platform/db";
@@ -41,7 +42,7 @@ export interface PageContext {
   /** The page in the console's frame. */
   render(title: string, body: Child, status?: number): Response | Promise<Response>;
   /** A fragment for htmx to swap in (no frame). */
-  fragment(body: Child, status?: number): Response | Promise<Response>;
+  fragment(body: HtmlEscapedString | Promise<HtmlEscapedString>, status?: number): Response | Promise<Response>;
 }
 
 export type PageHandler = (page: PageContext) => Response | Promise<Response>;
@@ -164,7 +165,7 @@ function pageRegistrar(app: AdminApp): PageRegistrar {
           </Frame>,
           status as 200,
         ),
-      fragment: (body, status = 200) => c.html(<>{body}</>, status as 200),
+      fragment: (body, status = 200) => c.html(body, status as 200),
     });
   };
   return {

@@ -4,10 +4,11 @@ import {
   approveRevision,
   approveRevisionBody,
   listRevisions,
+  listRevisionsByStatus,
   rejectRevision,
   rejectRevisionBody,
 } from "../../../shared/catalog/revisions";
-import { revisionSchema } from "../../../shared/catalog/revisions-repo";
+import { REVISION_STATUSES, revisionSchema } from "../../../shared/catalog/revisions-repo";
 import { callerOf, requireRole, requireScope } from "../../../shared/platform/caller";
 import { errorResponses, jsonBody, jsonResponse } from "../../../shared/platform/openapi";
 import { listQuerySchema } from "../../../shared/platform/validation";
@@ -24,6 +25,25 @@ const revisionParams = z.object({
 const operatorOnly = [requireRole("operator"), requireScope("catalog:write")];
 
 const routes = {
+  queue: createRoute({
+    ...secured,
+    middleware: [requireRole("operator"), requireScope("catalog:read")],
+    method: "get",
+    path: "/admin/v1/revisions",
+    summary: "Operators: every product's revisions in one status, newest first (the audit queue: PENDING)",
+    description:
+      "The content revisions of all shops' products in `status` (default PENDING: those waiting for an operator), " +
+      "newest first, a page at a time; approve or reject each with `POST /admin/v1/products/{productId}/" +
+      "revisions/{revisionId}/approve` or `.../reject`.",
+    request: { query: listQuerySchema.extend({ status: z.enum(REVISION_STATUSES).default("PENDING") }) },
+    responses: {
+      200: jsonResponse(z.object({ items: z.array(revisionSchema), nextCursor: z.string().nullable() }), "Revisions", {
+        items: [revisionExample],
+        nextCursor: null,
+      }),
+      ...errorResponses(400, 401, 403),
+    },
+  }),
   list: createRoute({
     ...secured,
     middleware: [requireRole("seller", "operator"), requireScope("catalog:read")],
@@ -101,6 +121,10 @@ const routes = {
 };
 
 export function registerProductRevisionRoutes(app: AdminApp): void {
+  app.openapi(routes.queue, async (c) => {
+    const { status, ...query } = c.req.valid("query");
+    return c.json(await listRevisionsByStatus(catalogDeps(c), status, query), 200);
+  });
   app.openapi(routes.list, async (c) =>
     c.json(await listRevisions(catalogDeps(c), callerOf(c), c.req.valid("param").productId, c.req.valid("query")), 200),
   );

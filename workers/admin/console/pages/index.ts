@@ -1,5 +1,19 @@
 /** Every console page, in the order their routes are registered. */
 import type { PageRegistrar } from "../console";
+import { auditPages } from "./audit";
+import { bulkPages } from "./bulk";
 import { dashboardPages } from "./dashboard";
+import { operationPages } from "./operations";
+import { orderPages } from "./orders";
+import { productPages } from "./products";
+import { shopSettingsPages } from "./shop-settings";
 
-export const CONSOLE_PAGES: ((register: PageRegistrar) => void)[] = [dashboardPages];
+export const CONSOLE_PAGES: ((register: PageRegistrar) => void)[] = [
+  dashboardPages,
+  productPages,
+  bulkPages,
+  orderPages,
+  shopSettingsPages,
+  auditPages,
+  operationPages,
+];

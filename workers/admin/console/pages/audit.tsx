@@ -1,0 +1,178 @@
+/** @jsxImportSource hono/jsx */
+/**
+ * The operators' audit queue: products waiting for audit and pending content revisions of
+ * audited products, each approved or rejected (with a reason) in place.
+ */
+import type { z } from "zod";
+import type { productSummarySchema } from "../../../../shared/catalog/list-products";
+import type { revisionSchema } from "../../../../shared/catalog/revisions-repo";
+import type { ProblemDocument } from "../../../../shared/platform/problem";
+import type { PageContext, PageRegistrar } from "../console";
+import { formOf } from "../forms";
+import { CsrfField, NextPage, Notice, ProblemBox, Table, Time } from "../ui";
+
+type Summary = z.output<typeof productSummarySchema>;
+type Revision = z.output<typeof revisionSchema>;
+type Page<T> = { items: T[]; nextCursor: string | null };
+
+const NOTICES: Record<string, string> = {
+  approved: "Product approved.",
+  rejected: "Product rejected.",
+  "revision-approved": "Revision approved; it is live.",
+  "revision-rejected": "Revision rejected.",
+};
+
+function Decision(props: { action: string; csrf: string; label: string }) {
+  const reject = props.label.startsWith("Reject");
+  return (
+    <form method="post" action={props.action} class="row">
+      <CsrfField token={props.csrf} />
+      {reject && (
+        <label>
+          Reason
+          <input name="reason" required maxlength={500} />
+        </label>
+      )}
+      <button type="submit" class={reject ? "danger" : ""}>
+        {props.label}
+      </button>
+    </form>
+  );
+}
+
+async function queue(page: PageContext, problem?: ProblemDocument, status = 200) {
+  const { api, c, csrf, render } = page;
+  const cursor = c.req.query("cursor");
+  const [products, revisions] = await Promise.all([
+    api.get<Page<Summary>>("/admin/v1/products", { status: "PENDING_AUDIT", cursor, limit: "20" }),
+    api.get<Page<Revision>>("/admin/v1/revisions", { status: "PENDING", limit: "20" }),
+  ]);
+  return render(
+    "Audit queue",
+    <>
+      <Notice text={NOTICES[c.req.query("notice") ?? ""]} />
+      <ProblemBox problem={problem} />
+      <section aria-labelledby="products">
+        <h2 id="products">Products waiting for audit</h2>
+        {!products.ok ? (
+          <ProblemBox problem={products.problem} />
+        ) : products.body.items.length === 0 ? (
+          <p>Nothing waits for audit.</p>
+        ) : (
+          <Table caption="Submitted products, newest first">
+            <thead>
+              <tr>
+                <th scope="col">Product</th>
+                <th scope="col">Shop</th>
+                <th scope="col">Submitted</th>
+                <th scope="col">Decision</th>
+              </tr>
+            </thead>
+            <tbody>
+              {products.body.items.map((p) => (
+                <tr>
+                  <td>
+                    <a href={`/console/products/${p.productId}`}>{p.name}</a>
+                  </td>
+                  <td>{p.shopId}</td>
+                  <td>
+                    <Time value={p.updatedAt} />
+                  </td>
+                  <td>
+                    <Decision
+                      action={`/console/audit/products/${p.productId}/approve`}
+                      csrf={csrf}
+                      label={`Approve ${p.name}`}
+                    />
+                    <Decision
+                      action={`/console/audit/products/${p.productId}/reject`}
+                      csrf={csrf}
+                      label={`Reject ${p.name}`}
+                    />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </Table>
+        )}
+        {products.ok && <NextPage path="/console/audit" query={{}} cursor={products.body.nextCursor} />}
+      </section>
+      <section aria-labelledby="revisions">
+        <h2 id="revisions">Pending revisions</h2>
+        {!revisions.ok ? (
+          <ProblemBox problem={revisions.problem} />
+        ) : revisions.body.items.length === 0 ? (
+          <p>No content revision waits for approval.</p>
+        ) : (
+          <Table caption="Content changes to audited products, newest first">
+            <thead>
+              <tr>
+                <th scope="col">Product</th>
+                <th scope="col">Changes</th>
+                <th scope="col">Proposed</th>
+                <th scope="col">Decision</th>
+              </tr>
+            </thead>
+            <tbody>
+              {revisions.body.items.map((r) => (
+                <tr>
+                  <td>
+                    <a href={`/console/products/${r.productId}`}>{r.productId}</a>
+                  </td>
+                  <td>
+                    <pre>{JSON.stringify(r.changes, null, 1)}</pre>
+                  </td>
+                  <td>
+                    <Time value={r.createdAt} />
+                  </td>
+                  <td>
+                    <Decision
+                      action={`/console/audit/revisions/${r.productId}/${r.revisionId}/approve`}
+                      csrf={csrf}
+                      label="Approve revision"
+                    />
+                    <Decision
+                      action={`/console/audit/revisions/${r.productId}/${r.revisionId}/reject`}
+                      csrf={csrf}
+                      label="Reject revision"
+                    />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </Table>
+        )}
+      </section>
+    </>,
+    products.ok ? status : products.status,
+  );
+}
+
+async function decide(page: PageContext, path: string, notice: string) {
+  const form = await formOf(page.c);
+  const reason = form.reason?.trim();
+  const res = await page.api.send("POST", path, { body: reason ? { reason } : {} });
+  if (!res.ok) return queue(page, res.problem, res.status);
+  return page.c.redirect(`/console/audit?notice=${notice}`, 303);
+}
+
+export function auditPages(register: PageRegistrar): void {
+  register.get("/console/audit", (page) => queue(page));
+  for (const decision of ["approve", "reject"] as const) {
+    register.post(`/console/audit/products/:productId/${decision}`, (page) =>
+      decide(
+        page,
+        `/admin/v1/products/${encodeURIComponent(page.c.req.param("productId") ?? "")}/${decision}`,
+        decision === "approve" ? "approved" : "rejected",
+      ),
+    );
+    register.post(`/console/audit/revisions/:productId/:revisionId/${decision}`, (page) => {
+      const { productId = "", revisionId = "" } = page.c.req.param();
+      return decide(
+        page,
+        `/admin/v1/products/${encodeURIComponent(productId)}/revisions/${encodeURIComponent(revisionId)}/${decision}`,
+        `revision-${decision === "approve" ? "approved" : "rejected"}`,
+      );
+    });
+  }
+}

@@ -1,0 +1,270 @@
+/** @jsxImportSource hono/jsx */
+/** Operators' pages: dead letters with replay, reconciliation runs and discrepancies, ledger balances. */
+import type { z } from "zod";
+import type { deadLetterSchema } from "../../../../shared/events/dead-letters";
+import type { discrepancySchema } from "../../../../shared/payments/discrepancies";
+import type { ProblemDocument } from "../../../../shared/platform/problem";
+import type { PageContext, PageRegistrar } from "../console";
+import { Badge, CsrfField, Money, NextPage, Notice, ProblemBox, Table, Time } from "../ui";
+
+type DeadLetter = z.output<typeof deadLetterSchema>;
+type Discrepancy = z.output<typeof discrepancySchema>;
+type Page<T> = { items: T[]; nextCursor: string | null };
+
+function short(value: unknown): string {
+  const text = JSON.stringify(value);
+  return text && text.length > 160 ? `${text.slice(0, 159)}…` : (text ?? "—");
+}
+
+async function deadLetters(page: PageContext, problem?: ProblemDocument, status = 200) {
+  const { api, c, csrf, render } = page;
+  const filter = c.req.query("status") ?? "dead";
+  const cursor = c.req.query("cursor");
+  const list = await api.get<Page<DeadLetter>>("/admin/v1/dead-letters", { status: filter, cursor, limit: "50" });
+  return render(
+    "Dead letters",
+    <>
+      <Notice text={c.req.query("notice") === "replayed" ? "Re-sent to its queue." : undefined} />
+      <ProblemBox problem={problem} />
+      <form method="get" action="/console/dead-letters" class="row" aria-label="Filter dead letters">
+        <label>
+          Status
+          <select name="status">
+            {["dead", "replayed"].map((s) => (
+              <option value={s} selected={s === filter}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="submit">Filter</button>
+      </form>
+      {!list.ok ? (
+        <ProblemBox problem={list.problem} />
+      ) : list.body.items.length === 0 ? (
+        <p>No dead letters.</p>
+      ) : (
+        <Table caption="Messages that ran out of retries, newest first">
+          <thead>
+            <tr>
+              <th scope="col">Queue</th>
+              <th scope="col">Event</th>
+              <th scope="col">Why</th>
+              <th scope="col" class="num">
+                Attempts
+              </th>
+              <th scope="col">Dead since</th>
+              <th scope="col">Replay</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.body.items.map((d) => (
+              <tr>
+                <td>{d.queue}</td>
+                <td>
+                  {d.eventType ?? "—"}
+                  <div class="muted">
+                    <code>{short(d.body)}</code>
+                  </div>
+                </td>
+                <td>{d.reason}</td>
+                <td class="num">{d.attempts}</td>
+                <td>
+                  <Time value={d.createdAt} />
+                </td>
+                <td>
+                  {d.status === "dead" ? (
+                    <form method="post" action={`/console/dead-letters/${d.id}/replay`} class="inline">
+                      <CsrfField token={csrf} />
+                      <button type="submit">Replay</button>
+                    </form>
+                  ) : (
+                    <span>
+                      replayed <Time value={d.replayedAt} />
+                    </span>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </Table>
+      )}
+      {list.ok && <NextPage path="/console/dead-letters" query={{ status: filter }} cursor={list.body.nextCursor} />}
+    </>,
+    list.ok ? status : list.status,
+  );
+}
+
+async function replay(page: PageContext) {
+  const id = page.c.req.param("deadLetterId") ?? "";
+  const res = await page.api.send("POST", `/admin/v1/dead-letters/${encodeURIComponent(id)}/replay`, { body: {} });
+  if (!res.ok) return deadLetters(page, res.problem, res.status);
+  return page.c.redirect("/console/dead-letters?notice=replayed", 303);
+}
+
+async function reconciliation(page: PageContext, problem?: ProblemDocument, status = 200) {
+  const { api, c, csrf, render } = page;
+  const open = c.req.query("open") ?? "true";
+  const cursor = c.req.query("cursor");
+  const list = await api.get<Page<Discrepancy>>("/admin/v1/reconciliation/discrepancies", {
+    open: open === "all" ? undefined : open,
+    cursor,
+    limit: "50",
+  });
+  const runId = c.req.query("run");
+  const run = runId
+    ? await api.get<{ runId: string; status: string; startedAt: string; finishedAt: string | null; summary: unknown }>(
+        `/admin/v1/reconciliation/runs/${encodeURIComponent(runId)}`,
+      )
+    : null;
+  return render(
+    "Reconciliation",
+    <>
+      <ProblemBox problem={problem} />
+      {run?.ok && (
+        <p role="status" class="notice">
+          Run <code>{run.body.runId}</code>: {run.body.status}
+          {run.body.finishedAt ? (
+            <>
+              {" "}
+              · finished <Time value={run.body.finishedAt} />
+            </>
+          ) : (
+            " (reload to see it finish)"
+          )}
+          {run.body.summary ? <> · {short(run.body.summary)}</> : null}
+        </p>
+      )}
+      <form method="post" action="/console/reconciliation/runs" class="row">
+        <CsrfField token={csrf} />
+        <button type="submit">Run reconciliation now</button>
+      </form>
+      <form method="get" action="/console/reconciliation" class="row" aria-label="Filter discrepancies">
+        <label>
+          Show
+          <select name="open">
+            <option value="true" selected={open === "true"}>
+              Open
+            </option>
+            <option value="false" selected={open === "false"}>
+              Resolved
+            </option>
+            <option value="all" selected={open === "all"}>
+              All
+            </option>
+          </select>
+        </label>
+        <button type="submit">Filter</button>
+      </form>
+      {!list.ok ? (
+        <ProblemBox problem={list.problem} />
+      ) : list.body.items.length === 0 ? (
+        <p>No discrepancies.</p>
+      ) : (
+        <Table caption="Where provider records, pay orders, orders and the ledger disagree">
+          <thead>
+            <tr>
+              <th scope="col">Kind</th>
+              <th scope="col">Ref</th>
+              <th scope="col">Expected</th>
+              <th scope="col">Actual</th>
+              <th scope="col">Detected</th>
+              <th scope="col">Resolved</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.body.items.map((d) => (
+              <tr>
+                <td>
+                  <Badge>{d.kind}</Badge>
+                </td>
+                <td>
+                  <code>{d.ref}</code>
+                </td>
+                <td>
+                  <code>{short(d.expected)}</code>
+                </td>
+                <td>
+                  <code>{short(d.actual)}</code>
+                </td>
+                <td>
+                  <Time value={d.detectedAt} />
+                </td>
+                <td>
+                  <Time value={d.resolvedAt} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </Table>
+      )}
+      {list.ok && <NextPage path="/console/reconciliation" query={{ open }} cursor={list.body.nextCursor} />}
+    </>,
+    list.ok ? status : list.status,
+  );
+}
+
+async function startRun(page: PageContext) {
+  const res = await page.api.send<{ runId: string }>("POST", "/admin/v1/reconciliation/runs", { body: {} });
+  if (!res.ok) return reconciliation(page, res.problem, res.status);
+  return page.c.redirect(`/console/reconciliation?run=${encodeURIComponent(res.body.runId)}`, 303);
+}
+
+async function ledger({ api, c, render }: PageContext) {
+  const account = c.req.query("account") ?? "";
+  const cursor = c.req.query("cursor");
+  const list = await api.get<Page<{ account: string; balance: { amount: number; currency: string } }>>(
+    "/admin/v1/ledger/balances",
+    { account, cursor, limit: "100" },
+  );
+  return render(
+    "Ledger balances",
+    <>
+      <form method="get" action="/console/ledger" class="row" aria-label="Filter accounts">
+        <label>
+          Account starts with
+          <input name="account" value={account} placeholder="seller_payable:" />
+        </label>
+        <button type="submit">Filter</button>
+      </form>
+      {!list.ok ? (
+        <ProblemBox problem={list.problem} />
+      ) : list.body.items.length === 0 ? (
+        <p>No entries yet.</p>
+      ) : (
+        <Table caption="Balance of each account and currency, derived from the entries">
+          <thead>
+            <tr>
+              <th scope="col">Account</th>
+              <th scope="col" class="num">
+                Balance
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.body.items.map((b) => (
+              <tr>
+                <td>
+                  <code>{b.account}</code>
+                </td>
+                <td class="num">
+                  <Money value={b.balance} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </Table>
+      )}
+      {list.ok && <NextPage path="/console/ledger" query={{ account }} cursor={list.body.nextCursor} />}
+    </>,
+    list.status,
+  );
+}
+
+export function operationPages(register: PageRegistrar): void {
+  register.get("/console/dead-letters", (page) => deadLetters(page));
+  register.post("/console/dead-letters/:deadLetterId/replay", replay);
+  register.get("/console/reconciliation", (page) => reconciliation(page));
+  register.post("/console/reconciliation/runs", startRun);
+  register.get("/console/ledger", ledger);
+}

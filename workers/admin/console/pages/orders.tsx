@@ -1,0 +1,207 @@
+/** @jsxImportSource hono/jsx */
+/** The shop's orders: the list filtered by status, and an order's items, totals, address, shipments and refunds. */
+import type { OrderView } from "../../../../shared/orders/orders";
+import type { PageContext, PageRegistrar } from "../console";
+import { Badge, Money, NextPage, ProblemBox, Table, Time } from "../ui";
+
+type Page<T> = { items: T[]; nextCursor: string | null };
+
+const ORDER_STATUSES = ["CREATED", "PAID", "SHIPPED", "DELIVERED", "COMPLETED", "CANCELLED"];
+
+async function list({ api, c, caller, render }: PageContext) {
+  const status = c.req.query("status") ?? "";
+  const cursor = c.req.query("cursor");
+  const page = await api.get<Page<OrderView>>("/admin/v1/orders", { status, cursor, limit: "20" });
+  const operator = caller.roles.includes("operator");
+  return render(
+    "Orders",
+    <>
+      <form method="get" action="/console/orders" class="row" aria-label="Filter orders">
+        <label>
+          Status
+          <select name="status">
+            <option value="">Any status</option>
+            {ORDER_STATUSES.map((s) => (
+              <option value={s} selected={s === status}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="submit">Filter</button>
+      </form>
+      {!page.ok ? (
+        <ProblemBox problem={page.problem} />
+      ) : page.body.items.length === 0 ? (
+        <p>No orders match.</p>
+      ) : (
+        <Table caption="Orders, newest first">
+          <thead>
+            <tr>
+              <th scope="col">Order</th>
+              <th scope="col">Status</th>
+              <th scope="col">Payment</th>
+              <th scope="col">Fulfillment</th>
+              {operator && <th scope="col">Shop</th>}
+              <th scope="col" class="num">
+                Total
+              </th>
+              <th scope="col">Placed</th>
+            </tr>
+          </thead>
+          <tbody>
+            {page.body.items.map((o) => (
+              <tr>
+                <td>
+                  <a href={`/console/orders/${o.orderId}`}>{o.orderId}</a>
+                </td>
+                <td>
+                  <Badge>{o.status}</Badge>
+                </td>
+                <td>{o.paymentStatus}</td>
+                <td>{o.fulfillmentStatus}</td>
+                {operator && <td>{o.sellerId}</td>}
+                <td class="num">
+                  <Money value={o.total} />
+                </td>
+                <td>
+                  <Time value={o.createdAt} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </Table>
+      )}
+      {page.ok && <NextPage path="/console/orders" query={{ status }} cursor={page.body.nextCursor} />}
+    </>,
+    page.status,
+  );
+}
+
+function addressLines(address: Record<string, unknown> | null): string[] {
+  if (!address) return [];
+  const part = (k: string) => (typeof address[k] === "string" ? (address[k] as string) : "");
+  return [
+    `${part("recipient")} ${part("phone")}`.trim(),
+    [part("line1"), part("line2")].filter(Boolean).join(", "),
+    [part("district"), part("city"), part("province"), part("postalCode"), part("country")].filter(Boolean).join(", "),
+  ].filter(Boolean);
+}
+
+async function detail({ api, c, render }: PageContext) {
+  const id = c.req.param("orderId") ?? "";
+  const res = await api.get<OrderView>(`/admin/v1/orders/${encodeURIComponent(id)}`);
+  if (!res.ok) return render("Order", <ProblemBox problem={res.problem} />, res.status);
+  const o = res.body;
+  return render(
+    `Order ${o.orderId}`,
+    <>
+      <dl class="facts">
+        <dt>Status</dt>
+        <dd>
+          <Badge>{o.status}</Badge>
+        </dd>
+        <dt>Payment</dt>
+        <dd>{o.paymentStatus}</dd>
+        <dt>Fulfillment</dt>
+        <dd>{o.fulfillmentStatus}</dd>
+        <dt>Refunds</dt>
+        <dd>{o.refundStatus}</dd>
+        <dt>Kind</dt>
+        <dd>{o.kind}</dd>
+        <dt>Placed</dt>
+        <dd>
+          <Time value={o.createdAt} />
+        </dd>
+        <dt>Pay by</dt>
+        <dd>
+          <Time value={o.payBy} />
+        </dd>
+        {o.cancelReason && (
+          <>
+            <dt>Cancelled</dt>
+            <dd>{o.cancelReason}</dd>
+          </>
+        )}
+      </dl>
+      <h2>Items</h2>
+      <Table caption="What was ordered, at the prices of the order's snapshots">
+        <thead>
+          <tr>
+            <th scope="col">Item</th>
+            <th scope="col" class="num">
+              Quantity
+            </th>
+            <th scope="col" class="num">
+              Unit price
+            </th>
+            <th scope="col" class="num">
+              Discount
+            </th>
+            <th scope="col" class="num">
+              Paid
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {o.items.map((i) => (
+            <tr>
+              <td>
+                {i.name} <span class="muted">({i.skuId})</span>
+              </td>
+              <td class="num">{i.quantity}</td>
+              <td class="num">
+                <Money value={i.unitPrice} />
+              </td>
+              <td class="num">
+                <Money value={i.discount} />
+              </td>
+              <td class="num">
+                <Money value={i.paidAmount} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </Table>
+      <dl class="facts">
+        <dt>Items</dt>
+        <dd>
+          <Money value={o.itemsAmount} />
+        </dd>
+        <dt>Shipping</dt>
+        <dd>
+          <Money value={o.shippingFee} />
+        </dd>
+        <dt>Discount</dt>
+        <dd>
+          <Money value={o.discount} />
+        </dd>
+        <dt>Total</dt>
+        <dd>
+          <strong>
+            <Money value={o.total} />
+          </strong>
+        </dd>
+      </dl>
+      {o.address && (
+        <>
+          <h2>Ship to</h2>
+          <address>
+            {addressLines(o.address).map((l) => (
+              <div>{l}</div>
+            ))}
+          </address>
+        </>
+      )}
+      <h2>Shipments</h2>
+      {o.shipments.length === 0 ? <p>None yet.</p> : <pre>{JSON.stringify(o.shipments, null, 2)}</pre>}
+      <h2>Refunds</h2>
+      {o.refunds.length === 0 ? <p>None.</p> : <pre>{JSON.stringify(o.refunds, null, 2)}</pre>}
+    </>,
+  );
+}
+
+export function orderPages(register: PageRegistrar): void {
+  register.get("/console/orders", list);
+  register.get("/console/orders/:orderId", detail);
+}
