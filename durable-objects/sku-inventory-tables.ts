@@ -219,10 +219,14 @@ export class SkuInventoryTables {
       .toArray()[0];
   }
 
-  /** The newest `limit` movements (1 to 500), newest first. */
-  movements(limit: number): Movement[] {
+  /** The newest `limit` movements (1 to 500) before sequence number `beforeSeq` (all when omitted), newest first. */
+  movements(limit: number, beforeSeq = Number.MAX_SAFE_INTEGER): Movement[] {
     return this.sql
-      .exec<MovementRow>("SELECT * FROM movements ORDER BY seq DESC LIMIT ?", Math.min(Math.max(1, limit), 500))
+      .exec<MovementRow>(
+        "SELECT * FROM movements WHERE seq < ? ORDER BY seq DESC LIMIT ?",
+        beforeSeq,
+        Math.min(Math.max(1, limit), 500),
+      )
       .toArray()
       .map((m) => ({
         seq: m.seq,

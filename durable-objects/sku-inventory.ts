@@ -82,9 +82,9 @@ export class SkuInventory extends DurableObject<Producers> {
     return this.tables.reservation(reservationId);
   }
 
-  /** The newest movements first. */
-  movements(limit = 50): Movement[] {
-    return this.tables.movements(limit);
+  /** The newest movements first; with `beforeSeq`, those older than that sequence number (paging). */
+  movements(limit = 50, beforeSeq?: number): Movement[] {
+    return this.tables.movements(limit, beforeSeq);
   }
 
   // -------------------------------------------------------------------------------------------

@@ -78,21 +78,25 @@ async function adoptSeededStock(token: string): Promise<number> {
   }
 }
 
-/** The seed writes products by SQL, so their search documents are built once the Workers are up. */
+/**
+ * The seed writes products by SQL, so their search documents are built once the Workers are up:
+ * by a search rebuild job over the products without one, polled until it completes.
+ */
 async function indexSeededCatalog(token: string): Promise<number> {
-  let after: string | null = null;
-  let indexed = 0;
+  const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+  const started = await fetch(`${origin}/admin/v1/ops/search/rebuild`, {
+    method: "POST",
+    headers,
+    body: JSON.stringify({ missingOnly: true, chunkSize: 500 }),
+  });
+  if (started.status !== 202) throw new Error(`indexing the catalog failed: ${started.status} ${await started.text()}`);
+  const { jobId } = (await started.json()) as { jobId: string };
   for (;;) {
-    const res = await fetch(`${origin}/admin/v1/ops/search/rebuild`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      body: JSON.stringify({ after, limit: 500, missingOnly: true }),
-    });
-    if (!res.ok) throw new Error(`indexing the catalog failed: ${res.status} ${await res.text()}`);
-    const body = (await res.json()) as { indexed: number; next: string | null };
-    indexed += body.indexed;
-    if (!body.next) return indexed;
-    after = body.next;
+    const res = await fetch(`${origin}/admin/v1/ops/search/rebuild/${jobId}`, { headers });
+    if (!res.ok) throw new Error(`reading search rebuild job ${jobId} failed: ${res.status} ${await res.text()}`);
+    const job = (await res.json()) as { status: string; done: number };
+    if (job.status === "completed") return job.done;
+    await new Promise((r) => setTimeout(r, 250));
   }
 }
 

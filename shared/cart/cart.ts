@@ -17,7 +17,7 @@ import { inChunks, runBatchRead } from "../platform/d1-chunks";
 import { assertExists, type Db, isAssertionFailure, runBatch } from "../platform/db";
 import { AppError } from "../platform/errors";
 import { newId } from "../platform/ids";
-import { type Currency, moneySchema } from "../platform/money";
+import { type Currency, DEFAULT_CURRENCY, moneySchema } from "../platform/money";
 
 export const CART_TOKEN_HEADER = "X-Cart-Token";
 export const GUEST_CART_TTL_MS = 30 * 24 * 60 * 60 * 1000;
@@ -43,7 +43,10 @@ export const cartSchema = z.object({
       problems: z.array(z.enum(PROBLEMS)),
     }),
   ),
-  subtotal: moneySchema.nullable().describe("Current prices × quantities of lines that can be bought"),
+  subtotal: moneySchema.describe(
+    "Current prices × quantities of lines that can be bought; zero (in the cart's currency, else the platform's " +
+      "default currency) when none can, and for an empty cart",
+  ),
 });
 export type CartView = z.infer<typeof cartSchema>;
 
@@ -117,7 +120,7 @@ async function skuFacts(db: Db, skuIds: string[], now: number): Promise<Map<stri
 export async function viewCart(db: Db, owner: CartOwner, clock: Clock): Promise<CartView> {
   const now = clock.now();
   const cart = await findCart(db, owner, now);
-  if (!cart) return { items: [], subtotal: null };
+  if (!cart) return { items: [], subtotal: zeroSubtotal(null) };
   const lines = await db
     .select()
     .from(cartItems)
@@ -157,7 +160,12 @@ export async function viewCart(db: Db, owner: CartOwner, clock: Clock): Promise<
       problems,
     };
   });
-  return { items, subtotal };
+  return { items, subtotal: subtotal ?? zeroSubtotal(items.find((i) => i.unitPrice)?.unitPrice?.currency ?? null) };
+}
+
+/** A subtotal with nothing to buy: zero money, never null, in the lines' currency when one is known. */
+function zeroSubtotal(currency: Currency | null): { amount: number; currency: Currency } {
+  return { amount: 0, currency: currency ?? DEFAULT_CURRENCY };
 }
 
 /** Sets a line's quantity (0 removes it). Unknown SKUs and products never offered are 404. */

@@ -9,7 +9,7 @@ import type { z } from "zod";
 import { outboxInsert } from "../events/outbox";
 import { openingProjection } from "../inventory/projection";
 import { adjustOne } from "../inventory/stock";
-import { warehouseFor } from "../inventory/warehouses";
+import { stockWarehouse } from "../inventory/warehouses";
 import { type Actor, actorOf } from "../platform/actor";
 import type { Caller } from "../platform/auth";
 import { type Db, runBatch } from "../platform/db";
@@ -76,13 +76,7 @@ export type OpeningStock = Awaited<ReturnType<typeof openingStock>>;
 
 /** Receives a new SKU's opening stock in its object, before any D1 row names it (see createProduct). */
 export async function openingStock(deps: CatalogDeps, skuId: string, shopId: string, quantity: number, actor: Actor) {
-  const warehouse = await warehouseFor(deps.db, shopId);
-  if (!warehouse) {
-    throw new AppError("no_warehouse", {
-      detail: `Shop ${shopId} has no warehouse to receive SKU ${skuId}'s opening stock into; create one first`,
-      extensions: { shopId, skuId },
-    });
-  }
+  const warehouse = await stockWarehouse(deps.db, { shopId, skuId });
   const result = await adjustOne(deps.inventory, {
     skuId,
     opId: `opening:${skuId}`,

@@ -3,12 +3,12 @@
  * and the append-only operation log (who changed which entity, before and after, when).
  * Writers add these statements to the same D1 batch as the change itself.
  */
-import { and, desc, eq, type SQL } from "drizzle-orm";
+import { and, desc, eq, lt, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { operationLogs, productSnapshots } from "../../db/schema";
 import type { Actor } from "../platform/actor";
 import { sha256Hex } from "../platform/crypto";
-import { createdCursorSchema, decodeCursor, olderThan, pageOf } from "../platform/cursor";
+import { createdCursorSchema, decodeCursor, encodeCursor, olderThan, pageOf } from "../platform/cursor";
 import type { Db } from "../platform/db";
 import { newId } from "../platform/ids";
 
@@ -82,21 +82,37 @@ export const snapshotSchema = z.object({
   createdAt: z.string(),
 });
 
-export async function listSnapshots(db: Db, productId: string) {
+/** The product's snapshots, newest version first, a page at a time. */
+export async function listSnapshots(db: Db, productId: string, query: { limit: number; cursor?: string | undefined }) {
+  const before = query.cursor ? decodeCursor(snapshotCursorSchema, query.cursor).version : undefined;
   const rows = await db
     .select()
     .from(productSnapshots)
-    .where(eq(productSnapshots.productId, productId))
-    .orderBy(desc(productSnapshots.version));
-  return rows.map((r) => ({
-    snapshotId: r.id,
-    version: r.version,
-    contentHash: r.contentHash,
-    content: JSON.parse(r.content) as unknown,
-    createdBy: r.createdBy,
-    createdAt: new Date(r.createdAt).toISOString(),
-  }));
+    .where(
+      and(
+        eq(productSnapshots.productId, productId),
+        before === undefined ? undefined : lt(productSnapshots.version, before),
+      ),
+    )
+    .orderBy(desc(productSnapshots.version))
+    .limit(query.limit + 1);
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+  return {
+    items: page.map((r) => ({
+      snapshotId: r.id,
+      version: r.version,
+      contentHash: r.contentHash,
+      content: JSON.parse(r.content) as unknown,
+      createdBy: r.createdBy,
+      createdAt: new Date(r.createdAt).toISOString(),
+    })),
+    nextCursor: rows.length > query.limit && last ? encodeCursor({ version: last.version }) : null,
+  };
 }
+
+/** The snapshot list's cursor: the version of the last snapshot answered (newest first). */
+const snapshotCursorSchema = z.object({ version: z.number().int() });
 
 export const operationLogSchema = z.object({
   logId: z.string(),

@@ -25,9 +25,24 @@ function bumpGeneration(db: Db) {
     .where(eq(searchMeta.id, 1));
 }
 
+/** Products without a search document (loaded by SQL, say): what a `missingOnly` rebuild indexes. */
+function withoutDocument(db: Db) {
+  return notExists(db.select({ one: sql`1` }).from(searchDocuments).where(eq(searchDocuments.productId, products.id)));
+}
+
+/** How many products a rebuild would index now (with `missingOnly`, those without a document). */
+export async function countProductsToIndex(db: Db, missingOnly: boolean): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)` })
+    .from(products)
+    .where(missingOnly ? withoutDocument(db) : undefined);
+  return row?.n ?? 0;
+}
+
 /**
- * Re-indexes up to `limit` products after `after` (by id); the full rebuild pages through all.
+ * Re-indexes up to `limit` products after `after` (by id); a rebuild job pages through all.
  * With `missingOnly`, only products without a search document (loaded by SQL, say) are indexed.
+ * `last` is the last product id indexed, `next` the same but null when no product is left.
  */
 export async function rebuildSearchIndex(
   db: Db,
@@ -36,12 +51,7 @@ export async function rebuildSearchIndex(
   limit: number,
   missingOnly = false,
 ) {
-  const conditions = [
-    ...(after ? [gt(products.id, after)] : []),
-    ...(missingOnly
-      ? [notExists(db.select({ one: sql`1` }).from(searchDocuments).where(eq(searchDocuments.productId, products.id)))]
-      : []),
-  ];
+  const conditions = [...(after ? [gt(products.id, after)] : []), ...(missingOnly ? [withoutDocument(db)] : [])];
   const rows = await db
     .select({ id: products.id })
     .from(products)
@@ -49,7 +59,8 @@ export async function rebuildSearchIndex(
     .orderBy(asc(products.id))
     .limit(limit);
   for (const row of rows) await rebuildSearchDocument(db, row.id, now);
-  return { indexed: rows.length, next: rows.length === limit ? (rows.at(-1)?.id ?? null) : null };
+  const last = rows.at(-1)?.id ?? null;
+  return { indexed: rows.length, last, next: rows.length === limit ? last : null };
 }
 
 export async function rebuildSearchDocument(

@@ -1,6 +1,7 @@
 /**
  * Listing products for sellers and operators: newest first, keyset-paged, deleted products left
- * out. Which shop a caller may list is the kernel's `shopFilterFor`; this module only filters.
+ * out, optionally only those whose name or a SKU's seller code contains `q`. Which shop a caller
+ * may list is the kernel's `shopFilterFor`; this module only filters.
  */
 import { z } from "zod";
 import { createdCursorSchema, decodeCursor, pageOf } from "../platform/cursor";
@@ -30,6 +31,7 @@ export async function listProducts(
   query: {
     status?: ProductStatusName | undefined;
     shopId?: string | undefined;
+    q?: string | undefined;
     limit: number;
     cursor?: string | undefined;
   },
@@ -37,6 +39,7 @@ export async function listProducts(
   const rows = await productRowsNewestFirst(db, {
     status: query.status ? PRODUCT_STATUS[query.status] : undefined,
     shopId: query.shopId,
+    text: query.q,
     after: query.cursor ? decodeCursor(createdCursorSchema, query.cursor) : undefined,
     limit: query.limit + 1,
   });

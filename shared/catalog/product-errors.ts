@@ -12,10 +12,20 @@ export function notFound(what: string, id: string): AppError {
   return new AppError("not_found", { detail: `No ${what} ${id}` });
 }
 
-/** A 409 for an edit based on a version that is no longer current; the client reloads and retries. */
-export function staleVersion(entity: string, current: number, given: number): AppError {
+/**
+ * A 409 for an edit based on a version that is no longer current; the client reloads and retries.
+ * A product's version moves with its SKUs' edits too (one version, one snapshot, one cache key
+ * for the product's whole content; see docs/decisions.md), so the product's refusal says so: a
+ * client that just edited a SKU sends the product version that edit answered.
+ */
+export function staleVersion(entity: "product" | "SKU", current: number, given: number): AppError {
+  const why =
+    entity === "product"
+      ? " (editing or adding one of its SKUs moves the product's version too: send the `version` that edit " +
+        "answered, or reload the product)"
+      : "";
   return new AppError("version_conflict", {
-    detail: `The ${entity} is at version ${current}, not ${given}; reload and retry`,
+    detail: `The ${entity} is at version ${current}, not ${given}${why}; reload and retry`,
     extensions: { currentVersion: current },
   });
 }

@@ -196,8 +196,13 @@ export async function getProduct(
   return adminProductView(record, deps.clock.now(), pending ? revisionView(pending) : null);
 }
 
-/** The product's content versions, newest first; 404 unless the caller may see the product. */
-export async function listProductSnapshots(db: Db, caller: Caller, productId: string) {
+/** The product's content versions, newest first, paged; 404 unless the caller may see the product. */
+export async function listProductSnapshots(
+  db: Db,
+  caller: Caller,
+  productId: string,
+  query: { limit: number; cursor?: string | undefined },
+) {
   await visibleProduct(db, caller, productId);
-  return listSnapshots(db, productId);
+  return listSnapshots(db, productId, query);
 }

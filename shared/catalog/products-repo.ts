@@ -1,5 +1,5 @@
 /** Reading products with everything hanging off them. The statements that write them are in products-writes-repo.ts. */
-import { and, asc, desc, eq, inArray, ne, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, ne, type SQL, sql } from "drizzle-orm";
 import { type prices, productImages, products, skus } from "../../db/schema";
 import { availableOf, type StockTotals } from "../inventory/stock-totals";
 import { olderThan } from "../platform/cursor";
@@ -118,12 +118,21 @@ export async function productRowsNewestFirst(
     status?: number | undefined;
     shopId?: string | undefined;
     after?: { createdAt: number; id: string } | undefined;
+    /** Name or one of its SKUs' seller codes contains this (case-insensitive for ASCII). */
+    text?: string | undefined;
     limit: number;
   },
 ): Promise<ProductRow[]> {
   const conditions: SQL[] = [ne(products.status, PRODUCT_STATUS.DELETED)];
   if (query.shopId) conditions.push(eq(products.shopId, query.shopId));
   if (query.status !== undefined) conditions.push(eq(products.status, query.status));
+  if (query.text) {
+    // LIKE's own wildcards in the text match themselves, not any character.
+    const pattern = `%${query.text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+    conditions.push(
+      sql`(${products.name} LIKE ${pattern} ESCAPE '\\' OR EXISTS (SELECT 1 FROM ${skus} WHERE ${skus.productId} = ${products.id} AND ${skus.sellerSkuCode} LIKE ${pattern} ESCAPE '\\'))`,
+    );
+  }
   const older = olderThan(products.createdAt, products.id, query.after);
   if (older) conditions.push(older);
   return db

@@ -52,11 +52,24 @@ export function attributeFilters(params: URLSearchParams): Record<string, string
   return out;
 }
 
+/** A brand or category as every answer shows it: `{id, name}` (the product detail's `brand` and `category`). */
+const namedRef = z.object({ id: z.number().int(), name: z.string() });
+
 export const searchItemSchema = z.object({
   productId: z.string(),
   name: z.string(),
-  brand: z.string().nullable(),
-  category: z.string().nullable(),
+  brand: z
+    .string()
+    .nullable()
+    .meta({ deprecated: true, description: "Deprecated: the brand's name only; read `brandRef` (`{id, name}`)" }),
+  category: z
+    .string()
+    .nullable()
+    .meta({ deprecated: true, description: "Deprecated: the category's name only; read `categoryRef` (`{id, name}`)" }),
+  brandRef: namedRef
+    .nullable()
+    .describe("The brand as `{id, name}`, the same shape as `brand` in the product detail; null without a brand"),
+  categoryRef: namedRef.describe("The category as `{id, name}`, the same shape as `category` in the product detail"),
   minPrice: moneySchema.nullable(),
   maxPrice: moneySchema.nullable(),
   inStock: z.boolean(),
@@ -75,7 +88,9 @@ const cursorSchema = z.object({ offset: z.number().int().min(0).max(MAX_OFFSET) 
 interface Row {
   product_id: string;
   name: string;
+  brand_id: number | null;
   brand_name: string | null;
+  category_id: number;
   category_name: string | null;
   min_price: number | null;
   max_price: number | null;
@@ -148,7 +163,8 @@ export async function searchProducts(
 
   const [rows, brandFacet, categoryFacet] = await Promise.all([
     db.all<Row>(sql`
-      SELECT d.product_id, d.name, b.name AS brand_name, c.name AS category_name, d.min_price, d.max_price,
+      SELECT d.product_id, d.name, d.brand_id, b.name AS brand_name, d.category_id, c.name AS category_name,
+             d.min_price, d.max_price,
              d.currency, d.in_stock, d.image, ${rank} AS rank
         FROM ${source}
         LEFT JOIN brands b ON b.id = d.brand_id
@@ -179,6 +195,9 @@ export async function searchProducts(
       minPrice: asMoney(r.min_price, r.currency),
       maxPrice: asMoney(r.max_price, r.currency),
       inStock: r.in_stock === 1,
+      brandRef: r.brand_id !== null && r.brand_name !== null ? { id: r.brand_id, name: r.brand_name } : null,
+      // The detail answers a category whose row is gone with an empty name; so does search.
+      categoryRef: { id: r.category_id, name: r.category_name ?? "" },
       image: r.image,
     })),
     facets: { brand: brandFacet, category: categoryFacet },

@@ -29,7 +29,8 @@ export const productDetailSchema = z.object({
   skus: z.array(
     z.object({
       skuId: z.string(),
-      name: z.string(),
+      name: z.string().meta({ deprecated: true, description: "Deprecated: the same as `skuName`, kept for v1" }),
+      skuName: z.string().describe("The SKU's name, as `skuName` in the admin API and the product JSON"),
       price: moneySchema.nullable(),
       salesAttributes: z.array(
         z.object({ attributeId: z.number().int(), attributeName: z.string(), value: z.string() }),
@@ -94,6 +95,7 @@ export async function productDetail(db: Db, productId: string, now: number): Pro
     skus: record.skus.map((s) => ({
       skuId: s.row.id,
       name: s.row.name,
+      skuName: s.row.name,
       price: effectivePrice(s.prices, now),
       salesAttributes: s.salesAttributes,
       available: s.stock.available,

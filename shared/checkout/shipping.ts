@@ -17,7 +17,7 @@ import { shopPriceCurrencies } from "../catalog/shop-currencies";
 import { type BatchRead, batchRead, inKeys, type KeySet } from "../platform/d1-chunks";
 import type { Db } from "../platform/db";
 import { AppError } from "../platform/errors";
-import { CURRENCY_EXPONENTS, type Currency, currencySchema, DEFAULT_CURRENCY, formatDecimal } from "../platform/money";
+import { CURRENCY_EXPONENTS, type Currency, currencySchema, DEFAULT_CURRENCY } from "../platform/money";
 
 /**
  * The largest fee a template may charge, in major units of its currency (100,000.00 CNY or USD,
@@ -31,56 +31,31 @@ export function maxFeeMinor(currency: Currency): number {
   return MAX_FEE_MAJOR_UNITS * 10 ** CURRENCY_EXPONENTS[currency];
 }
 
-// The static bound is the cap of the currency with the most minor units (3 decimals); the
-// per-currency cap is the body's refinement below.
 const minor = z.number().int().min(0).max(100_000_000);
 const grams = z.number().int().min(1).max(1_000_000);
 
-const regionSchema = z
-  .object({
-    country: z
-      .string()
-      .regex(/^[A-Z]{2}$/, "must be an ISO 3166-1 alpha-2 country code")
-      .describe("Applies to addresses in this country"),
-    provinces: z
-      .array(z.string().trim().min(1).max(64))
-      .max(100)
-      .optional()
-      .describe("Only these provinces (all of the country when omitted)"),
-    firstFee: minor.describe("Minor units, at most 100,000 major units of the template's currency"),
-    additionalFee: minor.describe("Minor units, at most 100,000 major units of the template's currency"),
-  })
-  .strict();
-
-const shippingTemplateFields = z
-  .object({
-    currency: currencySchema.default(DEFAULT_CURRENCY),
-    firstWeightGrams: grams.describe("Weight covered by the first fee"),
-    firstFee: minor.describe("Minor units, at most 100,000 major units of `currency` (10000000 for CNY)"),
-    additionalWeightGrams: grams.describe(
-      "Each further step of this weight (at least 1 g, rounded up) costs additionalFee",
-    ),
-    additionalFee: minor.describe("Minor units, at most 100,000 major units of `currency`"),
-    freeThreshold: minor.nullable().describe("Free shipping when the seller's goods (after discounts) reach this"),
-    regions: z.array(regionSchema).max(100).default([]).describe("First match wins; otherwise the base fees apply"),
-  })
-  .strict();
-
-/** The body of PUT /admin/v1/shipping-template: every fee within its currency's cap, named by field. */
-export const shippingTemplateBody = shippingTemplateFields.superRefine((t, ctx) => {
-  const cap = maxFeeMinor(t.currency);
-  const reason = `must be at most ${cap} (${formatDecimal(cap, t.currency)} ${t.currency}) in minor units`;
-  const check = (amount: number, path: (string | number)[]) => {
-    if (amount > cap) ctx.addIssue({ code: "custom", path, message: reason });
-  };
-  check(t.firstFee, ["firstFee"]);
-  check(t.additionalFee, ["additionalFee"]);
-  t.regions.forEach((r, i) => {
-    check(r.firstFee, ["regions", i, "firstFee"]);
-    check(r.additionalFee, ["regions", i, "additionalFee"]);
-  });
+/**
+ * A template's own fields, fees in minor units of `currency`: what is stored and priced with. The
+ * admin API takes and answers them as money (shipping-template-api.ts), which checks each fee.
+ */
+const shippingTemplateFields = z.object({
+  currency: currencySchema,
+  firstWeightGrams: grams,
+  firstFee: minor,
+  additionalWeightGrams: grams,
+  additionalFee: minor,
+  freeThreshold: minor.nullable(),
+  regions: z.array(
+    z.object({
+      country: z.string(),
+      provinces: z.array(z.string()).optional(),
+      firstFee: minor,
+      additionalFee: minor,
+    }),
+  ),
 });
-export type ShippingTemplateBody = z.input<typeof shippingTemplateBody>;
+/** A template as saved: its fields, checked by the admin API's body. */
+export type ShippingTemplateInput = z.output<typeof shippingTemplateFields>;
 
 export const shippingTemplateSchema = shippingTemplateFields.extend({
   shopId: z.string(),
@@ -202,7 +177,7 @@ async function assertShopSellsIn(db: Db, shopId: string, currency: Currency): Pr
 export async function putShippingTemplate(
   db: Db,
   shopId: string,
-  input: z.output<typeof shippingTemplateBody>,
+  input: ShippingTemplateInput,
   now: number,
 ): Promise<ShippingTemplate> {
   await assertShopSellsIn(db, shopId, input.currency);

@@ -47,6 +47,15 @@ export const bulkChunkEvent = event(
 );
 
 /**
+ * A search rebuild job's next chunk is due: the products after `after` (by id; null: from the
+ * first). Handled once per chunk by the job's compare-and-set on its cursor.
+ */
+export const searchRebuildChunkEvent = event(
+  "search.rebuild_chunk_ready",
+  z.object({ jobId: z.string().min(1), after: z.string().min(1).nullable() }),
+);
+
+/**
  * A SKU object's stock moved (reservations, payments, releases, adjustments): its whole view,
  * sent by the object's alarm once per burst of writes. The D1 projection keeps the newest revision.
  */
@@ -161,7 +170,7 @@ export const QUEUE_MESSAGE_SCHEMAS = {
   // `inventory.stock_changed` moved to stock-views; still accepted here for views already in flight
   // (or dead letters replayed) from before the move.
   "catalog-events": z.discriminatedUnion("type", [canaryEvent, productChangedEvent, stockChangedEvent, lowStockEvent]),
-  "bulk-jobs": z.discriminatedUnion("type", [canaryEvent, bulkChunkEvent]),
+  "bulk-jobs": z.discriminatedUnion("type", [canaryEvent, bulkChunkEvent, searchRebuildChunkEvent]),
   "stock-views": z.discriminatedUnion("type", [canaryEvent, stockChangedEvent]),
 } as const satisfies Record<QueueName, z.ZodType>;
 

@@ -167,3 +167,20 @@ export const movementSchema = z.object({
   availableAfter: z.number().int(),
 });
 export type Movement = z.infer<typeof movementSchema>;
+
+/**
+ * A movement as the admin API answers it: the object's record, with its time as ISO 8601
+ * (`createdAt`, like every other time the API answers); `at` is the same instant in epoch
+ * milliseconds, kept for v1 clients and deprecated.
+ */
+export const movementViewSchema = movementSchema.extend({
+  at: z
+    .number()
+    .int()
+    .meta({ deprecated: true, description: "Deprecated: epoch milliseconds; read `createdAt` (ISO 8601)" }),
+  createdAt: z.string().describe("When the movement happened, ISO 8601"),
+});
+export type MovementView = z.infer<typeof movementViewSchema>;
+
+/** The movement list's cursor: the sequence number of the last movement answered. */
+export const movementCursorSchema = z.object({ seq: z.number().int() });

@@ -12,17 +12,19 @@ import { assertEditable } from "../catalog/lifecycle";
 import { syncAvailability } from "../catalog/product-status";
 import { skuForStock } from "../catalog/product-views";
 import { findSku } from "../catalog/products-repo";
+import { skuReadModel } from "../catalog/sku-read-model";
 import { makeEvent } from "../events/messages";
 import { publish } from "../events/producer";
 import { actorOf, SYSTEM_ACTOR } from "../platform/actor";
 import type { Caller } from "../platform/auth";
+import { createdCursorSchema, decodeCursor, encodeCursor, olderThan, pageOf } from "../platform/cursor";
+import { runBatchRead } from "../platform/d1-chunks";
 import type { Db } from "../platform/db";
 import { ID_PREFIXES, newId } from "../platform/ids";
-import { invalidField } from "../platform/validation";
 import { projectedStock } from "./projection";
-import type { StockView } from "./schemas";
+import { type MovementView, movementCursorSchema, type StockView } from "./schemas";
 import { adjustOne, project, readStock, transferStock } from "./stock";
-import { warehouseFor } from "./warehouses";
+import { stockWarehouse } from "./warehouses";
 
 export const adjustStockBody = z
   .object({
@@ -93,10 +95,11 @@ export async function adjustStock(
 ) {
   const sku = await skuForStock(deps.db, caller, skuId);
   assertEditable(sku.status);
-  const warehouse = await warehouseFor(deps.db, sku.shopId, input.warehouseId);
-  if (!warehouse) {
-    throw invalidField("warehouseId", input.warehouseId ? "not a warehouse of this shop" : "the shop has no warehouse");
-  }
+  const warehouse = await stockWarehouse(
+    deps.db,
+    { shopId: sku.shopId, skuId },
+    { field: "warehouseId", warehouseId: input.warehouseId },
+  );
   const now = deps.clock.now();
   const actor = actorOf(caller);
   const op = opId ?? newId("operation", now);
@@ -241,9 +244,7 @@ export async function transferBetweenWarehouses(
 ) {
   const sku = await skuForStock(deps.db, caller, skuId);
   for (const field of ["fromWarehouseId", "toWarehouseId"] as const) {
-    if (!(await warehouseFor(deps.db, sku.shopId, input[field]))) {
-      throw invalidField(field, "not a warehouse of this shop");
-    }
+    await stockWarehouse(deps.db, { shopId: sku.shopId, skuId }, { field, warehouseId: input[field] });
   }
   const now = deps.clock.now();
   const actor = actorOf(caller);
@@ -277,35 +278,82 @@ export async function setSafetyStock(deps: CatalogDeps, caller: Caller, skuId: s
   return { ...publicView(view), safetyStock: view.safetyStock };
 }
 
-/** The SKU's newest stock movements (reservations, sales, releases, adjustments, transfers). */
-export async function listMovements(deps: CatalogDeps, caller: Caller, skuId: string, limit: number) {
+/**
+ * The SKU's stock movements (reservations, sales, releases, adjustments, transfers), newest first,
+ * a page at a time: the cursor is the last answered movement's sequence number.
+ */
+export async function listMovements(
+  deps: CatalogDeps,
+  caller: Caller,
+  skuId: string,
+  query: { limit: number; cursor?: string | undefined },
+): Promise<{ items: MovementView[]; nextCursor: string | null }> {
   await skuForStock(deps.db, caller, skuId);
-  return { items: await deps.inventory.getByName(skuId).movements(limit) };
+  const before = query.cursor ? decodeCursor(movementCursorSchema, query.cursor).seq : undefined;
+  const rows = await deps.inventory.getByName(skuId).movements(query.limit + 1, before);
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+  return {
+    items: page.map((m) => ({ ...m, createdAt: new Date(m.at).toISOString() })),
+    nextCursor: rows.length > query.limit && last ? encodeCursor({ seq: last.seq }) : null,
+  };
 }
 
 export const stockAlertSchema = z.object({
   alertId: z.string(),
+  shopId: z.string(),
   skuId: z.string(),
+  productId: z.string().nullable().describe("Null once the SKU is gone from the catalog"),
+  productName: z.string().nullable(),
+  skuName: z.string().nullable(),
+  sellerSkuCode: z.string().nullable(),
   available: z.number().int(),
   threshold: z.number().int(),
   raisedAt: z.string(),
 });
 
-/** The shop's safety-stock alerts, newest first. */
-export async function listStockAlerts(db: Db, shopId: string, limit: number) {
+/**
+ * Safety-stock alerts, newest first, keyset-paged: one shop's, or with `shopId` undefined (an
+ * operator naming none) every shop's. Each names its product and SKU as the catalog has them now.
+ */
+export async function listStockAlerts(
+  db: Db,
+  query: { shopId: string | undefined; limit: number; cursor?: string | undefined },
+) {
+  const after = query.cursor ? decodeCursor(createdCursorSchema, query.cursor) : undefined;
   const rows = await db
     .select()
     .from(stockAlerts)
-    .where(eq(stockAlerts.shopId, shopId))
-    .orderBy(desc(stockAlerts.raisedAt))
-    .limit(limit);
+    .where(
+      and(
+        query.shopId ? eq(stockAlerts.shopId, query.shopId) : undefined,
+        olderThan(stockAlerts.raisedAt, stockAlerts.id, after),
+      ),
+    )
+    .orderBy(desc(stockAlerts.raisedAt), desc(stockAlerts.id))
+    .limit(query.limit + 1);
+  const page = pageOf(
+    rows.map((r) => ({ ...r, createdAt: r.raisedAt })),
+    query.limit,
+    (r) => r,
+  );
+  const catalog = await runBatchRead(db, skuReadModel(db, { skuIds: [...new Set(page.items.map((r) => r.skuId))] }));
   return {
-    items: rows.map((r) => ({
-      alertId: r.id,
-      skuId: r.skuId,
-      available: r.available,
-      threshold: r.threshold,
-      raisedAt: new Date(r.raisedAt).toISOString(),
-    })),
+    items: page.items.map((r) => {
+      const sku = catalog.get(r.skuId);
+      return {
+        alertId: r.id,
+        shopId: r.shopId,
+        skuId: r.skuId,
+        productId: sku?.row.productId ?? null,
+        productName: sku?.product.name ?? null,
+        skuName: sku?.row.name ?? null,
+        sellerSkuCode: sku?.row.sellerSkuCode ?? null,
+        available: r.available,
+        threshold: r.threshold,
+        raisedAt: new Date(r.raisedAt).toISOString(),
+      };
+    }),
+    nextCursor: page.nextCursor,
   };
 }

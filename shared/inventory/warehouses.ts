@@ -10,6 +10,7 @@ import { type BatchRead, batchRead, inKeys, type KeySet } from "../platform/d1-c
 import type { Db } from "../platform/db";
 import { AppError } from "../platform/errors";
 import { newId } from "../platform/ids";
+import { invalidField } from "../platform/validation";
 import { warehouseUnitsOf } from "./stock-totals";
 
 const name = z.string().trim().min(1, "is required").max(100);
@@ -86,6 +87,28 @@ export async function warehouseFor(db: Db, shopId: string, warehouseId?: string)
     .orderBy(asc(warehouses.createdAt));
   if (warehouseId) return rows.find((w) => w.id === warehouseId);
   return rows.find((w) => w.isDefault) ?? rows[0];
+}
+
+/**
+ * The warehouse a stock change of `skuId` goes to, or the refusal every stock path answers alike
+ * (stock adjustments, opening stock at creation, bulk edits, transfers): a named warehouse that
+ * is not the shop's is a field error naming it and the shop (`field`: which body field named it);
+ * a shop with no warehouse at all is 422 `no_warehouse` naming the shop and the SKU.
+ */
+export async function stockWarehouse(
+  db: Db,
+  subject: { shopId: string; skuId: string },
+  named?: { field: string; warehouseId: string | undefined },
+): Promise<Row> {
+  const warehouse = await warehouseFor(db, subject.shopId, named?.warehouseId);
+  if (warehouse) return warehouse;
+  if (named?.warehouseId) {
+    throw invalidField(named.field, `${named.warehouseId} is not a warehouse of shop ${subject.shopId}`);
+  }
+  throw new AppError("no_warehouse", {
+    detail: `Shop ${subject.shopId} has no warehouse to receive SKU ${subject.skuId}'s stock into; create one first (POST /admin/v1/warehouses)`,
+    extensions: { shopId: subject.shopId, skuId: subject.skuId },
+  });
 }
 
 /**

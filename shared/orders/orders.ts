@@ -196,6 +196,22 @@ export async function listOrders(db: Db, scope: OrderScope, query: z.infer<typeo
 // ---------------------------------------------------------------------------------------------
 // Cancelling
 
+/** What a shopper's cancel is answered and logged with when the request gives no reason. */
+export const SHOPPER_CANCEL_REASON = "cancelled by the shopper";
+
+/** The optional body of POST /v1/orders/:orderId/cancel: the shopper's reason, stored as given. */
+export const cancelOrderBody = z
+  .object({
+    reason: z
+      .string()
+      .max(500)
+      .refine((r) => r.trim().length > 0, "must not be blank")
+      .optional()
+      .describe("Stored and answered exactly as given (`cancelReason`)"),
+  })
+  .strict();
+export type CancelOrderBody = z.infer<typeof cancelOrderBody>;
+
 export interface CancelInput {
   orderId: string;
   /** When set, only this user's order can be cancelled (others are 404). */

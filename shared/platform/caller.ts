@@ -69,9 +69,14 @@ export function allowGuest<B extends PlatformBindings>(): MiddlewareHandler<AppE
   };
 }
 
-/** Route middleware admitting any authenticated caller (401 otherwise). */
-export function requireCaller<B extends PlatformBindings>(): MiddlewareHandler<AppEnv<B>> {
+/**
+ * Route middleware admitting any authenticated caller (401 otherwise). `anonymous` is the refusal
+ * for a request that presented no credential at all, where a route has a more specific one
+ * (checkout: `account_required`); a presented but refused credential stays `invalid_token`.
+ */
+export function requireCaller<B extends PlatformBindings>(anonymous?: () => AppError): MiddlewareHandler<AppEnv<B>> {
   return async (c, next) => {
+    if (anonymous && !c.var.caller && !c.var.credentialError) throw anonymous();
     callerOf(c);
     await next();
   };

@@ -21,6 +21,7 @@ export const ERROR_CODES = {
   unauthenticated: { status: 401, title: "Authentication is required" },
   invalid_credentials: { status: 401, title: "The credentials are not valid" },
   invalid_token: { status: 401, title: "The token is not valid" },
+  account_required: { status: 401, title: "Checkout needs a shopper account; guest checkout is not offered" },
   forbidden: { status: 403, title: "The caller may not do this" },
   not_started: { status: 403, title: "The campaign has not started" },
   ended: { status: 403, title: "The campaign has ended" },

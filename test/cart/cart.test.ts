@@ -14,7 +14,7 @@ type Cart = {
     available: number;
     problems: string[];
   }[];
-  subtotal: { amount: number; currency: string } | null;
+  subtotal: { amount: number; currency: string };
 };
 
 let seller: Seller;
@@ -45,7 +45,8 @@ describe("the cart", () => {
   it("gives a guest a token and keeps its lines with current prices and availability", async () => {
     const token = await guestToken();
     const headers = { "x-cart-token": token };
-    expect((await get(headers)).body).toEqual({ items: [], subtotal: null });
+    // An empty cart's subtotal is zero money, not null (issue #19: one shape per concept).
+    expect((await get(headers)).body).toEqual({ items: [], subtotal: { amount: 0, currency: "CNY" } });
     await put(skuA, 2, headers);
     const cart = await put(skuB, 1, headers);
     expect(cart.status, JSON.stringify(cart.body)).toBe(200);
@@ -76,7 +77,8 @@ describe("the cart", () => {
     await call("POST", `/admin/v1/products/${productId}/off-shelf`, { token: seller.token, body: {} });
     const off = (await get(headers)).body;
     expect(off.items.every((i) => i.problems.includes("off_shelf"))).toBe(true);
-    expect(off.subtotal).toBeNull();
+    // Nothing can be bought: zero in the lines' currency, not null.
+    expect(off.subtotal).toEqual({ amount: 0, currency: "CNY" });
     await call("POST", `/admin/v1/products/${productId}/on-shelf`, { token: seller.token, body: {} });
   });
 

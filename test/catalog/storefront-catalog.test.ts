@@ -257,21 +257,27 @@ describe("read-your-writes across replicas", () => {
 });
 
 describe("the search index rebuild tool", () => {
-  it("indexes products that have no search document, page by page", async () => {
+  it("indexes products that have no search document, by a rebuild job", async () => {
     await env.DB.prepare("delete from search_documents where product_id = ?").bind(ids.runner).run();
     await env.DB.prepare("delete from search_fts where product_id = ?").bind(ids.runner).run();
     expect((await search(`categoryId=${categoryId}`)).body.items.map((i) => i.productId)).not.toContain(ids.runner);
     const operator = await operatorToken();
-    let after: string | null = null;
-    do {
-      const page: { body: { indexed: number; next: string | null } } = await json(
-        await call("POST", "/admin/v1/ops/search/rebuild", {
-          token: operator,
-          body: { after, limit: 100, missingOnly: true },
-        }),
-      );
-      after = page.body.next;
-    } while (after);
+    const started = await json<{ jobId: string }>(
+      await call("POST", "/admin/v1/ops/search/rebuild", {
+        token: operator,
+        body: { missingOnly: true, chunkSize: 100 },
+      }),
+    );
+    expect(started.status).toBe(202);
+    await vi.waitUntil(
+      async () =>
+        (
+          await json<{ status: string }>(
+            await call("GET", `/admin/v1/ops/search/rebuild/${started.body.jobId}`, { token: operator }),
+          )
+        ).body.status === "completed",
+      { timeout: 20_000, interval: 100 },
+    );
     expect((await search(`categoryId=${categoryId}`)).body.items.map((i) => i.productId)).toContain(ids.runner);
   });
 });

@@ -137,6 +137,8 @@ const POLICIES: Record<string, Policy> = {
   "PUT /admin/v1/import-mappings/categories": "staff",
   "POST /admin/v1/ops/stock/adopt-projection": "operator",
   "POST /admin/v1/ops/search/rebuild": "operator",
+  "GET /admin/v1/ops/search/rebuild": "operator",
+  "GET /admin/v1/ops/search/rebuild/{jobId}": "operator",
   "GET /admin/v1/dead-letters": "operator",
   "POST /admin/v1/dead-letters/{deadLetterId}/replay": "operator",
   "GET /admin/v1/ledger/balances": "operator",
@@ -229,7 +231,7 @@ describe("permissions", () => {
         else if (want === 401)
           expect(res.body, shown).toMatchObject({
             status: 401,
-            code: expect.stringMatching(/^(unauthenticated|invalid_token)$/),
+            code: expect.stringMatching(/^(unauthenticated|invalid_token|account_required)$/),
           });
         else expect(res.body, shown).toMatchObject({ status: 403, code: "forbidden" });
       });

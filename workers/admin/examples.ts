@@ -10,10 +10,10 @@ import type { productInput } from "../../shared/catalog/product-input";
 import type { adminProductSchema } from "../../shared/catalog/product-views";
 import type { revisionSchema } from "../../shared/catalog/revisions-repo";
 import type { categorySchema } from "../../shared/catalog/structure";
-import type { shippingTemplateSchema } from "../../shared/checkout/shipping";
+import type { shippingTemplateView } from "../../shared/checkout/shipping-template-api";
 import type { canarySchema } from "../../shared/events/canaries";
 import type { deadLetterSchema } from "../../shared/events/dead-letters";
-import type { movementSchema } from "../../shared/inventory/schemas";
+import type { movementViewSchema } from "../../shared/inventory/schemas";
 import type { stockAlertSchema, stockViewResponse } from "../../shared/inventory/stock-intake";
 import type { warehouseSchema } from "../../shared/inventory/warehouses";
 import type { discrepancySchema } from "../../shared/payments/discrepancies";
@@ -418,7 +418,7 @@ export const warehouseExample: z.output<typeof warehouseSchema> = {
   isDefault: true,
 };
 
-export const movementExample: z.output<typeof movementSchema> = {
+export const movementExample: z.output<typeof movementViewSchema> = {
   seq: 2,
   opId: "op_01M8T8AGCC25DMZV5VW3GGRC88",
   warehouseId: "wh_00000000000000000000000001",
@@ -428,28 +428,39 @@ export const movementExample: z.output<typeof movementSchema> = {
   actor: "usr_00000000000000000000000002",
   at: 1796177478028,
   availableAfter: 60,
+  createdAt: new Date(1796177478028).toISOString(),
 };
 
 export const stockAlertExample: z.output<typeof stockAlertSchema> = {
   alertId: "evt_01M8T8AGCC25DMZV5VW3GGRC90",
+  shopId: "shp_00000000000000000000000001",
   skuId: SKU_ID,
+  productId: PRODUCT_ID,
+  productName: "经典圆领男士T恤",
+  skuName: "黑色 L",
+  sellerSkuCode: "TS-BLK-L",
   available: 8,
   threshold: 10,
   raisedAt: "2026-12-02T02:11:18.028Z",
 };
 
-export const shippingTemplateExample: z.output<typeof shippingTemplateSchema> = {
+export const shippingTemplateExample: z.output<typeof shippingTemplateView> = {
   shopId: "shp_00000000000000000000000001",
   currency: "CNY",
   firstWeightGrams: 500,
-  firstFee: 800,
+  firstWeightFee: { amount: 800, currency: "CNY" },
   additionalWeightGrams: 500,
+  additionalWeightFee: { amount: 300, currency: "CNY" },
+  freeShippingFrom: { amount: 19900, currency: "CNY" },
+  firstFee: 800,
   additionalFee: 300,
   freeThreshold: 19900,
   regions: [
     {
       country: "CN",
       provinces: ["新疆", "西藏"],
+      firstWeightFee: { amount: 1500, currency: "CNY" },
+      additionalWeightFee: { amount: 600, currency: "CNY" },
       firstFee: 1500,
       additionalFee: 600,
     },

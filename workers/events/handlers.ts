@@ -1,6 +1,7 @@
 /** Which handler runs for which message type, per queue. Domains add theirs as they land. */
 import { processChunk } from "../../shared/catalog/bulk-jobs";
 import { indexProductChange } from "../../shared/catalog/price-windows";
+import { processRebuildChunk } from "../../shared/catalog/search-rebuild";
 import { applyStockViews } from "../../shared/catalog/stock-views";
 import { markCanaryConsumed } from "../../shared/events/canaries";
 import type { Coalesce, Handlers } from "../../shared/events/consumer";
@@ -77,6 +78,9 @@ export const HANDLERS: { [Q in QueueName]: Handlers<Q> } = {
     "platform.canary": canary,
     "bulk.chunk_ready": async (message, deps) => {
       await processChunk(deps, message.data.jobId, message.data.chunk);
+    },
+    "search.rebuild_chunk_ready": async (message, deps) => {
+      await processRebuildChunk(deps, message.data.jobId, message.data.after);
     },
   },
   "stock-views": {

@@ -88,6 +88,8 @@ export const searchResultExample: z.output<typeof searchResultSchema> = {
       name: "优衣库 基础款圆领T恤 U120",
       brand: "优衣库",
       category: "男士T恤",
+      brandRef: { id: 2003, name: "优衣库" },
+      categoryRef: { id: 1003001, name: "男士T恤" },
       minPrice: {
         amount: 16900,
         currency: "CNY",
@@ -104,6 +106,8 @@ export const searchResultExample: z.output<typeof searchResultSchema> = {
       name: "NIKE 经典纯棉T恤 E104",
       brand: "NIKE",
       category: "男士T恤",
+      brandRef: { id: 2001, name: "NIKE" },
+      categoryRef: { id: 1003001, name: "男士T恤" },
       minPrice: {
         amount: 21400,
         currency: "CNY",
@@ -185,6 +189,7 @@ export const productDetailExample: z.output<typeof productDetailSchema> = {
     {
       skuId: "sku_00000000000000000000001007",
       name: "白色 M",
+      skuName: "白色 M",
       price: {
         amount: 24700,
         currency: "CNY",
@@ -206,6 +211,7 @@ export const productDetailExample: z.output<typeof productDetailSchema> = {
     {
       skuId: "sku_00000000000000000000001008",
       name: "红色 M",
+      skuName: "红色 M",
       price: {
         amount: 25700,
         currency: "CNY",

@@ -1,6 +1,6 @@
 /** Warehouses, transfers, safety stock, movements and alerts: the seller's inventory tools. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { movementSchema } from "../../../shared/inventory/schemas";
+import { movementViewSchema } from "../../../shared/inventory/schemas";
 import {
   listMovements,
   listStockAlerts,
@@ -29,8 +29,8 @@ import {
   shopQuery,
 } from "../../../shared/platform/openapi";
 import { requestDb } from "../../../shared/platform/request-db";
-import { shopFor } from "../../../shared/platform/shop-access";
-import { limitSchema } from "../../../shared/platform/validation";
+import { shopFilterFor, shopFor } from "../../../shared/platform/shop-access";
+import { listQuerySchema } from "../../../shared/platform/validation";
 import type { AdminApp } from "../app";
 import { catalogDeps } from "../deps";
 import {
@@ -63,12 +63,18 @@ const routes = {
     summary: "The shop's warehouses in allocation order",
     description:
       "In the order reservations take them: lower `priority` first (ties: most stock); the default warehouse " +
-      "receives stock when a request names none.",
+      "receives stock when a request names none. Every warehouse of the shop comes in one page, so `nextCursor` " +
+      "(there like on every list) is always null here.",
     request: { query: shopQuery },
     responses: {
-      200: jsonResponse(z.object({ items: z.array(warehouseSchema.openapi("Warehouse")) }), "Warehouses", {
-        items: [warehouseExample, newWarehouse],
-      }),
+      200: jsonResponse(
+        z.object({
+          items: z.array(warehouseSchema.openapi("Warehouse")),
+          nextCursor: z.null().describe("Always null: the whole list is one page"),
+        }),
+        "Warehouses",
+        { items: [warehouseExample, newWarehouse], nextCursor: null },
+      ),
       ...errorResponses(400, 401, 403, 404),
     },
   }),
@@ -165,12 +171,15 @@ const routes = {
     summary: "The SKU's stock movements, newest first (who, why, how many)",
     description:
       "The SKU object's append-only log: receive, count, write-off, reserve, confirm, release and transfer, each with " +
-      "its warehouse, quantity, reason, actor and the available units after it (`at` in epoch milliseconds).",
-    request: { params: skuParams, query: z.object({ limit: limitSchema }) },
+      "its warehouse, quantity, reason, actor, the available units after it and when (`createdAt`, ISO 8601; the " +
+      "deprecated `at` is the same instant in epoch milliseconds), a page at a time (`cursor` = `nextCursor`).",
+    request: { params: skuParams, query: listQuerySchema },
     responses: {
-      200: jsonResponse(z.object({ items: z.array(movementSchema.openapi("StockMovement")) }), "Movements", {
-        items: [movementExample],
-      }),
+      200: jsonResponse(
+        z.object({ items: z.array(movementViewSchema.openapi("StockMovement")), nextCursor: z.string().nullable() }),
+        "Movements",
+        { items: [movementExample], nextCursor: null },
+      ),
       ...errorResponses(400, 401, 403, 404),
     },
   }),
@@ -178,13 +187,22 @@ const routes = {
     ...readStock,
     method: "get",
     path: "/admin/v1/stock-alerts",
-    summary: "Safety-stock alerts of the shop, newest first",
-    description: "One alert each time a SKU's available stock fell to its safety stock (`PUT .../safety-stock`).",
-    request: { query: shopQuery.extend({ limit: limitSchema }) },
-    responses: {
-      200: jsonResponse(z.object({ items: z.array(stockAlertSchema.openapi("StockAlert")) }), "Alerts", {
-        items: [stockAlertExample],
+    summary: "Safety-stock alerts, newest first: the shop's, or every shop's for an operator naming none",
+    description:
+      "One alert each time a SKU's available stock fell to its safety stock (`PUT .../safety-stock`), naming the " +
+      "shop, the product (`productName`) and the SKU (`skuName`, `sellerSkuCode`) as the catalog has them now. " +
+      "Sellers see their shop's; operators every shop's, or one shop's with `shopId`. A page at a time.",
+    request: {
+      query: listQuerySchema.extend({
+        shopId: z.string().min(1).optional().describe("Operators only: one shop's alerts (all shops when omitted)"),
       }),
+    },
+    responses: {
+      200: jsonResponse(
+        z.object({ items: z.array(stockAlertSchema.openapi("StockAlert")), nextCursor: z.string().nullable() }),
+        "Alerts",
+        { items: [stockAlertExample], nextCursor: null },
+      ),
       ...errorResponses(400, 401, 403, 404),
     },
   }),
@@ -194,7 +212,7 @@ export function registerInventoryRoutes(app: AdminApp): void {
   app.openapi(routes.listWarehouses, async (c) => {
     const db = requestDb(c, "first-primary");
     const shopId = await shopFor(db, callerOf(c), c.req.valid("query").shopId);
-    return c.json(await listWarehouses(db, shopId), 200);
+    return c.json({ ...(await listWarehouses(db, shopId)), nextCursor: null }, 200);
   });
   app.openapi(routes.createWarehouse, async (c) => {
     const db = requestDb(c, "first-primary");
@@ -228,14 +246,12 @@ export function registerInventoryRoutes(app: AdminApp): void {
     ),
   );
   app.openapi(routes.movements, async (c) =>
-    c.json(
-      await listMovements(catalogDeps(c), callerOf(c), c.req.valid("param").skuId, c.req.valid("query").limit),
-      200,
-    ),
+    c.json(await listMovements(catalogDeps(c), callerOf(c), c.req.valid("param").skuId, c.req.valid("query")), 200),
   );
   app.openapi(routes.alerts, async (c) => {
-    const { shopId, limit } = c.req.valid("query");
+    const { shopId, ...page } = c.req.valid("query");
     const db = requestDb(c, "first-primary");
-    return c.json(await listStockAlerts(db, await shopFor(db, callerOf(c), shopId), limit), 200);
+    // Operators naming no shop see every shop's alerts; sellers only ever their own.
+    return c.json(await listStockAlerts(db, { shopId: await shopFilterFor(db, callerOf(c), shopId), ...page }), 200);
   });
 }

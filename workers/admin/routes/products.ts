@@ -80,10 +80,19 @@ const routes = {
     path: "/admin/v1/products",
     summary: "The shop's products, newest first",
     description:
-      "A seller's own products (operators: every shop's, or one with `shopId`), in any status; filter by `status`. " +
+      "A seller's own products (operators: every shop's, or one with `shopId`), in any status; filter by `status`, " +
+      "and with `q` find them by name or seller SKU code: a product whose name contains `q`, or with a SKU whose " +
+      "`sellerSkuCode` contains it (case-insensitive for Latin letters). " +
       "`GET /admin/v1/products/{productId}` has the SKUs, prices and stock.",
     request: {
       query: listQuerySchema.extend({
+        q: z
+          .string()
+          .trim()
+          .min(1)
+          .max(100)
+          .optional()
+          .openapi({ example: "TS-BLK", description: "Part of the product's name or of a SKU's seller SKU code" }),
         status: z.enum(Object.keys(PRODUCT_STATUS) as [ProductStatusName, ...ProductStatusName[]]).optional(),
         shopId: z.string().min(1).optional().describe("Operators only"),
       }),
@@ -156,7 +165,9 @@ const routes = {
       "product (AUDIT_APPROVED, ON_SHELF, OFF_SHELF, SOLD_OUT) a content edit becomes the product's " +
       "`pendingRevision` (status PENDING) and the live product, storefront and search stay as approved until " +
       "an operator approves it (`POST .../revisions/{revisionId}/approve`); a second edit while one is pending " +
-      "supersedes it with a revision holding both. Prices and stock are never audited.",
+      "supersedes it with a revision holding both. Prices and stock are never audited. The product's `version` " +
+      "also moves when one of its SKUs is edited or added (`PATCH /admin/v1/skus/{skuId}`, `POST .../skus`): send " +
+      "the `version` from that answer; a stale one is 409 `version_conflict` naming the current version.",
     request: {
       params: productParams,
       body: jsonBody(updateProductBody, {
@@ -215,7 +226,10 @@ const routes = {
     path: "/admin/v1/skus/{skuId}",
     summary: "Edit a SKU (send its current version)",
     description:
-      "On an audited product the edit becomes (part of) the product's pending revision, as for PATCH product.",
+      "On an audited product the edit becomes (part of) the product's pending revision, as for PATCH product. " +
+      "`version` is the SKU's own; the edit also moves the product's `version` (one version per product content: " +
+      "its snapshot and storefront cache key), so a product edit sent next uses the product `version` this answer " +
+      "carries, else it is a 409 `version_conflict` that says so.",
     request: {
       params: skuParams,
       body: jsonBody(updateSkuBody, { example: { version: 1, sellerSkuCode: "TSHIRT-BLK-L", weightGrams: 220 } }),
@@ -322,11 +336,16 @@ const routes = {
     method: "get",
     path: "/admin/v1/products/{productId}/snapshots",
     summary: "The product's content versions, newest first",
-    description: "Every content version of the product as an immutable snapshot (content and its hash), newest first.",
-    request: { params: productParams },
+    description:
+      "Every content version of the product as an immutable snapshot (content and its hash), newest first, a page " +
+      "at a time (`limit`, and `cursor` = the previous page's `nextCursor`).",
+    request: { params: productParams, query: listQuerySchema },
     responses: {
-      200: jsonResponse(z.object({ items: z.array(snapshotSchema) }), "Snapshots", { items: [snapshotExample] }),
-      ...errorResponses(401, 403, 404),
+      200: jsonResponse(z.object({ items: z.array(snapshotSchema), nextCursor: z.string().nullable() }), "Snapshots", {
+        items: [snapshotExample],
+        nextCursor: null,
+      }),
+      ...errorResponses(400, 401, 403, 404),
     },
   }),
 };
@@ -388,7 +407,10 @@ export function registerProductRoutes(app: AdminApp): void {
   );
   app.openapi(routes.snapshots, async (c) => {
     const { db } = catalogDeps(c);
-    return c.json({ items: await listProductSnapshots(db, callerOf(c), c.req.valid("param").productId) }, 200);
+    return c.json(
+      await listProductSnapshots(db, callerOf(c), c.req.valid("param").productId, c.req.valid("query")),
+      200,
+    );
   });
 
   for (const action of ROUTE_ACTIONS) {

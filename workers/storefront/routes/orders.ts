@@ -3,13 +3,17 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { createQuote, quoteResponseSchema } from "../../../shared/checkout/create-quote";
 import { quoteBody } from "../../../shared/checkout/pricing";
 import { createOrder, createOrderBody, createOrderResponse } from "../../../shared/orders/create-order";
+import { guestCheckoutRefused } from "../../../shared/orders/guest-checkout";
 import {
+  type CancelOrderBody,
   cancelOrder,
+  cancelOrderBody,
   getOrder,
   listOrders,
   listOrdersQuery,
   orderIdParam,
   orderSchema,
+  SHOPPER_CANCEL_REASON,
 } from "../../../shared/orders/orders";
 import { actorOf } from "../../../shared/platform/actor";
 import { callerOf, requireCaller, requireHuman } from "../../../shared/platform/caller";
@@ -28,10 +32,15 @@ const signedIn = {
   middleware: [requireCaller(), requireHuman()],
   tags: ["checkout and orders"],
 };
+/** Quote and order: a guest (no credential) is told guest checkout is not offered (`account_required`). */
+const checkout = { ...signedIn, middleware: [requireCaller(guestCheckoutRefused), requireHuman()] };
+const GUEST_REFUSED =
+  " Guest checkout (an email and an address, no account) is not offered: without a token the answer is 401 " +
+  "`account_required`, which says how to register or log in (a guest cart merges into the account at login).";
 
 const routes = {
   quote: createRoute({
-    ...signedIn,
+    ...checkout,
     method: "post",
     path: "/v1/checkout/quote",
     summary: "Price a checkout: one order per seller, shipping, discounts, and a 15-minute quote token",
@@ -39,7 +48,8 @@ const routes = {
       "Prices the items without holding anything: one order per seller (and per kind of goods), goods minus " +
       "discounts plus shipping from the seller's template (virtual goods ship free and need no address). The " +
       "answer's `quoteToken` (signed, 15 minutes, one order) can be sent to `POST /v1/orders` instead of the items; " +
-      "the order then refuses a changed price with 409 `price_changed`.",
+      "the order then refuses a changed price with 409 `price_changed`." +
+      GUEST_REFUSED,
     request: { body: jsonBody(quoteBody, { example: demoCheckout }) },
     responses: {
       200: jsonResponse(quoteResponseSchema.openapi("Quote"), "The priced checkout", quoteExample),
@@ -47,7 +57,7 @@ const routes = {
     },
   }),
   create: createRoute({
-    ...signedIn,
+    ...checkout,
     method: "post",
     path: "/v1/orders",
     summary: "Create orders from a quote token (or items and an address), holding their stock until paid",
@@ -57,7 +67,8 @@ const routes = {
       "(429 `rate_limited`, 409 `hold_limit_reached`), reserves stock in each SKU's object (409 `out_of_stock`), " +
       "numbers the orders and writes them with one pay order to pay them all by `payBy` (then they cancel " +
       "themselves). A failure undoes every earlier step. With the same `Idempotency-Key` a retry answers the first " +
-      "result and never orders twice. Pay with `POST /v1/pay-orders/{payOrderId}/pay`.",
+      "result and never orders twice. Pay with `POST /v1/pay-orders/{payOrderId}/pay`." +
+      GUEST_REFUSED,
     request: { headers: idempotencyHeaders, body: jsonBody(createOrderBody, { example: demoCheckout }) },
     responses: {
       201: jsonResponse(
@@ -105,14 +116,19 @@ const routes = {
     summary: "Cancel an unpaid order; its stock goes back on sale",
     description:
       "Only while unpaid (409 `invalid_transition` otherwise): releases the held stock and closes the payment. " +
-      "Unpaid orders also cancel themselves at `payBy`.",
-    request: { params: orderIdParam, headers: idempotencyHeaders },
+      "The body is optional: the shopper's `reason` is stored as given and answered as `cancelReason` (without " +
+      "one, `cancelled by the shopper`). Unpaid orders also cancel themselves at `payBy`.",
+    request: {
+      params: orderIdParam,
+      headers: idempotencyHeaders,
+      body: { ...jsonBody(cancelOrderBody, { example: { reason: "地址填错了" } }), required: false },
+    },
     responses: {
       200: jsonResponse(orderSchema, "The cancelled order", {
         ...orderExample,
         status: "CANCELLED",
         paymentStatus: "CLOSED",
-        cancelReason: "cancelled by the shopper",
+        cancelReason: "地址填错了",
         version: 2,
       }),
       ...errorResponses(400, 401, 403, 404, 409),
@@ -150,7 +166,8 @@ export function registerOrderRoutes(app: StorefrontApp): void {
       orderId: c.req.valid("param").orderId,
       userId: caller.userId,
       actor: actorOf(caller),
-      reason: "cancelled by the shopper",
+      // No body at all skips validation: the route's default reason applies.
+      reason: (c.req.valid("json") as CancelOrderBody | undefined)?.reason ?? SHOPPER_CANCEL_REASON,
     });
     return c.json(order, 200);
   });
