@@ -136,6 +136,13 @@ async function placeRefund(deps: RefundDeps, input: PlaceInput): Promise<RefundV
     const change = newChange(input.actor, now);
     const id = newId("refund", now);
     const amount = lines.reduce((sum, l) => sum + l.amount, 0) + shipping;
+    if (amount === 0) {
+      // Units the discounts made free: no money to send back (and the ledger posts no zero).
+      throw new AppError("refund_exceeds_paid", {
+        detail: `Nothing was paid for those units of order ${order.id}: there is no money to refund`,
+        extensions: { orderId: order.id, amount: 0 },
+      });
+    }
     const row = {
       id,
       orderId: order.id,

@@ -203,6 +203,23 @@ describe("holding units", () => {
     expect(again.body.amount).toEqual(asked.body.amount);
   });
 
+  it("refuses a refund of units the discounts made free (nothing to pay back) and still refunds the last one with shipping", async () => {
+    // Two units at 10.00, 20.00 off: the goods were free, only shipping was paid.
+    const order = await paidOrder({ stock: 5, quantity: 2, price: 10, discount: 2_000 });
+    const itemId = await itemOf(order.orderId);
+    const free = await askRefund(order.shopper.token, order.orderId, {
+      items: [{ orderItemId: itemId, quantity: 1 }],
+      reason: "x",
+    });
+    expect(free.body).toMatchObject({ status: 409, code: "refund_exceeds_paid" });
+    const all = await askRefund(order.shopper.token, order.orderId, {
+      items: [{ orderItemId: itemId, quantity: 2 }],
+      reason: "x",
+    });
+    expect(all.status, JSON.stringify(all.body)).toBe(201);
+    expect(all.body).toMatchObject({ amount: { amount: order.payable }, shippingAmount: { amount: order.payable } });
+  });
+
   it("refuses a refund before payment (invalid_transition) and an item of another order (404)", async () => {
     const order = await paidOrder({ stock: 5, quantity: 1 });
     const other = await paidOrder({ stock: 5, quantity: 1 });
