@@ -54,6 +54,8 @@ const args = [
 /**
  * The seed loads stock into the D1 projection by SQL; the SKU objects (the system of record) get
  * it through the operator tool that adopts projected stock, called here once the Workers are up.
+ * A fresh operator token for each call: on a slow machine adopting the whole catalog takes longer
+ * than one token lives (600 s), and an expired token stopped `npm run dev` halfway.
  */
 function operatorToken(): Promise<string> {
   return signAccessToken(
@@ -63,12 +65,12 @@ function operatorToken(): Promise<string> {
   );
 }
 
-async function adoptSeededStock(token: string): Promise<number> {
+async function adoptSeededStock(): Promise<number> {
   let adopted = 0;
   for (;;) {
     const res = await fetch(`${origin}/admin/v1/ops/stock/adopt-projection`, {
       method: "POST",
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      headers: { authorization: `Bearer ${await operatorToken()}`, "content-type": "application/json" },
       body: JSON.stringify({ limit: 1000 }),
     });
     if (!res.ok) throw new Error(`adopting seeded stock failed: ${res.status} ${await res.text()}`);
@@ -82,17 +84,20 @@ async function adoptSeededStock(token: string): Promise<number> {
  * The seed writes products by SQL, so their search documents are built once the Workers are up:
  * by a search rebuild job over the products without one, polled until it completes.
  */
-async function indexSeededCatalog(token: string): Promise<number> {
-  const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+async function indexSeededCatalog(): Promise<number> {
+  const headers = async () => ({
+    authorization: `Bearer ${await operatorToken()}`,
+    "content-type": "application/json",
+  });
   const started = await fetch(`${origin}/admin/v1/ops/search/rebuild`, {
     method: "POST",
-    headers,
+    headers: await headers(),
     body: JSON.stringify({ missingOnly: true, chunkSize: 500 }),
   });
   if (started.status !== 202) throw new Error(`indexing the catalog failed: ${started.status} ${await started.text()}`);
   const { jobId } = (await started.json()) as { jobId: string };
   for (;;) {
-    const res = await fetch(`${origin}/admin/v1/ops/search/rebuild/${jobId}`, { headers });
+    const res = await fetch(`${origin}/admin/v1/ops/search/rebuild/${jobId}`, { headers: await headers() });
     if (!res.ok) throw new Error(`reading search rebuild job ${jobId} failed: ${res.status} ${await res.text()}`);
     const job = (await res.json()) as { status: string; done: number };
     if (job.status === "completed") return job.done;
@@ -118,10 +123,9 @@ async function untilServing(): Promise<void> {
 }
 
 await untilServing();
-const token = await operatorToken();
-const adopted = await adoptSeededStock(token);
+const adopted = await adoptSeededStock();
 if (adopted > 0) console.log(`moved the demo catalog's stock into ${adopted} SKU inventory objects`);
-console.log(`indexed ${await indexSeededCatalog(token)} products for search`);
+console.log(`indexed ${await indexSeededCatalog()} products for search`);
 console.log(`
   Edge commerce is running on ${origin}
     storefront   ${origin}/v1/health      docs ${origin}/docs      OpenAPI ${origin}/openapi.json
