@@ -13,6 +13,7 @@
  */
 
 import type { SkuInventory } from "../../durable-objects/sku-inventory";
+import type { TopupService } from "../fulfillment/topup-service";
 import type { PaymentAdapters } from "../payments/adapters";
 import type { Clock } from "../platform/clock";
 import type { Db } from "../platform/db";
@@ -35,6 +36,8 @@ export interface ConsumerDeps {
   inventory: DurableObjectNamespace<SkuInventory>;
   /** The payment providers this deployment is configured for (handlers that call a provider). */
   adapters: PaymentAdapters;
+  /** The top-up provider and retry policy virtual goods are delivered with (absent: none here). */
+  topups?: TopupService;
   /** Where outcomes and first-time facts are counted (absent: not counted). */
   metrics?: ConsumerMetrics;
 }

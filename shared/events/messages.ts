@@ -148,6 +148,16 @@ export const carrierEventReceived = event(
 );
 
 /**
+ * A top-up of virtual order `orderId` timed out on attempt `attempt` (shared/fulfillment/
+ * virtual-goods.ts). Sent delayed by the retry backoff, so it arrives when the next attempt is
+ * due; its id derives from the order and attempt, so one attempt schedules one retry.
+ */
+export const topupTimedOutEvent = event(
+  "fulfillment.topup_timed_out",
+  z.object({ orderId: z.string().min(1), attempt: z.number().int().min(1) }),
+);
+
+/**
  * A refund row was written and its money must go back through the provider (the consumer asks
  * the provider, with the refund id as idempotency key; the provider's `refund.updated` finishes it).
  */
@@ -165,7 +175,12 @@ export const QUEUE_MESSAGE_SCHEMAS = {
     orderCancelledEvent,
   ]),
   "payment-events": z.discriminatedUnion("type", [canaryEvent, providerEventReceived]),
-  "fulfillment-events": z.discriminatedUnion("type", [canaryEvent, orderPaidEvent, carrierEventReceived]),
+  "fulfillment-events": z.discriminatedUnion("type", [
+    canaryEvent,
+    orderPaidEvent,
+    carrierEventReceived,
+    topupTimedOutEvent,
+  ]),
   "refund-events": z.discriminatedUnion("type", [canaryEvent, refundRequestedEvent]),
   // `inventory.stock_changed` moved to stock-views; still accepted here for views already in flight
   // (or dead letters replayed) from before the move.

@@ -6,6 +6,7 @@
 import type { ConsumerDeps } from "../events/consumer";
 import type { QueueMessage } from "../events/messages";
 import { awaitSeller } from "./await-seller";
+import { startVirtualFulfillment } from "./virtual-goods";
 
 type OrderPaid = Extract<QueueMessage<"fulfillment-events">, { type: "order.paid" }>;
 
@@ -15,6 +16,5 @@ export async function fulfillPaidOrder(deps: ConsumerDeps & { attempts: number }
     await awaitSeller(deps, orderId);
     return;
   }
-  // Virtual goods (issue #14, F2): startVirtualFulfillment from ./virtual-goods plugs in here.
-  deps.log.info("virtual order paid; top-up not wired yet", { orderId, paymentId: message.data.paymentId });
+  await startVirtualFulfillment(deps, orderId);
 }

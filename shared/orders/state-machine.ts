@@ -12,7 +12,8 @@ export const MACHINES = {
     CREATED: { pay: "PAID", cancel: "CANCELLED" },
     // A physical order stays PAID while its shipment awaits the seller, and ships from there.
     PAID: { start_fulfillment: "FULFILLING", ship: "SHIPPED", cancel_refunded: "CANCELLED" },
-    FULFILLING: { ship: "SHIPPED", cancel_refunded: "CANCELLED" },
+    // A virtual order completes as soon as its top-up is delivered (shared/fulfillment/virtual-goods.ts).
+    FULFILLING: { ship: "SHIPPED", deliver_virtual: "COMPLETED", cancel_refunded: "CANCELLED" },
     // A failed delivery hands the order back to the seller: ship again, or refund (issue #14).
     SHIPPED: { deliver: "DELIVERED", fail_delivery: "FULFILLING" },
     DELIVERED: { complete: "COMPLETED" },
@@ -32,10 +33,11 @@ export const MACHINES = {
     CLOSED: { refund_all: "REFUNDED" },
   },
   fulfillment: {
-    NONE: { request: "PENDING" },
+    // Virtual goods go to the top-up provider at once (process); physical ones await the seller.
+    NONE: { request: "PENDING", process: "PROCESSING" },
     // Physical goods ship straight from PENDING (the seller's ship); virtual ones go PROCESSING.
     PENDING: { process: "PROCESSING", ship: "SHIPPED", fail: "FAILED" },
-    PROCESSING: { ship: "SHIPPED", fail: "FAILED" },
+    PROCESSING: { ship: "SHIPPED", deliver: "DELIVERED", fail: "FAILED" },
     SHIPPED: { deliver: "DELIVERED", fail: "FAILED", return: "RETURNED" },
     DELIVERED: { return: "RETURNED" },
     // A failed delivery may be shipped again (a new shipment and tracking number).

@@ -8,6 +8,7 @@ import type { Coalesce, Handlers } from "../../shared/events/consumer";
 import type { QueueName } from "../../shared/events/queues";
 import { applyCarrierEvent } from "../../shared/fulfillment/apply-carrier-event";
 import { fulfillPaidOrder } from "../../shared/fulfillment/order-paid";
+import { retryVirtualFulfillment } from "../../shared/fulfillment/virtual-goods";
 import { applyStockChange, recordStockAlert } from "../../shared/inventory/stock-intake";
 import { consumePaidOrderPromotions, returnCancelledOrderPromotions } from "../../shared/orders/order-promotions";
 import { expireUnpaid, releaseOrderStock } from "../../shared/orders/orders";
@@ -53,6 +54,10 @@ export const HANDLERS: { [Q in QueueName]: Handlers<Q> } = {
     },
     "shipment.carrier_event": async (message, deps) => {
       await applyCarrierEvent(deps, message.data);
+    },
+    // A virtual order's top-up timed out; this arrives (delayed) when the next attempt is due.
+    "fulfillment.topup_timed_out": async (message, deps) => {
+      await retryVirtualFulfillment(deps, message.data);
     },
   },
   "refund-events": {

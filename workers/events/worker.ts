@@ -6,6 +6,7 @@ import { consumerMetrics } from "../../shared/events/consumer-metrics";
 import { drainOutbox } from "../../shared/events/outbox";
 import { isQueueName, sourceOfDeadLetterQueue } from "../../shared/events/queues";
 import { autoCompleteDelivered, fulfillmentSettingsSchema } from "../../shared/fulfillment/complete-order";
+import { topupServiceOf } from "../../shared/fulfillment/topup-service";
 import { inventoryOf } from "../../shared/inventory/binding";
 import { expireOverdue } from "../../shared/orders/orders";
 import { purgeFinishedSagas, sweepStaleSagas } from "../../shared/orders/sweeper";
@@ -39,6 +40,7 @@ export async function handleBatch(
     producers: env,
     inventory: inventoryOf(env),
     adapters: paymentAdapters(env as unknown as PaymentsEnv),
+    topups: topupServiceOf(env as unknown as PaymentsEnv),
     metrics: consumerMetrics(metricsOf("events"), metricsTargetOf(env, log, waitUntil), clock),
   };
   const source = sourceOfDeadLetterQueue(batch.queue);
