@@ -10,9 +10,8 @@ import { carrierEvents } from "../../db/schema";
 import { makeEvent } from "../events/messages";
 import { outboxInsert, outboxRow, sendOutbox } from "../events/outbox";
 import type { ReceiveDeps } from "../payments/provider-events";
-import { secretsOf, verifySignature } from "../payments/signature";
+import { secretsOf, verifiedJson } from "../payments/signature";
 import { sha256Hex } from "../platform/crypto";
-import { AppError } from "../platform/errors";
 import { errorFields } from "../platform/logger";
 import { invalidField, validationError } from "../platform/validation";
 
@@ -90,19 +89,7 @@ export async function receiveCarrierEvent(
   input: { carrier: string; rawBody: string; signature: string | undefined; secrets: readonly string[] },
 ): Promise<{ eventId: string; duplicate: boolean }> {
   const now = deps.clock.now();
-  const check = await verifySignature({
-    header: input.signature,
-    payload: input.rawBody,
-    secrets: input.secrets,
-    nowMs: now,
-  });
-  if (!check.ok) throw new AppError("invalid_signature", { detail: `Signature refused: ${check.reason}` });
-  let json: unknown;
-  try {
-    json = JSON.parse(input.rawBody);
-  } catch {
-    throw new AppError("malformed_json", { detail: "The signed body is not JSON" });
-  }
+  const json = await verifiedJson({ ...input, nowMs: now });
   const parsed = carrierEventSchema.safeParse(json);
   if (!parsed.success) throw validationError(parsed.error);
   const event = parsed.data;

@@ -13,10 +13,9 @@ import type { Producers } from "../events/producer";
 import type { Clock } from "../platform/clock";
 import { sha256Hex } from "../platform/crypto";
 import type { Db } from "../platform/db";
-import { AppError } from "../platform/errors";
 import { errorFields, type Logger } from "../platform/logger";
 import { validationError } from "../platform/validation";
-import { verifySignature } from "./signature";
+import { verifiedJson } from "./signature";
 
 export const PAYMENT_PROVIDERS = ["sandbox", "stripe"] as const;
 export type PaymentProvider = (typeof PAYMENT_PROVIDERS)[number];
@@ -58,19 +57,7 @@ export async function receiveProviderEvent(
   input: { provider: PaymentProvider; rawBody: string; signature: string | undefined; secrets: readonly string[] },
 ): Promise<{ eventId: string; duplicate: boolean }> {
   const now = deps.clock.now();
-  const check = await verifySignature({
-    header: input.signature,
-    payload: input.rawBody,
-    secrets: input.secrets,
-    nowMs: now,
-  });
-  if (!check.ok) throw new AppError("invalid_signature", { detail: `Signature refused: ${check.reason}` });
-  let json: unknown;
-  try {
-    json = JSON.parse(input.rawBody);
-  } catch {
-    throw new AppError("malformed_json", { detail: "The signed body is not JSON" });
-  }
+  const json = await verifiedJson({ ...input, nowMs: now });
   const parsed = providerEventSchema.safeParse(json);
   if (!parsed.success) {
     throw validationError(parsed.error);

@@ -10,6 +10,7 @@
  * - Comparison is constant time (WebCrypto's HMAC verify), so a forger learns nothing from timing.
  */
 import { toHex } from "../platform/crypto";
+import { AppError } from "../platform/errors";
 
 export const SIGNATURE_HEADER = "Stripe-Signature";
 export const SIGNATURE_TOLERANCE_SECONDS = 300;
@@ -70,6 +71,31 @@ export async function verifySignature(input: {
     }
   }
   return { ok: false, reason: "no v1 signature matches" };
+}
+
+/**
+ * A webhook's raw body parsed as JSON once its signature checks out, else 400 `invalid_signature`
+ * (the caller must store nothing) or `malformed_json`. Every signed webhook (payment providers,
+ * carriers) reads its body through here.
+ */
+export async function verifiedJson(input: {
+  rawBody: string;
+  signature: string | undefined;
+  secrets: readonly string[];
+  nowMs: number;
+}): Promise<unknown> {
+  const check = await verifySignature({
+    header: input.signature,
+    payload: input.rawBody,
+    secrets: input.secrets,
+    nowMs: input.nowMs,
+  });
+  if (!check.ok) throw new AppError("invalid_signature", { detail: `Signature refused: ${check.reason}` });
+  try {
+    return JSON.parse(input.rawBody);
+  } catch {
+    throw new AppError("malformed_json", { detail: "The signed body is not JSON" });
+  }
 }
 
 /** Signs `payload` as a provider would, for the sandbox provider and tests. */

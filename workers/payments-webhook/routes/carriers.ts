@@ -1,6 +1,5 @@
 /** `POST /webhooks/carriers/:carrier`: a carrier's shipment callback; verify, store once, enqueue, answer 200. */
 import { createRoute, z } from "@hono/zod-openapi";
-import type { MiddlewareHandler } from "hono";
 import {
   CARRIER_EVENT_TYPES,
   carrierEnvSchema,
@@ -12,14 +11,9 @@ import { SIGNATURE_HEADER } from "../../../shared/payments/signature";
 import { dbOf } from "../../../shared/platform/db";
 import { readEnv } from "../../../shared/platform/env";
 import { AppError } from "../../../shared/platform/errors";
-import { errorResponses, jsonResponse } from "../../../shared/platform/openapi";
+import { errorResponses } from "../../../shared/platform/openapi";
 import type { WebhooksApp } from "../app";
-
-/** The signature covers the raw bytes: read them as text before anything parses the body. */
-const keepRawBody: MiddlewareHandler = async (c, next) => {
-  await c.req.text();
-  await next();
-};
+import { keepRawBody, receivedResponse, signatureHeaders } from "./signed";
 
 const route = createRoute({
   middleware: [keepRawBody] as const,
@@ -39,12 +33,7 @@ const route = createRoute({
     params: z.object({
       carrier: carrierName.openapi({ description: "Whose callback this is", example: "sf-express" }),
     }),
-    headers: z.object({
-      "stripe-signature": z.string().optional().openapi({
-        description: '`t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">` with the carrier\'s secret',
-        example: "t=1796162400,v1=5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd",
-      }),
-    }),
+    headers: signatureHeaders("the carrier's secret"),
     body: {
       required: true,
       content: {
@@ -63,11 +52,7 @@ const route = createRoute({
     },
   },
   responses: {
-    200: jsonResponse(
-      z.object({ received: z.literal(true), eventId: z.string(), duplicate: z.boolean() }),
-      "Stored (or already stored)",
-      { received: true, eventId: "evt_01M8T9C3W1B3Q8N5J6ZK4V2X7D", duplicate: false },
-    ),
+    200: receivedResponse("evt_01M8T9C3W1B3Q8N5J6ZK4V2X7D"),
     ...errorResponses(400, 404, 413, 415),
   },
 });

@@ -1,22 +1,13 @@
 /** `POST /webhooks/payments/:provider`: verify, store once, enqueue, answer 200. */
 import { createRoute, z } from "@hono/zod-openapi";
-import type { MiddlewareHandler } from "hono";
 import { PAYMENT_PROVIDERS, receiveProviderEvent, webhookEnvSchema } from "../../../shared/payments/provider-events";
 import { SIGNATURE_HEADER, secretsOf } from "../../../shared/payments/signature";
 import { dbOf } from "../../../shared/platform/db";
 import { readEnv } from "../../../shared/platform/env";
 import { AppError } from "../../../shared/platform/errors";
-import { errorResponses, jsonResponse } from "../../../shared/platform/openapi";
+import { errorResponses } from "../../../shared/platform/openapi";
 import type { WebhooksApp } from "../app";
-
-/**
- * Reads the body as text before the JSON validator runs: Hono caches the first reading, and a body
- * first read as JSON would come back re-serialized, no longer the bytes that were signed.
- */
-const keepRawBody: MiddlewareHandler = async (c, next) => {
-  await c.req.text();
-  await next();
-};
+import { keepRawBody, receivedResponse, signatureHeaders } from "./signed";
 
 const route = createRoute({
   middleware: [keepRawBody] as const,
@@ -35,13 +26,7 @@ const route = createRoute({
     params: z.object({
       provider: z.enum(PAYMENT_PROVIDERS).openapi({ description: "Whose event this is", example: "sandbox" }),
     }),
-    headers: z.object({
-      "stripe-signature": z.string().optional().openapi({
-        description:
-          '`t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">` with the provider\'s webhook secret; without it the answer is 400 `invalid_signature`',
-        example: "t=1796162400,v1=5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd",
-      }),
-    }),
+    headers: signatureHeaders("the provider's webhook secret"),
     body: {
       required: true,
       content: {
@@ -70,11 +55,7 @@ const route = createRoute({
     },
   },
   responses: {
-    200: jsonResponse(
-      z.object({ received: z.literal(true), eventId: z.string(), duplicate: z.boolean() }),
-      "Stored (or already stored)",
-      { received: true, eventId: "evt_01M8T8AF9X2J6FC7HX2N7BHFHN", duplicate: false },
-    ),
+    200: receivedResponse("evt_01M8T8AF9X2J6FC7HX2N7BHFHN"),
     ...errorResponses(400, 404, 413, 415),
   },
 });
