@@ -8,6 +8,7 @@ import { brands, categories, products, productTags, searchDocuments, searchMeta,
 import { searchFts } from "../../db/schema/search-fts";
 import { readChunks } from "../platform/d1-chunks";
 import { type Db, runBatch } from "../platform/db";
+import { ratingTotalsOf } from "../reviews/ratings";
 import { PRODUCT_STATUS } from "./lifecycle";
 import { effectivePrice, nextPriceBoundary } from "./pricing";
 import { loadProduct } from "./products-repo";
@@ -121,6 +122,7 @@ export async function rebuildSearchDocument(
     now,
   );
   const amounts = skuPrices.map((p) => p.amount);
+  const rating = await ratingTotalsOf(db, productId);
   const doc = {
     productId,
     shopId: row.shopId,
@@ -136,6 +138,8 @@ export async function rebuildSearchDocument(
     currency: skuPrices[0]?.currency ?? null,
     inStock: record.skus.some((s) => s.stock.available > 0),
     salesCount: row.salesCount,
+    ratingCount: rating.count,
+    ratingSum: rating.starsSum,
     image: record.images[0] ?? null,
     productVersion: row.version,
     createdAt: row.createdAt,

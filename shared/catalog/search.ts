@@ -13,7 +13,7 @@ import { invalidField, limitSchema } from "../platform/validation";
 import { PRODUCT_STATUS } from "./lifecycle";
 import { matchExpression } from "./search-tokens";
 
-export const SORTS = ["relevance", "price_asc", "price_desc", "sales", "newest"] as const;
+export const SORTS = ["relevance", "price_asc", "price_desc", "sales", "newest", "rating"] as const;
 
 const money = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const booleanFlag = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
@@ -159,6 +159,9 @@ export async function searchProducts(
     price_desc: sql`d.max_price DESC, d.product_id`,
     sales: sql`d.sales_count DESC, d.product_id`,
     newest: sql`d.created_at DESC, d.product_id DESC`,
+    // A Bayesian average (five phantom 3-star reviews), so one 5-star review does not outrank
+    // hundreds averaging 4.8; then the most reviewed.
+    rating: sql`(d.rating_sum + 15.0) / (d.rating_count + 5) DESC, d.rating_count DESC, d.product_id`,
   };
 
   const [rows, brandFacet, categoryFacet] = await Promise.all([

@@ -11,6 +11,7 @@ import { batchRead, combineReads, runBatchRead } from "../platform/d1-chunks";
 import type { Db } from "../platform/db";
 import { AppError } from "../platform/errors";
 import { moneySchema } from "../platform/money";
+import { averageOf } from "../reviews/ratings";
 import { PRODUCT_STATUS } from "./lifecycle";
 import { effectivePrice } from "./pricing";
 import { productRead } from "./products-repo";
@@ -39,6 +40,9 @@ export const productDetailSchema = z.object({
     }),
   ),
   inStock: z.boolean(),
+  rating: z
+    .object({ average: z.number(), count: z.number().int() })
+    .describe("The visible reviews' average stars (one decimal) and count, as the search document carries them"),
   version: z.number().int(),
 });
 export type ProductDetail = z.infer<typeof productDetailSchema>;
@@ -47,12 +51,13 @@ const VISIBLE: number[] = [PRODUCT_STATUS.ON_SHELF, PRODUCT_STATUS.SOLD_OUT];
 
 /** The cache key parts that change with every edit: version, status and the newest price row. */
 export async function detailRevision(db: Db, productId: string) {
-  const [row] = await db.all<{ version: number; status: number; price_rev: number | null }>(sql`
+  const [row] = await db.all<{ version: number; status: number; price_rev: number | null; rating_rev: string | null }>(sql`
     SELECT p.version, p.status,
-           (SELECT max(pr.created_at) FROM prices pr JOIN skus s ON s.id = pr.sku_id WHERE s.product_id = p.id) AS price_rev
+           (SELECT max(pr.created_at) FROM prices pr JOIN skus s ON s.id = pr.sku_id WHERE s.product_id = p.id) AS price_rev,
+           (SELECT d.rating_count || 'r' || d.rating_sum FROM search_documents d WHERE d.product_id = p.id) AS rating_rev
       FROM products p WHERE p.id = ${productId}`);
   if (!row || !VISIBLE.includes(row.status)) throw new AppError("not_found", { detail: `No product ${productId}` });
-  return `${row.version}.${row.status}.${row.price_rev ?? 0}`;
+  return `${row.version}.${row.status}.${row.price_rev ?? 0}.${row.rating_rev ?? "0r0"}`;
 }
 
 /** The product's detail at `now`, read in one D1 batch; a product shoppers may not see is a 404. */
@@ -69,6 +74,8 @@ export async function productDetail(db: Db, productId: string, now: number): Pro
                 .select({
                   brandName: sql<string | null>`(SELECT name FROM brands WHERE id = ${products.brandId})`,
                   categoryName: sql<string | null>`(SELECT name FROM categories WHERE id = ${products.categoryId})`,
+                  ratingCount: sql<number | null>`(SELECT rating_count FROM search_documents WHERE product_id = ${products.id})`,
+                  ratingSum: sql<number | null>`(SELECT rating_sum FROM search_documents WHERE product_id = ${products.id})`,
                 })
                 .from(products)
                 .where(eq(products.id, productId)),
@@ -101,6 +108,7 @@ export async function productDetail(db: Db, productId: string, now: number): Pro
       available: s.stock.available,
     })),
     inStock: record.skus.some((s) => s.stock.available > 0),
+    rating: { average: averageOf(names?.ratingCount ?? 0, names?.ratingSum ?? 0), count: names?.ratingCount ?? 0 },
     version: row.version,
   };
 }

@@ -41,6 +41,7 @@ const POLICIES: Record<string, Policy> = {
   "GET /v1/categories": "public",
   "GET /v1/products": "public",
   "GET /v1/products/{productId}": "public",
+  "GET /v1/products/{productId}/reviews": "public",
   "GET /v1/home": "public",
   "GET /v1/shops/{shopId}/home": "public",
   "GET /p/{productId}": "public",
@@ -55,6 +56,7 @@ const POLICIES: Record<string, Policy> = {
   "GET /v1/orders": "user",
   "GET /v1/orders/{orderId}": "user",
   "POST /v1/orders/{orderId}/cancel": "user",
+  "POST /v1/orders/{orderId}/items/{orderItemId}/review": "user",
   "POST /v1/orders/{orderId}/confirm-receipt": "user",
   "POST /v1/pay-orders/{payOrderId}/pay": "user",
   "GET /v1/pay-orders/{payOrderId}": "user",
@@ -82,6 +84,8 @@ const POLICIES: Record<string, Policy> = {
   "POST /admin/v1/images": "seller",
   "GET /admin/v1/whoami": "staff",
   "GET /admin/v1/home": "operator",
+  "POST /admin/v1/reviews/{reviewId}/reply": "seller",
+  "POST /admin/v1/reviews/{reviewId}/hide": "operator",
   "PUT /admin/v1/home": "operator",
   "POST /admin/v1/home/publish": "operator",
   "GET /admin/v1/shops/{shopId}/home": "staff",
@@ -299,6 +303,8 @@ const USER_RESOURCES: Record<string, object | undefined> = {
   "POST /v1/pay-orders/{payOrderId}/pay": { method: "sandbox" },
   "POST /v1/orders/{orderId}/confirm-receipt": undefined,
   "POST /v1/orders/{orderId}/cancel": undefined,
+  // The owner's review of an unpaid order's item is 409 invalid_transition.
+  "POST /v1/orders/{orderId}/items/{orderItemId}/review": { stars: 5, text: "taken over" },
   "DELETE /v1/me/addresses/{addressId}": undefined,
 };
 
@@ -320,6 +326,9 @@ const NOT_OWNED = new Set([
   "GET /v1/images/{shopId}/{file}",
   "GET /v1/products/{productId}",
   "GET /v1/shops/{shopId}/home",
+  "GET /v1/products/{productId}/reviews",
+  // A shop-1 review needs a completed order; test/discovery/reviews.test.ts checks another seller gets 404.
+  "POST /admin/v1/reviews/{reviewId}/reply",
   "GET /p/{productId}",
   "GET /p/{productId}/{slug}",
   "GET /sitemaps/{file}",
@@ -412,6 +421,11 @@ describe("another shop's or shopper's resources answer 404", () => {
       jobId: job.jobId,
       apiKeyId: key.apiKeyId,
       addressId: address.addressId,
+      orderItemId: (
+        await json<{ items: { orderItemId: string }[] }>(
+          await call("GET", `/v1/orders/${order.orders[0]?.orderId}`, { token: tokens.shopper }),
+        )
+      ).body.items[0]?.orderItemId,
     });
     transfer = {
       fromWarehouseId: warehouses.body.items.find((w) => w.isDefault)?.warehouseId ?? "",

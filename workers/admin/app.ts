@@ -16,6 +16,7 @@ import { registerDeadLetterRoutes } from "./routes/dead-letters";
 import { registerEventCanaryRoutes } from "./routes/event-canaries";
 import { registerHistoryRoutes } from "./routes/history";
 import { registerHomeRoutes } from "./routes/home";
+import { registerReviewModerationRoutes } from "./routes/reviews";
 import { registerImageRoutes } from "./routes/images";
 import { registerImportMappingRoutes } from "./routes/import-mappings";
 import { registerInventoryRoutes } from "./routes/inventory";
@@ -81,6 +82,7 @@ export function buildAdminApp(options: { clock?: Clock } = {}): AdminApp {
   registerShippingTemplateRoutes(app);
   registerHistoryRoutes(app);
   registerHomeRoutes(app);
+  registerReviewModerationRoutes(app);
   registerBulkJobRoutes(app);
   registerImportMappingRoutes(app);
   registerOperationsRoutes(app);

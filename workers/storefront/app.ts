@@ -12,6 +12,7 @@ import { registerImageRoutes } from "./routes/images";
 import { registerMeRoutes } from "./routes/me";
 import { registerOrderRoutes } from "./routes/orders";
 import { registerPayOrderRoutes } from "./routes/pay-orders";
+import { registerReviewRoutes } from "./routes/reviews";
 import { registerPromotionRoutes } from "./routes/promotions";
 import { registerSeoRoutes } from "./routes/seo";
 import { registerReceiptRoutes } from "./routes/receipt";
@@ -39,6 +40,7 @@ export function buildStorefrontApp(options: { clock?: Clock } = {}): StorefrontA
   registerCatalogRoutes(app);
   registerHomeRoutes(app);
   registerSeoRoutes(app);
+  registerReviewRoutes(app);
   registerCartRoutes(app);
   // Operators' `checkout` switch (503 feature_disabled while off), ahead of the routes it guards.
   app.on("POST", ["/v1/checkout/quote", "/v1/orders"], switchGuard<StorefrontBindings>("checkout"));

@@ -4,6 +4,7 @@
  */
 import type { z } from "@hono/zod-openapi";
 import type { homeViewSchema } from "../../shared/discovery/home";
+import type { reviewListSchema } from "../../shared/reviews/reviews";
 import { DEMO_PRODUCT_ID } from "./docs-intro";
 
 const demoTshirt = {
@@ -46,3 +47,18 @@ export const homeViewExample: z.output<typeof homeViewSchema> = {
 };
 
 export { demoTshirt as railItemExample };
+
+export const reviewListExample: z.output<typeof reviewListSchema> = {
+  rating: { average: 4.5, count: 2 },
+  items: [
+    {
+      reviewId: "rvw_01KBX2M9Q8D4ZV6R7T3N5P1W0C",
+      stars: 5,
+      text: "面料舒服，尺码标准",
+      images: [],
+      reply: { text: "感谢支持！", createdAt: "2026-12-02T04:00:00.000Z" },
+      createdAt: "2026-12-01T10:00:00.000Z",
+    },
+  ],
+  nextCursor: null,
+};

@@ -232,6 +232,7 @@ export const productDetailExample: z.output<typeof productDetailSchema> = {
     },
   ],
   inStock: true,
+  rating: { average: 4.5, count: 2 },
   version: 1,
 };
 

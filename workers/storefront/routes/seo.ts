@@ -9,9 +9,12 @@ import { edgeCache } from "../../../shared/platform/edge-cache";
 import { AppError } from "../../../shared/platform/errors";
 import { errorResponses } from "../../../shared/platform/openapi";
 import { requestDb } from "../../../shared/platform/request-db";
+import { productReviews } from "../../../shared/reviews/reviews";
 import type { StorefrontApp, StorefrontBindings } from "../app";
 import { DEMO_PRODUCT_ID } from "../docs-intro";
 
+/** How many reviews a product page shows. */
+const PAGE_REVIEWS = 5;
 /** Sitemaps are exact under their key (the search generation); the TTL only bounds storage. */
 const SITEMAP_TTL_SECONDS = 3600;
 
@@ -132,7 +135,9 @@ export function registerSeoRoutes(app: StorefrontApp): void {
     if (slug !== undefined && `/p/${encodeURIComponent(productId)}/${encodeURIComponent(slug)}` !== canonical) {
       return c.redirect(canonical, 301);
     }
-    return c.html(productPageHtml(detail, new URL(c.req.url).origin, null, []), 200);
+    // The newest few reviews; the rating comes with the detail (from the search document).
+    const { items } = await productReviews(requestDb(c), productId, { limit: PAGE_REVIEWS });
+    return c.html(productPageHtml(detail, new URL(c.req.url).origin, detail.rating, items), 200);
   };
   app.openapi(routes.page, (c) => render(c, c.req.valid("param").productId) as never);
   app.openapi(
