@@ -45,6 +45,7 @@ describe("console pages", () => {
       "/console/dead-letters",
       "/console/reconciliation",
       "/console/ledger",
+      "/console/switches",
     ]) {
       const res = await operator.get(path);
       expect(res.status, `${path}: ${await res.clone().text()}`).toBe(200);

@@ -28,6 +28,7 @@ const OPERATOR_NAV = [
   ["/console/dead-letters", "Dead letters"],
   ["/console/reconciliation", "Reconciliation"],
   ["/console/ledger", "Ledger"],
+  ["/console/switches", "Switches"],
 ] as const;
 
 export function isOperator(caller: Caller): boolean {

@@ -261,7 +261,86 @@ async function ledger({ api, c, render }: PageContext) {
   );
 }
 
+type Switch = {
+  name: string;
+  description: string;
+  enabled: boolean;
+  reason: string | null;
+  updatedBy: string | null;
+  updatedAt: string | null;
+};
+
+async function switches(page: PageContext, problem?: ProblemDocument, status = 200) {
+  const { api, c, csrf, render } = page;
+  const list = await api.get<{ items: Switch[] }>("/admin/v1/switches");
+  return render(
+    "Switches",
+    <>
+      <Notice
+        text={c.req.query("notice") === "flipped" ? "Switch flipped; every Worker follows within seconds." : undefined}
+      />
+      <ProblemBox problem={problem} />
+      {!list.ok ? (
+        <ProblemBox problem={list.problem} />
+      ) : (
+        <Table caption="Degradation switches: a feature switched off answers 503 or a degraded answer">
+          <thead>
+            <tr>
+              <th scope="col">Switch</th>
+              <th scope="col">State</th>
+              <th scope="col">Last change</th>
+              <th scope="col">Flip</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.body.items.map((s) => (
+              <tr>
+                <td>
+                  <code>{s.name}</code>
+                  <div class="muted">{s.description}</div>
+                </td>
+                <td data-testid={`switch-${s.name}`}>
+                  <Badge>{s.enabled ? "on" : "off"}</Badge>
+                </td>
+                <td>
+                  {s.reason ?? "—"} <Time value={s.updatedAt} />
+                </td>
+                <td>
+                  <form method="post" action={`/console/switches/${s.name}`} class="row">
+                    <CsrfField token={csrf} />
+                    <input type="hidden" name="enabled" value={s.enabled ? "false" : "true"} />
+                    <label>
+                      Reason
+                      <input name="reason" required maxlength={200} />
+                    </label>
+                    <button type="submit" class={s.enabled ? "danger" : ""}>
+                      Switch {s.name} {s.enabled ? "off" : "on"}
+                    </button>
+                  </form>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </Table>
+      )}
+    </>,
+    list.ok ? status : list.status,
+  );
+}
+
+async function flip(page: PageContext) {
+  const name = page.c.req.param("name") ?? "";
+  const body = await page.c.req.parseBody();
+  const res = await page.api.send("PUT", `/admin/v1/switches/${encodeURIComponent(name)}`, {
+    body: { enabled: body.enabled === "true", reason: typeof body.reason === "string" ? body.reason : "" },
+  });
+  if (!res.ok) return switches(page, res.problem, res.status);
+  return page.c.redirect("/console/switches?notice=flipped", 303);
+}
+
 export function operationPages(register: PageRegistrar): void {
+  register.get("/console/switches", (page) => switches(page));
+  register.post("/console/switches/:name", flip);
   register.get("/console/dead-letters", (page) => deadLetters(page));
   register.post("/console/dead-letters/:deadLetterId/replay", replay);
   register.get("/console/reconciliation", (page) => reconciliation(page));

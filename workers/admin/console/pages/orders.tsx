@@ -1,8 +1,10 @@
 /** @jsxImportSource hono/jsx */
 /** The shop's orders: the list filtered by status, and an order's items, totals, address, shipments and refunds. */
 import type { OrderView } from "../../../../shared/orders/orders";
+import type { ProblemDocument } from "../../../../shared/platform/problem";
 import type { PageContext, PageRegistrar } from "../console";
-import { Badge, Money, NextPage, ProblemBox, Table, Time } from "../ui";
+import { formOf } from "../forms";
+import { Badge, CsrfField, Money, NextPage, Notice, ProblemBox, Table, Time } from "../ui";
 
 type Page<T> = { items: T[]; nextCursor: string | null };
 
@@ -88,7 +90,7 @@ function addressLines(address: Record<string, unknown> | null): string[] {
   ].filter(Boolean);
 }
 
-async function detail({ api, c, render }: PageContext) {
+async function detail({ api, c, csrf, render }: PageContext, problem?: ProblemDocument, status = 200) {
   const id = c.req.param("orderId") ?? "";
   const res = await api.get<OrderView>(`/admin/v1/orders/${encodeURIComponent(id)}`);
   if (!res.ok) return render("Order", <ProblemBox problem={res.problem} />, res.status);
@@ -96,6 +98,8 @@ async function detail({ api, c, render }: PageContext) {
   return render(
     `Order ${o.orderId}`,
     <>
+      <Notice text={c.req.query("notice") === "shipped" ? "Shipped." : undefined} />
+      <ProblemBox problem={problem} />
       <dl class="facts">
         <dt>Status</dt>
         <dd>
@@ -195,13 +199,39 @@ async function detail({ api, c, render }: PageContext) {
       )}
       <h2>Shipments</h2>
       {o.shipments.length === 0 ? <p>None yet.</p> : <pre>{JSON.stringify(o.shipments, null, 2)}</pre>}
+      {o.kind === "physical" && o.status === "PAID" && (
+        <form method="post" action={`/console/orders/${o.orderId}/ship`} class="row">
+          <CsrfField token={csrf} />
+          <label>
+            Carrier
+            <input name="carrier" required maxlength={32} placeholder="sf-express" />
+          </label>
+          <label>
+            Tracking number
+            <input name="trackingNumber" required pattern="[A-Za-z0-9-]{4,64}" />
+          </label>
+          <button type="submit">Ship</button>
+        </form>
+      )}
       <h2>Refunds</h2>
       {o.refunds.length === 0 ? <p>None.</p> : <pre>{JSON.stringify(o.refunds, null, 2)}</pre>}
     </>,
+    status,
   );
+}
+
+async function ship(page: PageContext) {
+  const id = page.c.req.param("orderId") ?? "";
+  const form = await formOf(page.c);
+  const res = await page.api.send("POST", `/admin/v1/orders/${encodeURIComponent(id)}/ship`, {
+    body: { carrier: form.carrier ?? "", trackingNumber: form.trackingNumber ?? "" },
+  });
+  if (!res.ok) return detail(page, res.problem, res.status);
+  return page.c.redirect(`/console/orders/${id}?notice=shipped`, 303);
 }
 
 export function orderPages(register: PageRegistrar): void {
   register.get("/console/orders", list);
-  register.get("/console/orders/:orderId", detail);
+  register.get("/console/orders/:orderId", (page) => detail(page));
+  register.post("/console/orders/:orderId/ship", ship);
 }
