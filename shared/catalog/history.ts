@@ -8,7 +8,7 @@ import { z } from "zod";
 import { operationLogs, productSnapshots } from "../../db/schema";
 import type { Actor } from "../platform/actor";
 import { sha256Hex } from "../platform/crypto";
-import { createdCursorSchema, decodeCursor, encodeCursor, olderThan, pageOf } from "../platform/cursor";
+import { createdCursorSchema, decodeCursor, olderThan, pageByKey, pageOf } from "../platform/cursor";
 import type { Db } from "../platform/db";
 import { newId } from "../platform/ids";
 
@@ -96,19 +96,19 @@ export async function listSnapshots(db: Db, productId: string, query: { limit: n
     )
     .orderBy(desc(productSnapshots.version))
     .limit(query.limit + 1);
-  const page = rows.slice(0, query.limit);
-  const last = page.at(-1);
-  return {
-    items: page.map((r) => ({
+  return pageByKey(
+    rows,
+    query.limit,
+    (r) => ({
       snapshotId: r.id,
       version: r.version,
       contentHash: r.contentHash,
       content: JSON.parse(r.content) as unknown,
       createdBy: r.createdBy,
       createdAt: new Date(r.createdAt).toISOString(),
-    })),
-    nextCursor: rows.length > query.limit && last ? encodeCursor({ version: last.version }) : null,
-  };
+    }),
+    (last) => ({ version: last.version }),
+  );
 }
 
 /** The snapshot list's cursor: the version of the last snapshot answered (newest first). */

@@ -17,7 +17,7 @@ import { makeEvent } from "../events/messages";
 import { publish } from "../events/producer";
 import { actorOf, SYSTEM_ACTOR } from "../platform/actor";
 import type { Caller } from "../platform/auth";
-import { createdCursorSchema, decodeCursor, encodeCursor, olderThan, pageOf } from "../platform/cursor";
+import { createdCursorSchema, decodeCursor, olderThan, pageByKey, pageOf } from "../platform/cursor";
 import { runBatchRead } from "../platform/d1-chunks";
 import type { Db } from "../platform/db";
 import { ID_PREFIXES, newId } from "../platform/ids";
@@ -291,12 +291,12 @@ export async function listMovements(
   await skuForStock(deps.db, caller, skuId);
   const before = query.cursor ? decodeCursor(movementCursorSchema, query.cursor).seq : undefined;
   const rows = await deps.inventory.getByName(skuId).movements(query.limit + 1, before);
-  const page = rows.slice(0, query.limit);
-  const last = page.at(-1);
-  return {
-    items: page.map((m) => ({ ...m, createdAt: new Date(m.at).toISOString() })),
-    nextCursor: rows.length > query.limit && last ? encodeCursor({ seq: last.seq }) : null,
-  };
+  return pageByKey(
+    rows,
+    query.limit,
+    (m) => ({ ...m, createdAt: new Date(m.at).toISOString() }),
+    (last) => ({ seq: last.seq }),
+  );
 }
 
 export const stockAlertSchema = z.object({

@@ -62,10 +62,15 @@ export function pageOf<R extends { createdAt: number; id: string }, T>(
   limit: number,
   view: (row: R) => T,
 ) {
+  return pageByKey(rows, limit, view, (last) => ({ createdAt: last.createdAt, id: last.id }));
+}
+
+/** `pageOf` for lists ordered by another key (a version, a sequence number): `key` is the last row's. */
+export function pageByKey<R, T>(rows: readonly R[], limit: number, view: (row: R) => T, key: (last: R) => unknown) {
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   return {
     items: page.map(view),
-    nextCursor: rows.length > limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
+    nextCursor: rows.length > limit && last !== undefined ? encodeCursor(key(last)) : null,
   };
 }
