@@ -17,6 +17,9 @@ export type ApiAnswer<T> =
   | { ok: true; status: number; body: T; headers: Headers }
   | { ok: false; status: number; problem: ProblemDocument; headers: Headers };
 
+/** A cursor-paged list answer (API.md: `{items, nextCursor}`). */
+export type ListPage<T> = { items: T[]; nextCursor: string | null };
+
 export interface SendOptions {
   /** A JSON body, or a raw one with its content type (bulk uploads send CSV). */
   body?: unknown;

@@ -7,13 +7,13 @@ import type { z } from "zod";
 import type { productSummarySchema } from "../../../../shared/catalog/list-products";
 import type { revisionSchema } from "../../../../shared/catalog/revisions-repo";
 import type { ProblemDocument } from "../../../../shared/platform/problem";
+import type { ListPage } from "../admin-api";
 import type { PageContext, PageRegistrar } from "../console";
 import { formOf } from "../forms";
 import { CsrfField, NextPage, Notice, ProblemBox, Table, Time } from "../ui";
 
 type Summary = z.output<typeof productSummarySchema>;
 type Revision = z.output<typeof revisionSchema>;
-type Page<T> = { items: T[]; nextCursor: string | null };
 
 const NOTICES: Record<string, string> = {
   approved: "Product approved.",
@@ -44,8 +44,8 @@ async function queue(page: PageContext, problem?: ProblemDocument, status = 200)
   const { api, c, csrf, render } = page;
   const cursor = c.req.query("cursor");
   const [products, revisions] = await Promise.all([
-    api.get<Page<Summary>>("/admin/v1/products", { status: "PENDING_AUDIT", cursor, limit: "20" }),
-    api.get<Page<Revision>>("/admin/v1/revisions", { status: "PENDING", limit: "20" }),
+    api.get<ListPage<Summary>>("/admin/v1/products", { status: "PENDING_AUDIT", cursor, limit: "20" }),
+    api.get<ListPage<Revision>>("/admin/v1/revisions", { status: "PENDING", limit: "20" }),
   ]);
   return render(
     "Audit queue",

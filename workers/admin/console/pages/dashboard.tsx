@@ -3,12 +3,12 @@
 import type { z } from "zod";
 import type { stockAlertSchema } from "../../../../shared/inventory/stock-intake";
 import type { OrderView } from "../../../../shared/orders/orders";
+import type { ListPage } from "../admin-api";
 import type { PageContext, PageRegistrar } from "../console";
 import { formatMoney } from "../format";
 import { ProblemBox, Table, Time } from "../ui";
 
 type StockAlert = z.output<typeof stockAlertSchema>;
-type Page<T> = { items: T[]; nextCursor: string | null };
 
 /** Orders pages read at most for today's figures (100 each); past that the figures say "at least". */
 const MAX_ORDER_PAGES = 5;
@@ -35,7 +35,7 @@ async function dashboard({ api, render, c }: PageContext) {
   let cursor: string | undefined;
   let complete = false;
   for (let i = 0; i < MAX_ORDER_PAGES; i++) {
-    const page = await api.get<Page<OrderView>>("/admin/v1/orders", { limit: "100", cursor });
+    const page = await api.get<ListPage<OrderView>>("/admin/v1/orders", { limit: "100", cursor });
     if (!page.ok) return render("Dashboard", <ProblemBox problem={page.problem} />, page.status);
     orders.push(...page.body.items);
     const last = page.body.items.at(-1);
@@ -46,7 +46,7 @@ async function dashboard({ api, render, c }: PageContext) {
     cursor = page.body.nextCursor;
   }
   const figures = todaysFigures(orders, dayStart);
-  const alerts = await api.get<Page<StockAlert>>("/admin/v1/stock-alerts", { limit: "20" });
+  const alerts = await api.get<ListPage<StockAlert>>("/admin/v1/stock-alerts", { limit: "20" });
   const atLeast = complete ? "" : "at least ";
   return render(
     "Dashboard",

@@ -4,12 +4,12 @@ import type { z } from "zod";
 import type { deadLetterSchema } from "../../../../shared/events/dead-letters";
 import type { discrepancySchema } from "../../../../shared/payments/discrepancies";
 import type { ProblemDocument } from "../../../../shared/platform/problem";
+import type { ListPage } from "../admin-api";
 import type { PageContext, PageRegistrar } from "../console";
 import { Badge, CsrfField, Money, NextPage, Notice, ProblemBox, Table, Time } from "../ui";
 
 type DeadLetter = z.output<typeof deadLetterSchema>;
 type Discrepancy = z.output<typeof discrepancySchema>;
-type Page<T> = { items: T[]; nextCursor: string | null };
 
 function short(value: unknown): string {
   const text = JSON.stringify(value);
@@ -20,7 +20,7 @@ async function deadLetters(page: PageContext, problem?: ProblemDocument, status 
   const { api, c, csrf, render } = page;
   const filter = c.req.query("status") ?? "dead";
   const cursor = c.req.query("cursor");
-  const list = await api.get<Page<DeadLetter>>("/admin/v1/dead-letters", { status: filter, cursor, limit: "50" });
+  const list = await api.get<ListPage<DeadLetter>>("/admin/v1/dead-letters", { status: filter, cursor, limit: "50" });
   return render(
     "Dead letters",
     <>
@@ -106,7 +106,7 @@ async function reconciliation(page: PageContext, problem?: ProblemDocument, stat
   const { api, c, csrf, render } = page;
   const open = c.req.query("open") ?? "true";
   const cursor = c.req.query("cursor");
-  const list = await api.get<Page<Discrepancy>>("/admin/v1/reconciliation/discrepancies", {
+  const list = await api.get<ListPage<Discrepancy>>("/admin/v1/reconciliation/discrepancies", {
     open: open === "all" ? undefined : open,
     cursor,
     limit: "50",
@@ -213,7 +213,7 @@ async function startRun(page: PageContext) {
 async function ledger({ api, c, render }: PageContext) {
   const account = c.req.query("account") ?? "";
   const cursor = c.req.query("cursor");
-  const list = await api.get<Page<{ account: string; balance: { amount: number; currency: string } }>>(
+  const list = await api.get<ListPage<{ account: string; balance: { amount: number; currency: string } }>>(
     "/admin/v1/ledger/balances",
     { account, cursor, limit: "100" },
   );

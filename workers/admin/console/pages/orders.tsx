@@ -2,18 +2,17 @@
 /** The shop's orders: the list filtered by status, and an order's items, totals, address, shipments and refunds. */
 import type { OrderView } from "../../../../shared/orders/orders";
 import type { ProblemDocument } from "../../../../shared/platform/problem";
+import type { ListPage } from "../admin-api";
 import type { PageContext, PageRegistrar } from "../console";
 import { formOf } from "../forms";
 import { Badge, CsrfField, Money, NextPage, Notice, ProblemBox, Table, Time } from "../ui";
-
-type Page<T> = { items: T[]; nextCursor: string | null };
 
 const ORDER_STATUSES = ["CREATED", "PAID", "SHIPPED", "DELIVERED", "COMPLETED", "CANCELLED"];
 
 async function list({ api, c, caller, render }: PageContext) {
   const status = c.req.query("status") ?? "";
   const cursor = c.req.query("cursor");
-  const page = await api.get<Page<OrderView>>("/admin/v1/orders", { status, cursor, limit: "20" });
+  const page = await api.get<ListPage<OrderView>>("/admin/v1/orders", { status, cursor, limit: "20" });
   const operator = caller.roles.includes("operator");
   return render(
     "Orders",

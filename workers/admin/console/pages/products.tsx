@@ -20,7 +20,7 @@ import type { stockViewResponse } from "../../../../shared/inventory/stock-intak
 import type { warehouseSchema } from "../../../../shared/inventory/warehouses";
 import { CURRENCIES } from "../../../../shared/platform/money";
 import type { ProblemDocument } from "../../../../shared/platform/problem";
-import type { ApiAnswer } from "../admin-api";
+import type { ApiAnswer, ListPage } from "../admin-api";
 import type { PageContext, PageRegistrar } from "../console";
 import { majorUnits } from "../format";
 import { type Form, formOf, formProblem, isCurrency, minorUnitsOf, stripJsonComments, utcFromLocal } from "../forms";
@@ -32,7 +32,6 @@ type Snapshot = z.output<typeof snapshotSchema>;
 type OperationLog = z.output<typeof operationLogSchema>;
 type StockView = z.output<typeof stockViewResponse>;
 type Warehouse = z.output<typeof warehouseSchema>;
-type Page<T> = { items: T[]; nextCursor: string | null };
 type CategoryNode = { id: number; name: string; children?: CategoryNode[] };
 type TemplateAttribute = {
   attributeId: number;
@@ -83,7 +82,7 @@ async function list({ api, c, caller, render }: PageContext) {
   const status = c.req.query("status") ?? "";
   const q = c.req.query("q") ?? "";
   const cursor = c.req.query("cursor");
-  const page = await api.get<Page<Summary>>("/admin/v1/products", { status, q, cursor, limit: "20" });
+  const page = await api.get<ListPage<Summary>>("/admin/v1/products", { status, q, cursor, limit: "20" });
   const operator = caller.roles.includes("operator");
   return render(
     "Products",
@@ -404,8 +403,8 @@ async function detail(page: PageContext, id: string, problem?: ProblemDocument, 
   const [stocks, warehouses, snapshots, logs] = await Promise.all([
     Promise.all(p.skus.map((s) => api.get<StockView>(`/admin/v1/skus/${s.skuId}/stock`))),
     api.get<{ items: Warehouse[] }>("/admin/v1/warehouses", shopQuery),
-    api.get<Page<Snapshot>>(`/admin/v1/products/${encodeURIComponent(id)}/snapshots`, { limit: "10" }),
-    api.get<Page<OperationLog>>("/admin/v1/operation-logs", { entityType: "product", entityId: id, limit: "20" }),
+    api.get<ListPage<Snapshot>>(`/admin/v1/products/${encodeURIComponent(id)}/snapshots`, { limit: "10" }),
+    api.get<ListPage<OperationLog>>("/admin/v1/operation-logs", { entityType: "product", entityId: id, limit: "20" }),
   ]);
   const actions = actionsFor(p.status, caller.roles);
   const warehouseList = warehouses.ok ? warehouses.body.items : [];
