@@ -11,6 +11,7 @@ import { type EventOf, next } from "../orders/state-machine";
 import { type Actor, actorText } from "../platform/actor";
 import { assertExists, type Db } from "../platform/db";
 import { newId } from "../platform/ids";
+import { coinsEarnedStatements } from "../promotions/coins";
 
 export type OrderRow = typeof orders.$inferSelect;
 export type ShipmentRow = typeof shipments.$inferSelect;
@@ -79,6 +80,8 @@ export function moveOrder(
           }),
         ]
       : []),
+    // A completed order earns its coins in the batch that completes it (once, by the posting's key).
+    ...(status === "COMPLETED" && order.status !== "COMPLETED" ? coinsEarnedStatements(db, order, change.now) : []),
   ];
 }
 

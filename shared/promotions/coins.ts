@@ -23,7 +23,8 @@ import { createdCursorSchema, decodeCursor, encodeCursor } from "../platform/cur
 import { type Db, isAssertionFailure } from "../platform/db";
 import { AppError } from "../platform/errors";
 import { newId } from "../platform/ids";
-import { type Currency, DEFAULT_CURRENCY } from "../platform/money";
+import { CURRENCY_EXPONENTS, type Currency, DEFAULT_CURRENCY } from "../platform/money";
+import { DEFAULT_PROMOTION_SETTINGS } from "./settings";
 
 /** The currency coins are worth one minor unit of. */
 export const COINS_CURRENCY: Currency = DEFAULT_CURRENCY;
@@ -234,4 +235,31 @@ export async function coinsHistory(
     })),
     nextCursor: rows.length > query.limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
   };
+}
+
+/**
+ * The coins a completed order earns (COINS_EARN_PER_MAJOR per whole currency unit it paid),
+ * for the batch that completes it, once per order. Only orders in COINS_CURRENCY earn coins.
+ */
+export function coinsEarnedStatements(
+  db: Db,
+  order: { id: string; userId: string; currency: string; totalAmount: number },
+  now: number,
+  perMajor: number = DEFAULT_PROMOTION_SETTINGS.coinsEarnPerMajor,
+) {
+  if (order.currency !== COINS_CURRENCY) return [];
+  const amount = Math.floor(order.totalAmount / 10 ** CURRENCY_EXPONENTS[COINS_CURRENCY]) * perMajor;
+  if (amount <= 0) return [];
+  return creditCoinsStatements(
+    db,
+    {
+      kind: "earned",
+      key: `coins:earn:${order.id}`,
+      ref: order.id,
+      userId: order.userId,
+      amount,
+      memo: "order completed",
+    },
+    now,
+  );
 }
