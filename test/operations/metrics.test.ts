@@ -18,6 +18,7 @@ import { createLogger } from "../../shared/platform/logger";
 import { bucketOf, LATENCY_BOUNDS_MS, quantileOf } from "../../shared/platform/metrics/histogram";
 import { routeLabelOf } from "../../shared/platform/metrics/middleware";
 import { flushAllMetrics, IsolateMetrics, metricsTargetOf } from "../../shared/platform/metrics/recorder";
+import { addCounters, purgeCountersBefore, ROLLUP_RETENTION_MS } from "../../shared/platform/metrics/rollup-repo";
 import { type MetricsSummary, metricsSummary } from "../../shared/platform/metrics/summary";
 import { DEMO, tokenFor } from "../helpers/callers";
 import { countingD1, type Trip } from "../helpers/counting-d1";
@@ -286,5 +287,27 @@ describe("queue and business metrics", () => {
     expect(routeOf(await summary(), "flaky-flush", route)).toBeUndefined();
     await metrics.flush(db, log);
     expect(routeOf(await summary(), "flaky-flush", route)?.requests).toBe(4);
+  });
+});
+
+describe("rollup retention", () => {
+  it("the cron drops minutes older than a week and keeps the rest", async () => {
+    const worker = `retention-${newId("request")}`;
+    const now = Date.now();
+    const minute = (ms: number) => ms - (ms % 60_000);
+    await addCounters(db, [
+      {
+        minute: minute(now - ROLLUP_RETENTION_MS - 120_000),
+        worker,
+        kind: "route",
+        subject: "GET /old",
+        field: "requests",
+        value: 3,
+      },
+      { minute: minute(now - 3_600_000), worker, kind: "route", subject: "GET /recent", field: "requests", value: 5 },
+    ]);
+    await purgeCountersBefore(db, now - ROLLUP_RETENTION_MS);
+    const left = await env.DB.prepare("SELECT subject, value FROM metric_counts WHERE worker = ?").bind(worker).all();
+    expect(left.results).toEqual([{ subject: "GET /recent", value: 5 }]);
   });
 });

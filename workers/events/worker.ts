@@ -19,6 +19,7 @@ import { readEnv } from "../../shared/platform/env";
 import { purgeExpired } from "../../shared/platform/idempotency-repo";
 import { createLogger, errorFields, type Logger } from "../../shared/platform/logger";
 import { metricsOf, metricsTargetOf } from "../../shared/platform/metrics/recorder";
+import { purgeCountersBefore, ROLLUP_RETENTION_MS } from "../../shared/platform/metrics/rollup-repo";
 import { COALESCE, HANDLERS } from "./handlers";
 
 const log = createLogger({ worker: "events" });
@@ -74,7 +75,8 @@ export type HousekeepingJob = (deps: HousekeepingDeps) => Promise<number>;
  * writers left behind, re-index products whose price window opened or closed, undo abandoned
  * checkouts, cancel unpaid orders whose timeout message never came, purge sagas finished more than
  * a week ago, reconcile payments once an hour, queue again provider events a queue lost, and
- * complete orders delivered AUTO_COMPLETE_DAYS ago that their shoppers never confirmed.
+ * complete orders delivered AUTO_COMPLETE_DAYS ago that their shoppers never confirmed, and drop
+ * metrics rollup minutes older than a week.
  */
 export const HOUSEKEEPING_JOBS = {
   idempotencyKeysPurged: ({ db, clock }) => purgeExpired(db, clock.now()),
@@ -87,6 +89,7 @@ export const HOUSEKEEPING_JOBS = {
   providerEventsRequeued: (deps) => requeueStaleEvents(deps),
   // The producers are the Worker's env, which also carries AUTO_COMPLETE_DAYS.
   ordersAutoCompleted: (deps) => autoCompleteDelivered(deps, readEnv(fulfillmentSettingsSchema, deps.producers)),
+  metricMinutesPurged: ({ db, clock }) => purgeCountersBefore(db, clock.now() - ROLLUP_RETENTION_MS),
 } satisfies Record<string, HousekeepingJob>;
 
 export type HousekeepingJobName = keyof typeof HOUSEKEEPING_JOBS;

@@ -3,7 +3,7 @@
  * so concurrent flushes from many isolates sum exactly. One flush is one batch of multi-row upserts
  * (a few statements for a busy isolate), never a write per request.
  */
-import { and, gte, sql } from "drizzle-orm";
+import { gte, sql } from "drizzle-orm";
 import { metricCounts } from "../../../db/schema";
 import { inChunks } from "../d1-chunks";
 import { type Db, runBatch } from "../db";
@@ -45,6 +45,18 @@ export async function countersSince(db: Db, fromMinute: number): Promise<Omit<Co
       value: sql<number>`SUM(${metricCounts.value})`.mapWith(Number),
     })
     .from(metricCounts)
-    .where(and(gte(metricCounts.minute, fromMinute)))
+    .where(gte(metricCounts.minute, fromMinute))
     .groupBy(metricCounts.worker, metricCounts.kind, metricCounts.subject, metricCounts.field);
+}
+
+/** How long the rollup keeps its minutes (Analytics Engine keeps production's for three months). */
+export const ROLLUP_RETENTION_MS = 7 * 86_400_000;
+
+/** Deletes up to `limit` counters of minutes before `before`; answers how many went. */
+export async function purgeCountersBefore(db: Db, before: number, limit = 5000): Promise<number> {
+  // A bounded subquery keeps each sweep small (drizzle's delete has no LIMIT on SQLite).
+  const result = await db.run(
+    sql`DELETE FROM metric_counts WHERE rowid IN (SELECT rowid FROM metric_counts WHERE minute < ${before} LIMIT ${limit})`,
+  );
+  return result.meta.changes ?? 0;
 }
