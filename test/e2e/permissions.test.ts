@@ -42,6 +42,7 @@ const POLICIES: Record<string, Policy> = {
   "GET /v1/products": "public",
   "GET /v1/products/{productId}": "public",
   "GET /v1/products/{productId}/reviews": "public",
+  "GET /v1/products/{productId}/recommendations": "public",
   "GET /v1/home": "public",
   "GET /v1/shops/{shopId}/home": "public",
   "GET /p/{productId}": "public",
@@ -327,6 +328,7 @@ const NOT_OWNED = new Set([
   "GET /v1/products/{productId}",
   "GET /v1/shops/{shopId}/home",
   "GET /v1/products/{productId}/reviews",
+  "GET /v1/products/{productId}/recommendations",
   // A shop-1 review needs a completed order; test/discovery/reviews.test.ts checks another seller gets 404.
   "POST /admin/v1/reviews/{reviewId}/reply",
   "GET /p/{productId}",

@@ -6,6 +6,7 @@ import { applyStockViews } from "../../shared/catalog/stock-views";
 import { markCanaryConsumed } from "../../shared/events/canaries";
 import type { Coalesce, Handlers } from "../../shared/events/consumer";
 import type { QueueName } from "../../shared/events/queues";
+import { countPaidOrder } from "../../shared/discovery/co-purchases";
 import { applyCarrierEvent } from "../../shared/fulfillment/apply-carrier-event";
 import { fulfillPaidOrder } from "../../shared/fulfillment/order-paid";
 import { retryVirtualFulfillment } from "../../shared/fulfillment/virtual-goods";
@@ -51,6 +52,8 @@ export const HANDLERS: { [Q in QueueName]: Handlers<Q> } = {
     "order.paid": async (message, deps) => {
       await consumePaidOrderPromotions(deps, message.data.orderId);
       await fulfillPaidOrder(deps, message);
+      // "Bought together" counts (idempotent by the order: a redelivery adds nothing).
+      await countPaidOrder(deps.db, message.data.orderId, deps.clock.now());
     },
     "shipment.carrier_event": async (message, deps) => {
       await applyCarrierEvent(deps, message.data);

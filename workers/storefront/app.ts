@@ -12,6 +12,7 @@ import { registerImageRoutes } from "./routes/images";
 import { registerMeRoutes } from "./routes/me";
 import { registerOrderRoutes } from "./routes/orders";
 import { registerPayOrderRoutes } from "./routes/pay-orders";
+import { registerRecommendationRoutes } from "./routes/recommendations";
 import { registerReviewRoutes } from "./routes/reviews";
 import { registerPromotionRoutes } from "./routes/promotions";
 import { registerSeoRoutes } from "./routes/seo";
@@ -41,6 +42,7 @@ export function buildStorefrontApp(options: { clock?: Clock } = {}): StorefrontA
   registerHomeRoutes(app);
   registerSeoRoutes(app);
   registerReviewRoutes(app);
+  registerRecommendationRoutes(app);
   registerCartRoutes(app);
   // Operators' `checkout` switch (503 feature_disabled while off), ahead of the routes it guards.
   app.on("POST", ["/v1/checkout/quote", "/v1/orders"], switchGuard<StorefrontBindings>("checkout"));

@@ -1,0 +1,62 @@
+/**
+ * "Bought together" counts, kept by the fulfillment-events consumer on `order.paid` rather than
+ * computed per request: for each paid order, every ordered pair of distinct products in it gets +1
+ * in co_purchases (both directions, so a product's partners are one index range read ordered by
+ * count). The increments and the order's marker row commit in one batch, each increment guarded by
+ * the marker's absence, so a redelivered or replayed order.paid adds nothing.
+ * Cost: k(k-1) upserts per paid order of k distinct products (capped at MAX_PRODUCTS_PER_ORDER);
+ * reading is one indexed range scan of the product's partners.
+ */
+import { and, desc, eq, notExists, sql } from "drizzle-orm";
+import { coPurchaseOrders, coPurchases } from "../../db/schema";
+import { getOrder } from "../orders/orders";
+import { type Db, runBatch } from "../platform/db";
+
+/** Orders with more distinct products count only their first ones (k² upserts per order). */
+export const MAX_PRODUCTS_PER_ORDER = 12;
+
+/** Counts a paid order's product pairs once; answers how many pairs it added (0 on a redelivery). */
+export async function countPaidOrder(db: Db, orderId: string, now: number): Promise<number> {
+  const seen = await db.query.coPurchaseOrders.findFirst({ where: eq(coPurchaseOrders.orderId, orderId) });
+  if (seen) return 0;
+  const order = await getOrder(db, { all: true }, orderId);
+  const productIds = [...new Set(order.items.map((i) => i.productId))].slice(0, MAX_PRODUCTS_PER_ORDER);
+  const notCounted = notExists(
+    db.select({ one: sql`1` }).from(coPurchaseOrders).where(eq(coPurchaseOrders.orderId, orderId)),
+  );
+  const pairs = productIds.flatMap((a) => productIds.filter((b) => b !== a).map((b) => [a, b] as const));
+  await runBatch(db, [
+    ...pairs.map(([a, b]) =>
+      db
+        .insert(coPurchases)
+        .select(
+          db
+            .select({
+              productId: sql<string>`${a}`.as("product_id"),
+              otherProductId: sql<string>`${b}`.as("other_product_id"),
+              orders: sql<number>`1`.as("orders"),
+              updatedAt: sql<number>`${now}`.as("updated_at"),
+            })
+            .from(sql`(SELECT 1)`)
+            .where(notCounted),
+        )
+        .onConflictDoUpdate({
+          target: [coPurchases.productId, coPurchases.otherProductId],
+          set: { orders: sql`${coPurchases.orders} + 1`, updatedAt: now },
+        }),
+    ),
+    db.insert(coPurchaseOrders).values({ orderId, countedAt: now }).onConflictDoNothing(),
+  ]);
+  return pairs.length;
+}
+
+/** The products most often paid for together with `productId`, most often first. */
+export async function boughtTogetherIds(db: Db, productId: string, limit: number): Promise<string[]> {
+  const rows = await db
+    .select({ id: coPurchases.otherProductId })
+    .from(coPurchases)
+    .where(and(eq(coPurchases.productId, productId)))
+    .orderBy(desc(coPurchases.orders), coPurchases.otherProductId)
+    .limit(limit);
+  return rows.map((r) => r.id);
+}

@@ -1,0 +1,94 @@
+/**
+ * Recommendations (商品推荐) for a product page and a shopper:
+ * - bought_together: the products most often in the same paid orders (co-purchases.ts), on shelf;
+ * - similar: same category (3), brand (2) and each shared attribute value (1), by the catalog's rail
+ *   read model; one indexed scan of the product's category and brand;
+ * - for_you: the shopper's own history, newest first (products they paid for), each seed's bought
+ *   together then similar products, never a product they bought; a few seeds, so a bounded number
+ *   of reads whatever the history's length.
+ * Anything that comes up short is topped up with best sellers, which are also the whole answer
+ * while the `recommendations` switch is off or for a guest's for_you (reason `best_seller`).
+ */
+import { z } from "zod";
+import { type RailItem, railByIds, railByRule, railItemSchema, similarProducts } from "../catalog/rails";
+import { listOrders } from "../orders/orders";
+import type { Db } from "../platform/db";
+import { boughtTogetherIds } from "./co-purchases";
+
+export const RECOMMENDATION_KINDS = ["bought_together", "similar", "for_you"] as const;
+export type RecommendationKind = (typeof RECOMMENDATION_KINDS)[number];
+const REASONS = ["bought_together", "similar", "for_you", "best_seller"] as const;
+
+export const recommendationsQuery = z.object({
+  kind: z.enum(RECOMMENDATION_KINDS).default("similar"),
+  limit: z.coerce.number().int().min(1).max(30).default(10),
+});
+export const recommendationsSchema = z.object({
+  items: z.array(
+    railItemSchema
+      .pick({ productId: true, name: true, minPrice: true, image: true })
+      .extend({ reason: z.enum(REASONS) }),
+  ),
+});
+export type Recommendations = z.infer<typeof recommendationsSchema>;
+
+/** How many of the shopper's newest purchases seed for_you. */
+const FOR_YOU_SEEDS = 3;
+
+const withReason = (items: RailItem[], reason: (typeof REASONS)[number]) =>
+  items.map((i) => ({ productId: i.productId, name: i.name, minPrice: i.minPrice, image: i.image, reason }));
+
+/** The shopper's purchased products, newest order first (distinct), from the orders domain. */
+async function purchasedProducts(db: Db, userId: string, limit: number): Promise<string[]> {
+  const recent = await listOrders(db, { userId }, { limit: 10 });
+  return [...new Set(recent.items.flatMap((o) => o.items.map((i) => i.productId)))].slice(0, limit);
+}
+
+async function picks(db: Db, input: { productId: string; kind: RecommendationKind; userId?: string; limit: number }) {
+  switch (input.kind) {
+    case "bought_together":
+      return withReason(
+        await railByIds(db, await boughtTogetherIds(db, input.productId, input.limit * 2)),
+        "bought_together",
+      );
+    case "similar":
+      return withReason(await similarProducts(db, input.productId, input.limit), "similar");
+    case "for_you": {
+      if (!input.userId) return [];
+      const seeds = await purchasedProducts(db, input.userId, FOR_YOU_SEEDS);
+      const bought = new Set([...seeds, input.productId]);
+      const ids: string[] = [];
+      for (const seed of seeds) ids.push(...(await boughtTogetherIds(db, seed, input.limit)));
+      const items = await railByIds(
+        db,
+        ids.filter((id) => !bought.has(id)),
+      );
+      for (const seed of seeds) {
+        if (items.length >= input.limit) break;
+        items.push(...(await similarProducts(db, seed, input.limit)).filter((i) => !bought.has(i.productId)));
+      }
+      return withReason(items, "for_you");
+    }
+  }
+}
+
+/** Recommendations next to `productId`: `limit` products on shelf, topped up with best sellers. */
+export async function recommend(
+  db: Db,
+  input: { productId: string; kind: RecommendationKind; userId?: string; limit: number; enabled: boolean },
+): Promise<Recommendations> {
+  const chosen = input.enabled ? await picks(db, input) : [];
+  const seen = new Set([input.productId]);
+  const items = chosen.filter((i) => !seen.has(i.productId) && seen.add(i.productId)).slice(0, input.limit);
+  if (items.length < input.limit) {
+    const best = await railByRule(db, { rule: "best_sellers", limit: input.limit * 2 }, 0);
+    for (const i of withReason(best, "best_seller")) {
+      if (items.length >= input.limit) break;
+      if (!seen.has(i.productId)) {
+        seen.add(i.productId);
+        items.push(i);
+      }
+    }
+  }
+  return { items };
+}
