@@ -45,9 +45,12 @@ const listRoute = createRoute({
   security: [{ bearer: [] }],
   middleware: [requireRole("operator")] as const,
   responses: {
-    200: jsonResponse(z.object({ items: z.array(switchViewSchema.openapi("Switch")) }), "The switches", {
-      items: [checkoutOff],
-    }),
+    // A fixed handful of switches: always one page, but shaped like every other list.
+    200: jsonResponse(
+      z.object({ items: z.array(switchViewSchema.openapi("Switch")), nextCursor: z.null() }),
+      "The switches (one page: nextCursor is always null)",
+      { items: [checkoutOff], nextCursor: null },
+    ),
     ...errorResponses(401, 403),
   },
 });
@@ -80,7 +83,7 @@ const flipRoute = createRoute({
 });
 
 export function registerSwitchRoutes(app: AdminApp): void {
-  app.openapi(listRoute, async (c) => c.json({ items: await listSwitches(dbOf(c.env.DB)) }, 200));
+  app.openapi(listRoute, async (c) => c.json({ items: await listSwitches(dbOf(c.env.DB)), nextCursor: null }, 200));
 
   app.openapi(flipRoute, async (c) => {
     const view = await flipSwitch(dbOf(c.env.DB), {

@@ -8,6 +8,8 @@ import type { StorefrontApp } from "../app";
 import { railItemExample } from "../discovery-examples";
 import { DEMO_PRODUCT_ID } from "../docs-intro";
 
+const recommendationsPage = recommendationsSchema.extend({ nextCursor: z.null() });
+
 const route = createRoute({
   method: "get",
   path: "/v1/products/{productId}/recommendations",
@@ -23,7 +25,9 @@ const route = createRoute({
     query: recommendationsQuery,
   },
   responses: {
-    200: jsonResponse(recommendationsSchema.openapi("Recommendations"), "Recommendations", {
+    // At most `limit` picks, one page; nextCursor (always null) keeps the shape every list has.
+    200: jsonResponse(recommendationsPage.openapi("Recommendations"), "Recommendations", {
+      nextCursor: null,
       items: [
         {
           productId: railItemExample.productId,
@@ -48,6 +52,6 @@ export function registerRecommendationRoutes(app: StorefrontApp): void {
       userId: c.var.caller?.userId,
       enabled: await isSwitchedOn(c, "recommendations"),
     });
-    return c.json(answer, 200);
+    return c.json({ ...answer, nextCursor: null }, 200);
   });
 }
