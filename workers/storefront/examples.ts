@@ -302,12 +302,14 @@ export const quoteExample: z.output<typeof quoteResponseSchema> = {
         amount: 0,
         currency: "CNY",
       },
+      discounts: [],
       total: {
         amount: 24700,
         currency: "CNY",
       },
     },
   ],
+  coinsUsed: 0,
   payable: {
     amount: 24700,
     currency: "CNY",
