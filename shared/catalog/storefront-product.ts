@@ -51,7 +51,12 @@ const VISIBLE: number[] = [PRODUCT_STATUS.ON_SHELF, PRODUCT_STATUS.SOLD_OUT];
 
 /** The cache key parts that change with every edit: version, status and the newest price row. */
 export async function detailRevision(db: Db, productId: string) {
-  const [row] = await db.all<{ version: number; status: number; price_rev: number | null; rating_rev: string | null }>(sql`
+  const [row] = await db.all<{
+    version: number;
+    status: number;
+    price_rev: number | null;
+    rating_rev: string | null;
+  }>(sql`
     SELECT p.version, p.status,
            (SELECT max(pr.created_at) FROM prices pr JOIN skus s ON s.id = pr.sku_id WHERE s.product_id = p.id) AS price_rev,
            (SELECT d.rating_count || 'r' || d.rating_sum FROM search_documents d WHERE d.product_id = p.id) AS rating_rev
@@ -74,8 +79,12 @@ export async function productDetail(db: Db, productId: string, now: number): Pro
                 .select({
                   brandName: sql<string | null>`(SELECT name FROM brands WHERE id = ${products.brandId})`,
                   categoryName: sql<string | null>`(SELECT name FROM categories WHERE id = ${products.categoryId})`,
-                  ratingCount: sql<number | null>`(SELECT rating_count FROM search_documents WHERE product_id = ${products.id})`,
-                  ratingSum: sql<number | null>`(SELECT rating_sum FROM search_documents WHERE product_id = ${products.id})`,
+                  ratingCount: sql<
+                    number | null
+                  >`(SELECT rating_count FROM search_documents WHERE product_id = ${products.id})`,
+                  ratingSum: sql<
+                    number | null
+                  >`(SELECT rating_sum FROM search_documents WHERE product_id = ${products.id})`,
                 })
                 .from(products)
                 .where(eq(products.id, productId)),

@@ -33,7 +33,10 @@ test("uploading three products shows progress until completed, listing the row t
   await page.getByTestId("job-status").getByText("completed").waitFor({ timeout: 60_000 });
   assert.match(await page.getByTestId("job-status").innerText(), /2 created · 1 failed/);
   const failed = await page.getByRole("table", { name: "Rows that failed" }).innerText();
-  assert.match(failed, /2\t批量T恤 B .*\tvalidation_failed\tbasicAttributes\.3\.value: must be one of 短袖, 长袖, 无袖/);
+  assert.match(
+    failed,
+    /2\t批量T恤 B .*\tvalidation_failed\tbasicAttributes\.3\.value: must be one of 短袖, 长袖, 无袖/,
+  );
   assert.equal(await page.locator("progress").getAttribute("value"), "3");
   assert.equal(await page.locator("#progress").getAttribute("hx-get"), null, "polling stops once the job is done");
   for (const name of [names[0], names[2]]) await page.getByRole("link", { name }).waitFor();

@@ -217,7 +217,7 @@ describe("allocation to lines (largest remainder)", () => {
             expect(d.shares.every((s) => Number.isInteger(s) && s >= 0)).toBe(true);
           }
           const perLine = order.lines.map((_, j) => discounts.reduce((acc, d) => acc + (d.shares[j] ?? 0), 0));
-          order.lines.forEach((l, j) => expect(perLine[j]).toBeLessThanOrEqual(l.lineTotal));
+          for (const [j, l] of order.lines.entries()) expect(perLine[j]).toBeLessThanOrEqual(l.lineTotal);
           // The order's discount is the sum of its lines' discounts.
           expect(perLine.reduce((a, b) => a + b, 0)).toBe(discounts.reduce((acc, d) => acc + d.amount, 0));
         });
