@@ -19,8 +19,8 @@ export const shipments = sqliteTable(
     /** Null while PENDING (the seller has not shipped yet). */
     carrier: text("carrier"),
     trackingNumber: text("tracking_number"),
-    /** PENDING → SHIPPED → IN_TRANSIT → DELIVERED, or FAILED. */
-    status: text("status", { enum: ["PENDING", "SHIPPED", "IN_TRANSIT", "DELIVERED", "FAILED"] }).notNull(),
+    /** PENDING → SHIPPED → IN_TRANSIT → DELIVERED, or FAILED; or CANCELLED, refunded before it shipped. */
+    status: text("status", { enum: ["PENDING", "SHIPPED", "IN_TRANSIT", "DELIVERED", "FAILED", "CANCELLED"] }).notNull(),
     shippedAt: integer("shipped_at"),
     deliveredAt: integer("delivered_at"),
     failedAt: integer("failed_at"),

@@ -6,7 +6,7 @@ import type { Db } from "../platform/db";
 
 export const shipmentSchema = z.object({
   shipmentId: z.string(),
-  status: z.enum(["PENDING", "SHIPPED", "IN_TRANSIT", "DELIVERED", "FAILED"]),
+  status: z.enum(["PENDING", "SHIPPED", "IN_TRANSIT", "DELIVERED", "FAILED", "CANCELLED"]),
   carrier: z.string().nullable().describe("Null while the shipment awaits the seller"),
   trackingNumber: z.string().nullable(),
   warehouseId: z.string().describe("Where the parcel leaves from"),

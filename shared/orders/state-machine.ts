@@ -36,13 +36,15 @@ export const MACHINES = {
     // Virtual goods go to the top-up provider at once (process); physical ones await the seller.
     NONE: { request: "PENDING", process: "PROCESSING" },
     // Physical goods ship straight from PENDING (the seller's ship); virtual ones go PROCESSING.
-    PENDING: { process: "PROCESSING", ship: "SHIPPED", fail: "FAILED" },
+    // A physical order refunded whole before it shipped (shared/refunds/cancel-unshipped.ts).
+    PENDING: { process: "PROCESSING", ship: "SHIPPED", fail: "FAILED", cancel: "CANCELLED" },
     PROCESSING: { ship: "SHIPPED", deliver: "DELIVERED", fail: "FAILED" },
     SHIPPED: { deliver: "DELIVERED", fail: "FAILED", return: "RETURNED" },
     DELIVERED: { return: "RETURNED" },
     // A failed delivery may be shipped again (a new shipment and tracking number).
     FAILED: { ship: "SHIPPED" },
     RETURNED: {},
+    CANCELLED: {},
   },
   // A refund row (shared/refunds), and the order's refundStatus. `decide` creates one approved at
   // once (a seller's or operator's refund, an automatic one); with goods to return it waits for
@@ -54,18 +56,21 @@ export const MACHINES = {
     AWAITING_RETURN: { ship_return: "RETURN_SHIPPED", receive: "PROCESSING" },
     RETURN_SHIPPED: { receive: "PROCESSING" },
     PROCESSING: { succeed: "REFUNDED", fail: "FAILED" },
-    REJECTED: { request: "REQUESTED" },
-    REFUNDED: { request: "REQUESTED" },
+    // The order's refundStatus (shared/refunds/refund-writes.ts orderRefundStatements) starts over
+    // with the next refund once the one it followed settled.
+    REJECTED: { request: "REQUESTED", decide: "PROCESSING" },
+    REFUNDED: { request: "REQUESTED", decide: "PROCESSING" },
     FAILED: { process: "PROCESSING" },
   },
   // One parcel (db/schema/fulfillment.ts). Carrier events only move it forward, so a late
   // in_transit after delivered finds no edge and changes nothing.
   shipment: {
-    PENDING: { ship: "SHIPPED" },
+    PENDING: { ship: "SHIPPED", cancel: "CANCELLED" },
     SHIPPED: { transit: "IN_TRANSIT", deliver: "DELIVERED", fail: "FAILED" },
     IN_TRANSIT: { deliver: "DELIVERED", fail: "FAILED" },
     DELIVERED: {},
     FAILED: {},
+    CANCELLED: {},
   },
 } as const;
 

@@ -7,11 +7,14 @@
  *   batch; failed → FAILED and an alert. The amount must be the refund's, else a discrepancy.
  */
 
+import { eq } from "drizzle-orm";
+import { orders } from "../../db/schema";
 import { preparePosting } from "../ledger/transactions";
 import { loadPayOrder, refundedStatements } from "../orders/payment-status";
 import { AppError } from "../platform/errors";
 import { newId } from "../platform/ids";
 import type { Currency } from "../platform/money";
+import { orderRefundStatements } from "../refunds/refund-writes";
 import { adapterFor, type PaymentAdapters } from "./adapters";
 import { type ApplyDeps, commitOrRetry, type Outcome } from "./apply-payment-event";
 import { recordDiscrepancy } from "./discrepancies";
@@ -49,6 +52,8 @@ export async function requestPayout(
   });
   await repo.setProviderRefundId(deps.db, refund.id, created.providerRefundId, deps.clock.now());
 }
+
+const findOrder = (db: ApplyDeps["db"], id: string) => db.query.orders.findFirst({ where: eq(orders.id, id) });
 
 /** The refund id our side put in the provider refund's metadata, if any. */
 function refundIdOf(object: Record<string, unknown>): string | null {
@@ -104,6 +109,18 @@ export async function applyRefundEvent(
             { opId, now },
           ),
         ];
+  // Last in the batch: the order's refundStatus follows (a racing move of it makes this a
+  // retryable conflict, and the redelivery reads the order again).
+  const order = await findOrder(deps.db, refund.orderId);
+  if (order) {
+    statements.push(
+      ...orderRefundStatements(deps.db, order, refund.status, [status === "succeeded" ? "succeed" : "fail"], {
+        opId,
+        now,
+        actor: { type: "refund", id: refund.id },
+      }),
+    );
+  }
   await commitOrRetry(deps.db, statements, `Refund ${refund.id}`);
   if (status !== "succeeded") {
     deps.log.error("provider could not pay a refund out", { alert: "refund_failed", refundId: refund.id, status });

@@ -11,21 +11,30 @@
  * between leaves the refund waiting for its goods with the stock already back, and the seller's
  * retry replays the stock change (nothing moves twice) and commits.
  */
+import { eq } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { z } from "zod";
+import { orders } from "../../db/schema";
 import type { SkuInventory } from "../../durable-objects/sku-inventory";
 import { type OutboxRow, sendOutbox } from "../events/outbox";
-import { newChange } from "../fulfillment/status-writes";
+import { type Change, newChange, type OrderRow } from "../fulfillment/status-writes";
 import { returnSoldStock } from "../inventory/stock";
-import { next } from "../orders/state-machine";
+import { type EventOf, next } from "../orders/state-machine";
 import { findPayment } from "../payments/payments-repo";
 import { type Actor, actorText } from "../platform/actor";
 import { isAssertionFailure, runBatch } from "../platform/db";
 import { AppError } from "../platform/errors";
 import { errorFields } from "../platform/logger";
+import { cancelUnshippedStatements } from "./cancel-unshipped";
 import { payoutStartStatements } from "./payout-start";
 import type { RefundDeps } from "./place-refund";
-import { moveRefundStatements, type RefundRow, releaseHoldStatements } from "./refund-writes";
+import {
+  moveRefundStatements,
+  orderRefundStatements,
+  type RefundItemRow,
+  type RefundRow,
+  releaseHoldStatements,
+} from "./refund-writes";
 import { loadRefund, loadRefundableOrder, type RefundScope, type RefundView, refundView } from "./refunds-read";
 
 /** Receiving returned goods also needs the SKU objects. */
@@ -33,21 +42,58 @@ export interface ReceiveDeps extends RefundDeps {
   inventory: DurableObjectNamespace<SkuInventory>;
 }
 
-async function commit(deps: RefundDeps, refund: RefundRow, statements: BatchItem<"sqlite">[], outbox: OutboxRow[]) {
-  try {
-    await runBatch(deps.db, statements);
-  } catch (err) {
-    if (!isAssertionFailure(err)) throw err;
-    throw new AppError("version_conflict", { detail: `Refund ${refund.id} changed meanwhile`, retryable: true });
+/** How often a move re-reads and tries again after the order's refundStatus moved meanwhile. */
+const ATTEMPTS = 5;
+
+/** What one move of a refund commits: the refund machine's events, and its batch's statements. */
+interface Plan {
+  events: EventOf<"refund">[];
+  statements: BatchItem<"sqlite">[];
+  outbox: OutboxRow[];
+}
+
+/**
+ * Reads refund `refundId` (404 outside `scope`) and its order, plans the move from what it read,
+ * and commits it with the order's refundStatus following (refund-writes.ts). A batch that lost a
+ * compare-and-set re-reads and plans again: a racing move of the same refund then answers 409
+ * `invalid_transition` from the plan, a racing move of the order's summary (another refund of
+ * the order) just retries; `version_conflict` only after every attempt lost.
+ */
+async function moveRefund(
+  deps: RefundDeps,
+  input: { refundId: string; scope: RefundScope; actor: Actor },
+  plan: (found: { refund: RefundRow; items: RefundItemRow[]; order: OrderRow }, change: Change) => Promise<Plan>,
+): Promise<RefundView> {
+  for (let attempt = 1; ; attempt++) {
+    const found = await loadRefund(deps.db, input.refundId, input.scope);
+    const order = await deps.db.query.orders.findFirst({ where: eq(orders.id, found.refund.orderId) });
+    if (!order) throw new Error(`Refund ${found.refund.id}'s order ${found.refund.orderId} is missing`);
+    const change = newChange(input.actor, deps.clock.now());
+    const { events, statements, outbox } = await plan({ ...found, order }, change);
+    try {
+      await runBatch(deps.db, [
+        ...statements,
+        ...orderRefundStatements(deps.db, order, found.refund.status, events, change),
+      ]);
+    } catch (err) {
+      if (!isAssertionFailure(err)) throw err;
+      if (attempt >= ATTEMPTS) {
+        throw new AppError("version_conflict", {
+          detail: `Refund ${found.refund.id} changed meanwhile`,
+          retryable: true,
+        });
+      }
+      continue;
+    }
+    await sendOutbox(deps.db, deps.producers, outbox, deps.clock.now()).catch((err: unknown) =>
+      deps.log?.warn("refund payout not queued; the events cron sends it from the outbox", {
+        refundId: found.refund.id,
+        ...errorFields(err),
+      }),
+    );
+    const saved = await loadRefund(deps.db, found.refund.id, { all: true });
+    return refundView(saved.refund, saved.items);
   }
-  await sendOutbox(deps.db, deps.producers, outbox, deps.clock.now()).catch((err: unknown) =>
-    deps.log?.warn("refund payout not queued; the events cron sends it from the outbox", {
-      refundId: refund.id,
-      ...errorFields(err),
-    }),
-  );
-  const saved = await loadRefund(deps.db, refund.id, { all: true });
-  return refundView(saved.refund, saved.items);
 }
 
 /** The payout's start for `refund`: from the payment it was written against. */
@@ -69,18 +115,17 @@ export async function approveRefund(
   deps: RefundDeps,
   input: { refundId: string; scope: RefundScope; actor: Actor; note?: string | undefined },
 ): Promise<RefundView> {
-  const { refund } = await loadRefund(deps.db, input.refundId, input.scope);
-  const change = newChange(input.actor, deps.clock.now());
-  const statements = moveRefundStatements(
-    deps.db,
-    refund,
-    ["approve", refund.returnGoods ? "await_return" : "process"],
-    change,
-    input.note ? { note: input.note } : {},
-  );
-  if (refund.returnGoods) return commit(deps, refund, statements, []);
-  const payout = await payoutOf(deps, refund, change.now);
-  return commit(deps, refund, [...statements, ...payout.statements], [payout.outbox]);
+  return moveRefund(deps, input, async ({ refund, order }, change) => {
+    const events: EventOf<"refund">[] = ["approve", refund.returnGoods ? "await_return" : "process"];
+    const statements = moveRefundStatements(deps.db, refund, events, change, input.note ? { note: input.note } : {});
+    if (refund.returnGoods) return { events, statements, outbox: [] };
+    const payout = await payoutOf(deps, refund, change.now);
+    // Its units are held since it was asked for: the order is empty when no unit is left unheld.
+    const { items } = await loadRefundableOrder(deps.db, order.id, { all: true });
+    const emptied = items.every((i) => i.refundHeldQuantity === i.quantity);
+    const cancel = await cancelUnshippedStatements(deps.db, order, { refundId: refund.id, emptied }, change);
+    return { events, statements: [...statements, ...payout.statements, ...cancel], outbox: [payout.outbox] };
+  });
 }
 
 /** REQUESTED → REJECTED with the reason; the units it held may be asked for again. */
@@ -88,13 +133,14 @@ export async function rejectRefund(
   deps: RefundDeps,
   input: { refundId: string; scope: RefundScope; actor: Actor; reason: string },
 ): Promise<RefundView> {
-  const { refund, items } = await loadRefund(deps.db, input.refundId, input.scope);
-  const change = newChange(input.actor, deps.clock.now());
-  const statements = [
-    ...moveRefundStatements(deps.db, refund, ["reject"], change, { note: input.reason }),
-    ...releaseHoldStatements(deps.db, items),
-  ];
-  return commit(deps, refund, statements, []);
+  return moveRefund(deps, input, async ({ refund, items }, change) => ({
+    events: ["reject"],
+    statements: [
+      ...moveRefundStatements(deps.db, refund, ["reject"], change, { note: input.reason }),
+      ...releaseHoldStatements(deps.db, items),
+    ],
+    outbox: [],
+  }));
 }
 
 /** The shopper's return parcel: AWAITING_RETURN → RETURN_SHIPPED with carrier and tracking number. */
@@ -102,13 +148,15 @@ export async function shipReturn(
   deps: RefundDeps,
   input: { refundId: string; userId: string; actor: Actor; carrier: string; trackingNumber: string },
 ): Promise<RefundView> {
-  const { refund } = await loadRefund(deps.db, input.refundId, { userId: input.userId });
-  const change = newChange(input.actor, deps.clock.now());
-  const statements = moveRefundStatements(deps.db, refund, ["ship_return"], change, {
-    returnCarrier: input.carrier,
-    returnTrackingNumber: input.trackingNumber,
-  });
-  return commit(deps, refund, statements, []);
+  const scope = { userId: input.userId };
+  return moveRefund(deps, { ...input, scope }, async ({ refund }, change) => ({
+    events: ["ship_return"],
+    statements: moveRefundStatements(deps.db, refund, ["ship_return"], change, {
+      returnCarrier: input.carrier,
+      returnTrackingNumber: input.trackingNumber,
+    }),
+    outbox: [],
+  }));
 }
 
 /**
@@ -138,11 +186,15 @@ export async function receiveRefund(
       at: now,
     });
   }
-  const change = newChange(input.actor, now);
-  const payout = await payoutOf(deps, refund, now);
-  const statements = [
-    ...moveRefundStatements(deps.db, refund, ["receive"], change, { receivedCondition: input.condition }),
-    ...payout.statements,
-  ];
-  return commit(deps, refund, statements, [payout.outbox]);
+  return moveRefund(deps, input, async ({ refund: fresh }, change) => {
+    const payout = await payoutOf(deps, fresh, change.now);
+    return {
+      events: ["receive"],
+      statements: [
+        ...moveRefundStatements(deps.db, fresh, ["receive"], change, { receivedCondition: input.condition }),
+        ...payout.statements,
+      ],
+      outbox: [payout.outbox],
+    };
+  });
 }

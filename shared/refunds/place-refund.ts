@@ -25,9 +25,11 @@ import { type Db, isAssertionFailure, isUniqueViolation, runBatch } from "../pla
 import { AppError } from "../platform/errors";
 import { newId } from "../platform/ids";
 import { errorFields, type Logger } from "../platform/logger";
+import { invalidField } from "../platform/validation";
 import { shippingPart, unitsAmount } from "./allocation";
+import { cancelUnshippedStatements } from "./cancel-unshipped";
 import { paymentOfOrder, payoutStartStatements } from "./payout-start";
-import { type HeldLine, insertRefundStatements, type OrderItemRow } from "./refund-writes";
+import { type HeldLine, insertRefundStatements, type OrderItemRow, orderRefundStatements } from "./refund-writes";
 import { loadRefund, loadRefundableOrder, type RefundScope, type RefundView, refundView } from "./refunds-read";
 
 export interface RefundDeps {
@@ -117,6 +119,10 @@ async function placeRefund(deps: RefundDeps, input: PlaceInput): Promise<RefundV
   if (made) return made;
   for (let attempt = 1; ; attempt++) {
     const { order, items } = await loadRefundableOrder(db, input.orderId, input.scope);
+    // A top-up cannot be sent back: a virtual order's refund returns money only.
+    if (input.returnGoods && order.kind === "virtual") {
+      throw invalidField("returnGoods", "must be false: a virtual order (a top-up) has no goods to return");
+    }
     // Only money that was taken comes back: a paid (or partly refunded) order. A fully refunded
     // one has nothing left, which the lines below say as refund_exceeds_paid.
     if (order.paymentStatus !== "REFUNDED") next("payment", order.paymentStatus, "refund_part");
@@ -172,10 +178,17 @@ async function placeRefund(deps: RefundDeps, input: PlaceInput): Promise<RefundV
     let outbox: OutboxRow[] = [];
     if (input.decided) {
       const payout = payoutStartStatements(db, row, payment.provider, now);
-      statements.push(...payout.statements);
+      statements.push(
+        ...payout.statements,
+        ...(await cancelUnshippedStatements(db, order, { refundId: id, emptied: emptiesOrder }, change)),
+      );
       outbox = [payout.outbox];
     }
     statements.push(...(input.withStatements ?? []));
+    // Last: the order's refundStatus follows the new refund (refund-writes.ts says when).
+    statements.push(
+      ...orderRefundStatements(db, order, order.refundStatus, [input.decided ? "decide" : "request"], change),
+    );
     try {
       await runBatch(db, statements);
     } catch (err) {

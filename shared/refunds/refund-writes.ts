@@ -11,9 +11,9 @@
  */
 import { and, eq, gte, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { orderItems, orderStatusLog, refundItems, refunds } from "../../db/schema";
+import { orderItems, orderStatusLog, orders, refundItems, refunds } from "../../db/schema";
 import type { Change } from "../fulfillment/status-writes";
-import { type EventOf, next } from "../orders/state-machine";
+import { type EventOf, next, target } from "../orders/state-machine";
 import { actorText } from "../platform/actor";
 import { assertExists, type Db } from "../platform/db";
 import { newId } from "../platform/ids";
@@ -22,12 +22,18 @@ export type RefundRow = typeof refunds.$inferSelect;
 export type RefundItemRow = typeof refundItems.$inferSelect;
 export type OrderItemRow = typeof orderItems.$inferSelect;
 
-function logRow(db: Db, change: Change, refundId: string, move: { from: string | null; to: string; event: string }) {
+function logRow(
+  db: Db,
+  change: Change,
+  entityId: string,
+  move: { from: string | null; to: string; event: string },
+  entity: { type: "refund" | "order"; field: "status" | "refund_status" } = { type: "refund", field: "status" },
+) {
   return db.insert(orderStatusLog).values({
     id: newId("statusLog", change.now),
-    entityType: "refund",
-    entityId: refundId,
-    field: "status",
+    entityType: entity.type,
+    entityId,
+    field: entity.field,
     fromStatus: move.from,
     toStatus: move.to,
     event: move.event,
@@ -130,4 +136,49 @@ export function releaseHoldStatements(db: Db, items: readonly RefundItemRow[]): 
       })
       .where(and(eq(orderItems.id, line.orderItemId), gte(orderItems.refundHeldQuantity, line.quantity))),
   );
+}
+
+/**
+ * The order's `refundStatus` following one of its refunds, which moves from `from` by `events`
+ * (a new refund: from the order's own refundStatus, by `request` or `decide`).
+ *
+ * The rule: the order's refundStatus moves with a refund while it stands where that refund stood
+ * and the machine allows each step from there. With one refund at a time (the usual case) it is
+ * that refund's status; a refund made while another is still open leaves the order following the
+ * open one, and the next refund after a settled one (REFUNDED, REJECTED) takes it over. Nothing
+ * when the order does not follow this refund.
+ *
+ * The update compares the order's refundStatus as read and bumps its `version`, so fulfillment's
+ * version compare-and-sets see the change; it compares refund_status rather than the version
+ * because fulfillment moves the same row's other fields all the time, and this batch may already
+ * have moved the order once (refundedStatements, a failed delivery's cancel). It goes LAST in its
+ * batch, under an operation id of its own that the batch asserts: a refund of the same order
+ * that moved the summary meanwhile fails the batch, and the caller re-reads and tries again.
+ */
+export function orderRefundStatements(
+  db: Db,
+  order: { id: string; refundStatus: string },
+  from: string,
+  events: readonly EventOf<"refund">[],
+  change: Change,
+): BatchItem<"sqlite">[] {
+  if (order.refundStatus !== from) return [];
+  const steps: { from: string; to: string; event: string }[] = [];
+  let status = from;
+  for (const event of events) {
+    const to = target("refund", status, event);
+    if (to === null) return [];
+    steps.push({ from: status, to, event });
+    status = to;
+  }
+  if (steps.length === 0) return [];
+  const opId = newId("operation", change.now);
+  return [
+    db
+      .update(orders)
+      .set({ refundStatus: status, version: sql`${orders.version} + 1`, lastOpId: opId, updatedAt: change.now })
+      .where(and(eq(orders.id, order.id), eq(orders.refundStatus, from))),
+    assertExists(db, sql`SELECT 1 FROM orders WHERE id = ${order.id} AND last_op_id = ${opId}`),
+    ...steps.map((step) => logRow(db, change, order.id, step, { type: "order", field: "refund_status" })),
+  ];
 }
