@@ -20,7 +20,9 @@ export const shipments = sqliteTable(
     carrier: text("carrier"),
     trackingNumber: text("tracking_number"),
     /** PENDING → SHIPPED → IN_TRANSIT → DELIVERED, or FAILED; or CANCELLED, refunded before it shipped. */
-    status: text("status", { enum: ["PENDING", "SHIPPED", "IN_TRANSIT", "DELIVERED", "FAILED", "CANCELLED"] }).notNull(),
+    status: text("status", {
+      enum: ["PENDING", "SHIPPED", "IN_TRANSIT", "DELIVERED", "FAILED", "CANCELLED"],
+    }).notNull(),
     shippedAt: integer("shipped_at"),
     deliveredAt: integer("delivered_at"),
     failedAt: integer("failed_at"),

@@ -13,7 +13,7 @@ import { stockWarehouse } from "../inventory/warehouses";
 import { type Actor, actorOf } from "../platform/actor";
 import type { Caller } from "../platform/auth";
 import { type Db, runBatch } from "../platform/db";
-import { AppError, type FieldError } from "../platform/errors";
+import type { FieldError } from "../platform/errors";
 import { newId } from "../platform/ids";
 import { DEFAULT_CURRENCY } from "../platform/money";
 import { ownShopOf } from "../platform/shop-access";

@@ -12,12 +12,12 @@ import { registerImageRoutes } from "./routes/images";
 import { registerMeRoutes } from "./routes/me";
 import { registerOrderRoutes } from "./routes/orders";
 import { registerPayOrderRoutes } from "./routes/pay-orders";
-import { registerRecommendationRoutes } from "./routes/recommendations";
-import { registerReviewRoutes } from "./routes/reviews";
 import { registerPromotionRoutes } from "./routes/promotions";
-import { registerSeoRoutes } from "./routes/seo";
 import { registerReceiptRoutes } from "./routes/receipt";
+import { registerRecommendationRoutes } from "./routes/recommendations";
 import { registerRefundRoutes } from "./routes/refunds";
+import { registerReviewRoutes } from "./routes/reviews";
+import { registerSeoRoutes } from "./routes/seo";
 
 export type StorefrontBindings = StorefrontEnv;
 export type StorefrontApp = ReturnType<typeof createApp<StorefrontBindings>>;
