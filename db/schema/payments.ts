@@ -113,8 +113,20 @@ export const refunds = sqliteTable(
      * after its answer was lost finds the refund it already made instead of holding more units.
      */
     requestKey: text("request_key"),
-    /** The provider's refund id, once asked. */
+    /** The provider's refund id, once asked (cleared when an operator retries a FAILED payout). */
     providerRefundId: text("provider_refund_id"),
+    /**
+     * Which payout attempt this is: 1, then one more per operator retry of a FAILED payout. The
+     * provider's idempotency key carries it (`refund:<id>` for the first, `refund:<id>:<n>` after),
+     * so a retry is a new payout while a redelivery of one attempt asks for the same one again.
+     */
+    payoutAttempt: integer("payout_attempt").notNull().default(1),
+    /**
+     * Its units go back to available stock when its money is decided: they never left the
+     * warehouse (a physical order whose fulfillment was still PENDING). Set in the deciding batch,
+     * which asserts the order still had not shipped; the refund-events consumer does the return.
+     */
+    restock: integer("restock", { mode: "boolean" }).notNull().default(false),
     note: text("note"),
     version: integer("version").notNull().default(1),
     /** The operation whose compare-and-set last won (checked inside the writing batch). */
