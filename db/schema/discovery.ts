@@ -128,7 +128,11 @@ export const experimentExposures = sqliteTable(
     variant: text("variant").notNull(),
     exposedAt: integer("exposed_at").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.experimentId, t.unitId] })],
+  (t) => [
+    primaryKey({ columns: [t.experimentId, t.unitId] }),
+    // The order.paid consumer finds a shopper's exposures by unit alone.
+    index("experiment_exposures_unit").on(t.unitId, t.exposedAt),
+  ],
 );
 
 /** A paid order attributed to an exposed unit within the window (once per experiment and order). */

@@ -1,0 +1,1 @@
+CREATE INDEX `experiment_exposures_unit` ON `experiment_exposures` (`unit_id`,`exposed_at`);
