@@ -191,3 +191,53 @@ export const Table: FC<PropsWithChildren<{ caption: string }>> = ({ caption, chi
     </table>
   </div>
 );
+
+/** What a list shows: an API answer of a page (or items the page already has), or its refusal. */
+export type Listed<T> =
+  | { ok: true; body: { items: readonly T[]; nextCursor?: string | null } }
+  | { ok: false; problem: ProblemDocument };
+
+export interface ListSectionProps<T> {
+  /** A GET filter form above the list: its action, accessible name and fields (a Filter button follows). */
+  filter?: { action: string; label: string; fields: Child; after?: Child };
+  list: Listed<T>;
+  caption: string;
+  /** Shown instead of an empty table; without it an empty list shows nothing. */
+  empty?: string;
+  /** The header row's cells (`<th scope="col">`). */
+  head: Child;
+  row: (item: T) => Child;
+  /** The page's own path and query, for the "Next page" link when the answer has a cursor. */
+  next?: { path: string; query: Record<string, string | undefined> };
+}
+
+/**
+ * Every list page's one shape: the filter form, then the API's problem, the empty text or the
+ * table, then the next-page link. Pages only say their columns and rows.
+ */
+export function ListSection<T>({ filter, list, caption, empty, head, row, next }: ListSectionProps<T>) {
+  return (
+    <>
+      {filter && (
+        <form method="get" action={filter.action} class="row" aria-label={filter.label}>
+          {filter.fields}
+          <button type="submit">Filter</button>
+          {filter.after}
+        </form>
+      )}
+      {!list.ok ? (
+        <ProblemBox problem={list.problem} />
+      ) : list.body.items.length === 0 ? (
+        empty && <p>{empty}</p>
+      ) : (
+        <Table caption={caption}>
+          <thead>
+            <tr>{head}</tr>
+          </thead>
+          <tbody>{list.body.items.map(row)}</tbody>
+        </Table>
+      )}
+      {list.ok && next && <NextPage path={next.path} query={next.query} cursor={list.body.nextCursor ?? null} />}
+    </>
+  );
+}

@@ -10,7 +10,7 @@ import type { ProblemDocument } from "../../../../shared/platform/problem";
 import type { ListPage } from "../admin-api";
 import type { PageContext, PageRegistrar } from "../console";
 import { formOf } from "../forms";
-import { CsrfField, NextPage, Notice, ProblemBox, Table, Time } from "../ui";
+import { CsrfField, ListSection, Notice, ProblemBox, Time } from "../ui";
 
 type Summary = z.output<typeof productSummarySchema>;
 type Revision = z.output<typeof revisionSchema>;
@@ -54,94 +54,84 @@ async function queue(page: PageContext, problem?: ProblemDocument, status = 200)
       <ProblemBox problem={problem} />
       <section aria-labelledby="products">
         <h2 id="products">Products waiting for audit</h2>
-        {!products.ok ? (
-          <ProblemBox problem={products.problem} />
-        ) : products.body.items.length === 0 ? (
-          <p>Nothing waits for audit.</p>
-        ) : (
-          <Table caption="Submitted products, newest first">
-            <thead>
-              <tr>
-                <th scope="col">Product</th>
-                <th scope="col">Shop</th>
-                <th scope="col">Submitted</th>
-                <th scope="col">Decision</th>
-              </tr>
-            </thead>
-            <tbody>
-              {products.body.items.map((p) => (
-                <tr>
-                  <td>
-                    <a href={`/console/products/${p.productId}`}>{p.name}</a>
-                  </td>
-                  <td>{p.shopId}</td>
-                  <td>
-                    <Time value={p.updatedAt} />
-                  </td>
-                  <td>
-                    <Decision
-                      action={`/console/audit/products/${p.productId}/approve`}
-                      csrf={csrf}
-                      label={`Approve ${p.name}`}
-                    />
-                    <Decision
-                      action={`/console/audit/products/${p.productId}/reject`}
-                      csrf={csrf}
-                      label={`Reject ${p.name}`}
-                    />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </Table>
-        )}
-        {products.ok && <NextPage path="/console/audit" query={{}} cursor={products.body.nextCursor} />}
+        <ListSection
+          list={products}
+          empty="Nothing waits for audit."
+          caption="Submitted products, newest first"
+          head={
+            <>
+              <th scope="col">Product</th>
+              <th scope="col">Shop</th>
+              <th scope="col">Submitted</th>
+              <th scope="col">Decision</th>
+            </>
+          }
+          row={(p) => (
+            <tr>
+              <td>
+                <a href={`/console/products/${p.productId}`}>{p.name}</a>
+              </td>
+              <td>{p.shopId}</td>
+              <td>
+                <Time value={p.updatedAt} />
+              </td>
+              <td>
+                <Decision
+                  action={`/console/audit/products/${p.productId}/approve`}
+                  csrf={csrf}
+                  label={`Approve ${p.name}`}
+                />
+                <Decision
+                  action={`/console/audit/products/${p.productId}/reject`}
+                  csrf={csrf}
+                  label={`Reject ${p.name}`}
+                />
+              </td>
+            </tr>
+          )}
+          next={{ path: "/console/audit", query: {} }}
+        />
       </section>
       <section aria-labelledby="revisions">
         <h2 id="revisions">Pending revisions</h2>
-        {!revisions.ok ? (
-          <ProblemBox problem={revisions.problem} />
-        ) : revisions.body.items.length === 0 ? (
-          <p>No content revision waits for approval.</p>
-        ) : (
-          <Table caption="Content changes to audited products, newest first">
-            <thead>
-              <tr>
-                <th scope="col">Product</th>
-                <th scope="col">Changes</th>
-                <th scope="col">Proposed</th>
-                <th scope="col">Decision</th>
-              </tr>
-            </thead>
-            <tbody>
-              {revisions.body.items.map((r) => (
-                <tr>
-                  <td>
-                    <a href={`/console/products/${r.productId}`}>{r.productId}</a>
-                  </td>
-                  <td>
-                    <pre>{JSON.stringify(r.changes, null, 1)}</pre>
-                  </td>
-                  <td>
-                    <Time value={r.createdAt} />
-                  </td>
-                  <td>
-                    <Decision
-                      action={`/console/audit/revisions/${r.productId}/${r.revisionId}/approve`}
-                      csrf={csrf}
-                      label="Approve revision"
-                    />
-                    <Decision
-                      action={`/console/audit/revisions/${r.productId}/${r.revisionId}/reject`}
-                      csrf={csrf}
-                      label="Reject revision"
-                    />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </Table>
-        )}
+        <ListSection
+          list={revisions}
+          empty="No content revision waits for approval."
+          caption="Content changes to audited products, newest first"
+          head={
+            <>
+              <th scope="col">Product</th>
+              <th scope="col">Changes</th>
+              <th scope="col">Proposed</th>
+              <th scope="col">Decision</th>
+            </>
+          }
+          row={(r) => (
+            <tr>
+              <td>
+                <a href={`/console/products/${r.productId}`}>{r.productId}</a>
+              </td>
+              <td>
+                <pre>{JSON.stringify(r.changes, null, 1)}</pre>
+              </td>
+              <td>
+                <Time value={r.createdAt} />
+              </td>
+              <td>
+                <Decision
+                  action={`/console/audit/revisions/${r.productId}/${r.revisionId}/approve`}
+                  csrf={csrf}
+                  label="Approve revision"
+                />
+                <Decision
+                  action={`/console/audit/revisions/${r.productId}/${r.revisionId}/reject`}
+                  csrf={csrf}
+                  label="Reject revision"
+                />
+              </td>
+            </tr>
+          )}
+        />
       </section>
     </>,
     products.ok ? status : products.status,

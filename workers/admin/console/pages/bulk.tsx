@@ -8,7 +8,7 @@ import type { z } from "zod";
 import type { bulkJobSchema } from "../../../../shared/catalog/bulk-job-view";
 import type { PageContext, PageRegistrar } from "../console";
 import { formProblem, stripJsonComments } from "../forms";
-import { CsrfField, ProblemBox, Table, Time } from "../ui";
+import { CsrfField, ListSection, ProblemBox, Time } from "../ui";
 
 type BulkJob = z.output<typeof bulkJobSchema>;
 
@@ -96,58 +96,54 @@ export function Progress({ job }: { job: BulkJob }) {
       <p role="status" data-testid="job-status">
         Status: <strong>{job.status}</strong> · {job.done} created · {job.failed} failed
       </p>
-      {job.errors.length > 0 && (
-        <Table caption="Rows that failed">
-          <thead>
-            <tr>
-              <th scope="col" class="num">
-                Row
-              </th>
-              <th scope="col">Product</th>
-              <th scope="col">Code</th>
-              <th scope="col">Why</th>
-            </tr>
-          </thead>
-          <tbody>
-            {job.errors.map((e) => (
-              <tr>
-                <td class="num">{e.row}</td>
-                <td>{e.ref ?? "—"}</td>
-                <td>
-                  <code>{e.code}</code>
-                </td>
-                <td>{e.detail}</td>
-              </tr>
-            ))}
-          </tbody>
-        </Table>
-      )}
-      {job.created.length > 0 && (
-        <Table caption="Products created">
-          <thead>
-            <tr>
-              <th scope="col" class="num">
-                Row
-              </th>
-              <th scope="col">Product</th>
-              <th scope="col">Status</th>
-              <th scope="col">Warnings</th>
-            </tr>
-          </thead>
-          <tbody>
-            {job.created.map((p) => (
-              <tr>
-                <td class="num">{p.row}</td>
-                <td>
-                  <a href={`/console/products/${p.productId}`}>{p.ref ?? p.productId}</a>
-                </td>
-                <td>{p.status}</td>
-                <td>{p.warnings.join("; ") || "—"}</td>
-              </tr>
-            ))}
-          </tbody>
-        </Table>
-      )}
+      <ListSection
+        list={{ ok: true, body: { items: job.errors } }}
+        caption="Rows that failed"
+        head={
+          <>
+            <th scope="col" class="num">
+              Row
+            </th>
+            <th scope="col">Product</th>
+            <th scope="col">Code</th>
+            <th scope="col">Why</th>
+          </>
+        }
+        row={(e) => (
+          <tr>
+            <td class="num">{e.row}</td>
+            <td>{e.ref ?? "—"}</td>
+            <td>
+              <code>{e.code}</code>
+            </td>
+            <td>{e.detail}</td>
+          </tr>
+        )}
+      />
+      <ListSection
+        list={{ ok: true, body: { items: job.created } }}
+        caption="Products created"
+        head={
+          <>
+            <th scope="col" class="num">
+              Row
+            </th>
+            <th scope="col">Product</th>
+            <th scope="col">Status</th>
+            <th scope="col">Warnings</th>
+          </>
+        }
+        row={(p) => (
+          <tr>
+            <td class="num">{p.row}</td>
+            <td>
+              <a href={`/console/products/${p.productId}`}>{p.ref ?? p.productId}</a>
+            </td>
+            <td>{p.status}</td>
+            <td>{p.warnings.join("; ") || "—"}</td>
+          </tr>
+        )}
+      />
     </section>
   );
 }

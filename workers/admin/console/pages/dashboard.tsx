@@ -6,7 +6,7 @@ import type { OrderView } from "../../../../shared/orders/orders";
 import type { ListPage } from "../admin-api";
 import type { PageContext, PageRegistrar } from "../console";
 import { formatMoney } from "../format";
-import { ProblemBox, Table, Time } from "../ui";
+import { ListSection, ProblemBox, Time } from "../ui";
 
 type StockAlert = z.output<typeof stockAlertSchema>;
 
@@ -81,42 +81,37 @@ async function dashboard({ api, render, c }: PageContext) {
       </section>
       <section aria-labelledby="alerts">
         <h2 id="alerts">Low-stock alerts</h2>
-        {!alerts.ok ? (
-          <ProblemBox problem={alerts.problem} />
-        ) : alerts.body.items.length === 0 ? (
-          <p>No SKU is below its safety stock.</p>
-        ) : (
-          <Table caption="SKUs at or below their safety stock, newest alert first">
-            <thead>
-              <tr>
-                <th scope="col">Product</th>
-                <th scope="col">SKU</th>
-                <th scope="col" class="num">
-                  Available
-                </th>
-                <th scope="col" class="num">
-                  Threshold
-                </th>
-                <th scope="col">Raised</th>
-              </tr>
-            </thead>
-            <tbody>
-              {alerts.body.items.map((a) => (
-                <tr>
-                  <td>{a.productId ? <a href={`/console/products/${a.productId}`}>{a.productName}</a> : "—"}</td>
-                  <td>
-                    {a.skuName} {a.sellerSkuCode ? <span class="muted">({a.sellerSkuCode})</span> : null}
-                  </td>
-                  <td class="num">{a.available}</td>
-                  <td class="num">{a.threshold}</td>
-                  <td>
-                    <Time value={a.raisedAt} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </Table>
-        )}
+        <ListSection
+          list={alerts}
+          empty="No SKU is below its safety stock."
+          caption="SKUs at or below their safety stock, newest alert first"
+          head={
+            <>
+              <th scope="col">Product</th>
+              <th scope="col">SKU</th>
+              <th scope="col" class="num">
+                Available
+              </th>
+              <th scope="col" class="num">
+                Threshold
+              </th>
+              <th scope="col">Raised</th>
+            </>
+          }
+          row={(a) => (
+            <tr>
+              <td>{a.productId ? <a href={`/console/products/${a.productId}`}>{a.productName}</a> : "—"}</td>
+              <td>
+                {a.skuName} {a.sellerSkuCode ? <span class="muted">({a.sellerSkuCode})</span> : null}
+              </td>
+              <td class="num">{a.available}</td>
+              <td class="num">{a.threshold}</td>
+              <td>
+                <Time value={a.raisedAt} />
+              </td>
+            </tr>
+          )}
+        />
       </section>
     </>,
   );

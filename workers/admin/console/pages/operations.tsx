@@ -6,7 +6,7 @@ import type { discrepancySchema } from "../../../../shared/payments/discrepancie
 import type { ProblemDocument } from "../../../../shared/platform/problem";
 import type { ListPage } from "../admin-api";
 import type { PageContext, PageRegistrar } from "../console";
-import { Badge, CsrfField, Money, NextPage, Notice, ProblemBox, Table, Time } from "../ui";
+import { Badge, CsrfField, ListSection, Money, Notice, ProblemBox, Time } from "../ui";
 
 type DeadLetter = z.output<typeof deadLetterSchema>;
 type Discrepancy = z.output<typeof discrepancySchema>;
@@ -26,70 +26,68 @@ async function deadLetters(page: PageContext, problem?: ProblemDocument, status 
     <>
       <Notice text={c.req.query("notice") === "replayed" ? "Re-sent to its queue." : undefined} />
       <ProblemBox problem={problem} />
-      <form method="get" action="/console/dead-letters" class="row" aria-label="Filter dead letters">
-        <label>
-          Status
-          <select name="status">
-            {["dead", "replayed"].map((s) => (
-              <option value={s} selected={s === filter}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </label>
-        <button type="submit">Filter</button>
-      </form>
-      {!list.ok ? (
-        <ProblemBox problem={list.problem} />
-      ) : list.body.items.length === 0 ? (
-        <p>No dead letters.</p>
-      ) : (
-        <Table caption="Messages that ran out of retries, newest first">
-          <thead>
-            <tr>
-              <th scope="col">Queue</th>
-              <th scope="col">Event</th>
-              <th scope="col">Why</th>
-              <th scope="col" class="num">
-                Attempts
-              </th>
-              <th scope="col">Dead since</th>
-              <th scope="col">Replay</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.body.items.map((d) => (
-              <tr>
-                <td>{d.queue}</td>
-                <td>
-                  {d.eventType ?? "—"}
-                  <div class="muted">
-                    <code>{short(d.body)}</code>
-                  </div>
-                </td>
-                <td>{d.reason}</td>
-                <td class="num">{d.attempts}</td>
-                <td>
-                  <Time value={d.createdAt} />
-                </td>
-                <td>
-                  {d.status === "dead" ? (
-                    <form method="post" action={`/console/dead-letters/${d.id}/replay`} class="inline">
-                      <CsrfField token={csrf} />
-                      <button type="submit">Replay</button>
-                    </form>
-                  ) : (
-                    <span>
-                      replayed <Time value={d.replayedAt} />
-                    </span>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </Table>
-      )}
-      {list.ok && <NextPage path="/console/dead-letters" query={{ status: filter }} cursor={list.body.nextCursor} />}
+      <ListSection
+        filter={{
+          action: "/console/dead-letters",
+          label: "Filter dead letters",
+          fields: (
+            <label>
+              Status
+              <select name="status">
+                {["dead", "replayed"].map((s) => (
+                  <option value={s} selected={s === filter}>
+                    {s}
+                  </option>
+                ))}
+              </select>
+            </label>
+          ),
+        }}
+        list={list}
+        empty="No dead letters."
+        caption="Messages that ran out of retries, newest first"
+        head={
+          <>
+            <th scope="col">Queue</th>
+            <th scope="col">Event</th>
+            <th scope="col">Why</th>
+            <th scope="col" class="num">
+              Attempts
+            </th>
+            <th scope="col">Dead since</th>
+            <th scope="col">Replay</th>
+          </>
+        }
+        row={(d) => (
+          <tr>
+            <td>{d.queue}</td>
+            <td>
+              {d.eventType ?? "—"}
+              <div class="muted">
+                <code>{short(d.body)}</code>
+              </div>
+            </td>
+            <td>{d.reason}</td>
+            <td class="num">{d.attempts}</td>
+            <td>
+              <Time value={d.createdAt} />
+            </td>
+            <td>
+              {d.status === "dead" ? (
+                <form method="post" action={`/console/dead-letters/${d.id}/replay`} class="inline">
+                  <CsrfField token={csrf} />
+                  <button type="submit">Replay</button>
+                </form>
+              ) : (
+                <span>
+                  replayed <Time value={d.replayedAt} />
+                </span>
+              )}
+            </td>
+          </tr>
+        )}
+        next={{ path: "/console/dead-letters", query: { status: filter } }}
+      />
     </>,
     list.ok ? status : list.status,
   );
@@ -139,66 +137,64 @@ async function reconciliation(page: PageContext, problem?: ProblemDocument, stat
         <CsrfField token={csrf} />
         <button type="submit">Run reconciliation now</button>
       </form>
-      <form method="get" action="/console/reconciliation" class="row" aria-label="Filter discrepancies">
-        <label>
-          Show
-          <select name="open">
-            <option value="true" selected={open === "true"}>
-              Open
-            </option>
-            <option value="false" selected={open === "false"}>
-              Resolved
-            </option>
-            <option value="all" selected={open === "all"}>
-              All
-            </option>
-          </select>
-        </label>
-        <button type="submit">Filter</button>
-      </form>
-      {!list.ok ? (
-        <ProblemBox problem={list.problem} />
-      ) : list.body.items.length === 0 ? (
-        <p>No discrepancies.</p>
-      ) : (
-        <Table caption="Where provider records, pay orders, orders and the ledger disagree">
-          <thead>
-            <tr>
-              <th scope="col">Kind</th>
-              <th scope="col">Ref</th>
-              <th scope="col">Expected</th>
-              <th scope="col">Actual</th>
-              <th scope="col">Detected</th>
-              <th scope="col">Resolved</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.body.items.map((d) => (
-              <tr>
-                <td>
-                  <Badge>{d.kind}</Badge>
-                </td>
-                <td>
-                  <code>{d.ref}</code>
-                </td>
-                <td>
-                  <code>{short(d.expected)}</code>
-                </td>
-                <td>
-                  <code>{short(d.actual)}</code>
-                </td>
-                <td>
-                  <Time value={d.detectedAt} />
-                </td>
-                <td>
-                  <Time value={d.resolvedAt} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </Table>
-      )}
-      {list.ok && <NextPage path="/console/reconciliation" query={{ open }} cursor={list.body.nextCursor} />}
+      <ListSection
+        filter={{
+          action: "/console/reconciliation",
+          label: "Filter discrepancies",
+          fields: (
+            <label>
+              Show
+              <select name="open">
+                <option value="true" selected={open === "true"}>
+                  Open
+                </option>
+                <option value="false" selected={open === "false"}>
+                  Resolved
+                </option>
+                <option value="all" selected={open === "all"}>
+                  All
+                </option>
+              </select>
+            </label>
+          ),
+        }}
+        list={list}
+        empty="No discrepancies."
+        caption="Where provider records, pay orders, orders and the ledger disagree"
+        head={
+          <>
+            <th scope="col">Kind</th>
+            <th scope="col">Ref</th>
+            <th scope="col">Expected</th>
+            <th scope="col">Actual</th>
+            <th scope="col">Detected</th>
+            <th scope="col">Resolved</th>
+          </>
+        }
+        row={(d) => (
+          <tr>
+            <td>
+              <Badge>{d.kind}</Badge>
+            </td>
+            <td>
+              <code>{d.ref}</code>
+            </td>
+            <td>
+              <code>{short(d.expected)}</code>
+            </td>
+            <td>
+              <code>{short(d.actual)}</code>
+            </td>
+            <td>
+              <Time value={d.detectedAt} />
+            </td>
+            <td>
+              <Time value={d.resolvedAt} />
+            </td>
+          </tr>
+        )}
+        next={{ path: "/console/reconciliation", query: { open } }}
+      />
     </>,
     list.ok ? status : list.status,
   );
@@ -220,42 +216,40 @@ async function ledger({ api, c, render }: PageContext) {
   return render(
     "Ledger balances",
     <>
-      <form method="get" action="/console/ledger" class="row" aria-label="Filter accounts">
-        <label>
-          Account starts with
-          <input name="account" value={account} placeholder="seller_payable:" />
-        </label>
-        <button type="submit">Filter</button>
-      </form>
-      {!list.ok ? (
-        <ProblemBox problem={list.problem} />
-      ) : list.body.items.length === 0 ? (
-        <p>No entries yet.</p>
-      ) : (
-        <Table caption="Balance of each account and currency, derived from the entries">
-          <thead>
-            <tr>
-              <th scope="col">Account</th>
-              <th scope="col" class="num">
-                Balance
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.body.items.map((b) => (
-              <tr>
-                <td>
-                  <code>{b.account}</code>
-                </td>
-                <td class="num">
-                  <Money value={b.balance} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </Table>
-      )}
-      {list.ok && <NextPage path="/console/ledger" query={{ account }} cursor={list.body.nextCursor} />}
+      <ListSection
+        filter={{
+          action: "/console/ledger",
+          label: "Filter accounts",
+          fields: (
+            <label>
+              Account starts with
+              <input name="account" value={account} placeholder="seller_payable:" />
+            </label>
+          ),
+        }}
+        list={list}
+        empty="No entries yet."
+        caption="Balance of each account and currency, derived from the entries"
+        head={
+          <>
+            <th scope="col">Account</th>
+            <th scope="col" class="num">
+              Balance
+            </th>
+          </>
+        }
+        row={(b) => (
+          <tr>
+            <td>
+              <code>{b.account}</code>
+            </td>
+            <td class="num">
+              <Money value={b.balance} />
+            </td>
+          </tr>
+        )}
+        next={{ path: "/console/ledger", query: { account } }}
+      />
     </>,
     list.status,
   );
@@ -280,49 +274,45 @@ async function switches(page: PageContext, problem?: ProblemDocument, status = 2
         text={c.req.query("notice") === "flipped" ? "Switch flipped; every Worker follows within seconds." : undefined}
       />
       <ProblemBox problem={problem} />
-      {!list.ok ? (
-        <ProblemBox problem={list.problem} />
-      ) : (
-        <Table caption="Degradation switches: a feature switched off answers 503 or a degraded answer">
-          <thead>
-            <tr>
-              <th scope="col">Switch</th>
-              <th scope="col">State</th>
-              <th scope="col">Last change</th>
-              <th scope="col">Flip</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.body.items.map((s) => (
-              <tr>
-                <td>
-                  <code>{s.name}</code>
-                  <div class="muted">{s.description}</div>
-                </td>
-                <td data-testid={`switch-${s.name}`}>
-                  <Badge>{s.enabled ? "on" : "off"}</Badge>
-                </td>
-                <td>
-                  {s.reason ?? "—"} <Time value={s.updatedAt} />
-                </td>
-                <td>
-                  <form method="post" action={`/console/switches/${s.name}`} class="row">
-                    <CsrfField token={csrf} />
-                    <input type="hidden" name="enabled" value={s.enabled ? "false" : "true"} />
-                    <label>
-                      Reason
-                      <input name="reason" required maxlength={200} />
-                    </label>
-                    <button type="submit" class={s.enabled ? "danger" : ""}>
-                      Switch {s.name} {s.enabled ? "off" : "on"}
-                    </button>
-                  </form>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </Table>
-      )}
+      <ListSection
+        list={list}
+        caption="Degradation switches: a feature switched off answers 503 or a degraded answer"
+        head={
+          <>
+            <th scope="col">Switch</th>
+            <th scope="col">State</th>
+            <th scope="col">Last change</th>
+            <th scope="col">Flip</th>
+          </>
+        }
+        row={(s) => (
+          <tr>
+            <td>
+              <code>{s.name}</code>
+              <div class="muted">{s.description}</div>
+            </td>
+            <td data-testid={`switch-${s.name}`}>
+              <Badge>{s.enabled ? "on" : "off"}</Badge>
+            </td>
+            <td>
+              {s.reason ?? "—"} <Time value={s.updatedAt} />
+            </td>
+            <td>
+              <form method="post" action={`/console/switches/${s.name}`} class="row">
+                <CsrfField token={csrf} />
+                <input type="hidden" name="enabled" value={s.enabled ? "false" : "true"} />
+                <label>
+                  Reason
+                  <input name="reason" required maxlength={200} />
+                </label>
+                <button type="submit" class={s.enabled ? "danger" : ""}>
+                  Switch {s.name} {s.enabled ? "off" : "on"}
+                </button>
+              </form>
+            </td>
+          </tr>
+        )}
+      />
     </>,
     list.ok ? status : list.status,
   );

@@ -5,7 +5,7 @@ import type { ProblemDocument } from "../../../../shared/platform/problem";
 import type { ListPage } from "../admin-api";
 import type { PageContext, PageRegistrar } from "../console";
 import { formOf } from "../forms";
-import { Badge, CsrfField, Money, NextPage, Notice, ProblemBox, Table, Time } from "../ui";
+import { Badge, CsrfField, ListSection, Money, Notice, ProblemBox, Table, Time } from "../ui";
 
 const ORDER_STATUSES = ["CREATED", "PAID", "SHIPPED", "DELIVERED", "COMPLETED", "CANCELLED"];
 
@@ -17,63 +17,61 @@ async function list({ api, c, caller, render }: PageContext) {
   return render(
     "Orders",
     <>
-      <form method="get" action="/console/orders" class="row" aria-label="Filter orders">
-        <label>
-          Status
-          <select name="status">
-            <option value="">Any status</option>
-            {ORDER_STATUSES.map((s) => (
-              <option value={s} selected={s === status}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </label>
-        <button type="submit">Filter</button>
-      </form>
-      {!page.ok ? (
-        <ProblemBox problem={page.problem} />
-      ) : page.body.items.length === 0 ? (
-        <p>No orders match.</p>
-      ) : (
-        <Table caption="Orders, newest first">
-          <thead>
-            <tr>
-              <th scope="col">Order</th>
-              <th scope="col">Status</th>
-              <th scope="col">Payment</th>
-              <th scope="col">Fulfillment</th>
-              {operator && <th scope="col">Shop</th>}
-              <th scope="col" class="num">
-                Total
-              </th>
-              <th scope="col">Placed</th>
-            </tr>
-          </thead>
-          <tbody>
-            {page.body.items.map((o) => (
-              <tr>
-                <td>
-                  <a href={`/console/orders/${o.orderId}`}>{o.orderId}</a>
-                </td>
-                <td>
-                  <Badge>{o.status}</Badge>
-                </td>
-                <td>{o.paymentStatus}</td>
-                <td>{o.fulfillmentStatus}</td>
-                {operator && <td>{o.sellerId}</td>}
-                <td class="num">
-                  <Money value={o.total} />
-                </td>
-                <td>
-                  <Time value={o.createdAt} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </Table>
-      )}
-      {page.ok && <NextPage path="/console/orders" query={{ status }} cursor={page.body.nextCursor} />}
+      <ListSection
+        filter={{
+          action: "/console/orders",
+          label: "Filter orders",
+          fields: (
+            <label>
+              Status
+              <select name="status">
+                <option value="">Any status</option>
+                {ORDER_STATUSES.map((s) => (
+                  <option value={s} selected={s === status}>
+                    {s}
+                  </option>
+                ))}
+              </select>
+            </label>
+          ),
+        }}
+        list={page}
+        empty="No orders match."
+        caption="Orders, newest first"
+        head={
+          <>
+            <th scope="col">Order</th>
+            <th scope="col">Status</th>
+            <th scope="col">Payment</th>
+            <th scope="col">Fulfillment</th>
+            {operator && <th scope="col">Shop</th>}
+            <th scope="col" class="num">
+              Total
+            </th>
+            <th scope="col">Placed</th>
+          </>
+        }
+        row={(o) => (
+          <tr>
+            <td>
+              <a href={`/console/orders/${o.orderId}`}>{o.orderId}</a>
+            </td>
+            <td>
+              <Badge>{o.status}</Badge>
+            </td>
+            <td>{o.paymentStatus}</td>
+            <td>{o.fulfillmentStatus}</td>
+            {operator && <td>{o.sellerId}</td>}
+            <td class="num">
+              <Money value={o.total} />
+            </td>
+            <td>
+              <Time value={o.createdAt} />
+            </td>
+          </tr>
+        )}
+        next={{ path: "/console/orders", query: { status } }}
+      />
     </>,
     page.status,
   );

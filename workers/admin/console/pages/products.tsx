@@ -24,7 +24,7 @@ import type { ApiAnswer, ListPage } from "../admin-api";
 import type { PageContext, PageRegistrar } from "../console";
 import { majorUnits } from "../format";
 import { type Form, formOf, formProblem, isCurrency, minorUnitsOf, stripJsonComments, utcFromLocal } from "../forms";
-import { Badge, CsrfField, Money, NextPage, Notice, ProblemBox, Table, Time } from "../ui";
+import { Badge, CsrfField, ListSection, Money, Notice, ProblemBox, Table, Time } from "../ui";
 
 type Summary = z.output<typeof productSummarySchema>;
 type Product = z.output<typeof adminProductSchema>;
@@ -87,62 +87,62 @@ async function list({ api, c, caller, render }: PageContext) {
   return render(
     "Products",
     <>
-      <form method="get" action="/console/products" class="row" aria-label="Filter products">
-        <label>
-          Status
-          <select name="status">
-            <option value="">Any status</option>
-            {STATUSES.map((s) => (
-              <option value={s} selected={s === status}>
-                {s.replaceAll("_", " ")}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Search
-          <input type="search" name="q" value={q} placeholder="Name or seller SKU code" />
-        </label>
-        <button type="submit">Filter</button>
-        {!operator && (
-          <a href="/console/products/new" class="button">
-            New product
-          </a>
+      <ListSection
+        filter={{
+          action: "/console/products",
+          label: "Filter products",
+          fields: (
+            <>
+              <label>
+                Status
+                <select name="status">
+                  <option value="">Any status</option>
+                  {STATUSES.map((s) => (
+                    <option value={s} selected={s === status}>
+                      {s.replaceAll("_", " ")}
+                    </option>
+                  ))}
+                </select>
+              </label>
+              <label>
+                Search
+                <input type="search" name="q" value={q} placeholder="Name or seller SKU code" />
+              </label>
+            </>
+          ),
+          after: !operator && (
+            <a href="/console/products/new" class="button">
+              New product
+            </a>
+          ),
+        }}
+        list={page}
+        empty="No products match."
+        caption="Products, newest first"
+        head={
+          <>
+            <th scope="col">Name</th>
+            <th scope="col">Status</th>
+            {operator && <th scope="col">Shop</th>}
+            <th scope="col">Updated</th>
+          </>
+        }
+        row={(p) => (
+          <tr>
+            <td>
+              <a href={`/console/products/${p.productId}`}>{p.name}</a>
+            </td>
+            <td>
+              <StatusBadge status={p.status} />
+            </td>
+            {operator && <td>{p.shopId}</td>}
+            <td>
+              <Time value={p.updatedAt} />
+            </td>
+          </tr>
         )}
-      </form>
-      {!page.ok ? (
-        <ProblemBox problem={page.problem} />
-      ) : page.body.items.length === 0 ? (
-        <p>No products match.</p>
-      ) : (
-        <Table caption="Products, newest first">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Status</th>
-              {operator && <th scope="col">Shop</th>}
-              <th scope="col">Updated</th>
-            </tr>
-          </thead>
-          <tbody>
-            {page.body.items.map((p) => (
-              <tr>
-                <td>
-                  <a href={`/console/products/${p.productId}`}>{p.name}</a>
-                </td>
-                <td>
-                  <StatusBadge status={p.status} />
-                </td>
-                {operator && <td>{p.shopId}</td>}
-                <td>
-                  <Time value={p.updatedAt} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </Table>
-      )}
-      {page.ok && <NextPage path="/console/products" query={{ status, q }} cursor={page.body.nextCursor} />}
+        next={{ path: "/console/products", query: { status, q } }}
+      />
     </>,
     page.status,
   );
@@ -639,68 +639,60 @@ async function detail(page: PageContext, id: string, problem?: ProblemDocument, 
 
       <section aria-labelledby="snapshots">
         <h2 id="snapshots">Snapshots</h2>
-        {!snapshots.ok ? (
-          <ProblemBox problem={snapshots.problem} />
-        ) : (
-          <Table caption="Content versions, newest first">
-            <thead>
-              <tr>
-                <th scope="col">Version</th>
-                <th scope="col">Content hash</th>
-                <th scope="col">By</th>
-                <th scope="col">At</th>
-              </tr>
-            </thead>
-            <tbody>
-              {snapshots.body.items.map((s) => (
-                <tr>
-                  <td>{s.version}</td>
-                  <td>
-                    <code>{s.contentHash.slice(0, 16)}…</code>
-                  </td>
-                  <td>{s.createdBy}</td>
-                  <td>
-                    <Time value={s.createdAt} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </Table>
-        )}
+        <ListSection
+          list={snapshots}
+          caption="Content versions, newest first"
+          head={
+            <>
+              <th scope="col">Version</th>
+              <th scope="col">Content hash</th>
+              <th scope="col">By</th>
+              <th scope="col">At</th>
+            </>
+          }
+          row={(s) => (
+            <tr>
+              <td>{s.version}</td>
+              <td>
+                <code>{s.contentHash.slice(0, 16)}…</code>
+              </td>
+              <td>{s.createdBy}</td>
+              <td>
+                <Time value={s.createdAt} />
+              </td>
+            </tr>
+          )}
+        />
       </section>
 
       <section aria-labelledby="log">
         <h2 id="log">Operation log</h2>
-        {!logs.ok ? (
-          <ProblemBox problem={logs.problem} />
-        ) : (
-          <Table caption="What was done to this product, newest first">
-            <thead>
-              <tr>
-                <th scope="col">Operation</th>
-                <th scope="col">By</th>
-                <th scope="col">Change</th>
-                <th scope="col">At</th>
-              </tr>
-            </thead>
-            <tbody>
-              {logs.body.items.map((l) => (
-                <tr>
-                  <td>{l.operation}</td>
-                  <td>
-                    {l.actorId} <span class="muted">({l.actorType})</span>
-                  </td>
-                  <td>
-                    <code>{summarize(l.before)}</code> → <code>{summarize(l.after)}</code>
-                  </td>
-                  <td>
-                    <Time value={l.createdAt} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </Table>
-        )}
+        <ListSection
+          list={logs}
+          caption="What was done to this product, newest first"
+          head={
+            <>
+              <th scope="col">Operation</th>
+              <th scope="col">By</th>
+              <th scope="col">Change</th>
+              <th scope="col">At</th>
+            </>
+          }
+          row={(l) => (
+            <tr>
+              <td>{l.operation}</td>
+              <td>
+                {l.actorId} <span class="muted">({l.actorType})</span>
+              </td>
+              <td>
+                <code>{summarize(l.before)}</code> → <code>{summarize(l.after)}</code>
+              </td>
+              <td>
+                <Time value={l.createdAt} />
+              </td>
+            </tr>
+          )}
+        />
       </section>
     </>,
     status,

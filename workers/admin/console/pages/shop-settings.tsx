@@ -9,7 +9,7 @@ import type { apiKeySchema } from "../../../../shared/users/api-keys";
 import type { PageContext, PageRegistrar } from "../console";
 import { majorUnits } from "../format";
 import { formOf, formProblem, isCurrency, minorUnitsOf } from "../forms";
-import { Badge, CsrfField, Money, Notice, ProblemBox, Table, Time } from "../ui";
+import { Badge, CsrfField, ListSection, Money, Notice, ProblemBox, Time } from "../ui";
 
 type Warehouse = z.output<typeof warehouseSchema>;
 type ApiKey = z.output<typeof apiKeySchema>;
@@ -30,43 +30,40 @@ async function warehouses(page: PageContext, problem?: ProblemDocument, status =
         }
       />
       <ProblemBox problem={problem} />
-      {!list.ok ? (
-        <ProblemBox problem={list.problem} />
-      ) : (
-        <Table caption="Where the shop keeps stock; lower priority is reserved from first">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Region</th>
-              <th scope="col" class="num">
-                Priority
-              </th>
-              <th scope="col">Default</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.body.items.map((w) => (
-              <tr>
-                <td>{w.name}</td>
-                <td>{w.region}</td>
-                <td class="num">{w.priority}</td>
-                <td>
-                  {w.isDefault ? (
-                    <Badge>default</Badge>
-                  ) : (
-                    <form method="post" action={`/console/warehouses/${w.warehouseId}/default`} class="inline">
-                      <CsrfField token={csrf} />
-                      <button type="submit" class="secondary">
-                        Make {w.name} the default
-                      </button>
-                    </form>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </Table>
-      )}
+      <ListSection
+        list={list}
+        empty="No warehouses yet."
+        caption="Where the shop keeps stock; lower priority is reserved from first"
+        head={
+          <>
+            <th scope="col">Name</th>
+            <th scope="col">Region</th>
+            <th scope="col" class="num">
+              Priority
+            </th>
+            <th scope="col">Default</th>
+          </>
+        }
+        row={(w) => (
+          <tr>
+            <td>{w.name}</td>
+            <td>{w.region}</td>
+            <td class="num">{w.priority}</td>
+            <td>
+              {w.isDefault ? (
+                <Badge>default</Badge>
+              ) : (
+                <form method="post" action={`/console/warehouses/${w.warehouseId}/default`} class="inline">
+                  <CsrfField token={csrf} />
+                  <button type="submit" class="secondary">
+                    Make {w.name} the default
+                  </button>
+                </form>
+              )}
+            </td>
+          </tr>
+        )}
+      />
       <h2>Add a warehouse</h2>
       <form method="post" action="/console/warehouses" class="row">
         <CsrfField token={csrf} />
@@ -300,51 +297,46 @@ async function apiKeys(
           </p>
         </section>
       )}
-      {!list.ok ? (
-        <ProblemBox problem={list.problem} />
-      ) : list.body.items.length === 0 ? (
-        <p>No API keys yet.</p>
-      ) : (
-        <Table caption="The shop's keys for the open API (only their prefix is kept)">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Prefix</th>
-              <th scope="col">Scopes</th>
-              <th scope="col">Last used</th>
-              <th scope="col">Revoke</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.body.items.map((k) => (
-              <tr>
-                <td>{k.name}</td>
-                <td>
-                  <code>{k.prefix}…</code>
-                </td>
-                <td>{k.scopes.join(", ")}</td>
-                <td>
-                  <Time value={k.lastUsedAt} />
-                </td>
-                <td>
-                  {k.revokedAt ? (
-                    <span>
-                      revoked <Time value={k.revokedAt} />
-                    </span>
-                  ) : (
-                    <form method="post" action={`/console/api-keys/${k.apiKeyId}/revoke`} class="inline">
-                      <CsrfField token={csrf} />
-                      <button type="submit" class="danger">
-                        Revoke {k.name}
-                      </button>
-                    </form>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </Table>
-      )}
+      <ListSection
+        list={list}
+        empty="No API keys yet."
+        caption="The shop's keys for the open API (only their prefix is kept)"
+        head={
+          <>
+            <th scope="col">Name</th>
+            <th scope="col">Prefix</th>
+            <th scope="col">Scopes</th>
+            <th scope="col">Last used</th>
+            <th scope="col">Revoke</th>
+          </>
+        }
+        row={(k) => (
+          <tr>
+            <td>{k.name}</td>
+            <td>
+              <code>{k.prefix}…</code>
+            </td>
+            <td>{k.scopes.join(", ")}</td>
+            <td>
+              <Time value={k.lastUsedAt} />
+            </td>
+            <td>
+              {k.revokedAt ? (
+                <span>
+                  revoked <Time value={k.revokedAt} />
+                </span>
+              ) : (
+                <form method="post" action={`/console/api-keys/${k.apiKeyId}/revoke`} class="inline">
+                  <CsrfField token={csrf} />
+                  <button type="submit" class="danger">
+                    Revoke {k.name}
+                  </button>
+                </form>
+              )}
+            </td>
+          </tr>
+        )}
+      />
       <h2>Create a key</h2>
       <form method="post" action="/console/api-keys" class="stack">
         <CsrfField token={csrf} />
