@@ -6,7 +6,8 @@
  * The `stock` table's CHECKs are the invariant: per warehouse, available + reserved + sold =
  * received, none negative. `movements` is append-only with a unique op id (a replay finds what the
  * first run did); `reservations` has one row per reservation and warehouse (a tombstone is a row
- * for warehouse '' with quantity 0); `outbox` holds events waiting for the alarm to publish.
+ * for warehouse '' with quantity 0); `outbox` holds events waiting for the alarm to publish;
+ * `hold_parents` names the hold a split hold came from (a flash-sale order's, from its campaign's).
  */
 import type { Movement, Reservation, ReservationStatus, StockView } from "../shared/inventory/schemas";
 
@@ -43,6 +44,7 @@ const SCHEMA = `
   );
   CREATE INDEX IF NOT EXISTS reservations_due ON reservations (status, expires_at);
   CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS hold_parents (reservation_id TEXT PRIMARY KEY, parent_id TEXT NOT NULL);
 `;
 
 /** One warehouse's row of `stock`. */
@@ -270,6 +272,34 @@ export class SkuInventoryTables {
       expiresAt,
       at,
     );
+  }
+
+  /**
+   * Grows (or, negative, shrinks) one warehouse's part of a hold; a part it never had is added.
+   * The column CHECK refuses taking more than the part holds.
+   */
+  resizeHold(reservationId: string, warehouseId: string, by: number, expiresAt: number, at: number): void {
+    // UPDATE first, as in `move`: an upsert would check the CHECK against the raw (negative) change.
+    const updated = this.sql
+      .exec(
+        "UPDATE reservations SET quantity = quantity + ? WHERE reservation_id = ? AND warehouse_id = ? RETURNING quantity",
+        by,
+        reservationId,
+        warehouseId,
+      )
+      .toArray();
+    if (updated.length === 0) this.insertHold(reservationId, warehouseId, by, expiresAt, at);
+  }
+
+  /** The hold `reservationId` was split from, if it was. */
+  parentOf(reservationId: string): string | undefined {
+    return this.sql
+      .exec<{ parent_id: string }>("SELECT parent_id FROM hold_parents WHERE reservation_id = ?", reservationId)
+      .toArray()[0]?.parent_id;
+  }
+
+  setParent(reservationId: string, parentId: string): void {
+    this.sql.exec("INSERT INTO hold_parents (reservation_id, parent_id) VALUES (?, ?)", reservationId, parentId);
   }
 
   /** Records a release that arrived before its reserve, so the late reserve holds nothing. */

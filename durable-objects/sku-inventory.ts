@@ -34,8 +34,10 @@ import {
   reserveInput,
   returnSoldInput,
   type SettleResult,
+  type SplitHoldResult,
   type StockView,
   safetyStockInput,
+  splitHoldInput,
   type TransferResult,
   transferInput,
 } from "../shared/inventory/schemas";
@@ -257,6 +259,57 @@ export class SkuInventory extends DurableObject<Producers> {
   }
 
   /**
+   * Moves units of a held parent (a flash-sale campaign's carve-out) into a hold of their own (a
+   * flash-sale order's): reserved before and after, so available does not move. The new hold
+   * remembers its parent: releasing it (cancel, timeout, compensation, expiry) puts its units back
+   * into the parent while that is still held, and into available once it is not (closeHold).
+   */
+  async splitHold(raw: unknown): Promise<SplitHoldResult> {
+    const input = splitHoldInput.parse(raw);
+    const result = this.ctx.storage.transactionSync((): SplitHoldResult => {
+      this.skuId(input.skuId);
+      const existing = this.reservation(input.reservationId);
+      if (existing) {
+        return existing.status === "released"
+          ? { ok: false, code: "reservation_closed", view: this.view() }
+          : { ok: true, replayed: true, reservation: existing, view: this.view() };
+      }
+      const parent = this.reservation(input.parentReservationId);
+      if (parent?.status !== "held") return { ok: false, code: "parent_closed", view: this.view() };
+      if (parent.quantity < input.quantity) {
+        return { ok: false, code: "insufficient_stock", held: parent.quantity, view: this.view() };
+      }
+      const expiresAt = input.at + input.ttlMs;
+      let left = input.quantity;
+      for (const a of parent.allocations) {
+        const units = Math.min(left, a.quantity);
+        if (units === 0) break;
+        this.tables.resizeHold(parent.reservationId, a.warehouseId, -units, parent.expiresAt, input.at);
+        this.tables.insertHold(input.reservationId, a.warehouseId, units, expiresAt, input.at);
+        this.tables.log(
+          {
+            opId: `split:${input.reservationId}:${a.warehouseId}`,
+            warehouseId: a.warehouseId,
+            kind: "split",
+            quantity: units,
+            reason: `from ${parent.reservationId}, hold until ${new Date(expiresAt).toISOString()}`,
+            actor: input.actor,
+            at: input.at,
+          },
+          this.tables.available(a.warehouseId),
+        );
+        left -= units;
+      }
+      this.tables.setParent(input.reservationId, parent.reservationId);
+      const reservation = this.reservation(input.reservationId);
+      if (!reservation) throw new Error(`split hold ${input.reservationId} was not written`);
+      return { ok: true, replayed: false, reservation, view: this.view() };
+    });
+    if (result.ok && !result.replayed) await this.schedule(true);
+    return result;
+  }
+
+  /**
    * Sold units of a reservation come back (a refund received the returned goods): sellable ones
    * to available in the warehouses they were sold from, damaged ones written off (sold and
    * received both drop, logged as a `write_off`). Once per op id; never more than it sold.
@@ -342,6 +395,7 @@ export class SkuInventory extends DurableObject<Producers> {
     at: number,
     reason = to === "confirmed" ? "paid" : "released",
   ): void {
+    if (to === "released" && this.rejoinParent(held, actor, at, reason)) return;
     for (const a of held.allocations) {
       const after = this.tables.move(
         a.warehouseId,
@@ -363,6 +417,34 @@ export class SkuInventory extends DurableObject<Producers> {
       );
     }
     this.tables.setReservationStatus(held.reservationId, to);
+  }
+
+  /**
+   * A released split hold gives its units back to the hold it came from while that is still held
+   * (a flash-sale order cancelled during its campaign: the campaign can sell them again); reserved
+   * throughout. Returns false when there is no held parent (the units go back to available).
+   */
+  private rejoinParent(held: Reservation, actor: string, at: number, reason: string): boolean {
+    const parentId = this.tables.parentOf(held.reservationId);
+    const parent = parentId ? this.reservation(parentId) : null;
+    if (!parent || parent.status !== "held") return false;
+    for (const a of held.allocations) {
+      this.tables.resizeHold(parent.reservationId, a.warehouseId, a.quantity, parent.expiresAt, at);
+      this.tables.log(
+        {
+          opId: `rejoin:${held.reservationId}:${a.warehouseId}`,
+          warehouseId: a.warehouseId,
+          kind: "rejoin",
+          quantity: a.quantity,
+          reason: `${reason}: back to ${parent.reservationId}`,
+          actor,
+          at,
+        },
+        this.tables.available(a.warehouseId),
+      );
+    }
+    this.tables.setReservationStatus(held.reservationId, "released");
+    return true;
   }
 
   /** Releases every hold due at `now`; returns how many. Safe to run any number of times. */

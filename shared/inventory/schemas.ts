@@ -76,6 +76,35 @@ export const reserveInput = z
   .strict();
 export type ReserveInput = z.input<typeof reserveInput>;
 
+/**
+ * Moves `quantity` units of a held reservation (the parent: a flash-sale campaign's carve-out) into
+ * a hold of their own (a flash-sale order's), reserved throughout. Once per reservation id.
+ */
+export const splitHoldInput = z
+  .object({
+    skuId: z.string().min(1),
+    parentReservationId: z.string().min(1).max(128),
+    reservationId: z.string().min(1).max(128),
+    quantity: z.number().int().positive().max(1_000_000),
+    /** How long the new hold lasts, from `at`. */
+    ttlMs: z
+      .number()
+      .int()
+      .positive()
+      .max(7 * 24 * 3600 * 1000),
+    actor: z.string().min(1),
+    at: z.number().int(),
+  })
+  .strict();
+export type SplitHoldInput = z.input<typeof splitHoldInput>;
+
+export type SplitHoldResult =
+  | { ok: true; replayed: boolean; reservation: Reservation; view: StockView }
+  /** The parent holds fewer units than asked (`held`: what it holds). */
+  | { ok: false; code: "insufficient_stock"; held: number; view: StockView }
+  /** The parent is no longer held (its campaign settled), or the new id was released before. */
+  | { ok: false; code: "parent_closed" | "reservation_closed"; view: StockView };
+
 export const reservationRefInput = z
   .object({
     skuId: z.string().min(1),
