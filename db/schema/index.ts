@@ -2,6 +2,7 @@
 export * from "./catalog";
 export * from "./discovery";
 export * from "./discovery";
+export * from "./flash-sales";
 export * from "./fulfillment";
 export * from "./imports";
 export * from "./ledger";
