@@ -36,6 +36,7 @@ import {
   releaseHoldStatements,
 } from "./refund-writes";
 import { loadRefund, loadRefundableOrder, type RefundScope, type RefundView, refundView } from "./refunds-read";
+import { restockDecision, stockReturnOpId } from "./restock";
 
 /** Receiving returned goods also needs the SKU objects. */
 export interface ReceiveDeps extends RefundDeps {
@@ -117,14 +118,26 @@ export async function approveRefund(
 ): Promise<RefundView> {
   return moveRefund(deps, input, async ({ refund, order }, change) => {
     const events: EventOf<"refund">[] = ["approve", refund.returnGoods ? "await_return" : "process"];
-    const statements = moveRefundStatements(deps.db, refund, events, change, input.note ? { note: input.note } : {});
-    if (refund.returnGoods) return { events, statements, outbox: [] };
+    if (refund.returnGoods) {
+      const statements = moveRefundStatements(deps.db, refund, events, change, input.note ? { note: input.note } : {});
+      return { events, statements, outbox: [] };
+    }
     const payout = await payoutOf(deps, refund, change.now);
     // Its units are held since it was asked for: the order is empty when no unit is left unheld.
     const { items } = await loadRefundableOrder(deps.db, order.id, { all: true });
     const emptied = items.every((i) => i.refundHeldQuantity === i.quantity);
     const cancel = await cancelUnshippedStatements(deps.db, order, { refundId: refund.id, emptied }, change);
-    return { events, statements: [...statements, ...payout.statements, ...cancel], outbox: [payout.outbox] };
+    // Approved before the goods left: they go back on sale (restock.ts).
+    const restocking = restockDecision(deps.db, order);
+    const moved = moveRefundStatements(deps.db, refund, events, change, {
+      ...(input.note ? { note: input.note } : {}),
+      restock: restocking.restock,
+    });
+    return {
+      events,
+      statements: [...moved, ...restocking.statements, ...payout.statements, ...cancel],
+      outbox: [payout.outbox],
+    };
   });
 }
 
@@ -177,7 +190,7 @@ export async function receiveRefund(
     await returnSoldStock(deps.inventory, {
       skuId: item.skuId,
       // One stock change per refund and item, whatever the retries (and whichever condition won).
-      opId: `refund:${refund.id}:${item.id}`,
+      opId: stockReturnOpId(refund.id, item.id),
       reservationId: item.reservationId,
       quantity: line.quantity,
       condition: input.condition,

@@ -31,6 +31,7 @@ import { cancelUnshippedStatements } from "./cancel-unshipped";
 import { paymentOfOrder, payoutStartStatements } from "./payout-start";
 import { type HeldLine, insertRefundStatements, type OrderItemRow, orderRefundStatements } from "./refund-writes";
 import { loadRefund, loadRefundableOrder, type RefundScope, type RefundView, refundView } from "./refunds-read";
+import { restockDecision } from "./restock";
 
 export interface RefundDeps {
   db: Db;
@@ -142,6 +143,8 @@ async function placeRefund(deps: RefundDeps, input: PlaceInput): Promise<RefundV
     const change = newChange(input.actor, now);
     const id = newId("refund", now);
     const amount = lines.reduce((sum, l) => sum + l.amount, 0) + shipping;
+    // Decided at once, before the goods left: they go back on sale (restock.ts).
+    const restocking = input.decided ? restockDecision(db, order) : { restock: false, statements: [] };
     if (amount === 0) {
       // Units the discounts made free: no money to send back (and the ledger posts no zero).
       throw new AppError("refund_exceeds_paid", {
@@ -166,6 +169,8 @@ async function placeRefund(deps: RefundDeps, input: PlaceInput): Promise<RefundV
       returnTrackingNumber: null,
       receivedCondition: null,
       requestKey: input.requestKey ?? null,
+      payoutAttempt: 1,
+      restock: restocking.restock,
     };
     const statements = insertRefundStatements(
       db,
@@ -180,6 +185,7 @@ async function placeRefund(deps: RefundDeps, input: PlaceInput): Promise<RefundV
       const payout = payoutStartStatements(db, row, payment.provider, now);
       statements.push(
         ...payout.statements,
+        ...restocking.statements,
         ...(await cancelUnshippedStatements(db, order, { refundId: id, emptied: emptiesOrder }, change)),
       );
       outbox = [payout.outbox];

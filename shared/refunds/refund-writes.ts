@@ -106,7 +106,18 @@ export function moveRefundStatements(
   refund: RefundRow,
   events: readonly EventOf<"refund">[],
   change: Change,
-  fields: Partial<Pick<RefundRow, "note" | "returnCarrier" | "returnTrackingNumber" | "receivedCondition">> = {},
+  fields: Partial<
+    Pick<
+      RefundRow,
+      | "note"
+      | "returnCarrier"
+      | "returnTrackingNumber"
+      | "receivedCondition"
+      | "restock"
+      | "payoutAttempt"
+      | "providerRefundId"
+    >
+  > = {},
 ): BatchItem<"sqlite">[] {
   const steps: { from: string; to: string; event: string }[] = [];
   let status = refund.status;

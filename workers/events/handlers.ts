@@ -4,6 +4,7 @@ import { indexProductChange } from "../../shared/catalog/price-windows";
 import { processRebuildChunk } from "../../shared/catalog/search-rebuild";
 import { applyStockViews } from "../../shared/catalog/stock-views";
 import { countPaidOrder } from "../../shared/discovery/co-purchases";
+import { attributePaidOrder } from "../../shared/discovery/experiments/serving";
 import { markCanaryConsumed } from "../../shared/events/canaries";
 import type { Coalesce, Handlers } from "../../shared/events/consumer";
 import type { QueueName } from "../../shared/events/queues";
@@ -16,6 +17,7 @@ import { expireUnpaid, releaseOrderStock } from "../../shared/orders/orders";
 import { applyProviderEvent } from "../../shared/payments/apply-provider-event";
 import { cancelLivePayment } from "../../shared/payments/cancel-payment";
 import { requestPayout } from "../../shared/payments/refund-payouts";
+import { restockRefundedUnits } from "../../shared/refunds/restock";
 
 const canary: Handlers<QueueName>["platform.canary"] = async (message, { db, clock }) => {
   await markCanaryConsumed(db, message.data.canaryId, clock.now());
@@ -54,6 +56,8 @@ export const HANDLERS: { [Q in QueueName]: Handlers<Q> } = {
       await fulfillPaidOrder(deps, message);
       // "Bought together" counts (idempotent by the order: a redelivery adds nothing).
       await countPaidOrder(deps.db, message.data.orderId, deps.clock.now());
+      // A/B conversions of the shopper's running experiments (once per experiment and order).
+      await attributePaidOrder(deps.db, { ...message.data, paidAt: message.occurredAt });
     },
     "shipment.carrier_event": async (message, deps) => {
       await applyCarrierEvent(deps, message.data);
@@ -65,7 +69,9 @@ export const HANDLERS: { [Q in QueueName]: Handlers<Q> } = {
   },
   "refund-events": {
     "platform.canary": canary,
+    // Units refunded before they shipped go back on sale first (idempotent per refund and item).
     "refund.requested": async (message, deps) => {
+      await restockRefundedUnits(deps, message.data.refundId);
       await requestPayout(deps, message.data.refundId);
     },
   },
