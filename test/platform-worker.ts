@@ -13,6 +13,8 @@ import webhooks from "../workers/payments-webhook/index";
 import sandbox from "../workers/sandbox/index";
 import storefront from "../workers/storefront/index";
 
+export { FlashSaleBucket } from "../durable-objects/flash-sale-bucket";
+export { FlashSaleCoordinator } from "../durable-objects/flash-sale-coordinator";
 export { OrderNumbers } from "../durable-objects/order-numbers";
 export { RateLimiter } from "../durable-objects/rate-limiter";
 export { SandboxProvider } from "../durable-objects/sandbox-provider";

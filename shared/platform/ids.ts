@@ -48,6 +48,8 @@ export const ID_PREFIXES = {
   homeModule: "hmm",
   review: "rvw",
   experiment: "exp",
+  flashAdmission: "fsa",
+  flashSale: "fls",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;
