@@ -6,6 +6,7 @@ import { dashboardPages } from "./dashboard";
 import { operationPages } from "./operations";
 import { orderPages } from "./orders";
 import { productPages } from "./products";
+import { refundPages } from "./refunds";
 import { shopSettingsPages } from "./shop-settings";
 
 export const CONSOLE_PAGES: ((register: PageRegistrar) => void)[] = [
@@ -13,6 +14,7 @@ export const CONSOLE_PAGES: ((register: PageRegistrar) => void)[] = [
   productPages,
   bulkPages,
   orderPages,
+  refundPages,
   shopSettingsPages,
   auditPages,
   operationPages,

@@ -6,6 +6,7 @@ import type { ListPage } from "../admin-api";
 import type { PageContext, PageRegistrar } from "../console";
 import { formOf } from "../forms";
 import { Badge, CsrfField, ListSection, Money, Notice, ProblemBox, Table, Time } from "../ui";
+import { refundHref } from "./refunds";
 
 const ORDER_STATUSES = ["CREATED", "PAID", "SHIPPED", "DELIVERED", "COMPLETED", "CANCELLED"];
 
@@ -195,7 +196,35 @@ async function detail({ api, c, csrf, render }: PageContext, problem?: ProblemDo
         </>
       )}
       <h2>Shipments</h2>
-      {o.shipments.length === 0 ? <p>None yet.</p> : <pre>{JSON.stringify(o.shipments, null, 2)}</pre>}
+      <ListSection
+        list={{ ok: true, body: { items: o.shipments } }}
+        empty="None yet."
+        caption="The order's parcels, oldest first"
+        head={
+          <>
+            <th scope="col">Status</th>
+            <th scope="col">Carrier</th>
+            <th scope="col">Tracking number</th>
+            <th scope="col">Shipped</th>
+            <th scope="col">Delivered</th>
+          </>
+        }
+        row={(s) => (
+          <tr data-testid="shipment">
+            <td>
+              <Badge>{s.status}</Badge>
+            </td>
+            <td>{s.carrier ?? "—"}</td>
+            <td>{s.trackingNumber ? <code>{s.trackingNumber}</code> : "—"}</td>
+            <td>
+              <Time value={s.shippedAt} />
+            </td>
+            <td>
+              <Time value={s.deliveredAt ?? s.failedAt} />
+            </td>
+          </tr>
+        )}
+      />
       {o.kind === "physical" && o.status === "PAID" && (
         <form method="post" action={`/console/orders/${o.orderId}/ship`} class="row">
           <CsrfField token={csrf} />
@@ -211,7 +240,39 @@ async function detail({ api, c, csrf, render }: PageContext, problem?: ProblemDo
         </form>
       )}
       <h2>Refunds</h2>
-      {o.refunds.length === 0 ? <p>None.</p> : <pre>{JSON.stringify(o.refunds, null, 2)}</pre>}
+      <ListSection
+        list={{ ok: true, body: { items: o.refunds } }}
+        empty="None."
+        caption="The order's refunds, oldest first"
+        head={
+          <>
+            <th scope="col">Refund</th>
+            <th scope="col">Status</th>
+            <th scope="col" class="num">
+              Amount
+            </th>
+            <th scope="col">Reason</th>
+            <th scope="col">Requested</th>
+          </>
+        }
+        row={(r) => (
+          <tr>
+            <td>
+              <a href={refundHref(r)}>{r.refundId}</a>
+            </td>
+            <td>
+              <Badge>{r.status.replaceAll("_", " ")}</Badge>
+            </td>
+            <td class="num">
+              <Money value={r.amount} />
+            </td>
+            <td>{r.reason}</td>
+            <td>
+              <Time value={r.createdAt} />
+            </td>
+          </tr>
+        )}
+      />
     </>,
     status,
   );
