@@ -19,6 +19,7 @@ import type { Clock } from "../platform/clock";
 import type { Db } from "../platform/db";
 import { AppError } from "../platform/errors";
 import { errorFields, type Logger } from "../platform/logger";
+import type { PromotionSettings } from "../promotions/settings";
 import type { ConsumerMetrics } from "./consumer-metrics";
 import { recordDeadLetter } from "./dead-letters";
 import { isProcessed, markProcessed } from "./inbox-repo";
@@ -40,6 +41,8 @@ export interface ConsumerDeps {
   topups?: TopupService;
   /** Where outcomes and first-time facts are counted (absent: not counted). */
   metrics?: ConsumerMetrics;
+  /** COINS_EARN_PER_MAJOR and friends, for handlers that complete orders (absent: the defaults). */
+  promotions?: PromotionSettings;
 }
 
 /** One handler per message type of queue `Q`. */

@@ -13,6 +13,7 @@ import { type Actor, SYSTEM_ACTOR } from "../platform/actor";
 import type { Clock } from "../platform/clock";
 import { type Db, isAssertionFailure, runBatch } from "../platform/db";
 import { AppError } from "../platform/errors";
+import { DEFAULT_PROMOTION_SETTINGS, type PromotionSettings } from "../promotions/settings";
 import { moveOrder, newChange, type OrderRow } from "./status-writes";
 
 /** Fulfillment settings from Worker vars (read by the events Worker's cron). */
@@ -23,9 +24,20 @@ export const fulfillmentSettingsSchema = z
   })
   .transform((e) => ({ autoCompleteMs: e.AUTO_COMPLETE_DAYS * 86_400_000 }));
 
-async function complete(db: Db, order: OrderRow, actor: Actor, now: number): Promise<boolean> {
+/** What completing needs: the database, the clock, and the coin rate (COINS_EARN_PER_MAJOR; default when absent). */
+interface CompleteDeps {
+  db: Db;
+  clock: Clock;
+  promotions?: PromotionSettings;
+}
+
+async function complete(deps: CompleteDeps, order: OrderRow, actor: Actor, now: number): Promise<boolean> {
+  const { db } = deps;
   try {
-    await runBatch(db, moveOrder(db, order, { order: "complete" }, newChange(actor, now)));
+    await runBatch(
+      db,
+      moveOrder(db, order, { order: "complete" }, newChange(actor, now), deps.promotions ?? DEFAULT_PROMOTION_SETTINGS),
+    );
     return true;
   } catch (err) {
     if (isAssertionFailure(err)) return false;
@@ -35,7 +47,7 @@ async function complete(db: Db, order: OrderRow, actor: Actor, now: number): Pro
 
 /** The shopper confirms receipt of one of their orders (another shopper's is 404). */
 export async function confirmReceipt(
-  deps: { db: Db; clock: Clock },
+  deps: CompleteDeps,
   input: { orderId: string; userId: string; actor: Actor },
 ): Promise<OrderView> {
   const { db } = deps;
@@ -45,7 +57,7 @@ export async function confirmReceipt(
   if (!order) throw new AppError("not_found", { detail: `No order ${input.orderId}` });
   // COMPLETED already (a retry, or the cron got there first) is 409 like any other state.
   next("order", order.status, "complete");
-  if (!(await complete(db, order, input.actor, deps.clock.now()))) {
+  if (!(await complete(deps, order, input.actor, deps.clock.now()))) {
     const current = await db.query.orders.findFirst({ where: eq(orders.id, order.id) });
     next("order", current?.status ?? order.status, "complete");
     throw new AppError("version_conflict", { detail: "The order changed meanwhile; retry" });
@@ -58,7 +70,7 @@ export async function confirmReceipt(
  * answers how many it completed. One that changed meanwhile (confirmed a moment ago) is skipped.
  */
 export async function autoCompleteDelivered(
-  deps: { db: Db; clock: Clock },
+  deps: CompleteDeps,
   settings: { autoCompleteMs: number },
   // D1 binds at most 100 parameters: the ids of one run fit one statement.
   limit = 90,
@@ -81,6 +93,6 @@ export async function autoCompleteDelivered(
       ),
     );
   let completed = 0;
-  for (const order of rows) if (await complete(deps.db, order, SYSTEM_ACTOR, now)) completed++;
+  for (const order of rows) if (await complete(deps, order, SYSTEM_ACTOR, now)) completed++;
   return completed;
 }

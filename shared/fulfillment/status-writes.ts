@@ -12,6 +12,7 @@ import { type Actor, actorText } from "../platform/actor";
 import { assertExists, type Db } from "../platform/db";
 import { newId } from "../platform/ids";
 import { coinsEarnedStatements } from "../promotions/coins";
+import { DEFAULT_PROMOTION_SETTINGS, type PromotionSettings } from "../promotions/settings";
 
 export type OrderRow = typeof orders.$inferSelect;
 export type ShipmentRow = typeof shipments.$inferSelect;
@@ -49,13 +50,15 @@ function logRow(
 
 /**
  * Moves `order` by an order event and/or a fulfillment event (each must be allowed, else 409
- * `invalid_transition`), compared on the version read.
+ * `invalid_transition`), compared on the version read. A move to COMPLETED also earns the order's
+ * coins at `promotions.coinsEarnPerMajor` (the Worker's COINS_EARN_PER_MAJOR).
  */
 export function moveOrder(
   db: Db,
   order: OrderRow,
   events: { order?: EventOf<"order">; fulfillment?: EventOf<"fulfillment"> },
   change: Change,
+  promotions: PromotionSettings = DEFAULT_PROMOTION_SETTINGS,
 ): BatchItem<"sqlite">[] {
   const status = events.order ? next("order", order.status, events.order) : order.status;
   const fulfillmentStatus = events.fulfillment
@@ -81,7 +84,9 @@ export function moveOrder(
         ]
       : []),
     // A completed order earns its coins in the batch that completes it (once, by the posting's key).
-    ...(status === "COMPLETED" && order.status !== "COMPLETED" ? coinsEarnedStatements(db, order, change.now) : []),
+    ...(status === "COMPLETED" && order.status !== "COMPLETED"
+      ? coinsEarnedStatements(db, order, change.now, promotions.coinsEarnPerMajor)
+      : []),
   ];
 }
 

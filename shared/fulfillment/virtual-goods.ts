@@ -37,7 +37,7 @@ import { type Change, moveOrder, newChange, type OrderRow } from "./status-write
 import { type TopupOutcome, topupKeyOf } from "./topup-provider";
 import { retryDelaySeconds, type TopupService } from "./topup-service";
 
-type Deps = Pick<ConsumerDeps, "db" | "clock" | "log" | "producers" | "inventory" | "topups">;
+type Deps = Pick<ConsumerDeps, "db" | "clock" | "log" | "producers" | "inventory" | "topups" | "promotions">;
 
 /** The refund reason of a virtual order whose top-up failed (API.md). */
 export const FAILED_FULFILLMENT = "failed_fulfillment";
@@ -163,6 +163,7 @@ async function attemptDelivery(deps: Deps, orderId: string, attempt: number): Pr
       order,
       { order: "deliver_virtual", fulfillment: "deliver" },
       newChange(SYSTEM_ACTOR, deps.clock.now()),
+      deps.promotions,
     ),
     orderId,
   );

@@ -44,12 +44,15 @@ export interface FetchApp {
   fetch(request: Request, env: Cloudflare.Env, ctx: ExecutionContext): Response | Promise<Response>;
 }
 
-/** Like `call`, but straight into `app` (built with a manual clock), bypassing the router. */
+/**
+ * Like `call`, but straight into `app` (built with a manual clock), bypassing the router; `env`
+ * replaces the test env (other Worker vars).
+ */
 export async function callApp(
   app: FetchApp,
   method: string,
   path: string,
-  options: CallOptions = {},
+  options: CallOptions & { env?: Cloudflare.Env } = {},
 ): Promise<Response> {
   const headers = new Headers(options.headers);
   if (options.token) headers.set("authorization", `Bearer ${options.token}`);
@@ -60,5 +63,9 @@ export async function callApp(
     body = JSON.stringify(options.body);
     headers.set("content-type", "application/json");
   }
-  return app.fetch(new Request(`${ORIGIN}${path}`, { method, headers, body }), env, createExecutionContext());
+  return app.fetch(
+    new Request(`${ORIGIN}${path}`, { method, headers, body }),
+    options.env ?? env,
+    createExecutionContext(),
+  );
 }

@@ -20,6 +20,7 @@ import { purgeExpired } from "../../shared/platform/idempotency-repo";
 import { createLogger, errorFields, type Logger } from "../../shared/platform/logger";
 import { metricsOf, metricsTargetOf } from "../../shared/platform/metrics/recorder";
 import { purgeCountersBefore, ROLLUP_RETENTION_MS } from "../../shared/platform/metrics/rollup-repo";
+import { promotionSettingsSchema } from "../../shared/promotions/settings";
 import { COALESCE, HANDLERS } from "./handlers";
 
 const log = createLogger({ worker: "events" });
@@ -43,6 +44,7 @@ export async function handleBatch(
     adapters: paymentAdapters(env as unknown as PaymentsEnv),
     topups: topupServiceOf(env as unknown as PaymentsEnv),
     metrics: consumerMetrics(metricsOf("events"), metricsTargetOf(env, log, waitUntil), clock),
+    promotions: readEnv(promotionSettingsSchema, env),
   };
   const source = sourceOfDeadLetterQueue(batch.queue);
   if (source) return consumeDeadLetters(source, batch, deps);
@@ -87,8 +89,12 @@ export const HOUSEKEEPING_JOBS = {
   sagasPurged: ({ db, clock }) => purgeFinishedSagas(db, clock.now()),
   reconciliationRuns: (deps) => reconcileIfDue(deps),
   providerEventsRequeued: (deps) => requeueStaleEvents(deps),
-  // The producers are the Worker's env, which also carries AUTO_COMPLETE_DAYS.
-  ordersAutoCompleted: (deps) => autoCompleteDelivered(deps, readEnv(fulfillmentSettingsSchema, deps.producers)),
+  // The producers are the Worker's env, which also carries AUTO_COMPLETE_DAYS and COINS_EARN_PER_MAJOR.
+  ordersAutoCompleted: (deps) =>
+    autoCompleteDelivered(
+      { ...deps, promotions: readEnv(promotionSettingsSchema, deps.producers) },
+      readEnv(fulfillmentSettingsSchema, deps.producers),
+    ),
   metricMinutesPurged: ({ db, clock }) => purgeCountersBefore(db, clock.now() - ROLLUP_RETENTION_MS),
 } satisfies Record<string, HousekeepingJob>;
 

@@ -10,6 +10,7 @@ import type { PayDeps } from "../../shared/payments/pay";
 import type { AppContext } from "../../shared/platform/app-env";
 import { dbOf } from "../../shared/platform/db";
 import { authEnvSchema, readEnv } from "../../shared/platform/env";
+import { type PromotionSettings, promotionSettingsSchema } from "../../shared/promotions/settings";
 import type { AuthDeps, LoginDeps } from "../../shared/users/accounts";
 import type { StorefrontBindings } from "./app";
 import { storefrontEnvSchema } from "./env";
@@ -34,6 +35,11 @@ export function orderOpsDeps(c: AppContext<StorefrontBindings>): OrderOpsDeps {
   return { db: dbOf(c.env.DB), clock: c.var.clock, producers: c.env, inventory: c.env.SKU_INVENTORY, log: c.var.log };
 }
 
+/** COINS_MAX_PERCENT and COINS_EARN_PER_MAJOR, for quotes, orders and completing them. */
+export function promotionSettings(c: AppContext<StorefrontBindings>): PromotionSettings {
+  return readEnv(promotionSettingsSchema, c.env);
+}
+
 /** What creating an order needs on top: order numbers, the rate limiter, settings, the quote-token key. */
 export function orderDeps(c: AppContext<StorefrontBindings>): OrderDeps {
   const tokens = readEnv(authEnvSchema, c.env);
@@ -42,6 +48,7 @@ export function orderDeps(c: AppContext<StorefrontBindings>): OrderDeps {
     orderNumbers: c.env.ORDER_NUMBERS,
     rateLimiter: c.env.RATE_LIMITER,
     settings: readEnv(orderSettingsSchema, c.env),
+    promotions: promotionSettings(c),
     tokenKey: { secret: tokens.secret, issuer: tokens.issuer },
     log: c.var.log,
     waitUntil: (work) => c.executionCtx.waitUntil(work),

@@ -20,7 +20,7 @@ import { callerOf, requireCaller, requireHuman } from "../../../shared/platform/
 import { errorResponses, idempotencyHeaders, jsonBody, jsonResponse } from "../../../shared/platform/openapi";
 import { requestDb } from "../../../shared/platform/request-db";
 import type { StorefrontApp } from "../app";
-import { orderDeps, orderOpsDeps } from "../deps";
+import { orderDeps, orderOpsDeps, promotionSettings } from "../deps";
 import { DEMO_ADDRESS_ID, DEMO_SKU_ID } from "../docs-intro";
 import { createdOrdersExample, orderExample, quoteExample } from "../examples";
 
@@ -139,7 +139,8 @@ const routes = {
 export function registerOrderRoutes(app: StorefrontApp): void {
   app.openapi(routes.quote, async (c) => {
     const { tokenKey, db, clock } = orderDeps(c);
-    return c.json(await createQuote({ db, clock, tokenKey }, callerOf(c).userId, c.req.valid("json")), 200);
+    const deps = { db, clock, tokenKey, promotions: promotionSettings(c) };
+    return c.json(await createQuote(deps, callerOf(c).userId, c.req.valid("json")), 200);
   });
   app.openapi(routes.create, async (c) => {
     const result = await createOrder(orderDeps(c), {

@@ -8,6 +8,7 @@ import { callerOf, requireCaller, requireHuman } from "../../../shared/platform/
 import { errorResponses, idempotencyHeaders, jsonResponse } from "../../../shared/platform/openapi";
 import { requestDb } from "../../../shared/platform/request-db";
 import type { StorefrontApp } from "../app";
+import { promotionSettings } from "../deps";
 import { orderExample } from "../examples";
 
 const route = createRoute({
@@ -32,7 +33,7 @@ export function registerReceiptRoutes(app: StorefrontApp): void {
   app.openapi(route, async (c) => {
     const caller = callerOf(c);
     const order = await confirmReceipt(
-      { db: requestDb(c, "first-primary"), clock: c.var.clock },
+      { db: requestDb(c, "first-primary"), clock: c.var.clock, promotions: promotionSettings(c) },
       { orderId: c.req.valid("param").orderId, userId: caller.userId, actor: actorOf(caller) },
     );
     return c.json(order, 200);
