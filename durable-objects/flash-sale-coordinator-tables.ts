@@ -16,7 +16,10 @@ const SCHEMA = `
     id INTEGER PRIMARY KEY CHECK (id = 1),
     quota INTEGER NOT NULL CHECK (quota > 0),
     unallocated INTEGER NOT NULL CHECK (unallocated >= 0 AND unallocated <= quota),
-    next_move INTEGER NOT NULL
+    next_move INTEGER NOT NULL,
+    -- Bumped by every change to the pool or a move: counts() reads a round of bucket audits as
+    -- consistent only when nothing moved while they ran.
+    revision INTEGER NOT NULL DEFAULT 0
   );
   CREATE TABLE IF NOT EXISTS moves (
     move_id TEXT PRIMARY KEY,
@@ -100,12 +103,18 @@ export class FlashSaleCoordinatorTables {
   }
 
   private addUnallocated(delta: number): void {
-    this.sql.exec("UPDATE pool SET unallocated = unallocated + ? WHERE id = 1", delta);
+    this.sql.exec("UPDATE pool SET unallocated = unallocated + ?, revision = revision + 1 WHERE id = 1", delta);
+  }
+
+  revision(): number {
+    return this.sql.exec<{ revision: number }>("SELECT revision FROM pool WHERE id = 1").one().revision;
   }
 
   private nextMoveId(prefix: "g" | "r"): string {
     const { n } = this.sql
-      .exec<{ n: number }>("UPDATE pool SET next_move = next_move + 1 WHERE id = 1 RETURNING next_move - 1 AS n")
+      .exec<{ n: number }>(
+        "UPDATE pool SET next_move = next_move + 1, revision = revision + 1 WHERE id = 1 RETURNING next_move - 1 AS n",
+      )
       .one();
     return `${prefix}${n}`;
   }
@@ -171,7 +180,7 @@ export class FlashSaleCoordinatorTables {
     if (m?.kind !== "grant" || m.status !== "pending") return;
     this.sql.exec("UPDATE moves SET status = ? WHERE move_id = ?", applied ? "done" : "void", moveId);
     if (applied) this.sql.exec("UPDATE buckets SET granted = granted + ? WHERE bucket = ?", m.quantity, m.bucket);
-    else this.addUnallocated(m.quantity);
+    this.addUnallocated(applied ? 0 : m.quantity);
   }
 
   /** The bucket gave `quantity` units for the recall: back in the pool. Once. */

@@ -34,6 +34,8 @@ import {
 export const REDELIVER_MS = 2_000;
 /** With the pool empty and no bucket known to hold stock, reports are refreshed at most this often. */
 export const REFRESH_MS = 250;
+/** Audit rounds counts() tries for one during which nothing moved. */
+const COUNT_ROUNDS = 5;
 
 export interface FlashSaleCoordinatorEnv {
   FLASH_SALE_BUCKET: DurableObjectNamespace;
@@ -250,11 +252,22 @@ export class FlashSaleCoordinator extends DurableObject<FlashSaleCoordinatorEnv>
     return this.refreshing;
   }
 
-  /** The whole campaign's units, from each bucket's own word (settling what it reports). */
+  /**
+   * The whole campaign's units, from each bucket's own word (settling what it reports). A round of
+   * audits is exact when no move was made or settled while it ran (then a grant a bucket applied
+   * after its snapshot is still pending here, and a recall it gave after its snapshot is still in
+   * its stock), so rounds repeat until one is quiet (a few at most; the last one under load).
+   */
   async counts(): Promise<QuotaCounts> {
     this.meter.tick();
     const plan = this.requirePlan();
-    const snaps = await Promise.all(Array.from({ length: plan.buckets }, (_, k) => this.audit(k)));
+    const round = () => Promise.all(Array.from({ length: plan.buckets }, (_, k) => this.audit(k)));
+    let snaps = await round();
+    for (let tries = 0; tries < COUNT_ROUNDS; tries++) {
+      const before = this.tables.revision();
+      snaps = await round();
+      if (this.tables.revision() === before) break;
+    }
     const sum = (key: "admitted" | "sold" | "waiting") => snaps.reduce((n, s) => n + s[key], 0);
     const admitted = sum("admitted");
     const sold = sum("sold");
