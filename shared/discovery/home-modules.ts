@@ -53,12 +53,14 @@ const ruleSource = z.strictObject({
   categoryId: z.number().int().positive().optional().describe("Only this category's subtree"),
   limit: z.number().int().min(1).max(50).optional().describe(`Items shown (default ${DEFAULT_RAIL_SIZE})`),
 });
-export type RailSource = z.infer<typeof productIdsSource> | z.infer<typeof ruleSource>;
+/** What a product rail shows: hand-picked products or a rule. */
+export const railSourceSchema = z.union([productIdsSource, ruleSource]);
+export type RailSource = z.infer<typeof railSourceSchema>;
 
 const productsModule = z.strictObject({
   ...common,
   kind: z.literal("products"),
-  source: z.union([productIdsSource, ruleSource]),
+  source: railSourceSchema,
 });
 
 /**

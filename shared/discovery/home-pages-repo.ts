@@ -2,6 +2,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { homePages } from "../../db/schema";
 import type { Db } from "../platform/db";
+import type { Variant } from "./experiments/definition";
 import type { HomeModule } from "./home-modules";
 
 /** Which page: the platform's, or one shop's. */
@@ -98,10 +99,16 @@ export async function publishDraft(
   return rows[0]?.version ?? null;
 }
 
+/** A column of the running home experiment (the platform's page only: experiments are operators'). */
+function experimentColumn(column: "id" | "variants", shopId: string | null) {
+  if (shopId !== null) return sql`NULL`;
+  return sql`(SELECT ${sql.raw(column)} FROM experiments WHERE target = 'home' AND status = 'running' LIMIT 1)`;
+}
+
 /**
  * What the storefront's cache key needs, in one statement: the published version, its schedule
- * boundaries, the search index generation (rails show prices and stock from it), and for a shop
- * page whether the shop exists.
+ * boundaries, the search index generation (rails show prices and stock from it), for a shop
+ * page whether the shop exists, and for the platform's the running home experiment.
  */
 export async function homeKeyParts(db: Db, page: HomePageRef) {
   const pageId = pageIdOf(page);
@@ -111,15 +118,23 @@ export async function homeKeyParts(db: Db, page: HomePageRef) {
     boundaries: string | null;
     generation: number | null;
     shop: number;
+    experiment_id: string | null;
+    experiment_variants: string | null;
   }>(sql`
     SELECT (SELECT published_version FROM home_pages WHERE page_id = ${pageId}) AS version,
            (SELECT boundaries FROM home_pages WHERE page_id = ${pageId}) AS boundaries,
            (SELECT generation FROM search_meta WHERE id = 1) AS generation,
-           ${shopId === null ? sql`1` : sql`EXISTS (SELECT 1 FROM shops WHERE id = ${shopId})`} AS shop`);
+           ${shopId === null ? sql`1` : sql`EXISTS (SELECT 1 FROM shops WHERE id = ${shopId})`} AS shop,
+           ${experimentColumn("id", shopId)} AS experiment_id,
+           ${experimentColumn("variants", shopId)} AS experiment_variants`);
   return {
     version: row?.version ?? 0,
     boundaries: JSON.parse(row?.boundaries ?? "[]") as number[],
     generation: row?.generation ?? 0,
     shopExists: row?.shop === 1,
+    experiment:
+      row?.experiment_id && row.experiment_variants
+        ? { id: row.experiment_id, variants: JSON.parse(row.experiment_variants) as Variant[] }
+        : null,
   };
 }

@@ -11,6 +11,9 @@ import { z } from "zod";
 import { categoryShortcuts, railByIds, railByRule, railItemSchema } from "../catalog/rails";
 import type { Db } from "../platform/db";
 import { AppError } from "../platform/errors";
+import { unitOf } from "./experiments/assignment";
+import type { HomeVariantConfig } from "./experiments/definition";
+import { type Assignment, assignmentIn } from "./experiments/serving";
 import {
   DEFAULT_RAIL_SIZE,
   type HomeDraftBody,
@@ -113,12 +116,36 @@ export async function publishHome(db: Db, page: HomePageRef, actor: string, now:
   return { version, draftVersion: row.draftVersion, publishedAt: new Date(now).toISOString() };
 }
 
-/** The edge-cache key of the page's published answer at `now`; a shop that does not exist is a 404. */
-export async function homeCacheKey(db: Db, page: HomePageRef, now: number): Promise<string> {
+/**
+ * The edge-cache key of the page's published answer at `now` for this caller, and the caller's
+ * variant of the running home experiment (its name is in the key: each variant is cached apart,
+ * a handful of copies rather than one per shopper). A shop that does not exist is a 404.
+ */
+export async function homeServing(
+  db: Db,
+  page: HomePageRef,
+  now: number,
+  who: { userId?: string; cartToken?: string } = {},
+): Promise<{ key: string; assignment: Assignment | null }> {
   const parts = await homeKeyParts(db, page);
   if (!parts.shopExists) throw new AppError("not_found", { detail: "No such shop" });
+  const unit = unitOf(who);
+  const assignment = parts.experiment && unit ? assignmentIn(parts.experiment, unit) : null;
   const name = page.scope === "platform" ? "platform" : `shop/${page.shopId}`;
-  return `v1/home/${name}@${parts.version}.${passedBoundaries(parts.boundaries, now)}.${parts.generation}`;
+  const variant = assignment ? `/${assignment.experimentId}=${assignment.variant.name}` : "";
+  const key = `v1/home/${name}@${parts.version}.${passedBoundaries(parts.boundaries, now)}.${parts.generation}${variant}`;
+  return { key, assignment };
+}
+
+/** The published modules as a home variant changes them: one module hidden, retitled or re-sourced. */
+function withVariant(modules: HomeModule[], config: HomeVariantConfig | undefined): HomeModule[] {
+  if (!config?.moduleId) return modules;
+  return modules.flatMap((m): HomeModule[] => {
+    if (m.moduleId !== config.moduleId) return [m];
+    if (config.hide) return [];
+    const title = config.title ?? m.title;
+    return [m.kind === "products" && config.source ? { ...m, title, source: config.source } : { ...m, title }];
+  });
 }
 
 async function itemsOf(db: Db, module: HomeModule, now: number, shopId: string | undefined) {
@@ -148,16 +175,18 @@ async function itemsOf(db: Db, module: HomeModule, now: number, shopId: string |
 
 /**
  * The page shoppers see at `now`: the published modules (or, for a preview, the draft) live at
- * that instant, each with its items resolved. A shop's rails show only that shop's products.
+ * that instant, as the caller's experiment variant changes them, each with its items resolved.
+ * A shop's rails show only that shop's products.
  */
 export async function resolveHome(
   db: Db,
   page: HomePageRef,
   now: number,
   which: "published" | "draft" = "published",
+  variant?: HomeVariantConfig,
 ): Promise<HomeView> {
   const row = await loadHomePage(db, page);
-  const modules = (which === "draft" ? row?.draft : row?.published) ?? [];
+  const modules = withVariant((which === "draft" ? row?.draft : row?.published) ?? [], variant);
   const shopId = page.scope === "shop" ? page.shopId : undefined;
   const live = modules.filter((m) => isLive(m, now));
   const items = await Promise.all(live.map((m) => itemsOf(db, m, now, shopId)));

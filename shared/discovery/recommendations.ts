@@ -14,13 +14,18 @@ import { type RailItem, railByIds, railByRule, railItemSchema, similarProducts }
 import { listOrders } from "../orders/orders";
 import type { Db } from "../platform/db";
 import { boughtTogetherIds } from "./co-purchases";
+import type { Algorithm, RecommendationsVariantConfig } from "./experiments/definition";
+import { type Assignment, assignmentOn } from "./experiments/serving";
 
 export const RECOMMENDATION_KINDS = ["bought_together", "similar", "for_you"] as const;
 export type RecommendationKind = (typeof RECOMMENDATION_KINDS)[number];
 const REASONS = ["bought_together", "similar", "for_you", "best_seller"] as const;
 
 export const recommendationsQuery = z.object({
-  kind: z.enum(RECOMMENDATION_KINDS).default("similar"),
+  kind: z
+    .enum(RECOMMENDATION_KINDS)
+    .optional()
+    .describe("Omitted: the running recommendations experiment's variant decides, else `similar`"),
   limit: z.coerce.number().int().min(1).max(30).default(10),
 });
 export const recommendationsSchema = z.object({
@@ -44,8 +49,10 @@ async function purchasedProducts(db: Db, userId: string, limit: number): Promise
   return [...new Set(recent.items.flatMap((o) => o.items.map((i) => i.productId)))].slice(0, limit);
 }
 
-async function picks(db: Db, input: { productId: string; kind: RecommendationKind; userId?: string; limit: number }) {
+async function picks(db: Db, input: { productId: string; kind: Algorithm; userId?: string; limit: number }) {
   switch (input.kind) {
+    case "best_sellers":
+      return [];
     case "bought_together":
       return withReason(
         await railByIds(db, await boughtTogetherIds(db, input.productId, input.limit * 2)),
@@ -75,7 +82,7 @@ async function picks(db: Db, input: { productId: string; kind: RecommendationKin
 /** Recommendations next to `productId`: `limit` products on shelf, topped up with best sellers. */
 export async function recommend(
   db: Db,
-  input: { productId: string; kind: RecommendationKind; userId?: string; limit: number; enabled: boolean },
+  input: { productId: string; kind: Algorithm; userId?: string; limit: number; enabled: boolean },
 ): Promise<Recommendations> {
   const chosen = input.enabled ? await picks(db, input) : [];
   const seen = new Set([input.productId]);
@@ -91,4 +98,20 @@ export async function recommend(
     }
   }
   return { items };
+}
+
+/**
+ * The rail as served to a caller: an explicit `kind` is answered as asked; without one, the
+ * running recommendations experiment's variant picks the algorithm (answered with the assignment,
+ * whose exposure the caller records), else `similar`.
+ */
+export async function servedRecommendations(
+  db: Db,
+  input: { productId: string; kind?: RecommendationKind; limit: number; enabled: boolean },
+  who: { userId?: string; cartToken?: string },
+): Promise<{ answer: Recommendations; assignment: Assignment | null }> {
+  const assignment = input.kind ? null : await assignmentOn(db, "recommendations", who);
+  const kind = input.kind ?? (assignment?.variant.config as RecommendationsVariantConfig | undefined)?.algorithm;
+  const answer = await recommend(db, { ...input, kind: kind ?? "similar", userId: who.userId });
+  return { answer, assignment };
 }

@@ -1,10 +1,13 @@
 /** The home pages shoppers open first: the platform's and each shop's, edge-cached under their version. */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context, Next } from "hono";
-import { HOME_TTL_SECONDS, homeCacheKey, homeViewSchema, resolveHome } from "../../../shared/discovery/home";
+import type { HomeVariantConfig } from "../../../shared/discovery/experiments/definition";
+import { type Assignment, exposeInBackground } from "../../../shared/discovery/experiments/serving";
+import { HOME_TTL_SECONDS, homeServing, homeViewSchema, resolveHome } from "../../../shared/discovery/home";
 import type { HomePageRef } from "../../../shared/discovery/home-pages-repo";
 import type { AppEnv } from "../../../shared/platform/app-env";
 import { callerOf } from "../../../shared/platform/caller";
+import { dbOf } from "../../../shared/platform/db";
 import { edgeCache } from "../../../shared/platform/edge-cache";
 import { AppError } from "../../../shared/platform/errors";
 import { errorResponses, jsonResponse } from "../../../shared/platform/openapi";
@@ -26,7 +29,8 @@ const DESCRIPTION =
   "shelf with their current price range and availability (a rule rail picks best sellers, new arrivals or products " +
   "on promotion). A `flash_sale` module has no items until flash sales exist. Served from the edge cache under a key " +
   "naming the published version, the schedule and the search index generation, so a publish or an edit in a rail is " +
-  "never served stale. No login needed.";
+  "never served stale. No login needed. While an operators' home experiment runs, the platform's page is the " +
+  "caller's variant (a shopper by account, a guest by `X-Cart-Token`), cached per variant.";
 
 const routes = {
   platform: createRoute({
@@ -72,12 +76,29 @@ function assertMayPreview(c: StorefrontContext, page: HomePageRef): void {
   if (!allowed) throw new AppError("forbidden", { detail: "Only the page's editors may preview its draft" });
 }
 
-/** Published pages through the edge cache; previews bypass it (a draft is never cached). */
+/** The caller's home-experiment variant, found while computing the cache key, for the handler on a miss. */
+const assignments = new WeakMap<Request, Assignment>();
+
+function variantOf(c: StorefrontContext): HomeVariantConfig | undefined {
+  return assignments.get(c.req.raw)?.variant.config as HomeVariantConfig | undefined;
+}
+
+/**
+ * Published pages through the edge cache, one copy per experiment variant; serving a variant
+ * (hit or miss) records the caller's exposure off the request's path. Previews bypass the cache
+ * (a draft is never cached) and the experiment.
+ */
 function homeCache() {
-  const cached = edgeCache<StorefrontBindings>(
-    (c) => homeCacheKey(requestDb(c), pageOf(c), c.var.clock.now()),
-    HOME_TTL_SECONDS,
-  );
+  const cached = edgeCache<StorefrontBindings>(async (c) => {
+    const now = c.var.clock.now();
+    const who = { userId: c.var.caller?.userId, cartToken: c.req.header("x-cart-token") };
+    const { key, assignment } = await homeServing(requestDb(c), pageOf(c), now, who);
+    if (assignment) {
+      assignments.set(c.req.raw, assignment);
+      c.executionCtx.waitUntil(exposeInBackground(dbOf(c.env.DB), assignment, now, c.var.log));
+    }
+    return key;
+  }, HOME_TTL_SECONDS);
   return (c: StorefrontContext, next: Next) => (c.req.query("preview") ? next() : cached(c, next));
 }
 
@@ -89,7 +110,10 @@ export function registerHomeRoutes(app: StorefrontApp): void {
     const page: HomePageRef = { scope: "platform" };
     const preview = c.req.valid("query").preview === "draft";
     if (preview) assertMayPreview(c, page);
-    return c.json(await resolveHome(requestDb(c), page, c.var.clock.now(), preview ? "draft" : "published"), 200);
+    const view = preview
+      ? await resolveHome(requestDb(c), page, c.var.clock.now(), "draft")
+      : await resolveHome(requestDb(c), page, c.var.clock.now(), "published", variantOf(c));
+    return c.json(view, 200);
   });
 
   app.openapi(routes.shop, async (c) => {
@@ -99,7 +123,7 @@ export function registerHomeRoutes(app: StorefrontApp): void {
     if (preview) {
       assertMayPreview(c, page);
       // The cache key's lookup answers 404 for an unknown shop; a preview checks it itself.
-      await homeCacheKey(db, page, c.var.clock.now());
+      await homeServing(db, page, c.var.clock.now());
     }
     return c.json(await resolveHome(db, page, c.var.clock.now(), preview ? "draft" : "published"), 200);
   });

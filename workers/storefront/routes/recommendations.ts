@@ -1,6 +1,12 @@
 /** Recommendations beside a product: bought together, similar, for you (best sellers as the fallback). */
 import { createRoute, z } from "@hono/zod-openapi";
-import { recommend, recommendationsQuery, recommendationsSchema } from "../../../shared/discovery/recommendations";
+import { exposeInBackground } from "../../../shared/discovery/experiments/serving";
+import {
+  recommendationsQuery,
+  recommendationsSchema,
+  servedRecommendations,
+} from "../../../shared/discovery/recommendations";
+import { dbOf } from "../../../shared/platform/db";
 import { errorResponses, jsonResponse } from "../../../shared/platform/openapi";
 import { requestDb } from "../../../shared/platform/request-db";
 import { isSwitchedOn } from "../../../shared/platform/switches/guard";
@@ -19,10 +25,15 @@ const route = createRoute({
     "`bought_together`: most often in the same paid orders (counted as orders are paid); `similar`: same category, " +
     "brand and attribute values; `for_you`: from the signed-in shopper's own purchases. Only products on shelf. " +
     "Whatever comes up short is filled with best sellers (`reason: best_seller`), which are the whole answer for a " +
-    "guest's `for_you` and while operators have the `recommendations` switch off.",
+    "guest's `for_you` and while operators have the `recommendations` switch off. Without `kind`, a running " +
+    "recommendations experiment decides by the caller's variant (a shopper by account, a guest by `X-Cart-Token`), " +
+    "else `similar`.",
   request: {
     params: z.object({ productId: z.string().min(1).max(64).openapi({ example: DEMO_PRODUCT_ID }) }),
     query: recommendationsQuery,
+    headers: z.object({
+      "x-cart-token": z.string().max(200).optional().openapi({ description: "A guest's cart token (its A/B unit)" }),
+    }),
   },
   responses: {
     // At most `limit` picks, one page; nextCursor (always null) keeps the shape every list has.
@@ -45,13 +56,15 @@ const route = createRoute({
 export function registerRecommendationRoutes(app: StorefrontApp): void {
   app.openapi(route, async (c) => {
     const { kind, limit } = c.req.valid("query");
-    const answer = await recommend(requestDb(c), {
-      productId: c.req.valid("param").productId,
-      kind,
-      limit,
-      userId: c.var.caller?.userId,
-      enabled: await isSwitchedOn(c, "recommendations"),
-    });
+    const db = requestDb(c);
+    const { answer, assignment } = await servedRecommendations(
+      db,
+      { productId: c.req.valid("param").productId, kind, limit, enabled: await isSwitchedOn(c, "recommendations") },
+      { userId: c.var.caller?.userId, cartToken: c.req.valid("header")["x-cart-token"] },
+    );
+    if (assignment) {
+      c.executionCtx.waitUntil(exposeInBackground(dbOf(c.env.DB), assignment, c.var.clock.now(), c.var.log));
+    }
     return c.json({ ...answer, nextCursor: null }, 200);
   });
 }
