@@ -69,11 +69,12 @@ export function minorUnitsOf(
 export function utcFromLocal(local: string, tzOffsetMinutes: string | undefined): string | null {
   const match = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(local.trim());
   if (!match) return null;
-  const [, y, mo, d, h, mi, s] = match.map(Number) as number[];
+  // A browser's datetime-local value has no seconds ("2026-12-01T00:00"): the group is then absent.
+  const [y, mo, d, h, mi, s] = match.slice(1).map((part) => Number(part ?? "0")) as number[];
   const offset = Number(tzOffsetMinutes ?? "0");
   const utc =
     Date.UTC(y ?? 0, (mo ?? 1) - 1, d ?? 1, h ?? 0, mi ?? 0, s ?? 0) + (Number.isFinite(offset) ? offset : 0) * 60_000;
-  return new Date(utc).toISOString();
+  return Number.isFinite(utc) ? new Date(utc).toISOString() : null;
 }
 
 /** A problem document, as the API words one, for a form field the console checks before sending. */

@@ -6,6 +6,7 @@ import { dashboardPages } from "./dashboard";
 import { operationPages } from "./operations";
 import { orderPages } from "./orders";
 import { productPages } from "./products";
+import { promotionPages } from "./promotions";
 import { refundPages } from "./refunds";
 import { shopSettingsPages } from "./shop-settings";
 
@@ -15,6 +16,7 @@ export const CONSOLE_PAGES: ((register: PageRegistrar) => void)[] = [
   bulkPages,
   orderPages,
   refundPages,
+  promotionPages,
   shopSettingsPages,
   auditPages,
   operationPages,
