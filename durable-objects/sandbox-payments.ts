@@ -275,13 +275,17 @@ export class SandboxPayments {
     };
   }
 
-  /** Moves due pending refunds (all of them with `all`) to succeeded, each with its `refund.updated`. */
+  /**
+   * Moves due pending refunds (all of them with `all`) to succeeded, or to failed while chaos says
+   * `refunds: "fail"`, each with its `refund.updated`.
+   */
   settleRefunds(nowMs: number, all: boolean): number {
+    const status = this.deps.chaos().refunds === "fail" ? "failed" : "succeeded";
     return this.deps.transaction(() => {
       const due = this.deps.tables.refundsToSettle(nowMs, all);
       for (const refund of due) {
-        this.deps.tables.settleRefund(refund.id);
-        this.emit("refund.updated", { ...refund, status: "succeeded" }, nowMs);
+        this.deps.tables.settleRefund(refund.id, status);
+        this.emit("refund.updated", { ...refund, status }, nowMs);
       }
       return due.length;
     });

@@ -293,8 +293,8 @@ export class SandboxTables {
       .map(refundOf);
   }
 
-  settleRefund(id: string): void {
-    this.sql.exec("UPDATE refunds SET status = 'succeeded', settle_at = NULL WHERE id = ? AND status = 'pending'", id);
+  settleRefund(id: string, status: "succeeded" | "failed"): void {
+    this.sql.exec("UPDATE refunds SET status = ?, settle_at = NULL WHERE id = ? AND status = 'pending'", status, id);
   }
 
   /** When the next pending refund settles, or null. */

@@ -61,6 +61,23 @@ export interface CreateRefundInput {
   amount: Money;
   reason: string;
   idempotencyKey: string;
+  /** Which payout attempt of the refund this is (1 unless an operator retried a failed one). */
+  payoutAttempt?: number;
+}
+
+/**
+ * The metadata a provider refund carries: our refund id, and from the second attempt on its
+ * number, so an event of an earlier (failed) attempt is told apart from the current one.
+ */
+export function refundMetadata(input: Pick<CreateRefundInput, "refundId" | "payoutAttempt">): Record<string, string> {
+  const attempt = input.payoutAttempt ?? 1;
+  return { refundId: input.refundId, ...(attempt > 1 ? { payoutAttempt: String(attempt) } : {}) };
+}
+
+/** The payout attempt a provider refund's metadata names (1 when it names none). */
+export function payoutAttemptOf(metadata: Record<string, unknown> | null | undefined): number {
+  const attempt = Number(metadata?.payoutAttempt ?? 1);
+  return Number.isInteger(attempt) && attempt >= 1 ? attempt : 1;
 }
 
 export interface CreatedRefund {

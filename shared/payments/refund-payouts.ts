@@ -20,11 +20,17 @@ import { type ApplyDeps, commitOrRetry, type Outcome } from "./apply-payment-eve
 import { recordDiscrepancy } from "./discrepancies";
 import { findPayment } from "./payments-repo";
 import { refundPaidPosting } from "./postings";
+import { payoutAttemptOf } from "./provider";
 import type { PaymentProvider, ProviderEvent } from "./provider-events";
 import * as repo from "./refunds-repo";
 
-/** The provider's idempotency key for paying out refund `id`. */
-export const refundKeyOf = (refundId: string) => `refund:${refundId}`;
+/**
+ * The provider's idempotency key for paying out `refund`: `refund:<id>` for its first attempt,
+ * `refund:<id>:<n>` for the n-th (an operator's retry of a FAILED payout), so a retry is a new
+ * provider refund while every redelivery of one attempt asks for the same one again.
+ */
+export const payoutKeyOf = (refund: { id: string; payoutAttempt: number }) =>
+  refund.payoutAttempt > 1 ? `refund:${refund.id}:${refund.payoutAttempt}` : `refund:${refund.id}`;
 
 /** Asks the provider to pay refund `refundId` out (once per refund, however often this runs). */
 export async function requestPayout(
@@ -48,7 +54,8 @@ export async function requestPayout(
     providerPaymentId: payment.providerPaymentId,
     amount: { amount: refund.amount, currency: refund.currency as Currency },
     reason: refund.reason,
-    idempotencyKey: refundKeyOf(refund.id),
+    idempotencyKey: payoutKeyOf(refund),
+    payoutAttempt: refund.payoutAttempt,
   });
   await repo.setProviderRefundId(deps.db, refund.id, created.providerRefundId, deps.clock.now());
 }
@@ -78,10 +85,12 @@ export async function applyRefundEvent(
   }
   const status = String(object.status ?? "");
   if (!["succeeded", "failed", "canceled"].includes(status)) return { status: "applied", note: `pending: ${status}` };
+  const now = deps.clock.now();
+  const attempt = payoutAttemptOf(object.metadata as Record<string, unknown> | null | undefined);
+  if (attempt !== refund.payoutAttempt) return staleAttempt(deps, refund, { attempt, status, object }, now);
   if (refund.status === "REFUNDED" || refund.status === "FAILED") {
     return { status: "applied", note: `no change: refund is ${refund.status}` };
   }
-  const now = deps.clock.now();
   if (status === "succeeded" && object.amount !== refund.amount) {
     await recordDiscrepancy(
       deps.db,
@@ -126,6 +135,45 @@ export async function applyRefundEvent(
     deps.log.error("provider could not pay a refund out", { alert: "refund_failed", refundId: refund.id, status });
   }
   return { status: "applied" };
+}
+
+/**
+ * An event of another payout attempt than the refund's current one. An earlier attempt's failure
+ * (late, or redelivered after an operator's retry) changes nothing; an earlier attempt that
+ * succeeded after all means the provider may pay twice: parked, with a `refund_mismatch`
+ * discrepancy for an operator.
+ */
+async function staleAttempt(
+  deps: ApplyDeps,
+  refund: repo.RefundRow,
+  event: { attempt: number; status: string; object: Record<string, unknown> },
+  now: number,
+): Promise<Outcome> {
+  if (event.status !== "succeeded") {
+    return {
+      status: "applied",
+      note: `no change: attempt ${event.attempt} ${event.status}; refund is on attempt ${refund.payoutAttempt}`,
+    };
+  }
+  await recordDiscrepancy(
+    deps.db,
+    {
+      kind: "refund_mismatch",
+      ref: refund.id,
+      expected: { payoutAttempt: refund.payoutAttempt },
+      actual: { payoutAttempt: event.attempt, providerRefundId: event.object.id, amount: event.object.amount },
+    },
+    now,
+  );
+  deps.log.error("an earlier payout attempt of a refund succeeded", {
+    alert: "refund_paid_twice",
+    refundId: refund.id,
+    attempt: event.attempt,
+  });
+  return {
+    status: "parked",
+    note: `refund_mismatch: attempt ${event.attempt} succeeded, refund is on ${refund.payoutAttempt}`,
+  };
 }
 
 async function succeededStatements(

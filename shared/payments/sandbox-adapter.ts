@@ -16,6 +16,7 @@ import type {
   ProviderPaymentRecord,
   ProviderRefundRecord,
 } from "./provider";
+import { refundMetadata } from "./provider";
 
 export interface SandboxAdapterConfig {
   /** e.g. `http://127.0.0.1:8787/sandbox/api/v1`. */
@@ -162,7 +163,7 @@ export function sandboxAdapter(config: SandboxAdapterConfig): PaymentProviderAda
         {
           payment_intent: input.providerPaymentId,
           amount: input.amount.amount,
-          metadata: { refundId: input.refundId },
+          metadata: refundMetadata(input),
           reason: input.reason,
         },
         input.idempotencyKey,

@@ -30,6 +30,7 @@ import type {
   ProviderPaymentRecord,
   ProviderRefundRecord,
 } from "./provider";
+import { refundMetadata } from "./provider";
 
 /** Vars and secrets the Stripe adapter needs; without `STRIPE_SECRET_KEY` there is no Stripe provider. */
 export const stripeEnvSchema = z.object({
@@ -239,7 +240,7 @@ export function stripeAdapter(config: StripeAdapterConfig): PaymentProviderAdapt
           {
             payment_intent: intent.id,
             amount: input.amount.amount,
-            metadata: { refundId: input.refundId },
+            metadata: refundMetadata(input),
             ...(reason ? { reason } : {}),
           },
           { idempotencyKey: input.idempotencyKey },

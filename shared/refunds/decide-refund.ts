@@ -26,7 +26,7 @@ import { isAssertionFailure, runBatch } from "../platform/db";
 import { AppError } from "../platform/errors";
 import { errorFields } from "../platform/logger";
 import { cancelUnshippedStatements } from "./cancel-unshipped";
-import { payoutStartStatements } from "./payout-start";
+import { payoutRequestStatements, payoutStartStatements } from "./payout-start";
 import type { RefundDeps } from "./place-refund";
 import {
   moveRefundStatements,
@@ -107,6 +107,7 @@ async function payoutOf(deps: RefundDeps, refund: RefundRow, now: number) {
 export const approveRefundBody = z.object({ note: z.string().trim().max(500).optional() }).strict();
 export const rejectRefundBody = z.object({ reason: z.string().trim().min(1).max(500) }).strict();
 export const receiveRefundBody = z.object({ condition: z.enum(["sellable", "damaged"]) }).strict();
+export const retryRefundBody = z.object({ note: z.string().trim().max(500).optional() }).strict();
 export const returnShipmentBody = z
   .object({ carrier: z.string().trim().min(1).max(40), trackingNumber: z.string().trim().min(1).max(64) })
   .strict();
@@ -209,5 +210,27 @@ export async function receiveRefund(
       ],
       outbox: [payout.outbox],
     };
+  });
+}
+
+/**
+ * An operator retries a refund whose payout the provider failed: FAILED → PROCESSING as payout
+ * attempt n + 1, asked of the provider again under the key `refund:<id>:<n + 1>` (a new provider
+ * refund, where a redelivered message of one attempt asks for the same one). The money owed stays
+ * posted from the first decision (a failure posts nothing), so only the payout is asked again;
+ * events of the failed attempt that come late change nothing (refund-payouts.ts).
+ */
+export async function retryRefundPayout(
+  deps: RefundDeps,
+  input: { refundId: string; scope: RefundScope; actor: Actor; note?: string | undefined },
+): Promise<RefundView> {
+  return moveRefund(deps, input, async ({ refund }, change) => {
+    const request = payoutRequestStatements(deps.db, refund, change.now);
+    const statements = moveRefundStatements(deps.db, refund, ["process"], change, {
+      payoutAttempt: refund.payoutAttempt + 1,
+      providerRefundId: null,
+      note: input.note ?? `payout attempt ${refund.payoutAttempt + 1}`,
+    });
+    return { events: ["process"], statements: [...statements, ...request.statements], outbox: [request.outbox] };
   });
 }

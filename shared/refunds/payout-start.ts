@@ -34,6 +34,22 @@ export async function paymentOfOrder(db: Db, order: { id: string; payOrderId: st
   });
 }
 
+/**
+ * The outbox row of `refund.requested` for `refund` (its consumer restocks unshipped units and
+ * asks the provider for the payout), with its insert for the batch.
+ */
+export function payoutRequestStatements(
+  db: Db,
+  refund: { id: string; orderId: string; reason: string },
+  now: number,
+): { statements: BatchItem<"sqlite">[]; outbox: OutboxRow } {
+  const requested = outboxRow(
+    "refund-events",
+    makeEvent("refund.requested", { refundId: refund.id, orderId: refund.orderId, reason: refund.reason }, now),
+  );
+  return { statements: [outboxInsert(db, requested)], outbox: requested };
+}
+
 /** The posting and the outbox row that start paying refund `refund` out through `provider`. */
 export function payoutStartStatements(
   db: Db,
@@ -41,10 +57,7 @@ export function payoutStartStatements(
   provider: string,
   now: number,
 ): { statements: BatchItem<"sqlite">[]; outbox: OutboxRow } {
-  const requested = outboxRow(
-    "refund-events",
-    makeEvent("refund.requested", { refundId: refund.id, orderId: refund.orderId, reason: refund.reason }, now),
-  );
+  const request = payoutRequestStatements(db, refund, now);
   return {
     statements: [
       ...preparePosting(
@@ -52,8 +65,8 @@ export function payoutStartStatements(
         refundOwedPosting({ provider, refundId: refund.id, amount: refund.amount, currency: refund.currency }),
         now,
       ).statements,
-      outboxInsert(db, requested),
+      ...request.statements,
     ],
-    outbox: requested,
+    outbox: request.outbox,
   };
 }

@@ -175,6 +175,11 @@ export const chaosSettings = z.strictObject({
   duplicates: z.number().int().min(0).max(5).default(0),
   delayMs: z.number().int().min(0).max(60_000).default(0),
   shuffle: z.boolean().default(false),
+  /**
+   * How refunds settle from now on: `fail` settles them `failed` (a refund the bank bounced, like
+   * Stripe's refund-failing test card), so the platform's FAILED refund and its retry can be tried.
+   */
+  refunds: z.enum(["succeed", "fail"]).default("succeed"),
 });
 export type ChaosSettings = z.infer<typeof chaosSettings>;
 

@@ -1,7 +1,7 @@
 /**
  * Refunds as the shop's seller and operators handle them: the list by status, approve, reject,
- * receive returned goods, and a refund of their own (approved at once). A seller sees and acts on
- * its shop's refunds only; another shop's are 404.
+ * receive returned goods, and a refund of their own (approved at once); operators also retry a
+ * refund whose payout failed. A seller sees and acts on its shop's refunds only; another shop's are 404.
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { inventoryOf } from "../../../shared/inventory/binding";
@@ -19,6 +19,8 @@ import {
   receiveRefundBody,
   rejectRefund,
   rejectRefundBody,
+  retryRefundBody,
+  retryRefundPayout,
 } from "../../../shared/refunds/decide-refund";
 import { directRefundBody, refundDirectly } from "../../../shared/refunds/place-refund";
 import { refundExample } from "../../../shared/refunds/refund-example";
@@ -137,6 +139,33 @@ const routes = {
       ...errorResponses(400, 401, 403, 404, 409, 422),
     },
   }),
+  retry: createRoute({
+    ...secured,
+    middleware: [requireRole("operator"), requireScope("orders:write")],
+    method: "post",
+    path: "/admin/v1/refunds/{refundId}/retry",
+    summary: "Retry a refund whose payout the provider failed (operators)",
+    description:
+      "Operators only. A `FAILED` refund (the payment provider could not pay it out) goes `PROCESSING` again as " +
+      "a new payout attempt: the provider is asked once more under a new idempotency key (`refund:<id>:<n>`), " +
+      "then `REFUNDED` on its refund.updated. The money owed was booked when the refund was decided and is not " +
+      "booked again; late events of the failed attempt change nothing. Another status is 409 " +
+      "`invalid_transition`; an unknown refund 404.",
+    request: {
+      params: refundIdParam,
+      headers: idempotencyHeaders,
+      body: { ...jsonBody(retryRefundBody, { example: { note: "银行卡已更换，重新退款" } }), required: false },
+    },
+    responses: {
+      200: jsonResponse(refundSchema, "The refund, PROCESSING again", {
+        ...refundExample,
+        status: "PROCESSING",
+        returnGoods: false,
+        note: "银行卡已更换，重新退款",
+      }),
+      ...errorResponses(400, 401, 403, 404, 409, 422),
+    },
+  }),
   direct: createRoute({
     ...writeRefunds,
     method: "post",
@@ -189,6 +218,12 @@ export function registerRefundRoutes(app: AdminApp): void {
     const { refundId } = c.req.valid("param");
     const { condition } = c.req.valid("json");
     return c.json(await receiveRefund(refundDeps(c), { refundId, ...staffActing(c), condition }), 200);
+  });
+  app.openapi(routes.retry, async (c) => {
+    // The body is optional: without one the note names the attempt.
+    const { note } = retryRefundBody.parse(c.req.valid("json") ?? {});
+    const { refundId } = c.req.valid("param");
+    return c.json(await retryRefundPayout(refundDeps(c), { refundId, ...staffActing(c), note }), 200);
   });
   app.openapi(routes.direct, async (c) => {
     const refund = await refundDirectly(refundDeps(c), {

@@ -20,7 +20,10 @@ const write = createRoute({
   method: "post",
   path: "/sandbox/chaos",
   tags: ["sandbox controls"],
-  summary: "Set chaos for the webhooks that follow (omitted fields reset to 0 / false)",
+  summary: "Set chaos for the webhooks that follow (omitted fields reset to 0 / false / succeed)",
+  description:
+    '`duplicates`, `delayMs` and `shuffle` apply to the webhooks enqueued from now on; `refunds: "fail"` ' +
+    "settles the refunds that settle from now on `failed` (each with its `refund.updated`).",
   request: { body: jsonBody(chaosSettings) },
   responses: { 200: jsonResponse(chaosSettings, "The settings now in force"), ...errorResponses(400, 415) },
 });
