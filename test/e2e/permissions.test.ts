@@ -76,6 +76,7 @@ const POLICIES: Record<string, Policy> = {
   "POST /admin/v1/refunds/{refundId}/approve": "staff",
   "POST /admin/v1/refunds/{refundId}/reject": "staff",
   "POST /admin/v1/refunds/{refundId}/receive": "staff",
+  "POST /admin/v1/refunds/{refundId}/retry": "operator",
   "POST /admin/v1/orders/{orderId}/refunds": "staff",
   "GET /admin/v1/health": "public",
   // Providers authenticate by signature, not by a bearer credential.
@@ -87,6 +88,11 @@ const POLICIES: Record<string, Policy> = {
   "GET /admin/v1/home": "operator",
   "POST /admin/v1/reviews/{reviewId}/reply": "seller",
   "POST /admin/v1/reviews/{reviewId}/hide": "operator",
+  "POST /admin/v1/experiments": "operator",
+  "GET /admin/v1/experiments": "operator",
+  "GET /admin/v1/experiments/{experimentId}": "operator",
+  "POST /admin/v1/experiments/{experimentId}/stop": "operator",
+  "GET /admin/v1/experiments/{experimentId}/report": "operator",
   "PUT /admin/v1/home": "operator",
   "POST /admin/v1/home/publish": "operator",
   "GET /admin/v1/shops/{shopId}/home": "staff",
@@ -322,6 +328,8 @@ const NOT_OWNED = new Set([
   "POST /admin/v1/refunds/{refundId}/approve",
   "POST /admin/v1/refunds/{refundId}/reject",
   "POST /admin/v1/refunds/{refundId}/receive",
+  // Operators only: a seller gets 403 for its role before any lookup.
+  "POST /admin/v1/refunds/{refundId}/retry",
   "GET /admin/v1/categories/{categoryId}/attributes",
   "PUT /admin/v1/categories/{categoryId}/attributes",
   "GET /v1/images/{shopId}/{file}",
@@ -331,6 +339,10 @@ const NOT_OWNED = new Set([
   "GET /v1/products/{productId}/recommendations",
   // A shop-1 review needs a completed order; test/discovery/reviews.test.ts checks another seller gets 404.
   "POST /admin/v1/reviews/{reviewId}/reply",
+  // Experiments are operators' only (the platform's, no shop's).
+  "GET /admin/v1/experiments/{experimentId}",
+  "POST /admin/v1/experiments/{experimentId}/stop",
+  "GET /admin/v1/experiments/{experimentId}/report",
   "GET /p/{productId}",
   "GET /p/{productId}/{slug}",
   "GET /sitemaps/{file}",
