@@ -94,7 +94,8 @@ export interface ReservationOptions {
   /** Units each measured SKU starts with; by default sized from the warm-up (see unitsFor). */
   units?: number;
   burst: { n: number; concurrency: number };
-  only?: string;
+  /** Which approaches to run, by name (BENCH_ONLY); all by default. */
+  only?: (name: string) => boolean;
 }
 
 const HELLO = { name: CEILING, path: "/__hello" };
@@ -239,7 +240,7 @@ async function burst(
 
 /** Runs the hot-SKU measurements; prints each line as it goes and a note on reading them. */
 export async function measureReservations(origin: string, o: ReservationOptions): Promise<ReservationResults> {
-  const approaches = APPROACHES.filter((a) => !o.only || a.name.includes(o.only));
+  const approaches = APPROACHES.filter((a) => !o.only || o.only(a.name));
   const runs: ReservationRun[] = [];
   const bursts: ReservationBurst[] = [];
   const ceilings: (Measurement & { ratioToCeiling: number })[] = [];

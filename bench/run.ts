@@ -3,7 +3,7 @@
  * connection counts, and reports req/s and p50/p95/p99 per route with its throughput as a ratio
  * of the hello-world ceiling measured in the same run. Results go to bench/results/<time>.json.
  * Options: BENCH_DURATION=seconds (default 10), BENCH_CONNECTIONS=16,64, BENCH_PORT=8799,
- * BENCH_ONLY=substring of scenario names, BENCH_SEARCH_PRODUCTS=size of the search catalog (100000). It also times one scrypt password hash in Node; the
+ * BENCH_ONLY=substrings of scenario names (comma-separated), BENCH_SEARCH_PRODUCTS=size of the search catalog (100000). It also times one scrypt password hash in Node; the
  * login scenario shows the same hash inside workerd (its p50 at 1 connection is one hash plus
  * a D1 round trip or two).
  * Then order creation (bench/orders.ts, set up through the public APIs) at 64 connections, and
@@ -12,6 +12,9 @@
  * Then pay → PAID through the sandbox provider (bench/payments.ts): BENCH_PAY_BUYERS (16) shoppers
  * each ordering, paying and pressing Pay in a loop for the duration; BENCH_ONLY=pay runs only that
  * (and the ceiling).
+ * Then the product detail's p99 alone and while 4 logins run (bench/login-contention.ts;
+ * BENCH_ONLY=logins). The demo seed is loaded before the search catalog (CATALOG_SIZE, 2000).
+ * At the end a table of every route (req/s, p50/p99, ratio to the ceiling).
  * Last, search freshness (bench/freshness.ts): on-shelf → searchable while BENCH_STOCK_VIEWS
  * (10,000) stock views flow (BENCH_STOCK_FLOOD=direct sends them instead of SKU objects
  * publishing them); BENCH_ONLY=freshness runs only that (and the ceiling).
@@ -19,40 +22,54 @@
 
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
-import { applyLocalMigrations, executeLocalSql } from "../scripts/local.ts";
+import { applyLocalMigrations, executeLocalSql, loadDemoSeed } from "../scripts/local.ts";
 import { describeFreshness, type FreshnessResults, measureFreshness } from "./freshness.ts";
-import { type Measurement, measure, type Scenario } from "./lib/load.ts";
+import { measure, type Scenario } from "./lib/load.ts";
 import { startPlatform } from "./lib/platform.ts";
+import { type RatedMeasurement, summaryTable } from "./lib/summary.ts";
+import {
+  describeLoginContention,
+  LOGIN_CONTENTION,
+  type LoginContention,
+  measureLoginContention,
+} from "./login-contention.ts";
 import { ORDER_PLACEHOLDER, orderScenario } from "./orders.ts";
 import { measurePasswordHash } from "./password-hash.ts";
 import { describePayments, measurePayments, PAYMENTS, type PaymentResults } from "./payments.ts";
 import { measureReservations, type ReservationResults } from "./reservations.ts";
-import { CEILING, scenarios } from "./scenarios.ts";
+import { CEILING, DETAIL, LOGIN, scenarios } from "./scenarios.ts";
 import { writeSearchCatalog } from "./search-catalog.ts";
 
 const duration = Number(process.env.BENCH_DURATION ?? 10);
 const connectionCounts = (process.env.BENCH_CONNECTIONS ?? "16,64").split(",").map(Number);
 const port = Number(process.env.BENCH_PORT ?? 8799);
-const only = process.env.BENCH_ONLY;
-const wanted = (name: string) => name === CEILING || !only || name.includes(only);
+// BENCH_ONLY=a,b: the scenarios whose names contain any of the parts (and the ceiling).
+const only = process.env.BENCH_ONLY?.split(",").filter(Boolean);
+const wanted = (name: string) => name === CEILING || !only?.length || only.some((part) => name.includes(part));
 
+// The demo seed first: the search catalog's products name its shops, categories and brands
+// (foreign keys), so on a fresh clone loading them before it failed. The platform then starts
+// without seeding again.
+applyLocalMigrations("ignore");
+loadDemoSeed(process.env.CATALOG_SIZE ?? "2000");
 // Search is measured over a large catalog (default 100,000 products), loaded before the platform starts.
 const searchProducts = Number(process.env.BENCH_SEARCH_PRODUCTS ?? 100_000);
 if (searchProducts > 0) {
-  applyLocalMigrations("ignore");
   const started = Date.now();
   await writeSearchCatalog(searchProducts, ".wrangler/bench-search.sql");
   executeLocalSql(".wrangler/bench-search.sql");
   console.log(`search catalog: ${searchProducts} products ready in ${Math.round((Date.now() - started) / 1000)} s`);
 }
 
-const platform = await startPlatform(port, { CATALOG_SIZE: process.env.CATALOG_SIZE ?? "2000" });
-const results: (Measurement & { ratioToCeiling: number })[] = [];
+const platform = await startPlatform(port, { SKIP_SEED: "1" });
+const results: RatedMeasurement[] = [];
+let loginContention: LoginContention | undefined;
 let reservations: ReservationResults = { ceilings: [], runs: [], bursts: [] };
 let payments: PaymentResults | undefined;
 let freshness: FreshnessResults | undefined;
 try {
-  const all = [...(await scenarios()), ORDER_PLACEHOLDER].filter((s) => wanted(s.name));
+  const every = await scenarios();
+  const all = [...every, ORDER_PLACEHOLDER].filter((s) => wanted(s.name));
   // Order creation is set up when first measured (it comes last): putting its product on shelf
   // changes what searches show, which drops their cache, so it must not happen before them.
   let orders: Promise<Scenario> | undefined;
@@ -81,12 +98,26 @@ try {
       );
     }
   }
+  // Beside the routes, at 16 connections: a login's hash must not stall the catalog reads.
+  if (wanted(LOGIN_CONTENTION)) {
+    const named = (name: string) => {
+      const found = every.find((s) => s.name === name);
+      if (!found) throw new Error(`bench/scenarios.ts has no scenario "${name}"`);
+      return found;
+    };
+    loginContention = await measureLoginContention(platform.origin, named(DETAIL), named(LOGIN), {
+      connections: 16,
+      logins: 4,
+      durationSeconds: duration,
+    });
+    console.log(describeLoginContention(loginContention));
+  }
   reservations = await measureReservations(platform.origin, {
     connections: connectionCounts,
     durationSeconds: duration,
     ...(process.env.BENCH_RESERVE_UNITS ? { units: Number(process.env.BENCH_RESERVE_UNITS) } : {}),
     burst: { n: Number(process.env.BENCH_BURST ?? 1000), concurrency: 64 },
-    ...(only ? { only } : {}),
+    only: wanted,
   });
   // After the routes (its product going on shelf drops cached searches), before the churn.
   if (wanted(PAYMENTS)) {
@@ -108,6 +139,8 @@ try {
   await platform.stop();
 }
 
+console.log(`\nevery route (ratios to "${CEILING}" of this run):\n${summaryTable(results)}`);
+
 const passwordHash = await measurePasswordHash();
 console.log(
   `\nscrypt ${passwordHash.params} in Node (same parameters as the Workers): ` +
@@ -125,6 +158,7 @@ const report = {
   },
   durationSeconds: duration,
   results,
+  loginContention,
   reservations,
   payments,
   freshness,

@@ -11,6 +11,9 @@ import { systemClock } from "../shared/platform/clock.ts";
 import type { Scenario } from "./lib/load.ts";
 
 export const CEILING = "hello (router only)";
+/** Scenarios other measurements reuse by name. */
+export const DETAIL = "product detail (edge cache)";
+export const LOGIN = "storefront POST /v1/auth/login (scrypt)";
 
 /** A product and SKU of the generated demo catalog (db/seed/catalog.ts numbers them from 1001). */
 const DEMO_PRODUCT = "spu_00000000000000000000001001";
@@ -49,7 +52,7 @@ export async function scenarios(): Promise<Scenario[]> {
     },
     {
       // Each login verifies one scrypt hash (N=2^15, r=8, p=3): this is the hash time in workerd.
-      name: "storefront POST /v1/auth/login (scrypt)",
+      name: LOGIN,
       method: "POST",
       path: "/v1/auth/login",
       headers: json,
@@ -67,7 +70,7 @@ export async function scenarios(): Promise<Scenario[]> {
       name: "search attr.颜色=黑色 in a category",
       path: `/v1/products?categoryId=1003001&attr.${encodeURIComponent("颜色")}=${encodeURIComponent("黑色")}`,
     },
-    { name: "product detail (edge cache)", path: `/v1/products/${ON_SHELF_PRODUCT}` },
+    { name: DETAIL, path: `/v1/products/${ON_SHELF_PRODUCT}` },
     { name: "admin GET product (JWT + 7 D1 reads)", path: `/admin/v1/products/${DEMO_PRODUCT}`, headers: auth },
     { name: "admin GET SKU stock (D1 + object RPC)", path: `/admin/v1/skus/${DEMO_SKU}/stock`, headers: auth },
     {

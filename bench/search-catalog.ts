@@ -1,7 +1,8 @@
 /**
  * A large catalog for the search bench: N generated products written straight into `products`,
  * `search_documents` and `search_fts` (what search reads), with ids in their own range so they
- * never collide with the demo catalog. Idempotent. Usage: tsx bench/search-catalog.ts 100000
+ * never collide with the demo catalog. Idempotent. Load it after the demo seed (its rows name the
+ * seed's shops, categories and brands). Usage: tsx bench/search-catalog.ts 100000
  */
 import { once } from "node:events";
 import { createWriteStream } from "node:fs";
@@ -43,6 +44,8 @@ export async function writeSearchCatalog(count: number, file: string): Promise<v
       await write(`${statement}\n`);
     }
   }
+  // Cached searches are keyed by the index generation: a load by SQL moves it like the indexer does.
+  await write("UPDATE search_meta SET generation = generation + 1 WHERE id = 1;\n");
   out.end();
   await once(out, "finish");
 }

@@ -6,7 +6,7 @@
  *    Durable Objects and Queues, on 127.0.0.1:$PORT (default 8787).
  * Options: PORT=8788, CATALOG_SIZE=500, SKIP_SEED=1.
  */
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { demoId } from "../db/seed/fixtures.ts";
 import { signAccessToken } from "../shared/platform/auth.ts";
 import { systemClock } from "../shared/platform/clock.ts";
@@ -15,6 +15,7 @@ import {
   DEMO_LOGINS,
   DEV_CONFIGS,
   DEV_JWT_SECRET,
+  loadDemoSeed,
   PERSIST_DIR,
   SANDBOX_API_KEY,
   SANDBOX_WEBHOOK_SECRET,
@@ -29,15 +30,7 @@ const origin = `http://127.0.0.1:${port}`;
 
 writeDevVars(origin);
 applyLocalMigrations();
-if (!process.env.SKIP_SEED) {
-  execFileSync(
-    process.execPath,
-    ["--import", "tsx", "scripts/seed-local.ts", "--catalog-size", process.env.CATALOG_SIZE ?? "2000"],
-    {
-      stdio: "inherit",
-    },
-  );
-}
+if (!process.env.SKIP_SEED) loadDemoSeed(process.env.CATALOG_SIZE ?? "2000");
 
 const args = [
   "dev",

@@ -113,6 +113,16 @@ export function applyLocalMigrations(stdio: "inherit" | "ignore" = "inherit"): v
   );
 }
 
+/**
+ * Loads the demo seed (scripts/seed-local.ts: accounts, shops, catalog structure and
+ * `catalogSize` generated products) into the local database; idempotent.
+ */
+export function loadDemoSeed(catalogSize: string): void {
+  execFileSync(process.execPath, ["--import", "tsx", "scripts/seed-local.ts", "--catalog-size", catalogSize], {
+    stdio: "inherit",
+  });
+}
+
 /** Runs a SQL file against the local database. */
 export function executeLocalSql(file: string): void {
   execFileSync(

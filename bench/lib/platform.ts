@@ -43,8 +43,16 @@ export async function startPlatform(port: number, env: Record<string, string> = 
     await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
     if (child.exitCode === null) process.kill(-child.pid, "SIGKILL");
   };
+  // The platform runs in its own process group, so a bench stopped by a signal (Ctrl-C, a
+  // timeout) would leave it running and loading the machine: stop it first.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      void stop().finally(() => process.exit(130));
+    });
+  }
   try {
-    await waitForHealth(origin, child, 180_000);
+    // Migrations and the seed come first; a busy machine may need longer (BENCH_START_TIMEOUT_MS).
+    await waitForHealth(origin, child, Number(process.env.BENCH_START_TIMEOUT_MS ?? 180_000));
     const deadline = Date.now() + 600_000;
     while (!ready) {
       if (Date.now() > deadline || child.exitCode !== null) throw new Error("the platform did not finish starting");
