@@ -3,6 +3,10 @@
  * depends on (a version, a generation), so a change makes a new key and nothing is served stale.
  * Answers carry `x-cache: HIT | MISS | COALESCED`.
  *
+ * In front of the Cache API sits this isolate's own bounded copy (isolate-cache.ts) under the same
+ * keys and the same expiry: a hot answer costs no Cache API lookup (in production a call out of
+ * the isolate; locally a storage read), only the route's key read.
+ *
  * Misses are coalesced per isolate: while one request computes the answer for a key, identical
  * requests wait for it instead of running the same query (a burst of one cold search would
  * otherwise run it once per request, and D1 runs them one at a time). Waiters get a copy of the
@@ -10,21 +14,23 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv, PlatformBindings } from "./app-env";
+import { type CachedAnswer, IsolateCache } from "./isolate-cache";
 
 const CACHE_ORIGIN = "https://cache.edge-commerce.internal";
 /** How long a request waits for another's identical miss before computing its own. */
 export const COALESCE_WAIT_MS = 5_000;
-
-interface Computed {
-  status: number;
-  headers: [string, string][];
-  body: ArrayBuffer;
-}
+/**
+ * When a Cache API copy expires (epoch ms), stored with it, so a copy taken into memory from the
+ * Cache API keeps the expiry it had there. Never part of an answer.
+ */
+const EXPIRES_HEADER = "x-edge-cache-expires";
 
 /** Answers being computed in this isolate, by cache key. Plain data, never I/O objects. */
-const inFlight = new Map<string, Promise<Computed | null>>();
+const inFlight = new Map<string, Promise<CachedAnswer | null>>();
+/** This isolate's copies of cached answers, shared by every route that uses the edge cache. */
+const isolateCache = new IsolateCache();
 
-function waitFor(pending: Promise<Computed | null>): Promise<Computed | null> {
+function waitFor(pending: Promise<CachedAnswer | null>): Promise<CachedAnswer | null> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<null>((resolve) => {
     timer = setTimeout(() => resolve(null), COALESCE_WAIT_MS);
@@ -32,51 +38,68 @@ function waitFor(pending: Promise<Computed | null>): Promise<Computed | null> {
   return Promise.race([pending, timeout]).finally(() => clearTimeout(timer));
 }
 
+/** A response of its own for each request (a body is read once), marked with where it came from. */
+function answer(cached: CachedAnswer, source: "HIT" | "COALESCED"): Response {
+  const res = new Response(cached.body.slice(0), { status: cached.status, headers: cached.headers });
+  res.headers.set("x-cache", source);
+  return res;
+}
+
+/**
+ * Caches the GET answers of the routes below under `keyOf`'s key for `ttlSeconds`; `memory` is the
+ * isolate's cache (tests pass a small one of their own).
+ */
 export function edgeCache<B extends PlatformBindings>(
   keyOf: (c: Context<AppEnv<B>>) => Promise<string>,
   ttlSeconds: number,
+  memory: IsolateCache = isolateCache,
 ): MiddlewareHandler<AppEnv<B>> {
   return async (c, next) => {
     if (c.req.method !== "GET") return next();
-    const key = new Request(`${CACHE_ORIGIN}/${await keyOf(c)}`);
+    const url = `${CACHE_ORIGIN}/${await keyOf(c)}`;
+    const held = memory.get(url);
+    if (held) return answer(held, "HIT");
+    const key = new Request(url);
     const hit = await caches.default.match(key);
     if (hit) {
-      const res = new Response(hit.body, hit);
-      res.headers.set("x-cache", "HIT");
-      return res;
+      const headers = new Headers(hit.headers);
+      const expiresAt = Number(headers.get(EXPIRES_HEADER));
+      headers.delete(EXPIRES_HEADER);
+      const cached: CachedAnswer = { status: hit.status, headers: [...headers], body: await hit.arrayBuffer() };
+      // A copy stored before expiries were recorded lapses here within the route's own TTL.
+      memory.set(url, cached, Number.isFinite(expiresAt) && expiresAt > 0 ? expiresAt : Date.now() + ttlSeconds * 1000);
+      return answer(cached, "HIT");
     }
-    const pending = inFlight.get(key.url);
+    const pending = inFlight.get(url);
     if (pending) {
       const shared = await waitFor(pending);
-      if (shared) {
-        const res = new Response(shared.body.slice(0), { status: shared.status, headers: shared.headers });
-        res.headers.set("x-cache", "COALESCED");
-        return res;
-      }
+      if (shared) return answer(shared, "COALESCED");
     }
-    let settle: (value: Computed | null) => void = () => {};
-    const mine = new Promise<Computed | null>((resolve) => {
+    let settle: (value: CachedAnswer | null) => void = () => {};
+    const mine = new Promise<CachedAnswer | null>((resolve) => {
       settle = resolve;
     });
-    if (!pending) inFlight.set(key.url, mine);
+    if (!pending) inFlight.set(url, mine);
     try {
       await next();
       if (c.res.status !== 200) return;
       c.res.headers.set("cache-control", `public, max-age=${ttlSeconds}`);
-      // One buffered copy serves both the cache and the requests waiting on this one.
-      const computed: Computed = {
+      // One buffered copy serves the Cache API, this isolate and the requests waiting on this one.
+      const computed: CachedAnswer = {
         status: c.res.status,
         headers: [...c.res.headers],
         body: await c.res.clone().arrayBuffer(),
       };
-      c.executionCtx.waitUntil(
-        caches.default.put(key, new Response(computed.body.slice(0), { status: 200, headers: computed.headers })),
-      );
+      const expiresAt = Date.now() + ttlSeconds * 1000;
+      memory.set(url, computed, expiresAt);
+      const stored = new Response(computed.body.slice(0), { status: 200, headers: computed.headers });
+      stored.headers.set(EXPIRES_HEADER, String(expiresAt));
+      c.executionCtx.waitUntil(caches.default.put(key, stored));
       c.res.headers.set("x-cache", "MISS");
       settle(computed);
     } finally {
       settle(null);
-      if (inFlight.get(key.url) === mine) inFlight.delete(key.url);
+      if (inFlight.get(url) === mine) inFlight.delete(url);
     }
   };
 }
