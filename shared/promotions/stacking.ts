@@ -2,13 +2,17 @@
  * Stacking promotions on a checkout (API.md "Promotions"), pure. Applied in a fixed order, each
  * step on what the earlier ones left of the goods (never of shipping):
  *
- *   1. threshold discounts (满减): per seller order, for each running one of its shop, the best
- *      tier whose `spend` the order's goods reach;
- *   2. the shop voucher of each seller order (at most one per shop);
- *   3. the platform voucher (at most one per checkout), over its eligible goods in every order,
- *      split between the orders in proportion to those goods;
- *   4. coins: at most COINS_MAX_PERCENT of the goods left after 1–3, split between the orders
- *      in proportion to what is left of them.
+ *   1. threshold discounts (满减): per shop, for each running one, the best tier whose `spend`
+ *      the shop's goods reach;
+ *   2. the shop voucher of each shop (at most one per shop), over its eligible goods;
+ *   3. the platform voucher (at most one per checkout), over its eligible goods in every order;
+ *   4. coins: at most COINS_MAX_PERCENT of the goods left after 1–3.
+ *
+ * A shop's goods can make more than one seller order (a checkout split by kind: physical and
+ * virtual goods of one shop are two orders). A shop's threshold discount and voucher still apply
+ * once, to all its goods, and like the platform voucher and the coins each discount is split
+ * between the orders it covers in proportion to what is left of their (eligible) goods, by the
+ * same largest remainder as below; then within each order over its lines.
  *
  * A voucher's `minSpend` is compared with its eligible goods as the earlier steps left them, so
  * a threshold discount and a voucher never both count the same money toward their minimums.
@@ -126,18 +130,40 @@ export function stackPromotions(input: StackInput): StackResult {
     });
     result[i]?.push({ ...d, shares });
   };
-  const all = (o: StackOrder) => o.lines.map(() => true);
   const sumOf = (i: number, eligible: boolean[]) =>
     (left[i] ?? []).reduce((acc, v, j) => acc + (eligible[j] ? v : 0), 0);
 
-  // 1. Threshold discounts, per order.
-  input.orders.forEach((o, i) => {
-    for (const t of input.thresholds.filter((t) => t.shopId === o.shopId && t.currency === input.currency)) {
-      const goods = sumOf(i, all(o));
-      const best = t.tiers.filter((tier) => tier.spend <= goods).at(-1);
-      if (best) apply(i, { source: "threshold", sourceId: t.id, amount: Math.min(best.off, goods) }, all(o));
+  /**
+   * Splits a discount worth `amountOf(base)` (base: the eligible goods left in the orders `indices`)
+   * between those orders in proportion to their eligible goods, each share over its lines.
+   */
+  const applyAcross = (
+    indices: number[],
+    d: { source: DiscountSource; sourceId: string | null },
+    eligibleOf: (i: number) => boolean[],
+    amountOf: (base: number) => number,
+  ) => {
+    const bases = indices.map((i) => sumOf(i, eligibleOf(i)));
+    const amount = amountOf(bases.reduce((a, b) => a + b, 0));
+    allocate(amount, bases).forEach((share, k) => {
+      const i = indices[k] as number;
+      if (share > 0) apply(i, { ...d, amount: share }, eligibleOf(i));
+    });
+  };
+  const everyOrder = input.orders.map((_, i) => i);
+  const ordersOfShop = (shopId: string | null) => everyOrder.filter((i) => input.orders[i]?.shopId === shopId);
+  const shops = [...new Set(input.orders.map((o) => o.shopId))];
+  const allOf = (i: number) => (input.orders[i]?.lines ?? []).map(() => true);
+
+  // 1. Threshold discounts, per shop over all its orders.
+  for (const shopId of shops) {
+    const indices = ordersOfShop(shopId);
+    for (const t of input.thresholds.filter((t) => t.shopId === shopId && t.currency === input.currency)) {
+      applyAcross(indices, { source: "threshold", sourceId: t.id }, allOf, (goods) =>
+        Math.min(t.tiers.filter((tier) => tier.spend <= goods).at(-1)?.off ?? 0, goods),
+      );
     }
-  });
+  }
 
   // 2–3. Vouchers: each checked, at most one per shop and one for the platform.
   const platform = input.vouchers.filter((v) => v.scope === "platform");
@@ -149,26 +175,20 @@ export function stackPromotions(input: StackInput): StackResult {
     byShop.set(v.shopId ?? "", v);
   }
   for (const v of input.vouchers) assertUsable(v, input);
+  const eligibleFor = (v: VoucherOffer) => (i: number) => (input.orders[i]?.lines ?? []).map((l) => inScope(v, l));
   for (const v of byShop.values()) {
-    const i = input.orders.findIndex((o) => o.shopId === v.shopId);
-    const order = input.orders[i];
-    if (!order)
+    const indices = ordersOfShop(v.shopId);
+    if (indices.length === 0)
       throw notApplicable(v.code, "out_of_scope", `Voucher ${v.code} is for a shop with nothing in this checkout`);
-    const eligible = order.lines.map((l) => inScope(v, l));
-    const amount = voucherAmount(v, sumOf(i, eligible));
-    apply(i, { source: "shop_voucher", sourceId: v.voucherId, amount }, eligible);
+    applyAcross(indices, { source: "shop_voucher", sourceId: v.voucherId }, eligibleFor(v), (base) =>
+      voucherAmount(v, base),
+    );
   }
   const pv = platform[0];
   if (pv) {
-    const eligible = input.orders.map((o) => o.lines.map((l) => inScope(pv, l)));
-    const bases = input.orders.map((_, i) => sumOf(i, eligible[i] ?? []));
-    const amount = voucherAmount(
-      pv,
-      bases.reduce((a, b) => a + b, 0),
+    applyAcross(everyOrder, { source: "platform_voucher", sourceId: pv.voucherId }, eligibleFor(pv), (base) =>
+      voucherAmount(pv, base),
     );
-    allocate(amount, bases).forEach((share, i) => {
-      if (share > 0) apply(i, { source: "platform_voucher", sourceId: pv.voucherId, amount: share }, eligible[i] ?? []);
-    });
   }
 
   // 4. Coins, capped at maxPercent of what is left of the goods.
@@ -184,12 +204,9 @@ export function stackPromotions(input: StackInput): StackResult {
         extensions: { balance: coins.balance, requested: coins.requested },
       });
     }
-    const goodsLeft = input.orders.map((o, i) => sumOf(i, all(o)));
-    const cap = Math.floor((goodsLeft.reduce((a, b) => a + b, 0) * coins.maxPercent) / 100);
-    coinsUsed = Math.min(coins.requested, cap);
-    allocate(coinsUsed, goodsLeft).forEach((share, i) => {
-      const o = input.orders[i];
-      if (o && share > 0) apply(i, { source: "coins", sourceId: null, amount: share }, all(o));
+    applyAcross(everyOrder, { source: "coins", sourceId: null }, allOf, (goodsLeft) => {
+      coinsUsed = Math.min(coins.requested, Math.floor((goodsLeft * coins.maxPercent) / 100));
+      return coinsUsed;
     });
   }
   return { orders: result, coinsUsed };

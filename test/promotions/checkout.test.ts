@@ -5,7 +5,7 @@
  */
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { newSeller } from "../helpers/catalog";
+import { newSeller, postProduct, putOnShelf, SEED_DATA_PACK } from "../helpers/catalog";
 import { call, json } from "../helpers/http";
 import { newShopper, placeOrder, quote, type Shopper, skuOnSale } from "../helpers/orders";
 import { eventually, pay, settle } from "../helpers/payments";
@@ -15,6 +15,7 @@ import { act } from "../helpers/sandbox";
 interface Breakdown {
   orders: {
     sellerId: string;
+    kind: string;
     discount: { amount: number };
     discounts: { source: string; amount: { amount: number }; voucherId?: string }[];
     items: { discount: { amount: number } }[];
@@ -184,6 +185,61 @@ describe("holds: created, paid, cancelled", () => {
     expect(placed.body.code).toBe("insufficient_coins");
     expect(await voucherRow(v.voucherId)).toEqual({ taken: 0, budgetTaken: 0 });
     expect(await coinsOf(shopper.token)).toBe(400);
+  });
+});
+
+describe("a shop's checkout split into two seller orders", () => {
+  it("applies its threshold discount and voucher once, split between the orders, held once and returned when both are cancelled", async () => {
+    const seller = await newSeller();
+    const physical = await skuOnSale(seller, { price: 200, stock: 50 });
+    const pack = await postProduct(seller, SEED_DATA_PACK);
+    expect(pack.status, JSON.stringify(pack.body)).toBe(201);
+    await putOnShelf(seller, pack.body.productId);
+    // 满 230 减 10 and a ¥11.90 voucher from ¥220: the ¥200 shirt and the ¥38 data pack reach
+    // both only together.
+    await newThreshold(seller, [[230, 10]]);
+    const v = await newVoucher(
+      { value: { amount: 1190, currency: "CNY" }, minSpend: { amount: 22000, currency: "CNY" } },
+      seller,
+    );
+    const shopper = await newShopper();
+    const items = [
+      { skuId: physical.skuId, quantity: 1 },
+      { skuId: pack.body.skuIds[2], quantity: 1, rechargeTarget: "+8613700000001" },
+    ];
+    const quoted = await json<Breakdown & { quoteToken: string }>(
+      await call("POST", "/v1/checkout/quote", {
+        token: shopper.token,
+        body: { items, addressId: shopper.addressId, voucherCode: v.code },
+      }),
+    );
+    expect(quoted.status, JSON.stringify(quoted.body)).toBe(200);
+    const byKind = new Map(quoted.body.orders.map((o) => [o.kind, o]));
+    // ¥10 split 200:38 → 8.40 and 1.60; ¥11.90 split 191.60:36.40 → 10.00 and 1.90.
+    expect(byKind.get("physical")?.discounts.map((d) => [d.source, d.amount.amount])).toEqual([
+      ["threshold", 840],
+      ["shop_voucher", 1000],
+    ]);
+    expect(byKind.get("virtual")?.discounts.map((d) => [d.source, d.amount.amount])).toEqual([
+      ["threshold", 160],
+      ["shop_voucher", 190],
+    ]);
+
+    const placed = await placeOrder(shopper, { quoteToken: quoted.body.quoteToken });
+    expect(placed.status, JSON.stringify(placed.body)).toBe(201);
+    expect(placed.body.orders).toHaveLength(2);
+    expect(await voucherRow(v.voucherId)).toEqual({ taken: 1, budgetTaken: 1190 });
+    expect(await usesOf(v.voucherId)).toEqual({ held: 1 });
+
+    const [first, second] = placed.body.orders.map((o) => o.orderId);
+    const cancel = async (orderId: string | undefined) =>
+      json(await call("POST", `/v1/orders/${orderId}/cancel`, { token: shopper.token, body: {} }));
+    expect((await cancel(first)).status).toBe(200);
+    // The other order still uses the voucher: its use stays held.
+    expect(await usesOf(v.voucherId)).toEqual({ held: 1 });
+    expect((await cancel(second)).status).toBe(200);
+    expect(await usesOf(v.voucherId)).toEqual({ returned: 1 });
+    expect(await voucherRow(v.voucherId)).toEqual({ taken: 0, budgetTaken: 0 });
   });
 });
 

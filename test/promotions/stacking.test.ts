@@ -146,6 +146,37 @@ describe("stacking in the fixed order", () => {
     expect(capped.orders.flat().reduce((acc, d) => acc + d.amount, 0)).toBe(777);
   });
 
+  it("applies a shop's threshold discount and voucher once across the orders its goods split into", () => {
+    // One shop's physical goods (¥200) and virtual goods (¥100) make two seller orders.
+    const split = input({
+      orders: [
+        { shopId: "shp_a", lines: [{ skuId: "phys", lineTotal: 20000, categoryPath: "/1/" }] },
+        { shopId: "shp_a", lines: [{ skuId: "virt", lineTotal: 10000, categoryPath: "/2/" }] },
+      ],
+      // Only the shop's ¥300 together reach the 300 tier; neither order does alone.
+      thresholds: [{ id: "t", shopId: "shp_a", currency: "CNY", tiers: [{ spend: 30000, off: 3000 }] }],
+      // Its minimum (¥250 after the threshold) too: ¥270 together, ¥180 and ¥90 apart.
+      vouchers: [voucher({ voucherId: "vs", scope: "shop", shopId: "shp_a", value: 1500, minSpend: 25000 })],
+    });
+    const [physical, virtual] = stackPromotions(split).orders;
+    // ¥30 off split 200:100 → 20 and 10; then ¥15 off split 180:90 → 10 and 5.
+    expect(physical?.map((d) => [d.source, d.sourceId, d.amount])).toEqual([
+      ["threshold", "t", 2000],
+      ["shop_voucher", "vs", 1000],
+    ]);
+    expect(virtual?.map((d) => [d.source, d.sourceId, d.amount])).toEqual([
+      ["threshold", "t", 1000],
+      ["shop_voucher", "vs", 500],
+    ]);
+    // A voucher scoped to the virtual goods' category lands on that order only.
+    const scoped = stackPromotions({
+      ...split,
+      thresholds: [],
+      vouchers: [voucher({ voucherId: "vs", scope: "shop", shopId: "shp_a", value: 1500, categoryPath: "/2/" })],
+    });
+    expect(scoped.orders.map((o) => o.map((d) => d.amount))).toEqual([[], [1500]]);
+  });
+
   it("refuses two platform vouchers or two of one shop (400), and more coins than the balance (409)", () => {
     const two = () => stackPromotions(input({ vouchers: [voucher(), voucher({ voucherId: "vch_2", code: "C2" })] }));
     expect(reasonOf(two).code).toBe("validation_failed");
@@ -162,7 +193,11 @@ describe("allocation to lines (largest remainder)", () => {
   });
   const arbitraryInput = fc
     .record({
-      orders: fc.array(fc.array(line, { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 4 }),
+      // Each order's shop: shp_0 often has several orders (a checkout split by kind), or none.
+      orders: fc.array(
+        fc.record({ shop: fc.integer({ min: 0, max: 2 }), lines: fc.array(line, { minLength: 1, maxLength: 6 }) }),
+        { minLength: 1, maxLength: 4 },
+      ),
       tiers: fc.array(
         fc.record({ spend: fc.integer({ min: 1, max: 10_000_000 }), off: fc.integer({ min: 1, max: 2_000_000 }) }),
         {
@@ -178,8 +213,8 @@ describe("allocation to lines (largest remainder)", () => {
     .map(
       (g): StackInput =>
         input({
-          orders: g.orders.map((lines, i) => ({
-            shopId: `shp_${i}`,
+          orders: g.orders.map(({ shop, lines }, i) => ({
+            shopId: `shp_${shop}`,
             lines: lines.map((l, j) => ({
               skuId: `s${i}_${j}`,
               lineTotal: l.lineTotal,
@@ -191,7 +226,7 @@ describe("allocation to lines (largest remainder)", () => {
           ],
           vouchers: [
             voucher({ voucherId: "vs", code: "S", scope: "shop", shopId: "shp_0", value: g.shopFixed }),
-            ...(g.platformCategory === null || g.orders.some((o) => o.some((l) => l.category === "/1/"))
+            ...(g.platformCategory === null || g.orders.some((o) => o.lines.some((l) => l.category === "/1/"))
               ? [voucher({ kind: "percent", value: g.platformPercent, categoryPath: g.platformCategory })]
               : []),
           ],
@@ -204,11 +239,13 @@ describe("allocation to lines (largest remainder)", () => {
       fc.property(arbitraryInput, (stack) => {
         // A voucher whose eligible goods earlier steps used up is refused; the rest must still hold.
         let result: ReturnType<typeof stackPromotions>;
+        let vouchersKept = true;
         try {
           result = stackPromotions(stack);
         } catch (err) {
           if (!(err instanceof AppError && err.code === "voucher_not_applicable")) throw err;
           result = stackPromotions({ ...stack, vouchers: [] });
+          vouchersKept = false;
         }
         stack.orders.forEach((order, i) => {
           const discounts = result.orders[i] ?? [];
@@ -221,8 +258,20 @@ describe("allocation to lines (largest remainder)", () => {
           // The order's discount is the sum of its lines' discounts.
           expect(perLine.reduce((a, b) => a + b, 0)).toBe(discounts.reduce((acc, d) => acc + d.amount, 0));
         });
-        const coins = result.orders.flat().filter((d) => d.source === "coins");
-        expect(coins.reduce((acc, d) => acc + d.amount, 0)).toBe(result.coinsUsed);
+        const total = (source: string) =>
+          result.orders.flat().reduce((acc, d) => acc + (d.source === source ? d.amount : 0), 0);
+        expect(total("coins")).toBe(result.coinsUsed);
+        // shp_0's threshold and voucher apply once to all its goods, however many orders they make.
+        const tiers = stack.thresholds[0]?.tiers ?? [];
+        const shopGoods = stack.orders
+          .filter((o) => o.shopId === "shp_0")
+          .reduce((acc, o) => acc + o.lines.reduce((a, l) => a + l.lineTotal, 0), 0);
+        const off = Math.min(tiers.filter((t) => t.spend <= shopGoods).at(-1)?.off ?? 0, shopGoods);
+        expect(total("threshold")).toBe(off);
+        const shopVoucher = stack.vouchers.find((v) => v.scope === "shop");
+        if (vouchersKept && shopVoucher) {
+          expect(total("shop_voucher")).toBe(Math.min(shopVoucher.value, shopGoods - off));
+        }
       }),
       { numRuns: 300 },
     );
