@@ -94,15 +94,21 @@ export async function loadPromotionFacts(
   };
 }
 
-/** The vouchers behind `codes`; an unknown code is 422 `voucher_not_applicable` (out_of_scope). */
+/**
+ * The vouchers behind `codes`; an unknown code is 422 `voucher_not_applicable` (out_of_scope).
+ * A code works at checkout whether or not the shopper claimed it (claiming lists a voucher in the
+ * wallet; the limits count uses), except a batch code another shopper claimed, which is theirs.
+ */
 async function voucherOffers(db: Db, codes: string[], userId: string) {
   const rows = await db
-    .select({ code: voucherCodes.code, voucher: vouchers })
+    .select({ code: voucherCodes.code, claimedBy: voucherCodes.claimedBy, voucher: vouchers })
     .from(voucherCodes)
     .innerJoin(vouchers, eq(vouchers.id, voucherCodes.voucherId))
     .where(inArray(voucherCodes.code, codes));
   const unknown = codes.find((c) => !rows.some((r) => r.code === c));
   if (unknown) throw notApplicable(unknown, "out_of_scope", `No voucher has the code ${unknown}`);
+  const theirs = rows.find((r) => r.claimedBy !== null && r.claimedBy !== userId);
+  if (theirs) throw notApplicable(theirs.code, "out_of_scope", `Code ${theirs.code} was claimed by another shopper`);
   const ids = rows.map((r) => r.voucher.id);
   const [mine, usedCodes] = await Promise.all([
     db

@@ -98,7 +98,8 @@ export async function claimVoucher(
   const { db } = deps;
   const now = deps.clock.now();
   const claimId = newId("voucherClaim", now);
-  const unclaimedCode = sql`(SELECT c.code FROM voucher_codes c WHERE c.voucher_id = ${vouchers.id} AND c.claimed_by IS NULL ORDER BY c.code LIMIT 1)`;
+  // A batch code no one has claimed, nor used at checkout without claiming it (codes need no claim).
+  const unclaimedCode = sql`(SELECT c.code FROM voucher_codes c WHERE c.voucher_id = ${vouchers.id} AND c.claimed_by IS NULL AND NOT EXISTS (SELECT 1 FROM voucher_uses u WHERE u.code = c.code AND u.status IN ('held', 'consumed')) ORDER BY c.code LIMIT 1)`;
   const [, , , claimed] = await db.batch([
     db.insert(voucherClaims).select(
       db

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { newSeller, operatorToken } from "../helpers/catalog";
 import { call, json } from "../helpers/http";
-import { newShopper } from "../helpers/orders";
+import { newShopper, placeOrder, quote, skuOnSale } from "../helpers/orders";
 import { coinsOf, freshCode, grantCoins, newThreshold, newVoucher, voucherBody } from "../helpers/promotions";
 
 const cny = (amount: number) => ({ amount, currency: "CNY" });
@@ -140,6 +140,58 @@ describe("claiming vouchers", () => {
     const shopper = await newShopper();
     const res = await json(await call("POST", `/v1/vouchers/${v.voucherId}/claim`, { token: shopper.token }));
     expect(res.status, JSON.stringify(res.body)).toBe(404);
+  });
+});
+
+describe("a claimable voucher's code at checkout", () => {
+  const claim = async (token: string, voucherId: string) =>
+    json<{ code?: string }>(await call("POST", `/v1/vouchers/${voucherId}/claim`, { token }));
+
+  it("works without claiming it first, and the per-user limit still holds under 10 parallel orders", async () => {
+    const { skuId } = await skuOnSale(undefined, { price: 100, stock: 100 });
+    const v = await newVoucher({ claimable: true, perUserLimit: 2, totalCount: 50 });
+    const shopper = await newShopper();
+    const body = { items: [{ skuId, quantity: 1 }], addressId: shopper.addressId, voucherCode: v.code };
+    const answers = await Promise.all(Array.from({ length: 10 }, () => placeOrder(shopper, body)));
+    expect(answers.filter((a) => a.status === 201)).toHaveLength(2);
+    for (const refused of answers.filter((a) => a.status !== 201)) {
+      expect(["voucher_exhausted", "voucher_not_applicable"]).toContain(refused.body.code);
+    }
+    const again = await quote(shopper, [{ skuId, quantity: 1 }], { voucherCode: v.code });
+    expect(again.body).toMatchObject({ code: "voucher_not_applicable", reason: "per_user_limit" });
+    // Claiming afterwards adds nothing usable: the wallet counts the uses against the claims.
+    expect((await claim(shopper.token, v.voucherId)).status).toBe(201);
+    const wallet = await json<{ items: unknown[] }>(await call("GET", "/v1/me/vouchers", { token: shopper.token }));
+    expect(wallet.body.items).toEqual([]);
+    // Another shopper who never claimed it still may.
+    const other = await newShopper();
+    const theirs = await placeOrder(other, { ...body, addressId: other.addressId });
+    expect(theirs.status, JSON.stringify(theirs.body)).toBe(201);
+  });
+
+  it("keeps a claimed batch code its claimant's, and never hands out a code already used unclaimed", async () => {
+    const { skuId } = await skuOnSale(undefined, { price: 100, stock: 100 });
+    const v = await newVoucher({ claimable: true, totalCount: 3, codes: { mode: "batch", count: 3 } });
+    const [a, b, c, d] = await Promise.all([newShopper(), newShopper(), newShopper(), newShopper()]);
+    if (!a || !b || !c || !d) throw new Error("shoppers");
+    const order = (s: typeof a, code: string) =>
+      placeOrder(s, { items: [{ skuId, quantity: 1 }], addressId: s.addressId, voucherCode: code });
+
+    const claimed = (await claim(a.token, v.voucherId)).body.code ?? "";
+    expect(v.codes).toContain(claimed);
+    const stolen = await order(b, claimed);
+    expect(stolen.status, JSON.stringify(stolen.body)).toBe(422);
+    expect(stolen.body).toMatchObject({ code: "voucher_not_applicable", reason: "out_of_scope" });
+    expect((await order(a, claimed)).status).toBe(201);
+
+    // B uses an unclaimed code straight away; C's claim gets the last one, D's finds none.
+    const unclaimed = v.codes.filter((x) => x !== claimed);
+    expect((await order(b, unclaimed[0] ?? "")).status).toBe(201);
+    const cs = await claim(c.token, v.voucherId);
+    expect(cs.status, JSON.stringify(cs.body)).toBe(201);
+    expect(cs.body.code).toBe(unclaimed[1]);
+    const ds = await claim(d.token, v.voucherId);
+    expect([ds.status, (ds.body as { code?: string }).code]).toEqual([409, "used_up"]);
   });
 });
 
