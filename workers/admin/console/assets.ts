@@ -1,7 +1,7 @@
 /**
  * The console's static files, served by the admin Worker itself (no CDN, no client build): htmx
  * from the pinned npm package (vendor/htmx.ts, generated), the stylesheet, and a few lines of
- * script that show times in the viewer's time zone.
+ * script that show times in the viewer's time zone and tell the server that zone (a cookie).
  */
 import type { AdminApp } from "../app";
 import { HTMX_SOURCE, HTMX_VERSION } from "./vendor/htmx";
@@ -22,6 +22,11 @@ const CONSOLE_SCRIPT = `(() => {
   const offsets = (root) => {
     for (const el of root.querySelectorAll("input[data-tz-offset]")) el.value = String(new Date().getTimezoneOffset());
   };
+  // The dashboard's "today" starts at the viewer's midnight: the server reads the zone from this
+  // cookie (format.ts: viewerZone). Set on every page, the sign-in page included, so it is there
+  // by the first dashboard.
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  if (zone) document.cookie = "console-tz=" + encodeURIComponent(zone) + "; path=/console; max-age=31536000; samesite=strict";
   document.addEventListener("DOMContentLoaded", () => {
     localize(document);
     offsets(document);

@@ -40,3 +40,32 @@ export function isoOf(time: string | number): string {
   const date = new Date(time);
   return Number.isNaN(date.getTime()) ? String(time) : date.toISOString();
 }
+
+/** The cookie the console script keeps the viewer's IANA time zone in (assets.ts). */
+export const ZONE_COOKIE = "console-tz";
+
+/** The viewer's zone from its cookie if it is one Intl knows, else UTC. */
+export function viewerZone(cookie: string | undefined): string {
+  if (!cookie) return "UTC";
+  try {
+    return new Intl.DateTimeFormat("en", { timeZone: cookie }).resolvedOptions().timeZone;
+  } catch {
+    return "UTC";
+  }
+}
+
+/**
+ * The epoch ms of the last midnight in `zone` at `now`: now less the wall-clock time of day there.
+ * (On a day whose clocks moved, the hour gained or lost is counted into "today" or left out.)
+ */
+export function startOfDayIn(now: number, zone: string): number {
+  const parts = new Intl.DateTimeFormat("en", {
+    timeZone: zone,
+    hourCycle: "h23",
+    hour: "numeric",
+    minute: "numeric",
+    second: "numeric",
+  }).formatToParts(new Date(now));
+  const part = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  return now - (now % 1000) - ((part("hour") * 60 + part("minute")) * 60 + part("second")) * 1000;
+}

@@ -1,11 +1,12 @@
 /** @jsxImportSource hono/jsx */
-/** The seller's dashboard: today's orders and GMV (UTC day), and the low-stock alerts. */
+/** The seller's dashboard: today's orders and GMV (the day in the viewer's zone), and the low-stock alerts. */
+import { getCookie } from "hono/cookie";
 import type { z } from "zod";
 import type { stockAlertSchema } from "../../../../shared/inventory/stock-intake";
 import type { OrderView } from "../../../../shared/orders/orders";
 import type { ListPage } from "../admin-api";
 import type { PageContext, PageRegistrar } from "../console";
-import { formatMoney } from "../format";
+import { formatMoney, startOfDayIn, viewerZone, ZONE_COOKIE } from "../format";
 import { ListSection, ProblemBox, Time } from "../ui";
 
 type StockAlert = z.output<typeof stockAlertSchema>;
@@ -30,7 +31,8 @@ export function todaysFigures(orders: OrderView[], dayStart: number) {
 
 async function dashboard({ api, render, c }: PageContext) {
   const now = c.var.clock.now();
-  const dayStart = now - (now % 86_400_000);
+  const zone = viewerZone(getCookie(c, ZONE_COOKIE));
+  const dayStart = startOfDayIn(now, zone);
   const orders: OrderView[] = [];
   let cursor: string | undefined;
   let complete = false;
@@ -52,7 +54,7 @@ async function dashboard({ api, render, c }: PageContext) {
     "Dashboard",
     <>
       <section aria-labelledby="today">
-        <h2 id="today">Today (since 00:00 UTC)</h2>
+        <h2 id="today">Today (since 00:00 {zone})</h2>
         <div class="cards">
           <div class="card">
             <div class="muted">Orders</div>
