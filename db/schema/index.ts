@@ -12,5 +12,6 @@ export * from "./payments";
 export * from "./platform";
 export * from "./promotions";
 export * from "./refunds";
+export * from "./search-facets";
 export * from "./search-rebuild";
 export * from "./users";
