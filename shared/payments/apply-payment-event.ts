@@ -24,13 +24,14 @@ import { type Db, isAssertionFailure, runBatch } from "../platform/db";
 import { AppError } from "../platform/errors";
 import { newId } from "../platform/ids";
 import { errorFields, type Logger } from "../platform/logger";
+import { orderRefundStatements } from "../refunds/refund-writes";
 import type { PaymentAdapters } from "./adapters";
 import { cancelLivePayment } from "./cancel-payment";
 import { recordDiscrepancy } from "./discrepancies";
 import * as repo from "./payments-repo";
 import { capturedPosting, refundOwedPosting } from "./postings";
 import type { ProviderEvent } from "./provider-events";
-import { insertRefund, refundsOfPayment } from "./refunds-repo";
+import { insertRefund, refundsOfPayment, returnsOrdersMoney } from "./refunds-repo";
 
 export interface ApplyDeps {
   db: Db;
@@ -220,6 +221,20 @@ async function capture(deps: ApplyDeps, payment: repo.PaymentRow, providerPaymen
       outboxInsert(db, requested),
     );
     outbox.push(requested);
+  }
+  // Last: each refunded order's refundStatus follows its automatic refund like any other when the
+  // refund returns the order's own money (paid_after_cancel), compared on the status as read
+  // (refund-writes.ts); a duplicate_payment refund leaves the paid order's summary alone.
+  for (const covered of returnsOrdersMoney({ reason }) ? refunding : []) {
+    const order = state.orders.find((o) => o.id === covered.orderId);
+    if (!order) continue;
+    statements.push(
+      ...orderRefundStatements(db, order, order.refundStatus, ["decide"], {
+        opId,
+        actor: { type: "payment", id: payment.id },
+        now,
+      }),
+    );
   }
   await commitOrRetry(db, statements, `Payment ${payment.id}`);
   if (refunding.length > 0) {

@@ -120,7 +120,7 @@ export async function applyRefundEvent(
         ];
   // Last in the batch: the order's refundStatus follows (a racing move of it makes this a
   // retryable conflict, and the redelivery reads the order again).
-  const order = await findOrder(deps.db, refund.orderId);
+  const order = repo.returnsOrdersMoney(refund) ? await findOrder(deps.db, refund.orderId) : undefined;
   if (order) {
     statements.push(
       ...orderRefundStatements(deps.db, order, refund.status, [status === "succeeded" ? "succeed" : "fail"], {
@@ -184,7 +184,7 @@ async function succeededStatements(
   const { db } = deps;
   const state = await loadPayOrder(db, refund.payOrderId);
   const earlier = (await repo.refundsOfOrder(db, refund.orderId))
-    .filter((r) => r.status === "REFUNDED" && r.id !== refund.id)
+    .filter((r) => r.status === "REFUNDED" && r.id !== refund.id && repo.returnsOrdersMoney(r))
     .reduce((sum, r) => sum + r.amount, 0);
   return [
     ...repo.moveRefundStatements(db, refund, { status: "REFUNDED", ...change.providerRefundId }, change),
@@ -198,7 +198,8 @@ async function succeededStatements(
       }),
       change.now,
     ).statements,
-    ...(state
+    // A duplicate payment's refund leaves the order's payment status as it is (it was paid by another).
+    ...(state && repo.returnsOrdersMoney(refund)
       ? refundedStatements(db, state, {
           orderId: refund.orderId,
           refundedTotal: earlier + refund.amount,

@@ -5,6 +5,14 @@ import { assertExists, type Db } from "../platform/db";
 
 export type RefundRow = typeof refunds.$inferSelect;
 
+/**
+ * Whether refund `refund` returns the order's own money. A `duplicate_payment` refund returns a
+ * second payment for an order another payment paid: the order's payment stands, so neither its
+ * paymentStatus nor its refundStatus follows that refund (docs/decisions.md); every other refund
+ * (paid_after_cancel included: that payment was the cancelled order's) moves both.
+ */
+export const returnsOrdersMoney = (refund: { reason: string }) => refund.reason !== "duplicate_payment";
+
 export function findRefund(db: Db, id: string): Promise<RefundRow | undefined> {
   return db.query.refunds.findFirst({ where: eq(refunds.id, id) });
 }
