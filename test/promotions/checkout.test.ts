@@ -5,6 +5,10 @@
  */
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { inventoryOf } from "../../shared/inventory/binding";
+import { expireUnpaid } from "../../shared/orders/orders";
+import { ManualClock } from "../../shared/platform/clock";
+import { dbOf } from "../../shared/platform/db";
 import { newSeller, postProduct, putOnShelf, SEED_DATA_PACK } from "../helpers/catalog";
 import { call, json } from "../helpers/http";
 import { newShopper, placeOrder, quote, type Shopper, skuOnSale } from "../helpers/orders";
@@ -103,6 +107,66 @@ describe("the quote's breakdown", () => {
     expect(all.body.payable.amount).toBe(all.body.orders.reduce((acc, o) => acc + o.total.amount, 0));
   });
 
+  it("shows every combination of threshold discount, shop voucher, platform voucher and coins in the fixed order", async () => {
+    // Two shops with a ¥200 SKU each, a 满 150 减 15 on one, a ¥5 voucher on each; a 10 % platform voucher.
+    const withThreshold = await newSeller();
+    const without = await newSeller();
+    const skus = new Map<boolean, string>();
+    const shopVouchers = new Map<boolean, string>();
+    for (const [hasThreshold, seller] of [
+      [true, withThreshold],
+      [false, without],
+    ] as const) {
+      skus.set(hasThreshold, (await skuOnSale(seller, { price: 200, stock: 10 })).skuId);
+      shopVouchers.set(hasThreshold, (await newVoucher({ value: { amount: 500, currency: "CNY" } }, seller)).code);
+    }
+    await newThreshold(withThreshold, [[150, 15]]);
+    const platform = await newVoucher({ kind: "percent", value: 10, maxDiscount: { amount: 100000, currency: "CNY" } });
+    const shopper = await newShopper();
+    await grantCoins(shopper.id, 100_000);
+
+    for (let mask = 0; mask < 16; mask++) {
+      const [threshold, shop, pf, coins] = [1, 2, 4, 8].map((bit) => (mask & bit) !== 0) as [
+        boolean,
+        boolean,
+        boolean,
+        boolean,
+      ];
+      const codes = [...(shop ? [shopVouchers.get(threshold) ?? ""] : []), ...(pf ? [platform.code] : [])];
+      const res = await json<Breakdown>(
+        await call("POST", "/v1/checkout/quote", {
+          token: shopper.token,
+          body: {
+            items: [{ skuId: skus.get(threshold), quantity: 1 }],
+            addressId: shopper.addressId,
+            voucherCodes: codes,
+            ...(coins ? { coins: 100_000 } : {}),
+          },
+        }),
+      );
+      expect(res.status, `${mask}: ${JSON.stringify(res.body)}`).toBe(200);
+      // What each step takes off what the earlier ones left of ¥200.
+      let left = 20000;
+      const expected: [string, number][] = [];
+      const take = (source: string, amount: number) => {
+        expected.push([source, amount]);
+        left -= amount;
+      };
+      if (threshold) take("threshold", 1500);
+      if (shop) take("shop_voucher", 500);
+      if (pf) take("platform_voucher", Math.floor(left / 10));
+      if (coins) take("coins", Math.floor(left / 2));
+      const [order] = res.body.orders;
+      expect(
+        order?.discounts.map((d) => [d.source, d.amount.amount]),
+        `combination ${mask}`,
+      ).toEqual(expected);
+      expect(order?.discount.amount).toBe(20000 - left);
+      expect(order?.items[0]?.discount.amount).toBe(20000 - left);
+      expect(res.body.coinsUsed).toBe(coins ? (expected.at(-1)?.[1] ?? 0) : 0);
+    }
+  });
+
   it("answers a code that does not apply with 422 voucher_not_applicable and the reason", async () => {
     const { a } = await twoShops();
     const shopper = await newShopper();
@@ -170,6 +234,34 @@ describe("holds: created, paid, cancelled", () => {
       .first<{ n: number }>();
     expect(spent?.n).toBe(1);
     expect(await voucherRow(v.voucherId)).toEqual({ taken: 1, budgetTaken: 1000 });
+  });
+
+  it("returns the voucher use and the coins when the payment timeout cancels the order, once", async () => {
+    const { a } = await twoShops();
+    const shopper = await newShopper();
+    await grantCoins(shopper.id, 800);
+    const v = await newVoucher({ perUserLimit: 1, totalCount: 5 });
+    const placed = await placeOrder(shopper, {
+      items: [{ skuId: a, quantity: 1 }],
+      addressId: shopper.addressId,
+      voucherCode: v.code,
+      coins: 800,
+    });
+    expect(placed.status, JSON.stringify(placed.body)).toBe(201);
+    expect(await coinsOf(shopper.token)).toBe(0);
+    const ops = {
+      db: dbOf(env.DB),
+      clock: new ManualClock(Date.parse(placed.body.payBy) + 1),
+      producers: env,
+      inventory: inventoryOf(env),
+    };
+    expect(await expireUnpaid(ops, placed.body.payOrderId)).toBe(1);
+    // The timeout redelivered, and the order.cancelled consumer: nothing comes back twice.
+    expect(await expireUnpaid(ops, placed.body.payOrderId)).toBe(0);
+    await settle();
+    expect(await coinsOf(shopper.token)).toBe(800);
+    expect(await voucherRow(v.voucherId)).toEqual({ taken: 0, budgetTaken: 0 });
+    expect(await usesOf(v.voucherId)).toEqual({ returned: 1 });
   });
 
   it("refuses an order whose coins were spent since the quote (409 insufficient_coins) and holds nothing", async () => {
