@@ -261,7 +261,7 @@ export class FlashSaleCoordinator extends DurableObject<FlashSaleCoordinatorEnv>
   async counts(): Promise<QuotaCounts> {
     this.meter.tick();
     const plan = this.requirePlan();
-    const round = () => Promise.all(Array.from({ length: plan.buckets }, (_, k) => this.audit(k)));
+    const round = () => this.auditAll(plan);
     let snaps = await round();
     for (let tries = 0; tries < COUNT_ROUNDS; tries++) {
       const before = this.tables.revision();
@@ -282,6 +282,22 @@ export class FlashSaleCoordinator extends DurableObject<FlashSaleCoordinatorEnv>
       closed: this.tables.meta("result") !== undefined,
       waiting: sum("waiting"),
     };
+  }
+
+  /**
+   * Units that can still be admitted (quota − sold − admitted) from one round of audits: each
+   * bucket's admitted and sold are its own at that moment, so this is cheap and never counts a
+   * unit twice; only the split of the rest needs counts()'s quiet round.
+   */
+  async remaining(): Promise<number> {
+    this.meter.tick();
+    const plan = this.requirePlan();
+    const snaps = await this.auditAll(plan);
+    return plan.quota - snaps.reduce((n, s) => n + s.admitted + s.sold, 0);
+  }
+
+  private auditAll(plan: QuotaPlanInput): Promise<BucketSnapshot[]> {
+    return Promise.all(Array.from({ length: plan.buckets }, (_, k) => this.audit(k)));
   }
 
   // -------------------------------------------------------------------------------------------

@@ -66,7 +66,10 @@ export interface FlashQuota {
   release(i: { campaignId: string; admissionId: string; userId: string } & Buckets): Promise<void>;
   /** Ends admission, voids unredeemed admissions, recalls everything; idempotent. */
   close(campaignId: string): Promise<{ sold: number; unsold: number }>;
+  /** Exact: every bucket audited until a round ran with nothing moving (the invariant's terms). */
   counts(campaignId: string): Promise<QuotaCounts>;
+  /** quota − sold − admitted, from one round of bucket reads: what a campaign page shows. */
+  remaining(campaignId: string): Promise<number>;
   /** Each object's calls and busiest second (in memory since the object last started). */
   stats(campaignId: string): Promise<{ coordinator: CallStats; buckets: CallStats[] }>;
 }
@@ -148,6 +151,7 @@ export function flashQuota(env: FlashQuotaEnv): FlashQuota {
     close: (campaignId) => coordinator(campaignId).close(),
 
     counts: (campaignId) => coordinator(campaignId).counts(),
+    remaining: (campaignId) => coordinator(campaignId).remaining(),
 
     async stats(campaignId) {
       const k = await bucketsOf(campaignId);

@@ -69,6 +69,7 @@ describe("flash-sale quota", () => {
     c = await quota.counts(p.campaignId);
     expectBalanced(c);
     expect([c.admitted, c.sold, c.remaining]).toEqual([0, 2, 3]);
+    expect(await quota.remaining(p.campaignId)).toBe(3);
     // Bought is still held: the limit counts it.
     expect((await quota.admit({ campaignId: p.campaignId, userId: "u1", quantity: 1, now: Date.now() })).status).toBe(
       "limit_reached",
