@@ -15,9 +15,12 @@ export interface UnpaidOrder {
   payable: number;
 }
 
-/** A fresh shopper with a CREATED order of `quantity` units of a fresh SKU (`stock` units on sale at `price` yuan). */
+/**
+ * A fresh shopper with a CREATED order of `quantity` units of a fresh SKU (`stock` units on sale at
+ * `price` yuan), with `voucherCode` applied at checkout when given.
+ */
 export async function unpaidOrder(
-  options: { stock?: number; quantity?: number; seller?: Seller; price?: number } = {},
+  options: { stock?: number; quantity?: number; seller?: Seller; price?: number; voucherCode?: string } = {},
 ): Promise<UnpaidOrder> {
   const shopper = await newShopper();
   const { seller, skuId } = await skuOnSale(options.seller, {
@@ -27,6 +30,7 @@ export async function unpaidOrder(
   const placed = await placeOrder(shopper, {
     items: [{ skuId, quantity: options.quantity ?? 1 }],
     addressId: shopper.addressId,
+    ...(options.voucherCode ? { voucherCode: options.voucherCode } : {}),
   });
   expect(placed.status, JSON.stringify(placed.body)).toBe(201);
   return {

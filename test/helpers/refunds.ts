@@ -10,16 +10,12 @@ import { call, json } from "./http";
 import { eventually, pay, payOrderOf, settle, type UnpaidOrder, unpaidOrder } from "./payments";
 import { act } from "./sandbox";
 
-/**
- * A fresh shopper's order of `quantity` units, paid through the sandbox provider (PAID). With
- * `discount`, the order carries that order-level discount before it is paid (see withDiscount).
- */
+/** A fresh shopper's order of `quantity` units, paid through the sandbox provider (PAID). */
 export async function paidOrder(
-  options: Parameters<typeof unpaidOrder>[0] & { discount?: number } = {},
+  options: Parameters<typeof unpaidOrder>[0] = {},
 ): Promise<UnpaidOrder & { orderId: string }> {
   const order = await unpaidOrder(options);
   const orderId = order.orderIds[0] ?? "";
-  const payable = options.discount ? await withDiscount(orderId, options.discount) : order.payable;
   const started = await pay(order.shopper, order.payOrderId);
   expect(started.status, JSON.stringify(started.body)).toBe(201);
   await act(started.body.paymentId, "succeed");
@@ -29,31 +25,7 @@ export async function paidOrder(
     (v) => v.body.paymentStatus === "PAID",
     "paid",
   );
-  return { ...order, orderId, payable };
-}
-
-/**
- * Gives an unpaid one-item order an order-level discount of `discount` minor units, written the
- * way checkout writes one (the item's `discount` and `paid_amount`, the order's and pay order's
- * totals). Promotions (vouchers, 满减) are not in the checkout yet; this stands for what they will
- * write. Answers the new payable.
- */
-async function withDiscount(orderId: string, discount: number): Promise<number> {
-  await env.DB.batch([
-    env.DB.prepare(
-      "update order_items set discount = discount + ?1, paid_amount = paid_amount - ?1 where order_id = ?2",
-    ).bind(discount, orderId),
-    env.DB.prepare(
-      "update orders set discount_amount = discount_amount + ?1, total_amount = total_amount - ?1 where id = ?2",
-    ).bind(discount, orderId),
-    env.DB.prepare(
-      "update pay_orders set pay_amount = pay_amount - ?1, cash_amount = cash_amount - ?1 where id = (select pay_order_id from orders where id = ?2)",
-    ).bind(discount, orderId),
-  ]);
-  const row = await env.DB.prepare("select total_amount as total from orders where id = ?")
-    .bind(orderId)
-    .first<{ total: number }>();
-  return row?.total ?? 0;
+  return { ...order, orderId };
 }
 
 /** The refunds domain's deps over the test env. */

@@ -11,6 +11,7 @@ import { newSeller } from "../helpers/catalog";
 import { call, json } from "../helpers/http";
 import { newShopper, stockOf } from "../helpers/orders";
 import { ledgerOf, settle, transitionsOf } from "../helpers/payments";
+import { newThreshold, newVoucher } from "../helpers/promotions";
 import { orderRefundState, paidOrder, refunded, refundOf } from "../helpers/refunds";
 import { calm, sandbox } from "../helpers/sandbox";
 
@@ -56,9 +57,12 @@ async function ledgerSum(refs: string[]): Promise<{ sum: number; transactions: n
 
 describe("a partial refund with a discount", () => {
   it("returns exactly the allocated amount for 1 unit of 3, then the rest with shipping; the order ends REFUNDED and the ledger balances", async () => {
-    // 3 × 10.00 = 30.00 of goods (under the free-shipping threshold), 1.00 off the order: the item
-    // paid 29.00, 9.66⅔ a unit.
-    const order = await paidOrder({ stock: 5, quantity: 3, price: 10, discount: 100 });
+    // 3 × 10.00 = 30.00 of goods (under the free-shipping threshold) and the shop's 满减 "spend
+    // 30.00, 1.00 off", created through the admin API and applied at checkout: the item paid 29.00,
+    // 9.66⅔ a unit.
+    const seller = await newSeller();
+    await newThreshold(seller, [[30, 1]]);
+    const order = await paidOrder({ seller, stock: 5, quantity: 3, price: 10 });
     const itemId = await itemOf(order.orderId);
     const before = await orderRefundState(order.orderId);
     expect(before.items[0]).toMatchObject({ quantity: 3, paidAmount: 2_900 });
@@ -204,8 +208,11 @@ describe("holding units", () => {
   });
 
   it("refuses a refund of units the discounts made free (nothing to pay back) and still refunds the last one with shipping", async () => {
-    // Two units at 10.00, 20.00 off: the goods were free, only shipping was paid.
-    const order = await paidOrder({ stock: 5, quantity: 2, price: 10, discount: 2_000 });
+    // Two units at 10.00 and a shop voucher of 20.00 off, created through the admin API and applied
+    // at checkout: the goods were free, only shipping was paid.
+    const seller = await newSeller();
+    const voucher = await newVoucher({ value: { amount: 2_000, currency: "CNY" } }, seller);
+    const order = await paidOrder({ seller, stock: 5, quantity: 2, price: 10, voucherCode: voucher.code });
     const itemId = await itemOf(order.orderId);
     const free = await askRefund(order.shopper.token, order.orderId, {
       items: [{ orderItemId: itemId, quantity: 1 }],
