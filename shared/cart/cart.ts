@@ -301,3 +301,17 @@ export function withinLineCap<L extends { skuId: string; addedAt: number }>(
   );
   return guest.filter((l) => owned.has(l.skuId) || added.has(l.skuId));
 }
+
+/**
+ * The products in a shopper's account cart, newest line first, for recommendations' seeds: one
+ * indexed read (the cart by user, its lines, their SKUs' products), no prices or stock.
+ */
+export async function cartProductIds(db: Db, userId: string, limit: number): Promise<string[]> {
+  const rows = await db.all<{ product_id: string }>(sql`
+    SELECT s.product_id FROM carts c
+      JOIN cart_items i ON i.cart_id = c.id
+      JOIN skus s ON s.id = i.sku_id
+     WHERE c.user_id = ${userId}
+     GROUP BY s.product_id ORDER BY max(i.added_at) DESC, s.product_id LIMIT ${limit}`);
+  return rows.map((r) => r.product_id);
+}

@@ -60,3 +60,20 @@ export async function boughtTogetherIds(db: Db, productId: string, limit: number
     .limit(limit);
   return rows.map((r) => r.id);
 }
+
+/**
+ * `boughtTogetherIds` of several products in one statement: each product's top `perProduct`
+ * partners (a window over its index range), with the partner's rank (0 first) per product.
+ */
+export async function boughtTogetherOf(db: Db, productIds: string[], perProduct: number) {
+  if (productIds.length === 0) return [];
+  return db.all<{ product_id: string; other_product_id: string; rank: number }>(sql`
+    SELECT product_id, other_product_id, rank FROM (
+      SELECT product_id, other_product_id,
+             row_number() OVER (PARTITION BY product_id ORDER BY orders DESC, other_product_id) - 1 AS rank
+        FROM co_purchases WHERE product_id IN (${sql.join(
+          productIds.map((id) => sql`${id}`),
+          sql`, `,
+        )})
+    ) WHERE rank < ${perProduct}`);
+}

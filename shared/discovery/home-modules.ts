@@ -2,14 +2,14 @@
  * The home page's modules (首页运营): what operators and sellers compose, as zod schemas, and the
  * schedule arithmetic. A module is a banner strip, category shortcuts, a product rail (hand-picked
  * product ids, or a rule: best sellers, new arrivals, on promotion, optionally within a category)
- * or a flash-sale slot. Each may carry a window (`startsAt` inclusive, `endsAt` exclusive).
+ * a flash-sale slot, or the shopper's own "for you" rail. Each may carry a window (`startsAt` inclusive, `endsAt` exclusive).
  */
 import { z } from "zod";
 import { newId } from "../platform/ids";
 
 export const RAIL_RULES = ["best_sellers", "new_arrivals", "on_promotion"] as const;
 export type RailRule = (typeof RAIL_RULES)[number];
-export const MODULE_KINDS = ["banner", "categories", "products", "flash_sale"] as const;
+export const MODULE_KINDS = ["banner", "categories", "products", "flash_sale", "for_you"] as const;
 /** Items a rule rail shows unless it names its own limit. */
 export const DEFAULT_RAIL_SIZE = 12;
 export const MAX_MODULES = 30;
@@ -73,8 +73,19 @@ const flashSaleModule = z.strictObject({
   campaignIds: z.array(z.string().min(1).max(64)).max(20).optional(),
 });
 
+/**
+ * The shopper's own picks (for-you.ts). The cached page carries best sellers in it, which is what
+ * guests get (and everyone while the recommendations switch is off); a signed-in shopper's answer
+ * has it refilled with their picks after the cache.
+ */
+const forYouModule = z.strictObject({
+  ...common,
+  kind: z.literal("for_you"),
+  limit: z.number().int().min(1).max(30).optional().describe(`Items shown (default ${DEFAULT_RAIL_SIZE})`),
+});
+
 export const homeModuleInput = z
-  .discriminatedUnion("kind", [bannerModule, categoriesModule, productsModule, flashSaleModule])
+  .discriminatedUnion("kind", [bannerModule, categoriesModule, productsModule, flashSaleModule, forYouModule])
   .refine((m) => !m.startsAt || !m.endsAt || Date.parse(m.startsAt) < Date.parse(m.endsAt), {
     message: "endsAt must be after startsAt",
     path: ["endsAt"],

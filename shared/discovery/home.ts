@@ -14,6 +14,7 @@ import { AppError } from "../platform/errors";
 import { unitOf } from "./experiments/assignment";
 import type { HomeVariantConfig } from "./experiments/definition";
 import { type Assignment, assignmentIn } from "./experiments/serving";
+import { forYou } from "./for-you";
 import {
   DEFAULT_RAIL_SIZE,
   type HomeDraftBody,
@@ -167,6 +168,9 @@ async function itemsOf(db: Db, module: HomeModule, now: number, shopId: string |
             now,
             shopId,
           );
+    case "for_you":
+      // The shared (cached) page's filling; personalizeHome refills it for a signed-in shopper.
+      return railByRule(db, { rule: "best_sellers", limit: module.limit ?? DEFAULT_RAIL_SIZE }, now, shopId);
     case "flash_sale":
       // Flash sales are not built yet: the slot is composed and scheduled but has nothing to show.
       return [];
@@ -201,4 +205,24 @@ export async function resolveHome(
       items: items[i] ?? [],
     })),
   };
+}
+
+/**
+ * A signed-in shopper's copy of a served page: each `for_you` module's items become their own
+ * picks (topped up with the page's best sellers when the history is short). The shared page stays
+ * cached as it is; only this copy is personal. Without a for_you module nothing is read.
+ */
+export async function personalizeHome(db: Db, view: HomeView, userId: string, page: HomePageRef): Promise<HomeView> {
+  const modules = await Promise.all(
+    view.modules.map(async (m) => {
+      if (m.kind !== "for_you") return m;
+      const limit = m.items.length || DEFAULT_RAIL_SIZE;
+      const shopId = page.scope === "shop" ? page.shopId : undefined;
+      const mine = await forYou(db, { userId, limit, shopId });
+      const picked = new Set(mine.map((i) => i.productId));
+      const fill = m.items.filter((i) => "productId" in i && !picked.has(i.productId));
+      return { ...m, items: [...mine, ...fill].slice(0, limit) };
+    }),
+  );
+  return { ...view, modules };
 }

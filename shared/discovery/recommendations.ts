@@ -3,19 +3,18 @@
  * - bought_together: the products most often in the same paid orders (co-purchases.ts), on shelf;
  * - similar: same category (3), brand (2) and each shared attribute value (1), by the catalog's rail
  *   read model; one indexed scan of the product's category and brand;
- * - for_you: the shopper's own history, newest first (products they paid for), each seed's bought
- *   together then similar products, never a product they bought; a few seeds, so a bounded number
- *   of reads whatever the history's length.
+ * - for_you: from the shopper's cart, newest purchases and recent views (for-you.ts), never a
+ *   product they bought or hold in the cart; a bounded number of reads whatever the history.
  * Anything that comes up short is topped up with best sellers, which are also the whole answer
  * while the `recommendations` switch is off or for a guest's for_you (reason `best_seller`).
  */
 import { z } from "zod";
 import { type RailItem, railByIds, railByRule, railItemSchema, similarProducts } from "../catalog/rails";
-import { listOrders } from "../orders/orders";
 import type { Db } from "../platform/db";
 import { boughtTogetherIds } from "./co-purchases";
 import type { Algorithm, RecommendationsVariantConfig } from "./experiments/definition";
 import { type Assignment, assignmentOn } from "./experiments/serving";
+import { forYou } from "./for-you";
 
 export const RECOMMENDATION_KINDS = ["bought_together", "similar", "for_you"] as const;
 export type RecommendationKind = (typeof RECOMMENDATION_KINDS)[number];
@@ -37,17 +36,8 @@ export const recommendationsSchema = z.object({
 });
 export type Recommendations = z.infer<typeof recommendationsSchema>;
 
-/** How many of the shopper's newest purchases seed for_you. */
-const FOR_YOU_SEEDS = 3;
-
 const withReason = (items: RailItem[], reason: (typeof REASONS)[number]) =>
   items.map((i) => ({ productId: i.productId, name: i.name, minPrice: i.minPrice, image: i.image, reason }));
-
-/** The shopper's purchased products, newest order first (distinct), from the orders domain. */
-async function purchasedProducts(db: Db, userId: string, limit: number): Promise<string[]> {
-  const recent = await listOrders(db, { userId }, { limit: 10 });
-  return [...new Set(recent.items.flatMap((o) => o.items.map((i) => i.productId)))].slice(0, limit);
-}
 
 async function picks(db: Db, input: { productId: string; kind: Algorithm; userId?: string; limit: number }) {
   switch (input.kind) {
@@ -60,22 +50,13 @@ async function picks(db: Db, input: { productId: string; kind: Algorithm; userId
       );
     case "similar":
       return withReason(await similarProducts(db, input.productId, input.limit), "similar");
-    case "for_you": {
-      if (!input.userId) return [];
-      const seeds = await purchasedProducts(db, input.userId, FOR_YOU_SEEDS);
-      const bought = new Set([...seeds, input.productId]);
-      const ids: string[] = [];
-      for (const seed of seeds) ids.push(...(await boughtTogetherIds(db, seed, input.limit)));
-      const items = await railByIds(
-        db,
-        ids.filter((id) => !bought.has(id)),
-      );
-      for (const seed of seeds) {
-        if (items.length >= input.limit) break;
-        items.push(...(await similarProducts(db, seed, input.limit)).filter((i) => !bought.has(i.productId)));
-      }
-      return withReason(items, "for_you");
-    }
+    case "for_you":
+      return input.userId
+        ? withReason(
+            await forYou(db, { userId: input.userId, limit: input.limit, exclude: [input.productId] }),
+            "for_you",
+          )
+        : [];
   }
 }
 

@@ -14,6 +14,8 @@ import {
   productDetailSchema,
 } from "../../../shared/catalog/storefront-product";
 import { categoryTree, categoryTreeSchema } from "../../../shared/catalog/structure";
+import { recordProductView } from "../../../shared/discovery/product-views";
+import { dbOf } from "../../../shared/platform/db";
 import { edgeCache } from "../../../shared/platform/edge-cache";
 import { errorResponses, jsonResponse } from "../../../shared/platform/openapi";
 import { requestDb } from "../../../shared/platform/request-db";
@@ -104,6 +106,17 @@ export function registerCatalogRoutes(app: StorefrontApp): void {
     return c.json(await searchProducts(requestDb(c), query, { facets }), 200);
   });
 
+  // A signed-in shopper's view is counted for "for you" (off the request's path, before the cache
+  // so hits count too).
+  app.use("/v1/products/:productId", async (c, next) => {
+    await next();
+    const userId = c.var.caller?.userId;
+    const productId = c.req.param("productId");
+    if (userId && productId && c.req.method === "GET" && c.res.status === 200) {
+      const view = { userId, productId, now: c.var.clock.now() };
+      c.executionCtx.waitUntil(recordProductView(dbOf(c.env.DB), view, c.var.log));
+    }
+  });
   // The detail goes through the Workers Cache API. The key names the product's current revision,
   // read from D1 first, so an edit or a price change makes a new key and is never served stale.
   app.use(

@@ -3,7 +3,14 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Context, Next } from "hono";
 import type { HomeVariantConfig } from "../../../shared/discovery/experiments/definition";
 import { type Assignment, exposeInBackground } from "../../../shared/discovery/experiments/serving";
-import { HOME_TTL_SECONDS, homeServing, homeViewSchema, resolveHome } from "../../../shared/discovery/home";
+import {
+  HOME_TTL_SECONDS,
+  type HomeView,
+  homeServing,
+  homeViewSchema,
+  personalizeHome,
+  resolveHome,
+} from "../../../shared/discovery/home";
 import type { HomePageRef } from "../../../shared/discovery/home-pages-repo";
 import type { AppEnv } from "../../../shared/platform/app-env";
 import { callerOf } from "../../../shared/platform/caller";
@@ -13,6 +20,7 @@ import { AppError } from "../../../shared/platform/errors";
 import { errorResponses, jsonResponse } from "../../../shared/platform/openapi";
 import { requestDb } from "../../../shared/platform/request-db";
 import { canAccessShop } from "../../../shared/platform/shop-access";
+import { isSwitchedOn } from "../../../shared/platform/switches/guard";
 import type { StorefrontApp, StorefrontBindings } from "../app";
 import { homeViewExample } from "../discovery-examples";
 
@@ -27,7 +35,8 @@ const DESCRIPTION =
   "The published modules live at this instant (each module may have a window: shown from `startsAt`, hidden from " +
   "`endsAt`), with their items resolved: banners, category shortcuts, and product rails showing only products on " +
   "shelf with their current price range and availability (a rule rail picks best sellers, new arrivals or products " +
-  "on promotion). A `flash_sale` module has no items until flash sales exist. Served from the edge cache under a key " +
+  "on promotion). A `flash_sale` module has no items until flash sales exist. A `for_you` module shows best " +
+  "sellers to guests and the signed-in shopper's own picks (from their cart, orders and views) to them. Served from the edge cache under a key " +
   "naming the published version, the schedule and the search index generation, so a publish or an edit in a rail is " +
   "never served stale. No login needed. While an operators' home experiment runs, the platform's page is the " +
   "caller's variant (a shopper by account, a guest by `X-Cart-Token`), cached per variant.";
@@ -102,9 +111,30 @@ function homeCache() {
   return (c: StorefrontContext, next: Next) => (c.req.query("preview") ? next() : cached(c, next));
 }
 
+/**
+ * Outside the cache: a signed-in shopper's answer gets its `for_you` modules refilled with their
+ * own picks (while the recommendations switch is on), as a private copy the cache never stores.
+ */
+function personalized() {
+  return async (c: StorefrontContext, next: Next) => {
+    await next();
+    const userId = c.var.caller?.userId;
+    if (!userId || c.res.status !== 200 || c.req.query("preview")) return;
+    const view = (await c.res.clone().json()) as HomeView;
+    if (!view.modules.some((m) => m.kind === "for_you") || !(await isSwitchedOn(c, "recommendations"))) return;
+    const mine = await personalizeHome(requestDb(c), view, userId, pageOf(c));
+    const headers = new Headers(c.res.headers);
+    headers.set("cache-control", "private, no-store");
+    headers.delete("content-length");
+    // Unset first: Hono's setter would otherwise copy the shared answer's headers back over these.
+    c.res = undefined;
+    c.res = new Response(JSON.stringify(mine), { status: 200, headers });
+  };
+}
+
 export function registerHomeRoutes(app: StorefrontApp): void {
-  app.use("/v1/home", homeCache());
-  app.use("/v1/shops/:shopId/home", homeCache());
+  app.use("/v1/home", personalized(), homeCache());
+  app.use("/v1/shops/:shopId/home", personalized(), homeCache());
 
   app.openapi(routes.platform, async (c) => {
     const page: HomePageRef = { scope: "platform" };
