@@ -121,6 +121,8 @@ export const orderItems = sqliteTable(
      */
     refundHeldQuantity: integer("refund_held_quantity").notNull().default(0),
     refundHeldAmount: integer("refund_held_amount").notNull().default(0),
+    /** The coins those units give back (their share of the order's coins discount, same rule). */
+    refundHeldCoins: integer("refund_held_coins").notNull().default(0),
     /** The refund operation whose compare-and-set last won (checked inside the writing batch). */
     refundOpId: text("refund_op_id"),
     status: text("status").notNull(),
