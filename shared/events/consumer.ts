@@ -13,6 +13,7 @@
  */
 
 import type { SkuInventory } from "../../durable-objects/sku-inventory";
+import type { FlashQuota } from "../flash-sales/quota";
 import type { TopupService } from "../fulfillment/topup-service";
 import type { PaymentAdapters } from "../payments/adapters";
 import type { Clock } from "../platform/clock";
@@ -43,6 +44,8 @@ export interface ConsumerDeps {
   metrics?: ConsumerMetrics;
   /** COINS_EARN_PER_MAJOR and friends, for handlers that complete orders (absent: the defaults). */
   promotions?: PromotionSettings;
+  /** Flash-sale quotas, for handlers giving back a cancelled flash order's admission. */
+  flashQuota?: FlashQuota;
 }
 
 /** One handler per message type of queue `Q`. */

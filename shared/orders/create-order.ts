@@ -1,9 +1,9 @@
 /**
  * Order creation (创单, SPEC §4.5) as a saga of steps with compensations:
  *
- *   load_checkout_facts → load_promotions → price_checkout → validate_price → anti_fraud → begin_saga
- *   → hold_promotions → reserve_stock
- *   → allocate_numbers → snapshot_lines → write_orders → publish_events
+ *   load_checkout_facts → load_promotions → flash_price → price_checkout → validate_price → anti_fraud
+ *   → begin_saga → hold_promotions → reserve_stock
+ *   → allocate_numbers → redeem_admission → snapshot_lines → write_orders → publish_events
  *
  * `begin_saga` persists the saga (its planned reservations and a lease) before the first step with a
  * side effect outside D1; `write_orders` writes snapshots, the pay order, the orders, their items,
@@ -14,6 +14,10 @@
  * A crash after the batch loses nothing: the outbox rows are sent by the events cron.
  *
  * Each step is a module in `steps/` (with its compensation where it has one).
+ *
+ * Flash sales: an order with a purchase token is priced at the flash price with no promotions
+ * (`flash_price`), holds units split out of its campaign's carve-out, and redeems its admission
+ * once (`redeem_admission`); see shared/flash-sales/flash-order.ts.
  *
  * Promotions: `load_promotions` reads the vouchers the request names, its shops' threshold
  * discounts and the shopper's coins; `price_checkout` stacks them; `hold_promotions` holds the
@@ -26,6 +30,8 @@ import { z } from "zod";
 import { orderSagas, orders, payOrders } from "../../db/schema";
 import { checkoutItemsSchema, type QuoteBody, quoteBody } from "../checkout/pricing";
 import { verifyQuoteToken } from "../checkout/quote-token";
+import { flashPriceStep, redeemAdmissionStep } from "../flash-sales/flash-order";
+import { verifyPurchaseToken } from "../flash-sales/tokens";
 import type { Db } from "../platform/db";
 import { AppError, isAppError } from "../platform/errors";
 import { newId } from "../platform/ids";
@@ -59,10 +65,18 @@ export const createOrderBody = z.union(
         coins: quoteBody.shape.coins,
       })
       .strict(),
+    // A flash-sale admission (POST /v1/flash-sales/{campaignId}/enter), ordered at the flash price.
+    z
+      .object({
+        purchaseToken: z.string().min(1).max(4096),
+        addressId: z.string().min(1).max(64).optional(),
+      })
+      .strict(),
   ],
   {
     error:
-      "send either {quoteToken} (from POST /v1/checkout/quote), or {items, addressId} (addressId when any item ships)",
+      "send either {quoteToken} (from POST /v1/checkout/quote), {items, addressId} (addressId when any item ships), " +
+      "or {purchaseToken, addressId} (from a flash-sale admission)",
   },
 );
 export type CreateOrderBody = z.infer<typeof createOrderBody>;
@@ -87,6 +101,7 @@ function steps(deps: OrderDeps): Step<OrderContext>[] {
   return [
     loadCheckoutFactsStep(deps),
     loadPromotionsStep(deps),
+    flashPriceStep(deps),
     priceCheckoutStep(deps),
     validatePriceStep(deps),
     antiFraudStep(deps),
@@ -94,6 +109,7 @@ function steps(deps: OrderDeps): Step<OrderContext>[] {
     holdPromotionsStep(deps),
     reserveStockStep(deps),
     allocateNumbersStep(deps),
+    redeemAdmissionStep(deps),
     snapshotLinesStep(deps),
     writeOrdersStep(deps),
     publishEventsStep(deps),
@@ -109,20 +125,29 @@ export async function createOrder(
   const claims =
     "quoteToken" in input.body ? await verifyQuoteToken(input.body.quoteToken, input.userId, deps.tokenKey, now) : null;
   if (claims && claims.items.length === 0) throw invalidField("quoteToken", "lists no items");
+  const flash =
+    "purchaseToken" in input.body
+      ? await verifyPurchaseToken(deps.tokenKey, input.body.purchaseToken, input.userId, now)
+      : undefined;
   const request: QuoteBody =
     "items" in input.body
       ? input.body
-      : {
-          // The quoted recharge target, not a default read again: the order tops up what was shown.
-          items: (claims?.items ?? []).map(({ skuId, quantity, rechargeTarget }) => ({
-            skuId,
-            quantity,
-            ...(rechargeTarget === null ? {} : { rechargeTarget }),
-          })),
-          ...(claims?.addressId ? { addressId: claims.addressId } : {}),
-          ...(claims?.voucherCodes.length ? { voucherCodes: claims.voucherCodes } : {}),
-          ...(claims?.coins ? { coins: claims.coins } : {}),
-        };
+      : flash
+        ? {
+            items: [{ skuId: flash.skuId, quantity: flash.quantity }],
+            ...("addressId" in input.body && input.body.addressId ? { addressId: input.body.addressId } : {}),
+          }
+        : {
+            // The quoted recharge target, not a default read again: the order tops up what was shown.
+            items: (claims?.items ?? []).map(({ skuId, quantity, rechargeTarget }) => ({
+              skuId,
+              quantity,
+              ...(rechargeTarget === null ? {} : { rechargeTarget }),
+            })),
+            ...(claims?.addressId ? { addressId: claims.addressId } : {}),
+            ...(claims?.voucherCodes.length ? { voucherCodes: claims.voucherCodes } : {}),
+            ...(claims?.coins ? { coins: claims.coins } : {}),
+          };
   const ctx: OrderContext = {
     sagaId: newId("saga", now),
     userId: input.userId,
@@ -130,6 +155,7 @@ export async function createOrder(
     now,
     request,
     claims,
+    ...(flash ? { flash } : {}),
     ...(input.requestKey ? { requestKey: input.requestKey } : {}),
     reservations: [],
     outbox: [],

@@ -14,6 +14,8 @@ import { registerBulkJobRoutes } from "./routes/bulk-jobs";
 import { registerCatalogStructureRoutes } from "./routes/catalog-structure";
 import { registerDeadLetterRoutes } from "./routes/dead-letters";
 import { registerEventCanaryRoutes } from "./routes/event-canaries";
+import { registerExperimentRoutes } from "./routes/experiments";
+import { registerFlashSaleRoutes } from "./routes/flash-sales";
 import { registerHistoryRoutes } from "./routes/history";
 import { registerHomeRoutes } from "./routes/home";
 import { registerImageRoutes } from "./routes/images";
@@ -83,6 +85,7 @@ export function buildAdminApp(options: { clock?: Clock } = {}): AdminApp {
   registerHistoryRoutes(app);
   registerHomeRoutes(app);
   registerReviewModerationRoutes(app);
+  registerExperimentRoutes(app);
   registerBulkJobRoutes(app);
   registerImportMappingRoutes(app);
   registerOperationsRoutes(app);
@@ -92,6 +95,7 @@ export function buildAdminApp(options: { clock?: Clock } = {}): AdminApp {
   registerPaymentRoutes(app);
   registerEventCanaryRoutes(app);
   registerPromotionRoutes(app);
+  registerFlashSaleRoutes(app);
   // The web console at /console, on the routes above (internal requests, the same rules).
   registerConsole(app, CONSOLE_PAGES);
   registerMetricsRoutes(app);

@@ -3,6 +3,8 @@
  * request's context in one place so route files never import each other for it.
  */
 import type { CatalogDeps } from "../../shared/catalog/catalog-deps";
+import type { FlashDeps } from "../../shared/flash-sales/campaigns";
+import { flashQuota } from "../../shared/flash-sales/quota";
 import { inventoryOf } from "../../shared/inventory/binding";
 import { type PaymentsEnv, paymentAdapters } from "../../shared/payments/adapters";
 import type { ReconcileDeps } from "../../shared/payments/reconciliation";
@@ -30,6 +32,17 @@ export function reconcileDeps(c: AppContext<AdminBindings>): ReconcileDeps {
     db: requestDb(c, "first-primary"),
     clock: c.var.clock,
     adapters: paymentAdapters(c.env as unknown as PaymentsEnv),
+    log: c.var.log,
+  };
+}
+
+/** What flash-sale campaigns need: the primary database, the SKU objects and the campaign's quota objects. */
+export function flashDeps(c: AppContext<AdminBindings>): FlashDeps {
+  return {
+    db: requestDb(c, "first-primary"),
+    clock: c.var.clock,
+    inventory: inventoryOf(c.env),
+    quota: flashQuota(c.env),
     log: c.var.log,
   };
 }

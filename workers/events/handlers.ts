@@ -1,4 +1,5 @@
 /** Which handler runs for which message type, per queue. Domains add theirs as they land. */
+
 import { processChunk } from "../../shared/catalog/bulk-jobs";
 import { indexProductChange } from "../../shared/catalog/price-windows";
 import { processRebuildChunk } from "../../shared/catalog/search-rebuild";
@@ -8,6 +9,7 @@ import { attributePaidOrder } from "../../shared/discovery/experiments/serving";
 import { markCanaryConsumed } from "../../shared/events/canaries";
 import type { Coalesce, Handlers } from "../../shared/events/consumer";
 import type { QueueName } from "../../shared/events/queues";
+import { releaseCancelledFlashAdmission } from "../../shared/flash-sales/flash-order";
 import { applyCarrierEvent } from "../../shared/fulfillment/apply-carrier-event";
 import { fulfillPaidOrder } from "../../shared/fulfillment/order-paid";
 import { retryVirtualFulfillment } from "../../shared/fulfillment/virtual-goods";
@@ -38,6 +40,8 @@ export const HANDLERS: { [Q in QueueName]: Handlers<Q> } = {
     // A payment still live on a pay order this cancel closed is cancelled at its provider.
     "order.cancelled": async (message, deps) => {
       await releaseOrderStock(deps, message.data.orderId, message.data.reason);
+      // After the units went back to the campaign's carve-out (above), the admission goes back to its quota.
+      await releaseCancelledFlashAdmission(deps, message.data.orderId);
       await returnCancelledOrderPromotions(deps, message.data.orderId);
       await cancelLivePayment(deps, message.data.payOrderId);
     },

@@ -5,6 +5,8 @@ import { consumeBatch, consumeDeadLetters } from "../../shared/events/consumer";
 import { consumerMetrics } from "../../shared/events/consumer-metrics";
 import { drainOutbox } from "../../shared/events/outbox";
 import { isQueueName, sourceOfDeadLetterQueue } from "../../shared/events/queues";
+import { flashQuota } from "../../shared/flash-sales/quota";
+import { settleDueCampaigns } from "../../shared/flash-sales/settle";
 import { autoCompleteDelivered, fulfillmentSettingsSchema } from "../../shared/fulfillment/complete-order";
 import { topupServiceOf } from "../../shared/fulfillment/topup-service";
 import { inventoryOf } from "../../shared/inventory/binding";
@@ -45,6 +47,7 @@ export async function handleBatch(
     topups: topupServiceOf(env as unknown as PaymentsEnv),
     metrics: consumerMetrics(metricsOf("events"), metricsTargetOf(env, log, waitUntil), clock),
     promotions: readEnv(promotionSettingsSchema, env),
+    flashQuota: flashQuota(env),
   };
   const source = sourceOfDeadLetterQueue(batch.queue);
   if (source) return consumeDeadLetters(source, batch, deps);
@@ -77,8 +80,8 @@ export type HousekeepingJob = (deps: HousekeepingDeps) => Promise<number>;
  * writers left behind, re-index products whose price window opened or closed, undo abandoned
  * checkouts, cancel unpaid orders whose timeout message never came, purge sagas finished more than
  * a week ago, reconcile payments once an hour, queue again provider events a queue lost, and
- * complete orders delivered AUTO_COMPLETE_DAYS ago that their shoppers never confirmed, and drop
- * metrics rollup minutes older than a week.
+ * complete orders delivered AUTO_COMPLETE_DAYS ago that their shoppers never confirmed, drop
+ * metrics rollup minutes older than a week, and settle flash sales that ended.
  */
 export const HOUSEKEEPING_JOBS = {
   idempotencyKeysPurged: ({ db, clock }) => purgeExpired(db, clock.now()),
@@ -96,6 +99,8 @@ export const HOUSEKEEPING_JOBS = {
       readEnv(fulfillmentSettingsSchema, deps.producers),
     ),
   metricMinutesPurged: ({ db, clock }) => purgeCountersBefore(db, clock.now() - ROLLUP_RETENTION_MS),
+  // Campaigns past their end and purchase window: quota closed, unsold units back in the SKU's stock.
+  flashSalesSettled: (deps) => settleDueCampaigns({ ...deps, quota: flashQuota(deps.producers) }),
 } satisfies Record<string, HousekeepingJob>;
 
 export type HousekeepingJobName = keyof typeof HOUSEKEEPING_JOBS;

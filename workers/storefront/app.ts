@@ -7,6 +7,7 @@ import { STOREFRONT_DESCRIPTION } from "./docs-intro";
 import { registerAuthRoutes } from "./routes/auth";
 import { registerCartRoutes } from "./routes/cart";
 import { registerCatalogRoutes } from "./routes/catalog";
+import { registerFlashSaleRoutes } from "./routes/flash-sales";
 import { registerHomeRoutes } from "./routes/home";
 import { registerImageRoutes } from "./routes/images";
 import { registerMeRoutes } from "./routes/me";
@@ -47,6 +48,7 @@ export function buildStorefrontApp(options: { clock?: Clock } = {}): StorefrontA
   // Operators' `checkout` switch (503 feature_disabled while off), ahead of the routes it guards.
   app.on("POST", ["/v1/checkout/quote", "/v1/orders"], switchGuard<StorefrontBindings>("checkout"));
   registerOrderRoutes(app);
+  registerFlashSaleRoutes(app);
   registerReceiptRoutes(app);
   registerPayOrderRoutes(app);
   registerPromotionRoutes(app);

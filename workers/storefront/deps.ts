@@ -2,6 +2,8 @@
  * The storefront Worker's dependency builders: what its routes hand the domains, built from the
  * request's context in one place so route files neither repeat nor import each other for them.
  */
+import type { AdmissionDeps } from "../../shared/flash-sales/admission";
+import { flashQuota } from "../../shared/flash-sales/quota";
 import type { OrderDeps } from "../../shared/orders/create-order";
 import type { OrderOpsDeps } from "../../shared/orders/orders";
 import { orderSettingsSchema } from "../../shared/orders/settings";
@@ -10,6 +12,7 @@ import type { PayDeps } from "../../shared/payments/pay";
 import type { AppContext } from "../../shared/platform/app-env";
 import { dbOf } from "../../shared/platform/db";
 import { authEnvSchema, readEnv } from "../../shared/platform/env";
+import { switchDepsOf } from "../../shared/platform/switches/guard";
 import { type PromotionSettings, promotionSettingsSchema } from "../../shared/promotions/settings";
 import type { AuthDeps, LoginDeps } from "../../shared/users/accounts";
 import type { StorefrontBindings } from "./app";
@@ -50,6 +53,7 @@ export function orderDeps(c: AppContext<StorefrontBindings>): OrderDeps {
     settings: readEnv(orderSettingsSchema, c.env),
     promotions: promotionSettings(c),
     tokenKey: { secret: tokens.secret, issuer: tokens.issuer },
+    flashQuota: flashQuota(c.env),
     log: c.var.log,
     waitUntil: (work) => c.executionCtx.waitUntil(work),
   };
@@ -64,5 +68,17 @@ export function payDeps(c: AppContext<StorefrontBindings>): PayDeps {
     adapters: paymentAdapters(c.env as unknown as PaymentsEnv),
     log: c.var.log,
     returnUrlOf: (payOrderId) => `${origin}/v1/pay-orders/${payOrderId}`,
+  };
+}
+
+/** What a flash-sale page and entry need: the campaign rows, its quota objects, the entry guard, the token key. */
+export function admissionDeps(c: AppContext<StorefrontBindings>): AdmissionDeps {
+  const tokens = readEnv(authEnvSchema, c.env);
+  return {
+    db: dbOf(c.env.DB),
+    clock: c.var.clock,
+    quota: flashQuota(c.env),
+    guard: { switches: switchDepsOf(c), limiter: c.env.RATE_LIMITER, env: c.env },
+    tokenKey: { secret: tokens.secret, issuer: tokens.issuer },
   };
 }

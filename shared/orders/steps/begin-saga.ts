@@ -5,6 +5,7 @@
  */
 import { and, eq, sql } from "drizzle-orm";
 import { orderSagas } from "../../../db/schema";
+import { flashQuoteId } from "../../flash-sales/flash-order";
 import { AppError } from "../../platform/errors";
 import type { Step } from "../saga";
 import { SAGA_LEASE_MS } from "../settings";
@@ -27,7 +28,8 @@ export function beginSagaStep(deps: OrderDeps): Step<OrderContext> {
       const row = {
         id: ctx.sagaId,
         userId: ctx.userId,
-        quoteId: ctx.claims?.quoteId ?? null,
+        // A flash-sale order's quote id names its admission: one order per purchase token.
+        quoteId: ctx.flash ? flashQuoteId(ctx.flash) : (ctx.claims?.quoteId ?? null),
         requestKey: ctx.requestKey ?? null,
         status: "running" as const,
         context: JSON.stringify(context),
@@ -56,6 +58,11 @@ export function beginSagaStep(deps: OrderDeps): Step<OrderContext> {
           }
           throw err;
         });
+      if (started.length === 0 && ctx.flash) {
+        throw new AppError("purchase_token_used", {
+          detail: "This purchase token was already used for an order; enter the flash sale again to buy more",
+        });
+      }
       if (started.length === 0) {
         throw new AppError("quote_used", {
           detail: "This quote was already used for an order; ask for a new quote to order again",

@@ -7,6 +7,8 @@ import type { Quote, QuoteBody } from "../../checkout/pricing";
 import type { QuoteClaims } from "../../checkout/quote-token";
 import type { OutboxRow } from "../../events/outbox";
 import type { Producers } from "../../events/producer";
+import type { FlashQuota } from "../../flash-sales/quota";
+import type { PurchaseClaims } from "../../flash-sales/tokens";
 import type { Clock } from "../../platform/clock";
 import type { Db } from "../../platform/db";
 import type { Logger } from "../../platform/logger";
@@ -28,6 +30,8 @@ export interface OrderDeps {
   tokenKey: { secret: string; issuer: string };
   /** COINS_MAX_PERCENT and friends (defaults when absent). */
   promotions?: PromotionSettings;
+  /** Flash-sale quotas, for orders placed with a purchase token (absent: such orders fail). */
+  flashQuota?: FlashQuota;
   log?: Logger;
   /**
    * Runs work after the response (the Worker's `waitUntil`). When given, the events of a
@@ -59,6 +63,8 @@ export interface OrderContext {
   request: QuoteBody;
   /** The quote token's claims, when the order came with one. */
   claims: QuoteClaims | null;
+  /** The purchase token's claims, when the order redeems a flash-sale admission. */
+  flash?: PurchaseClaims;
   /** The request's idempotency identity (`idem_...`), when it came with an Idempotency-Key. */
   requestKey?: string;
   facts?: CheckoutFacts;

@@ -1,4 +1,5 @@
 /** Holds each SKU's units in its object until the payment deadline (plus a margin); 409 `out_of_stock`. */
+import { reserveFlashUnits } from "../../flash-sales/flash-order";
 import { releaseStockAll, reserveStock } from "../../inventory/stock";
 import { actorText, orderActor } from "../../platform/actor";
 import { CompensationFailed, type Step } from "../saga";
@@ -20,15 +21,23 @@ export function reserveStockStep(deps: OrderDeps): Step<OrderContext> {
         need(ctx.quote, "the quote").orders.flatMap((o) => o.lines.map((l) => [l.skuId, o.shopId])),
       );
       const payBy = ctx.now + deps.settings.holdMs;
+      const { flash } = ctx;
       const outcomes = await Promise.allSettled(
         ctx.reservations.map((r) =>
-          reserveStock(deps.inventory, {
-            ...r,
-            priorities: priorities.get(shopOf.get(r.skuId) ?? "") ?? {},
-            ttlMs: payBy + HOLD_MARGIN_MS - ctx.now,
-            actor: actorText(orderActor(ctx.sagaId)),
-            at: ctx.now,
-          }),
+          // A flash-sale order's units come out of its campaign's carve-out, not available stock.
+          flash
+            ? reserveFlashUnits(deps.inventory, flash, r, {
+                ttlMs: payBy + HOLD_MARGIN_MS - ctx.now,
+                actor: actorText(orderActor(ctx.sagaId)),
+                at: ctx.now,
+              })
+            : reserveStock(deps.inventory, {
+                ...r,
+                priorities: priorities.get(shopOf.get(r.skuId) ?? "") ?? {},
+                ttlMs: payBy + HOLD_MARGIN_MS - ctx.now,
+                actor: actorText(orderActor(ctx.sagaId)),
+                at: ctx.now,
+              }),
         ),
       );
       const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
