@@ -1,19 +1,25 @@
 /**
- * The order-creation scenario: shopper1 places `POST /v1/orders` for one unit of one SKU, which
+ * The order-creation scenarios: shopper1 places `POST /v1/orders` for one unit of one SKU, which
  * runs the whole saga (checkout facts, rate limits, saga row, stock hold in the SKU's object,
- * order numbers, snapshots, the order batch and the outbox). Set up at bench start through the
- * public APIs only: seller1 lists a product with one SKU of 1,000,000,000 units in category
- * 1003001 and takes it through submit → approve → on-shelf, and shopper1 gets a bench address
- * (reused by later runs; an address book holds 50). Each run adds one product to the local catalog.
+ * order numbers, snapshots, the order batch and the outbox); and the same order with a platform
+ * voucher's code, which adds the promotions' reads and the voucher hold (one conditional D1
+ * batch) to the saga. Both run on the same SKU at the same connections in the same run, so the
+ * difference is the voucher's cost. Set up at bench start through the public APIs only: seller1
+ * lists a product with one SKU of 1,000,000,000 units in category 1003001 and takes it through
+ * submit → approve → on-shelf, the operator creates a ¥1-off voucher with a fresh code, and
+ * shopper1 gets a bench address (reused by later runs; an address book holds 50). Each run adds
+ * one product and one voucher to the local catalog.
  */
 import { apiCall, createProduct, DEMO_CALLERS, tokenFor } from "./lib/api.ts";
 import type { Scenario } from "./lib/load.ts";
 
 export const ORDER_SCENARIO = "storefront POST /v1/orders (1 SKU, whole saga)";
+export const VOUCHER_ORDER_SCENARIO = "storefront POST /v1/orders (1 SKU + voucher)";
 const ORDER_CONNECTIONS = [64];
 
-/** Stands in the scenario list (name and connections) until `orderScenario` has set it up. */
+/** Stand in the scenario list (name and connections) until `orderScenarios` has set them up. */
 export const ORDER_PLACEHOLDER: Scenario = { name: ORDER_SCENARIO, path: "/v1/orders", connections: ORDER_CONNECTIONS };
+export const VOUCHER_ORDER_PLACEHOLDER: Scenario = { ...ORDER_PLACEHOLDER, name: VOUCHER_ORDER_SCENARIO };
 
 const BENCH_ADDRESS = {
   recipient: "Bench Shopper",
@@ -56,17 +62,72 @@ export async function benchAddress(origin: string, shopper: string): Promise<str
   return (await apiCall<{ addressId: string }>(origin, "POST", "/v1/me/addresses", shopper, BENCH_ADDRESS)).addressId;
 }
 
-/** Sets up the product and address, and answers the scenario (64 connections, 201 expected). */
-export async function orderScenario(origin: string): Promise<Scenario> {
+/**
+ * A running platform voucher for the bench: ¥1 off, no minimum, as many uses as a voucher may
+ * have and the most a shopper may use one (1,000: a 64-connection run of 10 s places fewer).
+ * Answers its code, fresh per run.
+ */
+export async function benchVoucher(origin: string): Promise<string> {
+  const now = Date.now();
+  const code = `BENCH${now.toString(36).toUpperCase()}`;
+  await apiCall(origin, "POST", "/admin/v1/vouchers", await tokenFor(DEMO_CALLERS.operator), {
+    name: "压测券",
+    scope: "platform",
+    kind: "fixed",
+    value: { amount: 100, currency: "CNY" },
+    minSpend: { amount: 0, currency: "CNY" },
+    startsAt: new Date(now - 60_000).toISOString(),
+    endsAt: new Date(now + 86_400_000).toISOString(),
+    totalCount: 10_000_000,
+    perUserLimit: 1000,
+    claimable: false,
+    codes: { mode: "single", code },
+  });
+  return code;
+}
+
+/**
+ * Sets up the product, address and voucher, and answers both scenarios (64 connections, 201
+ * expected): the order without a voucher and the same order with the voucher's code.
+ */
+export async function orderScenarios(origin: string): Promise<{ plain: Scenario; withVoucher: Scenario }> {
   const shopper = await tokenFor(DEMO_CALLERS.shopper1);
-  const [skuId, addressId] = await Promise.all([hotProduct(origin), benchAddress(origin, shopper)]);
-  return {
-    name: ORDER_SCENARIO,
+  const [skuId, addressId, voucherCode] = await Promise.all([
+    hotProduct(origin),
+    benchAddress(origin, shopper),
+    benchVoucher(origin),
+  ]);
+  const order = (name: string, extra: object): Scenario => ({
+    name,
     method: "POST",
     path: "/v1/orders",
     headers: { authorization: `Bearer ${shopper}`, "content-type": "application/json" },
-    body: JSON.stringify({ items: [{ skuId, quantity: 1 }], addressId }),
+    body: JSON.stringify({ items: [{ skuId, quantity: 1 }], addressId, ...extra }),
     expectStatus: 201,
     connections: ORDER_CONNECTIONS,
-  };
+  });
+  return { plain: order(ORDER_SCENARIO, {}), withVoucher: order(VOUCHER_ORDER_SCENARIO, { voucherCode }) };
+}
+
+/** The voucher's cost beside the plain order, per connection count measured (throughput ratio, p50/p99). */
+export function describeVoucherCost(
+  results: readonly {
+    scenario: string;
+    connections: number;
+    requestsPerSecond: number;
+    latencyMs: { p50: number; p99: number };
+  }[],
+): string[] {
+  return results
+    .filter((m) => m.scenario === ORDER_SCENARIO)
+    .flatMap((plain) => {
+      const voucher = results.find((m) => m.scenario === VOUCHER_ORDER_SCENARIO && m.connections === plain.connections);
+      if (!voucher) return [];
+      const ratio = Math.round((voucher.requestsPerSecond / plain.requestsPerSecond) * 100) / 100;
+      return [
+        `order creation at ${plain.connections} conn: ${plain.requestsPerSecond} req/s (p50 ${plain.latencyMs.p50} ms, ` +
+          `p99 ${plain.latencyMs.p99} ms) without a voucher, ${voucher.requestsPerSecond} req/s (p50 ` +
+          `${voucher.latencyMs.p50} ms, p99 ${voucher.latencyMs.p99} ms) with one: x${ratio}`,
+      ];
+    });
 }

@@ -6,7 +6,8 @@
  * BENCH_ONLY=substrings of scenario names (comma-separated), BENCH_SEARCH_PRODUCTS=size of the search catalog (100000). It also times one scrypt password hash in Node; the
  * login scenario shows the same hash inside workerd (its p50 at 1 connection is one hash plus
  * a D1 round trip or two).
- * Then order creation (bench/orders.ts, set up through the public APIs) at 64 connections, and
+ * Then order creation (bench/orders.ts, set up through the public APIs) at 64 connections, without
+ * and with a voucher (same SKU, same connections; the voucher's cost is printed beside), and
  * one hot SKU reserved through its Durable Object against the seed's D1 UPDATEs, oversell counted
  * (bench/reservations.ts; BENCH_RESERVE_UNITS fixes the units, BENCH_BURST=1000 in-router reservations).
  * Then pay → PAID through the sandbox provider (bench/payments.ts): BENCH_PAY_BUYERS (16) shoppers
@@ -33,7 +34,7 @@ import {
   type LoginContention,
   measureLoginContention,
 } from "./login-contention.ts";
-import { ORDER_PLACEHOLDER, orderScenario } from "./orders.ts";
+import { describeVoucherCost, ORDER_PLACEHOLDER, orderScenarios, VOUCHER_ORDER_PLACEHOLDER } from "./orders.ts";
 import { measurePasswordHash } from "./password-hash.ts";
 import { describePayments, measurePayments, PAYMENTS, type PaymentResults } from "./payments.ts";
 import { measureReservations, type ReservationResults } from "./reservations.ts";
@@ -69,14 +70,15 @@ let payments: PaymentResults | undefined;
 let freshness: FreshnessResults | undefined;
 try {
   const every = await scenarios();
-  const all = [...every, ORDER_PLACEHOLDER].filter((s) => wanted(s.name));
+  const all = [...every, ORDER_PLACEHOLDER, VOUCHER_ORDER_PLACEHOLDER].filter((s) => wanted(s.name));
   // Order creation is set up when first measured (it comes last): putting its product on shelf
   // changes what searches show, which drops their cache, so it must not happen before them.
-  let orders: Promise<Scenario> | undefined;
-  const ready = (s: Scenario): Scenario | Promise<Scenario> => {
-    if (s !== ORDER_PLACEHOLDER) return s;
-    orders ??= orderScenario(platform.origin);
-    return orders;
+  let orders: ReturnType<typeof orderScenarios> | undefined;
+  const ready = async (s: Scenario): Promise<Scenario> => {
+    if (s !== ORDER_PLACEHOLDER && s !== VOUCHER_ORDER_PLACEHOLDER) return s;
+    orders ??= orderScenarios(platform.origin);
+    const { plain, withVoucher } = await orders;
+    return s === ORDER_PLACEHOLDER ? plain : withVoucher;
   };
   const counts = [...new Set([...connectionCounts, ...all.flatMap((s) => s.connections ?? [])])].sort((a, b) => a - b);
   for (const connections of counts) {
@@ -140,6 +142,8 @@ try {
 }
 
 console.log(`\nevery route (ratios to "${CEILING}" of this run):\n${summaryTable(results)}`);
+const voucherCost = describeVoucherCost(results);
+if (voucherCost.length > 0) console.log(`\n${voucherCost.join("\n")}`);
 
 const passwordHash = await measurePasswordHash();
 console.log(
@@ -158,6 +162,7 @@ const report = {
   },
   durationSeconds: duration,
   results,
+  orderVoucherCost: voucherCost,
   loginContention,
   reservations,
   payments,

@@ -30,6 +30,8 @@ const routes = {
       "`maxDiscount`. Only goods in `categoryId`'s subtree and/or among `skuIds` count toward `minSpend` and get the " +
       "discount. `totalCount` bounds its uses (and claims), `perUserLimit` each shopper's, `budget` what all uses may " +
       "take off together. `codes`: one shared code, or a batch of unique single-use codes (answered in `codes`). " +
+      "A shop voucher applies once to the shop's goods in a checkout, split between its orders when they are more " +
+      "than one. " +
       "Claimable vouchers are listed by `GET /v1/vouchers` for shoppers to claim; others are code-only. A code some " +
       "voucher already has is 409 `duplicate_voucher_code`.",
     request: {
@@ -66,8 +68,10 @@ const routes = {
     path: "/admin/v1/threshold-discounts",
     summary: "Create a threshold discount (满减): spend at least X in the shop, get Y off; the best tier applies",
     description:
-      "For a seller's own shop (operators name `shopId`). While it runs (`startsAt` to `endsAt`), each order of the " +
-      "shop whose goods reach a tier's `spend` gets the best reached tier's `off`, before vouchers and coins.",
+      "For a seller's own shop (operators name `shopId`). While it runs (`startsAt` to `endsAt`), a checkout whose " +
+      "goods from the shop reach a tier's `spend` gets the best reached tier's `off`, before vouchers and coins; " +
+      "when the shop's goods make more than one order (physical and virtual), it applies once and is split between " +
+      "them in proportion to their goods.",
     request: {
       headers: idempotencyHeaders,
       body: jsonBody(createThresholdDiscountBody, {

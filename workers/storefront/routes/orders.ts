@@ -48,7 +48,13 @@ const routes = {
       "Prices the items without holding anything: one order per seller (and per kind of goods), goods minus " +
       "discounts plus shipping from the seller's template (virtual goods ship free and need no address). The " +
       "answer's `quoteToken` (signed, 15 minutes, one order) can be sent to `POST /v1/orders` instead of the items; " +
-      "the order then refuses a changed price with 409 `price_changed`." +
+      "the order then refuses a changed price with 409 `price_changed`. Promotions stack in a fixed order, each on " +
+      "what the earlier left of the goods: each shop's running threshold discount (满减, best tier), one shop " +
+      "voucher per shop and one platform voucher (`voucherCode` or `voucherCodes`), then `coins` (1 coin = 1 fen, " +
+      "at most `COINS_MAX_PERCENT`, default 50, of the goods left). Each order's `discounts` lists them with their " +
+      "amounts, and every item its share. A code that does not apply is 422 `voucher_not_applicable` with `reason` " +
+      "(`min_spend`, `expired`, `not_started`, `out_of_scope`, `used_up`, `per_user_limit`); more coins than the " +
+      "balance 409 `insufficient_coins`. Nothing is held." +
       GUEST_REFUSED,
     request: { body: jsonBody(quoteBody, { example: demoCheckout }) },
     responses: {
@@ -64,7 +70,9 @@ const routes = {
     description:
       "Send `{quoteToken}` from a quote, or `{items, addressId}` to price and order at once (the example: the demo " +
       "shopper's T-shirt to the demo address). Runs the order saga: checks the account and prices, anti-fraud limits " +
-      "(429 `rate_limited`, 409 `hold_limit_reached`), reserves stock in each SKU's object (409 `out_of_stock`), " +
+      "(429 `rate_limited`, 409 `hold_limit_reached`), holds the vouchers' uses and the coins (409 " +
+      "`voucher_exhausted` when another checkout took a voucher's last use or budget, or the shopper's limit; " +
+      "nothing is held), reserves stock in each SKU's object (409 `out_of_stock`), " +
       "numbers the orders and writes them with one pay order to pay them all by `payBy` (then they cancel " +
       "themselves). A failure undoes every earlier step. With the same `Idempotency-Key` a retry answers the first " +
       "result and never orders twice. Pay with `POST /v1/pay-orders/{payOrderId}/pay`." +

@@ -62,7 +62,9 @@ const routes = {
     description:
       "Answers the code to use at checkout (`voucherCodes` of `POST /v1/checkout/quote`): the voucher's shared code, " +
       "or a code of its own from a batch. 409 `used_up` when no claims are left, 409 `per_user_limit` when the " +
-      "shopper has claimed it as often as allowed; 404 when no such claimable voucher is running.",
+      "shopper has claimed it as often as allowed; 404 when no such claimable voucher is running. Claiming is " +
+      "optional: a voucher's code works at checkout without it (the limits count uses), except a batch code " +
+      "another shopper claimed.",
     request: {
       headers: idempotencyHeaders,
       params: z.object({ voucherId: z.string().min(1).max(64).openapi({ example: voucherExample.voucherId }) }),
@@ -93,7 +95,8 @@ const routes = {
     path: "/v1/me/coins",
     summary: "The coin balance and its movements",
     description:
-      "1 coin = 1 minor unit (CNY). Coins are granted by operators, earned on completed orders, spent at checkout " +
+      "1 coin = 1 minor unit (CNY). Coins are granted by operators, earned on completed orders " +
+      "(`COINS_EARN_PER_MAJOR`, default 1, per whole yuan paid), spent at checkout " +
       "(held until paid, given back on cancel) and returned by refunds; newest first.",
     request: { query: coinsHistoryQuery },
     responses: {
