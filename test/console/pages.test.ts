@@ -53,6 +53,7 @@ describe("console pages", () => {
       "/console/reconciliation",
       "/console/ledger",
       "/console/switches",
+      "/console/metrics",
     ]) {
       const res = await operator.get(path);
       expect(res.status, `${path}: ${await res.clone().text()}`).toBe(200);

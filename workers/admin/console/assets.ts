@@ -84,6 +84,12 @@ pre { white-space: pre-wrap; word-break: break-word; background: var(--panel); p
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; }
 dl.facts dt { font-weight: 600; }
 dl.facts dd { margin: 0; }
+.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(22rem, 1fr)); gap: 1rem; }
+figure.chart { margin: 0; min-width: 0; }
+figure.chart figcaption { font-weight: 600; margin-bottom: .25rem; }
+.chart-bar { fill: var(--accent); }
+.chart-bar.danger { fill: var(--danger); }
+.chart-label, .chart-value { font-size: 12px; fill: var(--fg); }
 @media (max-width: 640px) { main { padding: .5rem; } th, td { padding: .3rem; } header.top { padding: .5rem; } }
 `;
 

@@ -35,6 +35,7 @@ const OPERATOR_NAV = [
   ["/console/reconciliation", "Reconciliation"],
   ["/console/ledger", "Ledger"],
   ["/console/switches", "Switches"],
+  ["/console/metrics", "Metrics"],
 ] as const;
 
 export function isOperator(caller: Caller): boolean {

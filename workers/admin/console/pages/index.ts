@@ -3,6 +3,7 @@ import type { PageRegistrar } from "../console";
 import { auditPages } from "./audit";
 import { bulkPages } from "./bulk";
 import { dashboardPages } from "./dashboard";
+import { metricsPages } from "./metrics";
 import { operationPages } from "./operations";
 import { orderPages } from "./orders";
 import { productPages } from "./products";
@@ -20,4 +21,5 @@ export const CONSOLE_PAGES: ((register: PageRegistrar) => void)[] = [
   shopSettingsPages,
   auditPages,
   operationPages,
+  metricsPages,
 ];
