@@ -45,6 +45,7 @@ export interface PageReview {
   stars: number;
   text: string;
   createdAt: string;
+  reply?: { text: string } | null;
 }
 
 interface PriceRange {
@@ -173,7 +174,11 @@ export function productPageHtml(
     )
     .join("");
   const reviewItems = reviews
-    .map((r) => `<li><strong>${"★".repeat(r.stars)}${"☆".repeat(5 - r.stars)}</strong> ${escapeHtml(r.text)}</li>`)
+    .map(
+      (r) =>
+        `<li><strong>${"★".repeat(r.stars)}${"☆".repeat(5 - r.stars)}</strong> ${escapeHtml(r.text)}` +
+        `${r.reply ? `<blockquote class="reply">Seller: ${escapeHtml(r.reply.text)}</blockquote>` : ""}</li>`,
+    )
     .join("");
   const body = [
     `<nav><a href="/">Home</a> › ${escapeHtml(detail.category.name)}</nav>`,

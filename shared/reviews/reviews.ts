@@ -5,9 +5,9 @@
  * recomputes the product's rating in its own batch and queues a catalog change, so the search
  * document (sort `rating`) and the product detail follow.
  */
-import { and, desc, eq, isNull } from "drizzle-orm";
+import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
-import { reviews } from "../../db/schema";
+import { productRatings, reviews } from "../../db/schema";
 import { imageUrlSchema } from "../catalog/images";
 import { indexedPriceWindow } from "../catalog/indexer";
 import { makeEvent } from "../events/messages";
@@ -159,8 +159,13 @@ export async function replyToReview(
   db: Db,
   input: { reviewId: string; shopId: string | undefined; text: string; now: number },
 ) {
-  await reviewFor(db, input.reviewId, input.shopId);
-  await db.update(reviews).set({ reply: input.text, repliedAt: input.now }).where(eq(reviews.id, input.reviewId));
+  const row = await reviewFor(db, input.reviewId, input.shopId);
+  // The reply and the product's reviews revision move together, so the cached product page
+  // (keyed by that revision) is never served without the reply once this returns.
+  await runBatch(db, [
+    db.update(reviews).set({ reply: input.text, repliedAt: input.now }).where(eq(reviews.id, input.reviewId)),
+    touchReviews(db, row.productId, input.now),
+  ]);
   return viewOf(await reviewFor(db, input.reviewId, input.shopId));
 }
 
@@ -201,4 +206,24 @@ export async function productReviews(db: Db, productId: string, query: z.infer<t
       .limit(query.limit + 1),
   ]);
   return { rating, ...pageOf(rows, query.limit, viewOf) };
+}
+
+/**
+ * Marks a product's reviews as changed without a rating change (a reply): the rating row's
+ * `updated_at` is the reviews revision the product page's cache key carries. Never moves back.
+ */
+function touchReviews(db: Db, productId: string, now: number) {
+  return db
+    .update(productRatings)
+    .set({ updatedAt: sql`max(${productRatings.updatedAt}, ${now})` })
+    .where(eq(productRatings.productId, productId));
+}
+
+/** The revision of a product's visible reviews and replies (0 before the first review), for cache keys. */
+export async function reviewsRevision(db: Db, productId: string): Promise<number> {
+  const row = await db.query.productRatings.findFirst({
+    columns: { updatedAt: true },
+    where: eq(productRatings.productId, productId),
+  });
+  return row?.updatedAt ?? 0;
 }

@@ -146,6 +146,17 @@ describe("reviews and ratings", () => {
     expect(ld.aggregateRating).toMatchObject({ "@type": "AggregateRating", ratingValue: 5, reviewCount: 1 });
     expect(ld.review[0]).toMatchObject({ reviewBody: "面料舒服", reviewRating: { ratingValue: 5 } });
 
+    // The page is cached; a seller's reply is on it from the moment the reply returns (its own key part).
+    const cached = await call("GET", `/p/${goodItem.productId}`);
+    expect(cached.headers.get("x-cache")).toBe("HIT");
+    expect(await cached.text()).not.toContain("谢谢惠顾");
+    const answered = await call("POST", `/admin/v1/reviews/${goodReview.body.reviewId}/reply`, {
+      token: seller.token,
+      body: { text: "谢谢惠顾" },
+    });
+    expect(answered.status).toBe(200);
+    expect(await (await call("GET", `/p/${goodItem.productId}`)).text()).toContain("谢谢惠顾");
+
     // An operator hides the 1-star review: out of the list and the rating; hiding again changes nothing.
     const operator = await operatorToken();
     expect(

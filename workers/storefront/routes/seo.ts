@@ -9,7 +9,7 @@ import { edgeCache } from "../../../shared/platform/edge-cache";
 import { AppError } from "../../../shared/platform/errors";
 import { errorResponses } from "../../../shared/platform/openapi";
 import { requestDb } from "../../../shared/platform/request-db";
-import { productReviews } from "../../../shared/reviews/reviews";
+import { productReviews, reviewsRevision } from "../../../shared/reviews/reviews";
 import type { StorefrontApp, StorefrontBindings } from "../app";
 import { DEMO_PRODUCT_ID } from "../docs-intro";
 
@@ -124,7 +124,12 @@ export function registerSeoRoutes(app: StorefrontApp): void {
   const productPage = edgeCache(async (c) => {
     const productId = c.req.param("productId") ?? "";
     const origin = new URL(c.req.url).origin;
-    return `p/${productId}/${c.req.param("slug") ?? ""}@${await detailRevision(requestDb(c), productId)}@${origin}`;
+    // The page shows the newest reviews and their replies: their revision is in the key too.
+    const [detail, reviewsRev] = await Promise.all([
+      detailRevision(requestDb(c), productId),
+      reviewsRevision(requestDb(c), productId),
+    ]);
+    return `p/${productId}/${c.req.param("slug") ?? ""}@${detail}.r${reviewsRev}@${origin}`;
   }, DETAIL_TTL_SECONDS);
   app.use("/p/:productId", productPage);
   app.use("/p/:productId/:slug", productPage);
