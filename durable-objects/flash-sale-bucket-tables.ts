@@ -8,10 +8,9 @@
  * did; a voided grant is a row with status 'void', so it can never apply later). `admissions` has
  * one row per admission; `waiters` is the queue, in arrival order.
  */
-import type { QuotaPlanInput } from "./flash-sale-protocol";
+import { FlashSaleMetaTables } from "./flash-sale-meta";
 
 const SCHEMA = `
-  CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   CREATE TABLE IF NOT EXISTS units (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     stock INTEGER NOT NULL CHECK (stock >= 0),
@@ -78,26 +77,10 @@ export interface UnitsChange {
   recalled?: number;
 }
 
-export class FlashSaleBucketTables {
-  constructor(private readonly sql: SqlStorage) {
+export class FlashSaleBucketTables extends FlashSaleMetaTables {
+  constructor(sql: SqlStorage) {
+    super(sql);
     sql.exec(SCHEMA);
-  }
-
-  meta(key: string): string | undefined {
-    return this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0]?.value;
-  }
-
-  setMeta(key: string, value: string): void {
-    this.sql.exec(
-      "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-      key,
-      value,
-    );
-  }
-
-  plan(): QuotaPlanInput | null {
-    const raw = this.meta("plan");
-    return raw ? (JSON.parse(raw) as QuotaPlanInput) : null;
   }
 
   units(): Units {

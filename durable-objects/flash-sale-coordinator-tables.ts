@@ -8,10 +8,10 @@
  * and the bucket's last report of its own units. The coordinator's side of the invariant:
  * quota = unallocated + Σ pending grants + Σ (granted − returned).
  */
+import { FlashSaleMetaTables } from "./flash-sale-meta";
 import type { BucketReport, QuotaPlanInput } from "./flash-sale-protocol";
 
 const SCHEMA = `
-  CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   CREATE TABLE IF NOT EXISTS pool (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     quota INTEGER NOT NULL CHECK (quota > 0),
@@ -64,26 +64,10 @@ export interface BucketRow {
   [key: string]: SqlStorageValue;
 }
 
-export class FlashSaleCoordinatorTables {
-  constructor(private readonly sql: SqlStorage) {
+export class FlashSaleCoordinatorTables extends FlashSaleMetaTables {
+  constructor(sql: SqlStorage) {
+    super(sql);
     sql.exec(SCHEMA);
-  }
-
-  meta(key: string): string | undefined {
-    return this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0]?.value;
-  }
-
-  setMeta(key: string, value: string): void {
-    this.sql.exec(
-      "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-      key,
-      value,
-    );
-  }
-
-  plan(): QuotaPlanInput | null {
-    const raw = this.meta("plan");
-    return raw ? (JSON.parse(raw) as QuotaPlanInput) : null;
   }
 
   /** Stores the plan with every unit unallocated and a row per bucket. */
