@@ -3,7 +3,7 @@
  * playwright-core driving the system's Chromium) against the platform started exactly as
  * `npm run dev` starts it, on a free port and a fresh local state directory (so a developer's
  * running `npm run dev` and its data are left alone). Only the process group this script started
- * is stopped, by its pid, whatever the outcome.
+ * is stopped, by its pid, whatever the outcome. Words after `--` pick specs by name.
  */
 import { spawn } from "node:child_process";
 import { rmSync } from "node:fs";
@@ -81,10 +81,13 @@ await new Promise<void>((resolve, reject) => {
 });
 console.log(`platform ready on ${origin} in ${Math.round((Date.now() - started) / 1000)} s; running the browser tests`);
 
+// `npm run test:browser -- ship-order voucher`: only the specs whose names hold those words.
+const filters = process.argv.slice(2);
+const specs = filters.length > 0 ? filters.map((f) => `test/browser/*${f}*.spec.ts`) : ["test/browser/*.spec.ts"];
 const testsStarted = Date.now();
 const tests = spawn(
   process.execPath,
-  ["--import", "tsx", "--test", "--test-concurrency=1", "--test-reporter=spec", "test/browser/*.spec.ts"],
+  ["--import", "tsx", "--test", "--test-concurrency=1", "--test-reporter=spec", ...specs],
   { stdio: "inherit", env: { ...process.env, CONSOLE_ORIGIN: origin } },
 );
 const code = await new Promise<number>((resolve) => tests.once("exit", (c) => resolve(c ?? 1)));
