@@ -14,6 +14,8 @@ export const CEILING = "hello (router only)";
 /** Scenarios other measurements reuse by name. */
 export const DETAIL = "product detail (edge cache)";
 export const LOGIN = "storefront POST /v1/auth/login (scrypt)";
+export const HOME = "storefront GET /v1/home (edge cache, key in one D1 read)";
+export const PRODUCT_PAGE = "SEO product page GET /p/:id (HTML, edge cache)";
 
 /** A product and SKU of the generated demo catalog (db/seed/catalog.ts numbers them from 1001). */
 const DEMO_PRODUCT = "spu_00000000000000000000001001";
@@ -71,6 +73,8 @@ export async function scenarios(): Promise<Scenario[]> {
       path: `/v1/products?categoryId=1003001&attr.${encodeURIComponent("颜色")}=${encodeURIComponent("黑色")}`,
     },
     { name: DETAIL, path: `/v1/products/${ON_SHELF_PRODUCT}` },
+    { name: HOME, path: "/v1/home" },
+    { name: PRODUCT_PAGE, path: `/p/${ON_SHELF_PRODUCT}` },
     { name: "admin GET product (JWT + 7 D1 reads)", path: `/admin/v1/products/${DEMO_PRODUCT}`, headers: auth },
     { name: "admin GET SKU stock (D1 + object RPC)", path: `/admin/v1/skus/${DEMO_SKU}/stock`, headers: auth },
     {
