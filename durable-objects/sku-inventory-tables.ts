@@ -8,6 +8,11 @@
  * first run did); `reservations` has one row per reservation and warehouse (a tombstone is a row
  * for warehouse '' with quantity 0); `outbox` holds events waiting for the alarm to publish;
  * `hold_parents` names the hold a split hold came from (a flash-sale order's, from its campaign's).
+ *
+ * The object applies its writes in batches (`batch`: many calls, one transaction). While a batch
+ * runs, what every call reads again is served from memory: the stock rows, the revision and the
+ * metadata, loaded once and kept in step by every write here (stock is still written row by row,
+ * so the CHECKs judge each call). Outside a batch every read goes to SQLite.
  */
 import type { Movement, Reservation, ReservationStatus, StockView } from "../shared/inventory/schemas";
 
@@ -97,15 +102,56 @@ export interface StockChange {
   sold?: number;
 }
 
+/** What a batch reads from memory instead of SQLite (see the module's comment). */
+interface Working {
+  /** Every warehouse's row, as written so far in the batch. */
+  stock: Map<string, StockRow>;
+  revision: number;
+  /** Metadata read or written in the batch (undefined: no such key). */
+  meta: Map<string, string | undefined>;
+  /** Whether an event was queued for the alarm to publish. */
+  enqueued: boolean;
+}
+
 /** The object's tables on its SQLite storage; constructing it creates them. */
 export class SkuInventoryTables {
+  private working: Working | null = null;
+
   constructor(private readonly sql: SqlStorage) {
     sql.exec(SCHEMA);
   }
 
+  /**
+   * Runs `work` (the writes of a batch of calls, inside the caller's transaction) with the rows it
+   * reads again and again in memory. Returns what `work` returned and whether it changed anything
+   * the alarm publishes (a movement logged or an event queued). If `work` throws, the caller's
+   * transaction rolls back and the memory goes with it.
+   */
+  batch<T>(work: () => T): { value: T; changed: boolean } {
+    if (this.working) throw new Error("SkuInventoryTables.batch is not reentrant");
+    const revision = this.readRevision();
+    const working: Working = {
+      stock: new Map(this.readStockRows().map((r) => [r.warehouse_id, r])),
+      revision,
+      meta: new Map(),
+      enqueued: false,
+    };
+    this.working = working;
+    try {
+      const value = work();
+      return { value, changed: working.revision > revision || working.enqueued };
+    } finally {
+      this.working = null;
+    }
+  }
+
   /** A value of the object's key-value metadata (sku id, safety stock, published revision). */
   meta(key: string): string | undefined {
-    return this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0]?.value;
+    const memo = this.working?.meta;
+    if (memo?.has(key)) return memo.get(key);
+    const value = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0]?.value;
+    memo?.set(key, value);
+    return value;
   }
 
   setMeta(key: string, value: string | number): void {
@@ -114,15 +160,25 @@ export class SkuInventoryTables {
       key,
       String(value),
     );
+    this.working?.meta.set(key, String(value));
   }
 
   /** The newest movement's sequence number (0 before the first): the view's revision. */
   revision(): number {
+    return this.working?.revision ?? this.readRevision();
+  }
+
+  private readRevision(): number {
     return this.sql.exec<{ seq: number | null }>("SELECT max(seq) AS seq FROM movements").one().seq ?? 0;
   }
 
   /** Every warehouse's row, by warehouse id. */
   stockRows(): StockRow[] {
+    if (!this.working) return this.readStockRows();
+    return [...this.working.stock.values()].sort((x, y) => (x.warehouse_id < y.warehouse_id ? -1 : 1));
+  }
+
+  private readStockRows(): StockRow[] {
     return this.sql.exec<StockRow>("SELECT * FROM stock ORDER BY warehouse_id").toArray();
   }
 
@@ -149,11 +205,13 @@ export class SkuInventoryTables {
 
   /** The warehouses with units available (in no particular order). */
   stockedRows(): StockRow[] {
+    if (this.working) return [...this.working.stock.values()].filter((r) => r.available > 0);
     return this.sql.exec<StockRow>("SELECT * FROM stock WHERE available > 0").toArray();
   }
 
   /** One warehouse's available units (0 when it never had stock). */
   available(warehouseId: string): number {
+    if (this.working) return this.working.stock.get(warehouseId)?.available ?? 0;
     return (
       this.sql.exec<StockRow>("SELECT * FROM stock WHERE warehouse_id = ?", warehouseId).toArray()[0]?.available ?? 0
     );
@@ -161,6 +219,7 @@ export class SkuInventoryTables {
 
   /** Available units over every warehouse. */
   totalAvailable(): number {
+    if (this.working) return [...this.working.stock.values()].reduce((n, r) => n + r.available, 0);
     return this.sql.exec<{ n: number | null }>("SELECT sum(available) AS n FROM stock").one().n ?? 0;
   }
 
@@ -174,9 +233,9 @@ export class SkuInventoryTables {
     const s = change.sold ?? 0;
     // UPDATE first: an upsert would check the row's CHECKs against the raw deltas (negative).
     const updated = this.sql
-      .exec<{ available: number }>(
+      .exec<StockRow>(
         `UPDATE stock SET available = available + ?, reserved = reserved + ?, sold = sold + ?,
-           received = received + ? WHERE warehouse_id = ? RETURNING available`,
+           received = received + ? WHERE warehouse_id = ? RETURNING *`,
         a,
         r,
         s,
@@ -184,31 +243,37 @@ export class SkuInventoryTables {
         warehouseId,
       )
       .toArray()[0];
-    if (updated) return updated.available;
-    this.sql.exec(
-      "INSERT INTO stock (warehouse_id, available, reserved, sold, received) VALUES (?, ?, ?, ?, ?)",
-      warehouseId,
-      a,
-      r,
-      s,
-      a + r + s,
-    );
-    return a;
+    const row = updated ?? { warehouse_id: warehouseId, available: a, reserved: r, sold: s, received: a + r + s };
+    if (!updated) {
+      this.sql.exec(
+        "INSERT INTO stock (warehouse_id, available, reserved, sold, received) VALUES (?, ?, ?, ?, ?)",
+        warehouseId,
+        a,
+        r,
+        s,
+        a + r + s,
+      );
+    }
+    this.working?.stock.set(warehouseId, row);
+    return row.available;
   }
 
   /** Appends a movement; `availableAfter` is the warehouse's available units once it applied. */
   log(m: MovementInput, availableAfter: number): void {
-    this.sql.exec(
-      "INSERT INTO movements (op_id, warehouse_id, kind, quantity, reason, actor, at, available_after) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-      m.opId,
-      m.warehouseId,
-      m.kind,
-      m.quantity,
-      m.reason,
-      m.actor,
-      m.at,
-      availableAfter,
-    );
+    const { seq } = this.sql
+      .exec<{ seq: number }>(
+        "INSERT INTO movements (op_id, warehouse_id, kind, quantity, reason, actor, at, available_after) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
+        m.opId,
+        m.warehouseId,
+        m.kind,
+        m.quantity,
+        m.reason,
+        m.actor,
+        m.at,
+        availableAfter,
+      )
+      .one();
+    if (this.working) this.working.revision = seq;
   }
 
   /** The movement an op id already made, if any: a replay answers what the first run did. */
@@ -337,6 +402,7 @@ export class SkuInventoryTables {
   /** Queues an event (its JSON) for the alarm to publish. */
   enqueue(body: string): void {
     this.sql.exec("INSERT INTO outbox (body) VALUES (?)", body);
+    if (this.working) this.working.enqueued = true;
   }
 
   /** The queued events, oldest first. */

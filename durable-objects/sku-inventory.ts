@@ -2,7 +2,8 @@
  * One SKU's stock: the system of record for how many units are available, reserved and sold in
  * each warehouse, the reservations (timed holds) of checkouts, and an append-only movement log.
  *
- * Every write runs in `transactionSync` on the object's SQLite storage, so the invariant
+ * Every write runs in `transactionSync` on the object's SQLite storage (writes that queue up
+ * meanwhile share one: see `write`), so the invariant
  * available + reserved + sold = received holds per warehouse after every call (the table's CHECKs
  * refuse anything else) and survives eviction. Every write is idempotent: adjustments and
  * transfers by op id, reservations by reservation id (reserve, confirm and release each apply
@@ -46,12 +47,23 @@ import { SkuInventoryTables } from "./sku-inventory-tables";
 /** Writes within this window reach the projection as one event. */
 export const PUBLISH_DELAY_MS = 1_000;
 
+/** A write waiting for its batch, and how to answer its caller. */
+interface QueuedWrite {
+  work: () => unknown;
+  resolve: (value: unknown) => void;
+  reject: (reason: unknown) => void;
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
 export class SkuInventory extends DurableObject<Producers> {
   private readonly tables: SkuInventoryTables;
   /** Memo of the SKU id (set once, never changes). */
   private knownSkuId: string | undefined;
   /** Memo of the armed alarm: undefined until read; null when none is armed. */
   private alarmAt: number | null | undefined;
+  /** Writes waiting for the next batch (see `write`). */
+  private readonly waiting: QueuedWrite[] = [];
 
   constructor(ctx: DurableObjectState, env: Producers) {
     super(ctx, env);
@@ -90,7 +102,71 @@ export class SkuInventory extends DurableObject<Producers> {
   }
 
   // -------------------------------------------------------------------------------------------
-  // Writes (each in one synchronous transaction)
+  // Batches: the writes queued meanwhile, one transaction and one storage commit
+
+  /**
+   * Applies `work` (synchronous reads and writes of the tables) in the object's next batch, and
+   * answers once that batch has committed and the alarm is armed. Every write that reaches the
+   * object before the batch runs joins it: calls queued behind one another share a transaction and
+   * a storage commit, which were most of what a call cost (docs/decisions.md, "The SKU object's
+   * own cost"). The batch runs on a zero timer, after the calls already delivered have queued
+   * theirs; each work still runs alone and in arrival order, so every rule holds per call. A call
+   * is answered only after its batch committed (and the output gate holds the answer until the
+   * storage confirms it): an answered call is a persisted call.
+   */
+  private write<T>(work: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      if (this.waiting.length === 1) setTimeout(() => void this.runBatch(), 0);
+    });
+  }
+
+  private async runBatch(): Promise<void> {
+    const writes = this.waiting.splice(0);
+    const { outcomes, changed } = this.applyAll(writes);
+    let unscheduled: unknown;
+    if (changed) {
+      // As before batching: a write is answered only once the alarm that publishes it is armed.
+      await this.schedule(true).catch((err: unknown) => {
+        unscheduled = err;
+      });
+    }
+    writes.forEach((w, i) => {
+      const outcome = outcomes[i];
+      if (outcome?.ok && unscheduled === undefined) w.resolve(outcome.value);
+      else w.reject(outcome?.ok === false ? outcome.error : unscheduled);
+    });
+  }
+
+  /**
+   * All the writes in one transaction. If one throws (a refused CHECK: a bug, never a business
+   * refusal, which is an answer), the transaction rolls back whole and each write runs again in its
+   * own, so only the one that threw fails.
+   */
+  private applyAll(writes: readonly QueuedWrite[]): { outcomes: Outcome[]; changed: boolean } {
+    const inTransaction = (works: readonly QueuedWrite[]) =>
+      this.ctx.storage.transactionSync(() => this.tables.batch(() => works.map((w) => w.work())));
+    try {
+      const { value, changed } = inTransaction(writes);
+      return { outcomes: value.map((v) => ({ ok: true, value: v })), changed };
+    } catch (error) {
+      if (writes.length === 1) return { outcomes: [{ ok: false, error }], changed: false };
+      let changed = false;
+      const outcomes = writes.map((w): Outcome => {
+        try {
+          const alone = inTransaction([w]);
+          changed ||= alone.changed;
+          return { ok: true, value: alone.value[0] };
+        } catch (error) {
+          return { ok: false, error };
+        }
+      });
+      return { outcomes, changed };
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Writes (each applied alone and in order inside its batch's transaction)
 
   /**
    * After every write: queue a safety-stock alert when available stock has fallen to the
@@ -115,7 +191,7 @@ export class SkuInventory extends DurableObject<Producers> {
   /** Receives, writes off or counts stock in one warehouse; never below zero; once per op id. */
   async adjust(raw: unknown): Promise<AdjustResult> {
     const input = adjustStockInput.parse(raw);
-    const result = this.ctx.storage.transactionSync((): AdjustResult => {
+    return this.write((): AdjustResult => {
       this.skuId(input.skuId);
       const done = this.tables.doneMovement(input.opId);
       if (done)
@@ -148,14 +224,12 @@ export class SkuInventory extends DurableObject<Producers> {
       this.afterWrite(input.at);
       return { ok: true, replayed: false, delta, availableAfter: after, view: this.view() };
     });
-    if (result.ok && !result.replayed) await this.schedule(true);
-    return result;
   }
 
   /** Moves available units from one warehouse to another, once per op id. */
   async transfer(raw: unknown): Promise<TransferResult> {
     const input = transferInput.parse(raw);
-    const result = this.ctx.storage.transactionSync((): TransferResult => {
+    return this.write((): TransferResult => {
       this.skuId(input.skuId);
       const done = this.tables.doneMovement(`${input.opId}:out`);
       if (done) {
@@ -202,8 +276,6 @@ export class SkuInventory extends DurableObject<Producers> {
       );
       return { ok: true, replayed: false, delta: input.quantity, availableAfter: fromAfter, view: this.view() };
     });
-    if (result.ok && !result.replayed) await this.schedule(true);
-    return result;
   }
 
   /**
@@ -213,7 +285,7 @@ export class SkuInventory extends DurableObject<Producers> {
    */
   async reserve(raw: unknown): Promise<ReserveResult> {
     const input = reserveInput.parse(raw);
-    const result = this.ctx.storage.transactionSync((): ReserveResult => {
+    return this.write((): ReserveResult => {
       this.skuId(input.skuId);
       const existing = this.reservation(input.reservationId);
       if (existing) {
@@ -254,8 +326,6 @@ export class SkuInventory extends DurableObject<Producers> {
       };
       return { ok: true, replayed: false, reservation, view: this.view() };
     });
-    if (result.ok && !result.replayed) await this.schedule(true);
-    return result;
   }
 
   /**
@@ -266,7 +336,7 @@ export class SkuInventory extends DurableObject<Producers> {
    */
   async splitHold(raw: unknown): Promise<SplitHoldResult> {
     const input = splitHoldInput.parse(raw);
-    const result = this.ctx.storage.transactionSync((): SplitHoldResult => {
+    return this.write((): SplitHoldResult => {
       this.skuId(input.skuId);
       const existing = this.reservation(input.reservationId);
       if (existing) {
@@ -305,8 +375,6 @@ export class SkuInventory extends DurableObject<Producers> {
       if (!reservation) throw new Error(`split hold ${input.reservationId} was not written`);
       return { ok: true, replayed: false, reservation, view: this.view() };
     });
-    if (result.ok && !result.replayed) await this.schedule(true);
-    return result;
   }
 
   /**
@@ -316,7 +384,7 @@ export class SkuInventory extends DurableObject<Producers> {
    */
   async returnSold(raw: unknown): Promise<ReturnSoldResult> {
     const input = returnSoldInput.parse(raw);
-    const result = this.ctx.storage.transactionSync((): ReturnSoldResult => {
+    return this.write((): ReturnSoldResult => {
       this.skuId(input.skuId);
       if (this.tables.doneMovement(`${input.opId}:0`)) return { ok: true, replayed: true, view: this.view() };
       const sold = this.reservation(input.reservationId);
@@ -345,8 +413,6 @@ export class SkuInventory extends DurableObject<Producers> {
       this.afterWrite(input.at);
       return { ok: true, replayed: false, view: this.view() };
     });
-    if (result.ok && !result.replayed) await this.schedule(true);
-    return result;
   }
 
   /** Hold → sold (payment succeeded). Once per reservation; a released hold cannot be confirmed. */
@@ -364,7 +430,7 @@ export class SkuInventory extends DurableObject<Producers> {
 
   private async settle(raw: unknown, to: "confirmed" | "released"): Promise<SettleResult> {
     const input = reservationRefInput.parse(raw);
-    const result = this.ctx.storage.transactionSync((): SettleResult => {
+    return this.write((): SettleResult => {
       this.skuId(input.skuId);
       const existing = this.reservation(input.reservationId);
       if (!existing) {
@@ -384,8 +450,6 @@ export class SkuInventory extends DurableObject<Producers> {
       this.afterWrite(input.at);
       return { ok: true, replayed: false, reservation: this.reservation(input.reservationId), view: this.view() };
     });
-    if (result.ok && !result.replayed) await this.schedule(true);
-    return result;
   }
 
   private closeHold(
@@ -449,7 +513,7 @@ export class SkuInventory extends DurableObject<Producers> {
 
   /** Releases every hold due at `now`; returns how many. Safe to run any number of times. */
   async expireDue(now: number): Promise<number> {
-    const expired = this.ctx.storage.transactionSync(() => {
+    return this.write(() => {
       const due = this.tables.dueReservationIds(now);
       for (const reservationId of due) {
         const held = this.reservation(reservationId);
@@ -458,8 +522,6 @@ export class SkuInventory extends DurableObject<Producers> {
       if (due.length > 0) this.afterWrite(now);
       return due.length;
     });
-    if (expired > 0) await this.schedule(true);
-    return expired;
   }
 
   /**
@@ -468,14 +530,13 @@ export class SkuInventory extends DurableObject<Producers> {
    */
   async setSafetyStock(raw: unknown): Promise<StockView> {
     const input = safetyStockInput.parse(raw);
-    this.ctx.storage.transactionSync(() => {
+    return this.write(() => {
       this.skuId(input.skuId);
       this.tables.setMeta("safety_stock", input.threshold);
       this.tables.setMeta("low_stock_alerted", "0");
       this.afterWrite(Date.now());
+      return this.view();
     });
-    await this.schedule(true);
-    return this.view();
   }
 
   // -------------------------------------------------------------------------------------------
