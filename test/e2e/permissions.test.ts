@@ -66,6 +66,13 @@ const POLICIES: Record<string, Policy> = {
   "GET /v1/me/vouchers": "user",
   "GET /v1/me/coins": "user",
   "POST /admin/v1/vouchers": "staff",
+  "POST /admin/v1/flash-sales": "staff",
+  "GET /admin/v1/flash-sales": "staff",
+  "GET /admin/v1/flash-sales/{campaignId}": "staff",
+  "POST /admin/v1/flash-sales/{campaignId}/end": "staff",
+  // Public, but a presented credential must be a valid session: it signs the shopper's entry proof.
+  "GET /v1/flash-sales/{campaignId}": "cart",
+  "POST /v1/flash-sales/{campaignId}/enter": "user",
   "POST /admin/v1/threshold-discounts": "staff",
   "POST /admin/v1/users/{userId}/coins": "operator",
   "POST /v1/orders/{orderId}/refunds": "user",
@@ -356,6 +363,12 @@ const NOT_OWNED = new Set([
   // A voucher anyone may claim; coins are granted by operators only.
   "POST /v1/vouchers/{voucherId}/claim",
   "POST /admin/v1/users/{userId}/coins",
+  // A campaign is public on the storefront; test/flash-sales/campaigns.test.ts checks another shop's
+  // seller gets 404 for a campaign's admin read and end.
+  "GET /v1/flash-sales/{campaignId}",
+  "POST /v1/flash-sales/{campaignId}/enter",
+  "GET /admin/v1/flash-sales/{campaignId}",
+  "POST /admin/v1/flash-sales/{campaignId}/end",
 ]);
 
 describe("another shop's or shopper's resources answer 404", () => {

@@ -70,6 +70,9 @@ describe("campaigns (admin)", () => {
     const c = await newCampaign();
     const other = await newSeller();
     expect((await campaignOf(c.campaignId, other.token)).status).toBe(404);
+    const end = await json(await call("POST", `/admin/v1/flash-sales/${c.campaignId}/end`, { token: other.token }));
+    expect(end.status, JSON.stringify(end.body)).toBe(404);
+    expect((await campaignOf(c.campaignId, c.seller.token)).body).toMatchObject({ status: "RUNNING" });
     expect((await campaignOf(c.campaignId, await operatorToken())).status).toBe(200);
     const second = await newCampaign();
     const page = await json<{ items: { campaignId: string }[]; nextCursor: string | null }>(

@@ -57,6 +57,7 @@ describe("the order-creation saga", () => {
     expect(ORDER_STEP_NAMES).toEqual([
       "load_checkout_facts",
       "load_promotions",
+      "flash_price",
       "price_checkout",
       "validate_price",
       "anti_fraud",
@@ -64,6 +65,7 @@ describe("the order-creation saga", () => {
       "hold_promotions",
       "reserve_stock",
       "allocate_numbers",
+      "redeem_admission",
       "snapshot_lines",
       "write_orders",
       "publish_events",

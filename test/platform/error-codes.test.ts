@@ -267,8 +267,10 @@ describe("validation messages say what was expected", () => {
     );
     expect(res.status, JSON.stringify(res.body)).toBe(400);
     expect(res.body.code).toBe("validation_failed");
-    expect(res.body.detail).toMatch(/^body: send either \{quoteToken\}.*, or \{items, addressId\}/);
-    expect(res.body.detail).toMatch(/\(and 2 more errors\)$/);
+    expect(res.body.detail).toMatch(
+      /^body: send either \{quoteToken\}.*, \{items, addressId\}.*, or \{purchaseToken, addressId\}/,
+    );
+    expect(res.body.detail).toMatch(/\(and 3 more errors\)$/);
     expect(res.body.errors).toEqual(
       expect.arrayContaining([
         { field: "quoteToken", reason: "is required (expected string)" },

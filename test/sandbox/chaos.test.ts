@@ -20,9 +20,19 @@ afterAll(drain);
 describe("sandbox chaos: settings", () => {
   it("is read back, reset by {}, and refuses out-of-range or unknown fields as problem+json", async () => {
     await chaos({ duplicates: 2, delayMs: 1500, shuffle: true });
-    expect((await sandbox("GET", "/chaos")).body).toEqual({ duplicates: 2, delayMs: 1500, shuffle: true });
+    expect((await sandbox("GET", "/chaos")).body).toEqual({
+      duplicates: 2,
+      delayMs: 1500,
+      shuffle: true,
+      refunds: "succeed",
+    });
     await chaos({});
-    expect((await sandbox("GET", "/chaos")).body).toEqual({ duplicates: 0, delayMs: 0, shuffle: false });
+    expect((await sandbox("GET", "/chaos")).body).toEqual({
+      duplicates: 0,
+      delayMs: 0,
+      shuffle: false,
+      refunds: "succeed",
+    });
     const bad: [unknown, string][] = [
       [{ duplicates: 6 }, "duplicates"],
       [{ duplicates: -1 }, "duplicates"],
