@@ -1,7 +1,7 @@
 /** Every table, for drizzle-kit and for `drizzle(db, { schema })`. */
 export * from "./catalog";
 export * from "./discovery";
-export * from "./discovery";
+export * from "./feeds";
 export * from "./flash-sales";
 export * from "./fulfillment";
 export * from "./imports";
