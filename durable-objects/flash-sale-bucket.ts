@@ -240,6 +240,7 @@ export class FlashSaleBucket extends DurableObject<FlashSaleBucketEnv> {
     this.ctx.storage.transactionSync(() => {
       const a = this.tables.admission(input.admissionId);
       if (!a || a.user_id !== input.userId || this.tables.meta("closed") === "1") return;
+      if (input.soldOnly && a.status !== "sold") return;
       if (a.status === "admitted" || a.status === "sold")
         this.returnAdmission(a.admission_id, a.quantity, a.status, "released");
       // A sold unit back in stock is for sale again here.

@@ -47,6 +47,8 @@ export const releaseInput = z.object({
   ...bucketRef,
   admissionId: z.string().min(1),
   userId: z.string().min(1),
+  /** Only a redeemed admission (the sweeper's undo: one never redeemed keeps its token usable). */
+  soldOnly: z.boolean().optional(),
 });
 export type ReleaseInput = z.infer<typeof releaseInput>;
 

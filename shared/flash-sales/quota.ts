@@ -62,8 +62,11 @@ export interface FlashQuota {
   redeem(
     i: { campaignId: string; admissionId: string; userId: string; orderId: string; now?: number } & Buckets,
   ): Promise<RedeemOutcome>;
-  /** The admitted (or sold, while running) units back: token lapsed, order cancelled unpaid. Idempotent. */
-  release(i: { campaignId: string; admissionId: string; userId: string } & Buckets): Promise<void>;
+  /**
+   * The admitted (or sold, while running) units back: token lapsed, order cancelled unpaid, or
+   * (`soldOnly`) an order saga that redeemed it and died before writing the order. Idempotent.
+   */
+  release(i: { campaignId: string; admissionId: string; userId: string; soldOnly?: boolean } & Buckets): Promise<void>;
   /** Ends admission, voids unredeemed admissions, recalls everything; idempotent. */
   close(campaignId: string): Promise<{ sold: number; unsold: number }>;
   /** Exact: every bucket audited until a round ran with nothing moving (the invariant's terms). */
@@ -143,9 +146,9 @@ export function flashQuota(env: FlashQuotaEnv): FlashQuota {
       return stub.redeem({ campaignId, bucket: k, admissionId, userId, orderId, now: now ?? Date.now() });
     },
 
-    async release({ campaignId, admissionId, userId, buckets }) {
+    async release({ campaignId, admissionId, userId, soldOnly, buckets }) {
       const { k, stub } = await bucketFor(campaignId, userId, buckets);
-      await stub.release({ campaignId, bucket: k, admissionId, userId });
+      await stub.release({ campaignId, bucket: k, admissionId, userId, ...(soldOnly ? { soldOnly } : {}) });
     },
 
     close: (campaignId) => coordinator(campaignId).close(),

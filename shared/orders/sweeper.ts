@@ -7,11 +7,15 @@
  * A taken-over saga never wrote its orders (that batch closes the saga atomically), so the undo
  * is always the same: release every planned reservation (idempotent; an id never reserved gets a
  * tombstone so a late reserve holds nothing), give back its vouchers and coins (a hold needs the
- * saga running at version 1, which the take-over ended) and mark the saga compensated.
+ * saga running at version 1, which the take-over ended), give a flash-sale admission it may have
+ * redeemed back to the quota (its order was never written, so nothing else ever would) and mark
+ * the saga compensated.
  */
 import { and, eq, inArray, lt } from "drizzle-orm";
 import { orderSagas } from "../../db/schema";
 import type { SkuInventory } from "../../durable-objects/sku-inventory";
+import { admissionOfQuoteId } from "../flash-sales/flash-order";
+import type { FlashQuota } from "../flash-sales/quota";
 import { releaseStockAll } from "../inventory/stock";
 import { actorText, SWEEPER_ACTOR } from "../platform/actor";
 import type { Clock } from "../platform/clock";
@@ -24,6 +28,8 @@ export interface SweepDeps {
   db: Db;
   clock: Clock;
   inventory: DurableObjectNamespace<SkuInventory>;
+  /** Needed to undo a flash-sale order's saga (its quote id names the admission). */
+  flashQuota?: FlashQuota;
 }
 
 export async function sweepStaleSagas(deps: SweepDeps, limit = 50): Promise<{ compensated: number }> {
@@ -48,6 +54,14 @@ export async function sweepStaleSagas(deps: SweepDeps, limit = 50): Promise<{ co
       reason: "abandoned checkout",
     });
     await releaseSagaPromotions(deps.db, { sagaId: saga.id, userId: saga.userId, now });
+    const admission = admissionOfQuoteId(saga.quoteId);
+    if (admission) {
+      // Thrown before the saga is marked, so the next sweep tries again rather than strand the unit.
+      if (!deps.flashQuota) throw new Error("the sweeper met a flash-sale saga without the flash-sale quota");
+      // Only a redeemed one: a saga that died before redeem_admission leaves the shopper's token
+      // usable (the quote id is given back with the undo), and the bucket's expiry returns it if not.
+      await deps.flashQuota.release({ ...admission, userId: saga.userId, soldOnly: true });
+    }
     await deps.db
       .update(orderSagas)
       .set({ status: "compensated", error: saga.error ?? "abandoned", updatedAt: deps.clock.now() })
