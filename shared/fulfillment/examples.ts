@@ -13,8 +13,16 @@ const shipment: ShipmentView = {
   shippedAt: "2026-12-02T09:30:00.000Z",
   deliveredAt: null,
   failedAt: null,
+  items: [],
   createdAt: "2026-12-02T09:05:00.000Z",
 };
+
+/** The parcel of `base`: every unit of its items (nothing was refunded before it shipped). */
+const parcelOf = (base: OrderView, fields: Partial<ShipmentView> = {}): ShipmentView => ({
+  ...shipment,
+  items: base.items.map((i) => ({ orderItemId: i.orderItemId, quantity: i.quantity })),
+  ...fields,
+});
 
 /** `base` (an order example) shipped: PAID, then SHIPPED with one parcel. */
 export function shippedExample(base: OrderView): OrderView {
@@ -23,7 +31,7 @@ export function shippedExample(base: OrderView): OrderView {
     status: "SHIPPED",
     paymentStatus: "PAID",
     fulfillmentStatus: "SHIPPED",
-    shipments: [shipment],
+    shipments: [parcelOf(base)],
     version: 4,
   };
 }
@@ -34,7 +42,7 @@ export function completedExample(base: OrderView): OrderView {
     ...shippedExample(base),
     status: "COMPLETED",
     fulfillmentStatus: "DELIVERED",
-    shipments: [{ ...shipment, status: "DELIVERED", deliveredAt: "2026-12-04T15:12:00.000Z" }],
+    shipments: [parcelOf(base, { status: "DELIVERED", deliveredAt: "2026-12-04T15:12:00.000Z" })],
     version: 6,
   };
 }

@@ -12,7 +12,13 @@ import type { SkuInventory } from "../../durable-objects/sku-inventory";
 import { makeEvent } from "../events/messages";
 import { outboxInsert, outboxRow, sendOutbox } from "../events/outbox";
 import type { Producers } from "../events/producer";
-import { shipmentSchema, shipmentsOfOrders, shipmentViewsOf } from "../fulfillment/shipment-views";
+import {
+  parcelItems,
+  restockedUnitsOfOrders,
+  shipmentSchema,
+  shipmentsOfOrders,
+  shipmentViewsOf,
+} from "../fulfillment/shipment-views";
 import { releaseStockAll } from "../inventory/stock";
 import { type Actor, actorText, orderActor, SYSTEM_ACTOR } from "../platform/actor";
 import type { Clock } from "../platform/clock";
@@ -85,7 +91,7 @@ type OrderRow = typeof orders.$inferSelect;
 async function withItems(db: Db, rows: OrderRow[]): Promise<OrderView[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
-  const [items, pays, parcels] = await batchReads(db, [
+  const [items, pays, parcels, restocked] = await batchReads(db, [
     inChunks(ids, (chunk) =>
       db
         .select({ item: orderItems, content: orderSnapshots.content })
@@ -98,6 +104,7 @@ async function withItems(db: Db, rows: OrderRow[]): Promise<OrderView[]> {
       db.select({ id: payOrders.id, payBy: payOrders.payBy }).from(payOrders).where(inArray(payOrders.id, chunk)),
     ),
     inChunks(ids, (chunk) => shipmentsOfOrders(db, chunk)),
+    inChunks(ids, (chunk) => restockedUnitsOfOrders(db, chunk)),
   ]);
   const refundsBy = await refundsOfOrders(db, ids);
   return rows.map((o) => {
@@ -137,7 +144,14 @@ async function withItems(db: Db, rows: OrderRow[]): Promise<OrderView[]> {
       cancelReason: o.cancelReason,
       payBy: new Date(pays.find((p) => p.id === o.payOrderId)?.payBy ?? o.createdAt).toISOString(),
       version: o.version,
-      shipments: shipmentViewsOf(parcels, o.id),
+      shipments: shipmentViewsOf(
+        parcels,
+        o.id,
+        parcelItems(
+          items.filter(({ item }) => item.orderId === o.id).map(({ item }) => item),
+          restocked,
+        ),
+      ),
       refunds: refundsBy.get(o.id) ?? [],
       createdAt: new Date(o.createdAt).toISOString(),
       updatedAt: new Date(o.updatedAt).toISOString(),

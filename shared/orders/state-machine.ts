@@ -34,7 +34,8 @@ export const MACHINES = {
   },
   fulfillment: {
     // Virtual goods go to the top-up provider at once (process); physical ones await the seller.
-    NONE: { request: "PENDING", process: "PROCESSING" },
+    // A physical order refunded whole before order.paid was applied has nothing to await (cancel).
+    NONE: { request: "PENDING", process: "PROCESSING", cancel: "CANCELLED" },
     // Physical goods ship straight from PENDING (the seller's ship); virtual ones go PROCESSING.
     // A physical order refunded whole before it shipped (shared/refunds/cancel-unshipped.ts).
     PENDING: { process: "PROCESSING", ship: "SHIPPED", fail: "FAILED", cancel: "CANCELLED" },

@@ -1,7 +1,8 @@
 /**
  * A physical order refunded whole before it shipped has nothing left to send: the refund that
- * decides its last units (goes PROCESSING) cancels the shipment still awaiting the seller and
- * moves the order's fulfillment PENDING → CANCELLED and the order PAID → CANCELLED
+ * decides its last units (goes PROCESSING) cancels the shipment still awaiting the seller (if
+ * order.paid already made one) and moves the order's fulfillment PENDING (or NONE) → CANCELLED and
+ * the order PAID → CANCELLED
  * (cancel_refunded), in the refund's own batch, through shared/orders/state-machine.ts.
  *
  * "Refunded whole" means every unit is held by a refund whose money is decided (PROCESSING,
@@ -45,10 +46,12 @@ export async function cancelUnshippedStatements(
   const shipment = await db.query.shipments.findFirst({
     where: and(eq(shipments.orderId, order.id), eq(shipments.status, "PENDING")),
   });
-  if (!shipment) return [];
+  // Fulfillment still NONE: order.paid has not been applied, so no shipment awaits yet; cancelling
+  // the fulfillment is what keeps a later (or redelivered) order.paid from creating one.
+  if (!shipment && order.fulfillmentStatus !== "NONE") return [];
   const cancelOrder = target("order", order.status, "cancel_refunded") !== null;
   return [
-    ...moveShipment(db, shipment, "cancel", change),
+    ...(shipment ? moveShipment(db, shipment, "cancel", change) : []),
     ...moveOrder(
       db,
       order,
