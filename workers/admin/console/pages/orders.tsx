@@ -100,7 +100,7 @@ async function detail({ api, c, csrf, render }: PageContext, problem?: ProblemDo
       <ProblemBox problem={problem} />
       <dl class="facts">
         <dt>Status</dt>
-        <dd>
+        <dd data-testid="order-status">
           <Badge>{o.status}</Badge>
         </dd>
         <dt>Payment</dt>
@@ -234,7 +234,7 @@ async function detail({ api, c, csrf, render }: PageContext, problem?: ProblemDo
           </label>
           <label>
             Tracking number
-            <input name="trackingNumber" required pattern="[A-Za-z0-9-]{4,64}" />
+            <input name="trackingNumber" required pattern="[A-Za-z0-9\-]{4,64}" />
           </label>
           <button type="submit">Ship</button>
         </form>
