@@ -7,7 +7,9 @@
  * received, none negative. `movements` is append-only with a unique op id (a replay finds what the
  * first run did); `reservations` has one row per reservation and warehouse (a tombstone is a row
  * for warehouse '' with quantity 0); `outbox` holds events waiting for the alarm to publish;
- * `hold_parents` names the hold a split hold came from (a flash-sale order's, from its campaign's).
+ * `hold_parents` names the hold a split hold came from (a flash-sale order's, from its campaign's);
+ * `returned_units` counts the sold units of a reservation that came back, per warehouse, so
+ * repeated partial returns take each warehouse's units once.
  *
  * The object applies its writes in batches (`batch`: many calls, one transaction). While a batch
  * runs, what every call reads again is served from memory: the stock rows, the revision and the
@@ -50,6 +52,12 @@ const SCHEMA = `
   CREATE INDEX IF NOT EXISTS reservations_due ON reservations (status, expires_at);
   CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL);
   CREATE TABLE IF NOT EXISTS hold_parents (reservation_id TEXT PRIMARY KEY, parent_id TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS returned_units (
+    reservation_id TEXT NOT NULL,
+    warehouse_id TEXT NOT NULL,
+    quantity INTEGER NOT NULL CHECK (quantity > 0),
+    PRIMARY KEY (reservation_id, warehouse_id)
+  );
 `;
 
 /** One warehouse's row of `stock`. */
@@ -365,6 +373,28 @@ export class SkuInventoryTables {
 
   setParent(reservationId: string, parentId: string): void {
     this.sql.exec("INSERT INTO hold_parents (reservation_id, parent_id) VALUES (?, ?)", reservationId, parentId);
+  }
+
+  /** The units of reservation `reservationId` already returned, by warehouse id. */
+  returnedUnits(reservationId: string): Map<string, number> {
+    const rows = this.sql
+      .exec<{ warehouse_id: string; quantity: number }>(
+        "SELECT warehouse_id, quantity FROM returned_units WHERE reservation_id = ?",
+        reservationId,
+      )
+      .toArray();
+    return new Map(rows.map((r) => [r.warehouse_id, r.quantity]));
+  }
+
+  /** Counts `quantity` more units of reservation `reservationId` returned to `warehouseId`. */
+  addReturned(reservationId: string, warehouseId: string, quantity: number): void {
+    this.sql.exec(
+      `INSERT INTO returned_units (reservation_id, warehouse_id, quantity) VALUES (?, ?, ?)
+         ON CONFLICT (reservation_id, warehouse_id) DO UPDATE SET quantity = quantity + excluded.quantity`,
+      reservationId,
+      warehouseId,
+      quantity,
+    );
   }
 
   /** Records a release that arrived before its reserve, so the late reserve holds nothing. */

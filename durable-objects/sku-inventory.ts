@@ -380,25 +380,36 @@ export class SkuInventory extends DurableObject<Producers> {
   /**
    * Sold units of a reservation come back (a refund received the returned goods): sellable ones
    * to available in the warehouses they were sold from, damaged ones written off (sold and
-   * received both drop, logged as a `write_off`). Once per op id; never more than it sold.
+   * received both drop, logged as a `write_off`). Once per op id; never more than it sold. Each
+   * warehouse gives back only what this reservation sold there and has not returned yet, so
+   * partial returns one after another take every warehouse's units once, never another order's.
    */
   async returnSold(raw: unknown): Promise<ReturnSoldResult> {
     const input = returnSoldInput.parse(raw);
     return this.write((): ReturnSoldResult => {
       this.skuId(input.skuId);
+      // A movement per warehouse touched, numbered from 0: the first one marks the op as done.
       if (this.tables.doneMovement(`${input.opId}:0`)) return { ok: true, replayed: true, view: this.view() };
       const sold = this.reservation(input.reservationId);
-      const soldUnits = sold?.status === "confirmed" ? sold.quantity : 0;
+      const returned = this.tables.returnedUnits(input.reservationId);
+      const unreturned = (sold?.status === "confirmed" ? sold.allocations : []).map((a) => ({
+        warehouseId: a.warehouseId,
+        quantity: a.quantity - (returned.get(a.warehouseId) ?? 0),
+      }));
+      const soldUnits = unreturned.reduce((n, a) => n + a.quantity, 0);
       if (!sold || soldUnits < input.quantity) return { ok: false, code: "not_sold", view: this.view() };
       let left = input.quantity;
-      for (const [i, a] of sold.allocations.entries()) {
+      let written = 0;
+      for (const a of unreturned) {
         const units = Math.min(left, a.quantity);
-        if (units === 0) break;
+        if (left === 0) break;
+        if (units === 0) continue;
         const sellable = input.condition === "sellable";
         const after = this.tables.move(a.warehouseId, sellable ? { sold: -units, available: units } : { sold: -units });
+        this.tables.addReturned(input.reservationId, a.warehouseId, units);
         this.tables.log(
           {
-            opId: `${input.opId}:${i}`,
+            opId: `${input.opId}:${written++}`,
             warehouseId: a.warehouseId,
             kind: sellable ? "return" : "write_off",
             quantity: sellable ? units : -units,
