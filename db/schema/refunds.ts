@@ -14,7 +14,7 @@ export const refundItems = sqliteTable(
     quantity: integer("quantity").notNull(),
     /** These units' exact share of what was paid for the item (shared/refunds/allocation.ts). */
     amount: integer("amount").notNull(),
-    /** These units' share of the coins the order spent (returned when the refund's money is decided). */
+    /** These units' share of the coins the order spent (credited when it is REFUNDED: shared/promotions/refund-returns.ts). */
     coins: integer("coins").notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.refundId, t.orderItemId] })],

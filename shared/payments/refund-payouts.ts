@@ -14,7 +14,9 @@ import { loadPayOrder, refundedStatements } from "../orders/payment-status";
 import { AppError } from "../platform/errors";
 import { newId } from "../platform/ids";
 import type { Currency } from "../platform/money";
+import { refundedPromotionsStatements } from "../promotions/refund-returns";
 import { orderRefundStatements } from "../refunds/refund-writes";
+import { itemsOfRefunds, loadRefundableOrder } from "../refunds/refunds-read";
 import { adapterFor, type PaymentAdapters } from "./adapters";
 import { type ApplyDeps, commitOrRetry, type Outcome } from "./apply-payment-event";
 import { recordDiscrepancy } from "./discrepancies";
@@ -208,5 +210,27 @@ async function succeededStatements(
           now: change.now,
         })
       : []),
+    // After the move: whether the order is wholly refunded counts this refund as REFUNDED.
+    ...(await promotionsBack(db, refund, change.now)),
   ];
+}
+
+/**
+ * The coins the refund's units hold and, once the order is wholly refunded, its voucher uses:
+ * given back when the money is (here, in the batch that makes the refund REFUNDED), so a payout
+ * that fails gives back nothing that would have to be taken back (shared/promotions/refund-returns.ts).
+ */
+async function promotionsBack(db: ApplyDeps["db"], refund: repo.RefundRow, now: number) {
+  if (!repo.returnsOrdersMoney(refund)) return [];
+  const [{ order, items }, lines] = await Promise.all([
+    loadRefundableOrder(db, refund.orderId, { all: true }),
+    itemsOfRefunds(db, [refund.id]),
+  ]);
+  return refundedPromotionsStatements(db, {
+    refundId: refund.id,
+    order,
+    coins: (lines.get(refund.id) ?? []).reduce((sum, l) => sum + l.coins, 0),
+    wholeOrderHeld: items.every((i) => i.refundHeldQuantity === i.quantity),
+    now,
+  });
 }

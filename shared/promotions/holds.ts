@@ -15,7 +15,7 @@
  * postings carry idempotency keys. A voucher use spread over several orders of one checkout (a
  * platform voucher) is returned when every order it discounted is cancelled.
  */
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { orderDiscounts, vouchers, voucherUses } from "../../db/schema";
 import * as ledgerRepo from "../ledger/ledger-repo";
@@ -180,12 +180,16 @@ async function whyNotHeld(
   });
 }
 
-/** Statements returning a use (from `from`) and its voucher's counters, once. */
-function returnUseStatements(
+/**
+ * Statements returning a use (from `from`) and its voucher's counters, once; only if `when` (an
+ * SQL condition the batch evaluates, e.g. "its orders are wholly refunded") holds.
+ */
+export function returnUseStatements(
   db: Db,
   use: { id: string; voucherId: string; amount: number },
   from: "held" | "consumed",
   now: number,
+  when: SQL = sql`1`,
 ) {
   return [
     db
@@ -195,12 +199,13 @@ function returnUseStatements(
         and(
           eq(vouchers.id, use.voucherId),
           sql`EXISTS (SELECT 1 FROM voucher_uses WHERE id = ${use.id} AND status = ${from})`,
+          when,
         ),
       ),
     db
       .update(voucherUses)
       .set({ status: "returned", updatedAt: now })
-      .where(and(eq(voucherUses.id, use.id), eq(voucherUses.status, from))),
+      .where(and(eq(voucherUses.id, use.id), eq(voucherUses.status, from), when)),
   ];
 }
 

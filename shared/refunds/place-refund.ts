@@ -26,6 +26,7 @@ import { AppError } from "../platform/errors";
 import { newId } from "../platform/ids";
 import { errorFields, type Logger } from "../platform/logger";
 import { invalidField } from "../platform/validation";
+import { itemCoins } from "../promotions/refund-returns";
 import { shippingPart, unitsAmount } from "./allocation";
 import { cancelUnshippedStatements } from "./cancel-unshipped";
 import { paymentOfOrder, payoutStartStatements } from "./payout-start";
@@ -75,8 +76,15 @@ interface PlaceInput {
   requestKey?: string | undefined;
 }
 
-/** The item lines of a refund of `lines` (or of what is left), against the items as read. */
-function heldLines(items: readonly OrderItemRow[], lines: RefundLines | "rest"): HeldLine[] {
+/**
+ * The item lines of a refund of `lines` (or of what is left), against the items as read; each
+ * line's coins are its units' share of the item's coins (`coins`, by item id), by the money's rule.
+ */
+function heldLines(
+  items: readonly OrderItemRow[],
+  lines: RefundLines | "rest",
+  coins: ReadonlyMap<string, number>,
+): HeldLine[] {
   const wanted =
     lines === "rest"
       ? items
@@ -93,7 +101,18 @@ function heldLines(items: readonly OrderItemRow[], lines: RefundLines | "rest"):
         extensions: { orderItemId: item.id, requested: line.quantity, left },
       });
     }
-    return { item, quantity: line.quantity, amount: unitsAmount(toShare(item), line.quantity) };
+    const coinShare = {
+      quantity: item.quantity,
+      paidAmount: coins.get(item.id) ?? 0,
+      heldQuantity: item.refundHeldQuantity,
+      heldAmount: item.refundHeldCoins,
+    };
+    return {
+      item,
+      quantity: line.quantity,
+      amount: unitsAmount(toShare(item), line.quantity),
+      coins: unitsAmount(coinShare, line.quantity),
+    };
   });
 }
 
@@ -127,7 +146,7 @@ async function placeRefund(deps: RefundDeps, input: PlaceInput): Promise<RefundV
     // Only money that was taken comes back: a paid (or partly refunded) order. A fully refunded
     // one has nothing left, which the lines below say as refund_exceeds_paid.
     if (order.paymentStatus !== "REFUNDED") next("payment", order.paymentStatus, "refund_part");
-    const lines = heldLines(items, input.lines);
+    const lines = heldLines(items, input.lines, await itemCoins(db, order.id, items));
     if (lines.length === 0) {
       throw new AppError("refund_exceeds_paid", {
         detail: `Order ${order.id} has nothing left to refund`,

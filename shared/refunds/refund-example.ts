@@ -10,7 +10,15 @@ export const refundExample: RefundView = {
   returnGoods: true,
   reason: "尺码不合适",
   note: null,
-  items: [{ orderItemId: "oit_01M8T8AEYZCYRJQBSP8BY7AF00", quantity: 1, amount: { amount: 24_700, currency: "CNY" } }],
+  coins: 300,
+  items: [
+    {
+      orderItemId: "oit_01M8T8AEYZCYRJQBSP8BY7AF00",
+      quantity: 1,
+      amount: { amount: 24_700, currency: "CNY" },
+      coins: 300,
+    },
+  ],
   returnShipment: null,
   receivedCondition: null,
   createdAt: "2026-12-02T03:10:00.000Z",

@@ -47,6 +47,8 @@ export interface HeldLine {
   item: OrderItemRow;
   quantity: number;
   amount: number;
+  /** The coins those units give back (shared/promotions/refund-returns.ts). */
+  coins: number;
 }
 
 /**
@@ -64,12 +66,13 @@ export function insertRefundStatements(
 ): BatchItem<"sqlite">[] {
   const status = next("refund", "NONE", event);
   return [
-    ...lines.flatMap(({ item, quantity, amount }) => [
+    ...lines.flatMap(({ item, quantity, amount, coins }) => [
       db
         .update(orderItems)
         .set({
           refundHeldQuantity: sql`${orderItems.refundHeldQuantity} + ${quantity}`,
           refundHeldAmount: sql`${orderItems.refundHeldAmount} + ${amount}`,
+          refundHeldCoins: sql`${orderItems.refundHeldCoins} + ${coins}`,
           refundOpId: change.opId,
         })
         .where(
@@ -77,6 +80,7 @@ export function insertRefundStatements(
             eq(orderItems.id, item.id),
             eq(orderItems.refundHeldQuantity, item.refundHeldQuantity),
             eq(orderItems.refundHeldAmount, item.refundHeldAmount),
+            eq(orderItems.refundHeldCoins, item.refundHeldCoins),
             sql`${orderItems.refundHeldQuantity} + ${quantity} <= ${orderItems.quantity}`,
           ),
         ),
@@ -90,8 +94,8 @@ export function insertRefundStatements(
         : sql`SELECT 1 FROM order_items WHERE order_id = ${row.orderId} AND refund_held_quantity < quantity`,
     ),
     db.insert(refunds).values({ ...row, status, lastOpId: change.opId, createdAt: change.now, updatedAt: change.now }),
-    ...lines.map(({ item, quantity, amount }) =>
-      db.insert(refundItems).values({ refundId: row.id, orderItemId: item.id, quantity, amount }),
+    ...lines.map(({ item, quantity, amount, coins }) =>
+      db.insert(refundItems).values({ refundId: row.id, orderItemId: item.id, quantity, amount, coins }),
     ),
     logRow(db, change, row.id, { from: null, to: status, event }),
   ];
@@ -136,7 +140,7 @@ export function moveRefundStatements(
   ];
 }
 
-/** Gives a refund's units and amount back to its items (a rejected refund holds nothing). */
+/** Gives a refund's units, amount and coins back to its items (a rejected refund holds nothing). */
 export function releaseHoldStatements(db: Db, items: readonly RefundItemRow[]): BatchItem<"sqlite">[] {
   return items.map((line) =>
     db
@@ -144,6 +148,7 @@ export function releaseHoldStatements(db: Db, items: readonly RefundItemRow[]): 
       .set({
         refundHeldQuantity: sql`${orderItems.refundHeldQuantity} - ${line.quantity}`,
         refundHeldAmount: sql`${orderItems.refundHeldAmount} - ${line.amount}`,
+        refundHeldCoins: sql`${orderItems.refundHeldCoins} - ${line.coins}`,
       })
       .where(and(eq(orderItems.id, line.orderItemId), gte(orderItems.refundHeldQuantity, line.quantity))),
   );

@@ -44,7 +44,20 @@ export const refundSchema = z.object({
   returnGoods: z.boolean(),
   reason: z.string(),
   note: z.string().nullable(),
-  items: z.array(z.object({ orderItemId: z.string(), quantity: z.number().int(), amount: moneySchema })),
+  coins: z
+    .number()
+    .int()
+    .describe(
+      "Coins it gives back: its units' share of the coins the order spent (same allocation as amount), credited when it is REFUNDED",
+    ),
+  items: z.array(
+    z.object({
+      orderItemId: z.string(),
+      quantity: z.number().int(),
+      amount: moneySchema,
+      coins: z.number().int().describe("These units' share of the coins the order spent"),
+    }),
+  ),
   returnShipment: z.object({ carrier: z.string(), trackingNumber: z.string() }).nullable(),
   receivedCondition: z.enum(["sellable", "damaged"]).nullable(),
   createdAt: z.string(),
@@ -64,7 +77,13 @@ export function refundView(row: RefundRow, items: readonly RefundItemRow[]): Ref
     returnGoods: row.returnGoods,
     reason: row.reason,
     note: row.note,
-    items: items.map((i) => ({ orderItemId: i.orderItemId, quantity: i.quantity, amount: money(i.amount) })),
+    coins: items.reduce((sum, i) => sum + i.coins, 0),
+    items: items.map((i) => ({
+      orderItemId: i.orderItemId,
+      quantity: i.quantity,
+      amount: money(i.amount),
+      coins: i.coins,
+    })),
     returnShipment:
       row.returnCarrier && row.returnTrackingNumber
         ? { carrier: row.returnCarrier, trackingNumber: row.returnTrackingNumber }
