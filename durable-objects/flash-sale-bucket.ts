@@ -199,7 +199,7 @@ export class FlashSaleBucket extends DurableObject<FlashSaleBucketEnv> {
     await this.armAlarm();
     const lowWater = 2 * (plan?.perUserLimit ?? quantity);
     if (this.tables.units().stock < lowWater && this.tables.meta("sold_out") !== "1") {
-      this.ctx.waitUntil(this.refill(quantity));
+      this.ctx.waitUntil(this.refill(quantity, true));
     }
   }
 
@@ -289,24 +289,33 @@ export class FlashSaleBucket extends DurableObject<FlashSaleBucketEnv> {
   // -------------------------------------------------------------------------------------------
   // Moves (from and to the coordinator)
 
-  /** Asks the coordinator for `want` units, one request at a time; the answer's grant is applied here. */
-  private refill(want: number): Promise<"open" | "sold_out"> {
+  /**
+   * Asks the coordinator for `want` units, one request at a time; the answer's grant is applied
+   * here. A `prefetch` (stock running low, nobody short) the coordinator may refuse near the end.
+   */
+  private refill(want: number, prefetch = false): Promise<"open" | "sold_out"> {
     if (this.refilling) return this.refilling;
     if (Date.now() - this.lastEmptyAt < EMPTY_BACKOFF_MS) return Promise.resolve("open");
-    this.refilling = this.askCoordinator(want).finally(() => {
+    this.refilling = this.askCoordinator(want, prefetch).finally(() => {
       this.refilling = null;
     });
     return this.refilling;
   }
 
-  private async askCoordinator(want: number): Promise<"open" | "sold_out"> {
+  private async askCoordinator(want: number, prefetch: boolean): Promise<"open" | "sold_out"> {
     const campaignId = this.ref?.campaignId ?? "";
     try {
-      const answer = await this.coordinator().requestGrant({ campaignId, want, report: this.report() });
+      const answer = await this.coordinator().requestGrant({
+        campaignId,
+        want,
+        report: this.report(),
+        ...(prefetch ? { prefetch } : {}),
+      });
       if (!answer.plan) throw new Error(`flash sale ${campaignId} was never opened`);
       const plan = answer.plan;
       if (!answer.grant) {
-        this.lastEmptyAt = Date.now();
+        // A refused prefetch says nothing about the pool: a shopper short next still asks.
+        if (!prefetch) this.lastEmptyAt = Date.now();
         return answer.outlook;
       }
       const { grantId, quantity } = answer.grant;

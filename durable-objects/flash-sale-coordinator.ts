@@ -11,9 +11,11 @@
  *
  * Grants are sized from what is left (half the pool spread over the buckets, at least what was
  * asked), so chunks shrink as the sale nears its end. When the pool is empty and a bucket still
- * has shoppers, the coordinator recalls from the bucket holding the most: that is the "near the
- * end" rebalancing, driven by demand, so no unit is stranded in one bucket while another bucket's
- * shoppers wait. `close` voids grants in flight, lapses what was not redeemed and recalls it all.
+ * has shoppers, the coordinator recalls from the bucket holding the most (rebalancing driven by
+ * demand). And near the end, on a timer (the alarm at `endRecallAt`), it recalls every bucket's
+ * unsold stock into the pool and from then on grants exactly what a bucket asks, so the last units
+ * sit where any bucket's late shoppers reach them in one request, not in a bucket nobody enters.
+ * `close` voids grants in flight, lapses what was not redeemed and recalls it all.
  */
 import { DurableObject } from "cloudflare:workers";
 import type { QuotaCounts } from "../shared/flash-sales/quota";
@@ -36,6 +38,13 @@ export const REDELIVER_MS = 2_000;
 export const REFRESH_MS = 250;
 /** Audit rounds counts() tries for one during which nothing moved. */
 const COUNT_ROUNDS = 5;
+/** The end recall runs this long before the end (at most a tenth of the window). */
+export const END_RECALL_LEAD_MS = 60_000;
+
+/** When the coordinator takes the buckets' unsold stock back ahead of the end. */
+export function endRecallAt(plan: Pick<QuotaPlanInput, "startsAt" | "endsAt">): number {
+  return plan.endsAt - Math.min(END_RECALL_LEAD_MS, Math.floor(Math.max(0, plan.endsAt - plan.startsAt) / 10));
+}
 
 export interface FlashSaleCoordinatorEnv {
   FLASH_SALE_BUCKET: DurableObjectNamespace;
@@ -100,10 +109,16 @@ export class FlashSaleCoordinator extends DurableObject<FlashSaleCoordinatorEnv>
         return [];
       }
       this.tables.create(plan);
+      // Opened already within the end recall's lead: every unit stays in the pool, granted exactly.
+      if (Date.now() >= endRecallAt(plan)) {
+        this.tables.setMeta("end_recall", "done");
+        return [];
+      }
       const each = Math.floor(plan.quota / (2 * plan.buckets));
       if (each === 0) return [];
       return Array.from({ length: plan.buckets }, (_, k) => this.tables.createGrant(k, each, Date.now()));
     });
+    if (this.tables.meta("end_recall") === undefined) await this.armAlarm(endRecallAt(plan));
     if (first.length === 0) return;
     await this.armAlarm(Date.now() + REDELIVER_MS);
     // A push that fails stays pending; the alarm delivers it.
@@ -120,10 +135,13 @@ export class FlashSaleCoordinator extends DurableObject<FlashSaleCoordinatorEnv>
     const plan = this.tables.plan();
     if (!plan) return { plan: null, grant: null, outlook: "open" };
     const asker = input.report.bucket;
+    // After the end recall units go only where a shopper is short, never ahead into a bucket.
+    const ahead = input.prefetch === true && this.tables.meta("end_recall") !== undefined;
     const fromPool = this.ctx.storage.transactionSync(() => {
       this.tables.noteReport(input.report);
-      return this.grantFromPool(plan, asker, input.want);
+      return ahead ? null : this.grantFromPool(plan, asker, input.want);
     });
+    if (ahead) return { plan, grant: null, outlook: "open" };
     if (fromPool) return fromPool;
     if (this.tables.meta("closing") === "1") return { plan, grant: null, outlook: "sold_out" };
 
@@ -144,12 +162,15 @@ export class FlashSaleCoordinator extends DurableObject<FlashSaleCoordinatorEnv>
     return { plan, grant: null, outlook: soldOut ? "sold_out" : "open" };
   }
 
-  /** A grant out of the pool when it has units (exactly `want` once the pool had run dry). */
+  /** A grant out of the pool when it has units (exactly `want` once the pool had run dry or the end recall began). */
   private grantFromPool(plan: QuotaPlanInput, bucket: number, want: number, exact = false): GrantAnswer | null {
     if (this.tables.meta("closing") === "1") return null;
     const unallocated = this.tables.unallocated();
     if (unallocated === 0) return null;
-    const size = exact ? Math.min(unallocated, want) : grantSize(unallocated, plan.buckets, want);
+    const size =
+      exact || this.tables.meta("end_recall") !== undefined
+        ? Math.min(unallocated, want)
+        : grantSize(unallocated, plan.buckets, want);
     const g = this.tables.createGrant(bucket, size, Date.now());
     this.ctx.waitUntil(this.armAlarm(Date.now() + REDELIVER_MS));
     return { plan, grant: { grantId: g.move_id, quantity: g.quantity }, outlook: "open" };
@@ -301,6 +322,29 @@ export class FlashSaleCoordinator extends DurableObject<FlashSaleCoordinatorEnv>
   }
 
   // -------------------------------------------------------------------------------------------
+  // The end recall
+
+  /**
+   * From `endRecallAt` on (the alarm's work; `now` for tests): every bucket's stock back into the
+   * pool, once. Grants are exact from the moment it begins, so nothing handed out after it is
+   * stranded again; a recall that fails (a bucket evicted mid-call) stays pending and the alarm's
+   * redelivery finishes it, and a crash before it is marked done runs it again. Returns the units recalled.
+   */
+  async recallBeforeEnd(now: number = Date.now()): Promise<number> {
+    this.meter.tick();
+    const plan = this.tables.plan();
+    if (!plan || now < endRecallAt(plan)) return 0;
+    if (this.tables.meta("end_recall") === "done" || this.tables.meta("closing") === "1") return 0;
+    this.ctx.storage.transactionSync(() => this.tables.setMeta("end_recall", "started"));
+    // Up to the whole quota from each: a bucket gives what it holds, whatever its last report said.
+    const got = await Promise.allSettled(
+      Array.from({ length: plan.buckets }, (_, k) => this.recallFrom(k, plan.quota)),
+    );
+    this.ctx.storage.transactionSync(() => this.tables.setMeta("end_recall", "done"));
+    return got.reduce((n, r) => n + (r.status === "fulfilled" ? r.value : 0), 0);
+  }
+
+  // -------------------------------------------------------------------------------------------
   // Closing
 
   /**
@@ -342,6 +386,11 @@ export class FlashSaleCoordinator extends DurableObject<FlashSaleCoordinatorEnv>
   override async alarm(): Promise<void> {
     this.alarmAt = null;
     await this.redeliver(Date.now() - REDELIVER_MS);
+    const plan = this.tables.plan();
+    if (plan && this.tables.meta("end_recall") !== "done" && this.tables.meta("closing") !== "1") {
+      if (Date.now() >= endRecallAt(plan)) await this.recallBeforeEnd();
+      else await this.armAlarm(endRecallAt(plan));
+    }
     if (this.tables.pending().length > 0) await this.armAlarm(Date.now() + REDELIVER_MS);
   }
 

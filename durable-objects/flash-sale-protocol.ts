@@ -109,6 +109,8 @@ export const requestGrantInput = z.object({
   /** Units the bucket needs now (its shopper's quantity plus its queue's). */
   want: z.number().int().positive(),
   report: bucketReportSchema,
+  /** Asked ahead of need (stock running low, nobody short): refused once the end recall began. */
+  prefetch: z.boolean().optional(),
 });
 export type RequestGrantInput = z.infer<typeof requestGrantInput>;
 

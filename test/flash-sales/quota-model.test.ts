@@ -2,7 +2,8 @@
  * Model-based test of a flash sale's quota across K bucket objects and their coordinator: random
  * sequences of admissions (alone and in parallel bursts), redemptions, releases, expiry sweeps,
  * grants lost on their way to a bucket (the coordinator answered, the bucket never applied it),
- * redelivery, recalls forced by an empty pool, evictions of any object, and close, run against the
+ * redelivery, recalls forced by an empty pool, the coordinator's end recall (every bucket's stock
+ * back in the pool, exact grants after), evictions of any object, and close, run against the
  * real objects and a plain model of the admissions. After every step:
  * - quota = unallocated + in flight + Σ bucket stock + admitted + sold (the objects' own counts);
  * - admitted and sold equal the model's (every admission's fate is known from the answers);
@@ -24,6 +25,7 @@ const USERS = ["ann", "bob", "cai", "dee", "eli", "fay", "gus"] as const;
 const TTL_MS = 60_000;
 /** The model's clock starts a month ahead, so the objects' real alarms never expire an admission. */
 const CLOCK_START = Date.now() + 30 * 24 * 3600 * 1000;
+const ENDS_AT = CLOCK_START + 3_600_000;
 
 type Op =
   | { kind: "admit"; users: string[]; quantity: number }
@@ -32,6 +34,7 @@ type Op =
   | { kind: "lose_grant"; bucket: number; want: number }
   | { kind: "redeliver" }
   | { kind: "evict"; target: number /* -1: the coordinator */ }
+  | { kind: "end_recall" }
   | { kind: "close" };
 
 interface Admission {
@@ -54,6 +57,7 @@ interface Model {
   closed: boolean;
   everSoldOut: boolean;
   orders: number;
+  endRecalled: boolean;
 }
 
 const opArb = (buckets: number): fc.Arbitrary<Op> =>
@@ -85,6 +89,7 @@ const opArb = (buckets: number): fc.Arbitrary<Op> =>
       weight: 2,
       arbitrary: fc.record({ kind: fc.constant("evict" as const), target: fc.integer({ min: -1, max: buckets - 1 }) }),
     },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant("end_recall" as const) }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant("close" as const) }) },
   );
 
@@ -196,6 +201,18 @@ async function apply(m: Model, op: Op): Promise<void> {
     case "evict":
       await evictDurableObject(op.target < 0 ? coordinator(m) : bucket(m, op.target));
       return;
+    case "end_recall": {
+      // Its time has come (the alarm's check); only the first one moves anything.
+      await coordinator(m).recallBeforeEnd(ENDS_AT);
+      const c = await quota.counts(m.campaignId);
+      if (!m.endRecalled)
+        expect(
+          c.bucketStock.every((s) => s === 0),
+          JSON.stringify(c),
+        ).toBe(true);
+      m.endRecalled = true;
+      return;
+    }
     case "close": {
       const result = await quota.close(m.campaignId);
       m.closed = true;
@@ -260,6 +277,7 @@ describe("flash-sale quota model", () => {
           closed: false,
           everSoldOut: false,
           orders: 0,
+          endRecalled: false,
         };
         await quota.open({
           campaignId: m.campaignId,
@@ -267,7 +285,7 @@ describe("flash-sale quota model", () => {
           buckets: m.buckets,
           perUserLimit: m.limit,
           startsAt: CLOCK_START - 1_000,
-          endsAt: CLOCK_START + 3_600_000,
+          endsAt: ENDS_AT,
           admissionTtlMs: TTL_MS,
         });
         checkCounts(m, await quota.counts(m.campaignId));

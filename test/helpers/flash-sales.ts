@@ -43,6 +43,7 @@ export async function newCampaign(
 
 export interface CampaignPage {
   remaining: number;
+  endsAt: string;
   status: string;
   entryProof?: string;
   entryProofExpiresAt?: string;
