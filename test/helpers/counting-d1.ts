@@ -8,6 +8,16 @@
 export interface Trip {
   to: string;
   what: string;
+  /** Wall time from sending to the answer (set when it settles), for the capacity model's service times. */
+  ms?: number;
+}
+
+/** `promise`, recording its wall time into `trip.ms` when it settles. */
+function timed<T>(trip: Trip, promise: Promise<T>): Promise<T> {
+  const started = performance.now();
+  return promise.finally(() => {
+    trip.ms = performance.now() - started;
+  });
 }
 
 const EXECUTE = new Set(["first", "all", "run", "raw"]);
@@ -25,8 +35,9 @@ export function countingD1(d1: D1Database, trips: Trip[]): D1Database {
         if (typeof value !== "function") return value;
         if (typeof prop === "string" && EXECUTE.has(prop)) {
           return (...args: unknown[]) => {
-            trips.push({ to: "D1", what: `${prop}: ${short(sql)}` });
-            return Reflect.apply(value, target, args);
+            const trip: Trip = { to: "D1", what: `${prop}: ${short(sql)}` };
+            trips.push(trip);
+            return timed(trip, Reflect.apply(value, target, args) as Promise<unknown>);
           };
         }
         return value.bind(target);
@@ -41,11 +52,12 @@ export function countingD1(d1: D1Database, trips: Trip[]): D1Database {
       if (prop === "prepare") return (sql: string) => wrap(target.prepare(sql), sql);
       if (prop === "batch") {
         return (statements: D1PreparedStatement[]) => {
-          trips.push({
+          const trip: Trip = {
             to: "D1",
             what: `batch of ${statements.length}: ${statements.map((s) => short(sqlOf.get(s) ?? "?").slice(0, 24)).join(" | ")}`,
-          });
-          return target.batch(statements.map((s) => real.get(s) ?? s));
+          };
+          trips.push(trip);
+          return timed(trip, target.batch(statements.map((s) => real.get(s) ?? s)));
         };
       }
       const value = Reflect.get(target, prop, target);
