@@ -2,18 +2,21 @@
  * Checkout facts: everything pricing and order creation read from D1 about one checkout, in one
  * round trip: the user and the address (users), the SKUs with their prices, attributes and
  * images (the catalog's SKU read model), the shops' shipping templates (shipping.ts), their
- * warehouse priorities (inventory) and the units already held in unpaid orders (orders). Each
- * comes from its owner as a `BatchRead`, and all go in one D1 batch. This is the checkout's only
+ * warehouse priorities (inventory), the units already held in unpaid orders (orders) and the
+ * promotions the request may use (its vouchers, its shops' threshold discounts, the shopper's
+ * coins: promotions). Each comes from its owner as a `BatchRead`, and all go in one D1 batch,
+ * beside any statements the caller adds (order creation's saga row). This is the checkout's only
  * I/O; pricing (pricing.ts) works on what it returns.
  */
 import { effectivePrice } from "../catalog/pricing";
 import { type SkuView, shopsOfSkus, skuReadModel } from "../catalog/sku-read-model";
 import { warehousePrioritiesRead } from "../inventory/warehouses";
 import { heldUnitsRead } from "../orders/held-units";
-import { combineReads, runBatchRead } from "../platform/d1-chunks";
+import { type BatchRead, combineReads, runBatchRead } from "../platform/d1-chunks";
 import type { Db } from "../platform/db";
 import { AppError } from "../platform/errors";
 import type { Currency } from "../platform/money";
+import { type CheckoutOffers, checkoutOffersRead, type PromotionRequest } from "../promotions/promotion-facts";
 import { type AddressRow, findAddressRead } from "../users/addresses-repo";
 import { buyerRead } from "../users/users-repo";
 import { type ShippingTemplate, shippingTemplatesRead } from "./shipping";
@@ -47,37 +50,55 @@ export interface CheckoutFacts {
   warehousePriorities: Map<string, Record<string, number>>;
   /** Units the user holds in unpaid orders (status CREATED), for the anti-fraud hold cap. */
   heldUnits: number;
+  /** The vouchers, threshold discounts and coins the request may use (promotion-facts.ts). */
+  offers: CheckoutOffers;
 }
 
-/** Reads the user, SKUs, prices, attributes, images, address, templates and warehouses in one D1 batch. */
-export async function loadCheckoutFacts(
-  db: Db,
-  input: { userId: string; skuIds: string[]; addressId?: string | undefined },
-  now: number,
-): Promise<CheckoutFacts> {
+/** What one checkout asks for: its buyer, SKUs, address and promotions. */
+export interface CheckoutInput {
+  userId: string;
+  skuIds: string[];
+  addressId?: string | undefined;
+  promotions: PromotionRequest;
+}
+
+/** Reads the user, SKUs, prices, attributes, images, address, templates, warehouses and promotions in one D1 batch. */
+export async function loadCheckoutFacts(db: Db, input: CheckoutInput, now: number): Promise<CheckoutFacts> {
+  return runBatchRead(db, checkoutFactsRead(db, input, now));
+}
+
+/**
+ * The reads of `loadCheckoutFacts`, for a caller that adds its own statements to the same batch.
+ * Decoding refuses what the reads prove wrong (an unknown voucher code: 422).
+ */
+export function checkoutFactsRead(db: Db, input: CheckoutInput, now: number): BatchRead<CheckoutFacts> {
   // Every list is bounded by MAX_CHECKOUT_LINES today; each owner chunks its statements within
   // D1's 100 parameters whatever the caller passes, still in one batch.
   const shops = shopsOfSkus(db, input.skuIds);
-  return runBatchRead(
-    db,
-    combineReads(
-      {
-        user: buyerRead(db, input.userId),
-        skus: skuReadModel(db, { skuIds: input.skuIds }),
-        address: findAddressRead(db, input.userId, input.addressId),
-        templates: shippingTemplatesRead(db, shops),
-        warehousePriorities: warehousePrioritiesRead(db, shops),
-        heldUnits: heldUnitsRead(db, input.userId),
-      },
-      ({ skus, templates, ...facts }) => {
-        const shopIds = new Set([...skus.values()].map((v) => v.row.shopId));
-        return {
-          ...facts,
-          skus: new Map([...skus].map(([skuId, view]) => [skuId, skuFact(view, now)])),
-          templates: new Map([...shopIds].map((shopId) => [shopId, templates(shopId)])),
-        };
-      },
-    ),
+  return combineReads(
+    {
+      user: buyerRead(db, input.userId),
+      skus: skuReadModel(db, { skuIds: input.skuIds }),
+      address: findAddressRead(db, input.userId, input.addressId),
+      templates: shippingTemplatesRead(db, shops),
+      warehousePriorities: warehousePrioritiesRead(db, shops),
+      heldUnits: heldUnitsRead(db, input.userId),
+      offers: checkoutOffersRead(db, {
+        userId: input.userId,
+        request: input.promotions,
+        skuIds: input.skuIds,
+        shops,
+        now,
+      }),
+    },
+    ({ skus, templates, ...facts }) => {
+      const shopIds = new Set([...skus.values()].map((v) => v.row.shopId));
+      return {
+        ...facts,
+        skus: new Map([...skus].map(([skuId, view]) => [skuId, skuFact(view, now)])),
+        templates: new Map([...shopIds].map((shopId) => [shopId, templates(shopId)])),
+      };
+    },
   );
 }
 

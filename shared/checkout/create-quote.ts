@@ -1,13 +1,14 @@
 /**
- * Issuing a quote (POST /v1/checkout/quote): read the checkout's facts, refuse accounts that may
- * not order, price the checkout, and sign the quote token order creation checks prices against.
+ * Issuing a quote (POST /v1/checkout/quote): read the checkout's facts and promotions (one D1
+ * round trip), refuse accounts that may not order, price the checkout, and sign the quote token
+ * order creation checks prices against.
  */
 import { z } from "zod";
 import type { Clock } from "../platform/clock";
 import type { Db } from "../platform/db";
 import { newId } from "../platform/ids";
 import { moneySchema } from "../platform/money";
-import { codesOf, loadCheckoutPromotions, promotionsRule } from "../promotions/promotion-facts";
+import { codesOf, promotionFactsOf, promotionsRule } from "../promotions/promotion-facts";
 import type { PromotionSettings } from "../promotions/settings";
 import { assertMayOrder, loadCheckoutFacts } from "./checkout-facts";
 import { priceCheckout, type QuoteBody, quoteOrderSchema, quoteOrdersView } from "./pricing";
@@ -35,15 +36,11 @@ export async function createQuote(
   const now = deps.clock.now();
   const facts = await loadCheckoutFacts(
     deps.db,
-    { userId, skuIds: body.items.map((i) => i.skuId), addressId: body.addressId },
+    { userId, skuIds: body.items.map((i) => i.skuId), addressId: body.addressId, promotions: body },
     now,
   );
   assertMayOrder(facts);
-  const promotions = await loadCheckoutPromotions(
-    deps.db,
-    { userId, request: body, skus: facts.skus.values(), now },
-    deps.promotions,
-  );
+  const promotions = promotionFactsOf(facts.offers, body, now, deps.promotions);
   const quote = priceCheckout(facts, body, promotionsRule(promotions));
   const quoteId = newId("quote", now);
   const quoteToken = await signQuoteToken(

@@ -2,8 +2,8 @@
  * Ordering with a purchase token (`POST /v1/orders` `{purchaseToken, addressId}`): the order saga
  * of shared/orders/create-order.ts with three flash-sale parts.
  *
- * - `flash_price` (after load_promotions): the line is priced at the campaign's flash price, and no
- *   voucher, threshold discount or coins apply to it.
+ * - `flash_price` (after begin_saga read the promotions): the line is priced at the campaign's
+ *   flash price, and no voucher, threshold discount or coins apply to it.
  * - reserve_stock takes the units out of the campaign's carve-out (`reserveFlashUnits`, a split
  *   hold in the SKU object) instead of the SKU's available stock: the carved units are sold once,
  *   and a release of the order's hold (cancel, timeout, compensation, sweeper) gives them back to

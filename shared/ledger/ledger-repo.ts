@@ -153,11 +153,16 @@ export async function unbalancedTransactions(
 
 /** The balance (sum of entries) of one account in one currency; 0 for an account with no entries. */
 export async function accountBalance(db: Db, account: string, currency: string): Promise<number> {
-  const [row] = await db
+  const [row] = await accountBalanceQuery(db, account, currency);
+  return row?.balance ?? 0;
+}
+
+/** The statement behind `accountBalance` (one row, `balance`), for a caller's batch. */
+export function accountBalanceQuery(db: Db, account: string, currency: string) {
+  return db
     .select({ balance: sql<number>`coalesce(sum(${ledgerEntries.amount}), 0)`.mapWith(Number) })
     .from(ledgerEntries)
     .where(and(eq(ledgerEntries.account, account), eq(ledgerEntries.currency, currency)));
-  return row?.balance ?? 0;
 }
 
 /**

@@ -1,17 +1,20 @@
 /**
  * Order creation (创单, SPEC §4.5) as a saga of steps with compensations:
  *
- *   load_checkout_facts → load_promotions → flash_price → price_checkout → validate_price → anti_fraud
- *   → begin_saga → hold_promotions → reserve_stock
+ *   begin_saga → flash_price → price_checkout → validate_price → anti_fraud
+ *   → hold_promotions → reserve_stock
  *   → allocate_numbers → redeem_admission → snapshot_lines → write_orders → publish_events
  *
- * `begin_saga` persists the saga (its planned reservations and a lease) before the first step with a
- * side effect outside D1; `write_orders` writes snapshots, the pay order, the orders, their items,
- * their first status-log rows, the saga's completion and the events (outbox) in one atomic D1
- * batch. Failure before that batch undoes the completed steps in reverse (stock released, saga
- * marked compensated). A crash leaves a `running` saga whose lease lapses; the sweeper
- * (sweeper.ts) then releases its reservations, and the object's hold expiry is the last backstop.
- * A crash after the batch loses nothing: the outbox rows are sent by the events cron.
+ * Two D1 round trips on the request path of an order without vouchers or coins: `begin_saga`
+ * reads every checkout fact (promotions included) in the same batch that persists the saga (its
+ * planned reservations and a lease), before the first step with a side effect outside D1;
+ * `write_orders` writes snapshots, the pay order, the orders, their items, their first
+ * status-log rows, the saga's completion and the events (outbox) in one atomic D1 batch (the
+ * events are sent, and their outbox rows deleted, after the response). Failure before that batch
+ * undoes the completed steps in reverse (stock released, saga marked compensated with the
+ * reason). A crash leaves a `running` saga whose lease lapses; the sweeper (sweeper.ts) then
+ * releases its reservations, and the object's hold expiry is the last backstop. A crash after
+ * the batch loses nothing: the outbox rows are sent by the events cron.
  *
  * Each step is a module in `steps/` (with its compensation where it has one).
  *
@@ -19,7 +22,7 @@
  * (`flash_price`), holds units split out of its campaign's carve-out, and redeems its admission
  * once (`redeem_admission`); see shared/flash-sales/flash-order.ts.
  *
- * Promotions: `load_promotions` reads the vouchers the request names, its shops' threshold
+ * Promotions: `begin_saga`'s batch reads the vouchers the request names, its shops' threshold
  * discounts and the shopper's coins; `price_checkout` stacks them; `hold_promotions` holds the
  * voucher uses, budget and coins (all or nothing, 409 `voucher_exhausted`) before any stock, and
  * its compensation (or the sweeper) gives them back. Payment consumes them, cancel returns them
@@ -27,7 +30,7 @@
  */
 import { asc, eq } from "drizzle-orm";
 import { z } from "zod";
-import { orderSagas, orders, payOrders } from "../../db/schema";
+import { orders, payOrders } from "../../db/schema";
 import { checkoutItemsSchema, type QuoteBody, quoteBody } from "../checkout/pricing";
 import { verifyQuoteToken } from "../checkout/quote-token";
 import { flashPriceStep, redeemAdmissionStep } from "../flash-sales/flash-order";
@@ -42,8 +45,6 @@ import { antiFraudStep } from "./steps/anti-fraud";
 import { beginSagaStep, OrderAlreadyCreated } from "./steps/begin-saga";
 import { need, type OrderContext, type OrderDeps } from "./steps/context";
 import { holdPromotionsStep } from "./steps/hold-promotions";
-import { loadCheckoutFactsStep } from "./steps/load-checkout-facts";
-import { loadPromotionsStep } from "./steps/load-promotions";
 import { priceCheckoutStep } from "./steps/price-checkout";
 import { publishEventsStep } from "./steps/publish-events";
 import { reserveStockStep } from "./steps/reserve-stock";
@@ -99,13 +100,11 @@ export type CreateOrderResult = z.infer<typeof createOrderResponse>;
 /** The saga, in order (SPEC §4.5). */
 function steps(deps: OrderDeps): Step<OrderContext>[] {
   return [
-    loadCheckoutFactsStep(deps),
-    loadPromotionsStep(deps),
+    beginSagaStep(deps),
     flashPriceStep(deps),
     priceCheckoutStep(deps),
     validatePriceStep(deps),
     antiFraudStep(deps),
-    beginSagaStep(deps),
     holdPromotionsStep(deps),
     reserveStockStep(deps),
     allocateNumbersStep(deps),
@@ -191,7 +190,6 @@ export async function createOrder(
       throw new AppError("unavailable", { detail: "The order could not be placed; try again", retryable: true });
     }
     if (!isAppError(err)) deps.log?.error("order saga failed", { sagaId: ctx.sagaId, error: String(err) });
-    await recordFailure(deps.db, ctx.sagaId, err, deps.clock.now());
     throw err;
   }
   return need(ctx.result, "the result");
@@ -217,16 +215,6 @@ async function createdOrderOf(db: Db, sagaId: string): Promise<CreateOrderResult
     payable: { amount: payOrder.payAmount, currency: payOrder.currency },
     payBy: new Date(payOrder.payBy).toISOString(),
   };
-}
-
-/** Notes why a saga failed on its row (when it got as far as having one). */
-async function recordFailure(db: Db, sagaId: string, err: unknown, now: number): Promise<void> {
-  const reason = isAppError(err) ? err.code : err instanceof Error ? err.name : "error";
-  try {
-    await db.update(orderSagas).set({ error: reason, updatedAt: now }).where(eq(orderSagas.id, sagaId));
-  } catch {
-    // Best effort: the saga's status already says what happened.
-  }
 }
 
 /** The saga's step names in order (tests fail and crash each in turn). */

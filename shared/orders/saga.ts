@@ -16,8 +16,8 @@
 export interface Step<C> {
   name: string;
   run(ctx: C): Promise<void>;
-  /** Undoes `run`; must be idempotent (it may run again from the sweeper). */
-  compensate?(ctx: C): Promise<void>;
+  /** Undoes `run`; must be idempotent (it may run again from the sweeper). `cause`: why the saga failed. */
+  compensate?(ctx: C, cause: unknown): Promise<void>;
   /** After this step completes nothing is undone. */
   pivot?: boolean;
 }
@@ -88,7 +88,7 @@ export async function runSaga<C>(steps: readonly Step<C>[], ctx: C, hooks: SagaH
       }
       for (const done of [...completed].reverse()) {
         try {
-          await done.compensate?.(ctx);
+          await done.compensate?.(ctx, err);
         } catch (cause) {
           throw new CompensationFailed(done.name, err, cause);
         }

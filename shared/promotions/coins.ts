@@ -38,8 +38,18 @@ export type CoinMovement = "granted" | "earned" | "held" | "returned" | "spent" 
 
 /** A shopper's coin balance. */
 export async function coinBalance(db: Db, userId: string): Promise<number> {
+  return balanceOf(await coinBalanceRead(db, userId));
+}
+
+/** The statement behind `coinBalance`, for a caller's batch; `balanceOf` reads its rows. */
+export function coinBalanceRead(db: Db, userId: string) {
+  return ledgerRepo.accountBalanceQuery(db, coinsOf(userId), COINS_CURRENCY);
+}
+
+/** The coins in `coinBalanceRead`'s rows (none: no coins). */
+export function balanceOf(rows: readonly { balance: number }[]): number {
   // The account is credit-normal: its coins are the negated sum of its entries (0, not -0, when none).
-  return 0 - (await ledgerRepo.accountBalance(db, coinsOf(userId), COINS_CURRENCY));
+  return 0 - (rows[0]?.balance ?? 0);
 }
 
 /** The postings of `n` coins moving between two accounts (debit `to`, credit `from`). */

@@ -1,15 +1,16 @@
 /**
  * What stacking reads for one checkout: the vouchers its codes name (with their uses, budget and
  * this shopper's uses left), the running threshold discounts of its shops, the category paths of
- * its SKUs and of category-scoped vouchers, and the shopper's coins; then the pure stacking
- * (stacking.ts) on the checkout's draft orders.
+ * its SKUs and of category-scoped vouchers, and the shopper's coins, all as reads lent to the
+ * checkout facts' D1 batch (checkout-facts.ts); then the pure stacking (stacking.ts) on the
+ * checkout's draft orders.
  */
-import { and, eq, gt, inArray, lte, sql } from "drizzle-orm";
-import { thresholdDiscounts, voucherCodes, vouchers, voucherUses } from "../../db/schema";
-import { categoryPaths } from "../catalog/structure";
+import { and, eq, gt, inArray, lte, or, sql } from "drizzle-orm";
+import { categories, products, skus, thresholdDiscounts, voucherCodes, vouchers, voucherUses } from "../../db/schema";
 import type { DiscountRule } from "../checkout/pricing";
+import { type BatchRead, batchRead, inChunks, inKeys, type KeySet } from "../platform/d1-chunks";
 import type { Db } from "../platform/db";
-import { COINS_CURRENCY, coinBalance } from "./coins";
+import { balanceOf, COINS_CURRENCY, coinBalanceRead } from "./coins";
 import { DEFAULT_PROMOTION_SETTINGS, type PromotionSettings } from "./settings";
 import {
   notApplicable,
@@ -43,55 +44,119 @@ export function codesOf(request: PromotionRequest): string[] {
   return [...new Set(codes.map((c) => c.trim().toUpperCase()))];
 }
 
-/** Reads the promotion facts of a checkout by `userId` over `shopIds` and SKU `categoryIds`. */
-export async function loadPromotionFacts(
+/** A voucher behind one of the request's codes, before its category is resolved to a path. */
+type VoucherRow = Omit<VoucherOffer, "categoryPath"> & { categoryId: number | null };
+
+/**
+ * What promotions a checkout's request may use, read in the checkout facts' D1 batch (no round
+ * trip of their own): the vouchers its codes name with their uses, the running threshold
+ * discounts of its shops, the category paths a category-scoped voucher needs, and the shopper's
+ * coins. Pricing turns them into `PromotionFacts` (`promotionFactsOf`).
+ */
+export interface CheckoutOffers {
+  vouchers: VoucherRow[];
+  thresholds: ThresholdOffer[];
+  categoryPaths: Map<number, string>;
+  coinBalance: number;
+}
+
+/**
+ * The reads behind `CheckoutOffers` for the caller's batch. Codes, SKUs and shops are keys, so
+ * every statement is keyed by what the request names (subqueries for the vouchers' ids and the
+ * SKUs' categories); a request without codes or coins reads only its shops' thresholds.
+ */
+export function checkoutOffersRead(
   db: Db,
-  input: { userId: string; request: PromotionRequest; shopIds: string[]; categoryIds: number[]; now: number },
-  settings: PromotionSettings,
-): Promise<PromotionFacts> {
+  input: { userId: string; request: PromotionRequest; skuIds: readonly string[]; shops: KeySet; now: number },
+): BatchRead<CheckoutOffers> {
   const codes = codesOf(input.request);
-  const { now } = input;
-  const [offers, thresholds, balance] = await Promise.all([
-    codes.length === 0 ? Promise.resolve([]) : voucherOffers(db, codes, input.userId),
-    input.shopIds.length === 0
-      ? Promise.resolve([])
-      : db
+  const { now, userId } = input;
+  const byCode = codes.length > 0;
+  const voucherIds = db
+    .select({ id: voucherCodes.voucherId })
+    .from(voucherCodes)
+    .where(inArray(voucherCodes.code, codes));
+  // The SKUs' categories and the codes' vouchers' categories: only a category-scoped voucher
+  // reads paths (stacking.ts), and only a request with codes can have one.
+  const skuCategories = (chunk: string[]) =>
+    db
+      .select({ id: products.categoryId })
+      .from(products)
+      .where(inArray(products.id, db.select({ id: skus.productId }).from(skus).where(inArray(skus.id, chunk))));
+  const voucherCategories = db
+    .select({ id: vouchers.categoryId })
+    .from(vouchers)
+    .where(inArray(vouchers.id, voucherIds));
+  return batchRead(
+    [
+      byCode
+        ? [
+            db
+              .select({ code: voucherCodes.code, claimedBy: voucherCodes.claimedBy, voucher: vouchers })
+              .from(voucherCodes)
+              .innerJoin(vouchers, eq(vouchers.id, voucherCodes.voucherId))
+              .where(inArray(voucherCodes.code, codes)),
+          ]
+        : [],
+      byCode
+        ? [
+            db
+              .select({ voucherId: voucherUses.voucherId, n: sql<number>`count(*)`.mapWith(Number) })
+              .from(voucherUses)
+              .where(
+                and(
+                  inArray(voucherUses.voucherId, voucherIds),
+                  eq(voucherUses.userId, userId),
+                  inArray(voucherUses.status, ["held", "consumed"]),
+                ),
+              )
+              .groupBy(voucherUses.voucherId),
+          ]
+        : [],
+      byCode
+        ? [
+            db
+              .select({ usedCode: voucherUses.code })
+              .from(voucherUses)
+              .where(and(inArray(voucherUses.code, codes), inArray(voucherUses.status, ["held", "consumed"]))),
+          ]
+        : [],
+      byCode
+        ? inChunks([...input.skuIds], (chunk) =>
+            db
+              .select({ id: categories.id, path: categories.path })
+              .from(categories)
+              .where(or(inArray(categories.id, skuCategories(chunk)), inArray(categories.id, voucherCategories))),
+          )
+        : [],
+      inKeys(input.shops, (set) =>
+        db
           .select()
           .from(thresholdDiscounts)
           .where(
             and(
-              inArray(thresholdDiscounts.shopId, input.shopIds.slice(0, 90)),
+              inArray(thresholdDiscounts.shopId, set),
               lte(thresholdDiscounts.startsAt, now),
               gt(thresholdDiscounts.endsAt, now),
             ),
-          )
-          .orderBy(thresholdDiscounts.createdAt, thresholdDiscounts.id),
-    (input.request.coins ?? 0) > 0 ? coinBalance(db, input.userId) : Promise.resolve(0),
-  ]);
-  const voucherCategories = offers.flatMap((o) => (o.categoryId === null ? [] : [o.categoryId]));
-  // Lines' category paths matter only to a voucher scoped to a category subtree (stacking.ts), so
-  // a checkout without one skips the read: one D1 round trip fewer on the common order path.
-  const paths =
-    voucherCategories.length === 0
-      ? new Map<number, string>()
-      : await categoryPaths(db, [...input.categoryIds, ...voucherCategories]);
-  return {
-    vouchers: offers.map(({ categoryId, ...o }) => ({
-      ...o,
-      categoryPath: categoryId === null ? null : (paths.get(categoryId) ?? `/missing-${categoryId}/`),
-    })),
-    thresholds: thresholds.map((t) => ({
-      id: t.id,
-      shopId: t.shopId,
-      currency: t.currency,
-      tiers: JSON.parse(t.tiers) as ThresholdOffer["tiers"],
-    })),
-    categoryPaths: paths,
-    coinBalance: balance,
-    coinsRequested: input.request.coins ?? 0,
-    coinsMaxPercent: settings.coinsMaxPercent,
-    now,
-  };
+          ),
+      ),
+      (input.request.coins ?? 0) > 0 ? [coinBalanceRead(db, userId)] : [],
+    ],
+    ([rows, mine, usedCodes, paths, thresholds, balance]) => ({
+      vouchers: voucherRowsOf(codes, userId, rows, mine, usedCodes),
+      thresholds: thresholds
+        .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+        .map((t) => ({
+          id: t.id,
+          shopId: t.shopId,
+          currency: t.currency,
+          tiers: JSON.parse(t.tiers) as ThresholdOffer["tiers"],
+        })),
+      categoryPaths: new Map(paths.map((r) => [r.id, r.path])),
+      coinBalance: balanceOf(balance),
+    }),
+  );
 }
 
 /**
@@ -99,34 +164,17 @@ export async function loadPromotionFacts(
  * A code works at checkout whether or not the shopper claimed it (claiming lists a voucher in the
  * wallet; the limits count uses), except a batch code another shopper claimed, which is theirs.
  */
-async function voucherOffers(db: Db, codes: string[], userId: string) {
-  const rows = await db
-    .select({ code: voucherCodes.code, claimedBy: voucherCodes.claimedBy, voucher: vouchers })
-    .from(voucherCodes)
-    .innerJoin(vouchers, eq(vouchers.id, voucherCodes.voucherId))
-    .where(inArray(voucherCodes.code, codes));
+function voucherRowsOf(
+  codes: string[],
+  userId: string,
+  rows: { code: string; claimedBy: string | null; voucher: typeof vouchers.$inferSelect }[],
+  mine: { voucherId: string; n: number }[],
+  usedCodes: { usedCode: string | null }[],
+): VoucherRow[] {
   const unknown = codes.find((c) => !rows.some((r) => r.code === c));
   if (unknown) throw notApplicable(unknown, "out_of_scope", `No voucher has the code ${unknown}`);
   const theirs = rows.find((r) => r.claimedBy !== null && r.claimedBy !== userId);
   if (theirs) throw notApplicable(theirs.code, "out_of_scope", `Code ${theirs.code} was claimed by another shopper`);
-  const ids = rows.map((r) => r.voucher.id);
-  const [mine, usedCodes] = await Promise.all([
-    db
-      .select({ voucherId: voucherUses.voucherId, n: sql<number>`count(*)`.mapWith(Number) })
-      .from(voucherUses)
-      .where(
-        and(
-          inArray(voucherUses.voucherId, ids),
-          eq(voucherUses.userId, userId),
-          inArray(voucherUses.status, ["held", "consumed"]),
-        ),
-      )
-      .groupBy(voucherUses.voucherId),
-    db
-      .select({ code: voucherUses.code })
-      .from(voucherUses)
-      .where(and(inArray(voucherUses.code, codes), inArray(voucherUses.status, ["held", "consumed"]))),
-  ]);
   return rows.map(({ code, voucher: v }) => ({
     voucherId: v.id,
     code,
@@ -144,8 +192,30 @@ async function voucherOffers(db: Db, codes: string[], userId: string) {
     usesLeft: v.totalCount - v.taken,
     budgetLeft: v.budget === null ? null : v.budget - v.budgetTaken,
     userUsesLeft: v.perUserLimit - (mine.find((m) => m.voucherId === v.id)?.n ?? 0),
-    codeUsed: v.codeMode === "batch" && usedCodes.some((u) => u.code === code),
+    codeUsed: v.codeMode === "batch" && usedCodes.some((u) => u.usedCode === code),
   }));
+}
+
+/** The promotion facts stacking works on, from the offers the checkout's batch read. */
+export function promotionFactsOf(
+  offers: CheckoutOffers,
+  request: PromotionRequest,
+  now: number,
+  settings: PromotionSettings = DEFAULT_PROMOTION_SETTINGS,
+): PromotionFacts {
+  const paths = offers.categoryPaths;
+  return {
+    vouchers: offers.vouchers.map(({ categoryId, ...o }) => ({
+      ...o,
+      categoryPath: categoryId === null ? null : (paths.get(categoryId) ?? `/missing-${categoryId}/`),
+    })),
+    thresholds: offers.thresholds,
+    categoryPaths: paths,
+    coinBalance: offers.coinBalance,
+    coinsRequested: request.coins ?? 0,
+    coinsMaxPercent: settings.coinsMaxPercent,
+    now,
+  };
 }
 
 /** Stacks the facts' promotions on draft orders of `currency` (lines carry their category id). */
@@ -175,31 +245,6 @@ export function stackWithFacts(
       currency: COINS_CURRENCY,
     },
   });
-}
-
-/** The promotion facts of a checkout whose SKUs (their shops and categories) are known. */
-export function loadCheckoutPromotions(
-  db: Db,
-  input: {
-    userId: string;
-    request: PromotionRequest;
-    skus: Iterable<{ shopId: string; categoryId: number }>;
-    now: number;
-  },
-  settings: PromotionSettings = DEFAULT_PROMOTION_SETTINGS,
-): Promise<PromotionFacts> {
-  const skus = [...input.skus];
-  return loadPromotionFacts(
-    db,
-    {
-      userId: input.userId,
-      request: input.request,
-      shopIds: [...new Set(skus.map((s) => s.shopId))],
-      categoryIds: [...new Set(skus.map((s) => s.categoryId))],
-      now: input.now,
-    },
-    settings,
-  );
 }
 
 /** The checkout's promotions slot (pricing.ts) filled from `facts`: thresholds, vouchers, coins. */

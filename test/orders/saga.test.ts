@@ -55,13 +55,11 @@ const BEFORE_PIVOT = ORDER_STEP_NAMES.slice(0, ORDER_STEP_NAMES.indexOf(PIVOT) +
 describe("the order-creation saga", () => {
   it("has the steps of SPEC §4.5 in order", () => {
     expect(ORDER_STEP_NAMES).toEqual([
-      "load_checkout_facts",
-      "load_promotions",
+      "begin_saga",
       "flash_price",
       "price_checkout",
       "validate_price",
       "anti_fraud",
-      "begin_saga",
       "hold_promotions",
       "reserve_stock",
       "allocate_numbers",

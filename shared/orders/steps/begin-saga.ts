@@ -1,81 +1,161 @@
 /**
- * Persists the saga (planned reservations, a lease, the quote id: a quote makes one order at
- * most; the request's idempotency identity: a request makes one order at most) before the first
- * side effect outside D1.
+ * The saga's first step, in one D1 round trip: every checkout fact (checkout-facts.ts: the buyer,
+ * SKUs, prices, address, templates, warehouses, held units, and the promotions the request may
+ * use) read in the same batch that persists the saga row, the write-ahead record of this order:
+ * its planned reservations (one per SKU the request names, known before any read), a lease, the
+ * quote id (a quote makes one order at most) and the request's idempotency identity (a request
+ * makes one order at most). The row is committed before any side effect outside D1, so a runner
+ * that dies after holding stock leaves a `running` saga the sweeper undoes once its lease lapses.
+ *
+ * The insert claims the quote id and the request key or does nothing: the batch first hands
+ * over the ones an undone (compensated) attempt held, then reads who holds them, so one round
+ * trip tells a fresh checkout from a replay (the earlier order is answered), one in progress
+ * (409 `idempotency_in_progress`) and a used quote (409 `quote_used` / `purchase_token_used`).
+ * A refusal the facts prove (a disabled account, an unknown voucher code) marks the row undone.
  */
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, or, sql } from "drizzle-orm";
 import { orderSagas } from "../../../db/schema";
+import { assertMayOrder, type CheckoutFacts, checkoutFactsRead } from "../../checkout/checkout-facts";
 import { flashQuoteId } from "../../flash-sales/flash-order";
-import { AppError } from "../../platform/errors";
+import { type BatchRead, batchRead, combineReads, runBatchRead } from "../../platform/d1-chunks";
+import type { Db } from "../../platform/db";
+import { AppError, isAppError } from "../../platform/errors";
+import { promotionFactsOf } from "../../promotions/promotion-facts";
 import type { Step } from "../saga";
 import { SAGA_LEASE_MS } from "../settings";
-import { need, type OrderContext, type OrderDeps, reservationIdOf, type SagaContext } from "./context";
+import { type OrderContext, type OrderDeps, reservationIdOf, type SagaContext } from "./context";
 
 export function beginSagaStep(deps: OrderDeps): Step<OrderContext> {
   const { db } = deps;
   return {
     name: "begin_saga",
     async run(ctx) {
-      const quote = need(ctx.quote, "the quote");
-      ctx.reservations = quote.orders.flatMap((o) =>
-        o.lines.map((l) => ({
-          skuId: l.skuId,
-          reservationId: reservationIdOf(ctx.sagaId, l.skuId),
-          quantity: l.quantity,
-        })),
+      const { items, addressId } = ctx.request;
+      ctx.reservations = items.map((i) => ({
+        skuId: i.skuId,
+        reservationId: reservationIdOf(ctx.sagaId, i.skuId),
+        quantity: i.quantity,
+      }));
+      const facts = checkoutFactsRead(
+        db,
+        { userId: ctx.userId, skuIds: items.map((i) => i.skuId), addressId, promotions: ctx.request },
+        ctx.now,
       );
-      const context: SagaContext = { reservations: ctx.reservations };
-      const row = {
-        id: ctx.sagaId,
-        userId: ctx.userId,
-        // A flash-sale order's quote id names its admission: one order per purchase token.
-        quoteId: ctx.flash ? flashQuoteId(ctx.flash) : (ctx.claims?.quoteId ?? null),
-        requestKey: ctx.requestKey ?? null,
-        status: "running" as const,
-        context: JSON.stringify(context),
-        error: null,
-        leaseUntil: ctx.now + SAGA_LEASE_MS,
-        version: 1,
-        createdAt: ctx.now,
-        updatedAt: ctx.now,
-      };
-      if (ctx.requestKey) await claimRequestKey(deps, ctx.requestKey);
-      // A quote makes one order at most: its id is unique among sagas. An attempt that was fully
-      // undone (out of stock, say) gives the quote back, so the shopper may try it again.
-      const started = await db
-        .insert(orderSagas)
-        .values(row)
-        .onConflictDoUpdate({
-          target: orderSagas.quoteId,
-          set: row,
-          setWhere: sql`${orderSagas.status} = 'compensated'`,
-        })
-        .returning({ id: orderSagas.id })
-        .catch((err: unknown) => {
-          // Another attempt under the same Idempotency-Key got its saga in first.
-          if (String((err as { cause?: unknown })?.cause ?? err).includes("order_sagas.request_key")) {
-            throw requestInProgress();
-          }
-          throw err;
-        });
-      if (started.length === 0 && ctx.flash) {
-        throw new AppError("purchase_token_used", {
-          detail: "This purchase token was already used for an order; enter the flash sale again to buy more",
-        });
+      const batch = combineReads(
+        // The facts decode later, so a refusal they prove is known to come after the row was written.
+        { saga: sagaClaimRead(db, ctx), facts: { groups: facts.groups, decode: (rows) => () => facts.decode(rows) } },
+        (v) => v,
+      );
+      let answer: { saga: SagaClaim; facts: () => CheckoutFacts };
+      try {
+        answer = await runBatchRead(db, batch);
+      } catch (err) {
+        // The batch may have committed with its answer lost: undo the row if it is there (nothing
+        // else was done yet); if even that fails the sweeper does it once the lease lapses.
+        await markUndone(deps, ctx.sagaId, err).catch(() => undefined);
+        throw err;
       }
-      if (started.length === 0) {
-        throw new AppError("quote_used", {
-          detail: "This quote was already used for an order; ask for a new quote to order again",
-        });
+      const { saga } = answer;
+      if (saga.kind === "replay") throw new OrderAlreadyCreated(saga.sagaId);
+      if (saga.kind === "in_progress") throw requestInProgress();
+      if (saga.kind === "quote_used") throw quoteUsed(ctx);
+      try {
+        ctx.facts = answer.facts();
+        assertMayOrder(ctx.facts);
+        ctx.promotions = promotionFactsOf(ctx.facts.offers, ctx.request, ctx.now, deps.promotions);
+      } catch (err) {
+        await markUndone(deps, ctx.sagaId, err).catch(() => undefined);
+        throw err;
       }
     },
-    async compensate(ctx) {
-      await db
-        .update(orderSagas)
-        .set({ status: "compensated", updatedAt: deps.clock.now() })
-        .where(and(eq(orderSagas.id, ctx.sagaId), sql`${orderSagas.status} IN ('running', 'compensating')`));
+    async compensate(ctx, cause) {
+      await markUndone(deps, ctx.sagaId, cause);
     },
   };
+}
+
+/** What the batch found: this saga started, or who else holds its request key or quote. */
+type SagaClaim =
+  | { kind: "started" }
+  | { kind: "replay"; sagaId: string }
+  | { kind: "in_progress" }
+  | { kind: "quote_used" };
+
+/**
+ * The saga row's statements for the facts' batch: hand over the request key and quote id an
+ * undone attempt held, insert this saga unless a live or completed one holds either, and read
+ * who holds them.
+ */
+function sagaClaimRead(db: Db, ctx: OrderContext): BatchRead<SagaClaim> {
+  // A flash-sale order's quote id names its admission: one order per purchase token.
+  const quoteId = ctx.flash ? flashQuoteId(ctx.flash) : (ctx.claims?.quoteId ?? null);
+  const requestKey = ctx.requestKey ?? null;
+  const context: SagaContext = { reservations: ctx.reservations };
+  const handOver = (column: typeof orderSagas.quoteId | typeof orderSagas.requestKey, value: string) =>
+    db
+      .update(orderSagas)
+      .set(
+        column === orderSagas.quoteId
+          ? { quoteId: null, updatedAt: ctx.now }
+          : { requestKey: null, updatedAt: ctx.now },
+      )
+      .where(and(eq(column, value), eq(orderSagas.status, "compensated")))
+      .returning({ id: orderSagas.id });
+  const holders = [
+    ...(requestKey ? [eq(orderSagas.requestKey, requestKey)] : []),
+    ...(quoteId ? [eq(orderSagas.quoteId, quoteId)] : []),
+  ];
+  return batchRead(
+    [
+      [
+        ...(requestKey ? [handOver(orderSagas.requestKey, requestKey)] : []),
+        ...(quoteId ? [handOver(orderSagas.quoteId, quoteId)] : []),
+      ],
+      [
+        db
+          .insert(orderSagas)
+          .values({
+            id: ctx.sagaId,
+            userId: ctx.userId,
+            quoteId,
+            requestKey,
+            status: "running",
+            context: JSON.stringify(context),
+            error: null,
+            leaseUntil: ctx.now + SAGA_LEASE_MS,
+            version: 1,
+            createdAt: ctx.now,
+            updatedAt: ctx.now,
+          })
+          .onConflictDoNothing()
+          .returning({ id: orderSagas.id }),
+      ],
+      holders.length === 0
+        ? []
+        : [
+            db
+              .select({ holderId: orderSagas.id, holderStatus: orderSagas.status, heldKey: orderSagas.requestKey })
+              .from(orderSagas)
+              .where(or(...holders)),
+          ],
+    ],
+    ([, inserted, held]): SagaClaim => {
+      if (inserted.length === 1) return { kind: "started" };
+      const byKey = held.find((h) => requestKey !== null && h.heldKey === requestKey);
+      if (byKey?.holderStatus === "completed") return { kind: "replay", sagaId: byKey.holderId };
+      if (byKey) return { kind: "in_progress" };
+      return { kind: "quote_used" };
+    },
+  );
+}
+
+/** Marks the saga undone with why (its steps' compensations ran, or nothing was held). */
+async function markUndone(deps: OrderDeps, sagaId: string, cause: unknown): Promise<void> {
+  const error = isAppError(cause) ? cause.code : cause instanceof Error ? cause.name : "error";
+  await deps.db
+    .update(orderSagas)
+    .set({ status: "compensated", error, updatedAt: deps.clock.now() })
+    .where(and(eq(orderSagas.id, sagaId), sql`${orderSagas.status} IN ('running', 'compensating')`));
 }
 
 /** Stops the saga early: this request (by its Idempotency-Key) already made its order. */
@@ -93,21 +173,13 @@ function requestInProgress(): AppError {
   });
 }
 
-/**
- * One request (its idempotency identity) runs one saga at a time and makes one order at most,
- * even when its idempotency lock lapsed or its stored answer was lost: a completed saga answers
- * with its order, a live one is in progress, an undone one hands the key to this attempt.
- */
-async function claimRequestKey(deps: OrderDeps, requestKey: string): Promise<void> {
-  const earlier = await deps.db.query.orderSagas.findFirst({
-    where: eq(orderSagas.requestKey, requestKey),
-    columns: { id: true, status: true },
+function quoteUsed(ctx: OrderContext): AppError {
+  if (ctx.flash) {
+    return new AppError("purchase_token_used", {
+      detail: "This purchase token was already used for an order; enter the flash sale again to buy more",
+    });
+  }
+  return new AppError("quote_used", {
+    detail: "This quote was already used for an order; ask for a new quote to order again",
   });
-  if (!earlier) return;
-  if (earlier.status === "completed") throw new OrderAlreadyCreated(earlier.id);
-  if (earlier.status !== "compensated") throw requestInProgress();
-  await deps.db
-    .update(orderSagas)
-    .set({ requestKey: null, updatedAt: deps.clock.now() })
-    .where(and(eq(orderSagas.id, earlier.id), eq(orderSagas.status, "compensated")));
 }
