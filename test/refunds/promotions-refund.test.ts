@@ -29,6 +29,22 @@ type Answer = RefundView & { code?: string; detail?: string };
 
 const GRANTED = 100_000;
 
+/** `shopper`'s checkout of `body`, paid through the sandbox provider (PAID). */
+async function paidCheckout(shopper: Shopper, body: object) {
+  const placed = await placeOrder(shopper, body);
+  expect(placed.status, JSON.stringify(placed.body)).toBe(201);
+  const started = await pay(shopper, placed.body.payOrderId);
+  expect(started.status, JSON.stringify(started.body)).toBe(201);
+  await act(started.body.paymentId, "succeed");
+  await settle();
+  await eventually(
+    () => payOrderOf(shopper, placed.body.payOrderId),
+    (v) => v.body.paymentStatus === "PAID",
+    "paid",
+  );
+  return placed.body;
+}
+
 /**
  * A fresh shopper's paid order of `quantity` units at ¥33 with a ¥5 shop voucher, a 10 % platform
  * voucher and `coins` coins (the shopper was granted GRANTED).
@@ -40,23 +56,13 @@ async function promotedOrder(quantity: number, coins: number) {
   const platform = await newVoucher({ kind: "percent", value: 10, maxDiscount: { amount: 100_000, currency: "CNY" } });
   const shopper = await newShopper();
   await grantCoins(shopper.id, GRANTED);
-  const placed = await placeOrder(shopper, {
+  const placed = await paidCheckout(shopper, {
     items: [{ skuId, quantity }],
     addressId: shopper.addressId,
     voucherCodes: [shopVoucher.code, platform.code],
     coins,
   });
-  expect(placed.status, JSON.stringify(placed.body)).toBe(201);
-  const orderId = placed.body.orders[0]?.orderId ?? "";
-  const started = await pay(shopper, placed.body.payOrderId);
-  expect(started.status, JSON.stringify(started.body)).toBe(201);
-  await act(started.body.paymentId, "succeed");
-  await settle();
-  await eventually(
-    () => payOrderOf(shopper, placed.body.payOrderId),
-    (v) => v.body.paymentStatus === "PAID",
-    "paid",
-  );
+  const orderId = placed.orders[0]?.orderId ?? "";
   const { items } = await orderRefundState(orderId);
   const item = items[0];
   if (!item) throw new Error("the order has no item");
@@ -64,8 +70,8 @@ async function promotedOrder(quantity: number, coins: number) {
     seller,
     shopper,
     orderId,
-    payOrderId: placed.body.payOrderId,
-    payable: placed.body.payable.amount,
+    payOrderId: placed.payOrderId,
+    payable: placed.payable.amount,
     item,
     vouchers: [shopVoucher.voucherId, platform.voucherId],
   };
@@ -224,6 +230,50 @@ describe("a partial refund with vouchers and coins", () => {
     const again = await askRefund(order.shopper, order.orderId, [{ orderItemId: order.item.id, quantity: 1 }]);
     expect(again.body).toMatchObject({ amount: { amount: 2487 }, coins: 334 });
     expect(await coinsOf(order.shopper.token)).toBe(GRANTED - 1001);
+  });
+});
+
+describe("a platform voucher over two shops' orders", () => {
+  it("comes back only when both orders are wholly refunded; each order's coins come back with it", async () => {
+    const shopA = await newSeller();
+    const shopB = await newSeller();
+    const a = await skuOnSale(shopA, { price: 40, stock: 5 });
+    const b = await skuOnSale(shopB, { price: 60, stock: 5 });
+    const platform = await newVoucher({ value: { amount: 1000, currency: "CNY" } });
+    const shopper = await newShopper();
+    await grantCoins(shopper.id, GRANTED);
+    const placed = await paidCheckout(shopper, {
+      items: [
+        { skuId: a.skuId, quantity: 1 },
+        { skuId: b.skuId, quantity: 1 },
+      ],
+      addressId: shopper.addressId,
+      voucherCode: platform.code,
+      coins: 901,
+    });
+    expect(placed.orders).toHaveLength(2);
+    const bySeller = new Map(placed.orders.map((o) => [o.sellerId, o.orderId]));
+    const refundAll = async (seller: typeof shopA, orderId: string) => {
+      const item = (await orderRefundState(orderId)).items[0];
+      const refund = await admin(seller.token, `/orders/${orderId}/refunds`, {
+        items: [{ orderItemId: item?.id, quantity: 1 }],
+        reason: "缺货",
+      });
+      expect(refund.status, JSON.stringify(refund.body)).toBe(201);
+      await refunded(refund.body.refundId);
+      return refund.body;
+    };
+    const orderA = bySeller.get(shopA.shopId ?? "") ?? "";
+    const orderB = bySeller.get(shopB.shopId ?? "") ?? "";
+    const first = await refundAll(shopA, orderA);
+    expect(first.coins).toBe(await coinsSpent(orderA));
+    expect(await coinsOf(shopper.token)).toBe(GRANTED - 901 + first.coins);
+    // Shop B's order still uses the voucher.
+    expect(await voucherState(platform.voucherId)).toMatchObject({ taken: 1, uses: ["consumed"] });
+    const second = await refundAll(shopB, orderB);
+    expect(first.coins + second.coins).toBe(901);
+    expect(await coinsOf(shopper.token)).toBe(GRANTED);
+    expect(await voucherState(platform.voucherId)).toEqual({ taken: 0, budgetTaken: 0, uses: ["returned"] });
   });
 });
 

@@ -35,7 +35,9 @@ const routes = {
       "Names each order item and how many of its units (`items: [{orderItemId, quantity}]`). The amount is what was " +
       "paid for those units after the order's discounts (the item's `paidAmount` split per unit, the odd minor units " +
       "going to the units refunded first), plus shipping only when the refund leaves nothing of the order " +
-      "un-refunded. The refund holds its units: asking for more than is left (counting refunds still open) is 409 " +
+      "un-refunded. `coins` are those units' share of the coins the order spent, by the same rule, credited back " +
+      "when the refund is `REFUNDED`; a voucher's use comes back only when the whole order is refunded. " +
+      "The refund holds its units: asking for more than is left (counting refunds still open) is 409 " +
       "`refund_exceeds_paid`, and before payment 409 `invalid_transition`. Answered `REQUESTED`: the shop's seller " +
       "or an operator approves or rejects it.",
     request: {
