@@ -10,6 +10,8 @@
  * and with a voucher (same SKU, same connections; the voucher's cost is printed beside), and
  * one hot SKU reserved through its Durable Object against the seed's D1 UPDATEs, oversell counted
  * (bench/reservations.ts; BENCH_RESERVE_UNITS fixes the units, BENCH_BURST=1000 in-router reservations).
+ * Then the whole checkout, cart line → quote → order, as orders/s with 8 and 32 buyers
+ * (bench/checkout-flow.ts; BENCH_FLOW_BUYERS; BENCH_ONLY=flow runs only that).
  * Then pay → PAID through the sandbox provider (bench/payments.ts): BENCH_PAY_BUYERS (16) shoppers
  * each ordering, paying and pressing Pay in a loop for the duration; BENCH_ONLY=pay runs only that
  * (and the ceiling).
@@ -24,6 +26,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { applyLocalMigrations, executeLocalSql, loadDemoSeed } from "../scripts/local.ts";
+import { CHECKOUT_FLOW, describeCheckoutFlow, type FlowRun, measureCheckoutFlow } from "./checkout-flow.ts";
 import { describeFreshness, type FreshnessResults, measureFreshness } from "./freshness.ts";
 import { measure, type Scenario } from "./lib/load.ts";
 import { startPlatform } from "./lib/platform.ts";
@@ -68,6 +71,7 @@ let loginContention: LoginContention | undefined;
 let reservations: ReservationResults = { ceilings: [], runs: [], bursts: [] };
 let payments: PaymentResults | undefined;
 let freshness: FreshnessResults | undefined;
+let checkoutFlow: FlowRun[] | undefined;
 try {
   const every = await scenarios();
   const all = [...every, ORDER_PLACEHOLDER, VOUCHER_ORDER_PLACEHOLDER].filter((s) => wanted(s.name));
@@ -122,6 +126,13 @@ try {
     only: wanted,
   });
   // After the routes (its product going on shelf drops cached searches), before the churn.
+  if (wanted(CHECKOUT_FLOW)) {
+    checkoutFlow = await measureCheckoutFlow(platform.origin, {
+      buyers: (process.env.BENCH_FLOW_BUYERS ?? "8,32").split(",").map(Number),
+      durationSeconds: duration,
+    });
+    console.log(`\n${describeCheckoutFlow(checkoutFlow)}`);
+  }
   if (wanted(PAYMENTS)) {
     payments = await measurePayments(platform.origin, {
       buyers: Number(process.env.BENCH_PAY_BUYERS ?? 16),
@@ -166,6 +177,7 @@ const report = {
   loginContention,
   reservations,
   payments,
+  checkoutFlow,
   freshness,
 };
 mkdirSync("bench/results", { recursive: true });
