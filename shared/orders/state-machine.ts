@@ -61,7 +61,8 @@ export const MACHINES = {
     // with the next refund once the one it followed settled.
     REJECTED: { request: "REQUESTED", decide: "PROCESSING" },
     REFUNDED: { request: "REQUESTED", decide: "PROCESSING" },
-    FAILED: { process: "PROCESSING" },
+    // A failed payout is retried (process), or given up (release): its units may be asked for again.
+    FAILED: { process: "PROCESSING", release: "REJECTED" },
   },
   // One parcel (db/schema/fulfillment.ts). Carrier events only move it forward, so a late
   // in_transit after delivered finds no edge and changes nothing.

@@ -3,7 +3,8 @@
  * derived from what it is about, so a redelivered event posts nothing twice:
  * - captured: the provider holds the shopper's money for us (provider clearing ↑, platform escrow ↓);
  * - refund owed: escrow moves to refunds payable when a refund is decided;
- * - refund paid: the provider paid it out (refunds payable ↑, provider clearing ↓).
+ * - refund paid: the provider paid it out (refunds payable ↑, provider clearing ↓);
+ * - refund released: a refund whose payout failed is given up (refunds payable ↑, escrow ↓).
  * Positive amounts are debits, negative credits; each transaction sums to zero.
  */
 import { account } from "../ledger/accounts";
@@ -49,6 +50,26 @@ export function refundOwedPosting(input: { provider: string; refundId: string } 
         amount: -input.amount,
         currency: input.currency as Currency,
       },
+    ],
+  };
+}
+
+/**
+ * Refund `refundId` is no longer owed (its payout failed and the shop or an operator released it):
+ * the owed posting undone, back from refunds payable into escrow.
+ */
+export function refundReleasedPosting(input: { provider: string; refundId: string } & Amount): TransactionInput {
+  return {
+    kind: "refund_released",
+    ref: input.refundId,
+    idempotencyKey: `refund:${input.refundId}:released`,
+    entries: [
+      {
+        account: account("refunds_payable", input.provider),
+        amount: input.amount,
+        currency: input.currency as Currency,
+      },
+      { account: account("platform_escrow"), amount: -input.amount, currency: input.currency as Currency },
     ],
   };
 }

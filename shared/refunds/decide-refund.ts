@@ -11,18 +11,20 @@
  * between leaves the refund waiting for its goods with the stock already back, and the seller's
  * retry replays the stock change (nothing moves twice) and commits.
  */
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { z } from "zod";
-import { orders } from "../../db/schema";
+import { orderStatusLog, orders } from "../../db/schema";
 import type { SkuInventory } from "../../durable-objects/sku-inventory";
 import { type OutboxRow, sendOutbox } from "../events/outbox";
 import { type Change, newChange, type OrderRow } from "../fulfillment/status-writes";
 import { returnSoldStock } from "../inventory/stock";
+import { preparePosting } from "../ledger/transactions";
 import { type EventOf, next } from "../orders/state-machine";
 import { findPayment } from "../payments/payments-repo";
+import { refundReleasedPosting } from "../payments/postings";
 import { type Actor, actorText } from "../platform/actor";
-import { isAssertionFailure, runBatch } from "../platform/db";
+import { type Db, isAssertionFailure, runBatch } from "../platform/db";
 import { AppError } from "../platform/errors";
 import { errorFields } from "../platform/logger";
 import { cancelUnshippedStatements } from "./cancel-unshipped";
@@ -108,6 +110,7 @@ export const approveRefundBody = z.object({ note: z.string().trim().max(500).opt
 export const rejectRefundBody = z.object({ reason: z.string().trim().min(1).max(500) }).strict();
 export const receiveRefundBody = z.object({ condition: z.enum(["sellable", "damaged"]) }).strict();
 export const retryRefundBody = z.object({ note: z.string().trim().max(500).optional() }).strict();
+export const releaseRefundBody = z.object({ note: z.string().trim().max(500).optional() }).strict();
 export const returnShipmentBody = z
   .object({ carrier: z.string().trim().min(1).max(40), trackingNumber: z.string().trim().min(1).max(64) })
   .strict();
@@ -233,4 +236,77 @@ export async function retryRefundPayout(
     });
     return { events: ["process"], statements: [...statements, ...request.statements], outbox: [request.outbox] };
   });
+}
+
+/** Whether refund `refundId` was released (REJECTED by `release`, not by a seller's rejection). */
+async function wasReleased(db: Db, refundId: string): Promise<boolean> {
+  const row = await db.query.orderStatusLog.findFirst({
+    where: and(
+      eq(orderStatusLog.entityType, "refund"),
+      eq(orderStatusLog.entityId, refundId),
+      eq(orderStatusLog.event, "release"),
+    ),
+  });
+  return row !== undefined;
+}
+
+/**
+ * The shop's seller or an operator gives up a refund whose payout failed: FAILED → REJECTED (the
+ * `release` event, logged), its units and amount no longer held, so they may be asked for again;
+ * the owed posting undone (refund_released: refunds payable back into escrow). The payout attempt
+ * moves on with it, so news of the failed attempt that comes late is stale (refund-payouts.ts): a
+ * late failure changes nothing, a late success is parked as a discrepancy. Releasing it again
+ * answers the refund as it is.
+ *
+ * A refund that put its units back on sale before they shipped (restock.ts) is not released: its
+ * units are no longer the order's to ship, so only its payout can be retried.
+ */
+export async function releaseRefund(
+  deps: RefundDeps,
+  input: { refundId: string; scope: RefundScope; actor: Actor; note?: string | undefined },
+): Promise<RefundView> {
+  const released = async () => {
+    const found = await loadRefund(deps.db, input.refundId, input.scope);
+    return found.refund.status === "REJECTED" && (await wasReleased(deps.db, found.refund.id))
+      ? refundView(found.refund, found.items)
+      : undefined;
+  };
+  const already = await released();
+  if (already) return already;
+  try {
+    return await moveRefund(deps, input, async ({ refund, items }, change) => {
+      next("refund", refund.status, "release");
+      if (refund.restock) {
+        throw new AppError("invalid_transition", {
+          detail: `Refund ${refund.id}'s units went back on sale before they shipped: retry its payout instead`,
+          extensions: { machine: "refund", currentStatus: refund.status, event: "release" },
+        });
+      }
+      const payment = await findPayment(deps.db, refund.paymentId);
+      if (!payment) throw new Error(`Refund ${refund.id}'s payment ${refund.paymentId} is missing`);
+      const posting = refundReleasedPosting({
+        provider: payment.provider,
+        refundId: refund.id,
+        amount: refund.amount,
+        currency: refund.currency,
+      });
+      return {
+        events: ["release"],
+        statements: [
+          ...moveRefundStatements(deps.db, refund, ["release"], change, {
+            note: input.note ?? `released after payout attempt ${refund.payoutAttempt} failed`,
+            payoutAttempt: refund.payoutAttempt + 1,
+          }),
+          ...releaseHoldStatements(deps.db, items),
+          ...preparePosting(deps.db, posting, change.now).statements,
+        ],
+        outbox: [],
+      };
+    });
+  } catch (err) {
+    // A release racing this one won: the same answer.
+    const raced = err instanceof AppError ? await released() : undefined;
+    if (raced) return raced;
+    throw err;
+  }
 }

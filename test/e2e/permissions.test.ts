@@ -84,6 +84,7 @@ const POLICIES: Record<string, Policy> = {
   "POST /admin/v1/refunds/{refundId}/reject": "staff",
   "POST /admin/v1/refunds/{refundId}/receive": "staff",
   "POST /admin/v1/refunds/{refundId}/retry": "operator",
+  "POST /admin/v1/refunds/{refundId}/release": "staff",
   "POST /admin/v1/orders/{orderId}/refunds": "staff",
   "GET /admin/v1/health": "public",
   // Providers authenticate by signature, not by a bearer credential.
@@ -151,6 +152,14 @@ const POLICIES: Record<string, Policy> = {
   "GET /admin/v1/operation-logs": "staff",
   "POST /admin/v1/bulk-jobs": "seller",
   "GET /admin/v1/bulk-jobs/{jobId}": "staff",
+  // Feeds: the shop's seller (or key) registers, changes and runs them; operators may read.
+  "POST /admin/v1/feeds": "seller",
+  "GET /admin/v1/feeds": "staff",
+  "GET /admin/v1/feeds/{feedId}": "staff",
+  "PATCH /admin/v1/feeds/{feedId}": "seller",
+  "DELETE /admin/v1/feeds/{feedId}": "seller",
+  "POST /admin/v1/feeds/{feedId}/run": "seller",
+  "GET /admin/v1/feeds/{feedId}/runs": "staff",
   "GET /admin/v1/import-mappings/categories": "staff",
   "PUT /admin/v1/import-mappings/categories": "staff",
   "POST /admin/v1/ops/stock/adopt-projection": "operator",
@@ -292,6 +301,12 @@ const SHOP_RESOURCES: Record<string, object | undefined> = {
   // The owner's ship of the unpaid order is 409 invalid_transition.
   "POST /admin/v1/orders/{orderId}/ship": { carrier: "sf-express", trackingNumber: "PERM-0001" },
   "GET /admin/v1/bulk-jobs/{jobId}": undefined,
+  "GET /admin/v1/feeds/{feedId}": undefined,
+  "GET /admin/v1/feeds/{feedId}/runs": undefined,
+  "PATCH /admin/v1/feeds/{feedId}": { intervalMinutes: 120 },
+  // The owner's run fetches a URL the test origin does not serve: a failed run, 202.
+  "POST /admin/v1/feeds/{feedId}/run": undefined,
+  "DELETE /admin/v1/feeds/{feedId}": undefined,
   "DELETE /admin/v1/api-keys/{apiKeyId}": undefined,
   "POST /admin/v1/products/{productId}/submit": {},
   "POST /admin/v1/products/{productId}/on-shelf": {},
@@ -335,6 +350,7 @@ const NOT_OWNED = new Set([
   "POST /admin/v1/refunds/{refundId}/approve",
   "POST /admin/v1/refunds/{refundId}/reject",
   "POST /admin/v1/refunds/{refundId}/receive",
+  "POST /admin/v1/refunds/{refundId}/release",
   // Operators only: a seller gets 403 for its role before any lookup.
   "POST /admin/v1/refunds/{refundId}/retry",
   "GET /admin/v1/categories/{categoryId}/attributes",
@@ -425,6 +441,11 @@ describe("another shop's or shopper's resources answer 404", () => {
       region: "CN-ZJ",
     });
     const job = await post<{ jobId: string }>("/admin/v1/bulk-jobs", seller1, [product("批量")], 202);
+    const feed = await post<{ feedId: string }>("/admin/v1/feeds", seller1, {
+      url: "https://origin.feeds.test/permission-suite.json",
+      format: "json",
+      intervalMinutes: 60,
+    });
     const key = await post<{ apiKeyId: string }>("/admin/v1/api-keys", seller1, {
       name: "to be revoked",
       scopes: ["catalog:read"],
@@ -446,6 +467,7 @@ describe("another shop's or shopper's resources answer 404", () => {
       orderId: order.orders[0]?.orderId,
       payOrderId: order.payOrderId,
       jobId: job.jobId,
+      feedId: feed.feedId,
       apiKeyId: key.apiKeyId,
       addressId: address.addressId,
       orderItemId: (

@@ -1,7 +1,8 @@
 /**
  * Refunds as the shop's seller and operators handle them: the list by status, approve, reject,
- * receive returned goods, and a refund of their own (approved at once); operators also retry a
- * refund whose payout failed. A seller sees and acts on its shop's refunds only; another shop's are 404.
+ * receive returned goods, a refund of their own (approved at once), and releasing a refund whose
+ * payout failed; operators also retry such a payout. A seller sees and acts on its shop's refunds
+ * only; another shop's are 404.
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { inventoryOf } from "../../../shared/inventory/binding";
@@ -19,6 +20,8 @@ import {
   receiveRefundBody,
   rejectRefund,
   rejectRefundBody,
+  releaseRefund,
+  releaseRefundBody,
   retryRefundBody,
   retryRefundPayout,
 } from "../../../shared/refunds/decide-refund";
@@ -166,6 +169,36 @@ const routes = {
       ...errorResponses(400, 401, 403, 404, 409, 422),
     },
   }),
+  release: createRoute({
+    ...writeRefunds,
+    method: "post",
+    path: "/admin/v1/refunds/{refundId}/release",
+    summary: "Release a refund whose payout failed: its units may be asked for again",
+    description:
+      "For a `FAILED` refund (the payment provider could not pay it out), instead of retrying the payout: the " +
+      "refund goes `REJECTED` (logged as `release`), the units and amount it held are free again, so the shopper " +
+      "(or the shop) may ask for them anew, and the money booked as owed goes back to escrow (a " +
+      "`refund_released` ledger transaction). Late news of the failed payout changes nothing. Releasing it again " +
+      "answers the refund as it is. A refund that put unshipped units back on sale is 409 `invalid_transition` " +
+      "(retry its payout instead), as is any other status; another shop's refund 404.",
+    request: {
+      params: refundIdParam,
+      headers: idempotencyHeaders,
+      body: {
+        ...jsonBody(releaseRefundBody, { example: { note: "退款账户已注销，请重新申请" } }),
+        required: false,
+      },
+    },
+    responses: {
+      200: jsonResponse(refundSchema, "The refund, REJECTED", {
+        ...refundExample,
+        status: "REJECTED",
+        returnGoods: false,
+        note: "退款账户已注销，请重新申请",
+      }),
+      ...errorResponses(400, 401, 403, 404, 409, 422),
+    },
+  }),
   direct: createRoute({
     ...writeRefunds,
     method: "post",
@@ -224,6 +257,11 @@ export function registerRefundRoutes(app: AdminApp): void {
     const { note } = retryRefundBody.parse(c.req.valid("json") ?? {});
     const { refundId } = c.req.valid("param");
     return c.json(await retryRefundPayout(refundDeps(c), { refundId, ...staffActing(c), note }), 200);
+  });
+  app.openapi(routes.release, async (c) => {
+    const { note } = releaseRefundBody.parse(c.req.valid("json") ?? {});
+    const { refundId } = c.req.valid("param");
+    return c.json(await releaseRefund(refundDeps(c), { refundId, ...staffActing(c), note }), 200);
   });
   app.openapi(routes.direct, async (c) => {
     const refund = await refundDirectly(refundDeps(c), {
