@@ -38,6 +38,18 @@ const GUEST_REFUSED =
   " Guest checkout (an email and an address, no account) is not offered: without a token the answer is 401 " +
   "`account_required`, which says how to register or log in (a guest cart merges into the account at login).";
 
+/** The third body form (API.md "Flash sales"): what a flash-sale admission orders. */
+const FLASH_FORM =
+  " A flash-sale admission orders with `{purchaseToken, addressId}`: the `purchaseToken` of a 200 from " +
+  "`POST /v1/flash-sales/{campaignId}/enter` (signed for that shopper, campaign, SKU and quantity; valid until its " +
+  "`expiresAt`, 5 minutes) and the shopper's address, e.g. " +
+  '`{"purchaseToken": "eyJhbGciOiJIUzI1NiIsInR5cCI6ImZsYXNoLXB1cmNoYXNlK2p3dCJ9.eyJjaWQiOi…", "addressId": "adr_…"}`. ' +
+  "The order is one line of the campaign's SKU at the flash price, with no vouchers, threshold discounts or coins, " +
+  "its units taken from the campaign's carve-out. One order per token: another order with it is 409 " +
+  "`purchase_token_used` (naming the `orderId`; the same `Idempotency-Key` replays the first order instead), a token " +
+  "past its `expiresAt` or of an ended campaign 409 `admission_lapsed` (its unit went back to the sale), another " +
+  "shopper's or a malformed token 400. Cancelling the unpaid order gives the unit back to the campaign.";
+
 const routes = {
   quote: createRoute({
     ...checkout,
@@ -76,6 +88,7 @@ const routes = {
       "numbers the orders and writes them with one pay order to pay them all by `payBy` (then they cancel " +
       "themselves). A failure undoes every earlier step. With the same `Idempotency-Key` a retry answers the first " +
       "result and never orders twice. Pay with `POST /v1/pay-orders/{payOrderId}/pay`." +
+      FLASH_FORM +
       GUEST_REFUSED,
     request: { headers: idempotencyHeaders, body: jsonBody(createOrderBody, { example: demoCheckout }) },
     responses: {
