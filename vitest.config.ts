@@ -19,6 +19,10 @@ export default defineConfig({
           TEST_MIGRATIONS: await readD1Migrations(root("./db/migrations")),
           TEST_SEED: await buildSeedStatements({ catalogSize: 40 }),
         },
+        // The outside web for feeds (test/discovery/feeds.test.ts): every outbound fetch goes through
+        // this Worker, which serves *.feeds.test from what a test stored and passes the rest through.
+        outboundService: "feed-origin",
+        workers: [{ name: "feed-origin", modules: true, scriptPath: root("./test/fixtures/feed-origin.js") }],
       },
     })),
   ],

@@ -394,7 +394,7 @@ export const bulkJobs = sqliteTable(
     shopId: text("shop_id")
       .notNull()
       .references(() => shops.id),
-    kind: text("kind", { enum: ["import", "edit"] }).notNull(),
+    kind: text("kind", { enum: ["import", "edit", "feed"] }).notNull(),
     format: text("format", { enum: ["json", "csv"] }).notNull(),
     status: text("status", { enum: ["queued", "running", "completed", "failed"] }).notNull(),
     total: integer("total").notNull(),

@@ -2,7 +2,7 @@
  * A bulk job as its submitter sees it: progress, the rows that failed with why, and the products an
  * import created (with the status the import left them in and what it could not carry over).
  */
-import { and, asc, count, eq } from "drizzle-orm";
+import { and, asc, count, eq, isNotNull } from "drizzle-orm";
 import { z } from "zod";
 import { bulkJobRows, bulkJobs } from "../../db/schema";
 import type { Caller } from "../platform/auth";
@@ -22,7 +22,7 @@ const rowOutcome = z.object({
 /** A job view: GET /admin/v1/bulk-jobs/:jobId. */
 export const bulkJobSchema = z.object({
   jobId: z.string(),
-  kind: z.enum(["import", "edit"]),
+  kind: z.enum(["import", "edit", "feed"]).describe("feed: a feed run's difference (GET /admin/v1/feeds/{feedId})"),
   format: z.enum(["json", "csv"]),
   status: z
     .enum(["queued", "running", "completed", "failed"])
@@ -77,8 +77,9 @@ export async function getBulkJob(db: Db, caller: Caller, jobId: string) {
     .where(and(eq(bulkJobRows.jobId, jobId), eq(bulkJobRows.status, "failed")))
     .orderBy(asc(bulkJobRows.row))
     .limit(MAX_LISTED);
+  // A feed's job mixes creations with edits: only its creations record an outcome.
   const created =
-    job.kind === "import"
+    job.kind !== "edit"
       ? await db
           .select({
             row: bulkJobRows.row,
@@ -87,7 +88,13 @@ export async function getBulkJob(db: Db, caller: Caller, jobId: string) {
             outcome: bulkJobRows.outcome,
           })
           .from(bulkJobRows)
-          .where(and(eq(bulkJobRows.jobId, jobId), eq(bulkJobRows.status, "done")))
+          .where(
+            and(
+              eq(bulkJobRows.jobId, jobId),
+              eq(bulkJobRows.status, "done"),
+              job.kind === "feed" ? isNotNull(bulkJobRows.outcome) : undefined,
+            ),
+          )
           .orderBy(asc(bulkJobRows.row))
           .limit(MAX_LISTED)
       : [];
@@ -113,4 +120,10 @@ export async function getBulkJob(db: Db, caller: Caller, jobId: string) {
     createdAt: new Date(job.createdAt).toISOString(),
     completedAt: job.completedAt === null ? null : new Date(job.completedAt).toISOString(),
   };
+}
+
+/** A job's status alone (a feed waits for its last run's job before it diffs again); undefined if absent. */
+export async function bulkJobStatus(db: Db, jobId: string) {
+  const job = await db.query.bulkJobs.findFirst({ columns: { status: true }, where: eq(bulkJobs.id, jobId) });
+  return job?.status;
 }

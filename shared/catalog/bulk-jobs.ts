@@ -26,9 +26,10 @@ import { apiKeyIsActive } from "../users/api-keys";
 import { RowError } from "./bulk-row-error";
 import type { CatalogDeps } from "./catalog-deps";
 import { createProduct } from "./create-product";
+import { updateProduct } from "./edit-product";
 import { productInput } from "./product-input";
 import { changeStatus } from "./product-status";
-import { skusByCode } from "./products-repo";
+import { findProduct, skusByCode } from "./products-repo";
 import { replacePrices } from "./replace-prices";
 import { parseShopifyCsv, type ShopifyProduct, shopifyProductSchema } from "./shopify-csv";
 import { type ImportedProduct, importShopifyProduct } from "./shopify-import";
@@ -49,10 +50,26 @@ export const bulkEditRow = z
   .strict();
 export type BulkEditRow = z.infer<typeof bulkEditRow>;
 
-type RowPayload =
+/** A content edit of a product a feed matched by its SKU codes: the SPU fields that differ. */
+export const productEditRow = z
+  .object({
+    productId: z.string().min(1).max(64),
+    name: z.string().trim().min(1).max(200).optional(),
+    description: z.string().max(20_000).optional(),
+  })
+  .strict();
+
+/**
+ * One stored row: a product to create (seed JSON or a Shopify product), an edit by seller SKU
+ * code, a product's content edit, or a row refused before it was stored (a feed's item that
+ * cannot be matched), which fails with its reason like any bad row.
+ */
+export type RowPayload =
   | { kind: "json-product"; value: unknown }
   | { kind: "shopify-product"; value: ShopifyProduct }
-  | { kind: "edit"; value: unknown };
+  | { kind: "edit"; value: unknown }
+  | { kind: "product-edit"; value: z.infer<typeof productEditRow> }
+  | { kind: "rejected"; value: { ref: string | null; code: string; detail: string } };
 
 function badBody(reason: string): AppError {
   return invalidField("body", reason);
@@ -61,6 +78,8 @@ function badBody(reason: string): AppError {
 /** What a row is about, for the job view: a handle, a seller SKU code, a product name. */
 function refOf(payload: RowPayload): string | null {
   if (payload.kind === "shopify-product") return payload.value.handle || null;
+  if (payload.kind === "rejected") return payload.value.ref;
+  if (payload.kind === "product-edit") return payload.value.name ?? payload.value.productId;
   const value = payload.value;
   if (typeof value !== "object" || value === null) return null;
   if (payload.kind === "edit") {
@@ -106,7 +125,8 @@ export async function submitBulkJob(
   caller: Caller,
   input: { kind: "import" | "edit"; format: "json" | "csv"; body: string; currency?: Currency },
 ) {
-  const shopId = ownShopOf(caller, "Bulk jobs run for a seller's shop");
+  // Refused before the body is read: operators and shopless sellers have no shop to import into.
+  ownShopOf(caller, "Bulk jobs run for a seller's shop");
   const rows = parseSubmission(input.kind, input.format, input.body).map((payload) =>
     // A Shopify export names no currency: the submission's applies to every product of it.
     payload.kind === "shopify-product" && input.currency
@@ -119,13 +139,28 @@ export async function submitBulkJob(
       detail: `A job holds at most ${MAX_ROWS} rows; this one has ${rows.length}. Split it.`,
     });
   }
+  return storeBulkJob(deps, caller, { kind: input.kind, format: input.format, rows });
+}
+
+/**
+ * Stores rows already planned (a submission's, or a feed run's difference) as one job and
+ * announces its chunks; the job acts as `caller`, for the caller's own shop.
+ */
+export async function storeBulkJob(
+  deps: Pick<CatalogDeps, "db" | "clock" | "producers" | "log" | "requestId">,
+  caller: Caller,
+  input: { kind: "import" | "edit" | "feed"; format: "json" | "csv"; rows: RowPayload[] },
+) {
+  const shopId = ownShopOf(caller, "Bulk jobs run for a seller's shop");
+  const { rows } = input;
   const { db, clock } = deps;
   const now = clock.now();
   const jobId = newId("job", now);
   const chunks = Math.ceil(rows.length / CHUNK_SIZE);
   const rowValues = rows.map((payload, i) => ({
     jobId,
-    row: payload.kind === "shopify-product" ? payload.value.row : i + 1,
+    // A feed's rows mix kinds, so they are numbered in order; an upload's Shopify rows keep their CSV record.
+    row: payload.kind === "shopify-product" && input.kind !== "feed" ? payload.value.row : i + 1,
     chunk: Math.floor(i / CHUNK_SIZE),
     payload: JSON.stringify(payload),
     ref: refOf(payload),
@@ -174,7 +209,12 @@ export async function submitBulkJob(
  */
 function jobCaller(job: { credential: string | null; createdBy: string; shopId: string }): Caller {
   if (job.credential === null) return { userId: job.createdBy, roles: ["seller"], shopId: job.shopId };
-  const parsed = callerSchema.parse(JSON.parse(job.credential));
+  return credentialCaller(job.credential);
+}
+
+/** A credential stored for later work (a job, a feed) as the caller it was. */
+export function credentialCaller(credential: string): Caller {
+  const parsed = callerSchema.parse(JSON.parse(credential));
   return {
     userId: parsed.userId,
     roles: parsed.roles,
@@ -281,6 +321,31 @@ async function editRow(
   return sku.id;
 }
 
+/** Applies a feed's content edit to the product as it is now (its current version). */
+async function productEditRowApply(deps: CatalogDeps, caller: Caller, shopId: string, value: unknown): Promise<string> {
+  assertScope(caller, "catalog:write");
+  const edit = productEditRow.parse(value);
+  const product = await findProduct(deps.db, edit.productId);
+  if (!product || product.shopId !== shopId)
+    throw new RowError("not_found", `No product ${edit.productId} in this shop`);
+  const { productId, ...fields } = edit;
+  await updateProduct(deps, caller, productId, { version: product.version, ...fields });
+  return productId;
+}
+
+async function runRow(deps: CatalogDeps, caller: Caller, shopId: string, payload: RowPayload, marker: string) {
+  switch (payload.kind) {
+    case "rejected":
+      throw new RowError(payload.value.code, payload.value.detail);
+    case "edit":
+      return { resultId: await editRow(deps, caller, shopId, payload.value, marker), outcome: null };
+    case "product-edit":
+      return { resultId: await productEditRowApply(deps, caller, shopId, payload.value), outcome: null };
+    default:
+      return importRow(deps, caller, payload, marker);
+  }
+}
+
 /** Processes one chunk's pending rows; safe to run again for the same chunk. */
 export async function processChunk(deps: CatalogDeps, jobId: string, chunk: number): Promise<void> {
   const { db } = deps;
@@ -304,10 +369,7 @@ export async function processChunk(deps: CatalogDeps, jobId: string, chunk: numb
     const payload = JSON.parse(row.payload) as RowPayload;
     try {
       if (revoked) throw new RowError("forbidden", "The API key that submitted this job was revoked");
-      const result =
-        payload.kind === "edit"
-          ? { resultId: await editRow(deps, caller, job.shopId, payload.value, marker), outcome: null }
-          : await importRow(deps, caller, payload, marker);
+      const result = await runRow(deps, caller, job.shopId, payload, marker);
       await db
         .update(bulkJobRows)
         .set({

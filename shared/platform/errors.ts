@@ -68,6 +68,7 @@ export const ERROR_CODES = {
   tracking_number_taken: { status: 409, title: "The carrier's tracking number is already used" },
   already_reviewed: { status: 409, title: "The order item is already reviewed" },
   experiment_running: { status: 409, title: "Another experiment on this target is running" },
+  feed_run_in_progress: { status: 409, title: "The feed is being run, or its last run's job is still running" },
   reversal_not_reversible: { status: 409, title: "A reversal cannot itself be reversed" },
   payload_too_large: { status: 413, title: "The request body is too large" },
   unsupported_media_type: { status: 415, title: "The request body's media type is not supported" },

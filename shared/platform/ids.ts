@@ -50,6 +50,8 @@ export const ID_PREFIXES = {
   experiment: "exp",
   flashAdmission: "fsa",
   flashSale: "fls",
+  feed: "fed",
+  feedRun: "frn",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -15,6 +15,7 @@ import { registerCatalogStructureRoutes } from "./routes/catalog-structure";
 import { registerDeadLetterRoutes } from "./routes/dead-letters";
 import { registerEventCanaryRoutes } from "./routes/event-canaries";
 import { registerExperimentRoutes } from "./routes/experiments";
+import { registerFeedRoutes } from "./routes/feeds";
 import { registerFlashSaleRoutes } from "./routes/flash-sales";
 import { registerHistoryRoutes } from "./routes/history";
 import { registerHomeRoutes } from "./routes/home";
@@ -87,6 +88,7 @@ export function buildAdminApp(options: { clock?: Clock } = {}): AdminApp {
   registerReviewModerationRoutes(app);
   registerExperimentRoutes(app);
   registerBulkJobRoutes(app);
+  registerFeedRoutes(app);
   registerImportMappingRoutes(app);
   registerOperationsRoutes(app);
   registerImageRoutes(app);

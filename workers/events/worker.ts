@@ -1,6 +1,8 @@
 /** The events Worker's queue dispatch and cron housekeeping, apart from the entry so tests call them. */
 
 import { reindexPriceWindows } from "../../shared/catalog/price-windows";
+import { feedSettingsSchema } from "../../shared/discovery/feeds/feed-fetch";
+import { runDueFeeds } from "../../shared/discovery/feeds/feed-run";
 import { consumeBatch, consumeDeadLetters } from "../../shared/events/consumer";
 import { consumerMetrics } from "../../shared/events/consumer-metrics";
 import { drainOutbox } from "../../shared/events/outbox";
@@ -81,7 +83,7 @@ export type HousekeepingJob = (deps: HousekeepingDeps) => Promise<number>;
  * checkouts, cancel unpaid orders whose timeout message never came, purge sagas finished more than
  * a week ago, reconcile payments once an hour, queue again provider events a queue lost, and
  * complete orders delivered AUTO_COMPLETE_DAYS ago that their shoppers never confirmed, drop
- * metrics rollup minutes older than a week, and settle flash sales that ended.
+ * metrics rollup minutes older than a week, settle flash sales that ended, and run the feeds that are due.
  */
 export const HOUSEKEEPING_JOBS = {
   idempotencyKeysPurged: ({ db, clock }) => purgeExpired(db, clock.now()),
@@ -102,6 +104,8 @@ export const HOUSEKEEPING_JOBS = {
   metricMinutesPurged: ({ db, clock }) => purgeCountersBefore(db, clock.now() - ROLLUP_RETENTION_MS),
   // Campaigns past their end and purchase window: quota closed, unsold units back in the SKU's stock.
   flashSalesSettled: (deps) => settleDueCampaigns({ ...deps, quota: flashQuota(deps.producers) }),
+  // Feeds whose interval came round: fetched, diffed and applied as bulk jobs (at most 10 a tick).
+  feedsRun: (deps) => runDueFeeds({ ...deps, settings: readEnv(feedSettingsSchema, deps.producers) }),
 } satisfies Record<string, HousekeepingJob>;
 
 export type HousekeepingJobName = keyof typeof HOUSEKEEPING_JOBS;
