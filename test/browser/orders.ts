@@ -36,7 +36,7 @@ export async function tokenOf(user: { username: string; password: string }): Pro
 }
 
 /** An in-stock SKU of one of `seller`'s on-shelf garments. */
-async function garmentSkuOf(seller: { username: string; password: string }): Promise<string> {
+export async function garmentSkuOf(seller: { username: string; password: string }): Promise<string> {
   const token = await tokenOf(seller);
   const { items } = await call<{ items: { productId: string; categoryId: number }[] }>(
     "GET",

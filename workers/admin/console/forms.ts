@@ -4,7 +4,7 @@
  */
 
 import { AppError } from "../../../shared/platform/errors";
-import { CURRENCY_EXPONENTS, type Currency, parseDecimal } from "../../../shared/platform/money";
+import { CURRENCY_EXPONENTS, type Currency, type Money, parseDecimal } from "../../../shared/platform/money";
 import { type ProblemDocument, problemOf } from "../../../shared/platform/problem";
 import type { ConsoleContext } from "./console";
 
@@ -83,4 +83,57 @@ export function formProblem(c: ConsoleContext, field: string, reason: string): P
     new AppError("validation_failed", { detail: `${field} ${reason}`, errors: [{ field, reason }] }),
     c.var.requestId,
   );
+}
+
+/** A form field the console can tell is wrong before asking the API. */
+export class FieldError extends Error {
+  constructor(
+    readonly field: string,
+    readonly reason: string,
+  ) {
+    super(`${field} ${reason}`);
+  }
+}
+
+/** The form's `currency` (CNY when it has none). */
+export function currencyOf(form: Form): Currency {
+  const currency = form.currency ?? "CNY";
+  if (!isCurrency(currency)) throw new FieldError("currency", "is not supported");
+  return currency;
+}
+
+export function moneyOf(form: Form, field: string, currency: Currency): Money {
+  const parsed = minorUnitsOf(form[field] ?? "", currency);
+  if (!parsed.ok) throw new FieldError(field, parsed.reason);
+  return { amount: parsed.value, currency };
+}
+
+export function optionalMoneyOf(form: Form, field: string, currency: Currency): Money | undefined {
+  return (form[field] ?? "").trim() ? moneyOf(form, field, currency) : undefined;
+}
+
+export function integerOf(form: Form, field: string): number {
+  const text = (form[field] ?? "").trim();
+  if (!/^-?\d+$/.test(text)) throw new FieldError(field, "must be a whole number");
+  return Number(text);
+}
+
+/** A `datetime-local` field of the form (with its `tzOffset`) as ISO UTC. */
+export function timeOf(form: Form, field: string): string {
+  const utc = utcFromLocal(form[field] ?? "", form.tzOffset);
+  if (!utc) throw new FieldError(field, "must be a date and time");
+  return utc;
+}
+
+/** The API body `read` makes of a form, or the problem naming the field it found wrong. */
+export function bodyOf<T>(
+  c: ConsoleContext,
+  read: () => T,
+): { ok: true; body: T } | { ok: false; problem: ProblemDocument } {
+  try {
+    return { ok: true, body: read() };
+  } catch (err) {
+    if (!(err instanceof FieldError)) throw err;
+    return { ok: false, problem: formProblem(c, err.field, err.reason) };
+  }
 }

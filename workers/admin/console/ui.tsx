@@ -6,9 +6,11 @@
  */
 import type { Child, FC, PropsWithChildren } from "hono/jsx";
 import type { Caller } from "../../../shared/platform/auth";
+import { CURRENCIES } from "../../../shared/platform/money";
 import type { ProblemDocument } from "../../../shared/platform/problem";
 import { ASSET_PATHS } from "./assets";
 import { formatMoney, isoOf, utcText } from "./format";
+import type { Form } from "./forms";
 import { CSRF_FIELD } from "./session";
 
 /** The navigation of each role: what exists today (further pages join as their APIs land). */
@@ -20,6 +22,7 @@ const SELLER_NAV = [
   ["/console/refunds", "Refunds"],
   ["/console/vouchers", "Vouchers"],
   ["/console/threshold-discounts", "Threshold discounts"],
+  ["/console/flash-sales", "Flash sales"],
   ["/console/warehouses", "Warehouses"],
   ["/console/shipping", "Shipping"],
   ["/console/api-keys", "API keys"],
@@ -30,6 +33,7 @@ const OPERATOR_NAV = [
   ["/console/orders", "Orders"],
   ["/console/refunds", "Refunds"],
   ["/console/vouchers", "Vouchers"],
+  ["/console/flash-sales", "Flash sales"],
   ["/console/coins", "Coins"],
   ["/console/dead-letters", "Dead letters"],
   ["/console/reconciliation", "Reconciliation"],
@@ -248,3 +252,31 @@ export function ListSection<T>({ filter, list, caption, empty, head, row, next }
     </>
   );
 }
+
+export const CurrencySelect: FC<{ value: string | undefined }> = ({ value }) => (
+  <label>
+    Currency
+    <select name="currency">
+      {CURRENCIES.map((cur) => (
+        <option value={cur} selected={cur === (value ?? "CNY")}>
+          {cur}
+        </option>
+      ))}
+    </select>
+  </label>
+);
+
+/** A window's two fields, in the viewer's wall-clock time (the script adds their UTC offset). */
+export const WindowFields: FC<{ form: Form }> = ({ form }) => (
+  <>
+    <input type="hidden" name="tzOffset" value="0" data-tz-offset />
+    <label>
+      Starts
+      <input name="startsAt" type="datetime-local" required value={form.startsAt ?? ""} />
+    </label>
+    <label>
+      Ends
+      <input name="endsAt" type="datetime-local" required value={form.endsAt ?? ""} />
+    </label>
+  </>
+);

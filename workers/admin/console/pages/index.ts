@@ -3,6 +3,7 @@ import type { PageRegistrar } from "../console";
 import { auditPages } from "./audit";
 import { bulkPages } from "./bulk";
 import { dashboardPages } from "./dashboard";
+import { flashSalePages } from "./flash-sales";
 import { metricsPages } from "./metrics";
 import { operationPages } from "./operations";
 import { orderPages } from "./orders";
@@ -18,6 +19,7 @@ export const CONSOLE_PAGES: ((register: PageRegistrar) => void)[] = [
   orderPages,
   refundPages,
   promotionPages,
+  flashSalePages,
   shopSettingsPages,
   auditPages,
   operationPages,

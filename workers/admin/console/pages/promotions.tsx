@@ -6,50 +6,20 @@
  * coin grants. The forms are read into the API's bodies here; the API checks the rest and its
  * refusals are shown as it words them.
  */
-import type { Currency } from "../../../../shared/platform/money";
-import { CURRENCIES } from "../../../../shared/platform/money";
 import type { ProblemDocument } from "../../../../shared/platform/problem";
 import type { PageContext, PageRegistrar } from "../console";
-import { type Form, formOf, formProblem, isCurrency, minorUnitsOf, utcFromLocal } from "../forms";
-import { CsrfField, isOperator, Notice, ProblemBox } from "../ui";
-
-/** A form field the console can tell is wrong before asking the API. */
-class FieldError extends Error {
-  constructor(
-    readonly field: string,
-    readonly reason: string,
-  ) {
-    super(`${field} ${reason}`);
-  }
-}
-
-function currencyOf(form: Form): Currency {
-  const currency = form.currency ?? "CNY";
-  if (!isCurrency(currency)) throw new FieldError("currency", "is not supported");
-  return currency;
-}
-
-function moneyOf(form: Form, field: string, currency: Currency) {
-  const parsed = minorUnitsOf(form[field] ?? "", currency);
-  if (!parsed.ok) throw new FieldError(field, parsed.reason);
-  return { amount: parsed.value, currency };
-}
-
-function optionalMoneyOf(form: Form, field: string, currency: Currency) {
-  return (form[field] ?? "").trim() ? moneyOf(form, field, currency) : undefined;
-}
-
-function integerOf(form: Form, field: string): number {
-  const text = (form[field] ?? "").trim();
-  if (!/^-?\d+$/.test(text)) throw new FieldError(field, "must be a whole number");
-  return Number(text);
-}
-
-function timeOf(form: Form, field: string): string {
-  const utc = utcFromLocal(form[field] ?? "", form.tzOffset);
-  if (!utc) throw new FieldError(field, "must be a date and time");
-  return utc;
-}
+import {
+  bodyOf,
+  currencyOf,
+  FieldError,
+  type Form,
+  formOf,
+  integerOf,
+  moneyOf,
+  optionalMoneyOf,
+  timeOf,
+} from "../forms";
+import { CsrfField, CurrencySelect, isOperator, Notice, ProblemBox, WindowFields } from "../ui";
 
 /** The voucher body a filled-in form stands for. */
 export function voucherFromForm(form: Form, operator: boolean): Record<string, unknown> {
@@ -110,52 +80,11 @@ export function thresholdFromForm(form: Form, operator: boolean): Record<string,
   };
 }
 
-/** The body of a form, or the page showing the field the console found wrong. */
-function bodyOf(
-  page: PageContext,
-  read: () => Record<string, unknown>,
-): { ok: true; body: Record<string, unknown> } | { ok: false; problem: ProblemDocument } {
-  try {
-    return { ok: true, body: read() };
-  } catch (err) {
-    if (!(err instanceof FieldError)) throw err;
-    return { ok: false, problem: formProblem(page.c, err.field, err.reason) };
-  }
-}
-
 interface FormState {
   form?: Form;
   problem?: ProblemDocument;
   status?: number;
 }
-
-const CurrencySelect = ({ value }: { value: string | undefined }) => (
-  <label>
-    Currency
-    <select name="currency">
-      {CURRENCIES.map((cur) => (
-        <option value={cur} selected={cur === (value ?? "CNY")}>
-          {cur}
-        </option>
-      ))}
-    </select>
-  </label>
-);
-
-/** The window's two fields, in the viewer's wall-clock time (the script adds their UTC offset). */
-const Window = ({ form }: { form: Form }) => (
-  <>
-    <input type="hidden" name="tzOffset" value="0" data-tz-offset />
-    <label>
-      Starts
-      <input name="startsAt" type="datetime-local" required value={form.startsAt ?? ""} />
-    </label>
-    <label>
-      Ends
-      <input name="endsAt" type="datetime-local" required value={form.endsAt ?? ""} />
-    </label>
-  </>
-);
 
 /** Operators name the shop a shop promotion is for; a seller's is its own. */
 const ShopField = ({ form, hint }: { form: Form; hint: string }) => (
@@ -259,7 +188,7 @@ function vouchers(page: PageContext, state: FormState & { created?: { voucherId:
             </textarea>
           </label>
         </fieldset>
-        <Window form={form} />
+        <WindowFields form={form} />
         <label>
           Total uses
           <input name="totalCount" inputmode="numeric" required value={form.totalCount ?? "1000"} />
@@ -306,7 +235,7 @@ function vouchers(page: PageContext, state: FormState & { created?: { voucherId:
 
 async function createVoucher(page: PageContext) {
   const form = await formOf(page.c);
-  const read = bodyOf(page, () => voucherFromForm(form, isOperator(page.caller)));
+  const read = bodyOf(page.c, () => voucherFromForm(form, isOperator(page.caller)));
   if (!read.ok) return vouchers(page, { form, problem: read.problem, status: 400 });
   const res = await page.api.send<{ voucherId: string; codes: string[] }>("POST", "/admin/v1/vouchers", {
     body: read.body,
@@ -349,7 +278,7 @@ function thresholds(page: PageContext, state: FormState & { createdId?: string }
             {form.tiers ?? ""}
           </textarea>
         </label>
-        <Window form={form} />
+        <WindowFields form={form} />
         <div>
           <button type="submit">Create threshold discount</button>
         </div>
@@ -361,7 +290,7 @@ function thresholds(page: PageContext, state: FormState & { createdId?: string }
 
 async function createThreshold(page: PageContext) {
   const form = await formOf(page.c);
-  const read = bodyOf(page, () => thresholdFromForm(form, isOperator(page.caller)));
+  const read = bodyOf(page.c, () => thresholdFromForm(form, isOperator(page.caller)));
   if (!read.ok) return thresholds(page, { form, problem: read.problem, status: 400 });
   const res = await page.api.send<{ thresholdDiscountId: string }>("POST", "/admin/v1/threshold-discounts", {
     body: read.body,
@@ -412,7 +341,7 @@ function coins(
 
 async function grant(page: PageContext) {
   const form = await formOf(page.c);
-  const read = bodyOf(page, () => ({ amount: integerOf(form, "amount"), reason: form.reason ?? "" }));
+  const read = bodyOf(page.c, () => ({ amount: integerOf(form, "amount"), reason: form.reason ?? "" }));
   if (!read.ok) return coins(page, { form, problem: read.problem, status: 400 });
   const userId = (form.userId ?? "").trim();
   const res = await page.api.send<{ userId: string; amount: number; balance: number }>(
