@@ -51,6 +51,8 @@ header.top nav a[aria-current="page"] { font-weight: 700; text-decoration: none;
 header.top .who { display: flex; gap: .5rem; align-items: center; color: var(--muted); font-size: .9rem; }
 main { max-width: 1200px; margin: 0 auto; padding: 1rem; }
 h1 { font-size: 1.5rem; margin: .5rem 0 1rem; }
+/* Ids (rfd_…, spu_…) are long unbroken words: on a phone they wrap instead of widening the page. */
+h1, h2, p { overflow-wrap: anywhere; }
 h2 { font-size: 1.15rem; margin: 1.5rem 0 .5rem; }
 .table-wrap { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; font-size: .95rem; }
@@ -60,7 +62,8 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 form.inline { display: inline; }
 form.stack { display: grid; gap: .75rem; max-width: 40rem; }
 form.row { display: flex; flex-wrap: wrap; gap: .5rem; align-items: end; margin: .5rem 0; }
-label { display: grid; gap: .2rem; font-weight: 600; font-size: .9rem; }
+label { display: grid; grid-template-columns: minmax(0, 1fr); gap: .2rem; font-weight: 600; font-size: .9rem; min-width: 0; }
+select { max-width: 100%; }
 label.check { display: flex; gap: .4rem; align-items: center; font-weight: 400; }
 input, select, textarea, button { font: inherit; padding: .4rem .5rem; border: 1px solid var(--line); border-radius: 4px; }
 textarea { width: 100%; font-family: ui-monospace, monospace; font-size: .85rem; }
@@ -81,9 +84,9 @@ button.danger { background: var(--danger); border-color: var(--danger); }
 .muted { color: var(--muted); }
 progress { width: 100%; height: 1.25rem; }
 pre { white-space: pre-wrap; word-break: break-word; background: var(--panel); padding: .5rem; font-size: .8rem; }
-dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; }
+dl.facts { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: .25rem 1rem; }
 dl.facts dt { font-weight: 600; }
-dl.facts dd { margin: 0; }
+dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(22rem, 1fr)); gap: 1rem; }
 figure.chart { margin: 0; min-width: 0; }
 figure.chart figcaption { font-weight: 600; margin-bottom: .25rem; }
