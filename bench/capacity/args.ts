@@ -12,6 +12,7 @@ const NUMBERS = {
   "requests-per-order": "requestsPerOrder",
   "retention-hours": "retentionHoursAtPeak",
   "network-ms": "networkMsPerHop",
+  "d1-ms-per-order": "d1MsPerOrder",
 } as const satisfies Record<string, keyof Peak>;
 
 /** The peak and any extra options (`extra` names them with their defaults); a bad flag exits with its message. */

@@ -29,6 +29,8 @@ export interface Peak {
   retentionHoursAtPeak: number;
   /** Network time per hop to a D1 database or an object (an assumption, not measured here). */
   networkMsPerHop: number;
+  /** What-if: D1 time per order in ms (0: the measured figure), the trips scaled alike. */
+  d1MsPerOrder: number;
 }
 
 export const DEFAULT_PEAK: Omit<Peak, "ordersPerSecond" | "browseQps"> = {
@@ -39,6 +41,7 @@ export const DEFAULT_PEAK: Omit<Peak, "ordersPerSecond" | "browseQps"> = {
   requestsPerOrder: 1,
   retentionHoursAtPeak: 1,
   networkMsPerHop: 2,
+  d1MsPerOrder: 0,
 };
 
 /** One D1 round trip of the order path, its database time in production (ms). */
@@ -53,13 +56,16 @@ export interface RoundTrip {
  * query holds it ~1 ms. Each round trip is timed locally beside a primary-key SELECT on the same
  * machine in the same run, and scaled by that ratio: the local machine's load inflates both alike.
  */
-export function d1RoundTrips(): RoundTrip[] {
+export function d1RoundTrips(whatIfMsPerOrder = 0): RoundTrip[] {
   const simpleMs = 1000 / PLATFORM_LIMITS.d1SimpleQueriesPerSecond.value;
   const local = UNIT_COSTS.d1.simpleStatementLocalMs.value;
-  return UNIT_COSTS.d1.roundTripsLocalMs.map((trip) => ({
+  const trips = UNIT_COSTS.d1.roundTripsLocalMs.map((trip) => ({
     what: trip.what,
     serviceMs: (trip.ms / local) * simpleMs,
   }));
+  const measured = trips.reduce((sum, t) => sum + t.serviceMs, 0);
+  const scale = whatIfMsPerOrder > 0 ? whatIfMsPerOrder / measured : 1;
+  return trips.map((t) => ({ ...t, serviceMs: t.serviceMs * scale }));
 }
 
 export interface ResourcePlan {
@@ -140,7 +146,7 @@ export function planFor(peak: Peak): Plan {
   const resources: ResourcePlan[] = [];
 
   // Order shards: a shard owns whole slots, so the busiest shard owns ⌈1000/N⌉ of them.
-  const trips = d1RoundTrips();
+  const trips = d1RoundTrips(peak.d1MsPerOrder);
   const d1MsPerOrder = trips.reduce((sum, t) => sum + t.serviceMs, 0);
   const shardOrdersPerSecond = 1000 / d1MsPerOrder;
   const slots = L.orderNumberSlots.value;
@@ -182,7 +188,7 @@ export function planFor(peak: Peak): Plan {
       max: 64,
       today: 1,
       loadPerOrder: peak.linesPerOrder * peak.hotSkuShare,
-      note: `${lines.toFixed(0)} reservations/s over all SKU objects; buckets past 1 mean splitting the SKU's stock (the flash-sale escrow, docs/flash-sales.md, caps K at 64)`,
+      note: `${Math.round(lines).toLocaleString("en")} reservations/s over all SKU objects; buckets past 1 mean splitting the SKU's stock (the flash-sale escrow, docs/flash-sales.md, caps K at 64)`,
     }),
   );
 

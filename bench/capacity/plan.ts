@@ -2,7 +2,8 @@
  * `npm run capacity -- --orders-per-second 583000 --browse-qps 2000000`: prints the plan for a
  * peak (bench/capacity/model.ts; method and figures in docs/capacity.md). Other options:
  * --utilization 0.7 --headroom 0.2 --hot-sku-share 0.01 --lines-per-order 1 --requests-per-order 1
- * --retention-hours 1 --network-ms 2.
+ * --retention-hours 1 --network-ms 2, and --d1-ms-per-order (what if an order took that much D1
+ * time instead of the measured figure: the order path's work in issue #21 plugs in here).
  */
 import { readPeak } from "./args.ts";
 import { type Plan, planFor } from "./model.ts";
@@ -18,7 +19,7 @@ export function describePlan(plan: Plan): string {
       `(ρ=${p.utilization}, X=${pct(p.headroom)} of N, hottest SKU ${pct(p.hotSkuShare)} of lines, ` +
       `${p.linesPerOrder} line(s)/order, ${p.retentionHoursAtPeak} h of orders kept, ${p.networkMsPerHop} ms/hop assumed)`,
     `per order (measured, bench/capacity/unit-costs.ts): ${UNIT_COSTS.perOrder.d1RoundTrips.value} D1 round trips = ` +
-      `${plan.d1.msPerOrder.toFixed(1)} ms of database time, ${UNIT_COSTS.workers.cpuMsPerOrder.value} ms CPU, ` +
+      `${plan.d1.msPerOrder.toFixed(1)} ms of database time${p.d1MsPerOrder > 0 ? " (what-if, --d1-ms-per-order)" : ""}, ${UNIT_COSTS.workers.cpuMsPerOrder.value} ms CPU, ` +
       `${UNIT_COSTS.perOrder.rateLimiterCalls.value + UNIT_COSTS.perOrder.orderNumberCalls.value + UNIT_COSTS.perOrder.skuObjectCalls.value} object RPCs, ` +
       `${UNIT_COSTS.perOrder.queueSends.value} queue messages, ${UNIT_COSTS.d1.bytesPerOrder.value} bytes`,
     "",

@@ -342,7 +342,7 @@ function chart(
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => f * yMax);
   const esc = (t: string) => t.replaceAll("&", "&amp;").replaceAll("<", "&lt;");
   return `<figure><figcaption>${esc(title)}</figcaption><svg role="img" aria-label="${esc(title)}" width="${W}" height="${H + 20 * series.length}" viewBox="0 0 ${W} ${H + 20 * series.length}" xmlns="http://www.w3.org/2000/svg" font-family="sans-serif" font-size="11">
-${ticks.map((t) => `<line x1="${L}" x2="${W - 10}" y1="${y(t)}" y2="${y(t)}" stroke="#ddd"/><text x="${L - 6}" y="${y(t) + 4}" text-anchor="end">${t >= 10 ? Math.round(t) : t.toFixed(2)}</text>`).join("\n")}
+${ticks.map((t) => `<line x1="${L}" x2="${W - 10}" y1="${y(t)}" y2="${y(t)}" stroke="#ddd"/><text x="${L - 6}" y="${y(t) + 4}" text-anchor="end">${yMax >= 10 ? Math.round(t) : t.toFixed(2)}</text>`).join("\n")}
 <text x="12" y="${H / 2}" transform="rotate(-90 12 ${H / 2})" text-anchor="middle">${esc(yLabel)}</text>
 <text x="${(W + L) / 2}" y="${H - 4}" text-anchor="middle">simulated time (s)</text>
 ${[0, 0.25, 0.5, 0.75, 1].map((f) => `<text x="${x(f * xMax)}" y="${H - B + 14}" text-anchor="middle">${((f * xMax) / 1000).toFixed(1)}</text>`).join("\n")}
@@ -378,7 +378,7 @@ ${chart(
   labels.map((label) => ({ name: label, points: r.windows.map((w) => [w.atMs, w.utilization[label] ?? 0]) })),
   1.2,
 )}
-<p>Model and method: docs/capacity.md. Command: <code>npm run simulate -- --orders-per-second ${r.peak.ordersPerSecond}</code>.</p>
+<p>Model and method: docs/capacity.md. Command: <code>npm run simulate -- --orders-per-second ${r.peak.ordersPerSecond} --sizing ${r.sizingName}</code>.</p>
 </body></html>
 `;
 }
