@@ -1,7 +1,8 @@
 /** The refunds table: rows, the statements that write them, and the reads payments need. */
 import { and, eq, sql } from "drizzle-orm";
 import { refunds } from "../../db/schema";
-import { assertExists, type Db } from "../platform/db";
+import type { Db } from "../platform/db";
+import { moveRefundStatements as moveThroughMachine } from "../refunds/refund-writes";
 
 export type RefundRow = typeof refunds.$inferSelect;
 
@@ -29,20 +30,28 @@ export function insertRefund(db: Db, row: typeof refunds.$inferInsert) {
   return db.insert(refunds).values(row);
 }
 
-/** Moves `row` on if nobody moved it since it was read, asserted like a payment's move. */
+/** The refund machine's event for each outcome the provider reports. */
+const OUTCOME_EVENTS = { REFUNDED: "succeed", FAILED: "fail" } as const;
+
+/**
+ * Moves `row` to the provider's outcome through the refund machine (409 `invalid_transition`
+ * from anything but PROCESSING), compared on the version read and logged like every refund move
+ * (shared/refunds/refund-writes.ts), the refund itself as the actor.
+ */
 export function moveRefundStatements(
   db: Db,
   row: RefundRow,
-  set: Partial<Pick<RefundRow, "status" | "providerRefundId" | "note">>,
+  set: { status: keyof typeof OUTCOME_EVENTS } & Partial<Pick<RefundRow, "providerRefundId" | "note">>,
   change: { opId: string; now: number },
 ) {
-  return [
-    db
-      .update(refunds)
-      .set({ ...set, version: row.version + 1, lastOpId: change.opId, updatedAt: change.now })
-      .where(and(eq(refunds.id, row.id), eq(refunds.version, row.version))),
-    assertExists(db, sql`SELECT 1 FROM refunds WHERE id = ${row.id} AND last_op_id = ${change.opId}`),
-  ] as const;
+  const { status, ...fields } = set;
+  return moveThroughMachine(
+    db,
+    row,
+    [OUTCOME_EVENTS[status]],
+    { ...change, actor: { type: "refund", id: row.id } },
+    fields,
+  );
 }
 
 /** Records the provider's id for a refund asked of it (once: a later ask keeps the first id). */

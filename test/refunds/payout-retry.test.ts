@@ -113,8 +113,8 @@ describe("retrying a failed refund payout", () => {
       ["refund_owed", 0],
       ["refund_paid", 0],
     ]);
-    // The provider's outcomes are the payment domain's writes; the refund machine logs the two decisions.
-    expect(await transitionsOf(refundId)).toEqual({ "status:PROCESSING": 2 });
+    // Every move of the refund is logged: two decisions, the provider's failure and its success.
+    expect(await transitionsOf(refundId)).toEqual({ "status:PROCESSING": 2, "status:FAILED": 1, "status:REFUNDED": 1 });
     expect((await orderRefundState(order.orderId)).paymentStatus).toBe("PARTIALLY_REFUNDED");
 
     // Late events of the failed attempt: a failure changes nothing, a success is parked as a discrepancy.

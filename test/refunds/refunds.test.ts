@@ -132,6 +132,7 @@ describe("a partial refund with a discount", () => {
       "status:REQUESTED": 1,
       "status:APPROVED": 1,
       "status:PROCESSING": 1,
+      "status:REFUNDED": 1,
     });
 
     // Both refunds show in the shopper's order view and list, and in the seller's.
@@ -271,6 +272,7 @@ describe("deciding at once", () => {
       "status:REQUESTED": 1,
       "status:APPROVED": 1,
       "status:PROCESSING": 1,
+      "status:REFUNDED": 1,
     });
   });
 });
@@ -397,7 +399,7 @@ describe("the provider's refund.updated, duplicated and out of order", () => {
     await settle();
     for (const refundId of [one.body.refundId, two.body.refundId]) {
       expect((await ledgerOf(refundId)).map((t) => t.kind)).toEqual(["refund_owed", "refund_paid"]);
-      expect(await transitionsOf(refundId)).toEqual({ "status:PROCESSING": 1 });
+      expect(await transitionsOf(refundId)).toEqual({ "status:PROCESSING": 1, "status:REFUNDED": 1 });
     }
     const state = await orderRefundState(order.orderId);
     expect(state.paymentStatus).toBe("REFUNDED");

@@ -37,7 +37,7 @@ describe("refundWholeOrder", () => {
       ["refund_owed", 0],
       ["refund_paid", 0],
     ]);
-    expect(await transitionsOf(first.refund.refundId)).toEqual({ "status:PROCESSING": 1 });
+    expect(await transitionsOf(first.refund.refundId)).toEqual({ "status:PROCESSING": 1, "status:REFUNDED": 1 });
     expect((await transitionsOf(order.orderId))["payment_status:REFUNDED"]).toBe(1);
   });
 });
