@@ -2,16 +2,19 @@
  * The console's refunds pages as a signed-in seller and operator: a shopper's refund listed by
  * status, approved, its returned goods received as damaged, paid out; one rejected with a reason
  * (none is the API's field error); the same approval submitted twice is answered once, two racing
- * approvals leave one winner and the other the API's 409; another shop's seller never sees it.
+ * approvals leave one winner and the other the API's 409; another shop's seller never sees it;
+ * a refund whose payout failed retried by an operator (sellers are not offered it) or released by
+ * its seller.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import type { RefundView } from "../../shared/refunds/refunds-read";
 import { newSeller, type Seller } from "../helpers/catalog";
 import { consoleBrowser } from "../helpers/console";
+import { awaitingShipment, ship, trackingNumber } from "../helpers/fulfillment";
 import { call, json } from "../helpers/http";
-import { settle } from "../helpers/payments";
+import { eventually, settle } from "../helpers/payments";
 import { orderRefundState, paidOrder, refunded, refundStatusOf } from "../helpers/refunds";
-import { calm } from "../helpers/sandbox";
+import { calm, sandbox } from "../helpers/sandbox";
 
 afterEach(async () => {
   await calm();
@@ -23,6 +26,26 @@ async function signedIn(user: { username: string; password: string }) {
   const res = await browser.signIn(user.username, user.password);
   expect(res.status, await res.clone().text()).toBe(303);
   return browser;
+}
+
+/** A seller's own refund of one unit of `order` whose payout the provider fails (FAILED). */
+async function failedRefund(order: { orderId: string; seller: Seller }) {
+  const itemId = (await orderRefundState(order.orderId)).items[0]?.id ?? "";
+  expect((await sandbox("POST", "/chaos", { refunds: "fail" })).status).toBe(200);
+  const placed = await call("POST", `/admin/v1/orders/${order.orderId}/refunds`, {
+    token: order.seller.token,
+    body: { items: [{ orderItemId: itemId, quantity: 1 }], reason: "运输破损补偿" },
+    headers: { "idempotency-key": crypto.randomUUID() },
+  }).then(json<RefundView>);
+  expect(placed.status, JSON.stringify(placed.body)).toBe(201);
+  await settle();
+  await eventually(
+    () => refundStatusOf(placed.body.refundId),
+    (s) => s === "FAILED",
+    "payout failed",
+  );
+  await calm();
+  return { refundId: placed.body.refundId, href: `/console/refunds/${order.orderId}/${placed.body.refundId}` };
 }
 
 /** A paid order of `seller`'s with one unit of it asked back by its shopper (REQUESTED). */
@@ -133,5 +156,52 @@ describe("console refunds", () => {
     const operator = await signedIn({ username: "admin", password: "admin-dev-password" });
     expect(await (await operator.get("/console/refunds?status=REQUESTED")).text()).toContain(refund.refundId);
     expect((await operator.get(href)).status).toBe(200);
+  });
+
+  it("offers an operator the retry of a failed payout, and the seller only releasing it", async () => {
+    const order = await paidOrder({ stock: 5, quantity: 2 });
+    const { refundId, href } = await failedRefund(order);
+    const seller = await signedIn(order.seller);
+    const sellerPage = await (await seller.get(href)).text();
+    expect(sellerPage).toContain("The payout failed");
+    expect(sellerPage).toContain("Release refund");
+    expect(sellerPage).not.toContain("Retry payout");
+    // The form is not offered, and the API refuses it anyway.
+    const refused = await seller.post(`${href}/retry`, { idempotencyKey: crypto.randomUUID() });
+    expect(refused.status).toBe(403);
+    expect(await refundStatusOf(refundId)).toBe("FAILED");
+
+    const operator = await signedIn({ username: "admin", password: "admin-dev-password" });
+    expect(await (await operator.get(href)).text()).toContain("Retry payout");
+    const retried = await operator.post(`${href}/retry`, { note: "重新退款", idempotencyKey: crypto.randomUUID() });
+    expect(retried.status, await retried.clone().text()).toBe(303);
+    expect(retried.headers.get("location")).toBe(`${href}?notice=retried`);
+    const after = await (await operator.get(`${href}?notice=retried`)).text();
+    expect(after).toContain("Payout retried");
+    expect(after).not.toContain("The payout failed");
+    await refunded(refundId);
+  });
+
+  it("releases a failed refund for its seller: REJECTED, its unit free to be asked for again", async () => {
+    const order = await awaitingShipment({ stock: 5, quantity: 2 });
+    const shipped = await ship(order.seller.token, order.orderId, {
+      carrier: "sf-express",
+      trackingNumber: trackingNumber(),
+    });
+    expect(shipped.status, JSON.stringify(shipped.body)).toBe(200);
+    const { refundId, href } = await failedRefund(order);
+    const seller = await signedIn(order.seller);
+    const released = await seller.post(`${href}/release`, {
+      note: "请重新申请",
+      idempotencyKey: crypto.randomUUID(),
+    });
+    expect(released.status, await released.clone().text()).toBe(303);
+    const page = await (await seller.get(released.headers.get("location") ?? "")).text();
+    expect(page).toContain("Refund released");
+    expect(page).toContain("REJECTED");
+    expect(page).toContain("请重新申请");
+    expect(page).not.toContain("Release refund");
+    expect(await refundStatusOf(refundId)).toBe("REJECTED");
+    expect((await orderRefundState(order.orderId)).items[0]).toMatchObject({ heldQuantity: 0 });
   });
 });

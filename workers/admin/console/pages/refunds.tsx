@@ -2,7 +2,8 @@
 /**
  * Refunds: a seller's shop's (operators: every shop's) by status, and one refund with its order's
  * items, where it is decided — approved (with a note), rejected (with the reason) — or its
- * returned goods received as sellable (back to stock) or damaged (written off).
+ * returned goods received as sellable (back to stock) or damaged (written off); a refund whose
+ * payout the provider failed is retried (operators) or released so its units may be asked for anew.
  */
 import type { OrderView } from "../../../../shared/orders/orders";
 import { AppError } from "../../../../shared/platform/errors";
@@ -11,7 +12,7 @@ import { REFUND_STATUSES, type RefundView } from "../../../../shared/refunds/ref
 import type { ListPage } from "../admin-api";
 import { type PageContext, type PageRegistrar, problemFor } from "../console";
 import { formOf } from "../forms";
-import { Badge, CsrfField, ListSection, Money, Notice, ProblemBox, Table, Time } from "../ui";
+import { Badge, CsrfField, isOperator, ListSection, Money, Notice, ProblemBox, Table, Time } from "../ui";
 
 /** Where a refund waits on the shop: a decision, or its goods coming back. */
 const AWAITING_GOODS = new Set(["AWAITING_RETURN", "RETURN_SHIPPED"]);
@@ -20,6 +21,8 @@ const NOTICES: Record<string, string> = {
   approved: "Refund approved.",
   rejected: "Refund rejected.",
   received: "Return received; the money goes back to the shopper.",
+  retried: "Payout retried; the provider is asked once more.",
+  released: "Refund released; its units may be asked for again.",
 };
 
 /** The console's address of a refund (its order's id finds its items' names). */
@@ -95,7 +98,7 @@ async function list({ api, c, render }: PageContext) {
 }
 
 async function detail(page: PageContext, problem?: ProblemDocument, status = 200) {
-  const { api, c, csrf, render } = page;
+  const { api, c, caller, csrf, render } = page;
   const { orderId = "", refundId = "" } = c.req.param();
   const order = await api.get<OrderView>(`/admin/v1/orders/${encodeURIComponent(orderId)}`);
   if (!order.ok) return render("Refund", <ProblemBox problem={order.problem} />, order.status);
@@ -218,6 +221,37 @@ async function detail(page: PageContext, problem?: ProblemDocument, status = 200
           </form>
         </section>
       )}
+      {r.status === "FAILED" && (
+        <section aria-labelledby="failed">
+          <h2 id="failed">The payout failed</h2>
+          <p>
+            The payment provider could not pay this refund out. Retry the payout (operators), or release the refund: it
+            ends REJECTED and its units may be asked for again.
+          </p>
+          {isOperator(caller) && (
+            <form method="post" action={action("retry")} class="row">
+              <CsrfField token={csrf} />
+              <IdempotencyField />
+              <label>
+                Note on the retry (optional)
+                <input name="note" maxlength={500} placeholder="银行卡已更换，重新退款" />
+              </label>
+              <button type="submit">Retry payout</button>
+            </form>
+          )}
+          <form method="post" action={action("release")} class="row">
+            <CsrfField token={csrf} />
+            <IdempotencyField />
+            <label>
+              Note to the shopper on releasing (optional)
+              <input name="note" maxlength={500} placeholder="退款账户已注销，请重新申请" />
+            </label>
+            <button type="submit" class="danger">
+              Release refund
+            </button>
+          </form>
+        </section>
+      )}
       {AWAITING_GOODS.has(r.status) && (
         <section aria-labelledby="receive">
           <h2 id="receive">Receive the returned goods</h2>
@@ -245,13 +279,23 @@ async function detail(page: PageContext, problem?: ProblemDocument, status = 200
   );
 }
 
+const noteOf = (form: Record<string, string>) => (form.note?.trim() ? { note: form.note.trim() } : {});
+
 /** The body each decision sends, from its form. */
 const DECISIONS = {
-  approve: (form: Record<string, string>) => (form.note?.trim() ? { note: form.note.trim() } : {}),
+  approve: noteOf,
   reject: (form: Record<string, string>) => ({ reason: form.reason ?? "" }),
   receive: (form: Record<string, string>) => ({ condition: form.condition ?? "" }),
+  retry: noteOf,
+  release: noteOf,
 } as const;
-const NOTICE_OF = { approve: "approved", reject: "rejected", receive: "received" } as const;
+const NOTICE_OF = {
+  approve: "approved",
+  reject: "rejected",
+  receive: "received",
+  retry: "retried",
+  release: "released",
+} as const;
 
 async function decide(page: PageContext, decision: keyof typeof DECISIONS) {
   const { orderId = "", refundId = "" } = page.c.req.param();
