@@ -66,5 +66,10 @@ export const carrierEvents = sqliteTable(
     receivedAt: integer("received_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.carrier, t.eventId] }), index("carrier_events_status").on(t.status, t.receivedAt)],
+  (t) => [
+    primaryKey({ columns: [t.carrier, t.eventId] }),
+    index("carrier_events_status").on(t.status, t.receivedAt),
+    // A parcel's callbacks: requeued when it ships (ship.ts), listed per parcel.
+    index("carrier_events_parcel").on(t.carrier, t.trackingNumber),
+  ],
 );

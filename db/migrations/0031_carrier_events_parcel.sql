@@ -1,0 +1,1 @@
+CREATE INDEX `carrier_events_parcel` ON `carrier_events` (`carrier`,`tracking_number`);
