@@ -13,11 +13,12 @@ import { newId } from "../../shared/platform/ids";
 import { refundedPromotionsStatements } from "../../shared/promotions/refund-returns";
 import type { RefundView } from "../../shared/refunds/refunds-read";
 import { newSeller } from "../helpers/catalog";
+import { sellerOrder, ship, trackingNumber } from "../helpers/fulfillment";
 import { call, json } from "../helpers/http";
 import { newShopper, placeOrder, type Shopper, skuOnSale } from "../helpers/orders";
 import { eventually, pay, payOrderOf, settle } from "../helpers/payments";
 import { coinsOf, grantCoins, newVoucher } from "../helpers/promotions";
-import { orderRefundState, refunded } from "../helpers/refunds";
+import { orderRefundState, refunded, refundStatusOf } from "../helpers/refunds";
 import { act, calm, deliveriesOf, eventBody, SANDBOX_WEBHOOK_SECRET, sandbox } from "../helpers/sandbox";
 
 afterEach(async () => {
@@ -230,6 +231,49 @@ describe("a partial refund with vouchers and coins", () => {
     const again = await askRefund(order.shopper, order.orderId, [{ orderItemId: order.item.id, quantity: 1 }]);
     expect(again.body).toMatchObject({ amount: { amount: 2487 }, coins: 334 });
     expect(await coinsOf(order.shopper.token)).toBe(GRANTED - 1001);
+  });
+});
+
+describe("a refund whose payout failed", () => {
+  it("gives no coins back, and frees them when released: the next refund holds and returns them", async () => {
+    const order = await promotedOrder(3, 1001);
+    // Shipped first: a refund that put unshipped units back on sale is retried, not released.
+    await eventually(
+      () => sellerOrder(order.seller, order.orderId),
+      (v) => v.body.fulfillmentStatus === "PENDING",
+      "shipment awaiting the seller",
+    );
+    const shipped = await ship(order.seller.token, order.orderId, {
+      carrier: "sf-express",
+      trackingNumber: trackingNumber(),
+    });
+    expect(shipped.status, JSON.stringify(shipped.body)).toBe(200);
+    expect((await sandbox("POST", "/chaos", { refunds: "fail" })).status).toBe(200);
+    const failing = await admin(order.seller.token, `/orders/${order.orderId}/refunds`, {
+      items: [{ orderItemId: order.item.id, quantity: 1 }],
+      reason: "缺货",
+    });
+    expect(failing.status, JSON.stringify(failing.body)).toBe(201);
+    await settle();
+    await eventually(
+      () => refundStatusOf(failing.body.refundId),
+      (s) => s === "FAILED",
+      "payout failed",
+    );
+    expect(await coinsOf(order.shopper.token)).toBe(GRANTED - 1001);
+    expect(await heldCoins(order.item.id)).toBe(334);
+    await calm();
+    const released = await admin(order.seller.token, `/refunds/${failing.body.refundId}/release`, { note: "重新申请" });
+    expect(released.status, JSON.stringify(released.body)).toBe(200);
+    expect(await heldCoins(order.item.id)).toBe(0);
+    const again = await admin(order.seller.token, `/orders/${order.orderId}/refunds`, {
+      items: [{ orderItemId: order.item.id, quantity: 1 }],
+      reason: "缺货",
+    });
+    expect(again.body).toMatchObject({ amount: { amount: 2487 }, coins: 334 });
+    await refunded(again.body.refundId);
+    expect(await coinsOf(order.shopper.token)).toBe(GRANTED - 1001 + 334);
+    expect(await postingsUnder(`coins:refund:${failing.body.refundId}`)).toBe(0);
   });
 });
 
