@@ -118,10 +118,11 @@ function pool(
   unit: string,
   perServer: number,
   peak: Peak,
-  limits: { max: number; today: number; loadPerOrder: number; note: string },
+  limits: { max: number; today: number; loadPerOrder: number; note: string; sparesOnlyWhenSplit?: boolean },
 ): ResourcePlan {
   const n = Math.max(1, Math.ceil(load / (perServer * peak.utilization)));
-  const x = spare(n, peak.headroom);
+  // A SKU one object carries is not split for a spare: a bucket holds stock, it is no replica.
+  const x = limits.sparesOnlyWhenSplit && n === 1 ? 0 : spare(n, peak.headroom);
   const servers = Math.min(n + x, limits.max);
   return {
     name,
@@ -188,6 +189,7 @@ export function planFor(peak: Peak): Plan {
       max: 64,
       today: 1,
       loadPerOrder: peak.linesPerOrder * peak.hotSkuShare,
+      sparesOnlyWhenSplit: true,
       note: `${Math.round(lines).toLocaleString("en")} reservations/s over all SKU objects; buckets past 1 mean splitting the SKU's stock (the flash-sale escrow, docs/flash-sales.md, caps K at 64)`,
     }),
   );
