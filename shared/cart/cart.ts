@@ -5,15 +5,15 @@
  * the list shows the current effective price, availability and each line's problems. At login a
  * guest cart merges into the account cart exactly once (quantities summed, capped by stock).
  */
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray, type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import { cartItems, carts } from "../../db/schema";
 import { PRODUCT_STATUS } from "../catalog/lifecycle";
 import { effectivePrice } from "../catalog/pricing";
-import { skuReadModel } from "../catalog/sku-read-model";
+import { type SkuView, skuReadModel } from "../catalog/sku-read-model";
 import type { Clock } from "../platform/clock";
 import { randomToken, sha256Hex } from "../platform/crypto";
-import { inChunks, runBatchRead } from "../platform/d1-chunks";
+import { type BatchRead, batchRead, combineReads, inChunks, runBatchRead } from "../platform/d1-chunks";
 import { assertExists, type Db, isAssertionFailure, runBatch } from "../platform/db";
 import { AppError } from "../platform/errors";
 import { newId } from "../platform/ids";
@@ -56,10 +56,52 @@ export function newCartToken(): string {
 
 export const cartTokenSchema = z.string().regex(/^ct_[A-Za-z0-9_-]{43}$/, "is not a cart token");
 
+type CartRow = typeof carts.$inferSelect;
+
+/** A guest cart lapses 30 days after its last change and ends when merged into an account cart. */
+const isLive = (cart: CartRow | undefined, now: number) =>
+  cart && (cart.expiresAt === null || cart.expiresAt > now) && cart.mergedOp === null ? cart : undefined;
+
 async function findCart(db: Db, owner: CartOwner, now: number) {
   if ("userId" in owner) return db.query.carts.findFirst({ where: eq(carts.userId, owner.userId) });
-  const cart = await db.query.carts.findFirst({ where: eq(carts.tokenHash, await sha256Hex(owner.token)) });
-  return cart && (cart.expiresAt === null || cart.expiresAt > now) && cart.mergedOp === null ? cart : undefined;
+  return isLive(await db.query.carts.findFirst({ where: eq(carts.tokenHash, await sha256Hex(owner.token)) }), now);
+}
+
+/** The cart row an owner names: the user's, or the one under the guest token's hash (live or not). */
+async function ownerCondition(owner: CartOwner): Promise<SQL> {
+  if ("userId" in owner) return eq(carts.userId, owner.userId);
+  return eq(carts.tokenHash, await sha256Hex(owner.token));
+}
+
+/**
+ * The lines of the cart `owned` names and their SKUs as the cart shows them, as a read for a
+ * batch: after the batch's own writes, so a change and the cart it leaves take one round trip.
+ */
+function cartLinesRead(db: Db, owned: SQL, now: number) {
+  const cartIds = db.select({ id: carts.id }).from(carts).where(owned);
+  return combineReads(
+    {
+      lines: batchRead(
+        [
+          [
+            db
+              .select()
+              .from(cartItems)
+              .where(inArray(cartItems.cartId, cartIds))
+              .orderBy(cartItems.addedAt, cartItems.skuId),
+          ],
+        ],
+        ([rows]) => rows,
+      ),
+      views: skuReadModel(db, {
+        keys: {
+          ids: ["cart"],
+          via: () => db.select({ id: cartItems.skuId }).from(cartItems).where(inArray(cartItems.cartId, cartIds)),
+        },
+      }),
+    },
+    ({ lines, views }) => viewOf(lines, skuFactsOf(views, now)),
+  );
 }
 
 async function ensureCart(db: Db, owner: CartOwner, now: number) {
@@ -101,7 +143,10 @@ interface SkuFacts {
 }
 
 async function skuFacts(db: Db, skuIds: string[], now: number): Promise<Map<string, SkuFacts>> {
-  const views = await runBatchRead(db, skuReadModel(db, { skuIds }));
+  return skuFactsOf(await runBatchRead(db, skuReadModel(db, { skuIds })), now);
+}
+
+function skuFactsOf(views: Map<string, SkuView>, now: number): Map<string, SkuFacts> {
   return new Map(
     [...views].map(([skuId, v]) => [
       skuId,
@@ -131,6 +176,10 @@ export async function viewCart(db: Db, owner: CartOwner, clock: Clock): Promise<
     lines.map((l) => l.skuId),
     now,
   );
+  return viewOf(lines, facts);
+}
+
+function viewOf(lines: (typeof cartItems.$inferSelect)[], facts: Map<string, SkuFacts>): CartView {
   let subtotal: { amount: number; currency: Currency } | null = null;
   const items = lines.map((line) => {
     const f = facts.get(line.skuId);
@@ -182,24 +231,69 @@ export async function setQuantity(
     if (cart) await db.delete(cartItems).where(and(eq(cartItems.cartId, cart.id), eq(cartItems.skuId, skuId)));
     return viewCart(db, owner, clock);
   }
-  const facts = (await skuFacts(db, [skuId], now)).get(skuId);
+  // One read batch (the SKU, the owner's cart, its line count, whether the SKU has a line) and
+  // one write batch that also reads the cart it leaves; a guest's first line creates its cart first.
+  const owned = await ownerCondition(owner);
+  const cartIds = db.select({ id: carts.id }).from(carts).where(owned);
+  const found = await runBatchRead(
+    db,
+    combineReads(
+      {
+        views: skuReadModel(db, { skuIds: [skuId] }),
+        cart: batchRead(
+          [
+            [db.select().from(carts).where(owned)],
+            [
+              db
+                .select({
+                  n: sql<number>`count(*)`.mapWith(Number),
+                  has: sql<number>`count(${cartItems.skuId} = ${skuId} OR NULL)`.mapWith(Number),
+                })
+                .from(cartItems)
+                .where(inArray(cartItems.cartId, cartIds)),
+            ],
+          ],
+          ([rows, [count]]) => ({ row: rows[0], lines: count?.n ?? 0, hasLine: (count?.has ?? 0) > 0 }),
+        ),
+      },
+      (v) => v,
+    ),
+  );
+  const facts = skuFactsOf(found.views, now).get(skuId);
   const offered: number[] = [PRODUCT_STATUS.ON_SHELF, PRODUCT_STATUS.SOLD_OUT, PRODUCT_STATUS.OFF_SHELF];
   if (!facts || !offered.includes(facts.status)) throw new AppError("not_found", { detail: `No SKU ${skuId}` });
-  const cart = await ensureCart(db, owner, now);
-  const [lines] = await db.select({ n: sql<number>`count(*)` }).from(cartItems).where(eq(cartItems.cartId, cart.id));
-  const existing = await db.query.cartItems.findFirst({
-    where: and(eq(cartItems.cartId, cart.id), eq(cartItems.skuId, skuId)),
-  });
-  if (!existing && (lines?.n ?? 0) >= MAX_LINES)
+  const live = isLive(found.cart.row, now);
+  const cart = live ?? ("token" in owner ? await ensureCart(db, owner, now) : undefined);
+  const { lines, hasLine } = live ? found.cart : { lines: 0, hasLine: false };
+  if (!hasLine && lines >= MAX_LINES)
     throw new AppError("cart_full", {
       detail: `A cart holds at most ${MAX_LINES} lines; SKU ${skuId} would be one more`,
       extensions: { skuId, limit: MAX_LINES },
     });
-  await runBatch(db, [
+  // A shopper's first line creates the account cart in the same batch (racing adds both find it).
+  const createCart =
+    cart || !("userId" in owner)
+      ? []
+      : [
+          db
+            .insert(carts)
+            .values({
+              id: newId("cart", now),
+              userId: owner.userId,
+              tokenHash: null,
+              createdAt: now,
+              updatedAt: now,
+              expiresAt: null,
+            })
+            .onConflictDoNothing(),
+        ];
+  const cartId: string | SQL = cart ? cart.id : sql`(SELECT id FROM carts WHERE ${owned})`;
+  const writes = [
+    ...createCart,
     db
       .insert(cartItems)
       .values({
-        cartId: cart.id,
+        cartId,
         skuId,
         quantity,
         addedUnitPrice: facts.price?.amount ?? null,
@@ -210,10 +304,17 @@ export async function setQuantity(
       .onConflictDoUpdate({ target: [cartItems.cartId, cartItems.skuId], set: { quantity, updatedAt: now } }),
     db
       .update(carts)
-      .set({ updatedAt: now, ...(cart.expiresAt === null ? {} : { expiresAt: now + GUEST_CART_TTL_MS }) })
-      .where(eq(carts.id, cart.id)),
-  ]);
-  return viewCart(db, owner, clock);
+      .set({ updatedAt: now, ...(cart?.expiresAt == null ? {} : { expiresAt: now + GUEST_CART_TTL_MS }) })
+      .where(cart ? eq(carts.id, cart.id) : owned),
+  ];
+  const after: BatchRead<CartView> = combineReads(
+    {
+      written: batchRead([writes], () => undefined),
+      view: cartLinesRead(db, cart ? eq(carts.id, cart.id) : owned, now),
+    },
+    ({ view }) => view,
+  );
+  return runBatchRead(db, after);
 }
 
 /**

@@ -26,8 +26,8 @@ import { type BatchRead, batchRead, combineReads, inKeys, type KeySet, keysVia }
 import type { Db } from "../platform/db";
 import type { AttributeValue, PriceRow, SkuRow } from "./products-repo";
 
-/** Which SKUs to read: these ids, or every SKU of a product. */
-export type SkuSelection = { skuIds: readonly string[] } | { productId: string };
+/** Which SKUs to read: these ids, every SKU of a product, or what another domain's keys name (a cart's lines). */
+export type SkuSelection = { skuIds: readonly string[] } | { productId: string } | { keys: KeySet };
 
 /** One SKU as the storefront and checkout see it. */
 export interface SkuView {
@@ -86,6 +86,7 @@ export function skusOfProduct(db: Db, productId: string): KeySet {
 }
 
 function skuKeys(db: Db, selection: SkuSelection): KeySet {
+  if ("keys" in selection) return selection.keys;
   if ("skuIds" in selection) return { ids: selection.skuIds };
   return skusOfProduct(db, selection.productId);
 }

@@ -8,6 +8,8 @@
  */
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { setQuantity } from "../../shared/cart/cart";
+import { createQuote } from "../../shared/checkout/create-quote";
 import { QUEUES } from "../../shared/events/queues";
 import { inventoryOf } from "../../shared/inventory/binding";
 import { createOrder, type OrderDeps } from "../../shared/orders/create-order";
@@ -150,5 +152,43 @@ describe("round trips of one order", () => {
       "Queue",
       "D1",
     ]);
+  });
+});
+
+describe("round trips of the rest of a checkout", () => {
+  it("sets a cart line of a signed-in shopper in 2 D1 round trips (the first line creates the cart in the second)", async () => {
+    const [a, b] = await Promise.all([skuOnSale(undefined, { stock: 10 }), skuOnSale(undefined, { stock: 10 })]);
+    const shopper = await newShopper();
+    const owner = { userId: shopper.id };
+    const trips: Trip[] = [];
+    const db = dbOf(countingD1(env.DB, trips));
+    const first = await setQuantity(db, owner, systemClock, a.skuId, 1);
+    expect(first.items.map((i) => i.skuId)).toEqual([a.skuId]);
+    expect(count(trips, "D1")).toBe(2);
+    const second = await setQuantity(db, owner, systemClock, b.skuId, 2);
+    expect(second.items.map((i) => [i.skuId, i.quantity])).toEqual([
+      [a.skuId, 1],
+      [b.skuId, 2],
+    ]);
+    // Each a read batch (the SKU, the cart, its lines) and a write batch that reads the cart back.
+    expect(count(trips, "D1")).toBe(4);
+  });
+
+  it("quotes in 1 D1 round trip: the checkout facts and its promotions in one batch", async () => {
+    const { skuId } = await skuOnSale(undefined, { stock: 10 });
+    const shopper = await newShopper();
+    const trips: Trip[] = [];
+    const tokens = readEnv(authEnvSchema, env);
+    const quote = await createQuote(
+      {
+        db: dbOf(countingD1(env.DB, trips)),
+        clock: systemClock,
+        tokenKey: { secret: tokens.secret, issuer: tokens.issuer },
+      },
+      shopper.id,
+      { items: [{ skuId, quantity: 1 }], addressId: shopper.addressId },
+    );
+    expect(quote.orders).toHaveLength(1);
+    expect(trips.map((t) => t.to)).toEqual(["D1"]);
   });
 });
