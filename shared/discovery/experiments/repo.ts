@@ -86,6 +86,29 @@ export async function insertExposures(
 }
 
 /**
+ * Moves `from`'s exposures in running experiments to `to`, in one batch: each becomes `to`'s
+ * (same variant, same exposure time) unless `to` was exposed to that experiment already, whose
+ * own exposure then stands; either way `from`'s row goes, so one person is one unit. Answers how
+ * many exposures `to` took over.
+ */
+export async function moveExposures(db: Db, from: string, to: string): Promise<number> {
+  const running = sql`SELECT id FROM experiments WHERE status = 'running'`;
+  const [moved] = await db.batch([
+    db
+      .insert(experimentExposures)
+      .select(
+        sql`SELECT experiment_id, ${to}, variant, exposed_at FROM experiment_exposures WHERE unit_id = ${from} AND experiment_id IN (${running})`,
+      )
+      .onConflictDoNothing()
+      .returning({ experimentId: experimentExposures.experimentId }),
+    db
+      .delete(experimentExposures)
+      .where(and(eq(experimentExposures.unitId, from), sql`${experimentExposures.experimentId} IN (${running})`)),
+  ]);
+  return moved.length;
+}
+
+/**
  * Attributes a paid order to every running experiment that exposed its shopper within the
  * window before `paidAt`: one INSERT … SELECT keyed by (experiment, order), so a redelivered
  * order.paid adds nothing.

@@ -9,7 +9,7 @@ import type { Db } from "../../platform/db";
 import { errorFields, type Logger } from "../../platform/logger";
 import { assignVariant, unitOf } from "./assignment";
 import type { ExperimentTarget, Variant } from "./definition";
-import { type ExperimentRow, insertConversions, insertExposures, runningOn } from "./repo";
+import { type ExperimentRow, insertConversions, insertExposures, moveExposures, runningOn } from "./repo";
 
 export interface Assignment {
   experimentId: string;
@@ -65,6 +65,19 @@ export function exposeInBackground(db: Db, assignment: Assignment, now: number, 
   return recordExposure(db, assignment, now).catch((err: unknown) => {
     log.error("experiment exposure not recorded", { experimentId: assignment.experimentId, ...errorFields(err) });
   });
+}
+
+/**
+ * A guest who signs in with their cart token becomes the shopper for the experiments that exposed
+ * them as a guest: the exposures of `cart:<token>` are the user's from then on (variant and
+ * exposure time kept), so an order they pay within the window converts the variant they saw.
+ * The user's own earlier exposure to an experiment, if any, stands instead. Idempotent.
+ */
+export async function linkGuestExposures(db: Db, cartToken: string, userId: string): Promise<number> {
+  const guest = unitOf({ cartToken });
+  const user = unitOf({ userId });
+  if (guest === null || user === null) return 0;
+  return moveExposures(db, guest, user);
 }
 
 /**
