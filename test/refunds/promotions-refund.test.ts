@@ -8,9 +8,11 @@
 import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { signPayload } from "../../shared/payments/signature";
+import { SYSTEM_ACTOR } from "../../shared/platform/actor";
 import { dbOf, runBatch } from "../../shared/platform/db";
 import { newId } from "../../shared/platform/ids";
 import { refundedPromotionsStatements } from "../../shared/promotions/refund-returns";
+import { refundWholeOrder } from "../../shared/refunds/place-refund";
 import type { RefundView } from "../../shared/refunds/refunds-read";
 import { newSeller } from "../helpers/catalog";
 import { sellerOrder, ship, trackingNumber } from "../helpers/fulfillment";
@@ -18,7 +20,7 @@ import { call, json } from "../helpers/http";
 import { newShopper, placeOrder, type Shopper, skuOnSale } from "../helpers/orders";
 import { eventually, pay, payOrderOf, settle } from "../helpers/payments";
 import { coinsOf, grantCoins, newVoucher } from "../helpers/promotions";
-import { orderRefundState, refunded, refundStatusOf } from "../helpers/refunds";
+import { orderRefundState, refundDeps, refunded, refundStatusOf } from "../helpers/refunds";
 import { act, calm, deliveriesOf, eventBody, SANDBOX_WEBHOOK_SECRET, sandbox } from "../helpers/sandbox";
 
 afterEach(async () => {
@@ -274,6 +276,28 @@ describe("a refund whose payout failed", () => {
     await refunded(again.body.refundId);
     expect(await coinsOf(order.shopper.token)).toBe(GRANTED - 1001 + 334);
     expect(await postingsUnder(`coins:refund:${failing.body.refundId}`)).toBe(0);
+  });
+});
+
+describe("the platform's whole-order refund (failed fulfillment)", () => {
+  it("gives back what partial refunds left of the coins, and the voucher uses, once however often it runs", async () => {
+    const order = await promotedOrder(3, 1001);
+    const one = await admin(order.seller.token, `/orders/${order.orderId}/refunds`, {
+      items: [{ orderItemId: order.item.id, quantity: 1 }],
+      reason: "缺货",
+    });
+    expect(one.body.coins).toBe(334);
+    await refunded(one.body.refundId);
+    const input = { orderId: order.orderId, reason: "failed_fulfillment", actor: SYSTEM_ACTOR };
+    const first = await refundWholeOrder(refundDeps(), input);
+    const again = await refundWholeOrder(refundDeps(), input);
+    expect(first.refund).toMatchObject({ coins: 667, items: [{ quantity: 2, coins: 667 }] });
+    expect(again.created).toBe(false);
+    await refunded(first.refund.refundId);
+    expect(await coinsOf(order.shopper.token)).toBe(GRANTED);
+    for (const voucherId of order.vouchers) {
+      expect(await voucherState(voucherId)).toEqual({ taken: 0, budgetTaken: 0, uses: ["returned"] });
+    }
   });
 });
 
