@@ -8,6 +8,7 @@ import { generateCatalog } from "../db/seed/catalog.ts";
 import { DEV_JWT_SECRET } from "../scripts/local.ts";
 import { signAccessToken } from "../shared/platform/auth.ts";
 import { systemClock } from "../shared/platform/clock.ts";
+import { coldSearchScenario } from "./cold-search.ts";
 import type { Scenario } from "./lib/load.ts";
 
 export const CEILING = "hello (router only)";
@@ -72,6 +73,7 @@ export async function scenarios(): Promise<Scenario[]> {
       name: "search attr.颜色=黑色 in a category",
       path: `/v1/products?categoryId=1003001&attr.${encodeURIComponent("颜色")}=${encodeURIComponent("黑色")}`,
     },
+    coldSearchScenario(),
     { name: DETAIL, path: `/v1/products/${ON_SHELF_PRODUCT}` },
     { name: HOME, path: "/v1/home" },
     { name: PRODUCT_PAGE, path: `/p/${ON_SHELF_PRODUCT}` },

@@ -15,6 +15,8 @@ export interface Scenario {
   expectStatus?: number | number[];
   /** Connection counts for this scenario, when not the run's (slow routes run at fewer). */
   connections?: number[];
+  /** Each request's path instead of `path` (requests that must all differ, e.g. cold searches). */
+  nextPath?: () => string;
 }
 
 export interface Measurement {
@@ -60,6 +62,9 @@ export async function measure(
         body: scenario.body,
         connections,
         duration: durationSeconds,
+        ...(scenario.nextPath
+          ? { requests: [{ setupRequest: (req) => ({ ...req, path: scenario.nextPath?.() ?? scenario.path }) }] }
+          : {}),
       },
       (err, done) => (err ? reject(err) : resolve(done)),
     );

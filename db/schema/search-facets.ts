@@ -1,9 +1,10 @@
 /**
  * On-shelf search documents counted per category path and brand, so the storefront's brand and
  * category facets of a browse (no text, no price, stock or attribute filter) sum a few hundred rows
- * instead of grouping every matching document. The indexer keeps it in the same batch as each
- * document it writes (minus the old document, plus the new one); SQL loads of documents (the seed,
- * the search bench) recompute it. Invariant: it equals
+ * instead of grouping every matching document. Triggers on `search_documents` (migration 0030) keep
+ * it in the transaction of every write there (minus the old document, plus the new one), so the
+ * indexer, rebuilds, concurrent indexing and SQL loads (the seed, the search bench) all keep it.
+ * Invariant: it equals
  * `SELECT category_path, coalesce(brand_id, 0), count(*) FROM search_documents WHERE status = ON_SHELF GROUP BY 1, 2`.
  */
 import { integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";

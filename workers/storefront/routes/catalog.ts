@@ -2,6 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import {
   attributeFilters,
+  FACET_SAMPLE,
   searchGeneration,
   searchProducts,
   searchQuerySchema,
@@ -51,7 +52,10 @@ const routes = {
       "Full text over name, description, brand, category path, tags and attribute values (Chinese works without " +
       "spaces: `T恤` finds `经典圆领男士T恤`), filtered by `categoryId`, `brandId`, price range (minor units), " +
       "`inStock` and `attr.<name>=<value>` (e.g. `attr.颜色=白色`), sorted by relevance, price, sales or newest. " +
-      "Only products on shelf; listed prices follow promo windows. Brand and category facets count the matches " +
+      "Only products on shelf; listed prices follow promo windows. Brand and category facets (the 50 largest of " +
+      "each) are exact counts for a browse by `categoryId` and/or `brandId` alone (kept precomputed); a search " +
+      `with \`q\`, a price range, \`inStock\` or \`attr.*\` counts its first ${FACET_SAMPLE} matches in index order, ` +
+      `so its facets are exact up to ${FACET_SAMPLE} matches and a sample beyond ` +
       "(while operators have the `search.facets` switch off, facets answer empty with `X-Degraded: search.facets`). " +
       "Results are cached at the edge and never stale after an edit. No login needed.",
     request: { query: searchQuerySchema },
