@@ -344,6 +344,31 @@ ${handle},,,,,,白色,,43,${white},699.00,${whiteQty}
     expect((await call("GET", `/admin/v1/feeds/${feedId}`, { token: owner.token })).status).toBe(404);
   });
 
+  it("a feed registered with an API key runs with that key, and not once it is revoked", async () => {
+    const seller = await newSeller();
+    const key = await json<{ apiKeyId: string; key: string }>(
+      await call("POST", "/admin/v1/api-keys", {
+        token: seller.token,
+        body: { name: "erp sync", scopes: ["bulk:write", "catalog:write", "prices:write", "stock:write"] },
+      }),
+    );
+    expect(key.status, JSON.stringify(key.body)).toBe(201);
+    const path = `/${unique("by-key")}.json`;
+    await serve(
+      path,
+      JSON.stringify([product(unique("钥匙"), [{ code: unique("KEY"), price: 5, stock: 1, colour: "黑色" }])]),
+    );
+    const feedId = await register({ ...seller, token: key.body.key }, path);
+    const first = await runNow(seller, feedId);
+    expect(await finished(seller, first.jobId)).toMatchObject({ status: "completed", done: 1 });
+    expect((await call("DELETE", `/admin/v1/api-keys/${key.body.apiKeyId}`, { token: seller.token })).status).toBe(200);
+    const hits = (await originStats(path)).hits;
+    await serve(path, "[]");
+    const revoked = await runNow(seller, feedId);
+    expect(revoked).toMatchObject({ outcome: "failed", jobId: null, error: { code: "forbidden" } });
+    expect((await originStats(path)).hits).toBe(hits);
+  });
+
   it("refuses URLs that could reach private networks, at registration and on a redirect", async () => {
     for (const url of [
       "http://feeds.example.com/catalog.json",

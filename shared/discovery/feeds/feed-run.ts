@@ -20,6 +20,7 @@ import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
 import { createLogger, errorFields, type Logger } from "../../platform/logger";
 import type { Currency } from "../../platform/money";
+import { apiKeyIsActive } from "../../users/api-keys";
 import { diffFeed, type FeedSummary, parseFeed } from "./feed-diff";
 import { type FeedSettings, fetchFeed } from "./feed-fetch";
 import type { FeedRunView } from "./feeds";
@@ -57,6 +58,14 @@ function busy(feedId: string, why: string): AppError {
 
 /** Fetches, diffs and applies; answers what the run found (nothing recorded yet). */
 async function attempt(deps: FeedRunDeps, feed: FeedRow): Promise<Outcome> {
+  const caller = credentialCaller(feed.credential);
+  // A feed registered with a key acts with it: once it is revoked the feed is not even fetched.
+  if (caller.apiKeyId !== undefined && !(await apiKeyIsActive(deps.db, caller.apiKeyId)))
+    return {
+      outcome: "failed",
+      httpStatus: null,
+      error: { code: "forbidden", detail: "The API key that registered this feed was revoked; register it again" },
+    };
   const fetched = await fetchFeed(
     feed.url,
     { etag: feed.etag, lastModified: feed.lastModified },
@@ -90,7 +99,7 @@ async function attempt(deps: FeedRunDeps, feed: FeedRow): Promise<Outcome> {
   if (diff.rows.length > MAX_ROWS)
     return failed("feed_too_large", `the difference is ${diff.rows.length} rows, more than a job's ${MAX_ROWS}`);
   try {
-    const job = await storeBulkJob(deps, credentialCaller(feed.credential), {
+    const job = await storeBulkJob(deps, caller, {
       kind: "feed",
       format: feed.format === "json" ? "json" : "csv",
       rows: diff.rows,
