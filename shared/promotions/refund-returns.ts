@@ -35,13 +35,14 @@ export async function itemCoins(
  * REFUNDED refund, or it was cancelled with no refund of its units (before it was paid, or paid
  * after the cancel and refunded automatically, whose cancel already returned what it held).
  */
+// Through refunds.order_id (indexed) and refund_items' primary key: refund_items has no index by item.
 const ORDER_DONE = sql`(
   NOT EXISTS (
     SELECT 1 FROM order_items i WHERE i.order_id = o.id AND i.quantity > (
-      SELECT coalesce(sum(ri.quantity), 0) FROM refund_items ri JOIN refunds r ON r.id = ri.refund_id
-       WHERE ri.order_item_id = i.id AND r.status = 'REFUNDED'))
+      SELECT coalesce(sum(ri.quantity), 0) FROM refunds r JOIN refund_items ri ON ri.refund_id = r.id
+       WHERE r.order_id = o.id AND r.status = 'REFUNDED' AND ri.order_item_id = i.id))
   OR (o.status = 'CANCELLED' AND NOT EXISTS (
-    SELECT 1 FROM refund_items ri JOIN order_items i ON i.id = ri.order_item_id WHERE i.order_id = o.id))
+    SELECT 1 FROM refunds r JOIN refund_items ri ON ri.refund_id = r.id WHERE r.order_id = o.id))
 )`;
 
 /**
