@@ -134,6 +134,23 @@ export const orderPaidEvent = event(
 );
 
 /**
+ * An order completed (the shopper confirmed receipt, the cron auto-completed it, or its top-up was
+ * delivered): its coins are already earned, in the batch that completed it. Sent once per order
+ * from that batch's outbox; the id derives from the order, so every send of it is one message.
+ */
+export const orderCompletedEvent = event(
+  "order.completed",
+  z.object({
+    orderId: z.string().min(1),
+    payOrderId: z.string().min(1),
+    userId: z.string().min(1),
+    shopId: z.string().min(1),
+    kind: z.enum(["physical", "virtual"]),
+    total: messageMoney,
+  }),
+);
+
+/**
  * A carrier's callback was stored in the carrier-event inbox (carrier_events); the consumer applies
  * it to its shipment. The message id derives from the carrier and its event id, so every delivery
  * of one callback is one message to the consumer's inbox.
@@ -173,6 +190,7 @@ export const QUEUE_MESSAGE_SCHEMAS = {
     orderCreatedEvent,
     paymentTimeoutEvent,
     orderCancelledEvent,
+    orderCompletedEvent,
   ]),
   "payment-events": z.discriminatedUnion("type", [canaryEvent, providerEventReceived]),
   "fulfillment-events": z.discriminatedUnion("type", [

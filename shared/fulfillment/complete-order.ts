@@ -7,14 +7,17 @@
 import { and, eq, inArray, lte } from "drizzle-orm";
 import { z } from "zod";
 import { orders, shipments } from "../../db/schema";
+import { sendOutbox } from "../events/outbox";
+import type { Producers } from "../events/producer";
 import { getOrder, type OrderView } from "../orders/orders";
 import { next } from "../orders/state-machine";
 import { type Actor, SYSTEM_ACTOR } from "../platform/actor";
 import type { Clock } from "../platform/clock";
 import { type Db, isAssertionFailure, runBatch } from "../platform/db";
 import { AppError } from "../platform/errors";
+import { errorFields, type Logger } from "../platform/logger";
 import { DEFAULT_PROMOTION_SETTINGS, type PromotionSettings } from "../promotions/settings";
-import { moveOrder, newChange, type OrderRow } from "./status-writes";
+import { completedOutbox, moveOrder, newChange, type OrderRow } from "./status-writes";
 
 /** Fulfillment settings from Worker vars (read by the events Worker's cron). */
 export const fulfillmentSettingsSchema = z
@@ -24,11 +27,16 @@ export const fulfillmentSettingsSchema = z
   })
   .transform((e) => ({ autoCompleteMs: e.AUTO_COMPLETE_DAYS * 86_400_000 }));
 
-/** What completing needs: the database, the clock, and the coin rate (COINS_EARN_PER_MAJOR; default when absent). */
+/**
+ * What completing needs: the database, the clock, the coin rate (COINS_EARN_PER_MAJOR; default
+ * when absent), and the queues that order.completed goes out on.
+ */
 interface CompleteDeps {
   db: Db;
   clock: Clock;
+  producers: Producers;
   promotions?: PromotionSettings;
+  log?: Logger;
 }
 
 async function complete(deps: CompleteDeps, order: OrderRow, actor: Actor, now: number): Promise<boolean> {
@@ -38,11 +46,17 @@ async function complete(deps: CompleteDeps, order: OrderRow, actor: Actor, now: 
       db,
       moveOrder(db, order, { order: "complete" }, newChange(actor, now), deps.promotions ?? DEFAULT_PROMOTION_SETTINGS),
     );
-    return true;
   } catch (err) {
     if (isAssertionFailure(err)) return false;
     throw err;
   }
+  await sendOutbox(db, deps.producers, [completedOutbox(order, now)], deps.clock.now()).catch((err: unknown) =>
+    deps.log?.warn("order.completed not queued; the events cron sends it from the outbox", {
+      orderId: order.id,
+      ...errorFields(err),
+    }),
+  );
+  return true;
 }
 
 /** The shopper confirms receipt of one of their orders (another shopper's is 404). */

@@ -7,6 +7,8 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { orderStatusLog, orders, shipments } from "../../db/schema";
+import type { QueueMessage } from "../events/messages";
+import { type OutboxRow, outboxInsert, outboxRow } from "../events/outbox";
 import { type EventOf, next } from "../orders/state-machine";
 import { type Actor, actorText } from "../platform/actor";
 import { assertExists, type Db } from "../platform/db";
@@ -48,10 +50,36 @@ function logRow(
   });
 }
 
+/** The id of `orderId`'s order.completed: one per order, whichever completion and however often sent. */
+export const orderCompletedEventId = (orderId: string) => `evt_completed_${orderId}`;
+
+/**
+ * The outbox row of `order.completed` for `order` completing at `now` (on order-events). The batch
+ * that completes the order inserts it (moveOrder); its writer sends it after the commit
+ * (`completedOutbox` again gives the same row), or the events cron does.
+ */
+export function completedOutbox(order: OrderRow, now: number): OutboxRow {
+  const event: QueueMessage<"order-events"> = {
+    id: orderCompletedEventId(order.id),
+    type: "order.completed",
+    occurredAt: now,
+    data: {
+      orderId: order.id,
+      payOrderId: order.payOrderId,
+      userId: order.userId,
+      shopId: order.shopId,
+      kind: order.kind,
+      total: { amount: order.totalAmount, currency: order.currency },
+    },
+  };
+  return outboxRow("order-events", event);
+}
+
 /**
  * Moves `order` by an order event and/or a fulfillment event (each must be allowed, else 409
  * `invalid_transition`), compared on the version read. A move to COMPLETED also earns the order's
- * coins at `promotions.coinsEarnPerMajor` (the Worker's COINS_EARN_PER_MAJOR).
+ * coins at `promotions.coinsEarnPerMajor` (the Worker's COINS_EARN_PER_MAJOR) and puts
+ * `order.completed` in the outbox (`completedOutbox`).
  */
 export function moveOrder(
   db: Db,
@@ -85,7 +113,10 @@ export function moveOrder(
       : []),
     // A completed order earns its coins in the batch that completes it (once, by the posting's key).
     ...(status === "COMPLETED" && order.status !== "COMPLETED"
-      ? coinsEarnedStatements(db, order, change.now, promotions.coinsEarnPerMajor)
+      ? [
+          ...coinsEarnedStatements(db, order, change.now, promotions.coinsEarnPerMajor),
+          outboxInsert(db, completedOutbox(order, change.now)),
+        ]
       : []),
   ];
 }

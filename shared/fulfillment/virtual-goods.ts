@@ -26,14 +26,16 @@ import type { BatchItem } from "drizzle-orm/batch";
 import { orderItems, orders } from "../../db/schema";
 import type { ConsumerDeps } from "../events/consumer";
 import { makeEvent } from "../events/messages";
+import { sendOutbox } from "../events/outbox";
 import { publish } from "../events/producer";
 import { returnSoldStock } from "../inventory/stock";
 import { actorText, SYSTEM_ACTOR } from "../platform/actor";
 import { type Db, isAssertionFailure, runBatch } from "../platform/db";
 import { AppError } from "../platform/errors";
+import { errorFields } from "../platform/logger";
 import type { Currency } from "../platform/money";
 import { refundWholeOrder } from "../refunds/place-refund";
-import { type Change, moveOrder, newChange, type OrderRow } from "./status-writes";
+import { type Change, completedOutbox, moveOrder, newChange, type OrderRow } from "./status-writes";
 import { type TopupOutcome, topupKeyOf } from "./topup-provider";
 import { retryDelaySeconds, type TopupService } from "./topup-service";
 
@@ -156,16 +158,15 @@ async function attemptDelivery(deps: Deps, orderId: string, attempt: number): Pr
       return;
     }
   }
+  const change = newChange(SYSTEM_ACTOR, deps.clock.now());
   await commitMove(
     deps.db,
-    moveOrder(
-      deps.db,
-      order,
-      { order: "deliver_virtual", fulfillment: "deliver" },
-      newChange(SYSTEM_ACTOR, deps.clock.now()),
-      deps.promotions,
-    ),
+    moveOrder(deps.db, order, { order: "deliver_virtual", fulfillment: "deliver" }, change, deps.promotions),
     orderId,
+  );
+  await sendOutbox(deps.db, deps.producers, [completedOutbox(order, change.now)], deps.clock.now()).catch(
+    (err: unknown) =>
+      log.warn("order.completed not queued; the events cron sends it from the outbox", { ...errorFields(err) }),
   );
   log.info("virtual order delivered and completed", { items: items.length });
 }

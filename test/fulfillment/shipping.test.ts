@@ -15,6 +15,7 @@ import {
   awaitingShipment,
   callbacksOf,
   carrierReports,
+  completedEventOf,
   sellerOrder,
   settleCarrier,
   ship,
@@ -109,6 +110,7 @@ describe("physical fulfillment", () => {
     const done = await confirm(order.shopper.token, order.orderId);
     expect(done.status, JSON.stringify(done.body)).toBe(200);
     expect(done.body.status).toBe("COMPLETED");
+    expect(await completedEventOf(order.orderId)).toEqual({ handled: 1, inOutbox: 0 });
     expect((await confirm(order.shopper.token, order.orderId)).body).toMatchObject({
       status: 409,
       code: "invalid_transition",
@@ -124,6 +126,7 @@ describe("physical fulfillment", () => {
     expect(due.ordersAutoCompleted).toBeGreaterThanOrEqual(1);
     expect((await shopperOrder(order.shopper, order.orderId)).body.status).toBe("COMPLETED");
     expect(await transitionsOf(order.orderId)).toMatchObject({ "status:COMPLETED": 1 });
+    expect(await completedEventOf(order.orderId)).toEqual({ handled: 1, inOutbox: 0 });
     // The shopper confirming afterwards is told it is done.
     expect((await confirm(order.shopper.token, order.orderId)).body.code).toBe("invalid_transition");
   });

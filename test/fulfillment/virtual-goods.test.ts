@@ -15,7 +15,7 @@ import { dbOf } from "../../shared/platform/db";
 import { createLogger } from "../../shared/platform/logger";
 import type { ListPage, TopupView } from "../../shared/sandbox/schemas";
 import { newSeller, postProduct, putOnShelf, SEED_DATA_PACK, type Seller } from "../helpers/catalog";
-import { shopperOrder } from "../helpers/fulfillment";
+import { completedEventOf, shopperOrder } from "../helpers/fulfillment";
 import { call, json } from "../helpers/http";
 import { newShopper, placeOrder, quote, type Shopper, skuOnSale, stockOf } from "../helpers/orders";
 import { eventually, ledgerOf, pay, settle, transitionsOf } from "../helpers/payments";
@@ -245,6 +245,7 @@ describe("topping up a paid virtual order", () => {
       "fulfillment_status:PROCESSING": 1,
       "fulfillment_status:DELIVERED": 1,
     });
+    expect(await completedEventOf(order.orderId)).toEqual({ handled: 1, inOutbox: 0 });
   });
 
   it("tops up once however often it is delivered: a redelivered order.paid, and deliveries racing after a crash", async () => {

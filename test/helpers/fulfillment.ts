@@ -1,6 +1,7 @@
 /** Fulfillment in tests: a paid order awaiting its seller, shipping it, carrier callbacks, and waiting for them. */
 import { env } from "cloudflare:test";
 import { expect } from "vitest";
+import { orderCompletedEventId } from "../../shared/fulfillment/status-writes";
 import type { Seller } from "./catalog";
 import { call, json } from "./http";
 import type { Shopper } from "./orders";
@@ -88,4 +89,22 @@ export async function callbacksOf(carrier: string, trackingNumber: string) {
 /** A tracking number no other test uses. */
 export function trackingNumber(prefix = "SF"): string {
   return `${prefix}${crypto.randomUUID().replaceAll("-", "").slice(0, 16).toUpperCase()}`;
+}
+
+/**
+ * Waits until the order-events consumer handled `orderId`'s order.completed, then answers how
+ * often it did (once) and whether its outbox row is still waiting (it is not: the writer sent it).
+ */
+export async function completedEventOf(orderId: string): Promise<{ handled: number; inOutbox: number }> {
+  const id = orderCompletedEventId(orderId);
+  const handled = await eventually(
+    () =>
+      env.DB.prepare("select count(*) as n from processed_events where consumer = 'order-events' and event_id = ?")
+        .bind(id)
+        .first<{ n: number }>(),
+    (row) => (row?.n ?? 0) > 0,
+    `order.completed of ${orderId} handled`,
+  );
+  const left = await env.DB.prepare("select count(*) as n from outbox where id = ?").bind(id).first<{ n: number }>();
+  return { handled: handled?.n ?? 0, inOutbox: left?.n ?? 0 };
 }

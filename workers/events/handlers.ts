@@ -36,6 +36,11 @@ export const HANDLERS: { [Q in QueueName]: Handlers<Q> } = {
     "order.payment_timeout": async (message, deps) => {
       await expireUnpaid(deps, message.data.payOrderId);
     },
+    // Nothing else reacts to a completed order yet (its coins were earned in the completing batch);
+    // notifications and settlement subscribe here. Logging twice on a redelivery is harmless.
+    "order.completed": async (message, { log }) => {
+      log.info("order completed", { orderId: message.data.orderId, kind: message.data.kind });
+    },
     // The cancelling request released the holds already unless it died first; releases are idempotent.
     // A payment still live on a pay order this cancel closed is cancelled at its provider.
     "order.cancelled": async (message, deps) => {

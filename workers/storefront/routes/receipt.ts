@@ -33,7 +33,13 @@ export function registerReceiptRoutes(app: StorefrontApp): void {
   app.openapi(route, async (c) => {
     const caller = callerOf(c);
     const order = await confirmReceipt(
-      { db: requestDb(c, "first-primary"), clock: c.var.clock, promotions: promotionSettings(c) },
+      {
+        db: requestDb(c, "first-primary"),
+        clock: c.var.clock,
+        producers: c.env,
+        promotions: promotionSettings(c),
+        log: c.var.log,
+      },
       { orderId: c.req.valid("param").orderId, userId: caller.userId, actor: actorOf(caller) },
     );
     return c.json(order, 200);
