@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Deploys the four Workers (the dev router is never deployed).
-#   npm run deploy       applies D1 migrations remotely, then deploys events, storefront, admin,
-#                        payments-webhook (needs a Cloudflare account: CLOUDFLARE_API_TOKEN, and the
-#                        real database_id in each config; secrets via `wrangler secret put`).
+# Deploys the five Workers (the dev router and the sandbox are never deployed).
+#   npm run deploy       applies D1 migrations remotely, then deploys password-hasher, events,
+#                        storefront, admin, payments-webhook (needs a Cloudflare account:
+#                        CLOUDFLARE_API_TOKEN, and the real database_id in each config; secrets via `wrangler secret put`).
 #   npm run deploy:dry   bundles each Worker offline (`wrangler deploy --dry-run --outdir`) and
 #                        reports bundle sizes; needs no account and no network.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WRANGLER=node_modules/.bin/wrangler
+# The password hasher first: the storefront and admin Workers bind it.
 WORKERS=(
+  "password-hasher:workers/password-hasher/wrangler.toml"
   "events:workers/events/wrangler.toml"
   "storefront:wrangler.toml"
   "admin:workers/admin/wrangler.toml"

@@ -16,6 +16,7 @@ export const DEV_CONFIGS = [
   "workers/payments-webhook/wrangler.toml",
   "workers/events/wrangler.toml",
   "workers/sandbox/wrangler.toml",
+  "workers/password-hasher/wrangler.toml",
 ];
 
 /** The local access-token secret (never used outside local dev and the bench). */

@@ -19,6 +19,7 @@ export { OrderNumbers } from "../durable-objects/order-numbers";
 export { RateLimiter } from "../durable-objects/rate-limiter";
 export { SandboxProvider } from "../durable-objects/sandbox-provider";
 export { SkuInventory } from "../durable-objects/sku-inventory";
+export { PasswordHasher } from "../workers/password-hasher/index";
 
 type TestEnv = StorefrontEnv & AdminEnv & WebhooksEnv & EventsEnv & SandboxEnv;
 // What a Worker's fetch receives from the edge; the router hands the same request through.

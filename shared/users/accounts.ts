@@ -15,7 +15,8 @@ import { coinBalance } from "../promotions/coins";
 import { classifyIdentifier, emailSchema, phoneSchema, usernameSchema } from "./identifiers";
 import { insertLoginLog, seenBefore } from "./login-log-repo";
 import { claimAttempt, clearAttempts, type ThrottleRule } from "./login-throttle-repo";
-import { DUMMY_HASH, hashPassword, needsRehash, verifyPassword } from "./password";
+import { DUMMY_HASH, needsRehash } from "./password";
+import type { PasswordHasher } from "./password-hasher";
 import { MAX_PASSWORD_LENGTH, weakPasswordReason } from "./password-policy";
 import { endSession, rotate, startSession } from "./sessions";
 import { findUserById, findUserByLogin, insertUser, shopIdOf, type UserRow, updatePasswordHash } from "./users-repo";
@@ -74,6 +75,8 @@ export interface AuthDeps {
 }
 
 export interface LoginDeps extends AuthDeps {
+  /** The password-hasher Worker: the login's one hash runs there, not in this isolate. */
+  passwords: PasswordHasher;
   limiter: DurableObjectNamespace<RateLimiter>;
   /** Login attempts allowed per client IP (a Worker var). */
   ipLimit: RateLimit;
@@ -93,6 +96,7 @@ export interface RegisterGuard {
 export async function register(
   db: Db,
   clock: Clock,
+  passwords: PasswordHasher,
   input: RegisterBody,
   guard?: RegisterGuard,
 ): Promise<{ userId: string }> {
@@ -108,7 +112,7 @@ export async function register(
     username: input.username,
     email: input.email ?? null,
     phone: input.phone ?? null,
-    passwordHash: await hashPassword(input.password),
+    passwordHash: await passwords.hash(input.password),
     role: "shopper",
     createdAt: now,
     updatedAt: now,
@@ -181,14 +185,16 @@ export async function login(
     });
   }
 
-  const passwordOk = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_HASH);
+  const passwordOk = await deps.passwords.verify(input.password, user?.passwordHash ?? DUMMY_HASH);
   if (!user || !passwordOk || user.status !== 1) {
     await log("invalid_credentials", user?.id ?? null);
     throw new AppError("invalid_credentials", { detail: INVALID_CREDENTIALS });
   }
 
   await clearAttempts(db, throttleKey);
-  if (needsRehash(user.passwordHash)) await updatePasswordHash(db, user.id, await hashPassword(input.password), now);
+  if (needsRehash(user.passwordHash)) {
+    await updatePasswordHash(db, user.id, await deps.passwords.hash(input.password), now);
+  }
   const seen = await seenBefore(db, user.id, deviceHash, meta.country);
   await log("success", user.id, { newDevice: !seen.device, newCountry: !seen.country });
   return {

@@ -5,6 +5,7 @@ import { dbOf } from "../../shared/platform/db";
 import { authEnvSchema, readEnv } from "../../shared/platform/env";
 import type { LoginDeps } from "../../shared/users/accounts";
 import { loginShopper } from "../../shared/users/login-shopper";
+import { passwordHasherOf } from "../../shared/users/password-hasher";
 import { newSeller, postProduct, putOnShelf, tshirt } from "../helpers/catalog";
 import { createUser, freshIp } from "../helpers/factories";
 import { call, json } from "../helpers/http";
@@ -15,6 +16,7 @@ const deps: LoginDeps = {
   db: dbOf(env.DB),
   clock: systemClock,
   tokens: readEnv(authEnvSchema, env),
+  passwords: passwordHasherOf(env.PASSWORD_HASHER),
   limiter: env.RATE_LIMITER,
   ipLimit: { limit: 1_000, windowMs: 60_000 },
 };

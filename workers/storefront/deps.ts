@@ -15,6 +15,7 @@ import { authEnvSchema, readEnv } from "../../shared/platform/env";
 import { switchDepsOf } from "../../shared/platform/switches/guard";
 import { type PromotionSettings, promotionSettingsSchema } from "../../shared/promotions/settings";
 import type { AuthDeps, LoginDeps } from "../../shared/users/accounts";
+import { passwordHasherOf } from "../../shared/users/password-hasher";
 import type { StorefrontBindings } from "./app";
 import { storefrontEnvSchema } from "./env";
 
@@ -23,11 +24,12 @@ export function authDeps(c: AppContext<StorefrontBindings>): AuthDeps {
   return { db: dbOf(c.env.DB), clock: c.var.clock, tokens: readEnv(authEnvSchema, c.env) };
 }
 
-/** Login's deps on top: the rate limiter and the per-client-IP login limit (a Worker var). */
+/** Login's deps on top: the password hasher, the rate limiter and the per-client-IP login limit (a Worker var). */
 export function loginDeps(c: AppContext<StorefrontBindings>): LoginDeps {
   const { LOGIN_IP_LIMIT_PER_MINUTE } = readEnv(storefrontEnvSchema, c.env);
   return {
     ...authDeps(c),
+    passwords: passwordHasherOf(c.env.PASSWORD_HASHER),
     limiter: c.env.RATE_LIMITER,
     ipLimit: { limit: LOGIN_IP_LIMIT_PER_MINUTE, windowMs: 60_000 },
   };

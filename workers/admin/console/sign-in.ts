@@ -10,6 +10,7 @@ import { dbOf } from "../../../shared/platform/db";
 import { authEnvSchema, readEnv } from "../../../shared/platform/env";
 import { AppError } from "../../../shared/platform/errors";
 import { type LoginBody, type LoginDeps, login, logout } from "../../../shared/users/accounts";
+import { passwordHasherOf } from "../../../shared/users/password-hasher";
 import type { ConsoleContext } from "./console";
 import { isStaff, writeSession } from "./session";
 
@@ -23,6 +24,7 @@ function loginDeps(c: ConsoleContext): LoginDeps {
     db: dbOf(c.env.DB),
     clock: c.var.clock,
     tokens: readEnv(authEnvSchema, c.env),
+    passwords: passwordHasherOf(c.env.PASSWORD_HASHER),
     limiter: c.env.LOGIN_RATE_LIMITER as LoginDeps["limiter"],
     ipLimit: { limit: LOGIN_IP_LIMIT_PER_MINUTE, windowMs: 60_000 },
   };

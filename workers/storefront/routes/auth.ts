@@ -6,6 +6,7 @@ import { readEnv } from "../../../shared/platform/env";
 import { errorResponses, idempotencyHeaders, jsonBody, jsonResponse } from "../../../shared/platform/openapi";
 import { loginBody, logout, refresh, register, registerBody, tokenPairSchema } from "../../../shared/users/accounts";
 import { loginShopper } from "../../../shared/users/login-shopper";
+import { passwordHasherOf } from "../../../shared/users/password-hasher";
 import type { StorefrontApp } from "../app";
 import { authDeps, loginDeps } from "../deps";
 import { storefrontEnvSchema } from "../env";
@@ -82,7 +83,8 @@ const logoutRoute = createRoute({
 export function registerAuthRoutes(app: StorefrontApp): void {
   app.openapi(registerRoute, async (c) => {
     const { REGISTER_IP_LIMIT_PER_MINUTE } = readEnv(storefrontEnvSchema, c.env);
-    const result = await register(dbOf(c.env.DB), c.var.clock, c.req.valid("json"), {
+    const passwords = passwordHasherOf(c.env.PASSWORD_HASHER);
+    const result = await register(dbOf(c.env.DB), c.var.clock, passwords, c.req.valid("json"), {
       limiter: c.env.RATE_LIMITER,
       ipLimit: { limit: REGISTER_IP_LIMIT_PER_MINUTE, windowMs: 60_000 },
       ip: c.req.header("cf-connecting-ip") ?? "unknown",
