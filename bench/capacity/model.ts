@@ -242,11 +242,14 @@ export function planFor(peak: Peak): Plan {
   // Latency of one order at the planned utilization: each D1 trip waits ρ/(1−ρ) service times on
   // average (M/M/1), each hop pays the network, and the Worker's own CPU.
   const shardρ = busiestShard / shardOrdersPerSecond;
-  const hops = C.perOrder.d1RoundTrips.value + 3; // rate limits (together), hold, numbers; the sends overlap
+  // Only the round trips before the answer count (the outbox delete and the sends come after it).
+  const answered = C.perOrder.d1RoundTripsAnswered.value;
+  const answeredMs = trips.slice(0, answered).reduce((sum, t) => sum + t.serviceMs, 0);
+  const hops = answered + 3; // rate limits (together), hold, numbers
   const orderLatencyMs =
     shardρ >= 1
       ? Number.POSITIVE_INFINITY
-      : d1MsPerOrder / (1 - shardρ) +
+      : answeredMs / (1 - shardρ) +
         hops * peak.networkMsPerHop +
         C.objects.skuMsPerReservation.value +
         C.objects.rpcFloorMs.value * 2 +

@@ -17,10 +17,15 @@ export const UNIT_COSTS = {
   measuredOn: "2026-12-02, 2 shared cores (load average 10-20 from parallel work)",
   perOrder: {
     d1RoundTrips: {
-      value: 5,
-      unit: "round trips",
+      value: 3,
+      unit: "round trips (each holds the shard)",
       command: "npm exec -- vitest run test/orders/round-trips.test.ts --silent=false",
-      note: "checkout facts (batch), threshold discounts, saga row, orders (batch), outbox delete",
+      note: "begin_saga (checkout facts, promotions, saga row: one batch), the orders batch, and after the answer the outbox delete",
+    },
+    d1RoundTripsAnswered: {
+      value: 2,
+      unit: "round trips before the answer (what the shopper waits for)",
+      command: "npm exec -- vitest run test/orders/round-trips.test.ts --silent=false",
     },
     d1Batches: {
       value: 2,
@@ -49,29 +54,29 @@ export const UNIT_COSTS = {
       value: 2,
       unit: "messages",
       command: "npm exec -- vitest run test/orders/round-trips.test.ts --silent=false",
-      note: "order.created and the delayed order.payment_timeout, both on order-events",
+      note: "order.created and the delayed order.payment_timeout, both on order-events, sent after the answer",
     },
   },
   d1: {
     roundTripsLocalMs: [
-      { what: "checkout facts (batch of 11 reads)", ms: 17 },
-      { what: "the shops' running threshold discounts (read)", ms: 12 },
-      { what: "saga row (insert)", ms: 27 },
-      { what: "order, pay order, items, snapshot, status log, outbox (batch of 10 writes)", ms: 6 },
-      { what: "outbox rows deleted after the sends", ms: 14 },
+      { what: "begin_saga: checkout facts, promotions and the saga row (batch of 13)", ms: 17 },
+      { what: "order, pay order, items, snapshot, status log, outbox (batch of 10 writes)", ms: 12 },
+      { what: "outbox rows deleted after the sends (after the answer)", ms: 11 },
     ],
     roundTripsCommand: "npm exec -- vitest run test/capacity/unit-costs.test.ts --silent=false",
     roundTripsNote:
-      "p50 wall time of each round trip over 40 orders one at a time, in workerd under vitest, load average ~20",
+      "p50 wall time of each round trip over 40 orders one at a time, in workerd under vitest, load average ~19; " +
+      "two runs at 32d6c47 gave 40 / 8 ms and 57 / 16 ms (order / simple), the higher ratio (5.0) kept; " +
+      "before 32d6c47 (5 round trips) it was 76 / 7 ms (10.9)",
     simpleStatementLocalMs: {
-      value: 7,
+      value: 8,
       unit: "ms p50 per primary-key SELECT, same run and machine as the round trips",
       command: "npm exec -- vitest run test/capacity/unit-costs.test.ts --silent=false",
       note: "the calibration: Cloudflare's ~1,000 simple queries/s per database makes this ~1 ms in production",
     },
     bytesPerOrder: {
       value: 2131,
-      unit: "bytes on disk per order (the local D1 files' growth over 500 orders of the whole platform; 2,049 and 2,131 in two runs)",
+      unit: "bytes on disk per order (the local D1 files' growth over 500 orders of the whole platform; 2,049, 2,131 and 2,057 in three runs)",
       command: "X_LOCAL_OBSERVABILITY=false npm exec -- tsx bench/capacity/measure-cpu.ts",
       note:
         "the conservative figure; D1's own size_after grows 1,434 bytes per order (1,223 of row data: orders 396, sagas 263, " +
@@ -84,7 +89,7 @@ export const UNIT_COSTS = {
       value: 36.2,
       unit: "ms of workerd CPU per order (router, storefront, objects, local D1, queue consumers; idle subtracted)",
       note:
-        "500 orders, 8 in flight; 32.8 and 36.2 ms in two runs (the higher kept); hello-world 3.1-3.6 ms per request in the same runs " +
+        "500 orders, 8 in flight; 32.8 and 36.2 ms before 32d6c47, 30.9 ms at it (the highest kept); hello-world 3.1-4.0 ms per request in the same runs " +
         "(the router's floor). Includes local D1's SQLite and the objects, which production runs outside the Worker: an upper bound",
       command: "X_LOCAL_OBSERVABILITY=false npm exec -- tsx bench/capacity/measure-cpu.ts",
     },
