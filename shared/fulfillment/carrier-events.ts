@@ -8,11 +8,10 @@
 import { z } from "zod";
 import { carrierEvents } from "../../db/schema";
 import { makeEvent } from "../events/messages";
-import { outboxInsert, outboxRow, sendOutbox } from "../events/outbox";
-import type { ReceiveDeps } from "../payments/provider-events";
+import { outboxRow } from "../events/outbox";
+import { type ReceiveDeps, storeOnceAndSend } from "../events/webhook-inbox";
 import { secretsOf, verifiedJson } from "../payments/signature";
 import { sha256Hex } from "../platform/crypto";
-import { errorFields } from "../platform/logger";
 import { invalidField, validationError } from "../platform/validation";
 
 /** A carrier's name in paths and shipments: what the sandbox carrier accepts too. */
@@ -98,29 +97,21 @@ export async function receiveCarrierEvent(
   }
   const row = await carrierEventMessage({ carrier: input.carrier, eventId: event.id, type: event.type }, now);
   const { db } = deps;
-  const [stored] = await db.batch([
-    db
-      .insert(carrierEvents)
-      .values({
-        carrier: input.carrier,
-        eventId: event.id,
-        type: event.type,
-        trackingNumber: event.data.trackingNumber,
-        payload: input.rawBody,
-        status: "received",
-        createdAt: event.created * 1000,
-        receivedAt: now,
-        updatedAt: now,
-      })
-      .onConflictDoNothing()
-      .returning({ eventId: carrierEvents.eventId }),
-    outboxInsert(db, row).onConflictDoNothing(),
-  ]);
-  try {
-    await sendOutbox(db, deps.producers, [row], now);
-  } catch (err) {
-    // Stored and in the outbox: the events cron sends it; the carrier needs no retry.
-    deps.log.warn("carrier event stored; enqueue left to the outbox", { eventId: event.id, ...errorFields(err) });
-  }
-  return { eventId: event.id, duplicate: stored.length === 0 };
+  const store = db
+    .insert(carrierEvents)
+    .values({
+      carrier: input.carrier,
+      eventId: event.id,
+      type: event.type,
+      trackingNumber: event.data.trackingNumber,
+      payload: input.rawBody,
+      status: "received",
+      createdAt: event.created * 1000,
+      receivedAt: now,
+      updatedAt: now,
+    })
+    .onConflictDoNothing()
+    .returning({ eventId: carrierEvents.eventId });
+  const { duplicate } = await storeOnceAndSend(deps, { store, row, eventId: event.id, what: "carrier" }, now);
+  return { eventId: event.id, duplicate };
 }

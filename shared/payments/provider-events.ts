@@ -8,12 +8,9 @@
 import { z } from "zod";
 import { paymentProviderEvents } from "../../db/schema";
 import { makeEvent } from "../events/messages";
-import { outboxInsert, outboxRow, sendOutbox } from "../events/outbox";
-import type { Producers } from "../events/producer";
-import type { Clock } from "../platform/clock";
+import { outboxRow } from "../events/outbox";
+import { type ReceiveDeps, storeOnceAndSend } from "../events/webhook-inbox";
 import { sha256Hex } from "../platform/crypto";
-import type { Db } from "../platform/db";
-import { errorFields, type Logger } from "../platform/logger";
 import { validationError } from "../platform/validation";
 import { verifiedJson } from "./signature";
 
@@ -39,12 +36,7 @@ export const providerEventSchema = z.looseObject({
 });
 export type ProviderEvent = z.infer<typeof providerEventSchema>;
 
-export interface ReceiveDeps {
-  db: Db;
-  producers: Producers;
-  clock: Clock;
-  log: Logger;
-}
+export type { ReceiveDeps };
 
 /** The queue message id of a provider event: the same for every delivery of it. */
 export async function messageIdOf(provider: PaymentProvider, eventId: string): Promise<string> {
@@ -70,28 +62,20 @@ export async function receiveProviderEvent(
   );
   const row = outboxRow("payment-events", { ...message, id: await messageIdOf(input.provider, event.id) });
   const { db } = deps;
-  const [stored] = await db.batch([
-    db
-      .insert(paymentProviderEvents)
-      .values({
-        provider: input.provider,
-        eventId: event.id,
-        type: event.type,
-        payload: input.rawBody,
-        status: "received",
-        createdAt: event.created * 1000,
-        receivedAt: now,
-        updatedAt: now,
-      })
-      .onConflictDoNothing()
-      .returning({ eventId: paymentProviderEvents.eventId }),
-    outboxInsert(db, row).onConflictDoNothing(),
-  ]);
-  try {
-    await sendOutbox(db, deps.producers, [row], now);
-  } catch (err) {
-    // Stored and in the outbox: the events cron sends it; the provider needs no retry.
-    deps.log.warn("provider event stored; enqueue left to the outbox", { eventId: event.id, ...errorFields(err) });
-  }
-  return { eventId: event.id, duplicate: stored.length === 0 };
+  const store = db
+    .insert(paymentProviderEvents)
+    .values({
+      provider: input.provider,
+      eventId: event.id,
+      type: event.type,
+      payload: input.rawBody,
+      status: "received",
+      createdAt: event.created * 1000,
+      receivedAt: now,
+      updatedAt: now,
+    })
+    .onConflictDoNothing()
+    .returning({ eventId: paymentProviderEvents.eventId });
+  const { duplicate } = await storeOnceAndSend(deps, { store, row, eventId: event.id, what: "provider" }, now);
+  return { eventId: event.id, duplicate };
 }
