@@ -66,6 +66,8 @@ const POLICIES: Record<string, Policy> = {
   "GET /v1/me/vouchers": "user",
   "GET /v1/me/coins": "user",
   "POST /admin/v1/vouchers": "staff",
+  "GET /admin/v1/vouchers": "staff",
+  "POST /admin/v1/vouchers/{voucherId}/end": "staff",
   "POST /admin/v1/flash-sales": "staff",
   "GET /admin/v1/flash-sales": "staff",
   "GET /admin/v1/flash-sales/{campaignId}": "staff",
@@ -379,6 +381,8 @@ const NOT_OWNED = new Set([
   // A voucher anyone may claim; coins are granted by operators only.
   "POST /v1/vouchers/{voucherId}/claim",
   "POST /admin/v1/users/{userId}/coins",
+  // test/promotions/voucher-admin.test.ts checks another shop's seller gets 404 ending a shop voucher.
+  "POST /admin/v1/vouchers/{voucherId}/end",
   // A campaign is public on the storefront; test/flash-sales/campaigns.test.ts checks another shop's
   // seller gets 404 for a campaign's admin read and end.
   "GET /v1/flash-sales/{campaignId}",

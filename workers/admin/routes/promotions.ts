@@ -1,4 +1,7 @@
-/** Promotions for sellers and operators: vouchers, threshold discounts (满减), and operators' coin grants. */
+/**
+ * Promotions for sellers and operators: vouchers (created, listed, ended early), threshold
+ * discounts (满减), and operators' coin grants.
+ */
 import { createRoute, z } from "@hono/zod-openapi";
 import { actorOf } from "../../../shared/platform/actor";
 import { callerOf, requireHuman, requireRole, requireScope } from "../../../shared/platform/caller";
@@ -12,10 +15,39 @@ import {
   createVoucher,
   createVoucherBody,
 } from "../../../shared/promotions/create-promotions";
+import { endVoucher, listVouchers, listVouchersQuery, voucherSchema } from "../../../shared/promotions/voucher-admin";
 import type { AdminApp } from "../app";
 
 const secured = { security: [{ bearer: [] as string[] }], tags: ["promotions"] };
 const staff = [requireRole("seller", "operator"), requireScope("prices:write")];
+const staffRead = [requireRole("seller", "operator"), requireScope("catalog:read")];
+const VOUCHER_ID = "vch_01JD3V8Q4Z6T0S8M2B7F9K1XQW";
+const voucherIdParam = z.object({ voucherId: z.string().min(1).max(64).openapi({ example: VOUCHER_ID }) });
+const voucherExample = {
+  voucherId: VOUCHER_ID,
+  name: "满 100 减 10 店铺券",
+  scope: "shop" as const,
+  shopId: "shp_01JD3V8Q4Z6T0S8M2B7F9K1XQB",
+  kind: "fixed" as const,
+  value: { amount: 1000, currency: "CNY" as const },
+  maxDiscount: null,
+  minSpend: { amount: 10000, currency: "CNY" as const },
+  categoryId: null,
+  skuIds: null,
+  startsAt: "2026-12-01T00:00:00.000Z",
+  endsAt: "2027-01-01T00:00:00.000Z",
+  status: "ACTIVE" as const,
+  totalCount: 1000,
+  perUserLimit: 1,
+  uses: 37,
+  claimed: 120,
+  budget: { amount: 500000, currency: "CNY" as const },
+  budgetUsed: { amount: 37000, currency: "CNY" as const },
+  claimable: true,
+  codeMode: "single" as const,
+  code: "SHOP10",
+  createdAt: "2026-11-30T09:00:00.000Z",
+};
 
 const routes = {
   voucher: createRoute({
@@ -59,6 +91,50 @@ const routes = {
         codes: ["SHOP10"],
       }),
       ...errorResponses(400, 401, 403, 404, 409, 422),
+    },
+  }),
+  vouchers: createRoute({
+    ...secured,
+    middleware: staffRead,
+    method: "get",
+    path: "/admin/v1/vouchers",
+    summary: "Vouchers, newest first, with their status and uses",
+    description:
+      "A seller's shop's vouchers; operators see every voucher, platform and shops', or one shop's with `shopId`, " +
+      "or one `scope`. `status` is SCHEDULED before `startsAt`, ENDED from `endsAt` (or once ended early), " +
+      "EXHAUSTED when `uses` reached `totalCount`, ACTIVE otherwise. `uses` are the uses held by unpaid orders " +
+      "or consumed by paid ones (a cancelled or wholly refunded order gives its use back); `claimed` the claims " +
+      "into wallets; `budgetUsed` what the uses took off together. `code` is the shared code of a single-code " +
+      "voucher (a batch's codes are shown only when created).",
+    request: { query: listVouchersQuery },
+    responses: {
+      200: jsonResponse(
+        z.object({ items: z.array(voucherSchema.openapi("Voucher")), nextCursor: z.string().nullable() }),
+        "A page of vouchers",
+        { items: [voucherExample], nextCursor: null },
+      ),
+      ...errorResponses(400, 401, 403, 404),
+    },
+  }),
+  endVoucher: createRoute({
+    ...secured,
+    middleware: staff,
+    method: "post",
+    path: "/admin/v1/vouchers/{voucherId}/end",
+    summary: "End a voucher now: no checkout applies it and no shopper claims it from then on",
+    description:
+      "The voucher's shop's seller or an operator (a platform voucher: operators only; another shop's voucher or " +
+      "a platform voucher is 404 for a seller). Its `endsAt` becomes now (a voucher not yet started gets an empty " +
+      "window at now). Orders already placed with it keep their discount; codes in wallets stop applying. Ending " +
+      "an ended voucher answers it as it is.",
+    request: { params: voucherIdParam, headers: idempotencyHeaders },
+    responses: {
+      200: jsonResponse(voucherSchema, "The ended voucher", {
+        ...voucherExample,
+        status: "ENDED",
+        endsAt: "2026-12-12T08:30:00.000Z",
+      }),
+      ...errorResponses(400, 401, 403, 404),
     },
   }),
   threshold: createRoute({
@@ -119,11 +195,22 @@ const routes = {
   }),
 };
 
-/** Registers POST /admin/v1/vouchers, /admin/v1/threshold-discounts and /admin/v1/users/:userId/coins. */
+/**
+ * Registers POST and GET /admin/v1/vouchers, POST /admin/v1/vouchers/:voucherId/end,
+ * POST /admin/v1/threshold-discounts and POST /admin/v1/users/:userId/coins.
+ */
 export function registerPromotionRoutes(app: AdminApp): void {
   app.openapi(routes.voucher, async (c) => {
     const deps = { db: requestDb(c, "first-primary"), clock: c.var.clock };
     return c.json(await createVoucher(deps, callerOf(c), c.req.valid("json")), 201);
+  });
+  app.openapi(routes.vouchers, async (c) => {
+    const deps = { db: requestDb(c, "first-primary"), clock: c.var.clock };
+    return c.json(await listVouchers(deps, callerOf(c), c.req.valid("query")), 200);
+  });
+  app.openapi(routes.endVoucher, async (c) => {
+    const deps = { db: requestDb(c, "first-primary"), clock: c.var.clock };
+    return c.json(await endVoucher(deps, callerOf(c), c.req.valid("param").voucherId), 200);
   });
   app.openapi(routes.threshold, async (c) => {
     const deps = { db: requestDb(c, "first-primary"), clock: c.var.clock };
