@@ -10,6 +10,7 @@ import { describe, expect, it } from "vitest";
 import { newSeller } from "../helpers/catalog";
 import { consoleBrowser } from "../helpers/console";
 import { createUser } from "../helpers/factories";
+import { newVoucher } from "../helpers/promotions";
 
 const OPERATOR = { username: "admin", password: "admin-dev-password" };
 /** Asia/Shanghai: getTimezoneOffset() is -480 there (UTC is 8 hours behind). */
@@ -238,6 +239,54 @@ describe("console threshold discounts", () => {
       { spend: 30_000, off: 4_000 },
     ]);
     expect(row?.starts_at).toBe(Date.parse("2026-11-30T16:00:00Z"));
+  });
+});
+
+describe("console vouchers list", () => {
+  it("lists a seller's vouchers with status and uses, and ends one; another seller sees and ends none", async () => {
+    const seller = await newSeller();
+    const running = await newVoucher({ name: "列表券", totalCount: 30 }, seller);
+    const later = await newVoucher({ startsAt: new Date(Date.now() + 3_600_000).toISOString() }, seller);
+    const platform = await newVoucher();
+    const browser = await signedIn(seller);
+    const listed = await (await browser.get("/console/vouchers")).text();
+    expect(listed).toContain(`data-testid="voucher-${running.voucherId}"`);
+    expect(listed).toContain(`<code>${running.code}</code>`);
+    expect(listed).toContain("0 / 30");
+    expect(listed).toContain("ACTIVE");
+    expect(listed).toContain("SCHEDULED");
+    expect(listed).toContain(`/console/vouchers/${later.voucherId}/end`);
+    expect(listed).not.toContain(platform.voucherId);
+
+    const other = await signedIn(await newSeller());
+    expect(await (await other.get("/console/vouchers")).text()).not.toContain(running.voucherId);
+    const refused = await other.post(`/console/vouchers/${running.voucherId}/end`, {
+      idempotencyKey: crypto.randomUUID(),
+    });
+    expect(refused.status).toBe(404);
+    expect(await refused.text()).toContain(`No voucher ${running.voucherId}`);
+
+    const ended = await browser.post(`/console/vouchers/${running.voucherId}/end`, {
+      idempotencyKey: crypto.randomUUID(),
+    });
+    expect(ended.status, await ended.clone().text()).toBe(303);
+    const after = await (await browser.get(ended.headers.get("location") ?? "")).text();
+    expect(after).toContain(`Voucher ${running.voucherId} ended.`);
+    expect(after).not.toContain(`/console/vouchers/${running.voucherId}/end`);
+    expect(after).toContain(`/console/vouchers/${later.voucherId}/end`);
+  });
+
+  it("shows operators platform and shop vouchers, filtered by scope", async () => {
+    const seller = await newSeller();
+    const shops = await newVoucher({}, seller);
+    const platform = await newVoucher();
+    const operator = await signedIn(OPERATOR);
+    const all = await (await operator.get("/console/vouchers")).text();
+    expect(all).toContain(platform.voucherId);
+    expect(all).toContain(shops.voucherId);
+    const only = await (await operator.get("/console/vouchers?scope=platform")).text();
+    expect(only).toContain(platform.voucherId);
+    expect(only).not.toContain(shops.voucherId);
   });
 });
 

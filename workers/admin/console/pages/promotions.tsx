@@ -1,12 +1,15 @@
 /** @jsxImportSource hono/jsx */
 /**
- * Promotions: creating vouchers (fixed or percent with a cap, minimum spend, category or SKU scope,
+ * Promotions: a shop's vouchers (operators: every voucher) with their status and uses, ending one
+ * early, creating vouchers (fixed or percent with a cap, minimum spend, category or SKU scope,
  * window, counts, budget, per-shopper limit, one shared code or a batch of codes) and threshold
  * discounts (满减 tiers over a window) for a shop, platform vouchers for operators, and operators'
  * coin grants. The forms are read into the API's bodies here; the API checks the rest and its
  * refusals are shown as it words them.
  */
 import type { ProblemDocument } from "../../../../shared/platform/problem";
+import type { VoucherView } from "../../../../shared/promotions/voucher-admin";
+import type { ListPage } from "../admin-api";
 import type { PageContext, PageRegistrar } from "../console";
 import {
   bodyOf,
@@ -19,7 +22,18 @@ import {
   optionalMoneyOf,
   timeOf,
 } from "../forms";
-import { CsrfField, CurrencySelect, isOperator, Notice, ProblemBox, WindowFields } from "../ui";
+import {
+  Badge,
+  CsrfField,
+  CurrencySelect,
+  isOperator,
+  ListSection,
+  Money,
+  Notice,
+  ProblemBox,
+  Time,
+  WindowFields,
+} from "../ui";
 
 /** The voucher body a filled-in form stands for. */
 export function voucherFromForm(form: Form, operator: boolean): Record<string, unknown> {
@@ -94,15 +108,114 @@ const ShopField = ({ form, hint }: { form: Form; hint: string }) => (
   </label>
 );
 
+/** The vouchers list: status, discount, uses of the total, claims, window, and ending one. */
+async function VoucherList({ page }: { page: PageContext }) {
+  const { api, c, caller, csrf } = page;
+  const operator = isOperator(caller);
+  const scope = operator ? (c.req.query("scope") ?? "") : "";
+  const cursor = c.req.query("cursor");
+  const list = await api.get<ListPage<VoucherView>>("/admin/v1/vouchers", { scope, cursor, limit: "20" });
+  return (
+    <ListSection
+      filter={
+        operator
+          ? {
+              action: "/console/vouchers",
+              label: "Filter vouchers",
+              fields: (
+                <label>
+                  For
+                  <select name="scope">
+                    <option value="">Platform and shops</option>
+                    <option value="platform" selected={scope === "platform"}>
+                      The platform
+                    </option>
+                    <option value="shop" selected={scope === "shop"}>
+                      Shops
+                    </option>
+                  </select>
+                </label>
+              ),
+            }
+          : undefined
+      }
+      list={list}
+      empty="No vouchers yet."
+      caption="Vouchers, newest first; uses are held by unpaid orders or consumed by paid ones"
+      head={
+        <>
+          <th scope="col">Name</th>
+          <th scope="col">Code</th>
+          {operator && <th scope="col">For</th>}
+          <th scope="col">Status</th>
+          <th scope="col" class="num">
+            Off
+          </th>
+          <th scope="col" class="num">
+            Minimum spend
+          </th>
+          <th scope="col" class="num">
+            Uses
+          </th>
+          <th scope="col" class="num">
+            Claimed
+          </th>
+          <th scope="col">Starts</th>
+          <th scope="col">Ends</th>
+          <th scope="col">End now</th>
+        </>
+      }
+      row={(v) => (
+        <tr data-testid={`voucher-${v.voucherId}`}>
+          <td>{v.name}</td>
+          <td>{v.code ? <code>{v.code}</code> : <span class="muted">batch</span>}</td>
+          {operator && <td>{v.scope === "platform" ? "platform" : v.shopId}</td>}
+          <td data-testid="voucher-status">
+            <Badge>{v.status}</Badge>
+          </td>
+          <td class="num">{typeof v.value === "number" ? `${v.value}%` : <Money value={v.value} />}</td>
+          <td class="num">
+            <Money value={v.minSpend} />
+          </td>
+          <td class="num" data-testid="voucher-uses">
+            {v.uses} / {v.totalCount}
+          </td>
+          <td class="num">{v.claimed}</td>
+          <td>
+            <Time value={v.startsAt} />
+          </td>
+          <td>
+            <Time value={v.endsAt} />
+          </td>
+          <td>
+            {v.status !== "ENDED" && (
+              <form method="post" action={`/console/vouchers/${v.voucherId}/end`} class="inline">
+                <CsrfField token={csrf} />
+                <input type="hidden" name="idempotencyKey" value={crypto.randomUUID()} />
+                <button type="submit" class="danger" aria-label={`End voucher ${v.name} (${v.voucherId})`}>
+                  End
+                </button>
+              </form>
+            )}
+          </td>
+        </tr>
+      )}
+      next={{ path: "/console/vouchers", query: { scope } }}
+    />
+  );
+}
+
 function vouchers(page: PageContext, state: FormState & { created?: { voucherId: string; codes: string[] } } = {}) {
-  const { caller, csrf, render } = page;
+  const { c, caller, csrf, render } = page;
   const operator = isOperator(caller);
   const form = state.form ?? {};
   const checked = (field: string, value: string, fallback: boolean) =>
     form[field] === undefined ? fallback : form[field] === value;
+  const ended = c.req.query("notice") === "ended" ? `Voucher ${c.req.query("voucher") ?? ""} ended.` : undefined;
   return render(
     "Vouchers",
     <>
+      <Notice text={ended} />
       <ProblemBox problem={state.problem} />
       {state.created && (
         <section class="notice" role="status" aria-labelledby="created">
@@ -128,6 +241,7 @@ function vouchers(page: PageContext, state: FormState & { created?: { voucherId:
           )}
         </section>
       )}
+      <VoucherList page={page} />
       <h2>Create a voucher</h2>
       <form method="post" action="/console/vouchers" class="stack">
         <CsrfField token={csrf} />
@@ -288,6 +402,16 @@ function thresholds(page: PageContext, state: FormState & { createdId?: string }
   );
 }
 
+async function endVoucher(page: PageContext) {
+  const id = page.c.req.param("voucherId") ?? "";
+  const form = await formOf(page.c);
+  const res = await page.api.send("POST", `/admin/v1/vouchers/${encodeURIComponent(id)}/end`, {
+    idempotencyKey: form.idempotencyKey,
+  });
+  if (!res.ok) return vouchers(page, { problem: res.problem, status: res.status });
+  return page.c.redirect(`/console/vouchers?notice=ended&voucher=${encodeURIComponent(id)}`, 303);
+}
+
 async function createThreshold(page: PageContext) {
   const form = await formOf(page.c);
   const read = bodyOf(page.c, () => thresholdFromForm(form, isOperator(page.caller)));
@@ -356,6 +480,7 @@ async function grant(page: PageContext) {
 export function promotionPages(register: PageRegistrar): void {
   register.get("/console/vouchers", (page) => vouchers(page));
   register.post("/console/vouchers", createVoucher);
+  register.post("/console/vouchers/:voucherId/end", endVoucher);
   register.get("/console/threshold-discounts", (page) => thresholds(page));
   register.post("/console/threshold-discounts", createThreshold);
   register.get("/console/coins", (page) => coins(page));
