@@ -75,7 +75,9 @@ function overflows(page: Page): Promise<boolean> {
 
 /** The console paths the page links to (same origin, without fragments), in page order. */
 async function linksOf(page: Page, selector: string): Promise<string[]> {
-  const hrefs = await page.locator(selector).evaluateAll((links) => links.map((a) => (a as HTMLAnchorElement).href));
+  const hrefs = await page
+    .locator(selector)
+    .evaluateAll((links) => links.map((a) => String((a as unknown as { href: string }).href)));
   return hrefs.map((href) => new URL(href)).map((url) => url.pathname + url.search);
 }
 
