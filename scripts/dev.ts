@@ -3,7 +3,8 @@
  * 1. applies D1 migrations to the local database;
  * 2. loads the demo seed (idempotent);
  * 3. starts all four Workers and the dev router in one `wrangler dev`, so they share local D1,
- *    Durable Objects and Queues, on 127.0.0.1:$PORT (default 8787).
+ *    Durable Objects and Queues, on 127.0.0.1:$PORT (default 8787), and the password hasher in a
+ *    second one (its own workerd process, on $PORT+1000), bound through the dev registry.
  * Options: PORT=8788, CATALOG_SIZE=500, SKIP_SEED=1.
  */
 import { spawn } from "node:child_process";
@@ -15,6 +16,8 @@ import {
   DEMO_LOGINS,
   DEV_CONFIGS,
   DEV_JWT_SECRET,
+  devRegistryEnv,
+  HASHER_CONFIG,
   loadDemoSeed,
   PERSIST_DIR,
   SANDBOX_API_KEY,
@@ -98,9 +101,27 @@ async function indexSeededCatalog(): Promise<number> {
   }
 }
 
-const child = spawn(wrangler, args, { stdio: ["inherit", "inherit", "inherit"] });
-for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => child.kill(signal));
-child.on("exit", (code) => process.exit(code ?? 0));
+// The hasher first (HASHER_CONFIG), on the next ports up; the others bind it through the registry.
+const registry = { ...process.env, ...devRegistryEnv() };
+const hasherArgs = ["dev", "-c", HASHER_CONFIG, "--ip", "127.0.0.1", "--port", String(Number(port) + 1000)];
+const hasher = spawn(wrangler, [...hasherArgs, "--inspector-port", String(Number(port) + 1001)], {
+  stdio: ["ignore", "inherit", "inherit"],
+  env: registry,
+});
+const child = spawn(wrangler, args, { stdio: ["inherit", "inherit", "inherit"], env: registry });
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    hasher.kill(signal);
+    child.kill(signal);
+  });
+}
+child.on("exit", (code) => {
+  hasher.kill("SIGTERM");
+  process.exit(code ?? 0);
+});
+hasher.on("exit", (code) => {
+  if (child.exitCode === null) console.error(`the password hasher's wrangler dev exited (${code}); logins fail`);
+});
 
 /** Waits until the router answers (wrangler's own "Ready" line is hidden at WRANGLER_LOG=error). */
 async function untilServing(): Promise<void> {

@@ -1,7 +1,7 @@
 /** What the local scripts (dev, seed, bench) share: paths, configs and the local secrets. */
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 
 /** Where local D1, Durable Objects and Queues keep their state, shared by every Worker (PERSIST_DIR overrides it). */
 export const PERSIST_DIR = process.env.PERSIST_DIR || ".wrangler/state";
@@ -16,8 +16,16 @@ export const DEV_CONFIGS = [
   "workers/payments-webhook/wrangler.toml",
   "workers/events/wrangler.toml",
   "workers/sandbox/wrangler.toml",
-  "workers/password-hasher/wrangler.toml",
 ];
+
+/**
+ * The password hasher runs in a `wrangler dev` of its own (another workerd process): in one
+ * process every Worker computes on one thread, so its scrypt would still stall the storefront.
+ * The Workers reach it through wrangler's dev registry, kept under the local state so two
+ * checkouts running at once never bind each other's.
+ */
+export const HASHER_CONFIG = "workers/password-hasher/wrangler.toml";
+export const devRegistryEnv = () => ({ WRANGLER_REGISTRY_PATH: resolve(PERSIST_DIR, "registry") });
 
 /** The local access-token secret (never used outside local dev and the bench). */
 export const DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789abcdef";
