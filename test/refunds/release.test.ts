@@ -1,20 +1,23 @@
 /**
  * Releasing a refund whose payout failed (POST /admin/v1/refunds/:id/release): FAILED → REJECTED
  * by `release` (logged), the units it held free again and asked for anew, the owed posting undone
- * (refund_owed and refund_released), the same answer when released twice or by two at once. The
- * shop's seller or an operator may
+ * (refund_owed and refund_released), the same answer when released twice or by two at once; news
+ * of the failed attempt arriving late changes nothing (a success is parked). The shop's seller or
+ * an operator may
  * release; another shop's seller gets 404. A refund that put unshipped units back on sale is not
  * released (409: only its payout can be retried).
  */
 import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
+import { signPayload } from "../../shared/payments/signature";
+import { newId } from "../../shared/platform/ids";
 import type { RefundView } from "../../shared/refunds/refunds-read";
 import { newSeller, operatorToken } from "../helpers/catalog";
 import { awaitingShipment, ship, trackingNumber } from "../helpers/fulfillment";
 import { call, json } from "../helpers/http";
 import { eventually, ledgerOf, settle, transitionsOf } from "../helpers/payments";
 import { orderRefundState, refunded, refundStatusOf } from "../helpers/refunds";
-import { calm, sandbox } from "../helpers/sandbox";
+import { calm, deliveriesOf, eventBody, SANDBOX_WEBHOOK_SECRET, sandbox } from "../helpers/sandbox";
 
 afterEach(async () => {
   await calm();
@@ -25,6 +28,29 @@ type Answer = RefundView & { code?: string };
 
 function post(token: string, path: string, body: object = {}) {
   return call("POST", path, { token, body, headers: { "idempotency-key": crypto.randomUUID() } }).then(json<Answer>);
+}
+
+/** The provider's refund.updated for `providerRefundId` sent again as a new event with `status`; its inbox row. */
+async function replayAs(providerRefundId: string, status: "failed" | "succeeded") {
+  const [first] = await deliveriesOf(providerRefundId, "refund.updated");
+  if (!first) throw new Error(`no refund.updated for ${providerRefundId}`);
+  const event = JSON.parse(await eventBody(first.eventId)) as { id: string; data: { object: { status: string } } };
+  event.id = `evt_replay_${newId("event").slice(4)}`;
+  event.data.object.status = status;
+  const body = JSON.stringify(event);
+  const res = await call("POST", "/webhooks/payments/sandbox", {
+    rawBody: body,
+    headers: { "stripe-signature": await signPayload(body, SANDBOX_WEBHOOK_SECRET, Date.now()) },
+  });
+  expect(res.status).toBe(200);
+  return eventually(
+    () =>
+      env.DB.prepare("select status, note from payment_provider_events where event_id = ?")
+        .bind(event.id)
+        .first<{ status: string; note: string | null }>(),
+    (row) => row !== null && row.status !== "received",
+    `replayed ${event.id}`,
+  );
 }
 
 /** A seller's refund of 1 of the order's 2 units whose payout the provider fails. */
@@ -86,6 +112,17 @@ describe("releasing a refund whose payout failed", () => {
       .first<{ n: number }>();
     expect(released?.n).toBe(1);
     expect(await transitionsOf(order.orderId)).toMatchObject({ "refund_status:REJECTED": 1 });
+
+    // News of the failed attempt arriving late: a failure changes nothing, a success is parked.
+    const providerRefundId = (
+      await env.DB.prepare("select provider_refund_id as id from refunds where id = ?")
+        .bind(refundId)
+        .first<{ id: string }>()
+    )?.id;
+    expect(providerRefundId).toMatch(/^re_/);
+    expect(await replayAs(providerRefundId ?? "", "failed")).toMatchObject({ status: "applied" });
+    expect(await replayAs(providerRefundId ?? "", "succeeded")).toMatchObject({ status: "parked" });
+    expect(await refundStatusOf(refundId)).toBe("REJECTED");
 
     // The unit may be asked for again, and this time the money goes out.
     const asked = await post(order.shopper.token, `/v1/orders/${order.orderId}/refunds`, {
