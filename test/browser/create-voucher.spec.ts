@@ -1,4 +1,7 @@
-/** A seller creates a shop voucher from the console's form: 10.00 off from 100.00, one code. */
+/**
+ * A seller creates a shop voucher from the console's form (10.00 off from 100.00, one code), finds
+ * it ACTIVE in the list with none of its uses taken, and ends it.
+ */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { Browser } from "playwright-core";
@@ -10,7 +13,7 @@ before(async () => {
 });
 after(() => browser.close());
 
-test("creating a fixed voucher with one code", async () => {
+test("creating a fixed voucher with one code, and ending it", async () => {
   const code = `BT${Date.now().toString(36).toUpperCase()}`;
   const { page, problems, context } = await watchedPage(browser);
   await signIn(page, SELLER);
@@ -27,6 +30,17 @@ test("creating a fixed voucher with one code", async () => {
   await page.getByRole("button", { name: "Create voucher" }).click();
   await page.getByRole("status").getByText("Voucher created").waitFor();
   assert.equal(await page.getByTestId("voucher-code").innerText(), code);
+  const row = page.getByRole("row").filter({ hasText: code });
+  assert.match(await row.getByTestId("voucher-status").innerText(), /ACTIVE/);
+  assert.match(await row.getByTestId("voucher-uses").innerText(), /^0 \/ 1000$/);
+  await row.getByRole("button", { name: /^End voucher/ }).click();
+  await page
+    .getByRole("status")
+    .getByText(/^Voucher vch_\w+ ended\.$/)
+    .waitFor();
+  const ended = page.getByRole("row").filter({ hasText: code });
+  assert.match(await ended.getByTestId("voucher-status").innerText(), /ENDED/);
+  assert.equal(await ended.getByRole("button").count(), 0);
   assert.deepEqual(problems, []);
   await context.close();
 });
