@@ -278,7 +278,8 @@ async function runSale(origin: string, all: Shopper[], buckets: number, ceiling:
       quantity: 1,
       entryProof: proofs.get(s.n),
     });
-    const outcome = res.body.status ?? res.body.code ?? String(res.status);
+    // A problem's `status` is the HTTP status: its `code` (sold_out, limit_reached, rate_limited) says more.
+    const outcome = res.body.code ?? res.body.status ?? String(res.status);
     entries.push({ ms: res.ms, status: res.status, outcome });
     if (res.status === 200 && res.body.purchaseToken) {
       admittedBy.set(s.n, (admittedBy.get(s.n) ?? 0) + 1);
@@ -294,6 +295,31 @@ async function runSale(origin: string, all: Shopper[], buckets: number, ceiling:
     const j = Math.floor(Math.random() * (i + 1));
     [schedule[i], schedule[j]] = [schedule[j] as Shopper, schedule[i] as Shopper];
   }
+  // Each object's meter lives in memory and an idle object is evicted (once sold out is known at
+  // the edge, the objects idle for minutes), so the meters are sampled while the stampede runs.
+  const sampled = new Map<string, FlashRun["objects"][number]>();
+  const keep = (o: FlashRun["objects"][number]) => {
+    const seen = sampled.get(o.name);
+    const busier = (o.busiestSecond?.calls ?? 0) > (seen?.busiestSecond?.calls ?? 0);
+    sampled.set(o.name, {
+      name: o.name,
+      calls: Math.max(o.calls, seen?.calls ?? 0),
+      busiestSecond: busier ? o.busiestSecond : (seen?.busiestSecond ?? null),
+    });
+  };
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      const s = await call<{ stats: { coordinator: FlashRun["objects"][number]; buckets: FlashRun["objects"] } }>(
+        origin,
+        "GET",
+        `/__bench/flash/${campaignId}/stats`,
+        seller,
+      ).catch(() => null);
+      if (s?.status === 200) for (const o of [s.body.stats.coordinator, ...s.body.stats.buckets]) keep(o);
+      await sleep(1_000);
+    }
+  })();
   const started = performance.now();
   await pool(schedule, CONNECTIONS, async (s) => {
     await enter(s);
@@ -316,6 +342,8 @@ async function runSale(origin: string, all: Shopper[], buckets: number, ceiling:
     });
     await Promise.all(orderWork);
   }
+  sampling = false;
+  await sampler;
 
   const final = await call<{
     counts: Record<string, number | number[] | boolean>;
@@ -373,7 +401,10 @@ async function runSale(origin: string, all: Shopper[], buckets: number, ceiling:
     unitsLeftWhileShoppersRemained: UNITS - (c.sold as number),
     counts: c,
     invariantHolds: terms === UNITS,
-    objects: [final.body.stats.coordinator, ...final.body.stats.buckets],
+    objects: [final.body.stats.coordinator, ...final.body.stats.buckets].map((o) => {
+      keep(o);
+      return sampled.get(o.name) ?? o;
+    }),
   };
 }
 

@@ -3,6 +3,8 @@
  *
  *   GET /__bench/flash/<campaignId>          the quota's exact counts (every bucket audited, the
  *                                            invariant's terms) and each object's calls and busiest second
+ *   GET /__bench/flash/<campaignId>/stats    each object's calls and busiest second alone (no audit, so
+ *                                            sampling it does not load the objects it measures)
  *   POST /__bench/flash/<campaignId>/redeem  {admissionId, userId, orderId}: redeems an admission
  *                                            straight through the quota (BENCH_FLASH_REDEEM=quota, for
  *                                            a tree whose order route does not take purchase tokens yet)
@@ -27,6 +29,7 @@ export async function flashBenchRequest(request: Request, env: FlashBenchEnv): P
     const [counts, stats] = await Promise.all([quota.counts(campaignId), quota.stats(campaignId)]);
     return Response.json({ counts, stats });
   }
+  if (request.method === "GET" && action === "stats") return Response.json({ stats: await quota.stats(campaignId) });
   if (request.method === "POST" && action === "redeem") {
     const body = (await request.json()) as { admissionId?: unknown; userId?: unknown; orderId?: unknown };
     const { admissionId, userId, orderId } = body;
