@@ -91,26 +91,34 @@ function sagaClaimRead(db: Db, ctx: OrderContext): BatchRead<SagaClaim> {
   const quoteId = ctx.flash ? flashQuoteId(ctx.flash) : (ctx.claims?.quoteId ?? null);
   const requestKey = ctx.requestKey ?? null;
   const context: SagaContext = { reservations: ctx.reservations };
-  const handOver = (column: typeof orderSagas.quoteId | typeof orderSagas.requestKey, value: string) =>
-    db
-      .update(orderSagas)
-      .set(
-        column === orderSagas.quoteId
-          ? { quoteId: null, updatedAt: ctx.now }
-          : { requestKey: null, updatedAt: ctx.now },
-      )
-      .where(and(eq(column, value), eq(orderSagas.status, "compensated")))
-      .returning({ id: orderSagas.id });
+  const undone = eq(orderSagas.status, "compensated");
+  const handOver = [
+    ...(requestKey
+      ? [
+          db
+            .update(orderSagas)
+            .set({ requestKey: null, updatedAt: ctx.now })
+            .where(and(eq(orderSagas.requestKey, requestKey), undone))
+            .returning({ id: orderSagas.id }),
+        ]
+      : []),
+    ...(quoteId
+      ? [
+          db
+            .update(orderSagas)
+            .set({ quoteId: null, updatedAt: ctx.now })
+            .where(and(eq(orderSagas.quoteId, quoteId), undone))
+            .returning({ id: orderSagas.id }),
+        ]
+      : []),
+  ];
   const holders = [
     ...(requestKey ? [eq(orderSagas.requestKey, requestKey)] : []),
     ...(quoteId ? [eq(orderSagas.quoteId, quoteId)] : []),
   ];
   return batchRead(
     [
-      [
-        ...(requestKey ? [handOver(orderSagas.requestKey, requestKey)] : []),
-        ...(quoteId ? [handOver(orderSagas.quoteId, quoteId)] : []),
-      ],
+      handOver,
       [
         db
           .insert(orderSagas)
