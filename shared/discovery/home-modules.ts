@@ -64,8 +64,8 @@ const productsModule = z.strictObject({
 });
 
 /**
- * A flash-sale slot. Flash sales (API.md "Flash sales") are not built yet, so the slot resolves to
- * no items until they are; composing it now keeps the page's layout ready for them.
+ * A flash-sale slot: the named campaigns, or (without `campaignIds`) every campaign open now or
+ * soon, of the page's shop on a shop page (flash-sale-slot.ts resolves it).
  */
 const flashSaleModule = z.strictObject({
   ...common,

@@ -3,6 +3,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { homePages } from "../../db/schema";
 import type { Db } from "../platform/db";
 import type { Variant } from "./experiments/definition";
+import { flashSaleKeyPart } from "./flash-sale-slot";
 import type { HomeModule } from "./home-modules";
 
 /** Which page: the platform's, or one shop's. */
@@ -110,7 +111,7 @@ function experimentColumn(column: "id" | "variants", shopId: string | null) {
  * boundaries, the search index generation (rails show prices and stock from it), for a shop
  * page whether the shop exists, and for the platform's the running home experiment.
  */
-export async function homeKeyParts(db: Db, page: HomePageRef) {
+export async function homeKeyParts(db: Db, page: HomePageRef, now: number) {
   const pageId = pageIdOf(page);
   const shopId = page.scope === "shop" ? page.shopId : null;
   const [row] = await db.all<{
@@ -120,18 +121,21 @@ export async function homeKeyParts(db: Db, page: HomePageRef) {
     shop: number;
     experiment_id: string | null;
     experiment_variants: string | null;
+    flash_sales: string | null;
   }>(sql`
     SELECT (SELECT published_version FROM home_pages WHERE page_id = ${pageId}) AS version,
            (SELECT boundaries FROM home_pages WHERE page_id = ${pageId}) AS boundaries,
            (SELECT generation FROM search_meta WHERE id = 1) AS generation,
            ${shopId === null ? sql`1` : sql`EXISTS (SELECT 1 FROM shops WHERE id = ${shopId})`} AS shop,
            ${experimentColumn("id", shopId)} AS experiment_id,
-           ${experimentColumn("variants", shopId)} AS experiment_variants`);
+           ${experimentColumn("variants", shopId)} AS experiment_variants,
+           ${flashSaleKeyPart(now, shopId)} AS flash_sales`);
   return {
     version: row?.version ?? 0,
     boundaries: JSON.parse(row?.boundaries ?? "[]") as number[],
     generation: row?.generation ?? 0,
     shopExists: row?.shop === 1,
+    flashSales: row?.flash_sales ?? "0",
     experiment:
       row?.experiment_id && row.experiment_variants
         ? { id: row.experiment_id, variants: JSON.parse(row.experiment_variants) as Variant[] }

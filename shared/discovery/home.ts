@@ -4,8 +4,8 @@
  * their products resolved (on shelf only, current prices and availability). The storefront caches
  * the answer at the edge under `homeCacheKey`: the published version (a publish makes a new key,
  * so an edit is never served stale after it), how many schedule boundaries have passed (a module
- * appears and disappears on time) and the search generation (a price, stock or shelf change in a
- * rail makes a new key too).
+ * appears and disappears on time), the search generation (a price, stock or shelf change in a
+ * rail makes a new key too) and the open flash-sale campaigns' state (flash-sale-slot.ts).
  */
 import { z } from "zod";
 import { categoryShortcuts, railByIds, railByRule, railItemSchema } from "../catalog/rails";
@@ -14,6 +14,7 @@ import { AppError } from "../platform/errors";
 import { unitOf } from "./experiments/assignment";
 import type { HomeVariantConfig } from "./experiments/definition";
 import { type Assignment, assignmentIn } from "./experiments/serving";
+import { flashSaleItemSchema, flashSaleSlot } from "./flash-sale-slot";
 import { forYou } from "./for-you";
 import {
   DEFAULT_RAIL_SIZE,
@@ -49,7 +50,7 @@ export const homeViewSchema = z.object({
       title: z.string(),
       startsAt: z.string().nullable(),
       endsAt: z.string().nullable(),
-      items: z.array(z.union([railItemSchema, bannerItem, categoryItem])),
+      items: z.array(z.union([railItemSchema, bannerItem, categoryItem, flashSaleItemSchema])),
     }),
   ),
 });
@@ -128,13 +129,13 @@ export async function homeServing(
   now: number,
   who: { userId?: string; cartToken?: string } = {},
 ): Promise<{ key: string; assignment: Assignment | null }> {
-  const parts = await homeKeyParts(db, page);
+  const parts = await homeKeyParts(db, page, now);
   if (!parts.shopExists) throw new AppError("not_found", { detail: "No such shop" });
   const unit = unitOf(who);
   const assignment = parts.experiment && unit ? assignmentIn(parts.experiment, unit) : null;
   const name = page.scope === "platform" ? "platform" : `shop/${page.shopId}`;
   const variant = assignment ? `/${assignment.experimentId}=${assignment.variant.name}` : "";
-  const key = `v1/home/${name}@${parts.version}.${passedBoundaries(parts.boundaries, now)}.${parts.generation}${variant}`;
+  const key = `v1/home/${name}@${parts.version}.${passedBoundaries(parts.boundaries, now)}.${parts.generation}.f${parts.flashSales}${variant}`;
   return { key, assignment };
 }
 
@@ -172,8 +173,7 @@ async function itemsOf(db: Db, module: HomeModule, now: number, shopId: string |
       // The shared (cached) page's filling; personalizeHome refills it for a signed-in shopper.
       return railByRule(db, { rule: "best_sellers", limit: module.limit ?? DEFAULT_RAIL_SIZE }, now, shopId);
     case "flash_sale":
-      // Flash sales are not built yet: the slot is composed and scheduled but has nothing to show.
-      return [];
+      return flashSaleSlot(db, module, now, shopId);
   }
 }
 

@@ -76,7 +76,7 @@ describe("home pages", () => {
 
     const preview = await storefrontHome(`${page}?preview=draft`, seller.token);
     expect(preview.cache).toBeNull();
-    // Hand-picked order kept; the product off shelf is left out; the flash-sale slot is empty for now.
+    // Hand-picked order kept; the product off shelf is left out; the shop runs no flash sale, so its slot is empty.
     expect(preview.modules.map((m) => m.items.map((i) => i.productId))).toEqual([[b.productId, a.productId], []]);
     expect(preview.modules[0]?.items[0]).toMatchObject({ minPrice: { amount: 6000 }, inStock: true });
 
