@@ -70,13 +70,17 @@ export async function forYou(
     score(row.other_product_id, (weightOf.get(row.product_id) ?? 0) / (1 + row.rank));
   }
   const ranked = () => [...scores].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([id]) => id);
-  let items = await railByIds(db, ranked().slice(0, input.limit * 2), input.shopId);
+  // Twice the limit leaves room for candidates gone off shelf; on a shop's page the candidates are
+  // platform-wide and most may be other shops', so all of them go to the shop filter (railByIds
+  // takes at most 90), or the shop's rail would come up short while its products were ranked.
+  const candidates = input.shopId ? Number.POSITIVE_INFINITY : input.limit * 2;
+  let items = await railByIds(db, ranked().slice(0, candidates), input.shopId);
   if (items.length < input.limit) {
     for (const [seed, weight] of seeds.slice(0, 2)) {
       const similar = await similarProducts(db, seed, input.limit);
       for (const [rank, p] of similar.entries()) score(p.productId, weight / 2 / (1 + rank));
     }
-    items = await railByIds(db, ranked().slice(0, input.limit * 2), input.shopId);
+    items = await railByIds(db, ranked().slice(0, candidates), input.shopId);
   }
   return items.slice(0, input.limit);
 }
