@@ -16,29 +16,16 @@ import { type Currency, moneySchema } from "../platform/money";
 import { canAccessShop, shopFilterFor } from "../platform/shop-access";
 import { listQuerySchema } from "../platform/validation";
 
-type VoucherRow = typeof vouchers.$inferSelect;
+import { type VoucherRow, voucherTerms, voucherTermsSchema } from "./wallet";
 
 export const voucherStatusSchema = z
   .enum(["SCHEDULED", "ACTIVE", "EXHAUSTED", "ENDED"])
   .describe("SCHEDULED before startsAt, ENDED from endsAt (or once ended early), EXHAUSTED when all uses are taken");
 export type VoucherStatus = z.infer<typeof voucherStatusSchema>;
 
-export const voucherSchema = z.object({
-  voucherId: z.string(),
-  name: z.string(),
-  scope: z.enum(["platform", "shop"]),
-  shopId: z.string().nullable(),
-  kind: z.enum(["fixed", "percent"]),
-  value: z.union([moneySchema, z.number().int()]).describe("Money off when fixed; the percent off when percent"),
-  maxDiscount: moneySchema.nullable(),
-  minSpend: moneySchema,
-  categoryId: z.number().int().nullable(),
-  skuIds: z.array(z.string()).nullable(),
-  startsAt: z.string(),
-  endsAt: z.string(),
+export const voucherSchema = voucherTermsSchema.extend({
   status: voucherStatusSchema,
   totalCount: z.number().int(),
-  perUserLimit: z.number().int(),
   uses: z.number().int().describe("Uses taken: held by unpaid orders or consumed by paid ones (returned ones not)"),
   claimed: z.number().int().describe("Claims into shoppers' wallets"),
   budget: moneySchema.nullable(),
@@ -63,24 +50,11 @@ export function voucherStatusAt(row: Pick<VoucherRow, "startsAt" | "endsAt" | "t
 }
 
 function viewOf(row: VoucherRow, code: string | null, now: number): VoucherView {
-  // Written by createVoucher from a validated currency.
   const money = (amount: number) => ({ amount, currency: row.currency as Currency });
   return {
-    voucherId: row.id,
-    name: row.name,
-    scope: row.scope,
-    shopId: row.shopId,
-    kind: row.kind,
-    value: row.kind === "fixed" ? money(row.value) : row.value,
-    maxDiscount: row.maxDiscount === null ? null : money(row.maxDiscount),
-    minSpend: money(row.minSpend),
-    categoryId: row.categoryId,
-    skuIds: row.skuIds === null ? null : (JSON.parse(row.skuIds) as string[]),
-    startsAt: new Date(row.startsAt).toISOString(),
-    endsAt: new Date(row.endsAt).toISOString(),
+    ...voucherTerms(row),
     status: voucherStatusAt(row, now),
     totalCount: row.totalCount,
-    perUserLimit: row.perUserLimit,
     uses: row.taken,
     claimed: row.claimed,
     budget: row.budget === null ? null : money(row.budget),

@@ -20,7 +20,8 @@ import { type Currency, moneySchema } from "../platform/money";
 
 export type VoucherRow = typeof vouchers.$inferSelect;
 
-export const voucherViewSchema = z.object({
+/** A voucher's terms, the same to the shoppers who use it and the seller or operator who runs it. */
+export const voucherTermsSchema = z.object({
   voucherId: z.string(),
   name: z.string(),
   scope: z.enum(["platform", "shop"]),
@@ -34,12 +35,11 @@ export const voucherViewSchema = z.object({
   startsAt: z.string(),
   endsAt: z.string(),
   perUserLimit: z.number().int(),
-  remaining: z.number().int().describe("Claims left"),
 });
-export type VoucherView = z.infer<typeof voucherViewSchema>;
 
-/** A voucher as shoppers see it. */
-export function voucherView(v: VoucherRow): VoucherView {
+/** The terms of the voucher in `v` (its amounts in the voucher's currency). */
+export function voucherTerms(v: VoucherRow): z.infer<typeof voucherTermsSchema> {
+  // Written by createVoucher from a validated currency.
   const money = (amount: number) => ({ amount, currency: v.currency as Currency });
   return {
     voucherId: v.id,
@@ -51,12 +51,21 @@ export function voucherView(v: VoucherRow): VoucherView {
     maxDiscount: v.maxDiscount === null ? null : money(v.maxDiscount),
     minSpend: money(v.minSpend),
     categoryId: v.categoryId,
-    skuIds: v.skuIds ? (JSON.parse(v.skuIds) as string[]) : null,
+    skuIds: v.skuIds === null ? null : (JSON.parse(v.skuIds) as string[]),
     startsAt: new Date(v.startsAt).toISOString(),
     endsAt: new Date(v.endsAt).toISOString(),
     perUserLimit: v.perUserLimit,
-    remaining: Math.max(0, v.totalCount - v.claimed),
   };
+}
+
+export const voucherViewSchema = voucherTermsSchema.extend({
+  remaining: z.number().int().describe("Claims left"),
+});
+export type VoucherView = z.infer<typeof voucherViewSchema>;
+
+/** A voucher as shoppers see it. */
+export function voucherView(v: VoucherRow): VoucherView {
+  return { ...voucherTerms(v), remaining: Math.max(0, v.totalCount - v.claimed) };
 }
 
 export const claimableQuery = z.object({
