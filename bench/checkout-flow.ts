@@ -10,17 +10,10 @@
  * run (409 on later runs: reused), logged in, with the bench address. Orders stay unpaid; the
  * local ORDER_HELD_UNITS_LIMIT (scripts/local.ts) lets them pile up.
  */
-import { benchAddress, hotProduct } from "./orders.ts";
+import { type Buyer, benchBuyer, type Percentiles, percentiles, StepFailure, sleep, timed } from "./lib/steps.ts";
+import { hotProduct } from "./orders.ts";
 
 export const CHECKOUT_FLOW = "checkout flow: cart line → quote → order";
-
-const BUYER_PASSWORD = "bench-buyer-dev-password";
-
-interface Percentiles {
-  count: number;
-  p50: number | null;
-  p99: number | null;
-}
 
 export interface FlowRun {
   buyers: number;
@@ -33,64 +26,6 @@ export interface FlowRun {
   latencyMs: { cartLine: Percentiles; quote: Percentiles; order: Percentiles; checkout: Percentiles };
 }
 
-function percentiles(values: number[]): Percentiles {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-  const round = (n: number | undefined) => (n === undefined ? null : Math.round(n * 10) / 10);
-  return { count: sorted.length, p50: round(at(50)), p99: round(at(99)) };
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-class StepFailure extends Error {}
-
-async function timed<T>(url: string, step: string, method: string, bearer: string, body: unknown) {
-  const started = performance.now();
-  let res: Response;
-  let text: string;
-  try {
-    res = await fetch(url, {
-      method,
-      headers: { authorization: `Bearer ${bearer}`, "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
-    text = await res.text();
-  } catch (err) {
-    throw new StepFailure(`${step} network error (${(err as Error).message})`);
-  }
-  const ms = performance.now() - started;
-  if (!res.ok) {
-    let code = "";
-    try {
-      code = String((JSON.parse(text) as { code?: string }).code ?? "");
-    } catch {
-      // Not JSON: the status says enough.
-    }
-    throw new StepFailure(`${step} ${res.status}${code ? ` ${code}` : ""}`);
-  }
-  return { body: JSON.parse(text) as T, ms };
-}
-
-interface Buyer {
-  token: string;
-  addressId: string;
-}
-
-async function buyer(origin: string, n: number): Promise<Buyer> {
-  const username = `benchflow${String(n).padStart(2, "0")}`;
-  const credentials = JSON.stringify({ username, password: BUYER_PASSWORD });
-  const headers = { "content-type": "application/json" };
-  const reg = await fetch(`${origin}/v1/auth/register`, { method: "POST", headers, body: credentials });
-  if (reg.status !== 201 && reg.status !== 409) {
-    throw new Error(`bench setup: registering ${username} answered ${reg.status}: ${await reg.text()}`);
-  }
-  await reg.body?.cancel();
-  const login = await fetch(`${origin}/v1/auth/login`, { method: "POST", headers, body: credentials });
-  if (!login.ok) throw new Error(`bench setup: logging in ${username} answered ${login.status}: ${await login.text()}`);
-  const { accessToken } = (await login.json()) as { accessToken: string };
-  return { token: accessToken, addressId: await benchAddress(origin, accessToken) };
-}
-
 interface Sample {
   cartLine: number;
   quote: number;
@@ -100,12 +35,22 @@ interface Sample {
 
 async function checkout(origin: string, b: Buyer, skuId: string): Promise<Sample> {
   const started = performance.now();
-  const line = await timed(`${origin}/v1/cart/items/${skuId}`, "cart line", "PUT", b.token, { quantity: 1 });
-  const quote = await timed<{ quoteToken: string }>(`${origin}/v1/checkout/quote`, "quote", "POST", b.token, {
-    items: [{ skuId, quantity: 1 }],
-    addressId: b.addressId,
+  const bearer = b.token;
+  const line = await timed("cart line", `${origin}/v1/cart/items/${skuId}`, {
+    method: "PUT",
+    bearer,
+    body: { quantity: 1 },
   });
-  const order = await timed(`${origin}/v1/orders`, "order", "POST", b.token, { quoteToken: quote.body.quoteToken });
+  const quote = await timed<{ quoteToken: string }>("quote", `${origin}/v1/checkout/quote`, {
+    method: "POST",
+    bearer,
+    body: { items: [{ skuId, quantity: 1 }], addressId: b.addressId },
+  });
+  const order = await timed("order", `${origin}/v1/orders`, {
+    method: "POST",
+    bearer,
+    body: { quoteToken: quote.body.quoteToken },
+  });
   return { cartLine: line.ms, quote: quote.ms, order: order.ms, checkout: performance.now() - started };
 }
 
@@ -117,7 +62,9 @@ export async function measureCheckoutFlow(
   const most = Math.max(...options.buyers);
   const [skuId, everyone] = await Promise.all([
     hotProduct(origin, "checkout flow"),
-    Promise.all(Array.from({ length: most }, (_, i) => buyer(origin, i + 1))),
+    Promise.all(
+      Array.from({ length: most }, (_, i) => benchBuyer(origin, `benchflow${String(i + 1).padStart(2, "0")}`)),
+    ),
   ]);
   const runs: FlowRun[] = [];
   for (const count of options.buyers) {

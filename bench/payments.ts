@@ -20,22 +20,13 @@
  * One untimed payment per buyer first warms the isolates up.
  */
 import { readFileSync } from "node:fs";
-import { benchAddress, hotProduct } from "./orders.ts";
+import { type Buyer, benchBuyer, type Percentiles, percentiles, StepFailure, sleep, timed } from "./lib/steps.ts";
+import { hotProduct } from "./orders.ts";
 
 export const PAYMENTS = "payments: pay → PAID through the sandbox";
 
 const POLL_MS = 20;
 const PAID_TIMEOUT_MS = 30_000;
-const BUYER_PASSWORD = "bench-buyer-dev-password";
-
-interface Percentiles {
-  count: number;
-  p50: number | null;
-  p95: number | null;
-  p99: number | null;
-  max: number | null;
-}
-
 export interface PaymentResults {
   buyers: number;
   durationSeconds: number;
@@ -72,15 +63,6 @@ export interface PaymentResults {
   };
 }
 
-function percentiles(values: number[]): Percentiles {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-  const round = (n: number | undefined) => (n === undefined ? null : Math.round(n * 10) / 10);
-  return { count: sorted.length, p50: round(at(50)), p95: round(at(95)), p99: round(at(99)), max: round(at(100)) };
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** The `payment-events` consumer's batching as configured for the events Worker. */
 export function paymentEventsConsumer(
   config = "workers/events/wrangler.toml",
@@ -96,80 +78,6 @@ export function paymentEventsConsumer(
     return { maxBatchSize: number("max_batch_size"), maxBatchTimeoutSeconds: number("max_batch_timeout") };
   }
   return { maxBatchSize: null, maxBatchTimeoutSeconds: null };
-}
-
-/** A failed step: its name and what it answered, for the failure counts. */
-class StepFailure extends Error {
-  constructor(
-    readonly kind: string,
-    readonly payment?: { payOrderId: string; paymentId: string; intentId: string },
-  ) {
-    super(kind);
-  }
-}
-
-/** One JSON call timed from request to parsed answer; anything but 2xx is a StepFailure. */
-async function timed<T>(
-  step: string,
-  url: string,
-  init: { method?: string; bearer?: string; body?: unknown; headers?: Record<string, string> },
-): Promise<{ body: T; ms: number }> {
-  const started = performance.now();
-  let res: Response;
-  let text: string;
-  try {
-    res = await fetch(url, {
-      method: init.method ?? "GET",
-      headers: {
-        ...(init.bearer ? { authorization: `Bearer ${init.bearer}` } : {}),
-        ...(init.body === undefined ? {} : { "content-type": "application/json" }),
-        ...init.headers,
-      },
-      ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
-    });
-    text = await res.text();
-  } catch (err) {
-    throw new StepFailure(`${step} network error (${(err as Error).message})`);
-  }
-  const ms = performance.now() - started;
-  if (!res.ok) {
-    let code = "";
-    try {
-      code = String((JSON.parse(text) as { code?: string; error?: string }).code ?? "");
-    } catch {
-      // Not JSON: the status says enough.
-    }
-    throw new StepFailure(`${step} ${res.status}${code ? ` ${code}` : ""}`);
-  }
-  return { body: JSON.parse(text) as T, ms };
-}
-
-interface Buyer {
-  username: string;
-  token: string;
-  addressId: string;
-}
-
-/** Registers (first run) and logs in a bench buyer, and gives it the bench address. */
-async function buyer(origin: string, n: number): Promise<Buyer> {
-  const username = `benchpay${String(n).padStart(2, "0")}`;
-  const reg = await fetch(`${origin}/v1/auth/register`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ username, password: BUYER_PASSWORD }),
-  });
-  if (reg.status !== 201 && reg.status !== 409) {
-    throw new Error(`bench setup: registering ${username} answered ${reg.status}: ${await reg.text()}`);
-  }
-  await reg.body?.cancel();
-  const login = await fetch(`${origin}/v1/auth/login`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ username, password: BUYER_PASSWORD }),
-  });
-  if (!login.ok) throw new Error(`bench setup: logging in ${username} answered ${login.status}: ${await login.text()}`);
-  const { accessToken } = (await login.json()) as { accessToken: string };
-  return { username, token: accessToken, addressId: await benchAddress(origin, accessToken) };
 }
 
 interface Sample {
@@ -248,7 +156,9 @@ export async function measurePayments(
   const run = Date.now().toString(36);
   const [skuId, buyers] = await Promise.all([
     hotProduct(origin, "payments"),
-    Promise.all(Array.from({ length: count }, (_, i) => buyer(origin, i + 1))),
+    Promise.all(
+      Array.from({ length: count }, (_, i) => benchBuyer(origin, `benchpay${String(i + 1).padStart(2, "0")}`)),
+    ),
   ]);
 
   const failureKinds: Record<string, number> = {};
