@@ -1,14 +1,16 @@
 /** Refunds in tests: a paid order, the refund deps over the test env, and reading refunds back. */
 import { env } from "cloudflare:test";
 import { expect } from "vitest";
+import { signPayload } from "../../shared/payments/signature";
 import { systemClock } from "../../shared/platform/clock";
 import { dbOf } from "../../shared/platform/db";
+import { newId } from "../../shared/platform/ids";
 import { createLogger } from "../../shared/platform/logger";
 import type { RefundDeps } from "../../shared/refunds/place-refund";
 import type { RefundView } from "../../shared/refunds/refunds-read";
 import { call, json } from "./http";
 import { eventually, pay, payOrderOf, settle, type UnpaidOrder, unpaidOrder } from "./payments";
-import { act } from "./sandbox";
+import { act, deliveriesOf, eventBody, SANDBOX_WEBHOOK_SECRET } from "./sandbox";
 
 /** A fresh shopper's order of `quantity` units, paid through the sandbox provider (PAID). */
 export async function paidOrder(
@@ -67,4 +69,30 @@ export async function orderRefundState(orderId: string) {
     .bind(orderId)
     .all<{ id: string; quantity: number; paidAmount: number; heldQuantity: number; heldAmount: number }>();
   return { ...order, items: items.results };
+}
+
+/**
+ * The provider's refund.updated for `providerRefundId` sent again as a new event with `status` (late or
+ * contrary news of a payout attempt); its inbox row once the consumer has handled it.
+ */
+export async function replayRefundUpdate(providerRefundId: string, status: "failed" | "succeeded") {
+  const [first] = await deliveriesOf(providerRefundId, "refund.updated");
+  if (!first) throw new Error(`no refund.updated for ${providerRefundId}`);
+  const event = JSON.parse(await eventBody(first.eventId)) as { id: string; data: { object: { status: string } } };
+  event.id = `evt_replay_${newId("event").slice(4)}`;
+  event.data.object.status = status;
+  const body = JSON.stringify(event);
+  const res = await call("POST", "/webhooks/payments/sandbox", {
+    rawBody: body,
+    headers: { "stripe-signature": await signPayload(body, SANDBOX_WEBHOOK_SECRET, Date.now()) },
+  });
+  expect(res.status).toBe(200);
+  return eventually(
+    () =>
+      env.DB.prepare("select status, note from payment_provider_events where event_id = ?")
+        .bind(event.id)
+        .first<{ status: string; note: string | null }>(),
+    (row) => row !== null && row.status !== "received",
+    `replayed ${event.id}`,
+  );
 }

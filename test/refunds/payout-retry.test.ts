@@ -7,14 +7,12 @@
  */
 import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
-import { signPayload } from "../../shared/payments/signature";
-import { newId } from "../../shared/platform/ids";
 import type { RefundView } from "../../shared/refunds/refunds-read";
 import { operatorToken } from "../helpers/catalog";
 import { call, json } from "../helpers/http";
 import { eventually, ledgerOf, settle, transitionsOf } from "../helpers/payments";
-import { orderRefundState, paidOrder, refunded, refundStatusOf } from "../helpers/refunds";
-import { calm, deliveriesOf, eventBody, SANDBOX_WEBHOOK_SECRET, sandbox, sandboxApi } from "../helpers/sandbox";
+import { orderRefundState, paidOrder, refunded, refundStatusOf, replayRefundUpdate } from "../helpers/refunds";
+import { calm, sandbox, sandboxApi } from "../helpers/sandbox";
 
 afterEach(async () => {
   await calm();
@@ -35,29 +33,6 @@ async function refundRow(refundId: string) {
   )
     .bind(refundId)
     .first<{ status: string; payoutAttempt: number; providerRefundId: string | null }>();
-}
-
-/** Sends the provider's refund.updated for `providerRefundId` again, as a new event with `status`. */
-async function replayAs(providerRefundId: string, status: "failed" | "succeeded") {
-  const [first] = await deliveriesOf(providerRefundId, "refund.updated");
-  if (!first) throw new Error(`no refund.updated for ${providerRefundId}`);
-  const event = JSON.parse(await eventBody(first.eventId)) as { id: string; data: { object: { status: string } } };
-  event.id = `evt_replay_${newId("event").slice(4)}`;
-  event.data.object.status = status;
-  const body = JSON.stringify(event);
-  const res = await call("POST", "/webhooks/payments/sandbox", {
-    rawBody: body,
-    headers: { "stripe-signature": await signPayload(body, SANDBOX_WEBHOOK_SECRET, Date.now()) },
-  });
-  expect(res.status).toBe(200);
-  return eventually(
-    () =>
-      env.DB.prepare("select status, note from payment_provider_events where event_id = ?")
-        .bind(event.id)
-        .first<{ status: string; note: string | null }>(),
-    (row) => row !== null && row.status !== "received",
-    `replayed ${event.id}`,
-  );
 }
 
 describe("retrying a failed refund payout", () => {
@@ -118,10 +93,10 @@ describe("retrying a failed refund payout", () => {
     expect((await orderRefundState(order.orderId)).paymentStatus).toBe("PARTIALLY_REFUNDED");
 
     // Late events of the failed attempt: a failure changes nothing, a success is parked as a discrepancy.
-    const lateFailure = await replayAs(firstProviderRefund, "failed");
+    const lateFailure = await replayRefundUpdate(firstProviderRefund, "failed");
     expect(lateFailure).toMatchObject({ status: "applied" });
     expect(lateFailure?.note).toMatch(/attempt 1 failed/);
-    const lateSuccess = await replayAs(firstProviderRefund, "succeeded");
+    const lateSuccess = await replayRefundUpdate(firstProviderRefund, "succeeded");
     expect(lateSuccess).toMatchObject({ status: "parked" });
     const discrepancy = await env.DB.prepare("select kind from payment_discrepancies where ref = ?")
       .bind(refundId)

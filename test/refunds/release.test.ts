@@ -9,15 +9,13 @@
  */
 import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
-import { signPayload } from "../../shared/payments/signature";
-import { newId } from "../../shared/platform/ids";
 import type { RefundView } from "../../shared/refunds/refunds-read";
 import { newSeller, operatorToken } from "../helpers/catalog";
 import { awaitingShipment, ship, trackingNumber } from "../helpers/fulfillment";
 import { call, json } from "../helpers/http";
 import { eventually, ledgerOf, settle, transitionsOf } from "../helpers/payments";
-import { orderRefundState, refunded, refundStatusOf } from "../helpers/refunds";
-import { calm, deliveriesOf, eventBody, SANDBOX_WEBHOOK_SECRET, sandbox } from "../helpers/sandbox";
+import { orderRefundState, refunded, refundStatusOf, replayRefundUpdate } from "../helpers/refunds";
+import { calm, sandbox } from "../helpers/sandbox";
 
 afterEach(async () => {
   await calm();
@@ -28,29 +26,6 @@ type Answer = RefundView & { code?: string };
 
 function post(token: string, path: string, body: object = {}) {
   return call("POST", path, { token, body, headers: { "idempotency-key": crypto.randomUUID() } }).then(json<Answer>);
-}
-
-/** The provider's refund.updated for `providerRefundId` sent again as a new event with `status`; its inbox row. */
-async function replayAs(providerRefundId: string, status: "failed" | "succeeded") {
-  const [first] = await deliveriesOf(providerRefundId, "refund.updated");
-  if (!first) throw new Error(`no refund.updated for ${providerRefundId}`);
-  const event = JSON.parse(await eventBody(first.eventId)) as { id: string; data: { object: { status: string } } };
-  event.id = `evt_replay_${newId("event").slice(4)}`;
-  event.data.object.status = status;
-  const body = JSON.stringify(event);
-  const res = await call("POST", "/webhooks/payments/sandbox", {
-    rawBody: body,
-    headers: { "stripe-signature": await signPayload(body, SANDBOX_WEBHOOK_SECRET, Date.now()) },
-  });
-  expect(res.status).toBe(200);
-  return eventually(
-    () =>
-      env.DB.prepare("select status, note from payment_provider_events where event_id = ?")
-        .bind(event.id)
-        .first<{ status: string; note: string | null }>(),
-    (row) => row !== null && row.status !== "received",
-    `replayed ${event.id}`,
-  );
 }
 
 /** A seller's refund of 1 of the order's 2 units whose payout the provider fails. */
@@ -120,8 +95,8 @@ describe("releasing a refund whose payout failed", () => {
         .first<{ id: string }>()
     )?.id;
     expect(providerRefundId).toMatch(/^re_/);
-    expect(await replayAs(providerRefundId ?? "", "failed")).toMatchObject({ status: "applied" });
-    expect(await replayAs(providerRefundId ?? "", "succeeded")).toMatchObject({ status: "parked" });
+    expect(await replayRefundUpdate(providerRefundId ?? "", "failed")).toMatchObject({ status: "applied" });
+    expect(await replayRefundUpdate(providerRefundId ?? "", "succeeded")).toMatchObject({ status: "parked" });
     expect(await refundStatusOf(refundId)).toBe("REJECTED");
 
     // The unit may be asked for again, and this time the money goes out.
