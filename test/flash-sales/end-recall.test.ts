@@ -8,33 +8,15 @@
 import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { endRecallAt, type FlashSaleCoordinator } from "../../durable-objects/flash-sale-coordinator";
-import { bucketOf, flashQuota, type QuotaCounts, type QuotaPlan } from "../../shared/flash-sales/quota";
+import { bucketOf, flashQuota, type QuotaPlan } from "../../shared/flash-sales/quota";
+import { expectBalanced, quotaPlan } from "../helpers/flash-sales";
 import { eventually } from "../helpers/payments";
 
 const quota = flashQuota(env);
-let campaigns = 0;
-
-function plan(over: Partial<QuotaPlan> = {}): QuotaPlan {
-  campaigns += 1;
-  const now = Date.now();
-  return {
-    campaignId: `fs_end_${campaigns}_${crypto.randomUUID().slice(0, 8)}`,
-    quota: 16,
-    buckets: 4,
-    perUserLimit: 1,
-    startsAt: now - 1_000,
-    endsAt: now + 3_600_000,
-    ...over,
-  };
-}
+const plan = (over: Partial<QuotaPlan> = {}) => quotaPlan("fs_end", { quota: 16, buckets: 4, ...over });
 
 function coordinator(campaignId: string): DurableObjectStub<FlashSaleCoordinator> {
   return (env.FLASH_SALE_COORDINATOR as DurableObjectNamespace<FlashSaleCoordinator>).getByName(campaignId);
-}
-
-function expectBalanced(c: QuotaCounts): void {
-  const stock = c.bucketStock.reduce((a, b) => a + b, 0);
-  expect(c.unallocated + c.inFlight + stock + c.admitted + c.sold, JSON.stringify(c)).toBe(c.quota);
 }
 
 /** A shopper id that hashes to bucket `k`. */

@@ -7,37 +7,11 @@
 import { env, runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { FlashSaleBucket } from "../../durable-objects/flash-sale-bucket";
-import {
-  type AdmitOutcome,
-  bucketOf,
-  flashQuota,
-  type QuotaCounts,
-  type QuotaPlan,
-} from "../../shared/flash-sales/quota";
+import { type AdmitOutcome, bucketOf, flashQuota, type QuotaPlan } from "../../shared/flash-sales/quota";
+import { expectBalanced, quotaPlan } from "../helpers/flash-sales";
 
 const quota = flashQuota(env);
-let campaigns = 0;
-
-function plan(over: Partial<QuotaPlan> = {}): QuotaPlan {
-  campaigns += 1;
-  const now = Date.now();
-  return {
-    campaignId: `fs_test_${campaigns}_${crypto.randomUUID().slice(0, 8)}`,
-    quota: 10,
-    buckets: 1,
-    perUserLimit: 1,
-    startsAt: now - 1_000,
-    endsAt: now + 3_600_000,
-    ...over,
-  };
-}
-
-/** The invariant, from the objects' own counts. */
-function expectBalanced(c: QuotaCounts): void {
-  const stock = c.bucketStock.reduce((a, b) => a + b, 0);
-  expect(c.unallocated + c.inFlight + stock + c.admitted + c.sold).toBe(c.quota);
-  expect(c.remaining).toBe(c.quota - c.sold - c.admitted);
-}
+const plan = (over: Partial<QuotaPlan> = {}) => quotaPlan("fs_test", over);
 
 function admitted(o: AdmitOutcome): Extract<AdmitOutcome, { status: "admitted" }> {
   if (o.status !== "admitted") throw new Error(`expected admitted, got ${JSON.stringify(o)}`);

@@ -1,4 +1,6 @@
 /** Flash-sale helpers: a campaign on a fresh SKU, the entry proof, entering, ordering with a purchase token. */
+import { expect } from "vitest";
+import type { QuotaCounts, QuotaPlan } from "../../shared/flash-sales/quota";
 import type { Seller } from "./catalog";
 import { call, json } from "./http";
 import { type Shopper, skuOnSale } from "./orders";
@@ -138,4 +140,28 @@ export async function stampede(campaignId: string, shoppers: readonly { token: s
     await new Promise((r) => setTimeout(r, Math.min(wait, 300)));
   }
   return { tokens, answers };
+}
+
+/**
+ * A quota plan for driving the coordinator and buckets directly: a fresh campaign id under
+ * `prefix` (storage is shared by a file's tests), running from a second ago for an hour.
+ */
+export function quotaPlan(prefix: string, over: Partial<QuotaPlan> = {}): QuotaPlan {
+  const now = Date.now();
+  return {
+    campaignId: `${prefix}_${crypto.randomUUID().slice(0, 13)}`,
+    quota: 10,
+    buckets: 1,
+    perUserLimit: 1,
+    startsAt: now - 1_000,
+    endsAt: now + 3_600_000,
+    ...over,
+  };
+}
+
+/** The quota's invariant, from the objects' own counts: every unit in exactly one place. */
+export function expectBalanced(c: QuotaCounts): void {
+  const stock = c.bucketStock.reduce((a, b) => a + b, 0);
+  expect(c.unallocated + c.inFlight + stock + c.admitted + c.sold, JSON.stringify(c)).toBe(c.quota);
+  expect(c.remaining, JSON.stringify(c)).toBe(c.quota - c.sold - c.admitted);
 }
