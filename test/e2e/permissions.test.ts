@@ -179,6 +179,7 @@ const POLICIES: Record<string, Policy> = {
   "POST /admin/v1/ops/event-canaries": "operator",
   "GET /admin/v1/ops/event-canaries/{canaryId}": "operator",
   "GET /admin/v1/metrics": "operator",
+  "GET /admin/v1/metrics/series": "operator",
   "GET /admin/v1/switches": "operator",
   "PUT /admin/v1/switches/{name}": "operator",
   "GET /admin/v1/reports/sales": "staff",

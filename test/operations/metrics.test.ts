@@ -15,10 +15,16 @@ import { dbOf } from "../../shared/platform/db";
 import { AppError } from "../../shared/platform/errors";
 import { newId } from "../../shared/platform/ids";
 import { createLogger } from "../../shared/platform/logger";
-import { bucketOf, LATENCY_BOUNDS_MS, quantileOf } from "../../shared/platform/metrics/histogram";
+import { bucketField, bucketOf, LATENCY_BOUNDS_MS, quantileOf } from "../../shared/platform/metrics/histogram";
 import { routeLabelOf } from "../../shared/platform/metrics/middleware";
 import { flushAllMetrics, IsolateMetrics, metricsTargetOf } from "../../shared/platform/metrics/recorder";
-import { addCounters, purgeCountersBefore, ROLLUP_RETENTION_MS } from "../../shared/platform/metrics/rollup-repo";
+import {
+  addCounters,
+  type CounterRow,
+  purgeCountersBefore,
+  ROLLUP_RETENTION_MS,
+} from "../../shared/platform/metrics/rollup-repo";
+import type { MetricsSeries } from "../../shared/platform/metrics/series";
 import { type MetricsSummary, metricsSummary } from "../../shared/platform/metrics/summary";
 import { DEMO, tokenFor } from "../helpers/callers";
 import { countingD1, type Trip } from "../helpers/counting-d1";
@@ -287,6 +293,101 @@ describe("queue and business metrics", () => {
     expect(routeOf(await summary(), "flaky-flush", route)).toBeUndefined();
     await metrics.flush(db, log);
     expect(routeOf(await summary(), "flaky-flush", route)?.requests).toBe(4);
+  });
+});
+
+describe("metrics over time", () => {
+  const minute = (ms: number) => ms - (ms % 60_000);
+  /** The counters of `count` answers of one route at one minute, each `ms` long with `status`. */
+  const answers = (at: number, worker: string, route: string, count: number, status: number, ms: number) =>
+    ["requests", `status_${String(status)[0]}xx`, bucketField(bucketOf(ms))].map(
+      (field): CounterRow => ({ minute: at, worker, kind: "route", subject: route, field, value: count }),
+    );
+  const series = async (caller: typeof DEMO.seller1 | typeof DEMO.operator, query: string) =>
+    platform.fetch(
+      new Request(`${ORIGIN}/admin/v1/metrics/series?${query}`, {
+        headers: { authorization: `Bearer ${await tokenFor(caller)}` },
+      }),
+      env as never,
+      createExecutionContext(),
+    );
+
+  it("answers each minute's requests, errors and p99 as written, an empty minute as zeros, business counters per minute", async () => {
+    const worker = `series-${newId("request")}`;
+    const t0 = minute(Date.now() - 20 * 60_000);
+    const at = (i: number) => t0 + i * 60_000;
+    await addCounters(db, [
+      // Minute 0: 99 fast answers and one slow failure, so p99 is still the fast bucket.
+      ...answers(at(0), worker, "GET /a", 99, 200, 15),
+      ...answers(at(0), worker, "POST /b", 1, 503, 4000),
+      // Minute 1: nothing. Minute 2: 10 of 100 slow, so p99 is the slow bucket; two routes add up.
+      ...answers(at(2), worker, "GET /a", 60, 200, 15),
+      ...answers(at(2), worker, "POST /b", 30, 404, 15),
+      ...answers(at(2), worker, "POST /b", 10, 200, 400),
+      // Another worker's traffic at the same minutes: not in this worker's series.
+      ...answers(at(0), `${worker}-other`, "GET /a", 7, 500, 9000),
+      { minute: at(0), worker: "events", kind: "business", subject: "all", field: "ordersCreated", value: 4 },
+      { minute: at(0), worker: "events", kind: "business", subject: "all", field: "ordersPaid", value: 3 },
+      { minute: at(0), worker: "events", kind: "business", subject: "all", field: "gmv_CNY", value: 23700 },
+      { minute: at(0), worker: "events", kind: "business", subject: "all", field: "gmv_USD", value: 999 },
+      { minute: at(2), worker: "events", kind: "business", subject: "all", field: "ordersCreated", value: 1 },
+    ]);
+
+    const res = await series(DEMO.operator, `window=3600&step=60&worker=${worker}`);
+    const body = (await res.json()) as MetricsSeries;
+    expect(res.status, JSON.stringify(body)).toBe(200);
+    expect(body).toMatchObject({ window: 3600, step: 60, worker, route: null });
+    expect(body.points.length).toBe(61); // every minute of the hour, the current one included
+    expect(body.points[0]?.at).toBe(body.from);
+    const point = (i: number) => body.points.find((p) => p.at === new Date(at(i)).toISOString());
+    expect(point(0)).toEqual({ at: new Date(at(0)).toISOString(), requests: 100, errors: 1, p99Ms: 20 });
+    expect(point(1)).toEqual({ at: new Date(at(1)).toISOString(), requests: 0, errors: 0, p99Ms: null });
+    expect(point(2)).toEqual({ at: new Date(at(2)).toISOString(), requests: 100, errors: 30, p99Ms: 500 });
+    expect(body.points.reduce((n, p) => n + p.requests, 0)).toBe(200);
+    const business = (i: number) => body.business.find((p) => p.at === new Date(at(i)).toISOString());
+    expect(business(0)).toEqual({
+      at: new Date(at(0)).toISOString(),
+      ordersCreated: 4,
+      ordersPaid: 3,
+      gmv: [
+        { amount: 23700, currency: "CNY" },
+        { amount: 999, currency: "USD" },
+      ],
+    });
+    expect(business(1)).toEqual({ at: new Date(at(1)).toISOString(), ordersCreated: 0, ordersPaid: 0, gmv: [] });
+    expect(business(2)?.ordersCreated).toBe(1);
+
+    // One route of the worker, five minutes a point: the points add up to the totals of the window.
+    const route = await series(
+      DEMO.operator,
+      `window=3600&step=300&worker=${worker}&route=${encodeURIComponent("POST /b")}`,
+    );
+    const narrowed = (await route.json()) as MetricsSeries;
+    expect(route.status, JSON.stringify(narrowed)).toBe(200);
+    expect(narrowed.points.length).toBe(13);
+    expect(
+      narrowed.points
+        .map((p) => p.requests)
+        .filter((n) => n > 0)
+        .reduce((n, m) => n + m, 0),
+    ).toBe(41);
+    const totals = await metricsSummary(db, 3600, Date.now());
+    expect(routeOf(totals, worker, "POST /b")?.requests).toBe(41);
+    expect(Math.max(...narrowed.points.map((p) => p.p99Ms ?? 0))).toBe(routeOf(totals, worker, "POST /b")?.p99Ms);
+  });
+
+  it("is for operators only and bounds the window and the step", async () => {
+    expect((await series(DEMO.seller1, "window=3600")).status).toBe(403);
+    const refused = async (query: string) => {
+      const res = await series(DEMO.operator, query);
+      const problem = (await res.json()) as { code: string; errors?: { field: string }[] };
+      expect(res.status, JSON.stringify(problem)).toBe(400);
+      return JSON.stringify(problem);
+    };
+    expect(await refused("window=3600&step=90")).toContain("step");
+    expect(await refused("window=604800&step=60")).toContain("step");
+    expect(await refused("window=30")).toContain("window");
+    expect((await series(DEMO.operator, "window=604800&step=420")).status).toBe(200);
   });
 });
 

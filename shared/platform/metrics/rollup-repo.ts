@@ -3,7 +3,7 @@
  * so concurrent flushes from many isolates sum exactly. One flush is one batch of multi-row upserts
  * (a few statements for a busy isolate), never a write per request.
  */
-import { gte, sql } from "drizzle-orm";
+import { and, eq, gte, sql } from "drizzle-orm";
 import { metricCounts } from "../../../db/schema";
 import { inChunks } from "../d1-chunks";
 import { type Db, runBatch } from "../db";
@@ -47,6 +47,43 @@ export async function countersSince(db: Db, fromMinute: number): Promise<Omit<Co
     .from(metricCounts)
     .where(gte(metricCounts.minute, fromMinute))
     .groupBy(metricCounts.worker, metricCounts.kind, metricCounts.subject, metricCounts.field);
+}
+
+/** Which counters a series reads: one kind, optionally one worker's and one subject's. */
+export interface SeriesFilter {
+  kind: MetricKind;
+  worker?: string;
+  subject?: string;
+}
+
+/**
+ * The counters of every minute starting at or after `fromMinute`, summed per field and per slot of
+ * `stepMs` counted from `fromMinute` (`at` is the slot's start), so the slots add up to the totals
+ * of `countersSince`. Summed in D1: a week of minutes comes back as one row per slot and field.
+ */
+export async function countersPerSlotSince(
+  db: Db,
+  fromMinute: number,
+  stepMs: number,
+  filter: SeriesFilter,
+): Promise<{ at: number; field: string; value: number }[]> {
+  const at = sql<number>`${metricCounts.minute} - ((${metricCounts.minute} - ${fromMinute}) % ${stepMs})`;
+  return db
+    .select({
+      at: at.mapWith(Number),
+      field: metricCounts.field,
+      value: sql<number>`SUM(${metricCounts.value})`.mapWith(Number),
+    })
+    .from(metricCounts)
+    .where(
+      and(
+        gte(metricCounts.minute, fromMinute),
+        eq(metricCounts.kind, filter.kind),
+        filter.worker === undefined ? undefined : eq(metricCounts.worker, filter.worker),
+        filter.subject === undefined ? undefined : eq(metricCounts.subject, filter.subject),
+      ),
+    )
+    .groupBy(at, metricCounts.field);
 }
 
 /** How long the rollup keeps its minutes (Analytics Engine keeps production's for three months). */

@@ -7,10 +7,17 @@
 import { z } from "@hono/zod-openapi";
 import type { Db } from "../db";
 import { moneySchema } from "../money";
-import { bucketIndexOfField, LATENCY_BOUNDS_MS, quantileOf } from "./histogram";
+import { LATENCY_BOUNDS_MS } from "./histogram";
 import { countersSince } from "./rollup-repo";
+import { addField, gmvOf, RouteTally } from "./tally";
 
-const MINUTE_MS = 60_000;
+export const MINUTE_MS = 60_000;
+
+/** The start of the first minute a window of `windowSeconds` before `now` counts. */
+export function windowStart(windowSeconds: number, now: number): number {
+  const fromMs = now - windowSeconds * 1000;
+  return fromMs - (fromMs % MINUTE_MS);
+}
 
 export const metricsQuerySchema = z.object({
   window: z.coerce
@@ -66,11 +73,10 @@ export type MetricsSummary = z.infer<typeof metricsSummarySchema>;
 
 /** The summary of the `windowSeconds` before `now`. */
 export async function metricsSummary(db: Db, windowSeconds: number, now: number): Promise<MetricsSummary> {
-  const fromMs = now - windowSeconds * 1000;
-  const fromMinute = fromMs - (fromMs % MINUTE_MS);
+  const fromMinute = windowStart(windowSeconds, now);
   const rows = await countersSince(db, fromMinute);
 
-  const routes = new Map<string, { worker: string; route: string; fields: Map<string, number>; buckets: number[] }>();
+  const routes = new Map<string, { worker: string; route: string; tally: RouteTally }>();
   const queues = new Map<string, Map<string, number>>();
   const business = new Map<string, number>();
   for (const row of rows) {
@@ -78,18 +84,16 @@ export async function metricsSummary(db: Db, windowSeconds: number, now: number)
       const key = `${row.worker} ${row.subject}`;
       let route = routes.get(key);
       if (!route) {
-        route = { worker: row.worker, route: row.subject, fields: new Map(), buckets: [] };
+        route = { worker: row.worker, route: row.subject, tally: new RouteTally() };
         routes.set(key, route);
       }
-      const bucket = bucketIndexOfField(row.field);
-      if (bucket !== null) route.buckets[bucket] = (route.buckets[bucket] ?? 0) + row.value;
-      else route.fields.set(row.field, (route.fields.get(row.field) ?? 0) + row.value);
+      route.tally.add(row.field, row.value);
     } else if (row.kind === "queue") {
       const fields = queues.get(row.subject) ?? new Map<string, number>();
-      fields.set(row.field, (fields.get(row.field) ?? 0) + row.value);
+      addField(fields, row.field, row.value);
       queues.set(row.subject, fields);
     } else {
-      business.set(row.field, (business.get(row.field) ?? 0) + row.value);
+      addField(business, row.field, row.value);
     }
   }
 
@@ -99,30 +103,21 @@ export async function metricsSummary(db: Db, windowSeconds: number, now: number)
     window: windowSeconds,
     from: new Date(fromMinute).toISOString(),
     routes: [...routes.values()]
-      .map(({ worker, route, fields, buckets }) => {
-        const counts = Array.from({ length: LATENCY_BOUNDS_MS.length + 1 }, (_, i) => buckets[i] ?? 0);
-        const statusClasses = Object.fromEntries(
-          [...fields].filter(([f]) => f.startsWith("status_")).map(([f, n]) => [f.slice("status_".length), n]),
-        );
-        return {
-          worker,
-          route,
-          requests: fields.get("requests") ?? 0,
-          errors: (statusClasses["4xx"] ?? 0) + (statusClasses["5xx"] ?? 0),
-          statusClasses,
-          p50Ms: quantileOf(counts, 0.5),
-          p95Ms: quantileOf(counts, 0.95),
-          p99Ms: quantileOf(counts, 0.99),
-        };
-      })
+      .map(({ worker, route, tally }) => ({
+        worker,
+        route,
+        requests: tally.requests,
+        errors: tally.errors,
+        statusClasses: tally.statusClasses(),
+        p50Ms: tally.quantile(0.5),
+        p95Ms: tally.quantile(0.95),
+        p99Ms: tally.quantile(0.99),
+      }))
       .sort((a, b) => b.requests - a.requests || a.route.localeCompare(b.route)),
     business: {
       ordersCreated: business.get("ordersCreated") ?? 0,
       ordersPaid: business.get("ordersPaid") ?? 0,
-      gmv: [...business]
-        .filter(([field]) => field.startsWith("gmv_"))
-        .map(([field, amount]) => ({ amount, currency: field.slice(4) as z.infer<typeof moneySchema>["currency"] }))
-        .sort((a, b) => a.currency.localeCompare(b.currency)),
+      gmv: gmvOf(business),
       paymentsSucceeded: succeeded,
       paymentsFailed: failed,
       paymentSuccessRate: succeeded + failed === 0 ? null : succeeded / (succeeded + failed),
