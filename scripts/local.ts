@@ -113,16 +113,24 @@ export const DEMO_LOGINS = [
   ["shopper", "shopper1", "shopper-dev-password"],
 ] as const;
 
-/** Applies the D1 migrations to the local database (CI=true: no prompt). */
+/**
+ * The local D1 databases: the commerce database (also order shard 0) and the other order shards
+ * wrangler.toml binds (ORDERS_1 …). Every one gets the same migrations.
+ */
+export const LOCAL_DATABASES = ["commerce", "orders-1"] as const;
+
+/** Applies the D1 migrations to every local database (CI=true: no prompt). */
 export function applyLocalMigrations(stdio: "inherit" | "ignore" = "inherit"): void {
-  execFileSync(
-    wrangler,
-    ["d1", "migrations", "apply", "commerce", "--local", "--persist-to", PERSIST_DIR, "-c", "wrangler.toml"],
-    {
-      stdio: ["ignore", stdio, "inherit"],
-      env: { ...process.env, CI: "true" },
-    },
-  );
+  for (const database of LOCAL_DATABASES) {
+    execFileSync(
+      wrangler,
+      ["d1", "migrations", "apply", database, "--local", "--persist-to", PERSIST_DIR, "-c", "wrangler.toml"],
+      {
+        stdio: ["ignore", stdio, "inherit"],
+        env: { ...process.env, CI: "true" },
+      },
+    );
+  }
 }
 
 /**

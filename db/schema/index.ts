@@ -7,6 +7,7 @@ export * from "./fulfillment";
 export * from "./imports";
 export * from "./ledger";
 export * from "./operations";
+export * from "./order-shards";
 export * from "./orders";
 export * from "./payments";
 export * from "./platform";

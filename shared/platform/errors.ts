@@ -51,6 +51,7 @@ export const ERROR_CODES = {
   quote_used: { status: 409, title: "The quote was already used for an order" },
   hold_limit_reached: { status: 409, title: "The shopper holds as many units in unpaid orders as allowed" },
   checkout_timed_out: { status: 409, title: "The checkout took too long and was undone" },
+  order_slot_moving: { status: 409, title: "The shopper's orders are moving to another database; retry shortly" },
   sold_out: { status: 409, title: "The campaign is sold out" },
   purchase_token_used: { status: 409, title: "The purchase token was already used for an order" },
   admission_lapsed: { status: 409, title: "The flash-sale admission lapsed before an order redeemed it" },
