@@ -23,7 +23,7 @@ export const SORTS = ["relevance", "price_asc", "price_desc", "sales", "newest",
 const money = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const booleanFlag = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
 
-export const searchQuerySchema = z.object({
+const searchParameters = {
   q: z.string().trim().max(200).optional(),
   categoryId: z.coerce.number().int().positive().optional(),
   brandId: z.coerce.number().int().positive().optional(),
@@ -33,7 +33,26 @@ export const searchQuerySchema = z.object({
   sort: z.enum(SORTS).optional(),
   limit: limitSchema,
   cursor: z.string().min(1).max(512).optional(),
-});
+};
+
+/**
+ * Strict but for `attr.<name>` (read by `attributeFilters`): search answers are cached under the
+ * whole query string, so an ignored parameter (`shopId`, a cache buster) made a new key and a new
+ * D1 search per value while answering as if it were absent.
+ */
+export const searchQuerySchema = z
+  .object(searchParameters)
+  .catchall(z.unknown())
+  .superRefine((query, ctx) => {
+    for (const key of Object.keys(query)) {
+      if (Object.hasOwn(searchParameters, key) || key.startsWith("attr.")) continue;
+      ctx.addIssue({
+        code: "custom",
+        path: [key],
+        message: `is not a search parameter (${Object.keys(searchParameters).join(", ")} and attr.<name>)`,
+      });
+    }
+  });
 export type SearchQuery = z.infer<typeof searchQuerySchema> & { attributes: Record<string, string> };
 
 /**

@@ -20,7 +20,7 @@ export const RECOMMENDATION_KINDS = ["bought_together", "similar", "for_you"] as
 export type RecommendationKind = (typeof RECOMMENDATION_KINDS)[number];
 const REASONS = ["bought_together", "similar", "for_you", "best_seller"] as const;
 
-export const recommendationsQuery = z.object({
+export const recommendationsQuery = z.strictObject({
   kind: z
     .enum(RECOMMENDATION_KINDS)
     .optional()

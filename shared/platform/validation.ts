@@ -46,23 +46,32 @@ function reasonOf(issue: z.core.$ZodIssue): string {
 export function fieldErrorsOf(error: ZodError, prefix?: string): FieldError[] {
   const out: FieldError[] = [];
   const seen = new Set<string>();
+  const push = (at: PropertyKey[], reason: string) => {
+    const field = [prefix, at.map(String).join(".")].filter(Boolean).join(".") || (prefix ?? "body");
+    const key = `${field}\n${reason}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push({ field, reason });
+    }
+  };
   const add = (issues: readonly z.core.$ZodIssue[], base: PropertyKey[]) => {
     for (const issue of issues) {
       const at = [...base, ...issue.path];
-      const path = at.map(String).join(".");
-      const field = [prefix, path].filter(Boolean).join(".") || (prefix ?? "body");
+      // A strict object's unknown keys: one error per key, named where it was sent (zod names
+      // the object and lists the keys in its message).
+      if (issue.code === "unrecognized_keys") {
+        for (const key of issue.keys) push([...at, key], "is not a known field");
+        continue;
+      }
       // A value that fits no branch of a union: say so, then what each branch found wrong
       // (zod's own message for this is only "Invalid input").
       const union = issue.code === "invalid_union" && issue.errors.length > 0;
-      const reason =
+      push(
+        at,
         union && issue.message === "Invalid input"
           ? "matches none of the accepted shapes (what each one lacks follows)"
-          : reasonOf(issue);
-      const key = `${field}\n${reason}`;
-      if (!seen.has(key)) {
-        seen.add(key);
-        out.push({ field, reason });
-      }
+          : reasonOf(issue),
+      );
       if (union) for (const branch of issue.errors) add(branch, at);
     }
   };

@@ -201,7 +201,7 @@ export async function coinPostingExists(db: Db, key: string): Promise<boolean> {
   return (await ledgerRepo.findByIdempotencyKey(db, key)) !== undefined;
 }
 
-export const coinsHistoryQuery = z.object({
+export const coinsHistoryQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().min(1).max(512).optional(),
 });

@@ -68,7 +68,7 @@ export function voucherView(v: VoucherRow): VoucherView {
   return { ...voucherTerms(v), remaining: Math.max(0, v.totalCount - v.claimed) };
 }
 
-export const claimableQuery = z.object({
+export const claimableQuery = z.strictObject({
   shopId: z.string().min(1).max(64).optional().describe("A shop's vouchers; without it, the platform's"),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().min(1).max(512).optional(),

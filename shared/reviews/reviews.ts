@@ -53,7 +53,7 @@ export const reviewListSchema = z.object({
   items: z.array(reviewSchema),
   nextCursor: z.string().nullable(),
 });
-export const reviewListQuery = z.object({ limit: limitSchema, cursor: z.string().min(1).max(512).optional() });
+export const reviewListQuery = z.strictObject({ limit: limitSchema, cursor: z.string().min(1).max(512).optional() });
 
 type ReviewRow = typeof reviews.$inferSelect;
 

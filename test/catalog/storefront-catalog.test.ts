@@ -13,6 +13,7 @@ import {
   type Seller,
 } from "../helpers/catalog";
 import { call, json } from "../helpers/http";
+import { newShopper } from "../helpers/orders";
 
 type SearchResult = {
   items: {
@@ -167,6 +168,43 @@ describe("GET /v1/products search", () => {
     } while (cursor);
     expect(seen).toEqual([ids.court, ids.runner, ids.pegasus, ids.ultraboost]);
     expect((await search("cursor=nonsense")).status).toBe(400);
+  });
+
+  it("refuses a parameter it does not know, naming it, instead of caching an answer that ignored it", async () => {
+    const unknown = await search(`categoryId=${categoryId}&shopId=${seller.shopId}&bench=1`);
+    expect(unknown.status).toBe(400);
+    expect(unknown.res.headers.get("content-type")).toContain("application/problem+json");
+    expect(unknown.body).toMatchObject({ code: "validation_failed" });
+    const errors = (unknown.body as unknown as { errors: { field: string; reason: string }[] }).errors;
+    expect(errors.map((e) => e.field).sort()).toEqual(["query.bench", "query.shopId"]);
+    expect(errors[0]?.reason).toContain("is not a search parameter");
+    // Attribute filters and every documented parameter are still accepted.
+    const documented = await search(
+      `q=pegasus&categoryId=${categoryId}&brandId=2001&minPrice=1&maxPrice=9000000&inStock=true&sort=price_asc` +
+        `&limit=5&attr.${encodeURIComponent("颜色")}=${encodeURIComponent("白色")}`,
+    );
+    expect(documented.status, JSON.stringify(documented.body)).toBe(200);
+    expect(documented.body.items.map((i) => i.productId)).toEqual([ids.pegasus]);
+  });
+
+  it("is as strict as the storefront's other GET routes that take a query", async () => {
+    const shopper = await newShopper();
+    const lists = [
+      `/v1/products/${ids.pegasus}/reviews?limit=5`,
+      `/v1/products/${ids.pegasus}/recommendations?kind=similar`,
+      "/v1/vouchers?limit=5",
+      "/v1/me/addresses?limit=5",
+      "/v1/me/coins?limit=5",
+    ];
+    for (const path of lists) {
+      const known = await call("GET", path, { token: shopper.token });
+      expect(known.status, path).toBe(200);
+      const unknown = await json<{ errors: { field: string }[] }>(
+        await call("GET", `${path}&sellerId=x`, { token: shopper.token }),
+      );
+      expect(unknown.status, path).toBe(400);
+      expect(unknown.body.errors, path).toEqual([{ field: "query.sellerId", reason: "is not a known field" }]);
+    }
   });
 
   it("refreshes the index from catalog events after an edit", async () => {

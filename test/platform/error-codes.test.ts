@@ -242,6 +242,18 @@ describe("validation messages say what was expected", () => {
     ]);
   });
 
+  it("names each unknown key of a strict object where it was sent", () => {
+    const schema = z.strictObject({ items: z.array(z.strictObject({ n: z.number() })) });
+    const result = schema.safeParse({ items: [{ n: 1, extra: 1 }], shopId: "x", bench: "1" });
+    expect(result.success).toBe(false);
+    if (result.success) return;
+    expect(fieldErrorsOf(result.error, "query")).toEqual([
+      { field: "query.items.0.extra", reason: "is not a known field" },
+      { field: "query.shopId", reason: "is not a known field" },
+      { field: "query.bench", reason: "is not a known field" },
+    ]);
+  });
+
   it("quotes a value that could be misread, and says how many values a long list has", () => {
     expect(oneOf(["a, b", "", "c"])).toBe('must be one of "a, b", "", c');
     expect(oneOf([1, 2])).toBe("must be one of 1, 2");

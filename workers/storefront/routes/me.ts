@@ -43,7 +43,7 @@ const routes = {
     summary: "The address book",
     description:
       "The caller's addresses, oldest first; one is the default. An address's `addressId` goes into quotes and orders.",
-    request: { query: listQuerySchema },
+    request: { query: listQuerySchema.strict() },
     responses: {
       200: jsonResponse(
         z.object({ items: z.array(address), nextCursor: z.string().nullable() }),
