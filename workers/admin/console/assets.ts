@@ -93,6 +93,8 @@ figure.chart figcaption { font-weight: 600; margin-bottom: .25rem; }
 .chart-bar { fill: var(--accent); }
 .chart-bar.danger { fill: var(--danger); }
 .chart-label, .chart-value { font-size: 12px; fill: var(--fg); }
+.chart-grid line { stroke: var(--line); }
+details.figures summary { cursor: pointer; margin: .5rem 0; }
 @media (max-width: 640px) { main { padding: .5rem; } th, td { padding: .3rem; } header.top { padding: .5rem; } }
 `;
 

@@ -1,14 +1,18 @@
 /** @jsxImportSource hono/jsx */
 /**
- * Operators' metrics (GET /admin/v1/metrics) for a chosen window: the business counters, charts
- * of requests, errors and p99 latency per route, and the queues' outcomes, with the numbers in
- * tables beside the charts.
+ * Operators' metrics for a chosen window (and optionally one route): requests, errors, p99 and the
+ * business counters over time (GET /admin/v1/metrics/series) as column charts with every point in
+ * a table, times in the viewer's zone; then the window's business counters, charts of requests,
+ * errors and p99 latency per route, and the queues' outcomes (GET /admin/v1/metrics), with the
+ * numbers in tables beside the charts.
  */
+import { getCookie } from "hono/cookie";
+import type { MetricsSeries } from "../../../../shared/platform/metrics/series";
 import type { MetricsSummary } from "../../../../shared/platform/metrics/summary";
-import { BarChart } from "../charts";
+import { BarChart, clockIn, SeriesChart } from "../charts";
 import type { PageContext, PageRegistrar } from "../console";
-import { formatMoney } from "../format";
-import { ListSection, ProblemBox, Time } from "../ui";
+import { formatMoney, viewerZone, ZONE_COOKIE } from "../format";
+import { ListSection, ProblemBox, Table, Time } from "../ui";
 
 /** The windows offered, in seconds, with their names. */
 const WINDOWS = [
@@ -17,6 +21,8 @@ const WINDOWS = [
   ["86400", "Last 24 hours"],
   ["604800", "Last 7 days"],
 ] as const;
+/** Seconds per point of each window's series (some 50 columns a chart, a minute at least). */
+const STEPS: Record<(typeof WINDOWS)[number][0], number> = { "300": 60, "3600": 60, "86400": 1800, "604800": 10800 };
 /** Routes charted (the busiest); the table lists them all. */
 const CHARTED_ROUTES = 10;
 
@@ -36,9 +42,141 @@ function Card({ label, value, testId }: { label: string; value: string; testId?:
   );
 }
 
+/** "per minute", "per 30 minutes", "per 3 hours". */
+function perStep(step: number): string {
+  if (step === 60) return "per minute";
+  return step % 3600 === 0 ? `per ${step / 3600} hours` : `per ${step / 60} minutes`;
+}
+
+/** The worker and route of a route picker's value (`storefront GET /v1/products`). */
+function routeOfChoice(choice: string): { worker?: string; route?: string } {
+  const space = choice.indexOf(" ");
+  return space <= 0 ? {} : { worker: choice.slice(0, space), route: choice.slice(space + 1) };
+}
+
+/** The window's requests, errors, p99 and business counters over time, every figure in a table too. */
+function OverTime({ series, zone, scope }: { series: MetricsSeries; zone: string; scope: string }) {
+  const clock = clockIn(zone, series.window > 86_400);
+  const per = perStep(series.step);
+  const sum = (values: number[]) => count(values.reduce((n, v) => n + v, 0));
+  const currencies = [...new Set(series.business.flatMap((b) => b.gmv.map((g) => g.currency)))].sort();
+  const gmvIn = (b: MetricsSeries["business"][number], currency: string) =>
+    b.gmv.find((g) => g.currency === currency)?.amount ?? 0;
+  return (
+    <section aria-labelledby="over-time">
+      <h2 id="over-time">Over time</h2>
+      <p class="muted">
+        One column {per}, times in {zone}; {scope}.
+      </p>
+      <div class="charts">
+        <SeriesChart
+          id="series-requests"
+          title={`Requests ${per}`}
+          points={series.points.map((p) => ({ at: p.at, value: p.requests }))}
+          text={count}
+          total={sum(series.points.map((p) => p.requests))}
+          clock={clock}
+        />
+        <SeriesChart
+          id="series-errors"
+          title={`Errors (4xx and 5xx) ${per}`}
+          tone="danger"
+          points={series.points.map((p) => ({ at: p.at, value: p.errors }))}
+          text={count}
+          total={sum(series.points.map((p) => p.errors))}
+          clock={clock}
+        />
+        <SeriesChart
+          id="series-p99"
+          title={`p99 latency ${per}`}
+          points={series.points.map((p) => ({ at: p.at, value: p.p99Ms }))}
+          text={(ms) => `${count(ms)} ms`}
+          clock={clock}
+        />
+        <SeriesChart
+          id="series-orders"
+          title={`Orders paid ${per} (all shops)`}
+          points={series.business.map((b) => ({ at: b.at, value: b.ordersPaid }))}
+          text={count}
+          total={sum(series.business.map((b) => b.ordersPaid))}
+          clock={clock}
+        />
+        {currencies.map((currency) => (
+          <SeriesChart
+            id={`series-gmv-${currency}`}
+            title={`GMV in ${currency} ${per} (all shops)`}
+            points={series.business.map((b) => ({ at: b.at, value: gmvIn(b, currency) }))}
+            text={(amount) => formatMoney({ amount: Math.round(amount), currency })}
+            total={formatMoney({ amount: series.business.reduce((n, b) => n + gmvIn(b, currency), 0), currency })}
+            clock={clock}
+          />
+        ))}
+      </div>
+      <details class="figures">
+        <summary>Every point's figures</summary>
+        <Table caption={`Requests, errors, p99 and business counters ${per}, oldest first`}>
+          <thead>
+            <tr>
+              <th scope="col">From</th>
+              <th scope="col" class="num">
+                Requests
+              </th>
+              <th scope="col" class="num">
+                Errors
+              </th>
+              <th scope="col" class="num">
+                p99 ms
+              </th>
+              <th scope="col" class="num">
+                Orders created
+              </th>
+              <th scope="col" class="num">
+                Orders paid
+              </th>
+              <th scope="col" class="num">
+                GMV
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {series.points.map((p, i) => {
+              const b = series.business[i];
+              return (
+                <tr>
+                  <th scope="row">
+                    <Time value={p.at} />
+                  </th>
+                  <td class="num">{count(p.requests)}</td>
+                  <td class="num">{count(p.errors)}</td>
+                  <td class="num">{p.p99Ms ?? "—"}</td>
+                  <td class="num">{count(b?.ordersCreated ?? 0)}</td>
+                  <td class="num">{count(b?.ordersPaid ?? 0)}</td>
+                  <td class="num">{b?.gmv.length ? b.gmv.map((g) => formatMoney(g)).join(" · ") : "—"}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </Table>
+      </details>
+    </section>
+  );
+}
+
 async function metrics({ api, c, render }: PageContext) {
-  const window = WINDOWS.some(([w]) => w === c.req.query("window")) ? (c.req.query("window") as string) : "3600";
-  const res = await api.get<MetricsSummary>("/admin/v1/metrics", { window });
+  const window = WINDOWS.some(([w]) => w === c.req.query("window"))
+    ? (c.req.query("window") as (typeof WINDOWS)[number][0])
+    : "3600";
+  const choice = c.req.query("route") ?? "";
+  const [res, series] = await Promise.all([
+    api.get<MetricsSummary>("/admin/v1/metrics", { window }),
+    api.get<MetricsSeries>("/admin/v1/metrics/series", {
+      window,
+      step: String(STEPS[window]),
+      ...routeOfChoice(choice),
+    }),
+  ]);
+  if (!res.ok) return render("Metrics", <ProblemBox problem={res.problem} />, res.status);
+  const m = res.body;
   const picker = (
     <form method="get" action="/console/metrics" class="row" aria-label="Metrics window">
       <label>
@@ -51,11 +189,20 @@ async function metrics({ api, c, render }: PageContext) {
           ))}
         </select>
       </label>
+      <label>
+        Route over time
+        <select name="route">
+          <option value="">Every route</option>
+          {m.routes.map((r) => (
+            <option value={routeName(r)} selected={routeName(r) === choice}>
+              {routeName(r)}
+            </option>
+          ))}
+        </select>
+      </label>
       <button type="submit">Show</button>
     </form>
   );
-  if (!res.ok) return render("Metrics", <ProblemBox problem={res.problem} />, res.status);
-  const m = res.body;
   const busiest = m.routes.slice(0, CHARTED_ROUTES);
   const erring = [...m.routes]
     .filter((r) => r.errors > 0)
@@ -73,6 +220,15 @@ async function metrics({ api, c, render }: PageContext) {
       <p class="muted">
         Counted from <Time value={m.from} /> at minute resolution (every Worker flushes its counts within seconds).
       </p>
+      {series.ok ? (
+        <OverTime
+          series={series.body}
+          zone={viewerZone(getCookie(c, ZONE_COOKIE))}
+          scope={choice && series.body.route ? `requests of ${choice} only` : "requests of every route"}
+        />
+      ) : (
+        <ProblemBox problem={series.problem} />
+      )}
       <section aria-labelledby="business">
         <h2 id="business">Business</h2>
         <div class="cards">
