@@ -101,7 +101,8 @@ export const refreshFamilies = sqliteTable(
     /** Absolute expiry: no rotation extends a session past it. */
     expiresAt: integer("expires_at").notNull(),
     revokedAt: integer("revoked_at"),
-    revokedReason: text("revoked_reason", { enum: ["logout", "reuse_detected"] }),
+    /** `account_disabled`: an operator disabled the account (shared/users/account-status.ts). */
+    revokedReason: text("revoked_reason", { enum: ["logout", "reuse_detected", "account_disabled"] }),
   },
   (t) => [index("refresh_families_user").on(t.userId)],
 );

@@ -43,7 +43,17 @@ export function snapshotInsert(db: Db, row: Awaited<ReturnType<typeof snapshotRo
 export interface LogEntry {
   actor: Actor;
   shopId: string | null;
-  entityType: "product" | "sku" | "price" | "stock" | "category" | "brand" | "attribute" | "template" | "bulk_job";
+  entityType:
+    | "product"
+    | "sku"
+    | "price"
+    | "stock"
+    | "category"
+    | "brand"
+    | "attribute"
+    | "template"
+    | "bulk_job"
+    | "user";
   entityId: string;
   operation: string;
   before?: unknown;

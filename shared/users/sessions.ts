@@ -88,6 +88,14 @@ export async function endSession(db: Db, token: string, now: number): Promise<vo
   if (row) await revokeFamily(db, row.familyId, "logout", now);
 }
 
+/** The statement ending every open session of `userId` (its account was disabled), for the caller's batch. */
+export function endSessionsOfUser(db: Db, userId: string, now: number) {
+  return db
+    .update(refreshFamilies)
+    .set({ revokedAt: now, revokedReason: "account_disabled" })
+    .where(and(eq(refreshFamilies.userId, userId), isNull(refreshFamilies.revokedAt)));
+}
+
 /** Whether the family is revoked, and why (for tests and support). */
 export async function sessionStatus(db: Db, token: string) {
   const row = await db.query.refreshTokens.findFirst({ where: eq(refreshTokens.tokenHash, await sha256Hex(token)) });

@@ -1,4 +1,7 @@
-/** Users and shop membership in D1. Only this module touches `users`, `shops` and `shop_members`. */
+/**
+ * Users and shop membership in D1. Only this module touches `users`, `shops` and `shop_members`,
+ * but for operators' directory (directory.ts, account-status.ts), which reads and acts on them.
+ */
 import { eq } from "drizzle-orm";
 import { shopMembers, users } from "../../db/schema";
 import { type BatchRead, batchRead } from "../platform/d1-chunks";

@@ -34,6 +34,8 @@ const OPERATOR_NAV = [
   "/console/vouchers",
   "/console/flash-sales",
   "/console/coins",
+  "/console/shops",
+  "/console/users",
   "/console/dead-letters",
   "/console/reconciliation",
   "/console/ledger",

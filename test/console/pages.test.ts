@@ -51,6 +51,8 @@ describe("console pages", () => {
       "/console/vouchers",
       "/console/flash-sales",
       "/console/coins",
+      "/console/shops",
+      "/console/users",
       "/console/dead-letters",
       "/console/reconciliation",
       "/console/ledger",

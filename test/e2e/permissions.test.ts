@@ -183,6 +183,11 @@ const POLICIES: Record<string, Policy> = {
   "GET /admin/v1/switches": "operator",
   "PUT /admin/v1/switches/{name}": "operator",
   "GET /admin/v1/reports/sales": "staff",
+  "GET /admin/v1/shops": "operator",
+  "GET /admin/v1/users": "operator",
+  "POST /admin/v1/users/{userId}/disable": "operator",
+  "POST /admin/v1/users/{userId}/enable": "operator",
+  "POST /admin/v1/users/{userId}/unlock": "operator",
 };
 
 /**
@@ -382,6 +387,10 @@ const NOT_OWNED = new Set([
   // A voucher anyone may claim; coins are granted by operators only.
   "POST /v1/vouchers/{voucherId}/claim",
   "POST /admin/v1/users/{userId}/coins",
+  // Accounts are the platform's: operators only.
+  "POST /admin/v1/users/{userId}/disable",
+  "POST /admin/v1/users/{userId}/enable",
+  "POST /admin/v1/users/{userId}/unlock",
   // test/promotions/voucher-admin.test.ts checks another shop's seller gets 404 ending a shop voucher.
   "POST /admin/v1/vouchers/{voucherId}/end",
   // A campaign is public on the storefront; test/flash-sales/campaigns.test.ts checks another shop's

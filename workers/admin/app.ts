@@ -35,6 +35,7 @@ import { registerReportRoutes } from "./routes/reports";
 import { registerReviewModerationRoutes } from "./routes/reviews";
 import { registerShipmentRoutes } from "./routes/shipments";
 import { registerShippingTemplateRoutes } from "./routes/shipping-template";
+import { registerShopUserRoutes } from "./routes/shops-users";
 import { registerSwitchRoutes } from "./routes/switches";
 import { registerWhoamiRoute } from "./routes/whoami";
 
@@ -103,5 +104,6 @@ export function buildAdminApp(options: { clock?: Clock } = {}): AdminApp {
   registerMetricsRoutes(app);
   registerSwitchRoutes(app);
   registerReportRoutes(app);
+  registerShopUserRoutes(app);
   return app;
 }

@@ -20,6 +20,7 @@ import type { discrepancySchema } from "../../shared/payments/discrepancies";
 import type { adminPaymentSchema } from "../../shared/payments/payments-list";
 import type { runSchema } from "../../shared/payments/reconciliation";
 import type { apiKeySchema } from "../../shared/users/api-keys";
+import type { shopListItemSchema, userListItemSchema } from "../../shared/users/directory";
 
 /** The seed's T-shirt as seller1 created it (`POST /admin/v1/products` with the seed's JSON). */
 export const PRODUCT_ID = "spu_01M8T8AG0PE04B84VDZ3D87QPJ";
@@ -636,4 +637,33 @@ export const canaryExample: z.output<typeof canarySchema> = {
   createdAt: "2026-12-02T02:11:19.766Z",
   consumedAt: null,
   deliveries: 0,
+};
+
+/** Shop 1 in the demo data, with the seed's T-shirt created and one order placed. */
+export const shopListItemExample: z.output<typeof shopListItemSchema> = {
+  shopId: SHOP_ID,
+  name: "Demo Apparel Flagship",
+  status: "ACTIVE",
+  defaultCurrency: "CNY",
+  owner: { userId: "usr_00000000000000000000000002", username: "seller1", status: "ACTIVE" },
+  members: 1,
+  products: 1,
+  onShelf: 1,
+  orders: 1,
+  createdAt: "2026-12-02T02:10:58.114Z",
+};
+
+/** seller1 in the demo data. */
+export const userListItemExample: z.output<typeof userListItemSchema> = {
+  userId: "usr_00000000000000000000000002",
+  username: "seller1",
+  email: "seller1@example.com",
+  phone: null,
+  role: "seller",
+  status: "ACTIVE",
+  lockedUntil: null,
+  shopId: SHOP_ID,
+  vipLevel: 0,
+  createdAt: "2026-12-02T02:10:58.114Z",
+  updatedAt: "2026-12-02T02:10:58.114Z",
 };

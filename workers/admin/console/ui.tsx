@@ -35,6 +35,8 @@ const OPERATOR_NAV = [
   ["/console/vouchers", "Vouchers"],
   ["/console/flash-sales", "Flash sales"],
   ["/console/coins", "Coins"],
+  ["/console/shops", "Shops"],
+  ["/console/users", "Users"],
   ["/console/dead-letters", "Dead letters"],
   ["/console/reconciliation", "Reconciliation"],
   ["/console/ledger", "Ledger"],

@@ -3,6 +3,7 @@ import type { PageRegistrar } from "../console";
 import { auditPages } from "./audit";
 import { bulkPages } from "./bulk";
 import { dashboardPages } from "./dashboard";
+import { directoryPages } from "./directory";
 import { flashSalePages } from "./flash-sales";
 import { metricsPages } from "./metrics";
 import { operationPages } from "./operations";
@@ -24,4 +25,5 @@ export const CONSOLE_PAGES: ((register: PageRegistrar) => void)[] = [
   auditPages,
   operationPages,
   metricsPages,
+  directoryPages,
 ];
