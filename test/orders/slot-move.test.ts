@@ -1,0 +1,460 @@
+/**
+ * Moving an order slot (shared/orders/slot-move.ts): a slot's rows written on shard 0 move to
+ * ORDERS_2 with counts verified, the slot table and OrderStore route there, the old home refuses
+ * the slot's writes, a crashed move resumes without duplicates, and the purge waits out the
+ * isolates' cache and then removes that slot's rows only.
+ */
+import { env } from "cloudflare:test";
+import { count, eq, getTableName, inArray, is } from "drizzle-orm";
+import { SQLiteTable } from "drizzle-orm/sqlite-core";
+import { describe, expect, it } from "vitest";
+import * as schema from "../../db/schema";
+import {
+  carrierEvents,
+  orderDiscounts,
+  orderItems,
+  orderSagas,
+  orderSlotFences,
+  orderSnapshots,
+  orderStatusLog,
+  orders,
+  payments,
+  payOrders,
+  refundItems,
+  refunds,
+  shipments,
+  shops,
+  users,
+} from "../../db/schema";
+import { formatOrderNumber } from "../../shared/orders/order-numbers";
+import { OrderHome, OrderStore, SlotTableCache, slotOfUser, storedShardOf } from "../../shared/orders/order-store";
+import {
+  COMMERCE_ONLY_TABLES,
+  MOVE_LEASE_MS,
+  moveSlot,
+  ORDER_SIDE_TABLES,
+  orderSideTableName,
+  PURGE_MARGIN_MS,
+  purgeSlot,
+  SHARD_LOCAL_TABLES,
+  type SlotMoveDeps,
+  slotRowsOn,
+} from "../../shared/orders/slot-move";
+import { ManualClock } from "../../shared/platform/clock";
+import { type Db, dbOf } from "../../shared/platform/db";
+import { isAppError } from "../../shared/platform/errors";
+import { createUser } from "../helpers/factories";
+
+const commerce = dbOf(env.DB);
+const shardDbs = [env.ORDERS_0, env.ORDERS_1, env.ORDERS_2].map((d1) => dbOf(d1));
+const CACHE_MS = 5_000;
+
+function depsAt(clock: ManualClock, extra: Partial<SlotMoveDeps> = {}): SlotMoveDeps {
+  return { commerce, shards: shardDbs, clock, cacheMs: CACHE_MS, cache: new SlotTableCache(), ...extra };
+}
+
+/** A shopper whose id falls in `slot`, stored in the commerce database (orders name their user). */
+async function shopperInSlot(slot: number): Promise<string> {
+  let id = "";
+  for (let i = 0; ; i++) {
+    id = `usr_slotmove_${slot}_${i}`;
+    if (slotOfUser(id) === slot) break;
+  }
+  const now = Date.now();
+  await commerce
+    .insert(users)
+    .values({
+      id,
+      username: `slotmove${slot}${now % 100_000}`,
+      email: `slotmove${slot}.${now}@example.test`,
+      phone: `+86137${String(now % 10_000_000).padStart(7, "0")}${slot % 10}`,
+      passwordHash: "x",
+      role: "shopper",
+      status: 1,
+      createdAt: now,
+      updatedAt: now,
+    } as never)
+    .onConflictDoNothing();
+  return id;
+}
+
+let second = 1_700_000_000;
+
+/**
+ * One shopper's checkout written straight into `db`: a pay order, two orders with an item each
+ * (one item's snapshot shared with `sharedSnapshot`'s owners), a discount, the saga, a payment, a
+ * refund of one item, a shipment with a carrier callback, and the status log of each.
+ */
+async function writeCheckout(db: Db, userId: string, shopId: string, sharedSnapshot: string) {
+  const slot = slotOfUser(userId);
+  second += 1;
+  const payOrderId = formatOrderNumber(second, 1, slot, 0);
+  const orderIds = [formatOrderNumber(second, 1, slot, 1), formatOrderNumber(second, 1, slot, 2)];
+  const tag = `${slot}_${second}`;
+  const now = Date.now();
+  const sagaId = `sga_${tag}`;
+  const own = `osn_own_${tag}`;
+  await db
+    .insert(orderSnapshots)
+    .values([
+      { id: sharedSnapshot, skuId: "sku_shared", contentHash: `hash_${sharedSnapshot}`, content: "{}", createdAt: now },
+      { id: own, skuId: "sku_own", contentHash: `hash_${own}`, content: '{"name":"own"}', createdAt: now },
+    ])
+    .onConflictDoNothing();
+  await db.insert(payOrders).values({
+    id: payOrderId,
+    userId,
+    sagaId,
+    currency: "CNY",
+    payAmount: 3000,
+    cashAmount: 3000,
+    paymentStatus: "PAID",
+    payBy: now + 900_000,
+    createdAt: now,
+    updatedAt: now,
+  });
+  const order = (id: string) => ({
+    id,
+    payOrderId,
+    userId,
+    shopId,
+    kind: "physical" as const,
+    status: "PAID",
+    paymentStatus: "PAID",
+    fulfillmentStatus: "PENDING",
+    refundStatus: "NONE",
+    currency: "CNY",
+    itemsAmount: 1500,
+    shippingFee: 0,
+    discountAmount: 0,
+    totalAmount: 1500,
+    createdAt: now,
+    updatedAt: now,
+  });
+  await db.insert(orders).values(orderIds.map(order));
+  const itemIds = [`oit_a_${tag}`, `oit_b_${tag}`];
+  await db.insert(orderItems).values(
+    itemIds.map((id, i) => ({
+      id,
+      orderId: orderIds[i] as string,
+      skuId: "sku_x",
+      productId: "prd_x",
+      snapshotId: i === 0 ? sharedSnapshot : own,
+      quantity: 1,
+      unitPrice: 1500,
+      discount: 0,
+      paidAmount: 1500,
+      reservationId: `res_${tag}_${i}`,
+      status: "PAID",
+      createdAt: now,
+    })),
+  );
+  await db.insert(orderDiscounts).values({
+    id: `odc_${tag}`,
+    orderId: orderIds[0] as string,
+    sagaId,
+    source: "threshold",
+    amount: 0,
+    lineShares: "{}",
+    createdAt: now,
+  });
+  await db.insert(orderSagas).values({
+    id: sagaId,
+    userId,
+    status: "completed",
+    context: "{}",
+    leaseUntil: now,
+    createdAt: now,
+    updatedAt: now,
+  });
+  const paymentId = `pay_${tag}`;
+  await db.insert(payments).values({
+    id: paymentId,
+    payOrderId,
+    userId,
+    provider: "sandbox",
+    status: "SUCCEEDED",
+    amount: 3000,
+    currency: "CNY",
+    orders: "[]",
+    createdAt: now,
+    updatedAt: now,
+  });
+  const refundId = `rfd_${tag}`;
+  await db.insert(refunds).values({
+    id: refundId,
+    orderId: orderIds[1] as string,
+    payOrderId,
+    paymentId,
+    reason: "changed_mind",
+    status: "REQUESTED",
+    amount: 1500,
+    currency: "CNY",
+    createdAt: now,
+    updatedAt: now,
+  });
+  await db.insert(refundItems).values({ refundId, orderItemId: itemIds[1] as string, quantity: 1, amount: 1500 });
+  const shipmentId = `shm_${tag}`;
+  const trackingNumber = `SF${tag}`;
+  await db.insert(shipments).values({
+    id: shipmentId,
+    orderId: orderIds[0] as string,
+    shopId,
+    warehouseId: "whs_x",
+    carrier: "sf",
+    trackingNumber,
+    status: "SHIPPED",
+    createdAt: now,
+    updatedAt: now,
+  });
+  await db.insert(carrierEvents).values({
+    carrier: "sf",
+    eventId: `evt_${tag}`,
+    type: "in_transit",
+    trackingNumber,
+    payload: "{}",
+    status: "applied",
+    createdAt: now,
+    receivedAt: now,
+    updatedAt: now,
+  });
+  const log = (entityType: "order" | "pay_order" | "refund" | "shipment", entityId: string, i: number) => ({
+    id: `osl_${tag}_${entityType}_${i}`,
+    entityType,
+    entityId,
+    field: "status",
+    toStatus: "X",
+    event: "test",
+    actor: "system",
+    at: now,
+  });
+  await db
+    .insert(orderStatusLog)
+    .values([
+      log("pay_order", payOrderId, 0),
+      log("order", orderIds[0] as string, 1),
+      log("order", orderIds[1] as string, 2),
+      log("refund", refundId, 3),
+      log("shipment", shipmentId, 4),
+    ]);
+  return { payOrderId, orderIds };
+}
+
+/** A slot's rows per table on `db`, by table name. */
+async function rowsOf(db: Db, slot: number): Promise<Record<string, number>> {
+  return Object.fromEntries((await slotRowsOn(db, slot)).map((c) => [c.table, c.rows]));
+}
+
+/** What one `writeCheckout` leaves per table. */
+const ONE_CHECKOUT = {
+  pay_orders: 1,
+  orders: 2,
+  order_snapshots: 2,
+  order_items: 2,
+  order_discounts: 1,
+  order_sagas: 1,
+  payments: 1,
+  refunds: 1,
+  refund_items: 1,
+  shipments: 1,
+  carrier_events: 1,
+  order_status_log: 5,
+};
+
+const twice = Object.fromEntries(
+  Object.entries(ONE_CHECKOUT).map(([t, n]) => [t, t === "order_snapshots" ? 3 : 2 * n]),
+);
+
+async function seller() {
+  const user = await createUser("seller");
+  return user.shopId as string;
+}
+
+/**
+ * The shards' orders still name their shopper and shop by foreign key, and users and shops live
+ * in the commerce database only: until the shards drop those keys, a test shard gets copies.
+ */
+async function directoryOn(shard: Db, userIds: string[], shopId: string) {
+  const people = await commerce.select().from(users).where(inArray(users.id, userIds));
+  const owners = await commerce.select().from(shops).where(eq(shops.id, shopId));
+  const ownerIds = owners.map((s) => s.ownerUserId);
+  const more = await commerce.select().from(users).where(inArray(users.id, ownerIds));
+  await shard
+    .insert(users)
+    .values([...people, ...more])
+    .onConflictDoNothing();
+  await shard.insert(shops).values(owners).onConflictDoNothing();
+}
+
+describe("the order-side table list", () => {
+  it("names every table of db/schema as order-side, commerce-only or shard-local, once", () => {
+    const names = (Object.values(schema) as unknown[]).flatMap((v) => (is(v, SQLiteTable) ? [getTableName(v)] : []));
+    const orderSide = ORDER_SIDE_TABLES.map(orderSideTableName);
+    const classified = [...orderSide, ...COMMERCE_ONLY_TABLES, ...SHARD_LOCAL_TABLES];
+    expect(
+      names.filter((n) => !classified.includes(n)),
+      "add each new table to ORDER_SIDE_TABLES (with how a shard finds a slot's rows) or COMMERCE_ONLY_TABLES",
+    ).toEqual([]);
+    expect(classified.filter((n, i) => classified.indexOf(n) !== i)).toEqual([]);
+    expect(classified.filter((n) => !names.includes(n))).toEqual([]);
+  });
+});
+
+describe("moving a slot", () => {
+  it("copies a slot's rows from shard 0 to ORDERS_2, verified, switches the slot table and fences the old home", async () => {
+    const clock = new ManualClock(Date.UTC(2026, 5, 1));
+    const shopId = await seller();
+    const mover = await shopperInSlot(411);
+    const stayer = await shopperInSlot(412);
+    const shared = "osn_shared_411";
+    const mine = [await writeCheckout(shardDbs[0] as Db, mover, shopId, shared)];
+    mine.push(await writeCheckout(shardDbs[0] as Db, mover, shopId, shared));
+    await writeCheckout(shardDbs[0] as Db, stayer, shopId, shared);
+    await directoryOn(shardDbs[2] as Db, [mover], shopId);
+
+    const result = await moveSlot(depsAt(clock), 411, 2);
+    expect(result).toMatchObject({ slot: 411, fromShard: 0, toShard: 2, resumed: false });
+    expect(Object.fromEntries(result.tables.map((t) => [t.table, t.rows]))).toEqual(twice);
+    expect(Object.fromEntries(result.tables.map((t) => [t.table, t.copied]))).toEqual(twice);
+    expect(await rowsOf(shardDbs[2] as Db, 411)).toEqual(twice);
+    expect(await rowsOf(shardDbs[2] as Db, 412)).toEqual(Object.fromEntries(Object.keys(twice).map((t) => [t, 0])));
+    expect(await storedShardOf(commerce, 411)).toBe(2);
+    expect(await storedShardOf(commerce, 412)).toBe(0);
+
+    const store = new OrderStore({
+      commerce,
+      shards: [env.ORDERS_0, env.ORDERS_1, env.ORDERS_2],
+      now: () => clock.now(),
+      cache: new SlotTableCache(),
+    });
+    const firstOrder = mine[0]?.orderIds[0] as string;
+    const home = await store.homeOfNumber(firstOrder);
+    if (!home) throw new Error("not an order number");
+    expect(home.shard).toBe(2);
+    const [copied] = await home.db.select().from(orders).where(eq(orders.id, firstOrder));
+    expect(copied).toMatchObject({ userId: mover, shopId, totalAmount: 1500 });
+
+    // An isolate still routing slot 411 to shard 0 is refused there, for good.
+    const stale = new OrderHome(411, 0, shardDbs[0] as Db);
+    const write = stale.batch([
+      (shardDbs[0] as Db).update(orders).set({ status: "CANCELLED" }).where(eq(orders.id, firstOrder)),
+    ]);
+    const refused = await write.catch((err: unknown) => err);
+    expect(isAppError(refused) && refused.code).toBe("order_slot_moving");
+    expect(isAppError(refused) && refused.status).toBe(409);
+    const [fence] = await (shardDbs[0] as Db).select().from(orderSlotFences).where(eq(orderSlotFences.slot, 411));
+    expect(fence).toMatchObject({ state: "moved", toShard: 2 });
+    // The new home takes the slot's writes.
+    await home.batch([home.db.update(orders).set({ status: "CANCELLED" }).where(eq(orders.id, firstOrder))]);
+  });
+
+  it("refuses a move to the shard the slot is on, to an unbound shard, and of a slot already moving", async () => {
+    const clock = new ManualClock(Date.UTC(2026, 5, 2));
+    const deps = depsAt(clock);
+    const code = (p: Promise<unknown>) =>
+      p.then(
+        () => "moved",
+        (err: unknown) => (isAppError(err) ? `${err.status} ${err.code}` : String(err)),
+      );
+    expect(await code(moveSlot(deps, 421, 0))).toBe("409 order_slot_same_shard");
+    expect(await code(moveSlot(deps, 421, 3))).toBe("422 order_shard_unknown");
+    await (shardDbs[0] as Db)
+      .insert(orderSlotFences)
+      .values({ slot: 421, state: "moving", toShard: 1, since: clock.now() });
+    expect(await code(moveSlot(deps, 421, 1))).toBe("409 order_slot_move_in_progress");
+    expect(await code(moveSlot(deps, 421, 2))).toBe("409 order_slot_move_in_progress");
+    expect(await code(purgeSlot(deps, 421))).toBe("409 order_slot_move_in_progress");
+  });
+
+  it("resumes a move that died halfway, without duplicating what it had copied", async () => {
+    const clock = new ManualClock(Date.UTC(2026, 5, 3));
+    const shopId = await seller();
+    const mover = await shopperInSlot(431);
+    await writeCheckout(shardDbs[0] as Db, mover, shopId, "osn_shared_431");
+    await writeCheckout(shardDbs[0] as Db, mover, shopId, "osn_shared_431");
+    await directoryOn(shardDbs[2] as Db, [mover], shopId);
+    const crash = new Error("the Worker died");
+    const died = await moveSlot(
+      depsAt(clock, {
+        afterTable: (table) => {
+          if (table === "orders") throw crash;
+        },
+      }),
+      431,
+      2,
+    ).catch((err: unknown) => err);
+    expect(died).toBe(crash);
+    expect(await storedShardOf(commerce, 431)).toBe(0);
+    expect((await rowsOf(shardDbs[2] as Db, 431)).orders).toBe(4);
+    // Writes stay refused on the source while the move is unfinished.
+    const refused = await new OrderHome(431, 0, shardDbs[0] as Db).batch([]).catch((err: unknown) => err);
+    expect(isAppError(refused) && refused.code).toBe("order_slot_moving");
+
+    // Within its lease, the dead move still holds the slot.
+    const early = await moveSlot(depsAt(clock), 431, 2).catch((err: unknown) => err);
+    expect(isAppError(early) && early.code).toBe("order_slot_move_in_progress");
+    clock.advance(MOVE_LEASE_MS);
+    const resumed = await moveSlot(depsAt(clock), 431, 2);
+    expect(resumed.resumed).toBe(true);
+    const copied = Object.fromEntries(resumed.tables.map((t) => [t.table, t.copied]));
+    expect(copied.pay_orders).toBe(0);
+    expect(copied.orders).toBe(0);
+    expect(copied.order_items).toBe(4);
+    expect(await rowsOf(shardDbs[2] as Db, 431)).toEqual(twice);
+    const [all] = await (shardDbs[2] as Db).select({ n: count() }).from(orders).where(eq(orders.userId, mover));
+    expect(all?.n).toBe(4);
+    expect(await storedShardOf(commerce, 431)).toBe(2);
+  });
+
+  it("purges the old home only after the isolates' cache ran out, and only that slot's rows", async () => {
+    const clock = new ManualClock(Date.UTC(2026, 5, 4));
+    const shopId = await seller();
+    const mover = await shopperInSlot(441);
+    const stayer = await shopperInSlot(442);
+    await writeCheckout(shardDbs[0] as Db, mover, shopId, "osn_shared_441");
+    await writeCheckout(shardDbs[0] as Db, mover, shopId, "osn_shared_441");
+    await writeCheckout(shardDbs[0] as Db, stayer, shopId, "osn_shared_441");
+    await directoryOn(shardDbs[2] as Db, [mover], shopId);
+    const before = await rowsOf(shardDbs[0] as Db, 442);
+    const moved = await moveSlot(depsAt(clock), 441, 2);
+
+    clock.set(moved.switchedAt + CACHE_MS + PURGE_MARGIN_MS - 1);
+    const early = await purgeSlot(depsAt(clock), 441).catch((err: unknown) => err);
+    expect(isAppError(early) && early.code).toBe("order_slot_purge_too_early");
+    expect(await rowsOf(shardDbs[0] as Db, 441)).toEqual(twice);
+
+    clock.set(moved.purgeAfter);
+    const purged = await purgeSlot(depsAt(clock), 441);
+    expect(purged.shards.map((s) => s.shard)).toEqual([0]);
+    const deleted = Object.fromEntries((purged.shards[0]?.tables ?? []).map((t) => [t.table, t.deleted]));
+    // The snapshot slot 442's item still names stays.
+    expect(deleted).toEqual({ ...twice, order_snapshots: 2 });
+    expect(await rowsOf(shardDbs[0] as Db, 441)).toEqual(Object.fromEntries(Object.keys(twice).map((t) => [t, 0])));
+    expect(await rowsOf(shardDbs[0] as Db, 442)).toEqual(before);
+    expect(await rowsOf(shardDbs[2] as Db, 441)).toEqual(twice);
+    const [fence] = await (shardDbs[0] as Db).select().from(orderSlotFences).where(eq(orderSlotFences.slot, 441));
+    expect(fence?.state).toBe("moved");
+    // Nothing left to purge: a second call deletes nothing.
+    const again = await purgeSlot(depsAt(clock), 441);
+    expect(again.shards.flatMap((s) => s.tables).every((t) => t.deleted === 0)).toBe(true);
+  });
+
+  it("moves a slot back to its old home once purged, and refuses it before", async () => {
+    const clock = new ManualClock(Date.UTC(2026, 5, 5));
+    const shopId = await seller();
+    const mover = await shopperInSlot(451);
+    await writeCheckout(shardDbs[0] as Db, mover, shopId, "osn_shared_451");
+    await directoryOn(shardDbs[2] as Db, [mover], shopId);
+    const there = await moveSlot(depsAt(clock), 451, 2);
+    const refused = await moveSlot(depsAt(clock), 451, 0).catch((err: unknown) => err);
+    expect(isAppError(refused) && refused.code).toBe("order_slot_not_purged");
+    clock.set(there.purgeAfter);
+    await purgeSlot(depsAt(clock), 451);
+    const back = await moveSlot(depsAt(clock), 451, 0);
+    expect(Object.fromEntries(back.tables.map((t) => [t.table, t.rows]))).toEqual(ONE_CHECKOUT);
+    expect(await storedShardOf(commerce, 451)).toBe(0);
+    expect(await (shardDbs[0] as Db).select().from(orderSlotFences).where(eq(orderSlotFences.slot, 451))).toEqual([]);
+    const [fence2] = await (shardDbs[2] as Db).select().from(orderSlotFences).where(eq(orderSlotFences.slot, 451));
+    expect(fence2).toMatchObject({ state: "moved", toShard: 0 });
+  });
+});
