@@ -1,11 +1,13 @@
 /**
  * A seller schedules a flash sale of one of its garments from the console's form (the window typed
- * in the viewer's zone), sees it running with its whole quota remaining, and ends it early.
+ * in the viewer's zone), sees it running with its whole quota remaining, and ends it early. The
+ * list fits the screen without scrolling sideways, even inside its own box: at 1280 px for the
+ * seller and for an operator (who also sees each campaign's shop), and on a phone as cards.
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import type { Browser } from "playwright-core";
-import { launch, SELLER, screenshot, signIn, watchedPage } from "./harness";
+import type { Browser, Page } from "playwright-core";
+import { launch, OPERATOR, PHONE, SELLER, screenshot, signIn, watchedPage } from "./harness";
 import { garmentSkuOf } from "./orders";
 
 let browser: Browser;
@@ -17,6 +19,13 @@ after(() => browser.close());
 /** `ms` from now on a Shanghai wall clock (the browser's zone) as a datetime-local value. */
 function shanghaiLocal(ms: number): string {
   return new Date(Date.now() + ms + 8 * 3_600_000).toISOString().slice(0, 16);
+}
+
+/** Whether the flash-sale list is wider than its box (the box would scroll sideways). */
+function listOverflows(page: Page): Promise<boolean> {
+  return page.evaluate(
+    "[...document.querySelectorAll('main .table-wrap')].some((box) => box.scrollWidth > box.clientWidth + 1)",
+  ) as Promise<boolean>;
 }
 
 test("scheduling a flash sale and ending it early", async () => {
@@ -40,6 +49,7 @@ test("scheduling a flash sale and ending it early", async () => {
   assert.equal((await row.getByTestId("flash-remaining").innerText()).trim(), "2");
   assert.equal((await row.getByTestId("flash-sold").innerText()).trim(), "0");
   assert.match(await row.innerText(), /CN¥9\.90/);
+  assert.equal(await listOverflows(page), false, "the flash-sale list scrolls sideways at 1280 px");
   await screenshot(page, "seller-flash-sale-running");
   await row.getByRole("button", { name: `End flash sale ${campaignId}` }).click();
   await page.getByRole("status").getByText(`Flash sale ${campaignId} ended`, { exact: false }).waitFor();
@@ -49,4 +59,18 @@ test("scheduling a flash sale and ending it early", async () => {
   assert.equal(await ended.getByRole("button").count(), 0);
   assert.deepEqual(problems, []);
   await context.close();
+
+  for (const [user, viewport] of [
+    [OPERATOR, undefined],
+    [SELLER, PHONE],
+  ] as const) {
+    const other = await watchedPage(browser, viewport);
+    await signIn(other.page, user);
+    await other.page.goto("/console/flash-sales");
+    await other.page.getByTestId(`flash-sale-${campaignId}`).waitFor();
+    const width = viewport?.width ?? 1280;
+    assert.equal(await listOverflows(other.page), false, `${user.username}'s flash-sale list scrolls at ${width} px`);
+    assert.deepEqual(other.problems, []);
+    await other.context.close();
+  }
 });

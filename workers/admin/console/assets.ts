@@ -96,6 +96,17 @@ figure.chart figcaption { font-weight: 600; margin-bottom: .25rem; }
 .chart-grid line { stroke: var(--line); }
 details.figures summary { cursor: pointer; margin: .5rem 0; }
 @media (max-width: 640px) { main { padding: .5rem; } th, td { padding: .3rem; } header.top { padding: .5rem; } }
+/* A table whose rows become labelled cards on a phone (cells carry data-label), instead of scrolling. */
+.cards-on-phone tbody th { background: none; font-weight: 400; }
+@media (max-width: 640px) {
+  .cards-on-phone thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); }
+  .cards-on-phone table, .cards-on-phone caption, .cards-on-phone tbody, .cards-on-phone tr { display: block; }
+  .cards-on-phone tr { border-bottom: 1px solid var(--line); padding: .4rem 0; }
+  .cards-on-phone tbody th, .cards-on-phone td { display: grid; grid-template-columns: 7.5rem minmax(0, 1fr); gap: .5rem;
+    justify-items: start; border: 0; padding: .15rem .3rem; text-align: left; overflow-wrap: anywhere; }
+  .cards-on-phone tbody th::before, .cards-on-phone td::before { content: attr(data-label); font-weight: 600; }
+  .cards-on-phone td:empty { display: none; }
+}
 `;
 
 /** Versioned paths: htmx's changes with its package version, so it may be cached for good. */
