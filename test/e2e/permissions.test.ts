@@ -188,6 +188,9 @@ const POLICIES: Record<string, Policy> = {
   "POST /admin/v1/users/{userId}/disable": "operator",
   "POST /admin/v1/users/{userId}/enable": "operator",
   "POST /admin/v1/users/{userId}/unlock": "operator",
+  "GET /admin/v1/order-slots": "operator",
+  "POST /admin/v1/order-slots/{slot}/move": "operator",
+  "POST /admin/v1/order-slots/{slot}/purge": "operator",
 };
 
 /**
@@ -391,6 +394,9 @@ const NOT_OWNED = new Set([
   "POST /admin/v1/users/{userId}/disable",
   "POST /admin/v1/users/{userId}/enable",
   "POST /admin/v1/users/{userId}/unlock",
+  // Order slots are the platform's databases: operators only.
+  "POST /admin/v1/order-slots/{slot}/move",
+  "POST /admin/v1/order-slots/{slot}/purge",
   // test/promotions/voucher-admin.test.ts checks another shop's seller gets 404 ending a shop voucher.
   "POST /admin/v1/vouchers/{voucherId}/end",
   // A campaign is public on the storefront; test/flash-sales/campaigns.test.ts checks another shop's

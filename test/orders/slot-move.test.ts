@@ -43,7 +43,9 @@ import {
 import { ManualClock } from "../../shared/platform/clock";
 import { type Db, dbOf } from "../../shared/platform/db";
 import { isAppError } from "../../shared/platform/errors";
+import { newSeller, operatorToken } from "../helpers/catalog";
 import { createUser } from "../helpers/factories";
+import { call, json } from "../helpers/http";
 
 const commerce = dbOf(env.DB);
 const shardDbs = [env.ORDERS_0, env.ORDERS_1, env.ORDERS_2].map((d1) => dbOf(d1));
@@ -456,5 +458,53 @@ describe("moving a slot", () => {
     expect(await (shardDbs[0] as Db).select().from(orderSlotFences).where(eq(orderSlotFences.slot, 451))).toEqual([]);
     const [fence2] = await (shardDbs[2] as Db).select().from(orderSlotFences).where(eq(orderSlotFences.slot, 451));
     expect(fence2).toMatchObject({ state: "moved", toShard: 0 });
+  });
+});
+
+describe("the operators' routes", () => {
+  it("list the shards, move a slot and refuse early purges, for operators only", async () => {
+    const operator = await operatorToken();
+    const sellerToken = (await newSeller()).token;
+    const shopId = await seller();
+    const mover = await shopperInSlot(461);
+    await writeCheckout(shardDbs[0] as Db, mover, shopId, "osn_shared_461");
+    await directoryOn(shardDbs[2] as Db, [mover], shopId);
+
+    const before = await json<{ slots: number; shards: { shard: number; slots: number }[] }>(
+      await call("GET", "/admin/v1/order-slots", { token: operator }),
+    );
+    expect(before.status, JSON.stringify(before.body)).toBe(200);
+    expect(before.body.slots).toBe(1000);
+    expect(before.body.shards.map((s) => s.shard)).toEqual([0, 1, 2]);
+    expect(before.body.shards.reduce((n, s) => n + s.slots, 0)).toBe(1000);
+
+    const move = (slot: number, toShard: number, token = operator) =>
+      call("POST", `/admin/v1/order-slots/${slot}/move`, { token, body: { toShard } });
+    expect((await move(461, 2, sellerToken)).status).toBe(403);
+    expect((await call("GET", "/admin/v1/order-slots", { token: sellerToken })).status).toBe(403);
+    expect((await call("POST", "/admin/v1/order-slots/461/purge", { token: sellerToken })).status).toBe(403);
+
+    const same = await json(await move(461, 0));
+    expect(same.body).toMatchObject({ status: 409, code: "order_slot_same_shard", slot: 461 });
+    const unbound = await json(await move(461, 9));
+    expect(unbound.body).toMatchObject({ status: 422, code: "order_shard_unknown", toShard: 9 });
+
+    const moved = await json<{ toShard: number; tables: { table: string; rows: number; copied: number }[] }>(
+      await move(461, 2),
+    );
+    expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+    expect(Object.fromEntries(moved.body.tables.map((t) => [t.table, t.rows]))).toEqual(ONE_CHECKOUT);
+    expect(await storedShardOf(commerce, 461)).toBe(2);
+
+    const after = await json<{ shards: { shard: number; fenced: { slot: number; state: string }[] }[] }>(
+      await call("GET", "/admin/v1/order-slots", { token: operator }),
+    );
+    expect(after.body.shards[0]?.fenced).toContainEqual(expect.objectContaining({ slot: 461, state: "moved" }));
+
+    const early = await json(await call("POST", "/admin/v1/order-slots/461/purge", { token: operator }));
+    expect(early.body).toMatchObject({ status: 409, code: "order_slot_purge_too_early", slot: 461, shard: 0 });
+    expect(Number(early.res.headers.get("retry-after"))).toBeGreaterThan(0);
+    const again = await json(await move(461, 2));
+    expect(again.body).toMatchObject({ status: 409, code: "order_slot_same_shard" });
   });
 });

@@ -25,6 +25,7 @@ import { registerInventoryRoutes } from "./routes/inventory";
 import { registerLedgerRoutes } from "./routes/ledger";
 import { registerMetricsRoutes } from "./routes/metrics";
 import { registerOperationsRoutes } from "./routes/operations";
+import { registerOrderSlotRoutes } from "./routes/order-slots";
 import { registerOrderRoutes } from "./routes/orders";
 import { registerPaymentRoutes } from "./routes/payments";
 import { registerProductRevisionRoutes } from "./routes/product-revisions";
@@ -105,5 +106,6 @@ export function buildAdminApp(options: { clock?: Clock } = {}): AdminApp {
   registerSwitchRoutes(app);
   registerReportRoutes(app);
   registerShopUserRoutes(app);
+  registerOrderSlotRoutes(app);
   return app;
 }
