@@ -61,14 +61,46 @@ function operatorToken(): Promise<string> {
   );
 }
 
+/** How many times a setup call is tried before `npm run dev` gives up. */
+const SETUP_ATTEMPTS = 5;
+
+/**
+ * One setup call as the demo operator, retried when the connection fails or the platform answers
+ * 5xx: on a loaded machine the local runtime has closed a connection in the middle of adopting
+ * stock ("other side closed"), which stopped `npm run dev` and with it the bench. Only for calls
+ * that are safe to repeat: adoption sets each SKU once by op id, rebuild jobs may run side by side
+ * (indexing is idempotent), reading a job changes nothing. Before a retry the router must answer
+ * its health check again.
+ */
+async function setupCall(method: string, path: string, body?: unknown): Promise<Response> {
+  for (let attempt = 1; ; attempt++) {
+    let failure: string;
+    try {
+      const res = await fetch(`${origin}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${await operatorToken()}`, "content-type": "application/json" },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      if (res.status < 500) return res;
+      failure = `${res.status} ${await res.text()}`;
+    } catch (err) {
+      const cause = (err as Error & { cause?: Error }).cause;
+      failure = cause ? `${(err as Error).message}: ${cause.message}` : (err as Error).message;
+    }
+    if (attempt === SETUP_ATTEMPTS) throw new Error(`${method} ${path} failed ${attempt} times, last: ${failure}`);
+    console.warn(`${method} ${path} failed (${failure}); retrying (${attempt} of ${SETUP_ATTEMPTS})`);
+    await new Promise((r) => setTimeout(r, 1000 * attempt));
+    await untilServing();
+  }
+}
+
+/** A batch per call small enough to finish well within a minute on a loaded machine. */
+const ADOPT_BATCH = 250;
+
 async function adoptSeededStock(): Promise<number> {
   let adopted = 0;
   for (;;) {
-    const res = await fetch(`${origin}/admin/v1/ops/stock/adopt-projection`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${await operatorToken()}`, "content-type": "application/json" },
-      body: JSON.stringify({ limit: 1000 }),
-    });
+    const res = await setupCall("POST", "/admin/v1/ops/stock/adopt-projection", { limit: ADOPT_BATCH });
     if (!res.ok) throw new Error(`adopting seeded stock failed: ${res.status} ${await res.text()}`);
     const body = (await res.json()) as { adopted: number; remaining: number };
     adopted += body.adopted;
@@ -81,19 +113,11 @@ async function adoptSeededStock(): Promise<number> {
  * by a search rebuild job over the products without one, polled until it completes.
  */
 async function indexSeededCatalog(): Promise<number> {
-  const headers = async () => ({
-    authorization: `Bearer ${await operatorToken()}`,
-    "content-type": "application/json",
-  });
-  const started = await fetch(`${origin}/admin/v1/ops/search/rebuild`, {
-    method: "POST",
-    headers: await headers(),
-    body: JSON.stringify({ missingOnly: true, chunkSize: 500 }),
-  });
+  const started = await setupCall("POST", "/admin/v1/ops/search/rebuild", { missingOnly: true, chunkSize: 500 });
   if (started.status !== 202) throw new Error(`indexing the catalog failed: ${started.status} ${await started.text()}`);
   const { jobId } = (await started.json()) as { jobId: string };
   for (;;) {
-    const res = await fetch(`${origin}/admin/v1/ops/search/rebuild/${jobId}`, { headers: await headers() });
+    const res = await setupCall("GET", `/admin/v1/ops/search/rebuild/${jobId}`);
     if (!res.ok) throw new Error(`reading search rebuild job ${jobId} failed: ${res.status} ${await res.text()}`);
     const job = (await res.json()) as { status: string; done: number };
     if (job.status === "completed") return job.done;
@@ -123,12 +147,20 @@ hasher.on("exit", (code) => {
   if (child.exitCode === null) console.error(`the password hasher's wrangler dev exited (${code}); logins fail`);
 });
 
-/** Waits until the router answers (wrangler's own "Ready" line is hidden at WRANGLER_LOG=error). */
+/**
+ * Waits until the router and the admin Worker behind it (which the setup calls reach) answer
+ * (wrangler's own "Ready" line is hidden at WRANGLER_LOG=error).
+ */
 async function untilServing(): Promise<void> {
+  const healthy = async (path: string) => {
+    const res = await fetch(`${origin}${path}`);
+    await res.body?.cancel();
+    return res.ok;
+  };
   for (;;) {
     if (child.exitCode !== null) throw new Error("wrangler dev exited");
     try {
-      if ((await fetch(`${origin}/v1/health`)).ok) return;
+      if ((await healthy("/v1/health")) && (await healthy("/admin/v1/health"))) return;
     } catch {
       // Not listening yet.
     }
