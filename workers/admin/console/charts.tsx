@@ -68,13 +68,14 @@ export interface SeriesPoint {
   value: number | null;
 }
 
-const SERIES_WIDTH = 640;
-const SERIES_HEIGHT = 180;
-const SERIES_LEFT = 56;
+// About the width a chart gets in the page's grid, so its 12px labels stay about 12px.
+const SERIES_WIDTH = 420;
+const SERIES_HEIGHT = 160;
+const SERIES_LEFT = 76;
 const SERIES_RIGHT = 8;
 const SERIES_TOP = 10;
-const SERIES_BOTTOM = 24;
-const X_TICKS = 5;
+const SERIES_BOTTOM = 22;
+const X_TICKS = 4;
 
 /** The smallest 1, 2 or 5 × 10ⁿ at or above `n`, so the axis reads in round numbers. */
 function roundedUp(n: number): number {
@@ -157,7 +158,7 @@ export function SeriesChart({
       >
         <title id={`${id}-title`}>{title}</title>
         <desc id={`${id}-desc`}>{description}</desc>
-        {[0, max / 2, max].map((v) => (
+        {(Number.isInteger(max / 2) ? [0, max / 2, max] : [0, max]).map((v) => (
           <g class="chart-grid">
             <line x1={SERIES_LEFT} x2={SERIES_WIDTH - SERIES_RIGHT} y1={y(v)} y2={y(v)} />
             <text x={SERIES_LEFT - 6} y={y(v) + 4} text-anchor="end" class="chart-label">
