@@ -47,6 +47,10 @@ describe("console shops and users", () => {
     expect(list).toContain(`Disable ${user.username}`);
     expect(list).toContain(`aria-label="Reason to disable ${user.username}"`);
     expect(list).not.toMatch(/scrypt\$/);
+    // No button the API would refuse: an operator's own row has none.
+    const own = await (await operator.get("/console/users?q=admin&role=operator")).text();
+    expect(own).toContain("Your own account");
+    expect(own).not.toContain("Disable admin");
 
     const short = await operator.post(`/console/users/${user.id}/disable`, { reason: "x", q: user.username });
     expect(short.status).toBe(400);

@@ -217,7 +217,9 @@ async function usersPage(
               <Time value={u.createdAt} />
             </td>
             <td>
-              {u.status === "ACTIVE" ? (
+              {u.userId === page.caller.userId ? (
+                <span class="muted">Your own account</span>
+              ) : u.status === "ACTIVE" ? (
                 <ActForm user={u} act="disable" csrf={csrf} filters={filters} />
               ) : (
                 <ActForm user={u} act="enable" csrf={csrf} filters={filters} />
