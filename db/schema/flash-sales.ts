@@ -46,5 +46,8 @@ export const flashSaleCampaigns = sqliteTable(
   (t) => [
     index("flash_sale_campaigns_shop").on(t.shopId, t.createdAt),
     index("flash_sale_campaigns_settle").on(t.status, t.endsAt),
+    // The open campaigns (not settled, ending later) the home page's cache key counts on every
+    // home request, and the slot lists soonest ending first: unsettled first, so only those are read.
+    index("flash_sale_campaigns_open").on(t.settledAt, t.endsAt),
   ],
 );

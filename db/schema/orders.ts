@@ -6,7 +6,7 @@
  * the row's `currency`.
  */
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
-import { shops, users } from "./users";
+import { shops } from "./users";
 
 /** One payment covering one or more orders (one per seller) of a checkout. */
 export const payOrders = sqliteTable(
@@ -14,9 +14,11 @@ export const payOrders = sqliteTable(
   {
     /** A 19-digit order number (shared/orders/order-numbers.ts). */
     id: text("id").primaryKey(),
-    userId: text("user_id")
-      .notNull()
-      .references(() => users.id),
+    /**
+     * The shopper. No foreign key to `users` (nor `orders.shop_id` to `shops`): orders live in the
+     * order shards, which hold no users or shops (shared/orders/order-store.ts; migration 0034).
+     */
+    userId: text("user_id").notNull(),
     /** The saga that created it; one saga writes at most one pay order. */
     sagaId: text("saga_id").notNull().unique(),
     currency: text("currency").notNull(),
@@ -46,12 +48,9 @@ export const orders = sqliteTable(
     payOrderId: text("pay_order_id")
       .notNull()
       .references(() => payOrders.id),
-    userId: text("user_id")
-      .notNull()
-      .references(() => users.id),
-    shopId: text("shop_id")
-      .notNull()
-      .references(() => shops.id),
+    /** The shopper and the shop, with no foreign keys (see `pay_orders.user_id`). */
+    userId: text("user_id").notNull(),
+    shopId: text("shop_id").notNull(),
     /** `physical` or `virtual`: which checkout and fulfillment strategy the order follows. */
     kind: text("kind", { enum: ["physical", "virtual"] }).notNull(),
     status: text("status").notNull(),

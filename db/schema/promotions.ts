@@ -110,6 +110,17 @@ export const voucherUses = sqliteTable(
   ],
 );
 
+/**
+ * A checkout whose holds were given back (its compensation, or the sweeper after taking its saga
+ * over): a hold batch for it that arrives later holds nothing. The saga lives in the shopper's
+ * order shard, so the hold cannot check the saga itself in its batch (the same tombstone the SKU
+ * objects keep for a late reserve).
+ */
+export const promotionReleases = sqliteTable("promotion_releases", {
+  sagaId: text("saga_id").primaryKey(),
+  releasedAt: integer("released_at").notNull(),
+});
+
 /** A threshold discount (满减) of a shop: tiers of "spend at least X, get Y off", the best applies. */
 export const thresholdDiscounts = sqliteTable(
   "threshold_discounts",

@@ -2,16 +2,15 @@
  * Checkout facts: everything pricing and order creation read from D1 about one checkout, in one
  * round trip: the user and the address (users), the SKUs with their prices, attributes and
  * images (the catalog's SKU read model), the shops' shipping templates (shipping.ts), their
- * warehouse priorities (inventory), the units already held in unpaid orders (orders) and the
- * promotions the request may use (its vouchers, its shops' threshold discounts, the shopper's
+ * warehouse priorities (inventory) and the promotions the request may use (its vouchers, its shops' threshold discounts, the shopper's
  * coins: promotions). Each comes from its owner as a `BatchRead`, and all go in one D1 batch,
- * beside any statements the caller adds (order creation's saga row). This is the checkout's only
+ * beside any statements the caller adds. (Order creation reads the units the shopper holds in
+ * unpaid orders from the shopper's order shard, with its saga row.) This is the checkout's only
  * I/O; pricing (pricing.ts) works on what it returns.
  */
 import { effectivePrice } from "../catalog/pricing";
 import { type SkuView, shopsOfSkus, skuReadModel } from "../catalog/sku-read-model";
 import { warehousePrioritiesRead } from "../inventory/warehouses";
-import { heldUnitsRead } from "../orders/held-units";
 import { type BatchRead, combineReads, runBatchRead } from "../platform/d1-chunks";
 import type { Db } from "../platform/db";
 import { AppError } from "../platform/errors";
@@ -48,8 +47,6 @@ export interface CheckoutFacts {
   templates: Map<string, ShippingTemplate>;
   /** Per shop: warehouse id → allocation priority. */
   warehousePriorities: Map<string, Record<string, number>>;
-  /** Units the user holds in unpaid orders (status CREATED), for the anti-fraud hold cap. */
-  heldUnits: number;
   /** The vouchers, threshold discounts and coins the request may use (promotion-facts.ts). */
   offers: CheckoutOffers;
 }
@@ -82,7 +79,6 @@ export function checkoutFactsRead(db: Db, input: CheckoutInput, now: number): Ba
       address: findAddressRead(db, input.userId, input.addressId),
       templates: shippingTemplatesRead(db, shops),
       warehousePriorities: warehousePrioritiesRead(db, shops),
-      heldUnits: heldUnitsRead(db, input.userId),
       offers: checkoutOffersRead(db, {
         userId: input.userId,
         request: input.promotions,

@@ -15,6 +15,7 @@
 import type { SkuInventory } from "../../durable-objects/sku-inventory";
 import type { FlashQuota } from "../flash-sales/quota";
 import type { TopupService } from "../fulfillment/topup-service";
+import type { OrderStore } from "../orders/order-store";
 import type { PaymentAdapters } from "../payments/adapters";
 import type { Clock } from "../platform/clock";
 import type { Db } from "../platform/db";
@@ -29,7 +30,10 @@ import type { Producers } from "./producer";
 import type { QueueName } from "./queues";
 
 export interface ConsumerDeps {
+  /** The commerce database. */
   db: Db;
+  /** The order shards (shared/orders/order-store.ts). */
+  orders: OrderStore;
   clock: Clock;
   log: Logger;
   /** Queue producers, for handlers that publish follow-up facts. */

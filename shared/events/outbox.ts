@@ -79,11 +79,17 @@ function unsendable(row: OutboxRow): { reason: string; body: unknown } | null {
 }
 
 /**
- * Sends rows their writers left behind (the events cron). A row that can never be sent (its body
- * no longer parses against its queue's schema) becomes a dead letter with the reason and leaves
- * the outbox, instead of failing every run ahead of the rows behind it.
+ * Sends rows their writers left behind (the events cron) from the outbox of `db`. A row that can
+ * never be sent (its body no longer parses against its queue's schema) becomes a dead letter
+ * (kept in `deadLetters`, the commerce database, when `db` is an order shard) with the reason and
+ * leaves the outbox, instead of failing every run ahead of the rows behind it.
  */
-export async function drainOutbox(db: Db, producers: Producers, now: number, limit = 100): Promise<number> {
+export async function drainOutbox(
+  db: Db,
+  producers: Producers,
+  now: number,
+  { limit = 100, deadLetters = db }: { limit?: number; deadLetters?: Db } = {},
+): Promise<number> {
   const rows = await db
     .select()
     .from(outbox)
@@ -98,7 +104,7 @@ export async function drainOutbox(db: Db, producers: Producers, now: number, lim
       continue;
     }
     // Recorded first (idempotent per queue and id), then removed: a crash in between repeats both.
-    await recordDeadLetter(db, {
+    await recordDeadLetter(deadLetters, {
       queue: row.queue,
       messageId: row.id,
       body: refused.body,

@@ -19,9 +19,9 @@
 import type { SkuInventory } from "../../durable-objects/sku-inventory";
 import type { Reservation } from "../inventory/schemas";
 import { quoteIdOfOrder } from "../orders/order-origin";
+import type { OrderStore } from "../orders/order-store";
 import type { Step } from "../orders/saga";
 import { need, type OrderContext, type OrderDeps, type PlannedReservation } from "../orders/steps/context";
-import type { Db } from "../platform/db";
 import { AppError } from "../platform/errors";
 import type { Logger } from "../platform/logger";
 import { currencySchema } from "../platform/money";
@@ -136,10 +136,10 @@ export function redeemAdmissionStep(deps: OrderDeps): Step<OrderContext> {
  * already returned its units to the campaign's carve-out, or to available stock once it settled).
  */
 export async function releaseCancelledFlashAdmission(
-  deps: { db: Db; flashQuota?: FlashQuota | undefined; log?: Logger },
+  deps: { orders: OrderStore; flashQuota?: FlashQuota | undefined; log?: Logger },
   orderId: string,
 ): Promise<void> {
-  const origin = await quoteIdOfOrder(deps.db, orderId);
+  const origin = await quoteIdOfOrder(deps.orders, orderId);
   const admission = admissionOfQuoteId(origin?.quoteId ?? null);
   if (!origin || !admission) return;
   if (!deps.flashQuota) throw new Error("the flash-sale quota is not bound here");

@@ -6,11 +6,13 @@
  *   → allocate_numbers → redeem_admission → snapshot_lines → write_orders → publish_events
  *
  * Two D1 round trips on the request path of an order without vouchers or coins: `begin_saga`
- * reads every checkout fact (promotions included) in the same batch that persists the saga (its
- * planned reservations and a lease), before the first step with a side effect outside D1;
- * `write_orders` writes snapshots, the pay order, the orders, their items, their first
- * status-log rows, the saga's completion and the events (outbox) in one atomic D1 batch (the
- * events are sent, and their outbox rows deleted, after the response). Failure before that batch
+ * persists the saga (its planned reservations and a lease) on the shopper's order shard while
+ * the commerce database reads every checkout fact (promotions included), both at once, before
+ * the first step with a side effect outside D1; `write_orders` writes snapshots, the pay order,
+ * the orders, their items, their first status-log rows, the saga's completion and the events
+ * (outbox) in one atomic D1 batch on the shard (the events are sent, their outbox rows deleted
+ * and the cart cleared after the response). The shard is the one OrderStore names for the
+ * shopper's slot (order-store.ts); the order numbers carry that slot. Failure before that batch
  * undoes the completed steps in reverse (stock released, saga marked compensated with the
  * reason). A crash leaves a `running` saga whose lease lapses; the sweeper (sweeper.ts) then
  * releases its reservations, and the object's hold expiry is the last backstop. A crash after
@@ -152,6 +154,7 @@ export async function createOrder(
     userId: input.userId,
     ip: input.ip,
     now,
+    home: await deps.orders.homeOfUser(input.userId),
     request,
     claims,
     ...(flash ? { flash } : {}),
@@ -169,7 +172,7 @@ export async function createOrder(
       });
     }
   } catch (err) {
-    if (err instanceof OrderAlreadyCreated) return createdOrderOf(deps.db, err.sagaId);
+    if (err instanceof OrderAlreadyCreated) return createdOrderOf(ctx.home.db, err.sagaId);
     if (err instanceof SimulatedCrash) throw err;
     if (err instanceof OutcomeUnknown) {
       deps.log?.error("order saga outcome unknown; left to the sweeper", {

@@ -21,6 +21,7 @@ import { z } from "zod";
 import { orderSlots } from "../../db/schema";
 import { type BatchRead, batchRead, combineReads, runBatchRead } from "../platform/d1-chunks";
 import { type Db, dbOf } from "../platform/db";
+import { readEnv } from "../platform/env";
 import { AppError } from "../platform/errors";
 import { parseOrderNumber, userSuffix } from "./order-numbers";
 
@@ -109,6 +110,16 @@ export interface OrderStoreDeps {
   ttlMs?: number;
 }
 
+/** A Worker's OrderStore: its commerce database, its `ORDERS_<i>` bindings, the isolate's slot table. */
+export function orderStoreOf(env: { DB: D1Database }, clock: { now(): number }): OrderStore {
+  return new OrderStore({
+    commerce: dbOf(env.DB),
+    shards: orderShardBindings(env),
+    now: () => clock.now(),
+    ttlMs: readEnv(orderStoreEnvSchema, env).ORDER_SLOT_CACHE_MS,
+  });
+}
+
 /** One order database. */
 export interface OrderShard {
   index: number;
@@ -147,6 +158,13 @@ export class OrderStore {
   async homeOfNumber(orderNumber: string): Promise<OrderHome | null> {
     const slot = slotOfNumber(orderNumber);
     return slot === null ? null : this.homeOfSlot(slot);
+  }
+
+  /** Where order or pay order `orderNumber` lives; 404 when the text cannot be such a number. */
+  async homeOfOrder(orderNumber: string): Promise<OrderHome> {
+    const home = await this.homeOfNumber(orderNumber);
+    if (!home) throw new AppError("not_found", { detail: `No order ${orderNumber}` });
+    return home;
   }
 
   async homeOfSlot(slot: number): Promise<OrderHome> {

@@ -31,10 +31,14 @@ import { createLogger, errorFields, type Logger } from "../platform/logger";
 import { moneySchema } from "../platform/money";
 import { refundSchema, refundsOfOrders } from "../refunds/refunds-read";
 import { returnCancelledOrderPromotions } from "./order-promotions";
+import type { OrderStore } from "./order-store";
 import { next, target } from "./state-machine";
 
 export interface OrderOpsDeps {
+  /** The commerce database. */
   db: Db;
+  /** The order shards (order-store.ts). */
+  orders: OrderStore;
   clock: Clock;
   producers: Producers;
   inventory: DurableObjectNamespace<SkuInventory>;
@@ -236,7 +240,8 @@ export interface CancelInput {
 
 /** CREATED → CANCELLED with payment closed; then the stock holds are released. */
 export async function cancelOrder(deps: OrderOpsDeps, input: CancelInput): Promise<OrderView> {
-  const { db } = deps;
+  const home = await deps.orders.homeOfOrder(input.orderId);
+  const { db } = home;
   const scope: OrderScope = input.userId ? { userId: input.userId } : { all: true };
   const order = await db.query.orders.findFirst({ where: and(eq(orders.id, input.orderId), scopeCondition(scope)) });
   if (!order) throw new AppError("not_found", { detail: `No order ${input.orderId}` });
@@ -262,7 +267,7 @@ export async function cancelOrder(deps: OrderOpsDeps, input: CancelInput): Promi
     makeEvent("order.cancelled", { orderId: order.id, payOrderId: order.payOrderId, reason: input.reason }, now),
   );
   try {
-    await db.batch([
+    await home.batch([
       db
         .update(orders)
         .set({
@@ -316,7 +321,7 @@ export async function cancelOrder(deps: OrderOpsDeps, input: CancelInput): Promi
       outboxInsert(db, cancelled),
     ]);
   } catch (err) {
-    if (!isAssertionFailure(err)) throw err;
+    if (!isAssertionFailure(err)) throw err; // 409 order_slot_moving among others
     // Someone else changed the order first (a racing cancel, the payment timeout, a payment):
     // answer from its state now.
     const current = await db.query.orders.findFirst({ where: eq(orders.id, order.id) });
@@ -350,9 +355,10 @@ export async function cancelOrder(deps: OrderOpsDeps, input: CancelInput): Promi
 
 /** Releases the holds of a cancelled order's items (idempotent in the SKU objects). */
 export async function releaseOrderStock(deps: OrderOpsDeps, orderId: string, reason: string): Promise<void> {
-  const order = await deps.db.query.orders.findFirst({ where: eq(orders.id, orderId), columns: { status: true } });
+  const { db } = await deps.orders.homeOfOrder(orderId);
+  const order = await db.query.orders.findFirst({ where: eq(orders.id, orderId), columns: { status: true } });
   if (order?.status !== "CANCELLED") return;
-  const items = await deps.db.select().from(orderItems).where(eq(orderItems.orderId, orderId));
+  const items = await db.select().from(orderItems).where(eq(orderItems.orderId, orderId));
   await releaseStockAll(deps.inventory, items, {
     actor: actorText(orderActor(orderId)),
     at: deps.clock.now(),
@@ -362,13 +368,14 @@ export async function releaseOrderStock(deps: OrderOpsDeps, orderId: string, rea
 
 /** The payment deadline passed: cancel the pay order's orders that are still unpaid. */
 export async function expireUnpaid(deps: OrderOpsDeps, payOrderId: string): Promise<number> {
-  const pay = await deps.db.query.payOrders.findFirst({ where: eq(payOrders.id, payOrderId) });
+  const { db } = await deps.orders.homeOfOrder(payOrderId);
+  const pay = await db.query.payOrders.findFirst({ where: eq(payOrders.id, payOrderId) });
   if (!pay) return 0;
   if (deps.clock.now() < pay.payBy) {
     // Delivered early (a cron drain, Queues' 12-hour delay cap): try again later.
     throw new AppError("unavailable", { detail: "The payment deadline has not passed yet", retryable: true });
   }
-  const open = await deps.db
+  const open = await db
     .select({ id: orders.id })
     .from(orders)
     .where(and(eq(orders.payOrderId, payOrderId), eq(orders.status, "CREATED")));
@@ -392,12 +399,14 @@ export async function expireUnpaid(deps: OrderOpsDeps, payOrderId: string): Prom
  */
 export async function expireOverdue(deps: OrderOpsDeps, limit = 50): Promise<number> {
   const now = deps.clock.now();
-  const overdue = await deps.db
-    .select({ id: payOrders.id })
-    .from(payOrders)
-    .where(and(inArray(payOrders.paymentStatus, ["UNPAID", "PENDING", "FAILED"]), lt(payOrders.payBy, now - 60_000)))
-    .limit(limit);
   let cancelled = 0;
-  for (const { id } of overdue) cancelled += await expireUnpaid(deps, id);
+  for (const { db } of deps.orders.all()) {
+    const overdue = await db
+      .select({ id: payOrders.id })
+      .from(payOrders)
+      .where(and(inArray(payOrders.paymentStatus, ["UNPAID", "PENDING", "FAILED"]), lt(payOrders.payBy, now - 60_000)))
+      .limit(limit);
+    for (const { id } of overdue) cancelled += await expireUnpaid(deps, id);
+  }
   return cancelled;
 }

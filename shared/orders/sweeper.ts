@@ -9,10 +9,10 @@
  * tombstone so a late reserve holds nothing), give back its vouchers and coins (a hold needs the
  * saga running at version 1, which the take-over ended), give a flash-sale admission it may have
  * redeemed back to the quota (its order was never written, so nothing else ever would) and mark
- * the saga compensated.
+ * the saga compensated. Each order shard's sagas are swept in turn (OrderStore.all()).
  */
 import { and, eq, inArray, lt } from "drizzle-orm";
-import { orderSagas } from "../../db/schema";
+import { orderSagas, promotionReleases } from "../../db/schema";
 import type { SkuInventory } from "../../durable-objects/sku-inventory";
 import { admissionOfQuoteId } from "../flash-sales/flash-order";
 import type { FlashQuota } from "../flash-sales/quota";
@@ -21,11 +21,14 @@ import { actorText, SWEEPER_ACTOR } from "../platform/actor";
 import type { Clock } from "../platform/clock";
 import type { Db } from "../platform/db";
 import { releaseSagaPromotions } from "../promotions/holds";
+import type { OrderStore } from "./order-store";
 import { SAGA_LEASE_MS } from "./settings";
 import type { SagaContext } from "./steps/context";
 
 export interface SweepDeps {
+  /** The commerce database (the promotions a saga held). */
   db: Db;
+  orders: OrderStore;
   clock: Clock;
   inventory: DurableObjectNamespace<SkuInventory>;
   /** Needed to undo a flash-sale order's saga (its quote id names the admission). */
@@ -33,15 +36,21 @@ export interface SweepDeps {
 }
 
 export async function sweepStaleSagas(deps: SweepDeps, limit = 50): Promise<{ compensated: number }> {
+  let compensated = 0;
+  for (const shard of deps.orders.all()) compensated += await sweepShard(deps, shard.db, limit);
+  return { compensated };
+}
+
+async function sweepShard(deps: SweepDeps, db: Db, limit: number): Promise<number> {
   const now = deps.clock.now();
-  const stale = await deps.db
+  const stale = await db
     .select()
     .from(orderSagas)
     .where(and(inArray(orderSagas.status, ["running", "compensating"]), lt(orderSagas.leaseUntil, now)))
     .limit(limit);
   let compensated = 0;
   for (const saga of stale) {
-    const claimed = await deps.db
+    const claimed = await db
       .update(orderSagas)
       .set({ status: "compensating", version: saga.version + 1, leaseUntil: now + SAGA_LEASE_MS, updatedAt: now })
       .where(and(eq(orderSagas.id, saga.id), eq(orderSagas.version, saga.version)))
@@ -62,28 +71,32 @@ export async function sweepStaleSagas(deps: SweepDeps, limit = 50): Promise<{ co
       // usable (the quote id is given back with the undo), and the bucket's expiry returns it if not.
       await deps.flashQuota.release({ ...admission, userId: saga.userId, soldOnly: true });
     }
-    await deps.db
+    await db
       .update(orderSagas)
       .set({ status: "compensated", error: saga.error ?? "abandoned", updatedAt: deps.clock.now() })
       .where(and(eq(orderSagas.id, saga.id), eq(orderSagas.version, saga.version + 1)));
     compensated += 1;
   }
-  return { compensated };
+  return compensated;
 }
 
 /** Finished sagas are kept this long (for support questions), then purged by the cron. */
 export const FINISHED_SAGA_RETENTION_MS = 7 * 24 * 3600 * 1000;
 
-/** Deletes sagas that finished (completed or undone) before the retention window. */
-export async function purgeFinishedSagas(db: Db, now: number): Promise<number> {
-  const purged = await db
-    .delete(orderSagas)
-    .where(
-      and(
-        inArray(orderSagas.status, ["completed", "compensated"]),
-        lt(orderSagas.updatedAt, now - FINISHED_SAGA_RETENTION_MS),
-      ),
-    )
-    .returning({ id: orderSagas.id });
-  return purged.length;
+/**
+ * Deletes sagas that finished (completed or undone) before the retention window, on every shard,
+ * and the promotion-release tombstones as old (a hold batch never arrives a week late).
+ */
+export async function purgeFinishedSagas(deps: { db: Db; orders: OrderStore }, now: number): Promise<number> {
+  const before = now - FINISHED_SAGA_RETENTION_MS;
+  let purged = 0;
+  for (const { db } of deps.orders.all()) {
+    const rows = await db
+      .delete(orderSagas)
+      .where(and(inArray(orderSagas.status, ["completed", "compensated"]), lt(orderSagas.updatedAt, before)))
+      .returning({ id: orderSagas.id });
+    purged += rows.length;
+  }
+  await deps.db.delete(promotionReleases).where(lt(promotionReleases.releasedAt, before));
+  return purged;
 }

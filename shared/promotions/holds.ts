@@ -5,8 +5,10 @@
  * The hold is one D1 batch: for each voucher a conditional insert of its use (only while the
  * voucher has uses and budget left, the shopper is under `per_user_limit` and a batch code is
  * unused), the voucher's counters moved only if that row went in, an assertion that it did; the
- * coins posting with its not-overdrawn assertion; and an assertion that the saga is still running
- * at version 1 (so nothing is held for a saga the sweeper took over). D1 runs batches one at a
+ * coins posting with its not-overdrawn assertion; and an assertion that the checkout's holds were
+ * not given back already (`promotion_releases`, written by every release: so nothing is held for a
+ * saga its runner undid or the sweeper took over; the saga itself lives in the shopper's order
+ * shard, out of this batch's reach). D1 runs batches one at a
  * time, so of checkouts racing for a voucher's last use exactly one holds it; any failed
  * assertion rolls the whole batch back, so a loser holds nothing (409 `voucher_exhausted`). Why a
  * conditional D1 update rather than a Durable Object per voucher: docs/decisions.md.
@@ -17,7 +19,7 @@
  */
 import { and, eq, inArray, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { orderDiscounts, vouchers, voucherUses } from "../../db/schema";
+import { orderDiscounts, promotionReleases, vouchers, voucherUses } from "../../db/schema";
 import * as ledgerRepo from "../ledger/ledger-repo";
 import { assertExists, type Db, isAssertionFailure } from "../platform/db";
 import { AppError } from "../platform/errors";
@@ -102,7 +104,7 @@ export async function holdPromotions(
 ): Promise<void> {
   if (input.vouchers.length === 0 && input.coins === 0) return;
   const statements: BatchItem<"sqlite">[] = [
-    assertExists(db, sql`SELECT 1 FROM order_sagas WHERE id = ${input.sagaId} AND status = 'running' AND version = 1`),
+    assertExists(db, sql`SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM promotion_releases WHERE saga_id = ${input.sagaId})`),
   ];
   for (const hold of input.vouchers) {
     const useId = newId("voucherUse", input.now);
@@ -219,7 +221,8 @@ async function coinsHeldBy(db: Db, sagaId: string): Promise<number> {
 
 /**
  * Gives back everything saga `sagaId` held, for a checkout that wrote no orders (its own
- * compensation, or the sweeper after fencing it). Idempotent.
+ * compensation, or the sweeper after fencing it), and leaves the tombstone that refuses a hold
+ * batch arriving after it. Idempotent.
  */
 export async function releaseSagaPromotions(
   db: Db,
@@ -230,7 +233,10 @@ export async function releaseSagaPromotions(
     .from(voucherUses)
     .where(and(eq(voucherUses.sagaId, input.sagaId), eq(voucherUses.status, "held")));
   const coins = await coinsHeldBy(db, input.sagaId);
-  const statements: BatchItem<"sqlite">[] = uses.flatMap((u) => returnUseStatements(db, u, "held", input.now));
+  const statements: BatchItem<"sqlite">[] = [
+    db.insert(promotionReleases).values({ sagaId: input.sagaId, releasedAt: input.now }).onConflictDoNothing(),
+    ...uses.flatMap((u) => returnUseStatements(db, u, "held", input.now)),
+  ];
   if (coins > 0) {
     statements.push(
       ...returnHeldCoinsStatements(
@@ -259,12 +265,15 @@ async function discountsOf(db: Db, orderId: string) {
  * An order was cancelled (by the shopper or the payment timeout): its coins go back, and each
  * voucher use it shares is returned once no order it discounted is still open (`openOrderIds`:
  * the checkout's orders not cancelled). Idempotent (the `order.cancelled` consumer runs it again).
+ * The order's discount rows are read from `orderDb`, its order shard; the counters and coins are
+ * the commerce database's (`db`).
  */
 export async function returnOrderPromotions(
   db: Db,
+  orderDb: Db,
   input: { orderId: string; userId: string; sagaId: string; openOrderIds: readonly string[]; now: number },
 ): Promise<void> {
-  const mine = await discountsOf(db, input.orderId);
+  const mine = await discountsOf(orderDb, input.orderId);
   if (mine.length === 0) return;
   const statements: BatchItem<"sqlite">[] = [];
   const coins = mine.filter((d) => d.source === "coins").reduce((acc, d) => acc + d.amount, 0);
@@ -298,7 +307,7 @@ export async function returnOrderPromotions(
             eq(voucherUses.status, "held"),
           ),
         ),
-      db
+      orderDb
         .select({ orderId: orderDiscounts.orderId, sourceId: orderDiscounts.sourceId })
         .from(orderDiscounts)
         .where(and(eq(orderDiscounts.sagaId, input.sagaId), inArray(orderDiscounts.sourceId, voucherIds))),
@@ -312,12 +321,16 @@ export async function returnOrderPromotions(
   if (first) await db.batch([first, ...rest]);
 }
 
-/** An order was paid: its held coins are spent and the voucher uses it shares are consumed. Idempotent. */
+/**
+ * An order was paid: its held coins are spent and the voucher uses it shares are consumed.
+ * Idempotent. Discounts from `orderDb` (its order shard), counters and coins in `db`.
+ */
 export async function consumeOrderPromotions(
   db: Db,
+  orderDb: Db,
   input: { orderId: string; userId: string; sagaId: string; now: number },
 ): Promise<void> {
-  const mine = await discountsOf(db, input.orderId);
+  const mine = await discountsOf(orderDb, input.orderId);
   if (mine.length === 0) return;
   const statements: BatchItem<"sqlite">[] = [];
   const coins = mine.filter((d) => d.source === "coins").reduce((acc, d) => acc + d.amount, 0);

@@ -50,7 +50,6 @@ function factsOf(skus: SkuFact[]): CheckoutFacts {
     },
     templates: new Map([[SHOP, { ...DEFAULT_TEMPLATE, shopId: SHOP }]]),
     warehousePriorities: new Map(),
-    heldUnits: 0,
     offers: { vouchers: [], thresholds: [], categoryPaths: new Map(), coinBalance: 0 },
   };
 }

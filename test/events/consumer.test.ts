@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from "vitest";
 import { backoffSeconds, consumeBatch, type Handlers } from "../../shared/events/consumer";
 import { makeEvent } from "../../shared/events/messages";
 import { inventoryOf } from "../../shared/inventory/binding";
+import { orderStoreOf } from "../../shared/orders/order-store";
 import { systemClock } from "../../shared/platform/clock";
 import { dbOf } from "../../shared/platform/db";
 import { AppError } from "../../shared/platform/errors";
@@ -11,6 +12,7 @@ import { createLogger } from "../../shared/platform/logger";
 
 const deps = () => ({
   db: dbOf(env.DB),
+  orders: orderStoreOf(env, systemClock),
   clock: systemClock,
   log: createLogger({ test: "consumer" }),
   producers: env,

@@ -7,6 +7,7 @@ import { PRODUCT_STATUS } from "../../shared/catalog/lifecycle";
 import { type Coalesce, consumeBatch, type Handlers } from "../../shared/events/consumer";
 import { makeEvent } from "../../shared/events/messages";
 import { inventoryOf } from "../../shared/inventory/binding";
+import { orderStoreOf } from "../../shared/orders/order-store";
 import { systemClock } from "../../shared/platform/clock";
 import { dbOf } from "../../shared/platform/db";
 import { newId } from "../../shared/platform/ids";
@@ -49,6 +50,7 @@ const bySku: Coalesce<"stock-views"> = { key: (COALESCE["stock-views"] as Coales
 
 const deps = () => ({
   db: dbOf(env.DB),
+  orders: orderStoreOf(env, systemClock),
   clock: systemClock,
   log: createLogger({ test: "stock-views" }),
   producers: env,

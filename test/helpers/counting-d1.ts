@@ -4,6 +4,10 @@
  * own (`first`, `all`, `run`, `raw`).
  */
 
+import { env } from "cloudflare:test";
+import { OrderStore, orderShardBindings, SlotTableCache } from "../../shared/orders/order-store";
+import { dbOf } from "../../shared/platform/db";
+
 /** One round trip: what went out and, for D1, the statement(s). */
 export interface Trip {
   to: string;
@@ -22,8 +26,8 @@ function timed<T>(trip: Trip, promise: Promise<T>): Promise<T> {
 
 const EXECUTE = new Set(["first", "all", "run", "raw"]);
 
-/** `d1` recording each of its round trips into `trips`. */
-export function countingD1(d1: D1Database, trips: Trip[]): D1Database {
+/** `d1` recording each of its round trips into `trips` (as going `to` it: "D1", or a shard's name). */
+export function countingD1(d1: D1Database, trips: Trip[], to = "D1"): D1Database {
   const real = new WeakMap<object, D1PreparedStatement>();
   const sqlOf = new WeakMap<object, string>();
   const short = (sql: string) => sql.replace(/\s+/g, " ").slice(0, 60);
@@ -35,7 +39,7 @@ export function countingD1(d1: D1Database, trips: Trip[]): D1Database {
         if (typeof value !== "function") return value;
         if (typeof prop === "string" && EXECUTE.has(prop)) {
           return (...args: unknown[]) => {
-            const trip: Trip = { to: "D1", what: `${prop}: ${short(sql)}` };
+            const trip: Trip = { to, what: `${prop}: ${short(sql)}` };
             trips.push(trip);
             return timed(trip, Reflect.apply(value, target, args) as Promise<unknown>);
           };
@@ -53,7 +57,7 @@ export function countingD1(d1: D1Database, trips: Trip[]): D1Database {
       if (prop === "batch") {
         return (statements: D1PreparedStatement[]) => {
           const trip: Trip = {
-            to: "D1",
+            to,
             what: `batch of ${statements.length}: ${statements.map((s) => short(sqlOf.get(s) ?? "?").slice(0, 24)).join(" | ")}`,
           };
           trips.push(trip);
@@ -63,5 +67,18 @@ export function countingD1(d1: D1Database, trips: Trip[]): D1Database {
       const value = Reflect.get(target, prop, target);
       return typeof value === "function" ? value.bind(target) : value;
     },
+  });
+}
+
+/**
+ * The order shards with every round trip recorded as going to "D1 orders". The slot table's read
+ * is not counted: an isolate reads it once per ORDER_SLOT_CACHE_MS (5 s), not once per order.
+ */
+export function countingOrderStore(trips: Trip[]): OrderStore {
+  return new OrderStore({
+    commerce: dbOf(env.DB),
+    shards: orderShardBindings(env).map((shard) => countingD1(shard, trips, "D1 orders")),
+    now: () => Date.now(),
+    cache: new SlotTableCache(),
   });
 }

@@ -2,6 +2,7 @@
 import { env } from "cloudflare:test";
 import { inventoryOf } from "../../shared/inventory/binding";
 import type { OrderDeps } from "../../shared/orders/create-order";
+import { OrderStore, orderShardBindings, orderStoreOf, SlotTableCache } from "../../shared/orders/order-store";
 import type { SagaHooks } from "../../shared/orders/saga";
 import { orderSettingsSchema } from "../../shared/orders/settings";
 import type { ManualClock } from "../../shared/platform/clock";
@@ -108,6 +109,16 @@ export async function stockOf(seller: Seller, skuId: string) {
   );
 }
 
+/** The order shards with each binding passed through `wrap` (e.g. test/helpers/faulty-d1.ts), routed by a fresh slot table. */
+export function ordersThrough(wrap: (shard: D1Database) => D1Database, clock: { now(): number } = Date): OrderStore {
+  return new OrderStore({
+    commerce: dbOf(env.DB),
+    shards: orderShardBindings(env).map(wrap),
+    now: () => clock.now(),
+    cache: new SlotTableCache(),
+  });
+}
+
 /** Order-creation deps over the test env, with the velocity limits out of the way unless `vars` set them. */
 export function orderDepsFor(
   clock: ManualClock,
@@ -115,6 +126,7 @@ export function orderDepsFor(
 ): OrderDeps & { clock: ManualClock } {
   return {
     db: dbOf(env.DB),
+    orders: orderStoreOf(env, clock),
     clock,
     producers: env,
     inventory: inventoryOf(env),

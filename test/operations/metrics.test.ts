@@ -10,6 +10,7 @@ import { consumeBatch, type Handlers } from "../../shared/events/consumer";
 import { consumerMetrics } from "../../shared/events/consumer-metrics";
 import { makeEvent } from "../../shared/events/messages";
 import { inventoryOf } from "../../shared/inventory/binding";
+import { orderStoreOf } from "../../shared/orders/order-store";
 import { systemClock } from "../../shared/platform/clock";
 import { dbOf } from "../../shared/platform/db";
 import { AppError } from "../../shared/platform/errors";
@@ -192,6 +193,7 @@ describe("queue and business metrics", () => {
     } as unknown as Handlers<"order-events">;
     const deps = {
       db,
+      orders: orderStoreOf(env, systemClock),
       clock: systemClock,
       log,
       producers: env,

@@ -8,13 +8,14 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { inventoryOf } from "../../shared/inventory/binding";
 import { createOrder } from "../../shared/orders/create-order";
+import { orderStoreOf } from "../../shared/orders/order-store";
 import { SAGA_LEASE_MS } from "../../shared/orders/settings";
 import { sweepStaleSagas } from "../../shared/orders/sweeper";
 import { ManualClock } from "../../shared/platform/clock";
 import { dbOf } from "../../shared/platform/db";
 import { newId } from "../../shared/platform/ids";
 import { faultyD1, firstBatchesWriting } from "../helpers/faulty-d1";
-import { newShopper, orderDepsFor, placeOrder, type Shopper, skuOnSale } from "../helpers/orders";
+import { newShopper, orderDepsFor, ordersThrough, placeOrder, type Shopper, skuOnSale } from "../helpers/orders";
 
 async function setup() {
   const { skuId } = await skuOnSale(undefined, { stock: 10 });
@@ -47,7 +48,10 @@ describe("an order batch whose outcome the runner did not hear", () => {
   it("recovers forward when the batch committed but its answer was lost: the holds stay with the order", async () => {
     const { skuId, shopper, input } = await setup();
     const deps = orderDepsFor(new ManualClock(Date.now()));
-    const lossy = { ...deps, db: dbOf(faultyD1(env.DB, { loseBatchAnswer: firstBatchesWriting("pay_orders") })) };
+    const lossy = {
+      ...deps,
+      orders: ordersThrough((d1) => faultyD1(d1, { loseBatchAnswer: firstBatchesWriting("pay_orders") })),
+    };
     const result = await createOrder(lossy, input);
     expect(result.orders).toHaveLength(1);
     expect(await facts(skuId, shopper)).toEqual({ available: 7, reserved: 3, orders: 1, sagas: ["completed"] });
@@ -56,7 +60,10 @@ describe("an order batch whose outcome the runner did not hear", () => {
   it("undoes the checkout when the batch never arrived, fencing the saga first", async () => {
     const { skuId, shopper, input } = await setup();
     const deps = orderDepsFor(new ManualClock(Date.now()));
-    const lost = { ...deps, db: dbOf(faultyD1(env.DB, { failBatch: firstBatchesWriting("pay_orders") })) };
+    const lost = {
+      ...deps,
+      orders: ordersThrough((d1) => faultyD1(d1, { failBatch: firstBatchesWriting("pay_orders") })),
+    };
     await expect(createOrder(lost, input)).rejects.toThrow();
     expect(await facts(skuId, shopper)).toEqual({ available: 10, reserved: 0, orders: 0, sagas: ["compensated"] });
   });
@@ -67,20 +74,30 @@ describe("an order batch whose outcome the runner did not hear", () => {
     const deps = orderDepsFor(clock);
     let batchFailed = false;
     const firstOrderBatch = firstBatchesWriting("pay_orders");
-    const dark = dbOf(
-      faultyD1(env.DB, {
+    const dark = (d1: D1Database) =>
+      faultyD1(d1, {
         failBatch: (sql) => {
           batchFailed ||= firstOrderBatch(sql);
           return batchFailed;
         },
         // After the batch failed, D1 stays unreachable for this runner.
         failStatement: () => batchFailed,
-      }),
-    );
-    await expect(createOrder({ ...deps, db: dark }, input)).rejects.toMatchObject({ code: "unavailable" });
+      });
+    await expect(
+      createOrder({ ...deps, db: dbOf(dark(env.DB)), orders: ordersThrough(dark) }, input),
+    ).rejects.toMatchObject({ code: "unavailable" });
     expect(await facts(skuId, shopper)).toMatchObject({ reserved: 3, orders: 0, sagas: ["running"] });
     clock.advance(SAGA_LEASE_MS + 1);
-    expect((await sweepStaleSagas({ db: dbOf(env.DB), clock, inventory: inventoryOf(env) })).compensated).toBe(1);
+    expect(
+      (
+        await sweepStaleSagas({
+          db: dbOf(env.DB),
+          orders: orderStoreOf(env, clock),
+          clock,
+          inventory: inventoryOf(env),
+        })
+      ).compensated,
+    ).toBe(1);
     expect(await facts(skuId, shopper)).toEqual({ available: 10, reserved: 0, orders: 0, sagas: ["compensated"] });
   });
 });

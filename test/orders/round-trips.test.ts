@@ -17,7 +17,7 @@ import { orderSettingsSchema } from "../../shared/orders/settings";
 import { systemClock } from "../../shared/platform/clock";
 import { dbOf } from "../../shared/platform/db";
 import { authEnvSchema, readEnv } from "../../shared/platform/env";
-import { countingD1, type Trip } from "../helpers/counting-d1";
+import { countingD1, countingOrderStore, type Trip } from "../helpers/counting-d1";
 import { newShopper, skuOnSale } from "../helpers/orders";
 
 /** A Durable Object namespace whose stubs count every RPC call into `trips`. */
@@ -72,6 +72,7 @@ function countedOrderDeps(trips: Trip[], later: Promise<unknown>[]): OrderDeps {
   return {
     waitUntil: (work) => later.push(work),
     db: dbOf(countingD1(env.DB, trips)),
+    orders: countingOrderStore(trips),
     clock: systemClock,
     producers: countingProducers(trips),
     inventory: countingNamespace(inventoryOf(env), "SkuInventory", trips),
@@ -85,7 +86,7 @@ function countedOrderDeps(trips: Trip[], later: Promise<unknown>[]): OrderDeps {
 const count = (trips: readonly Trip[], to: string) => trips.filter((t) => t.to === to).length;
 
 describe("round trips of one order", () => {
-  it("creates an order of one SKU in 2 D1 round trips and 4 object RPCs; its 2 queue sends and 1 D1 delete follow the response", async () => {
+  it("creates an order of one SKU in 2 D1 round trips (3 requests: 2 to the shopper's order shard, 1 to the commerce database) and 4 object RPCs; its 2 queue sends and 2 D1 writes follow the response", async () => {
     const { skuId } = await skuOnSale(undefined, { stock: 10 });
     const shopper = await newShopper();
     const trips: Trip[] = [];
@@ -113,44 +114,50 @@ describe("round trips of one order", () => {
 
     const counts = {
       d1: count(requestPath, "D1"),
-      d1Batches: requestPath.filter((t) => t.to === "D1" && t.what.startsWith("batch")).length,
+      d1Orders: count(requestPath, "D1 orders"),
+      d1Batches: requestPath.filter((t) => t.to.startsWith("D1") && t.what.startsWith("batch")).length,
       objectRpcs:
         count(requestPath, "SkuInventory") + count(requestPath, "OrderNumbers") + count(requestPath, "RateLimiter"),
       skuInventory: count(requestPath, "SkuInventory"),
       orderNumbers: count(requestPath, "OrderNumbers"),
       rateLimiter: count(requestPath, "RateLimiter"),
       queueSends: count(requestPath, "Queue"),
-      afterResponse: { d1: count(afterResponse, "D1"), queueSends: count(afterResponse, "Queue") },
+      afterResponse: {
+        d1: count(afterResponse, "D1"),
+        d1Orders: count(afterResponse, "D1 orders"),
+        queueSends: count(afterResponse, "Queue"),
+      },
     };
     console.log(
       `createOrder, 1 SKU: ${JSON.stringify(counts)}\n${trips.map((t, i) => `  ${i + 1}. ${t.to}: ${t.what}`).join("\n")}`,
     );
     expect(counts).toEqual({
-      // The checkout facts, the promotions (the shops' threshold discounts) and the saga row (the
-      // write-ahead record, committed before the stock hold) in one batch; the orders batch.
-      d1: 2,
-      d1Batches: 2,
+      // The checkout facts and the promotions (the shops' threshold discounts) in one batch on the
+      // commerce database, sent together with the saga row (the write-ahead record, committed
+      // before the stock hold) and the held units on the shopper's shard; then the orders batch there.
+      d1: 1,
+      d1Orders: 2,
+      d1Batches: 3,
       // two rate limits (user, IP), one hold, one block of order numbers
       objectRpcs: 4,
       skuInventory: 1,
       orderNumbers: 1,
       rateLimiter: 2,
       queueSends: 0,
-      // order.created and order.payment_timeout, then their outbox rows deleted (the outbox
-      // resends what a failed send left behind).
-      afterResponse: { d1: 1, queueSends: 2 },
+      // order.created and order.payment_timeout, then their outbox rows deleted on the shard (the
+      // outbox resends what a failed send left behind); the ordered line leaves the cart.
+      afterResponse: { d1: 1, d1Orders: 1, queueSends: 2 },
     });
-    // In this order (the two rate limits go out together).
-    expect(trips.map((t) => t.to)).toEqual([
+    // In this order: the shard's batch and the facts' go out together (the first round trip), and
+    // so do the two rate limits; the orders batch is the second round trip.
+    expect(requestPath.map((t) => t.to)).toEqual([
+      "D1 orders",
       "D1",
       "RateLimiter",
       "RateLimiter",
       "SkuInventory",
       "OrderNumbers",
-      "D1",
-      "Queue",
-      "Queue",
-      "D1",
+      "D1 orders",
     ]);
   });
 });

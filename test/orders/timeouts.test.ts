@@ -2,6 +2,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { inventoryOf } from "../../shared/inventory/binding";
 import { createOrder } from "../../shared/orders/create-order";
+import { orderStoreOf } from "../../shared/orders/order-store";
 import { cancelOrder, expireOverdue, expireUnpaid } from "../../shared/orders/orders";
 import { FINISHED_SAGA_RETENTION_MS } from "../../shared/orders/sweeper";
 import { SYSTEM_ACTOR } from "../../shared/platform/actor";
@@ -32,7 +33,13 @@ describe("unpaid orders", () => {
   it("cancel themselves when the payment timeout arrives, releasing their stock, once", async () => {
     const clock = new ManualClock(Date.now());
     const { skuId, created, orderId } = await orderFor(clock);
-    const ops = { db: dbOf(env.DB), clock, producers: env, inventory: inventoryOf(env) };
+    const ops = {
+      db: dbOf(env.DB),
+      orders: orderStoreOf(env, clock),
+      clock,
+      producers: env,
+      inventory: inventoryOf(env),
+    };
     // Early (a drained outbox row, Queues' delay cap): retried later, nothing changes.
     await expect(expireUnpaid(ops, created.payOrderId)).rejects.toMatchObject({ code: "unavailable", retryable: true });
     expect(await statusOf(orderId)).toMatchObject({ status: "CREATED" });
@@ -56,7 +63,15 @@ describe("unpaid orders", () => {
     expect(result.overdueCancelled).toBeGreaterThanOrEqual(1);
     expect(await statusOf(orderId)).toMatchObject({ status: "CANCELLED", cancel_reason: "payment_timeout" });
     expect(await inventoryOf(env).getByName(skuId).view()).toMatchObject({ available: 10, reserved: 0 });
-    expect(await expireOverdue({ db: dbOf(env.DB), clock, producers: env, inventory: inventoryOf(env) })).toBe(0);
+    expect(
+      await expireOverdue({
+        db: dbOf(env.DB),
+        orders: orderStoreOf(env, clock),
+        clock,
+        producers: env,
+        inventory: inventoryOf(env),
+      }),
+    ).toBe(0);
     // A week on, the finished saga behind the order is purged; the order stays.
     clock.advance(FINISHED_SAGA_RETENTION_MS + 1);
     expect((await runHousekeeping(env, clock)).sagasPurged).toBeGreaterThanOrEqual(1);
@@ -75,7 +90,13 @@ describe("unpaid orders", () => {
     const cancel = await json(await call("POST", `/v1/orders/${orderId}/cancel`, { token: shopper.token }));
     expect(cancel.status).toBe(200);
     clock.set(Date.parse(created.payBy) + 1);
-    const ops = { db: dbOf(env.DB), clock, producers: env, inventory: inventoryOf(env) };
+    const ops = {
+      db: dbOf(env.DB),
+      orders: orderStoreOf(env, clock),
+      clock,
+      producers: env,
+      inventory: inventoryOf(env),
+    };
     expect(await expireUnpaid(ops, created.payOrderId)).toBe(0);
     expect(await statusOf(orderId)).toMatchObject({ cancel_reason: "cancelled by the shopper" });
   });
@@ -139,7 +160,7 @@ describe("a cancel whose stock release fails", () => {
         },
       }),
     } as unknown as typeof real;
-    const ops = { db: dbOf(env.DB), clock, producers: env, inventory: unreachable };
+    const ops = { db: dbOf(env.DB), orders: orderStoreOf(env, clock), clock, producers: env, inventory: unreachable };
     await expect(cancelOrder(ops, { orderId, actor: SYSTEM_ACTOR, reason: "changed my mind" })).resolves.toMatchObject({
       status: "CANCELLED",
     });

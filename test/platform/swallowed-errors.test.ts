@@ -5,6 +5,7 @@ import { sendChange } from "../../shared/catalog/product-events";
 import { makeEvent } from "../../shared/events/messages";
 import { outboxRow } from "../../shared/events/outbox";
 import { inventoryOf } from "../../shared/inventory/binding";
+import { orderStoreOf } from "../../shared/orders/order-store";
 import { cancelOrder } from "../../shared/orders/orders";
 import { SYSTEM_ACTOR } from "../../shared/platform/actor";
 import { ManualClock, systemClock } from "../../shared/platform/clock";
@@ -93,7 +94,14 @@ describe("best-effort steps log what they swallow", () => {
     } as unknown as typeof real;
     const log = capture({ requestId: "req_cancel" });
     const cancelled = await cancelOrder(
-      { db: dbOf(env.DB), clock: new ManualClock(Date.now()), producers: noQueues, inventory: unreachable, log },
+      {
+        db: dbOf(env.DB),
+        orders: orderStoreOf(env, systemClock),
+        clock: new ManualClock(Date.now()),
+        producers: noQueues,
+        inventory: unreachable,
+        log,
+      },
       { orderId, actor: SYSTEM_ACTOR, reason: "changed my mind" },
     );
     expect(cancelled.status).toBe("CANCELLED");

@@ -6,6 +6,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { inventoryOf } from "../../shared/inventory/binding";
+import { orderStoreOf } from "../../shared/orders/order-store";
 import { expireUnpaid } from "../../shared/orders/orders";
 import { ManualClock } from "../../shared/platform/clock";
 import { dbOf } from "../../shared/platform/db";
@@ -249,9 +250,11 @@ describe("holds: created, paid, cancelled", () => {
     });
     expect(placed.status, JSON.stringify(placed.body)).toBe(201);
     expect(await coinsOf(shopper.token)).toBe(0);
+    const clock = new ManualClock(Date.parse(placed.body.payBy) + 1);
     const ops = {
       db: dbOf(env.DB),
-      clock: new ManualClock(Date.parse(placed.body.payBy) + 1),
+      orders: orderStoreOf(env, clock),
+      clock,
       producers: env,
       inventory: inventoryOf(env),
     };

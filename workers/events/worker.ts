@@ -12,6 +12,7 @@ import { settleDueCampaigns } from "../../shared/flash-sales/settle";
 import { autoCompleteDelivered, fulfillmentSettingsSchema } from "../../shared/fulfillment/complete-order";
 import { topupServiceOf } from "../../shared/fulfillment/topup-service";
 import { inventoryOf } from "../../shared/inventory/binding";
+import { type OrderStore, orderStoreOf } from "../../shared/orders/order-store";
 import { expireOverdue } from "../../shared/orders/orders";
 import { purgeFinishedSagas, sweepStaleSagas } from "../../shared/orders/sweeper";
 import { type PaymentAdapters, type PaymentsEnv, paymentAdapters } from "../../shared/payments/adapters";
@@ -41,6 +42,7 @@ export async function handleBatch(
 ): Promise<void> {
   const deps = {
     db: dbOf(env.DB),
+    orders: orderStoreOf(env, clock),
     clock,
     log,
     producers: env,
@@ -67,6 +69,7 @@ export async function handleBatch(
 /** What each housekeeping job needs. */
 export interface HousekeepingDeps {
   db: ReturnType<typeof dbOf>;
+  orders: OrderStore;
   clock: Clock;
   producers: EventsEnv;
   inventory: ReturnType<typeof inventoryOf>;
@@ -87,12 +90,18 @@ export type HousekeepingJob = (deps: HousekeepingDeps) => Promise<number>;
  */
 export const HOUSEKEEPING_JOBS = {
   idempotencyKeysPurged: ({ db, clock }) => purgeExpired(db, clock.now()),
-  outboxSent: ({ db, producers, clock }) => drainOutbox(db, producers, clock.now()),
+  // The commerce database's outbox, then each order shard's (shard 0 may be the commerce database
+  // itself: the drains run one after the other, so the second finds the first's rows gone).
+  outboxSent: async ({ db, orders, producers, clock }) => {
+    let sent = await drainOutbox(db, producers, clock.now());
+    for (const shard of orders.all()) sent += await drainOutbox(shard.db, producers, clock.now(), { deadLetters: db });
+    return sent;
+  },
   priceWindowsReindexed: (deps) => reindexPriceWindows(deps),
   sagasCompensated: async (deps) =>
     (await sweepStaleSagas({ ...deps, flashQuota: flashQuota(deps.producers) })).compensated,
   overdueCancelled: (deps) => expireOverdue(deps),
-  sagasPurged: ({ db, clock }) => purgeFinishedSagas(db, clock.now()),
+  sagasPurged: (deps) => purgeFinishedSagas(deps, deps.clock.now()),
   reconciliationRuns: (deps) => reconcileIfDue(deps),
   providerEventsRequeued: (deps) => requeueStaleEvents(deps),
   // The producers are the Worker's env, which also carries AUTO_COMPLETE_DAYS and COINS_EARN_PER_MAJOR.
@@ -124,6 +133,7 @@ export async function runHousekeeping(
 ): Promise<HousekeepingResult> {
   const deps = {
     db: dbOf(env.DB),
+    orders: orderStoreOf(env, clock),
     clock,
     producers: env,
     inventory: inventoryOf(env),

@@ -5,6 +5,7 @@
 import type { AdmissionDeps } from "../../shared/flash-sales/admission";
 import { flashQuota } from "../../shared/flash-sales/quota";
 import type { OrderDeps } from "../../shared/orders/create-order";
+import { orderStoreOf } from "../../shared/orders/order-store";
 import type { OrderOpsDeps } from "../../shared/orders/orders";
 import { orderSettingsSchema } from "../../shared/orders/settings";
 import { type PaymentsEnv, paymentAdapters } from "../../shared/payments/adapters";
@@ -37,7 +38,14 @@ export function loginDeps(c: AppContext<StorefrontBindings>): LoginDeps {
 
 /** What reading and cancelling orders needs: the database, producers, the SKU objects. */
 export function orderOpsDeps(c: AppContext<StorefrontBindings>): OrderOpsDeps {
-  return { db: dbOf(c.env.DB), clock: c.var.clock, producers: c.env, inventory: c.env.SKU_INVENTORY, log: c.var.log };
+  return {
+    db: dbOf(c.env.DB),
+    orders: orderStoreOf(c.env, c.var.clock),
+    clock: c.var.clock,
+    producers: c.env,
+    inventory: c.env.SKU_INVENTORY,
+    log: c.var.log,
+  };
 }
 
 /** COINS_MAX_PERCENT and COINS_EARN_PER_MAJOR, for quotes, orders and completing them. */

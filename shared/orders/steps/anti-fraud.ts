@@ -19,7 +19,7 @@ export function antiFraudStep(deps: OrderDeps): Step<OrderContext> {
           extensions: { limit: deps.settings.maxPayable, payable: quote.payable },
         });
       }
-      assertWithinHoldLimit(need(ctx.facts, "the facts").heldUnits, quote, deps.settings.heldUnitsLimit);
+      assertWithinHoldLimit(need(ctx.heldUnits, "the held units"), quote, deps.settings.heldUnitsLimit);
       const minute = { windowMs: 60_000 };
       await Promise.all([
         enforceRateLimit(

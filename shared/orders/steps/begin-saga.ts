@@ -1,11 +1,14 @@
 /**
- * The saga's first step, in one D1 round trip: every checkout fact (checkout-facts.ts: the buyer,
- * SKUs, prices, address, templates, warehouses, held units, and the promotions the request may
- * use) read in the same batch that persists the saga row, the write-ahead record of this order:
- * its planned reservations (one per SKU the request names, known before any read), a lease, the
- * quote id (a quote makes one order at most) and the request's idempotency identity (a request
- * makes one order at most). The row is committed before any side effect outside D1, so a runner
- * that dies after holding stock leaves a `running` saga the sweeper undoes once its lease lapses.
+ * The saga's first step, in one D1 round trip of two requests sent together: the shopper's order
+ * shard persists the saga row, the write-ahead record of this order, and reads the units the
+ * shopper holds in unpaid orders; the commerce database reads every checkout fact
+ * (checkout-facts.ts: the buyer, SKUs, prices, address, templates, warehouses, and the promotions
+ * the request may use). The row holds the planned reservations (one per SKU the request names,
+ * known before any read), a lease, the quote id (a quote makes one order at most) and the
+ * request's idempotency identity (a request makes one order at most); the shopper's quotes,
+ * requests and purchase tokens are all the shopper's, so their uniqueness holds within one shard.
+ * The row is committed before any side effect outside D1, so a runner that dies after holding
+ * stock leaves a `running` saga the sweeper undoes once its lease lapses.
  *
  * The insert claims the quote id and the request key or does nothing: the batch first hands
  * over the ones an undone (compensated) attempt held, then reads who holds them, so one round
@@ -17,16 +20,16 @@ import { and, eq, or, sql } from "drizzle-orm";
 import { orderSagas } from "../../../db/schema";
 import { assertMayOrder, type CheckoutFacts, checkoutFactsRead } from "../../checkout/checkout-facts";
 import { flashQuoteId } from "../../flash-sales/flash-order";
-import { type BatchRead, batchRead, combineReads, runBatchRead } from "../../platform/d1-chunks";
+import { type BatchRead, batchRead, batchReads, combineReads } from "../../platform/d1-chunks";
 import type { Db } from "../../platform/db";
 import { AppError, isAppError } from "../../platform/errors";
 import { promotionFactsOf } from "../../promotions/promotion-facts";
+import { heldUnitsRead } from "../held-units";
 import type { Step } from "../saga";
 import { SAGA_LEASE_MS } from "../settings";
 import { type OrderContext, type OrderDeps, reservationIdOf, type SagaContext } from "./context";
 
 export function beginSagaStep(deps: OrderDeps): Step<OrderContext> {
-  const { db } = deps;
   return {
     name: "begin_saga",
     async run(ctx) {
@@ -37,39 +40,40 @@ export function beginSagaStep(deps: OrderDeps): Step<OrderContext> {
         quantity: i.quantity,
       }));
       const facts = checkoutFactsRead(
-        db,
+        deps.db,
         { userId: ctx.userId, skuIds: items.map((i) => i.skuId), addressId, promotions: ctx.request },
         ctx.now,
       );
-      const batch = combineReads(
-        // The facts decode later, so a refusal they prove is known to come after the row was written.
-        { saga: sagaClaimRead(db, ctx), facts: { groups: facts.groups, decode: (rows) => () => facts.decode(rows) } },
+      const mine = combineReads(
+        { saga: sagaClaimRead(ctx.home.db, ctx), heldUnits: heldUnitsRead(ctx.home.db, ctx.userId) },
         (v) => v,
       );
-      let answer: { saga: SagaClaim; facts: () => CheckoutFacts };
-      try {
-        answer = await runBatchRead(db, batch);
-      } catch (err) {
-        // The batch may have committed with its answer lost: undo the row if it is there (nothing
-        // else was done yet); if even that fails the sweeper does it once the lease lapses.
-        await markUndone(deps, ctx.sagaId, err).catch(() => undefined);
+      // The facts decode later, so a refusal they prove is known to come after the row was written.
+      const [claimed, factRows] = await Promise.allSettled([ctx.home.run(mine), batchReads(deps.db, facts.groups)]);
+      if (claimed.status === "rejected" || factRows.status === "rejected") {
+        const err = claimed.status === "rejected" ? claimed.reason : (factRows as PromiseRejectedResult).reason;
+        // The row may be there (its batch may have committed with the answer lost, or the facts
+        // failed beside it): undo it, as nothing else was done yet; if even that fails the sweeper
+        // does it once the lease lapses.
+        await markUndone(deps, ctx, err).catch(() => undefined);
         throw err;
       }
-      const { saga } = answer;
+      const { saga, heldUnits } = claimed.value;
       if (saga.kind === "replay") throw new OrderAlreadyCreated(saga.sagaId);
       if (saga.kind === "in_progress") throw requestInProgress();
       if (saga.kind === "quote_used") throw quoteUsed(ctx);
       try {
-        ctx.facts = answer.facts();
+        ctx.heldUnits = heldUnits;
+        ctx.facts = facts.decode(factRows.value as unknown[][]);
         assertMayOrder(ctx.facts);
         ctx.promotions = promotionFactsOf(ctx.facts.offers, ctx.request, ctx.now, deps.promotions);
       } catch (err) {
-        await markUndone(deps, ctx.sagaId, err).catch(() => undefined);
+        await markUndone(deps, ctx, err).catch(() => undefined);
         throw err;
       }
     },
     async compensate(ctx, cause) {
-      await markUndone(deps, ctx.sagaId, cause);
+      await markUndone(deps, ctx, cause);
     },
   };
 }
@@ -157,13 +161,17 @@ function sagaClaimRead(db: Db, ctx: OrderContext): BatchRead<SagaClaim> {
   );
 }
 
-/** Marks the saga undone with why (its steps' compensations ran, or nothing was held). */
-async function markUndone(deps: OrderDeps, sagaId: string, cause: unknown): Promise<void> {
+/**
+ * Marks the saga undone with why (its steps' compensations ran, or nothing was held). Not behind
+ * the slot's fence: a saga row a slot move already copied stays `running` on the new home, and
+ * its lease lapsing there has the sweeper undo it again (releases are idempotent).
+ */
+async function markUndone(deps: OrderDeps, ctx: OrderContext, cause: unknown): Promise<void> {
   const error = isAppError(cause) ? cause.code : cause instanceof Error ? cause.name : "error";
-  await deps.db
+  await ctx.home.db
     .update(orderSagas)
     .set({ status: "compensated", error, updatedAt: deps.clock.now() })
-    .where(and(eq(orderSagas.id, sagaId), sql`${orderSagas.status} IN ('running', 'compensating')`));
+    .where(and(eq(orderSagas.id, ctx.sagaId), sql`${orderSagas.status} IN ('running', 'compensating')`));
 }
 
 /** Stops the saga early: this request (by its Idempotency-Key) already made its order. */

@@ -15,12 +15,16 @@ import type { Logger } from "../../platform/logger";
 import type { PromotionFacts } from "../../promotions/promotion-facts";
 import type { PromotionSettings } from "../../promotions/settings";
 import type { CreateOrderResult } from "../create-order";
+import type { OrderHome, OrderStore } from "../order-store";
 import type { SagaHooks } from "../saga";
 import type { OrderSettings } from "../settings";
 import type { OrderSnapshot } from "../snapshots";
 
 export interface OrderDeps {
+  /** The commerce database: catalog, users, promotions' counters, carts. */
   db: Db;
+  /** The order shards: the order, its saga and its events go to the shopper's. */
+  orders: OrderStore;
   clock: Clock;
   producers: Producers;
   inventory: DurableObjectNamespace<SkuInventory>;
@@ -59,6 +63,8 @@ export interface OrderContext {
   userId: string;
   ip: string;
   now: number;
+  /** The shopper's order shard, where the saga, the orders and their events are written. */
+  home: OrderHome;
   /** What is being bought: the quote token's items and address, or the body's. */
   request: QuoteBody;
   /** The quote token's claims, when the order came with one. */
@@ -68,6 +74,8 @@ export interface OrderContext {
   /** The request's idempotency identity (`idem_...`), when it came with an Idempotency-Key. */
   requestKey?: string;
   facts?: CheckoutFacts;
+  /** Units the shopper holds in unpaid orders (read from the shard with the saga row), for the hold cap. */
+  heldUnits?: number;
   /** The vouchers, threshold discounts and coins the checkout may use. */
   promotions?: PromotionFacts;
   quote?: Quote;

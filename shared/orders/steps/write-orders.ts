@@ -1,14 +1,18 @@
-/** The pivot: snapshots, pay order, orders, items, status log, cart clean-up, events and the saga's completion in one D1 batch. */
+/**
+ * The pivot: snapshots, pay order, orders, items, discounts, status log, events and the saga's
+ * completion in one D1 batch on the shopper's order shard, behind the slot's fence (a slot being
+ * moved refuses it whole: 409 `order_slot_moving`, and the saga undoes what it held). The cart
+ * lives in the commerce database; publish_events clears the ordered lines after the commit.
+ */
 import { and, eq, sql } from "drizzle-orm";
 import { orderItems, orderSagas, orderStatusLog, orders, payOrders } from "../../../db/schema";
-import { removeOrderedLines } from "../../cart/cart";
 import type { Quote } from "../../checkout/pricing";
 import { makeEvent } from "../../events/messages";
 import { outboxInsert, outboxRow } from "../../events/outbox";
 import { actorText } from "../../platform/actor";
 import { inChunks } from "../../platform/d1-chunks";
-import { assertExists, isAssertionFailure } from "../../platform/db";
-import { AppError } from "../../platform/errors";
+import { assertExists, type Db, isAssertionFailure } from "../../platform/db";
+import { AppError, isAppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
 import { orderDiscountInserts } from "../../promotions/holds";
 import type { CreateOrderResult } from "../create-order";
@@ -28,7 +32,7 @@ export function writeOrdersStep(deps: OrderDeps): Step<OrderContext> {
 }
 
 async function writeOrders(deps: OrderDeps, ctx: OrderContext): Promise<void> {
-  const { db } = deps;
+  const { db } = ctx.home;
   const quote = need(ctx.quote, "the quote");
   const numbers = need(ctx.numbers, "the numbers");
   const snapshots = need(ctx.snapshots, "the snapshots");
@@ -123,14 +127,6 @@ async function writeOrders(deps: OrderDeps, ctx: OrderContext): Promise<void> {
       total: { amount: o.total, currency: quote.currency },
     });
   });
-  // What was ordered leaves the shopper's cart (other lines stay).
-  statements.push(
-    ...removeOrderedLines(
-      db,
-      ctx.userId,
-      quote.orders.flatMap((o) => o.lines.map((l) => l.skuId)),
-    ),
-  );
   // The saga closes in the same batch, unless the sweeper took it over meanwhile (then the whole
   // batch rolls back and this runner compensates).
   statements.push(
@@ -155,8 +151,9 @@ async function writeOrders(deps: OrderDeps, ctx: OrderContext): Promise<void> {
   const events = [outboxRow("order-events", created), outboxRow("order-events", timeout, { deliverAt: payBy })];
   statements.push(...events.map((row) => outboxInsert(db, row)));
   try {
-    await db.batch(statements as never);
+    await ctx.home.batch(statements);
   } catch (err) {
+    if (isAppError(err)) throw err; // the slot's fence: nothing was written
     if (isAssertionFailure(err)) {
       throw new AppError("checkout_timed_out", {
         detail: "The checkout took too long and was undone; try again",
@@ -166,7 +163,7 @@ async function writeOrders(deps: OrderDeps, ctx: OrderContext): Promise<void> {
     // The batch failed without saying why: it may have committed (the answer was lost on the way
     // back). Look before undoing anything: compensating a committed order would release the
     // stock of an order that exists.
-    if ((await fenceOrFindCommitted(deps, ctx.sagaId)) === "fenced") throw err;
+    if ((await fenceOrFindCommitted(ctx.home.db, deps, ctx.sagaId)) === "fenced") throw err;
     deps.log?.warn("order batch failed after it committed; recovering forward", { sagaId: ctx.sagaId });
   }
   ctx.outbox = events;
@@ -184,16 +181,16 @@ async function writeOrders(deps: OrderDeps, ctx: OrderContext): Promise<void> {
  * can no longer commit (it requires `running` at version 1), and then compensates as usual. When
  * even that cannot be done, nobody knows: leave the saga to the sweeper, which fences the same way.
  */
-async function fenceOrFindCommitted(deps: OrderDeps, sagaId: string): Promise<"fenced" | "committed"> {
+async function fenceOrFindCommitted(db: Db, deps: OrderDeps, sagaId: string): Promise<"fenced" | "committed"> {
   try {
     const now = deps.clock.now();
-    const fenced = await deps.db
+    const fenced = await db
       .update(orderSagas)
       .set({ status: "compensating", version: sql`${orderSagas.version} + 1`, updatedAt: now })
       .where(and(eq(orderSagas.id, sagaId), eq(orderSagas.status, "running"), eq(orderSagas.version, 1)))
       .returning({ id: orderSagas.id });
     if (fenced.length === 1) return "fenced";
-    const saga = await deps.db.query.orderSagas.findFirst({
+    const saga = await db.query.orderSagas.findFirst({
       where: eq(orderSagas.id, sagaId),
       columns: { status: true },
     });

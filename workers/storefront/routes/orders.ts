@@ -18,7 +18,6 @@ import {
 import { actorOf } from "../../../shared/platform/actor";
 import { callerOf, requireCaller, requireHuman } from "../../../shared/platform/caller";
 import { errorResponses, idempotencyHeaders, jsonBody, jsonResponse } from "../../../shared/platform/openapi";
-import { requestDb } from "../../../shared/platform/request-db";
 import type { StorefrontApp } from "../app";
 import { orderDeps, orderOpsDeps, promotionSettings } from "../deps";
 import { DEMO_ADDRESS_ID, DEMO_SKU_ID } from "../docs-intro";
@@ -173,15 +172,17 @@ export function registerOrderRoutes(app: StorefrontApp): void {
     });
     return c.json(result, 201);
   });
-  app.openapi(routes.list, async (c) =>
-    c.json(await listOrders(requestDb(c, "first-primary"), { userId: callerOf(c).userId }, c.req.valid("query")), 200),
-  );
-  app.openapi(routes.get, async (c) =>
-    c.json(
-      await getOrder(requestDb(c, "first-primary"), { userId: callerOf(c).userId }, c.req.valid("param").orderId),
-      200,
-    ),
-  );
+  // A shopper's orders all live in the shard of the shopper's slot (shared/orders/order-store.ts).
+  app.openapi(routes.list, async (c) => {
+    const { userId } = callerOf(c);
+    const home = await orderOpsDeps(c).orders.homeOfUser(userId);
+    return c.json(await listOrders(home.db, { userId }, c.req.valid("query")), 200);
+  });
+  app.openapi(routes.get, async (c) => {
+    const { orderId } = c.req.valid("param");
+    const home = await orderOpsDeps(c).orders.homeOfOrder(orderId);
+    return c.json(await getOrder(home.db, { userId: callerOf(c).userId }, orderId), 200);
+  });
   app.openapi(routes.cancel, async (c) => {
     const caller = callerOf(c);
     const order = await cancelOrder(orderOpsDeps(c), {
