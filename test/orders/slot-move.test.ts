@@ -23,7 +23,6 @@ import {
   refundItems,
   refunds,
   shipments,
-  shops,
   users,
 } from "../../db/schema";
 import { formatOrderNumber } from "../../shared/orders/order-numbers";
@@ -43,9 +42,12 @@ import {
 import { ManualClock } from "../../shared/platform/clock";
 import { type Db, dbOf } from "../../shared/platform/db";
 import { isAppError } from "../../shared/platform/errors";
+import { tokenFor } from "../helpers/callers";
 import { newSeller, operatorToken } from "../helpers/catalog";
 import { createUser } from "../helpers/factories";
 import { call, json } from "../helpers/http";
+import { placeOrder, SHANGHAI, type Shopper, skuOnSale } from "../helpers/orders";
+import { eventually } from "../helpers/payments";
 
 const commerce = dbOf(env.DB);
 const shardDbs = [env.ORDERS_0, env.ORDERS_1, env.ORDERS_2].map((d1) => dbOf(d1));
@@ -272,22 +274,6 @@ async function seller() {
   return user.shopId as string;
 }
 
-/**
- * The shards' orders still name their shopper and shop by foreign key, and users and shops live
- * in the commerce database only: until the shards drop those keys, a test shard gets copies.
- */
-async function directoryOn(shard: Db, userIds: string[], shopId: string) {
-  const people = await commerce.select().from(users).where(inArray(users.id, userIds));
-  const owners = await commerce.select().from(shops).where(eq(shops.id, shopId));
-  const ownerIds = owners.map((s) => s.ownerUserId);
-  const more = await commerce.select().from(users).where(inArray(users.id, ownerIds));
-  await shard
-    .insert(users)
-    .values([...people, ...more])
-    .onConflictDoNothing();
-  await shard.insert(shops).values(owners).onConflictDoNothing();
-}
-
 describe("the order-side table list", () => {
   it("names every table of db/schema as order-side, commerce-only or shard-local, once", () => {
     const names = (Object.values(schema) as unknown[]).flatMap((v) => (is(v, SQLiteTable) ? [getTableName(v)] : []));
@@ -312,7 +298,6 @@ describe("moving a slot", () => {
     const mine = [await writeCheckout(shardDbs[0] as Db, mover, shopId, shared)];
     mine.push(await writeCheckout(shardDbs[0] as Db, mover, shopId, shared));
     await writeCheckout(shardDbs[0] as Db, stayer, shopId, shared);
-    await directoryOn(shardDbs[2] as Db, [mover], shopId);
 
     const result = await moveSlot(depsAt(clock), 411, 2);
     expect(result).toMatchObject({ slot: 411, fromShard: 0, toShard: 2, resumed: false });
@@ -374,7 +359,6 @@ describe("moving a slot", () => {
     const mover = await shopperInSlot(431);
     await writeCheckout(shardDbs[0] as Db, mover, shopId, "osn_shared_431");
     await writeCheckout(shardDbs[0] as Db, mover, shopId, "osn_shared_431");
-    await directoryOn(shardDbs[2] as Db, [mover], shopId);
     const crash = new Error("the Worker died");
     const died = await moveSlot(
       depsAt(clock, {
@@ -416,7 +400,6 @@ describe("moving a slot", () => {
     await writeCheckout(shardDbs[0] as Db, mover, shopId, "osn_shared_441");
     await writeCheckout(shardDbs[0] as Db, mover, shopId, "osn_shared_441");
     await writeCheckout(shardDbs[0] as Db, stayer, shopId, "osn_shared_441");
-    await directoryOn(shardDbs[2] as Db, [mover], shopId);
     const before = await rowsOf(shardDbs[0] as Db, 442);
     const moved = await moveSlot(depsAt(clock), 441, 2);
 
@@ -446,7 +429,6 @@ describe("moving a slot", () => {
     const shopId = await seller();
     const mover = await shopperInSlot(451);
     await writeCheckout(shardDbs[0] as Db, mover, shopId, "osn_shared_451");
-    await directoryOn(shardDbs[2] as Db, [mover], shopId);
     const there = await moveSlot(depsAt(clock), 451, 2);
     const refused = await moveSlot(depsAt(clock), 451, 0).catch((err: unknown) => err);
     expect(isAppError(refused) && refused.code).toBe("order_slot_not_purged");
@@ -468,7 +450,6 @@ describe("the operators' routes", () => {
     const shopId = await seller();
     const mover = await shopperInSlot(461);
     await writeCheckout(shardDbs[0] as Db, mover, shopId, "osn_shared_461");
-    await directoryOn(shardDbs[2] as Db, [mover], shopId);
 
     const before = await json<{ slots: number; shards: { shard: number; slots: number }[] }>(
       await call("GET", "/admin/v1/order-slots", { token: operator }),
@@ -506,5 +487,98 @@ describe("the operators' routes", () => {
     expect(Number(early.res.headers.get("retry-after"))).toBeGreaterThan(0);
     const again = await json(await move(461, 2));
     expect(again.body).toMatchObject({ status: 409, code: "order_slot_same_shard" });
+  });
+});
+
+/** `count` shoppers whose ids fall in `slot`, each signed in with an address (placeOrder's shape). */
+async function shoppersInSlot(slot: number, count: number): Promise<Shopper[]> {
+  const out: Shopper[] = [];
+  for (let i = 0; out.length < count; i++) {
+    const id = `usr_slotrace_${slot}_${i}`;
+    if (slotOfUser(id) !== slot) continue;
+    const now = Date.now();
+    await commerce.insert(users).values({
+      id,
+      username: `slotrace${slot}x${i}`,
+      email: `slotrace${slot}x${i}@example.test`,
+      phone: `+86136${String(i).padStart(8, "0")}`,
+      passwordHash: "x",
+      role: "shopper",
+      status: 1,
+      createdAt: now,
+      updatedAt: now,
+    } as never);
+    const token = await tokenFor({ userId: id, roles: ["shopper"] });
+    const address = await json<{ addressId: string }>(
+      await call("POST", "/v1/me/addresses", { token, body: SHANGHAI }),
+    );
+    if (address.status !== 201) throw new Error(`address: ${address.status} ${JSON.stringify(address.body)}`);
+    out.push({ id, username: "", email: "", phone: "", password: "", token, addressId: address.body.addressId });
+  }
+  return out;
+}
+
+describe("a slot move under concurrent ordering", () => {
+  it("loses no order: every checkout either succeeds or gets 409 order_slot_moving, and every success is on the target", async () => {
+    const slot = 471;
+    const { skuId } = await skuOnSale(undefined, { stock: 100 });
+    const shoppers = await shoppersInSlot(slot, 20);
+    // Orders already there give the copy something to do while the others arrive.
+    for (const shopper of shoppers.slice(0, 3)) {
+      const placed = await placeOrder(shopper, { items: [{ skuId, quantity: 1 }], addressId: shopper.addressId });
+      expect(placed.status, JSON.stringify(placed.body)).toBe(201);
+    }
+    const place = (shopper: Shopper) =>
+      placeOrder(shopper, { items: [{ skuId, quantity: 1 }], addressId: shopper.addressId });
+    const ids = shoppers.map((s) => s.id);
+    const onShard = async (db: Db) =>
+      (await db.select({ id: orders.id }).from(orders).where(inArray(orders.userId, ids))).length;
+    // 17 checkouts under way; the move starts once a few of them are written, so the rest overlap it.
+    const before = shoppers.slice(0, 17).map(place);
+    await eventually(
+      () => onShard(shardDbs[0] as Db),
+      (n) => n >= 3 + 3,
+      "orders written before the move",
+    );
+    // 3 more arrive while the copy runs (the fence is up): these cannot be written anywhere yet.
+    let during: Awaited<ReturnType<typeof place>>[] = [];
+    const moved = await moveSlot(
+      {
+        commerce,
+        shards: shardDbs,
+        clock: { now: () => Date.now() },
+        cacheMs: CACHE_MS,
+        afterTable: async (table) => {
+          if (table === "orders") during = await Promise.all(shoppers.slice(17).map(place));
+        },
+      },
+      slot,
+      2,
+    );
+    const answers = [...(await Promise.all(before)), ...during];
+    expect(answers).toHaveLength(20);
+    const unexpected = answers.filter(
+      (a) => a.status !== 201 && !(a.status === 409 && a.body.code === "order_slot_moving"),
+    );
+    expect(unexpected.map((a) => `${a.status} ${JSON.stringify(a.body)}`)).toEqual([]);
+    expect(during.map((a) => `${a.status} ${a.body.code}`)).toEqual(Array(3).fill("409 order_slot_moving"));
+    expect(answers.filter((a) => a.status === 201).length).toBeGreaterThanOrEqual(3);
+
+    const store = new OrderStore({
+      commerce,
+      shards: [env.ORDERS_0, env.ORDERS_1, env.ORDERS_2],
+      now: () => Date.now(),
+      cache: new SlotTableCache(),
+    });
+    const placedIds = answers.filter((a) => a.status === 201).flatMap((a) => a.body.orders.map((o) => o.orderId));
+    for (const orderId of placedIds) {
+      const home = await store.homeOfNumber(orderId);
+      expect(home?.shard).toBe(2);
+      const found = await home?.db.select({ id: orders.id }).from(orders).where(eq(orders.id, orderId));
+      expect(found, `order ${orderId}`).toHaveLength(1);
+    }
+    // What the copy carried and what arrived after the switch: the target has every order of the slot.
+    expect(await onShard(shardDbs[2] as Db)).toBe(3 + placedIds.length);
+    expect(moved.tables.find((t) => t.table === "orders")?.rows).toBeGreaterThanOrEqual(3);
   });
 });
