@@ -67,6 +67,11 @@ export class SlotTableCache {
     return table.shards[slot] ?? 0;
   }
 
+  /** The shard of every slot, by slot. */
+  async shards(commerce: Db, now: number, ttlMs: number): Promise<Uint16Array> {
+    return (await this.current(commerce, now, ttlMs)).shards;
+  }
+
   /** Forgets the table (after a move's switch, so this isolate's next request reads it afresh). */
   invalidate(): void {
     this.table = null;
@@ -140,6 +145,20 @@ export class OrderStore {
   /** Every shard, for reads that fan out (a seller's orders, reports) and sweeps. */
   all(): OrderShard[] {
     return this.dbs.map((db, index) => ({ index, db }));
+  }
+
+  /**
+   * Every shard with the slots the slot table gives it ("all" when it has every one), for fan-out
+   * reads that must see each order once: a shard may hold a moved slot's old copy (until its purge)
+   * or a copy being made, and only the slot's routed shard counts.
+   */
+  async routed(): Promise<{ shard: OrderShard; slots: number[] | "all" }[]> {
+    const table = await this.cache.shards(this.deps.commerce, this.deps.now(), this.ttlMs);
+    return this.all().map((shard) => {
+      const slots: number[] = [];
+      for (let slot = 0; slot < SLOT_COUNT; slot++) if (table[slot] === shard.index) slots.push(slot);
+      return { shard, slots: slots.length === SLOT_COUNT ? "all" : slots };
+    });
   }
 
   /** Shard `index`'s database (a slot move's source or target). */

@@ -194,21 +194,68 @@ export const listOrdersQuery = z.object({
     .describe("Only orders in this status"),
 });
 
-/** Newest first. */
-export async function listOrders(db: Db, scope: OrderScope, query: z.infer<typeof listOrdersQuery>) {
+/** The newest `limit + 1` orders of `scope` after the cursor on one database (only `slots`' when given). */
+function orderRows(db: Db, scope: OrderScope, query: z.infer<typeof listOrdersQuery>, slots: number[] | "all" = "all") {
   const conditions: (SQL | undefined)[] = [scopeCondition(scope)];
   if (query.status) conditions.push(eq(orders.status, query.status));
   if (query.cursor) {
     conditions.push(olderThan(orders.createdAt, orders.id, decodeCursor(createdCursorSchema, query.cursor)));
   }
-  const rows = await db
+  // One bound parameter whatever the number of slots (D1 binds at most 100).
+  if (slots !== "all") {
+    conditions.push(
+      sql`CAST(substr(${orders.id}, 14, 3) AS INTEGER) IN (SELECT value FROM json_each(${JSON.stringify(slots)}))`,
+    );
+  }
+  return db
     .select()
     .from(orders)
     .where(and(...conditions))
     .orderBy(desc(orders.createdAt), desc(orders.id))
     .limit(query.limit + 1);
-  const page = pageOf(rows, query.limit, (r) => r);
+}
+
+/** Newest first, from one database: a shopper's orders, all in the shopper's shard. */
+export async function listOrders(db: Db, scope: OrderScope, query: z.infer<typeof listOrdersQuery>) {
+  const page = pageOf(await orderRows(db, scope, query), query.limit, (r) => r);
   return { items: await withItems(db, page.items), nextCursor: page.nextCursor };
+}
+
+/**
+ * A shop's (or every shop's) orders, newest first, from every order shard: each shard answers its
+ * newest `limit + 1` after the cursor and the merge keeps the newest `limit + 1` of those, so the
+ * keyset cursor (created time, order number) is exact across shards: whatever is older than a page's
+ * last row on any shard comes on a later page. Each shard answers only the slots the slot table gives
+ * it, so a moved slot's copy waiting for its purge (or one being made) never shows an order twice.
+ * Fan-out, not a seller-side projection: docs/decisions.md says why.
+ */
+export async function listOrdersAcrossShards(
+  store: OrderStore,
+  scope: OrderScope,
+  query: z.infer<typeof listOrdersQuery>,
+) {
+  const routed = (await store.routed()).filter((r) => r.slots === "all" || r.slots.length > 0);
+  const perShard = await Promise.all(
+    routed.map(async ({ shard, slots }) =>
+      (await orderRows(shard.db, scope, query, slots)).map((row) => ({ row, shard })),
+    ),
+  );
+  const merged = perShard
+    .flat()
+    .sort((a, b) => b.row.createdAt - a.row.createdAt || (a.row.id < b.row.id ? 1 : a.row.id > b.row.id ? -1 : 0));
+  const page = pageOf(
+    merged.slice(0, query.limit + 1).map((m) => ({ ...m, createdAt: m.row.createdAt, id: m.row.id })),
+    query.limit,
+    (m) => m,
+  );
+  const views = new Map<string, OrderView>();
+  await Promise.all(
+    routed.map(async ({ shard }) => {
+      const rows = page.items.filter((m) => m.shard.index === shard.index).map((m) => m.row);
+      for (const view of await withItems(shard.db, rows)) views.set(view.orderId, view);
+    }),
+  );
+  return { items: page.items.map((m) => views.get(m.row.id) as OrderView), nextCursor: page.nextCursor };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 /** Sellers' orders (their shop's only); operators name the shop or see all. */
 import { createRoute, z } from "@hono/zod-openapi";
+import { orderStoreOf } from "../../../shared/orders/order-store";
 import {
   getOrder,
-  listOrders,
+  listOrdersAcrossShards,
   listOrdersQuery,
   orderIdParam,
   orderSchema,
@@ -53,14 +54,17 @@ const routes = {
 
 /** Registers the admin order routes: list and read, scoped to the shops the caller may see. */
 export function registerOrderRoutes(app: AdminApp): void {
+  // A shop's orders are spread over every order shard (their shoppers' slots): the list fans out.
   app.openapi(routes.list, async (c) => {
     const { shopId, ...query } = c.req.valid("query");
     const db = requestDb(c, "first-primary");
-    return c.json(await listOrders(db, shopOrderScope(await shopFilterFor(db, callerOf(c), shopId)), query), 200);
+    const scope = shopOrderScope(await shopFilterFor(db, callerOf(c), shopId));
+    return c.json(await listOrdersAcrossShards(orderStoreOf(c.env, c.var.clock), scope, query), 200);
   });
   app.openapi(routes.get, async (c) => {
-    const db = requestDb(c, "first-primary");
-    const scope = shopOrderScope(await shopFilterFor(db, callerOf(c), undefined));
-    return c.json(await getOrder(db, scope, c.req.valid("param").orderId), 200);
+    const { orderId } = c.req.valid("param");
+    const scope = shopOrderScope(await shopFilterFor(requestDb(c, "first-primary"), callerOf(c), undefined));
+    const home = await orderStoreOf(c.env, c.var.clock).homeOfOrder(orderId);
+    return c.json(await getOrder(home.db, scope, orderId), 200);
   });
 }
