@@ -39,7 +39,7 @@ describe("sandbox chaos: settings", () => {
       [{ delayMs: 60_001 }, "delayMs"],
       [{ delayMs: 1.5 }, "delayMs"],
       [{ shuffle: "yes" }, "shuffle"],
-      [{ loss: 0.5 }, "body"],
+      [{ loss: 0.5 }, "loss"],
     ];
     for (const [body, field] of bad) {
       const res = await sandbox<{ code: string; errors: { field: string }[] }>("POST", "/chaos", body);
