@@ -8,7 +8,6 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { inventoryOf } from "../../shared/inventory/binding";
 import { createOrder } from "../../shared/orders/create-order";
-import { orderStoreOf } from "../../shared/orders/order-store";
 import { SAGA_LEASE_MS } from "../../shared/orders/settings";
 import { sweepStaleSagas } from "../../shared/orders/sweeper";
 import { ManualClock } from "../../shared/platform/clock";
@@ -88,16 +87,7 @@ describe("an order batch whose outcome the runner did not hear", () => {
     ).rejects.toMatchObject({ code: "unavailable" });
     expect(await facts(skuId, shopper)).toMatchObject({ reserved: 3, orders: 0, sagas: ["running"] });
     clock.advance(SAGA_LEASE_MS + 1);
-    expect(
-      (
-        await sweepStaleSagas({
-          db: dbOf(env.DB),
-          orders: orderStoreOf(env, clock),
-          clock,
-          inventory: inventoryOf(env),
-        })
-      ).compensated,
-    ).toBe(1);
+    expect((await sweepStaleSagas(orderDepsFor(clock))).compensated).toBe(1);
     expect(await facts(skuId, shopper)).toEqual({ available: 10, reserved: 0, orders: 0, sagas: ["compensated"] });
   });
 });

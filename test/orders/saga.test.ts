@@ -3,12 +3,10 @@ import { describe, expect, it } from "vitest";
 import { drainOutbox, OUTBOX_GRACE_MS } from "../../shared/events/outbox";
 import { inventoryOf } from "../../shared/inventory/binding";
 import { createOrder, ORDER_STEP_NAMES } from "../../shared/orders/create-order";
-import { orderStoreOf } from "../../shared/orders/order-store";
 import { type SagaHooks, SimulatedCrash } from "../../shared/orders/saga";
 import { SAGA_LEASE_MS } from "../../shared/orders/settings";
 import { sweepStaleSagas } from "../../shared/orders/sweeper";
 import { ManualClock } from "../../shared/platform/clock";
-import { dbOf } from "../../shared/platform/db";
 import { AppError } from "../../shared/platform/errors";
 import { newShopper, orderDepsFor, type Shopper, skuOnSale } from "../helpers/orders";
 
@@ -132,16 +130,7 @@ describe("the order-creation saga", () => {
         beforeStep: async (name) => {
           if (name !== "write_orders") return;
           clock.advance(SAGA_LEASE_MS + 1);
-          expect(
-            (
-              await sweepStaleSagas({
-                db: dbOf(env.DB),
-                orders: orderStoreOf(env, clock),
-                clock,
-                inventory: inventoryOf(env),
-              })
-            ).compensated,
-          ).toBe(1);
+          expect((await sweepStaleSagas(orderDepsFor(clock))).compensated).toBe(1);
         },
       },
       clock,

@@ -33,13 +33,7 @@ describe("unpaid orders", () => {
   it("cancel themselves when the payment timeout arrives, releasing their stock, once", async () => {
     const clock = new ManualClock(Date.now());
     const { skuId, created, orderId } = await orderFor(clock);
-    const ops = {
-      db: dbOf(env.DB),
-      orders: orderStoreOf(env, clock),
-      clock,
-      producers: env,
-      inventory: inventoryOf(env),
-    };
+    const ops = orderDepsFor(clock);
     // Early (a drained outbox row, Queues' delay cap): retried later, nothing changes.
     await expect(expireUnpaid(ops, created.payOrderId)).rejects.toMatchObject({ code: "unavailable", retryable: true });
     expect(await statusOf(orderId)).toMatchObject({ status: "CREATED" });
@@ -90,13 +84,7 @@ describe("unpaid orders", () => {
     const cancel = await json(await call("POST", `/v1/orders/${orderId}/cancel`, { token: shopper.token }));
     expect(cancel.status).toBe(200);
     clock.set(Date.parse(created.payBy) + 1);
-    const ops = {
-      db: dbOf(env.DB),
-      orders: orderStoreOf(env, clock),
-      clock,
-      producers: env,
-      inventory: inventoryOf(env),
-    };
+    const ops = orderDepsFor(clock);
     expect(await expireUnpaid(ops, created.payOrderId)).toBe(0);
     expect(await statusOf(orderId)).toMatchObject({ cancel_reason: "cancelled by the shopper" });
   });

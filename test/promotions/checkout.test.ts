@@ -5,14 +5,11 @@
  */
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { inventoryOf } from "../../shared/inventory/binding";
-import { orderStoreOf } from "../../shared/orders/order-store";
 import { expireUnpaid } from "../../shared/orders/orders";
 import { ManualClock } from "../../shared/platform/clock";
-import { dbOf } from "../../shared/platform/db";
 import { newSeller, postProduct, putOnShelf, SEED_DATA_PACK } from "../helpers/catalog";
 import { call, json } from "../helpers/http";
-import { newShopper, placeOrder, quote, type Shopper, skuOnSale } from "../helpers/orders";
+import { newShopper, orderDepsFor, placeOrder, quote, type Shopper, skuOnSale } from "../helpers/orders";
 import { eventually, pay, settle } from "../helpers/payments";
 import { coinsOf, grantCoins, newThreshold, newVoucher } from "../helpers/promotions";
 import { act } from "../helpers/sandbox";
@@ -251,13 +248,7 @@ describe("holds: created, paid, cancelled", () => {
     expect(placed.status, JSON.stringify(placed.body)).toBe(201);
     expect(await coinsOf(shopper.token)).toBe(0);
     const clock = new ManualClock(Date.parse(placed.body.payBy) + 1);
-    const ops = {
-      db: dbOf(env.DB),
-      orders: orderStoreOf(env, clock),
-      clock,
-      producers: env,
-      inventory: inventoryOf(env),
-    };
+    const ops = orderDepsFor(clock);
     expect(await expireUnpaid(ops, placed.body.payOrderId)).toBe(1);
     // The timeout redelivered, and the order.cancelled consumer: nothing comes back twice.
     expect(await expireUnpaid(ops, placed.body.payOrderId)).toBe(0);
