@@ -68,6 +68,17 @@ export async function existingIdempotencyKeys(db: Db, keys: readonly string[]): 
   return rows.map((r) => r.key);
 }
 
+/** The ref of each of `keys` that has a transaction, by key (chunked under D1's parameter cap). */
+export async function refsOfKeys(db: Db, keys: readonly string[]): Promise<Map<string, string>> {
+  const rows = await readChunks(keys, (chunk) =>
+    db
+      .select({ key: ledgerTransactions.idempotencyKey, ref: ledgerTransactions.ref })
+      .from(ledgerTransactions)
+      .where(inArray(ledgerTransactions.idempotencyKey, chunk)),
+  );
+  return new Map(rows.map((r) => [r.key, r.ref]));
+}
+
 export async function findTransaction(db: Db, id: string): Promise<TransactionRow | undefined> {
   return db.query.ledgerTransactions.findFirst({ where: eq(ledgerTransactions.id, id) });
 }

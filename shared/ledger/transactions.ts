@@ -8,9 +8,11 @@
  *   transaction with every entry negated, itself posted once per original;
  * - balances are sums of entries (`balances.ts`).
  */
+
+import type { BatchItem } from "drizzle-orm/batch";
 import { z } from "zod";
 import type { Clock } from "../platform/clock";
-import { type Db, isAssertionFailure } from "../platform/db";
+import { type Db, isAssertionFailure, runBatch } from "../platform/db";
 import { AppError } from "../platform/errors";
 import { newId } from "../platform/ids";
 import { currencySchema, type Money } from "../platform/money";
@@ -99,6 +101,25 @@ export async function post(
 }
 
 /**
+ * Posts `inputs` in one batch on their own, each once by its idempotency key, and answers each
+ * key's ref: this posting's, or the earlier one's under that key. For a fact the ledger records
+ * before the order shard it is about (a capture, shared/payments/apply-payment-event.ts): a retry
+ * after a crash in between posts nothing and learns what the first attempt named.
+ */
+export async function postAll(db: Db, inputs: readonly TransactionInput[], now: number): Promise<Map<string, string>> {
+  const prepared = inputs.map((input) => preparePosting(db, input, now));
+  await runStatements(
+    db,
+    prepared.flatMap((p) => [...p.statements]),
+    prepared.map((p) => p.transactionId).join(", "),
+  );
+  return repo.refsOfKeys(
+    db,
+    prepared.map((p) => p.idempotencyKey),
+  );
+}
+
+/**
  * Posts the reversal of transaction `id` (every entry negated), once: reversing it again answers
  * the first reversal. A reversal itself cannot be reversed (post the original again under a new key).
  */
@@ -138,14 +159,18 @@ export async function reverse(
 }
 
 async function runPosting(db: Db, prepared: PreparedPosting): Promise<void> {
+  await runStatements(db, prepared.statements, prepared.transactionId);
+}
+
+async function runStatements(db: Db, statements: readonly BatchItem<"sqlite">[], transactionId: string): Promise<void> {
   try {
-    await db.batch(prepared.statements);
+    await runBatch(db, [...statements]);
   } catch (err) {
     // The zod check makes this unreachable for input built here; it guards the batch itself.
     if (isAssertionFailure(err)) {
       throw new AppError("unbalanced_entries", {
-        detail: `The entries of ledger transaction ${prepared.transactionId} must sum to zero per currency`,
-        extensions: { transactionId: prepared.transactionId },
+        detail: `The entries of ledger transaction ${transactionId} must sum to zero per currency`,
+        extensions: { transactionId },
       });
     }
     throw err;

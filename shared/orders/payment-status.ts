@@ -1,8 +1,9 @@
 /**
  * The orders domain's side of paying: what the payments domain may read of a pay order, and the
  * statements that move its payment status (and its orders') through the state machine. Payments
- * put these statements in their own D1 batch beside the payment row and the ledger posting, so a
- * pay order turns PAID exactly when its payment turns SUCCEEDED, or neither does. Every update
+ * put these statements in their own D1 batch beside the payment row, in the pay order's shard
+ * (OrderStore), so a pay order turns PAID exactly when its payment turns SUCCEEDED, or neither
+ * does; the ledger's posting, in the commerce database, goes first (docs/decisions.md). Every update
  * compares `version` and asserts it won, so two deliveries racing cannot both apply.
  */
 import { and, eq, gte, inArray, lt, sql } from "drizzle-orm";
@@ -28,13 +29,22 @@ export interface PayOrderState {
 
 /** The pay order and its orders; `userId` limits it to that shopper's (anyone else's is undefined). */
 export async function loadPayOrder(db: Db, payOrderId: string, userId?: string): Promise<PayOrderState | undefined> {
-  const [pays, rows] = await db.batch([
+  return payOrderStateOf(await db.batch(payOrderReads(db, payOrderId, userId)));
+}
+
+/** The reads of `loadPayOrder`, for a batch that reads something else in the same snapshot. */
+export function payOrderReads(db: Db, payOrderId: string, userId?: string) {
+  return [
     db
       .select()
       .from(payOrders)
       .where(and(eq(payOrders.id, payOrderId), userId === undefined ? undefined : eq(payOrders.userId, userId))),
     db.select().from(orders).where(eq(orders.payOrderId, payOrderId)).orderBy(orders.id),
-  ]);
+  ] as const;
+}
+
+/** What `payOrderReads` found, as a state (undefined without the pay order). */
+export function payOrderStateOf([pays, rows]: readonly [PayOrderRow[], OrderRow[]]): PayOrderState | undefined {
   const payOrder = pays[0];
   return payOrder ? { payOrder, orders: rows } : undefined;
 }

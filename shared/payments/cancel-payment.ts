@@ -4,8 +4,8 @@
  * cannot pay on its page anymore. If they already did, the success arrives anyway and is refunded
  * (`paid_after_cancel` or `duplicate_payment`).
  */
+import type { OrderStore } from "../orders/order-store";
 import { loadPayOrder } from "../orders/payment-status";
-import type { Db } from "../platform/db";
 import { adapterFor, type PaymentAdapters } from "./adapters";
 import { livePaymentOf } from "./payments-repo";
 import type { PaymentProvider } from "./provider-events";
@@ -15,12 +15,13 @@ const SETTLED = ["CLOSED", "PAID", "PARTIALLY_REFUNDED", "REFUNDED"];
 
 /** Cancels the live payment of a pay order that is closed or already paid, at its provider (idempotent). */
 export async function cancelLivePayment(
-  deps: { db: Db; adapters: PaymentAdapters },
+  deps: { orders: OrderStore; adapters: PaymentAdapters },
   payOrderId: string,
 ): Promise<void> {
-  const state = await loadPayOrder(deps.db, payOrderId);
+  const { db } = await deps.orders.homeOfOrder(payOrderId);
+  const state = await loadPayOrder(db, payOrderId);
   if (!state || !SETTLED.includes(state.payOrder.paymentStatus)) return;
-  const live = await livePaymentOf(deps.db, payOrderId);
+  const live = await livePaymentOf(db, payOrderId);
   if (!live?.providerPaymentId) return;
   await adapterFor(deps.adapters, live.provider as PaymentProvider).cancelPayment({
     providerPaymentId: live.providerPaymentId,

@@ -1,7 +1,7 @@
 /** GET /v1/pay-orders/:id: a pay order's payment status, its orders and every payment tried. */
 import { z } from "zod";
+import type { OrderStore } from "../orders/order-store";
 import { loadPayOrder } from "../orders/payment-status";
-import type { Db } from "../platform/db";
 import { AppError } from "../platform/errors";
 import { type Currency, moneySchema } from "../platform/money";
 import { PAYMENT_STATUSES, paymentsOf } from "./payments-repo";
@@ -26,7 +26,8 @@ export const payOrderViewSchema = z.object({
 export type PayOrderView = z.infer<typeof payOrderViewSchema>;
 
 /** The pay order as its shopper sees it (`userId`), or anyone's for operators (undefined). */
-export async function viewPayOrder(db: Db, payOrderId: string, userId?: string): Promise<PayOrderView> {
+export async function viewPayOrder(orders: OrderStore, payOrderId: string, userId?: string): Promise<PayOrderView> {
+  const { db } = await orders.homeOfOrder(payOrderId);
   const state = await loadPayOrder(db, payOrderId, userId);
   if (!state) throw new AppError("not_found", { detail: `No pay order ${payOrderId}` });
   const { payOrder } = state;

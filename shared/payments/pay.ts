@@ -1,10 +1,11 @@
 /**
  * Paying a pay order (seed: 订单支付): check it may be paid, write the payment (CREATING) and the
- * pay order's PENDING in one batch, then ask the provider, with our own idempotency key, for its
- * hosted page. One pay order never has two live payments (a partial unique index); a failed or
+ * pay order's PENDING in one batch in the pay order's shard (the number names it, OrderStore),
+ * then ask the provider, with our own idempotency key, for its hosted page. One pay order never has two live payments (a partial unique index); a failed or
  * canceled one frees it for another try. The result arrives later as a provider event.
  */
 import { z } from "zod";
+import type { OrderHome, OrderStore } from "../orders/order-store";
 import {
   loadPayOrder,
   openOrders,
@@ -14,7 +15,7 @@ import {
 } from "../orders/payment-status";
 import { next } from "../orders/state-machine";
 import type { Clock } from "../platform/clock";
-import { type Db, isAssertionFailure, isUniqueViolation } from "../platform/db";
+import { isAssertionFailure, isUniqueViolation } from "../platform/db";
 import { AppError } from "../platform/errors";
 import { newId } from "../platform/ids";
 import { errorFields, type Logger } from "../platform/logger";
@@ -27,7 +28,8 @@ import { PAYMENT_PROVIDERS, type PaymentProvider } from "./provider-events";
 export const CREATING_STALE_MS = 30_000;
 
 export interface PayDeps {
-  db: Db;
+  /** Where pay orders and their payments live. */
+  orders: OrderStore;
   clock: Clock;
   adapters: PaymentAdapters;
   log: Logger;
@@ -71,13 +73,13 @@ function started(row: repo.PaymentRow): PaymentStarted {
 }
 
 /** Refuses a pay order that cannot take a new payment now, naming why (API.md's codes). */
-async function assertPayable(deps: PayDeps, state: PayOrderState): Promise<repo.PaymentRow | null> {
+async function assertPayable(deps: PayDeps, home: OrderHome, state: PayOrderState): Promise<repo.PaymentRow | null> {
   const { payOrder } = state;
   if (["PAID", "PARTIALLY_REFUNDED", "REFUNDED"].includes(payOrder.paymentStatus)) {
     throw new AppError("already_paid", { detail: `Pay order ${payOrder.id} is already paid` });
   }
   if (payOrder.paymentStatus === "PENDING") {
-    const live = await repo.livePaymentOf(deps.db, payOrder.id);
+    const live = await repo.livePaymentOf(home.db, payOrder.id);
     // Started by a request that died before the provider answered: resume it, same idempotency key.
     if (live?.status === "CREATING" && live.createdAt < deps.clock.now() - CREATING_STALE_MS) return live;
     throw new AppError("payment_in_progress", {
@@ -107,11 +109,12 @@ export async function payPayOrder(
   deps: PayDeps,
   input: { userId: string; payOrderId: string; method: PaymentProvider },
 ): Promise<PaymentStarted> {
-  const state = await loadPayOrder(deps.db, input.payOrderId, input.userId);
+  const home = await deps.orders.homeOfOrder(input.payOrderId);
+  const state = await loadPayOrder(home.db, input.payOrderId, input.userId);
   if (!state) throw new AppError("not_found", { detail: `No pay order ${input.payOrderId}` });
-  const resumed = await assertPayable(deps, state);
+  const resumed = await assertPayable(deps, home, state);
   const adapter = adapterFor(deps.adapters, resumed ? (resumed.provider as PaymentProvider) : input.method);
-  const payment = resumed ?? (await writePayment(deps, state, input));
+  const payment = resumed ?? (await writePayment(deps, home, state, input));
   let created: { providerPaymentId: string; redirectUrl: string };
   try {
     created = await adapter.createPayment({
@@ -122,14 +125,14 @@ export async function payPayOrder(
       idempotencyKey: providerKeyOf(payment.id),
     });
   } catch (err) {
-    await failCreation(deps, payment, err);
+    await failCreation(deps, home, payment, err);
     throw err;
   }
   const now = deps.clock.now();
   try {
-    await deps.db.batch([
+    await home.batch([
       ...repo.movePaymentStatements(
-        deps.db,
+        home.db,
         payment,
         { status: "PENDING", ...created },
         { opId: newId("operation", now), now },
@@ -146,6 +149,7 @@ export async function payPayOrder(
 /** The payment row (CREATING) and the pay order's PENDING, together or not at all. */
 async function writePayment(
   deps: PayDeps,
+  home: OrderHome,
   state: PayOrderState,
   input: { userId: string; method: PaymentProvider },
 ): Promise<repo.PaymentRow> {
@@ -168,9 +172,9 @@ async function writePayment(
     updatedAt: now,
   };
   try {
-    await deps.db.batch([
-      repo.insertPayment(deps.db, row),
-      ...paymentStartedStatements(deps.db, state, {
+    await home.batch([
+      repo.insertPayment(home.db, row),
+      ...paymentStartedStatements(home.db, state, {
         opId: newId("operation", now),
         actor: { type: "user", id: input.userId },
         now,
@@ -187,20 +191,20 @@ async function writePayment(
 }
 
 /** The provider refused or failed: the payment is FAILED and the pay order free for another try. */
-async function failCreation(deps: PayDeps, payment: repo.PaymentRow, cause: unknown): Promise<void> {
+async function failCreation(deps: PayDeps, home: OrderHome, payment: repo.PaymentRow, cause: unknown): Promise<void> {
   const now = deps.clock.now();
   const opId = newId("operation", now);
   try {
-    const state = await loadPayOrder(deps.db, payment.payOrderId);
-    await deps.db.batch([
+    const state = await loadPayOrder(home.db, payment.payOrderId);
+    await home.batch([
       ...repo.movePaymentStatements(
-        deps.db,
+        home.db,
         payment,
         { status: "FAILED", failureCode: "provider_error" },
         { opId, now },
       ),
       ...(state
-        ? paymentFailedStatements(deps.db, state, { opId, actor: { type: "payment", id: payment.id }, now })
+        ? paymentFailedStatements(home.db, state, { opId, actor: { type: "payment", id: payment.id }, now })
         : []),
     ]);
   } catch (err) {

@@ -1,10 +1,15 @@
-/** GET /admin/v1/payments: payments newest first, for operators (any) and sellers (their orders'). */
+/**
+ * GET /admin/v1/payments: payments newest first, for operators (any) and sellers (their orders').
+ * Payments live in their pay order's shard: one pay order's come from its shard, a list from every
+ * shard's first page merged by creation time (the cursor is a position in that order, so it holds
+ * across shards).
+ */
 import { and, desc, eq, inArray, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { payments } from "../../db/schema";
+import type { OrderStore } from "../orders/order-store";
 import { payOrdersOfShop } from "../orders/payment-status";
 import { createdCursorSchema, decodeCursor, olderThan, pageOf } from "../platform/cursor";
-import type { Db } from "../platform/db";
 import { type Currency, moneySchema } from "../platform/money";
 import { PAYMENT_STATUSES } from "./payments-repo";
 import { PAYMENT_PROVIDERS, type PaymentProvider } from "./provider-events";
@@ -32,23 +37,33 @@ export const adminPaymentSchema = z.object({
 
 /** A page of payments; `shopId` limits them to pay orders holding that shop's orders. */
 export async function listPayments(
-  db: Db,
+  orders: OrderStore,
   query: { payOrderId?: string | undefined; limit: number; cursor?: string | undefined },
   shopId: string | undefined,
 ) {
-  const conditions: (SQL | undefined)[] = [
-    query.payOrderId ? eq(payments.payOrderId, query.payOrderId) : undefined,
-    shopId === undefined ? undefined : inArray(payments.payOrderId, payOrdersOfShop(db, shopId)),
-    query.cursor
-      ? olderThan(payments.createdAt, payments.id, decodeCursor(createdCursorSchema, query.cursor))
-      : undefined,
-  ];
-  const rows = await db
-    .select()
-    .from(payments)
-    .where(and(...conditions))
-    .orderBy(desc(payments.createdAt), desc(payments.id))
-    .limit(query.limit + 1);
+  const shards = query.payOrderId ? [await orders.homeOfOrder(query.payOrderId)] : orders.all();
+  const after = query.cursor ? decodeCursor(createdCursorSchema, query.cursor) : undefined;
+  const pages = await Promise.all(
+    shards.map(({ db }) => {
+      const conditions: (SQL | undefined)[] = [
+        query.payOrderId ? eq(payments.payOrderId, query.payOrderId) : undefined,
+        // Orders and their payments share a shard, so the seller's filter is the shard's own.
+        shopId === undefined ? undefined : inArray(payments.payOrderId, payOrdersOfShop(db, shopId)),
+        after ? olderThan(payments.createdAt, payments.id, after) : undefined,
+      ];
+      return db
+        .select()
+        .from(payments)
+        .where(and(...conditions))
+        .orderBy(desc(payments.createdAt), desc(payments.id))
+        .limit(query.limit + 1);
+    }),
+  );
+  // SQLite's order, desc(createdAt), desc(id): ids are ASCII, so code-unit order is its byte order.
+  const rows = pages
+    .flat()
+    .sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+    .slice(0, query.limit + 1);
   return pageOf(rows, query.limit, (p) => ({
     paymentId: p.id,
     payOrderId: p.payOrderId,

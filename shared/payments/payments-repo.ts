@@ -22,6 +22,11 @@ export function findPayment(db: Db, id: string): Promise<PaymentRow | undefined>
   return db.query.payments.findFirst({ where: eq(payments.id, id) });
 }
 
+/** Payment `id` as a query, for a batch that reads it beside something else. */
+export function paymentRead(db: Db, id: string) {
+  return db.select().from(payments).where(eq(payments.id, id));
+}
+
 /** A pay order's payments, newest first. */
 export function paymentsOf(db: Db, payOrderId: string): Promise<PaymentRow[]> {
   return db

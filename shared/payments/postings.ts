@@ -2,7 +2,8 @@
  * What money movements payments write to the ledger (seed 账户流水), each under an idempotency key
  * derived from what it is about, so a redelivered event posts nothing twice:
  * - captured: the provider holds the shopper's money for us (provider clearing ↑, platform escrow ↓);
- * - refund owed: escrow moves to refunds payable when a refund is decided;
+ * - refund owed: escrow moves to refunds payable when a refund is decided (an automatic one's keyed
+ *   by its payment and order);
  * - refund paid: the provider paid it out (refunds payable ↑, provider clearing ↓);
  * - refund released: a refund whose payout failed is given up (refunds payable ↑, escrow ↓).
  * Positive amounts are debits, negative credits; each transaction sums to zero.
@@ -52,6 +53,18 @@ export function refundOwedPosting(input: { provider: string; refundId: string } 
       },
     ],
   };
+}
+
+/**
+ * The owed posting of an automatic refund (a payment that succeeded for an order no longer
+ * payable): keyed by the payment and the order, not the refund, because it is posted before the
+ * refund row exists in the order's shard (apply-payment-event.ts), so a redelivery after a crash
+ * in between posts nothing and takes the refund id from this posting's ref.
+ */
+export function automaticRefundOwedPosting(
+  input: { provider: string; paymentId: string; orderId: string; refundId: string } & Amount,
+): TransactionInput {
+  return { ...refundOwedPosting(input), idempotencyKey: `payment:${input.paymentId}:${input.orderId}:refund_owed` };
 }
 
 /**

@@ -34,15 +34,19 @@ import * as repo from "./refunds-repo";
 export const payoutKeyOf = (refund: { id: string; payoutAttempt: number }) =>
   refund.payoutAttempt > 1 ? `refund:${refund.id}:${refund.payoutAttempt}` : `refund:${refund.id}`;
 
-/** Asks the provider to pay refund `refundId` out (once per refund, however often this runs). */
+/**
+ * Asks the provider to pay refund `refundId` of order `orderId` out (once per refund, however
+ * often this runs); the refund lives in the order's shard.
+ */
 export async function requestPayout(
-  deps: Pick<ApplyDeps, "db" | "clock" | "log"> & { adapters: PaymentAdapters },
-  refundId: string,
+  deps: Pick<ApplyDeps, "orders" | "clock" | "log"> & { adapters: PaymentAdapters },
+  { refundId, orderId }: { refundId: string; orderId: string },
 ): Promise<void> {
-  const refund = await repo.findRefund(deps.db, refundId);
+  const home = await deps.orders.homeOfOrder(orderId);
+  const refund = await repo.findRefund(home.db, refundId);
   if (!refund) throw new AppError("not_found", { detail: `No refund ${refundId}` });
   if (refund.status !== "PROCESSING" || refund.providerRefundId !== null) return;
-  const payment = await findPayment(deps.db, refund.paymentId);
+  const payment = await findPayment(home.db, refund.paymentId);
   if (!payment?.providerPaymentId) {
     throw new AppError("provider_payment_missing", {
       detail: `Refund ${refundId}'s payment ${refund.paymentId} has no payment at the provider yet`,
@@ -59,7 +63,7 @@ export async function requestPayout(
     idempotencyKey: payoutKeyOf(refund),
     payoutAttempt: refund.payoutAttempt,
   });
-  await repo.setProviderRefundId(deps.db, refund.id, created.providerRefundId, deps.clock.now());
+  await home.batch([repo.setProviderRefundId(home.db, refund.id, created.providerRefundId, deps.clock.now())]);
 }
 
 const findOrder = (db: ApplyDeps["db"], id: string) => db.query.orders.findFirst({ where: eq(orders.id, id) });

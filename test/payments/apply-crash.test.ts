@@ -7,6 +7,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { SkuInventory } from "../../durable-objects/sku-inventory";
 import { inventoryOf } from "../../shared/inventory/binding";
+import { orderStoreOf } from "../../shared/orders/order-store";
 import { type PaymentsEnv, paymentAdapters } from "../../shared/payments/adapters";
 import { applyProviderEvent } from "../../shared/payments/apply-provider-event";
 import { payPayOrder } from "../../shared/payments/pay";
@@ -72,7 +73,7 @@ describe("a consumer that dies while applying a success", () => {
     const started = await pay(order.shopper, order.payOrderId);
     expect(started.status, JSON.stringify(started.body)).toBe(201);
     const ref = await storedSuccess(started.body.paymentId, order.payOrderId, order.payable);
-    const deps = { db: dbOf(env.DB), clock: systemClock, log, producers: env };
+    const deps = { db: dbOf(env.DB), orders: orderStoreOf(env, systemClock), clock: systemClock, log, producers: env };
 
     await expect(applyProviderEvent({ ...deps, inventory: dyingInventory }, ref)).rejects.toThrow(/died here/);
     // Marked PAID (one batch) but the holds are still holds, and the event is not done.
@@ -96,7 +97,14 @@ describe("a consumer that dies while applying a success", () => {
     const order = await unpaidOrder({ stock: 5, quantity: 1 });
     const started = await pay(order.shopper, order.payOrderId);
     const ref = await storedSuccess(started.body.paymentId, order.payOrderId, order.payable);
-    const deps = { db: dbOf(env.DB), clock: systemClock, log, producers: env, inventory: inventoryOf(env) };
+    const deps = {
+      db: dbOf(env.DB),
+      orders: orderStoreOf(env, systemClock),
+      clock: systemClock,
+      log,
+      producers: env,
+      inventory: inventoryOf(env),
+    };
     const outcomes = await Promise.allSettled(Array.from({ length: 5 }, () => applyProviderEvent(deps, ref)));
     // A loser of the race is told to retry (version_conflict, retryable), never applies twice.
     for (const o of outcomes) {
@@ -134,7 +142,7 @@ describe("the pay call's deadline", () => {
     const view = await payOrderOf(order.shopper, order.payOrderId);
     const clock = new ManualClock(Date.parse(view.body.payBy) + 1);
     const deps = {
-      db: dbOf(env.DB),
+      orders: orderStoreOf(env, clock),
       clock,
       adapters: paymentAdapters(env as unknown as PaymentsEnv),
       log,

@@ -2,6 +2,7 @@ import { env } from "cloudflare:test";
 import Stripe from "stripe";
 import { describe, expect, it } from "vitest";
 import { inventoryOf } from "../../shared/inventory/binding";
+import { orderStoreOf } from "../../shared/orders/order-store";
 import { applyProviderEvent } from "../../shared/payments/apply-provider-event";
 import { parseSignatureHeader, secretsOf, signPayload, verifySignature } from "../../shared/payments/signature";
 import { systemClock } from "../../shared/platform/clock";
@@ -157,6 +158,7 @@ describe("payment webhooks: stored once, applied once", () => {
     expect((await deliver(body, await signPayload(body, SECRET, Date.now()))).status).toBe(200);
     const deps = {
       db: dbOf(env.DB),
+      orders: orderStoreOf(env, systemClock),
       clock: systemClock,
       log: createLogger({ test: "webhooks" }),
       producers: env,

@@ -81,7 +81,7 @@ export const HANDLERS: { [Q in QueueName]: Handlers<Q> } = {
     // Units refunded before they shipped go back on sale first (idempotent per refund and item).
     "refund.requested": async (message, deps) => {
       await restockRefundedUnits(deps, message.data.refundId);
-      await requestPayout(deps, message.data.refundId);
+      await requestPayout(deps, message.data);
     },
   },
   "catalog-events": {

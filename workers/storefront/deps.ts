@@ -73,7 +73,7 @@ export function orderDeps(c: AppContext<StorefrontBindings>): OrderDeps {
 export function payDeps(c: AppContext<StorefrontBindings>): PayDeps {
   const origin = new URL(c.req.url).origin;
   return {
-    db: dbOf(c.env.DB),
+    orders: orderStoreOf(c.env, c.var.clock),
     clock: c.var.clock,
     adapters: paymentAdapters(c.env as unknown as PaymentsEnv),
     log: c.var.log,

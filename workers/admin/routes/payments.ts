@@ -1,5 +1,6 @@
 /** Payments as operators and sellers see them, and reconciliation (operators). */
 import { createRoute, z } from "@hono/zod-openapi";
+import { orderStoreOf } from "../../../shared/orders/order-store";
 import { discrepancySchema, listDiscrepancies, listDiscrepanciesQuery } from "../../../shared/payments/discrepancies";
 import { adminPaymentSchema, listPayments, listPaymentsQuery } from "../../../shared/payments/payments-list";
 import { getRun, runReconciliation, runSchema, startRun, startRunBody } from "../../../shared/payments/reconciliation";
@@ -102,7 +103,7 @@ export function registerPaymentRoutes(app: AdminApp): void {
     const db = requestDb(c, "first-primary");
     const query = c.req.valid("query");
     const shopId = await shopFilterFor(db, callerOf(c), query.shopId);
-    return c.json(await listPayments(db, query, shopId), 200);
+    return c.json(await listPayments(orderStoreOf(c.env, c.var.clock), query, shopId), 200);
   });
   app.openapi(routes.startRun, async (c) => {
     const deps = reconcileDeps(c);

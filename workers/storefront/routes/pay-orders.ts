@@ -1,10 +1,11 @@
 /** Paying: start a payment of a pay order through a provider, and read the pay order's payment status. */
 import { createRoute } from "@hono/zod-openapi";
+import { orderStoreOf } from "../../../shared/orders/order-store";
 import { payBody, paymentStartedSchema, payOrderIdParam, payPayOrder } from "../../../shared/payments/pay";
 import { payOrderViewSchema, viewPayOrder } from "../../../shared/payments/pay-order-view";
 import { callerOf, requireCaller, requireHuman } from "../../../shared/platform/caller";
 import { errorResponses, idempotencyHeaders, jsonBody, jsonResponse } from "../../../shared/platform/openapi";
-import { requestDb } from "../../../shared/platform/request-db";
+
 import type { StorefrontApp } from "../app";
 import { payDeps } from "../deps";
 import { paymentStartedExample, payOrderViewExample } from "../examples";
@@ -66,6 +67,9 @@ export function registerPayOrderRoutes(app: StorefrontApp): void {
     return c.json(started, 201);
   });
   app.openapi(routes.get, async (c) =>
-    c.json(await viewPayOrder(requestDb(c, "first-primary"), c.req.valid("param").payOrderId, callerOf(c).userId), 200),
+    c.json(
+      await viewPayOrder(orderStoreOf(c.env, c.var.clock), c.req.valid("param").payOrderId, callerOf(c).userId),
+      200,
+    ),
   );
 }

@@ -1,0 +1,228 @@
+/**
+ * Paying orders that live on the second order shard (issue #20): the payment, its pay order's
+ * PAID and an automatic refund are written to the shard the pay order's number names, the ledger
+ * to the commerce database, once each, whatever the redeliveries, their order, or a consumer
+ * stopped between the ledger's posting and the shard's batch.
+ */
+import { env } from "cloudflare:test";
+import { eq } from "drizzle-orm";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { orderSlotFences } from "../../db/schema";
+import { inventoryOf } from "../../shared/inventory/binding";
+import { orderStoreOf, slotOfNumber } from "../../shared/orders/order-store";
+import { applyProviderEvent } from "../../shared/payments/apply-provider-event";
+import { systemClock } from "../../shared/platform/clock";
+import { dbOf } from "../../shared/platform/db";
+import { newId } from "../../shared/platform/ids";
+import { createLogger } from "../../shared/platform/logger";
+import { DEMO, tokenFor } from "../helpers/callers";
+import { call, json } from "../helpers/http";
+import { placeOrder, type Shopper, skuOnSale, stockOf } from "../helpers/orders";
+import { eventually, ledgerOf, pay, payOrderOf, settle } from "../helpers/payments";
+import { act, calm, sandbox } from "../helpers/sandbox";
+import { shardsHolding, shopperOnShard, splitSlotsOverTwoShards } from "../helpers/shards";
+
+beforeAll(splitSlotsOverTwoShards);
+
+afterEach(async () => {
+  await calm();
+  await settle();
+});
+
+const log = createLogger({ test: "payments-two-shards" });
+
+/** A shopper on shard 1 with a CREATED order of `quantity` units of a fresh SKU. */
+async function unpaidOnShard1(options: { stock: number; quantity: number }) {
+  const shopper: Shopper = await shopperOnShard(1);
+  const { seller, skuId } = await skuOnSale(undefined, { stock: options.stock });
+  const placed = await placeOrder(shopper, {
+    items: [{ skuId, quantity: options.quantity }],
+    addressId: shopper.addressId,
+  });
+  expect(placed.status, JSON.stringify(placed.body)).toBe(201);
+  expect((slotOfNumber(placed.body.payOrderId) ?? 0) % 2).toBe(1);
+  return {
+    shopper,
+    seller,
+    skuId,
+    payOrderId: placed.body.payOrderId,
+    orderId: placed.body.orders[0]?.orderId ?? "",
+    payable: placed.body.payable.amount,
+  };
+}
+
+/** How often each status change of `entityId` was logged on shard 1, e.g. `status:PAID`. */
+async function shard1TransitionsOf(entityId: string): Promise<Record<string, number>> {
+  const rows = await env.ORDERS_1.prepare(
+    "select field || ':' || to_status as t, count(*) as n from order_status_log where entity_id = ? group by t",
+  )
+    .bind(entityId)
+    .all<{ t: string; n: number }>();
+  return Object.fromEntries(rows.results.map((r) => [r.t, r.n]));
+}
+
+const paymentStatusIs = (status: string) => (v: { body: { paymentStatus: string } }) => v.body.paymentStatus === status;
+
+describe("paying an order on the second shard", () => {
+  it("pays it there: the payment only on shard 1, the pay order and order PAID, stock sold, one capture in the commerce ledger", async () => {
+    const order = await unpaidOnShard1({ stock: 5, quantity: 2 });
+    const started = await pay(order.shopper, order.payOrderId);
+    expect(started.status, JSON.stringify(started.body)).toBe(201);
+    expect(await shardsHolding("payments", started.body.paymentId)).toEqual([1]);
+    expect((await payOrderOf(order.shopper, order.payOrderId)).body.paymentStatus).toBe("PENDING");
+
+    await act(started.body.paymentId, "succeed");
+    await settle();
+    const paid = await eventually(
+      () => payOrderOf(order.shopper, order.payOrderId),
+      paymentStatusIs("PAID"),
+      "pay order",
+    );
+    expect(paid.body.orders).toEqual([{ orderId: order.orderId, status: "PAID", paymentStatus: "PAID" }]);
+    expect(paid.body.payments).toMatchObject([{ paymentId: started.body.paymentId, status: "SUCCEEDED" }]);
+    expect(await shardsHolding("payments", started.body.paymentId)).toEqual([1]);
+    expect((await stockOf(order.seller, order.skuId)).body).toMatchObject({ available: 3, reserved: 0, sold: 2 });
+    expect(await ledgerOf(order.payOrderId)).toEqual([
+      { kind: "payment_captured", key: `payment:${started.body.paymentId}:captured`, sum: 0, entries: 2 },
+    ]);
+    expect(await shard1TransitionsOf(order.orderId)).toMatchObject({ "status:PAID": 1, "payment_status:PAID": 1 });
+    // The operators' list of payments finds it on its shard.
+    const operator = await tokenFor(DEMO.operator);
+    const listed = await json<{ items: { paymentId: string; status: string }[] }>(
+      await call("GET", `/admin/v1/payments?payOrderId=${order.payOrderId}`, { token: operator }),
+    );
+    expect(listed.body.items).toMatchObject([{ paymentId: started.body.paymentId, status: "SUCCEEDED" }]);
+  });
+
+  it("applies the same success 5 times, shuffled with a failure: one PAID, one capture, stock moved once", async () => {
+    const order = await unpaidOnShard1({ stock: 4, quantity: 1 });
+    const started = await pay(order.shopper, order.payOrderId);
+    expect(started.status, JSON.stringify(started.body)).toBe(201);
+    expect((await sandbox("POST", "/chaos", { duplicates: 4, delayMs: 0, shuffle: true })).status).toBe(200);
+    await act(started.body.paymentId, "fail");
+    await act(started.body.paymentId, "succeed");
+    await settle();
+    await eventually(() => payOrderOf(order.shopper, order.payOrderId), paymentStatusIs("PAID"), "pay order");
+    expect((await shard1TransitionsOf(order.orderId))["status:PAID"]).toBe(1);
+    expect((await shard1TransitionsOf(order.payOrderId))["payment_status:PAID"]).toBe(1);
+    expect((await ledgerOf(order.payOrderId)).map((t) => t.kind)).toEqual(["payment_captured"]);
+    expect((await stockOf(order.seller, order.skuId)).body).toMatchObject({ available: 3, reserved: 0, sold: 1 });
+  });
+
+  it("refunds a success that lands after the order was cancelled: the refund on shard 1, its owed money posted once", async () => {
+    const order = await unpaidOnShard1({ stock: 3, quantity: 1 });
+    const started = await pay(order.shopper, order.payOrderId);
+    expect(started.status, JSON.stringify(started.body)).toBe(201);
+    // Its webhook is slow to arrive, and arrives twice.
+    expect((await sandbox("POST", "/chaos", { duplicates: 1, delayMs: 60_000, shuffle: false })).status).toBe(200);
+    await act(started.body.paymentId, "succeed");
+    const cancel = await json<{ status: string }>(
+      await call("POST", `/v1/orders/${order.orderId}/cancel`, { token: order.shopper.token }),
+    );
+    expect(cancel.body.status).toBe("CANCELLED");
+    await calm();
+    await settle();
+    const refunds = await eventually(
+      async () =>
+        (
+          await env.ORDERS_1.prepare("select id, reason, amount from refunds where payment_id = ?")
+            .bind(started.body.paymentId)
+            .all<{ id: string; reason: string; amount: number }>()
+        ).results,
+      (rows) => rows.length === 1,
+      "refund",
+    );
+    expect(refunds).toMatchObject([{ reason: "paid_after_cancel", amount: order.payable }]);
+    const refundId = refunds[0]?.id ?? "";
+    expect(await shardsHolding("refunds", refundId)).toEqual([1]);
+    expect((await ledgerOf(order.payOrderId)).map((t) => t.kind)).toEqual(["payment_captured"]);
+    expect((await ledgerOf(refundId)).filter((t) => t.kind === "refund_owed")).toEqual([
+      {
+        kind: "refund_owed",
+        key: `payment:${started.body.paymentId}:${order.orderId}:refund_owed`,
+        sum: 0,
+        entries: 2,
+      },
+    ]);
+    const view = await payOrderOf(order.shopper, order.payOrderId);
+    expect(view.body.orders).toMatchObject([{ orderId: order.orderId, status: "CANCELLED" }]);
+    expect((await stockOf(order.seller, order.skuId)).body).toMatchObject({ available: 3, reserved: 0, sold: 0 });
+  });
+});
+
+/** Stores a verified success event in the inbox directly (no queue message: the test is the consumer). */
+async function storedSuccess(paymentId: string, payOrderId: string, amount: number) {
+  const eventId = `evt_${newId("event").slice(4)}`;
+  const payload = JSON.stringify({
+    id: eventId,
+    object: "event",
+    type: "payment_intent.succeeded",
+    created: Math.floor(Date.now() / 1000),
+    data: {
+      object: {
+        id: `pi_${paymentId.slice(4)}`,
+        object: "payment_intent",
+        amount,
+        currency: "cny",
+        status: "succeeded",
+        metadata: { paymentId, payOrderId },
+      },
+    },
+  });
+  const now = Date.now();
+  await env.DB.prepare(
+    `insert into payment_provider_events (provider, event_id, type, payload, status, created_at, received_at, updated_at)
+     values ('sandbox', ?, 'payment_intent.succeeded', ?, 'received', ?, ?, ?)`,
+  )
+    .bind(eventId, payload, now, now, now)
+    .run();
+  return { provider: "sandbox" as const, providerEventId: eventId };
+}
+
+const inboxStatus = async (eventId: string) =>
+  (
+    await env.DB.prepare("select status from payment_provider_events where event_id = ?")
+      .bind(eventId)
+      .first<{ status: string }>()
+  )?.status;
+
+describe("a success applied across the ledger and a shard", () => {
+  it("posted to the ledger but refused by the shard (its slot fenced): the redeliveries pay once and post nothing twice", async () => {
+    const order = await unpaidOnShard1({ stock: 5, quantity: 1 });
+    const started = await pay(order.shopper, order.payOrderId);
+    expect(started.status, JSON.stringify(started.body)).toBe(201);
+    const ref = await storedSuccess(started.body.paymentId, order.payOrderId, order.payable);
+    const deps = {
+      db: dbOf(env.DB),
+      orders: orderStoreOf(env, systemClock),
+      clock: systemClock,
+      log,
+      producers: env,
+      inventory: inventoryOf(env),
+    };
+    const slot = slotOfNumber(order.payOrderId) ?? -1;
+    const shard1 = dbOf(env.ORDERS_1);
+    await shard1.insert(orderSlotFences).values({ slot, state: "moving", toShard: 2, since: Date.now() });
+    try {
+      await expect(applyProviderEvent(deps, ref)).rejects.toMatchObject({ code: "order_slot_moving" });
+    } finally {
+      await shard1.delete(orderSlotFences).where(eq(orderSlotFences.slot, slot));
+    }
+    // The ledger leads the order by this one delivery; the event is not done.
+    expect((await ledgerOf(order.payOrderId)).map((t) => t.kind)).toEqual(["payment_captured"]);
+    expect((await payOrderOf(order.shopper, order.payOrderId)).body.paymentStatus).toBe("PENDING");
+    expect(await inboxStatus(ref.providerEventId)).toBe("received");
+
+    // Redelivered, three times at once: a loser of the race is told to retry, never applies twice.
+    const outcomes = await Promise.allSettled([1, 2, 3].map(() => applyProviderEvent(deps, ref)));
+    for (const o of outcomes) {
+      if (o.status === "rejected") expect(o.reason).toMatchObject({ code: "version_conflict", retryable: true });
+    }
+    await applyProviderEvent(deps, ref);
+    expect(await inboxStatus(ref.providerEventId)).toBe("applied");
+    expect((await payOrderOf(order.shopper, order.payOrderId)).body.paymentStatus).toBe("PAID");
+    expect((await ledgerOf(order.payOrderId)).map((t) => t.kind)).toEqual(["payment_captured"]);
+    expect((await shard1TransitionsOf(order.orderId))["status:PAID"]).toBe(1);
+    expect((await stockOf(order.seller, order.skuId)).body).toMatchObject({ available: 4, reserved: 0, sold: 1 });
+  });
+});
