@@ -2,14 +2,16 @@
  * GET /admin/v1/payments: payments newest first, for operators (any) and sellers (their orders').
  * Payments live in their pay order's shard: one pay order's come from its shard, a list from every
  * shard's first page merged by creation time (the cursor is a position in that order, so it holds
- * across shards).
+ * across shards), each shard answering only the slots the slot table gives it, so a moved slot's
+ * copy awaiting its purge never shows a payment twice (as the admin order list, shared/orders/orders.ts).
  */
-import { and, desc, eq, inArray, type SQL } from "drizzle-orm";
+import { and, desc, eq, inArray, type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import { payments } from "../../db/schema";
 import type { OrderStore } from "../orders/order-store";
 import { payOrdersOfShop } from "../orders/payment-status";
 import { createdCursorSchema, decodeCursor, olderThan, pageOf } from "../platform/cursor";
+import type { Db } from "../platform/db";
 import { type Currency, moneySchema } from "../platform/money";
 import { PAYMENT_STATUSES } from "./payments-repo";
 import { PAYMENT_PROVIDERS, type PaymentProvider } from "./provider-events";
@@ -41,12 +43,18 @@ export async function listPayments(
   query: { payOrderId?: string | undefined; limit: number; cursor?: string | undefined },
   shopId: string | undefined,
 ) {
-  const shards = query.payOrderId ? [await orders.homeOfOrder(query.payOrderId)] : orders.all();
+  const shards: { shard: { db: Db }; slots: number[] | "all" }[] = query.payOrderId
+    ? [{ shard: await orders.homeOfOrder(query.payOrderId), slots: "all" }]
+    : await orders.routed();
   const after = query.cursor ? decodeCursor(createdCursorSchema, query.cursor) : undefined;
   const pages = await Promise.all(
-    shards.map(({ db }) => {
+    shards.map(({ shard: { db }, slots }) => {
       const conditions: (SQL | undefined)[] = [
         query.payOrderId ? eq(payments.payOrderId, query.payOrderId) : undefined,
+        // The slot is digits 14–16 of the pay-order number; one bound parameter however many slots.
+        slots === "all"
+          ? undefined
+          : sql`CAST(substr(${payments.payOrderId}, 14, 3) AS INTEGER) IN (SELECT value FROM json_each(${JSON.stringify(slots)}))`,
         // Orders and their payments share a shard, so the seller's filter is the shard's own.
         shopId === undefined ? undefined : inArray(payments.payOrderId, payOrdersOfShop(db, shopId)),
         after ? olderThan(payments.createdAt, payments.id, after) : undefined,

@@ -92,6 +92,10 @@ describe("paying an order on the second shard", () => {
       await call("GET", `/admin/v1/payments?payOrderId=${order.payOrderId}`, { token: operator }),
     );
     expect(listed.body.items).toMatchObject([{ paymentId: started.body.paymentId, status: "SUCCEEDED" }]);
+    const all = await json<{ items: { paymentId: string }[] }>(
+      await call("GET", "/admin/v1/payments?limit=100", { token: operator }),
+    );
+    expect(all.body.items.filter((p) => p.paymentId === started.body.paymentId)).toHaveLength(1);
   });
 
   it("applies the same success 5 times, shuffled with a failure: one PAID, one capture, stock moved once", async () => {
