@@ -5,7 +5,7 @@
  * across shards), each shard answering only the slots the slot table gives it, so a moved slot's
  * copy awaiting its purge never shows a payment twice (as the admin order list, shared/orders/orders.ts).
  */
-import { and, desc, eq, inArray, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { payments } from "../../db/schema";
 import type { OrderStore } from "../orders/order-store";
@@ -13,7 +13,7 @@ import { payOrdersOfShop } from "../orders/payment-status";
 import { createdCursorSchema, decodeCursor, olderThan, pageOf } from "../platform/cursor";
 import type { Db } from "../platform/db";
 import { type Currency, moneySchema } from "../platform/money";
-import { PAYMENT_STATUSES } from "./payments-repo";
+import { inSlots, PAYMENT_STATUSES } from "./payments-repo";
 import { PAYMENT_PROVIDERS, type PaymentProvider } from "./provider-events";
 
 export const listPaymentsQuery = z.object({
@@ -51,10 +51,7 @@ export async function listPayments(
     shards.map(({ shard: { db }, slots }) => {
       const conditions: (SQL | undefined)[] = [
         query.payOrderId ? eq(payments.payOrderId, query.payOrderId) : undefined,
-        // The slot is digits 14–16 of the pay-order number; one bound parameter however many slots.
-        slots === "all"
-          ? undefined
-          : sql`CAST(substr(${payments.payOrderId}, 14, 3) AS INTEGER) IN (SELECT value FROM json_each(${JSON.stringify(slots)}))`,
+        inSlots(payments.payOrderId, slots),
         // Orders and their payments share a shard, so the seller's filter is the shard's own.
         shopId === undefined ? undefined : inArray(payments.payOrderId, payOrdersOfShop(db, shopId)),
         after ? olderThan(payments.createdAt, payments.id, after) : undefined,

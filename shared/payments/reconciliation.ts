@@ -15,6 +15,7 @@ import { and, eq, gte, inArray, isNull, lt } from "drizzle-orm";
 import { z } from "zod";
 import { paymentDiscrepancies, paymentProviderEvents, payments, reconciliationRuns, refunds } from "../../db/schema";
 import { postedKeys, unbalancedTransactions } from "../ledger/books";
+import { type OrderStore, slotOfNumber } from "../orders/order-store";
 import { paidPayOrdersBetween } from "../orders/payment-status";
 import type { Clock } from "../platform/clock";
 import { inChunks } from "../platform/d1-chunks";
@@ -24,11 +25,14 @@ import { newId } from "../platform/ids";
 import { errorFields, type Logger } from "../platform/logger";
 import type { PaymentAdapters } from "./adapters";
 import { type Finding, recordStatement } from "./discrepancies";
-import { succeededPaymentsOf } from "./payments-repo";
+import { inSlots, succeededPaymentsOf } from "./payments-repo";
 import type { ProviderPage } from "./provider";
 
 export interface ReconcileDeps {
+  /** The commerce database: runs, discrepancies, the ledger, the provider-event inbox. */
   db: Db;
+  /** The order shards, where payments, pay orders and refunds live (each read where it is routed). */
+  orders: OrderStore;
   clock: Clock;
   adapters: PaymentAdapters;
   log: Logger;
@@ -164,15 +168,30 @@ async function compare(deps: ReconcileDeps, since: number, until: number) {
   const findings: Finding[] = [];
   const summary: Record<string, number> = {};
 
-  const ours = await db
-    .select()
-    .from(payments)
-    .where(and(gte(payments.createdAt, since), lt(payments.createdAt, until)));
-  const ourRefunds = await db
-    .select({ refund: refunds, provider: payments.provider })
-    .from(refunds)
-    .innerJoin(payments, eq(payments.id, refunds.paymentId))
-    .where(and(gte(refunds.createdAt, since), lt(refunds.createdAt, until)));
+  const routed = await deps.orders.routed();
+  const ours = (
+    await Promise.all(
+      routed.map(({ shard, slots }) =>
+        shard.db
+          .select()
+          .from(payments)
+          .where(
+            and(gte(payments.createdAt, since), lt(payments.createdAt, until), inSlots(payments.payOrderId, slots)),
+          ),
+      ),
+    )
+  ).flat();
+  const ourRefunds = (
+    await Promise.all(
+      routed.map(({ shard, slots }) =>
+        shard.db
+          .select({ refund: refunds, provider: payments.provider })
+          .from(refunds)
+          .innerJoin(payments, eq(payments.id, refunds.paymentId))
+          .where(and(gte(refunds.createdAt, since), lt(refunds.createdAt, until), inSlots(refunds.payOrderId, slots))),
+      ),
+    )
+  ).flat();
   summary.payments = ours.length;
   summary.refunds = ourRefunds.length;
 
@@ -240,7 +259,7 @@ async function compare(deps: ReconcileDeps, since: number, until: number) {
     }
   }
 
-  findings.push(...(await internalFindings(db, ours, since, until)));
+  findings.push(...(await internalFindings(db, routed, ours, since, until)));
   for (const tx of await unbalancedTransactions(db)) {
     findings.push({ kind: "ledger_unbalanced", ref: tx.transactionId, expected: { sum: 0 }, actual: { sum: tx.sum } });
   }
@@ -248,7 +267,13 @@ async function compare(deps: ReconcileDeps, since: number, until: number) {
 }
 
 /** Our own rows against each other: payments, pay orders, the ledger and the inbox. */
-async function internalFindings(db: Db, ours: (typeof payments.$inferSelect)[], since: number, until: number) {
+async function internalFindings(
+  db: Db,
+  routed: Awaited<ReturnType<OrderStore["routed"]>>,
+  ours: (typeof payments.$inferSelect)[],
+  since: number,
+  until: number,
+) {
   const findings: Finding[] = [];
   const succeeded = ours.filter((o) => o.status === "SUCCEEDED");
   const captures = await postedKeys(
@@ -263,16 +288,25 @@ async function internalFindings(db: Db, ours: (typeof payments.$inferSelect)[], 
       actual: { ledger: null },
     });
   }
-  const paidPayOrders = await paidPayOrdersBetween(db, since, until);
-  const withSuccess = new Set(
-    (
-      await succeededPaymentsOf(
-        db,
-        paidPayOrders.map((p) => p.id),
-      )
-    ).map((p) => p.payOrderId),
-  );
-  const paidWithoutPayment = paidPayOrders.filter((p) => !withSuccess.has(p.id));
+  // Pay orders and their payments share a shard: each shard's paid pay orders against its payments.
+  const paidWithoutPayment = (
+    await Promise.all(
+      routed.map(async ({ shard, slots }) => {
+        const paid = (await paidPayOrdersBetween(shard.db, since, until)).filter(
+          (p) => slots === "all" || slots.includes(slotOfNumber(p.id) ?? -1),
+        );
+        const withSuccess = new Set(
+          (
+            await succeededPaymentsOf(
+              shard.db,
+              paid.map((p) => p.id),
+            )
+          ).map((p) => p.payOrderId),
+        );
+        return paid.filter((p) => !withSuccess.has(p.id));
+      }),
+    )
+  ).flat();
   for (const p of paidWithoutPayment) {
     findings.push({
       kind: "recorded_not_paid",

@@ -96,6 +96,23 @@ describe("paying an order on the second shard", () => {
       await call("GET", "/admin/v1/payments?limit=100", { token: operator }),
     );
     expect(all.body.items.filter((p) => p.paymentId === started.body.paymentId)).toHaveLength(1);
+    // Reconciliation finds it on its shard: the provider's success matches our payment and capture.
+    const run = await json<{ runId: string }>(
+      await call("POST", "/admin/v1/reconciliation/runs", { token: operator, body: { settleSeconds: 0 } }),
+    );
+    expect(run.status, JSON.stringify(run.body)).toBe(202);
+    await eventually(
+      async () =>
+        json<{ status: string }>(
+          await call("GET", `/admin/v1/reconciliation/runs/${run.body.runId}`, { token: operator }),
+        ),
+      (r) => r.body.status === "completed",
+      "reconciliation run",
+    );
+    const found = await json<{ items: { ref: string; resolvedAt: string | null }[] }>(
+      await call("GET", "/admin/v1/reconciliation/discrepancies?limit=100", { token: operator }),
+    );
+    expect(found.body.items.filter((d) => d.ref === started.body.paymentId && d.resolvedAt === null)).toEqual([]);
   });
 
   it("applies the same success 5 times, shuffled with a failure: one PAID, one capture, stock moved once", async () => {

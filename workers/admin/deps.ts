@@ -6,6 +6,7 @@ import type { CatalogDeps } from "../../shared/catalog/catalog-deps";
 import type { FlashDeps } from "../../shared/flash-sales/campaigns";
 import { flashQuota } from "../../shared/flash-sales/quota";
 import { inventoryOf } from "../../shared/inventory/binding";
+import { orderStoreOf } from "../../shared/orders/order-store";
 import { type PaymentsEnv, paymentAdapters } from "../../shared/payments/adapters";
 import type { ReconcileDeps } from "../../shared/payments/reconciliation";
 import type { AppContext } from "../../shared/platform/app-env";
@@ -30,6 +31,7 @@ export function catalogDeps(c: AppContext<AdminBindings>): CatalogDeps {
 export function reconcileDeps(c: AppContext<AdminBindings>): ReconcileDeps {
   return {
     db: requestDb(c, "first-primary"),
+    orders: orderStoreOf(c.env, c.var.clock),
     clock: c.var.clock,
     adapters: paymentAdapters(c.env as unknown as PaymentsEnv),
     log: c.var.log,
