@@ -15,8 +15,9 @@
  * after the copy. Reads from a stale cache find the old home's copy, which a move keeps until it
  * is purged (shared/orders/slot-move.ts).
  */
-import { eq, sql } from "drizzle-orm";
+import { eq, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { z } from "zod";
 import { orderSlots } from "../../db/schema";
 import { type BatchRead, batchRead, combineReads, runBatchRead } from "../platform/d1-chunks";
@@ -247,6 +248,16 @@ function slotMoving(slot: number): AppError {
     headers: { "Retry-After": "1" },
     retryable: true,
   });
+}
+
+/**
+ * Rows whose pay-order or order number `column` names one of `slots` (digits 14–16), for a fan-out
+ * read that must see each row once: only a slot's routed shard counts (`routed()`), not a
+ * moved slot's copy awaiting its purge. One bound parameter however many slots.
+ */
+export function inSlots(column: SQLiteColumn, slots: number[] | "all"): SQL | undefined {
+  if (slots === "all") return undefined;
+  return sql`CAST(substr(${column}, 14, 3) AS INTEGER) IN (SELECT value FROM json_each(${JSON.stringify(slots)}))`;
 }
 
 /** Where the slot table puts `slot` (read from D1, never from the cache): for moves and their tests. */

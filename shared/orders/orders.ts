@@ -31,7 +31,7 @@ import { createLogger, errorFields, type Logger } from "../platform/logger";
 import { moneySchema } from "../platform/money";
 import { refundSchema, refundsOfOrders } from "../refunds/refunds-read";
 import { returnCancelledOrderPromotions } from "./order-promotions";
-import type { OrderStore } from "./order-store";
+import { inSlots, type OrderStore } from "./order-store";
 import { next, target } from "./state-machine";
 
 export interface OrderOpsDeps {
@@ -201,12 +201,7 @@ function orderRows(db: Db, scope: OrderScope, query: z.infer<typeof listOrdersQu
   if (query.cursor) {
     conditions.push(olderThan(orders.createdAt, orders.id, decodeCursor(createdCursorSchema, query.cursor)));
   }
-  // One bound parameter whatever the number of slots (D1 binds at most 100).
-  if (slots !== "all") {
-    conditions.push(
-      sql`CAST(substr(${orders.id}, 14, 3) AS INTEGER) IN (SELECT value FROM json_each(${JSON.stringify(slots)}))`,
-    );
-  }
+  conditions.push(inSlots(orders.id, slots));
   return db
     .select()
     .from(orders)

@@ -9,11 +9,12 @@ import { and, desc, eq, inArray, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { payments } from "../../db/schema";
 import type { OrderStore } from "../orders/order-store";
+import { inSlots } from "../orders/order-store";
 import { payOrdersOfShop } from "../orders/payment-status";
 import { createdCursorSchema, decodeCursor, olderThan, pageOf } from "../platform/cursor";
 import type { Db } from "../platform/db";
 import { type Currency, moneySchema } from "../platform/money";
-import { inSlots, PAYMENT_STATUSES } from "./payments-repo";
+import { PAYMENT_STATUSES } from "./payments-repo";
 import { PAYMENT_PROVIDERS, type PaymentProvider } from "./provider-events";
 
 export const listPaymentsQuery = z.object({

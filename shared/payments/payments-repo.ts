@@ -1,6 +1,5 @@
 /** The payments table: rows, the statements that write them, and the reads payments need. */
-import { and, desc, eq, inArray, type SQL, sql } from "drizzle-orm";
-import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
+import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import { payments } from "../../db/schema";
 import { readChunks } from "../platform/d1-chunks";
 import { assertExists, type Db } from "../platform/db";
@@ -21,16 +20,6 @@ export function coveredOrders(row: PaymentRow): CoveredOrders {
 
 export function findPayment(db: Db, id: string): Promise<PaymentRow | undefined> {
   return db.query.payments.findFirst({ where: eq(payments.id, id) });
-}
-
-/**
- * Rows whose pay-order or order number `column` names one of `slots` (digits 14–16), for a fan-out
- * read that must see each row once: only a slot's routed shard counts (OrderStore.routed), not a
- * moved slot's copy awaiting its purge. One bound parameter however many slots.
- */
-export function inSlots(column: SQLiteColumn, slots: number[] | "all"): SQL | undefined {
-  if (slots === "all") return undefined;
-  return sql`CAST(substr(${column}, 14, 3) AS INTEGER) IN (SELECT value FROM json_each(${JSON.stringify(slots)}))`;
 }
 
 /** Payment `id` as a query, for a batch that reads it beside something else. */

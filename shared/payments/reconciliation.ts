@@ -15,7 +15,7 @@ import { and, eq, gte, inArray, isNull, lt } from "drizzle-orm";
 import { z } from "zod";
 import { paymentDiscrepancies, paymentProviderEvents, payments, reconciliationRuns, refunds } from "../../db/schema";
 import { postedKeys, unbalancedTransactions } from "../ledger/books";
-import { type OrderStore, slotOfNumber } from "../orders/order-store";
+import { inSlots, type OrderStore, slotOfNumber } from "../orders/order-store";
 import { paidPayOrdersBetween } from "../orders/payment-status";
 import type { Clock } from "../platform/clock";
 import { inChunks } from "../platform/d1-chunks";
@@ -25,7 +25,7 @@ import { newId } from "../platform/ids";
 import { errorFields, type Logger } from "../platform/logger";
 import type { PaymentAdapters } from "./adapters";
 import { type Finding, recordStatement } from "./discrepancies";
-import { inSlots, succeededPaymentsOf } from "./payments-repo";
+import { succeededPaymentsOf } from "./payments-repo";
 import type { ProviderPage } from "./provider";
 
 export interface ReconcileDeps {

@@ -18,7 +18,7 @@
  */
 import { and, eq, or, sql } from "drizzle-orm";
 import { orderSagas } from "../../../db/schema";
-import { assertMayOrder, type CheckoutFacts, checkoutFactsRead } from "../../checkout/checkout-facts";
+import { assertMayOrder, checkoutFactsRead } from "../../checkout/checkout-facts";
 import { flashQuoteId } from "../../flash-sales/flash-order";
 import { type BatchRead, batchRead, batchReads, combineReads } from "../../platform/d1-chunks";
 import type { Db } from "../../platform/db";
