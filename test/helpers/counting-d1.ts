@@ -4,9 +4,8 @@
  * own (`first`, `all`, `run`, `raw`).
  */
 
-import { env } from "cloudflare:test";
-import { OrderStore, orderShardBindings, SlotTableCache } from "../../shared/orders/order-store";
-import { dbOf } from "../../shared/platform/db";
+import type { OrderStore } from "../../shared/orders/order-store";
+import { ordersThrough } from "./orders";
 
 /** One round trip: what went out and, for D1, the statement(s). */
 export interface Trip {
@@ -75,10 +74,5 @@ export function countingD1(d1: D1Database, trips: Trip[], to = "D1"): D1Database
  * is not counted: an isolate reads it once per ORDER_SLOT_CACHE_MS (5 s), not once per order.
  */
 export function countingOrderStore(trips: Trip[]): OrderStore {
-  return new OrderStore({
-    commerce: dbOf(env.DB),
-    shards: orderShardBindings(env).map((shard) => countingD1(shard, trips, "D1 orders")),
-    now: () => Date.now(),
-    cache: new SlotTableCache(),
-  });
+  return ordersThrough((shard) => countingD1(shard, trips, "D1 orders"));
 }

@@ -1,6 +1,7 @@
 /** Paying in tests: an unpaid order, the pay call, and waiting for the provider's events to be applied. */
 import { env } from "cloudflare:test";
 import { expect } from "vitest";
+import { newId } from "../../shared/platform/ids";
 import type { Seller } from "./catalog";
 import { call, json } from "./http";
 import { newShopper, placeOrder, type Shopper, skuOnSale } from "./orders";
@@ -16,13 +17,21 @@ export interface UnpaidOrder {
 }
 
 /**
- * A fresh shopper with a CREATED order of `quantity` units of a fresh SKU (`stock` units on sale at
+ * A fresh shopper (or `shopper`) with a CREATED order of `quantity` units of a fresh SKU (`stock` units on sale at
  * `price` yuan), with `voucherCode` applied at checkout when given.
  */
 export async function unpaidOrder(
-  options: { stock?: number; quantity?: number; seller?: Seller; price?: number; voucherCode?: string } = {},
+  options: {
+    stock?: number;
+    quantity?: number;
+    seller?: Seller;
+    price?: number;
+    voucherCode?: string;
+    /** The buyer (default: a fresh shopper). */
+    shopper?: Shopper;
+  } = {},
 ): Promise<UnpaidOrder> {
-  const shopper = await newShopper();
+  const shopper = options.shopper ?? (await newShopper());
   const { seller, skuId } = await skuOnSale(options.seller, {
     stock: options.stock ?? 10,
     ...(options.price === undefined ? {} : { price: options.price }),
@@ -113,12 +122,53 @@ export async function ledgerOf(ref: string) {
   return rows.results;
 }
 
-/** How often each status change of `entityId` was logged, e.g. `status:PAID`. */
-export async function transitionsOf(entityId: string): Promise<Record<string, number>> {
-  const rows = await env.DB.prepare(
-    "select field || ':' || to_status as t, count(*) as n from order_status_log where entity_id = ? group by t",
-  )
+/** How often each status change of `entityId` was logged (in `d1`: an order shard), e.g. `status:PAID`. */
+export async function transitionsOf(entityId: string, d1: D1Database = env.DB): Promise<Record<string, number>> {
+  const rows = await d1
+    .prepare(
+      "select field || ':' || to_status as t, count(*) as n from order_status_log where entity_id = ? group by t",
+    )
     .bind(entityId)
     .all<{ t: string; n: number }>();
   return Object.fromEntries(rows.results.map((r) => [r.t, r.n]));
 }
+
+/** Stores a verified success event in the inbox directly (no queue message: the test is the consumer). */
+export async function storedSuccess(paymentId: string, payOrderId: string, amount: number) {
+  const eventId = `evt_${newId("event").slice(4)}`;
+  const payload = JSON.stringify({
+    id: eventId,
+    object: "event",
+    type: "payment_intent.succeeded",
+    created: Math.floor(Date.now() / 1000),
+    data: {
+      object: {
+        id: `pi_${paymentId.slice(4)}`,
+        object: "payment_intent",
+        amount,
+        currency: "cny",
+        status: "succeeded",
+        metadata: { paymentId, payOrderId },
+      },
+    },
+  });
+  const now = Date.now();
+  await env.DB.prepare(
+    `insert into payment_provider_events (provider, event_id, type, payload, status, created_at, received_at, updated_at)
+     values ('sandbox', ?, 'payment_intent.succeeded', ?, 'received', ?, ?, ?)`,
+  )
+    .bind(eventId, payload, now, now, now)
+    .run();
+  return { provider: "sandbox" as const, providerEventId: eventId };
+}
+
+export const inboxStatus = async (eventId: string) =>
+  (
+    await env.DB.prepare("select status from payment_provider_events where event_id = ?")
+      .bind(eventId)
+      .first<{ status: string }>()
+  )?.status;
+
+/** A check for `eventually`: the pay order view is in `status`. */
+export const paymentStatusIs = (status: string) => (v: { body: { paymentStatus: string } }) =>
+  v.body.paymentStatus === status;

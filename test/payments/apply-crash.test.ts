@@ -15,10 +15,18 @@ import { REQUEUE_AFTER_MS, requeueStaleEvents } from "../../shared/payments/requ
 import { ManualClock, systemClock } from "../../shared/platform/clock";
 import { dbOf } from "../../shared/platform/db";
 import { AppError } from "../../shared/platform/errors";
-import { newId } from "../../shared/platform/ids";
 import { createLogger } from "../../shared/platform/logger";
 import { stockOf } from "../helpers/orders";
-import { eventually, ledgerOf, pay, payOrderOf, transitionsOf, unpaidOrder } from "../helpers/payments";
+import {
+  eventually,
+  inboxStatus,
+  ledgerOf,
+  pay,
+  payOrderOf,
+  storedSuccess,
+  transitionsOf,
+  unpaidOrder,
+} from "../helpers/payments";
 
 const log = createLogger({ test: "apply-crash" });
 
@@ -30,42 +38,6 @@ const dyingInventory = {
     },
   }),
 } as unknown as DurableObjectNamespace<SkuInventory>;
-
-/** Stores a verified success event in the inbox directly (no queue message: this test is the consumer). */
-async function storedSuccess(paymentId: string, payOrderId: string, amount: number) {
-  const eventId = `evt_${newId("event").slice(4)}`;
-  const payload = JSON.stringify({
-    id: eventId,
-    object: "event",
-    type: "payment_intent.succeeded",
-    created: Math.floor(Date.now() / 1000),
-    data: {
-      object: {
-        id: `pi_${paymentId.slice(4)}`,
-        object: "payment_intent",
-        amount,
-        currency: "cny",
-        status: "succeeded",
-        metadata: { paymentId, payOrderId },
-      },
-    },
-  });
-  const now = Date.now();
-  await env.DB.prepare(
-    `insert into payment_provider_events (provider, event_id, type, payload, status, created_at, received_at, updated_at)
-     values ('sandbox', ?, 'payment_intent.succeeded', ?, 'received', ?, ?, ?)`,
-  )
-    .bind(eventId, payload, now, now, now)
-    .run();
-  return { provider: "sandbox" as const, providerEventId: eventId };
-}
-
-const inboxStatus = async (eventId: string) =>
-  (
-    await env.DB.prepare("select status from payment_provider_events where event_id = ?")
-      .bind(eventId)
-      .first<{ status: string }>()
-  )?.status;
 
 describe("a consumer that dies while applying a success", () => {
   it("killed between marked PAID and stock confirmed, finishes on redelivery: stock sold once, one capture", async () => {

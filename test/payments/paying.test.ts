@@ -8,15 +8,22 @@ import { afterEach, describe, expect, it } from "vitest";
 import { orderPaidEventId } from "../../shared/orders/payment-status";
 import { call, json } from "../helpers/http";
 import { newShopper, stockOf } from "../helpers/orders";
-import { eventually, ledgerOf, pay, payOrderOf, settle, transitionsOf, unpaidOrder } from "../helpers/payments";
+import {
+  eventually,
+  ledgerOf,
+  pay,
+  paymentStatusIs,
+  payOrderOf,
+  settle,
+  transitionsOf,
+  unpaidOrder,
+} from "../helpers/payments";
 import { act, calm, sandbox } from "../helpers/sandbox";
 
 afterEach(async () => {
   await calm();
   await settle();
 });
-
-const paymentStatusIs = (status: string) => (v: { body: { paymentStatus: string } }) => v.body.paymentStatus === status;
 
 async function fulfillmentSaw(orderId: string): Promise<number> {
   const row = await env.DB.prepare(

@@ -13,12 +13,22 @@ import { orderStoreOf, slotOfNumber } from "../../shared/orders/order-store";
 import { applyProviderEvent } from "../../shared/payments/apply-provider-event";
 import { systemClock } from "../../shared/platform/clock";
 import { dbOf } from "../../shared/platform/db";
-import { newId } from "../../shared/platform/ids";
 import { createLogger } from "../../shared/platform/logger";
 import { DEMO, tokenFor } from "../helpers/callers";
 import { call, json } from "../helpers/http";
-import { placeOrder, type Shopper, skuOnSale, stockOf } from "../helpers/orders";
-import { eventually, ledgerOf, pay, payOrderOf, settle } from "../helpers/payments";
+import { stockOf } from "../helpers/orders";
+import {
+  eventually,
+  inboxStatus,
+  ledgerOf,
+  pay,
+  paymentStatusIs,
+  payOrderOf,
+  settle,
+  storedSuccess,
+  transitionsOf,
+  unpaidOrder,
+} from "../helpers/payments";
 import { act, calm, sandbox } from "../helpers/sandbox";
 import { shardsHolding, shopperOnShard, splitSlotsOverTwoShards } from "../helpers/shards";
 
@@ -33,35 +43,10 @@ const log = createLogger({ test: "payments-two-shards" });
 
 /** A shopper on shard 1 with a CREATED order of `quantity` units of a fresh SKU. */
 async function unpaidOnShard1(options: { stock: number; quantity: number }) {
-  const shopper: Shopper = await shopperOnShard(1);
-  const { seller, skuId } = await skuOnSale(undefined, { stock: options.stock });
-  const placed = await placeOrder(shopper, {
-    items: [{ skuId, quantity: options.quantity }],
-    addressId: shopper.addressId,
-  });
-  expect(placed.status, JSON.stringify(placed.body)).toBe(201);
-  expect((slotOfNumber(placed.body.payOrderId) ?? 0) % 2).toBe(1);
-  return {
-    shopper,
-    seller,
-    skuId,
-    payOrderId: placed.body.payOrderId,
-    orderId: placed.body.orders[0]?.orderId ?? "",
-    payable: placed.body.payable.amount,
-  };
+  const order = await unpaidOrder({ ...options, shopper: await shopperOnShard(1) });
+  expect((slotOfNumber(order.payOrderId) ?? 0) % 2).toBe(1);
+  return { ...order, orderId: order.orderIds[0] ?? "" };
 }
-
-/** How often each status change of `entityId` was logged on shard 1, e.g. `status:PAID`. */
-async function shard1TransitionsOf(entityId: string): Promise<Record<string, number>> {
-  const rows = await env.ORDERS_1.prepare(
-    "select field || ':' || to_status as t, count(*) as n from order_status_log where entity_id = ? group by t",
-  )
-    .bind(entityId)
-    .all<{ t: string; n: number }>();
-  return Object.fromEntries(rows.results.map((r) => [r.t, r.n]));
-}
-
-const paymentStatusIs = (status: string) => (v: { body: { paymentStatus: string } }) => v.body.paymentStatus === status;
 
 describe("paying an order on the second shard", () => {
   it("pays it there: the payment only on shard 1, the pay order and order PAID, stock sold, one capture in the commerce ledger", async () => {
@@ -85,7 +70,10 @@ describe("paying an order on the second shard", () => {
     expect(await ledgerOf(order.payOrderId)).toEqual([
       { kind: "payment_captured", key: `payment:${started.body.paymentId}:captured`, sum: 0, entries: 2 },
     ]);
-    expect(await shard1TransitionsOf(order.orderId)).toMatchObject({ "status:PAID": 1, "payment_status:PAID": 1 });
+    expect(await transitionsOf(order.orderId, env.ORDERS_1)).toMatchObject({
+      "status:PAID": 1,
+      "payment_status:PAID": 1,
+    });
     // The operators' list of payments finds it on its shard.
     const operator = await tokenFor(DEMO.operator);
     const listed = await json<{ items: { paymentId: string; status: string }[] }>(
@@ -124,8 +112,8 @@ describe("paying an order on the second shard", () => {
     await act(started.body.paymentId, "succeed");
     await settle();
     await eventually(() => payOrderOf(order.shopper, order.payOrderId), paymentStatusIs("PAID"), "pay order");
-    expect((await shard1TransitionsOf(order.orderId))["status:PAID"]).toBe(1);
-    expect((await shard1TransitionsOf(order.payOrderId))["payment_status:PAID"]).toBe(1);
+    expect((await transitionsOf(order.orderId, env.ORDERS_1))["status:PAID"]).toBe(1);
+    expect((await transitionsOf(order.payOrderId, env.ORDERS_1))["payment_status:PAID"]).toBe(1);
     expect((await ledgerOf(order.payOrderId)).map((t) => t.kind)).toEqual(["payment_captured"]);
     expect((await stockOf(order.seller, order.skuId)).body).toMatchObject({ available: 3, reserved: 0, sold: 1 });
   });
@@ -171,42 +159,6 @@ describe("paying an order on the second shard", () => {
   });
 });
 
-/** Stores a verified success event in the inbox directly (no queue message: the test is the consumer). */
-async function storedSuccess(paymentId: string, payOrderId: string, amount: number) {
-  const eventId = `evt_${newId("event").slice(4)}`;
-  const payload = JSON.stringify({
-    id: eventId,
-    object: "event",
-    type: "payment_intent.succeeded",
-    created: Math.floor(Date.now() / 1000),
-    data: {
-      object: {
-        id: `pi_${paymentId.slice(4)}`,
-        object: "payment_intent",
-        amount,
-        currency: "cny",
-        status: "succeeded",
-        metadata: { paymentId, payOrderId },
-      },
-    },
-  });
-  const now = Date.now();
-  await env.DB.prepare(
-    `insert into payment_provider_events (provider, event_id, type, payload, status, created_at, received_at, updated_at)
-     values ('sandbox', ?, 'payment_intent.succeeded', ?, 'received', ?, ?, ?)`,
-  )
-    .bind(eventId, payload, now, now, now)
-    .run();
-  return { provider: "sandbox" as const, providerEventId: eventId };
-}
-
-const inboxStatus = async (eventId: string) =>
-  (
-    await env.DB.prepare("select status from payment_provider_events where event_id = ?")
-      .bind(eventId)
-      .first<{ status: string }>()
-  )?.status;
-
 describe("a success applied across the ledger and a shard", () => {
   it("posted to the ledger but refused by the shard (its slot fenced): the redeliveries pay once and post nothing twice", async () => {
     const order = await unpaidOnShard1({ stock: 5, quantity: 1 });
@@ -243,7 +195,7 @@ describe("a success applied across the ledger and a shard", () => {
     expect(await inboxStatus(ref.providerEventId)).toBe("applied");
     expect((await payOrderOf(order.shopper, order.payOrderId)).body.paymentStatus).toBe("PAID");
     expect((await ledgerOf(order.payOrderId)).map((t) => t.kind)).toEqual(["payment_captured"]);
-    expect((await shard1TransitionsOf(order.orderId))["status:PAID"]).toBe(1);
+    expect((await transitionsOf(order.orderId, env.ORDERS_1))["status:PAID"]).toBe(1);
     expect((await stockOf(order.seller, order.skuId)).body).toMatchObject({ available: 4, reserved: 0, sold: 1 });
   });
 });

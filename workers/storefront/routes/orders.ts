@@ -4,6 +4,7 @@ import { createQuote, quoteResponseSchema } from "../../../shared/checkout/creat
 import { quoteBody } from "../../../shared/checkout/pricing";
 import { createOrder, createOrderBody, createOrderResponse } from "../../../shared/orders/create-order";
 import { guestCheckoutRefused } from "../../../shared/orders/guest-checkout";
+import { orderStoreOf } from "../../../shared/orders/order-store";
 import {
   type CancelOrderBody,
   cancelOrder,
@@ -175,12 +176,12 @@ export function registerOrderRoutes(app: StorefrontApp): void {
   // A shopper's orders all live in the shard of the shopper's slot (shared/orders/order-store.ts).
   app.openapi(routes.list, async (c) => {
     const { userId } = callerOf(c);
-    const home = await orderOpsDeps(c).orders.homeOfUser(userId);
+    const home = await orderStoreOf(c.env, c.var.clock).homeOfUser(userId);
     return c.json(await listOrders(home.db, { userId }, c.req.valid("query")), 200);
   });
   app.openapi(routes.get, async (c) => {
     const { orderId } = c.req.valid("param");
-    const home = await orderOpsDeps(c).orders.homeOfOrder(orderId);
+    const home = await orderStoreOf(c.env, c.var.clock).homeOfOrder(orderId);
     return c.json(await getOrder(home.db, { userId: callerOf(c).userId }, orderId), 200);
   });
   app.openapi(routes.cancel, async (c) => {
