@@ -4,7 +4,7 @@
  * consumes, cancel returns), exact when checkouts race for the last uses of a voucher.
  */
 import { env } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { expireUnpaid } from "../../shared/orders/orders";
 import { ManualClock } from "../../shared/platform/clock";
 import { newSeller, postProduct, putOnShelf, SEED_DATA_PACK } from "../helpers/catalog";
@@ -56,6 +56,10 @@ async function twoShops() {
   ]);
   return { shopA, shopB, a: a.skuId, b: b.skuId };
 }
+
+// The races below end with orders whose events are still being consumed (and logged): let them
+// finish before the file's runtime closes, or a late log line fails the run as an unhandled error.
+afterAll(settle);
 
 describe("the quote's breakdown", () => {
   it("shows a threshold discount alone, then with a shop voucher, a platform voucher and coins, in that order", async () => {
