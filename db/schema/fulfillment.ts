@@ -73,3 +73,22 @@ export const carrierEvents = sqliteTable(
     index("carrier_events_parcel").on(t.carrier, t.trackingNumber),
   ],
 );
+
+/**
+ * Which order a carrier's tracking number belongs to, in the commerce database (issue #20): the
+ * seller's ship claims it here before the order's shard writes the shipment, so a tracking number
+ * names one parcel across every order shard (each shard's `shipments_tracking` sees only its own),
+ * and a carrier callback, which names a parcel and not an order, finds its order's shard with one
+ * read. A claim whose shard batch never committed (a crash, a fence) stays its order's: only that
+ * order may ship with the number.
+ */
+export const parcels = sqliteTable(
+  "parcels",
+  {
+    carrier: text("carrier").notNull(),
+    trackingNumber: text("tracking_number").notNull(),
+    orderId: text("order_id").notNull(),
+    claimedAt: integer("claimed_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.carrier, t.trackingNumber] })],
+);
