@@ -161,6 +161,8 @@ export const carrierEventReceived = event(
     carrier: z.string().min(1).max(32),
     carrierEventId: z.string().min(1).max(255),
     type: z.string().min(1).max(100),
+    /** The order whose shard stores the callback (its parcel's); absent: stored in the commerce database, parcel unknown. */
+    orderId: z.string().min(1).optional(),
   }),
 );
 

@@ -3,21 +3,22 @@
  * from the warehouse that held most of its units (the SKU objects' allocations of its holds;
  * ties to the smaller warehouse id, so a redelivery picks the same one). Idempotent: a second
  * delivery finds the fulfillment already requested and does nothing; the partial unique index on
- * pending shipments backs that up against two racing deliveries.
+ * pending shipments backs that up against two racing deliveries. Everything is read and written on
+ * the order's shard (the order number names it), the write behind its slot's fence.
  */
 import { eq } from "drizzle-orm";
 import { orderItems, orders } from "../../db/schema";
 import type { ConsumerDeps } from "../events/consumer";
 import { SYSTEM_ACTOR } from "../platform/actor";
-import { type Db, isAssertionFailure, isUniqueViolation, runBatch } from "../platform/db";
+import { type Db, isAssertionFailure, isUniqueViolation } from "../platform/db";
 import { AppError } from "../platform/errors";
 import { newId } from "../platform/ids";
 import { insertShipment, moveOrder, newChange } from "./status-writes";
 
-type Deps = Pick<ConsumerDeps, "db" | "clock" | "inventory" | "log">;
+type Deps = Pick<ConsumerDeps, "orders" | "clock" | "inventory" | "log">;
 
-/** The warehouse holding most of `orderId`'s units, from its items' reservations. */
-export async function shippingWarehouse(deps: Pick<Deps, "db" | "inventory">, orderId: string): Promise<string> {
+/** The warehouse holding most of `orderId`'s units (its items read on `db`, its shard), from their reservations. */
+export async function shippingWarehouse(deps: { db: Db } & Pick<Deps, "inventory">, orderId: string): Promise<string> {
   const items = await deps.db
     .select({ skuId: orderItems.skuId, reservationId: orderItems.reservationId })
     .from(orderItems)
@@ -41,7 +42,9 @@ async function loadOrder(db: Db, orderId: string) {
 
 /** The `order.paid` step for physical goods. */
 export async function awaitSeller(deps: Deps, orderId: string): Promise<void> {
-  const order = await loadOrder(deps.db, orderId);
+  const home = await deps.orders.homeOfOrder(orderId);
+  const { db } = home;
+  const order = await loadOrder(db, orderId);
   // Only a PAID order that has not started fulfilling (a refund may have cancelled it meanwhile).
   if (order?.status !== "PAID" || order.fulfillmentStatus !== "NONE") {
     deps.log.info("paid order needs no shipment", {
@@ -51,13 +54,13 @@ export async function awaitSeller(deps: Deps, orderId: string): Promise<void> {
     });
     return;
   }
-  const warehouseId = await shippingWarehouse(deps, orderId);
+  const warehouseId = await shippingWarehouse({ db, inventory: deps.inventory }, orderId);
   const change = newChange(SYSTEM_ACTOR, deps.clock.now());
   try {
-    await runBatch(deps.db, [
-      ...moveOrder(deps.db, order, { fulfillment: "request" }, change),
+    await home.batch([
+      ...moveOrder(db, order, { fulfillment: "request" }, change),
       ...insertShipment(
-        deps.db,
+        db,
         {
           id: newId("shipment", change.now),
           orderId,
@@ -75,7 +78,7 @@ export async function awaitSeller(deps: Deps, orderId: string): Promise<void> {
   } catch (err) {
     if (!isAssertionFailure(err) && !isUniqueViolation(err, "shipments")) throw err;
     // A racing delivery (or another writer) moved the order first: retry against what it is now.
-    const now = await loadOrder(deps.db, orderId);
+    const now = await loadOrder(db, orderId);
     if (now?.fulfillmentStatus === "NONE" && now.status === "PAID") {
       throw new AppError("version_conflict", { detail: "The order changed meanwhile", retryable: true });
     }

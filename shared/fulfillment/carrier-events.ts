@@ -4,15 +4,24 @@
  * secret), stored once by (carrier, event id) in carrier_events, enqueued on fulfillment-events,
  * answered fast. Nothing is stored on a bad signature; a duplicate answers 200 and stores nothing
  * new, and its queue message keeps the first one's id, so the consumer skips it.
+ *
+ * Across order shards (issue #20): a callback is stored on the shard of the order its parcel
+ * belongs to (parcels.ts: the commerce claim, else the shards asked), behind the slot's fence (a
+ * fenced slot answers 409 and the carrier retries), its message naming that order; a callback for a
+ * parcel no order has shipped yet is stored in the commerce database, and its consumer forwards it
+ * to the order's shard once the parcel is shipped, or parks it there until then.
  */
 import { z } from "zod";
 import { carrierEvents } from "../../db/schema";
 import { makeEvent } from "../events/messages";
-import { outboxRow } from "../events/outbox";
+import { outboxInsert, outboxRow, sendOutbox } from "../events/outbox";
 import { type ReceiveDeps, storeOnceAndSend } from "../events/webhook-inbox";
+import type { OrderStore } from "../orders/order-store";
 import { secretsOf, verifiedJson } from "../payments/signature";
 import { sha256Hex } from "../platform/crypto";
+import { errorFields } from "../platform/logger";
 import { invalidField, validationError } from "../platform/validation";
+import { orderOfParcel } from "./parcels";
 
 /** A carrier's name in paths and shipments: what the sandbox carrier accepts too. */
 export const carrierName = z.string().regex(/^[a-z0-9_-]{1,32}$/, "must be 1 to 32 of a-z, 0-9, _ and -");
@@ -69,13 +78,18 @@ export async function carrierMessageId(carrier: string, eventId: string): Promis
  * it was parked: the consumer's inbox already holds the first message's id).
  */
 export async function carrierEventMessage(
-  stored: { carrier: string; eventId: string; type: string },
+  stored: { carrier: string; eventId: string; type: string; orderId?: string | undefined },
   now: number,
   attempt?: string,
 ) {
   const message = makeEvent(
     "shipment.carrier_event",
-    { carrier: stored.carrier, carrierEventId: stored.eventId, type: stored.type },
+    {
+      carrier: stored.carrier,
+      carrierEventId: stored.eventId,
+      type: stored.type,
+      ...(stored.orderId ? { orderId: stored.orderId } : {}),
+    },
     now,
   );
   const key = attempt === undefined ? stored.eventId : `${stored.eventId}\n${attempt}`;
@@ -84,7 +98,7 @@ export async function carrierEventMessage(
 
 /** Verifies, stores once and enqueues one callback; answers whether it was a duplicate. */
 export async function receiveCarrierEvent(
-  deps: ReceiveDeps,
+  deps: ReceiveDeps & { orders: OrderStore },
   input: { carrier: string; rawBody: string; signature: string | undefined; secrets: readonly string[] },
 ): Promise<{ eventId: string; duplicate: boolean }> {
   const now = deps.clock.now();
@@ -95,8 +109,13 @@ export async function receiveCarrierEvent(
   if (event.data.carrier !== input.carrier) {
     throw invalidField("data.carrier", `must be ${input.carrier}, the carrier whose endpoint it was posted to`);
   }
-  const row = await carrierEventMessage({ carrier: input.carrier, eventId: event.id, type: event.type }, now);
-  const { db } = deps;
+  const orderId = await orderOfParcel(deps, { carrier: input.carrier, trackingNumber: event.data.trackingNumber });
+  const home = orderId ? await deps.orders.homeOfOrder(orderId) : null;
+  const row = await carrierEventMessage(
+    { carrier: input.carrier, eventId: event.id, type: event.type, orderId: orderId ?? undefined },
+    now,
+  );
+  const db = home?.db ?? deps.db;
   const store = db
     .insert(carrierEvents)
     .values({
@@ -112,6 +131,13 @@ export async function receiveCarrierEvent(
     })
     .onConflictDoNothing()
     .returning({ eventId: carrierEvents.eventId });
-  const { duplicate } = await storeOnceAndSend(deps, { store, row, eventId: event.id, what: "carrier" }, now);
-  return { eventId: event.id, duplicate };
+  if (!home) {
+    const { duplicate } = await storeOnceAndSend(deps, { store, row, eventId: event.id, what: "carrier" }, now);
+    return { eventId: event.id, duplicate };
+  }
+  const [stored] = (await home.batch([store, outboxInsert(db, row).onConflictDoNothing()])) as [unknown[]];
+  await sendOutbox(db, deps.producers, [row], now).catch((err: unknown) =>
+    deps.log.warn("carrier event stored; enqueue left to the outbox", { eventId: event.id, ...errorFields(err) }),
+  );
+  return { eventId: event.id, duplicate: stored.length === 0 };
 }

@@ -8,21 +8,32 @@
  * answers the order as it is (a retried request); anything else on a shipped order is 409
  * `invalid_transition`. Callbacks the carrier sent for this parcel before it was shipped here
  * (parked: they named no shipment) are queued again in the same batch, so they apply now.
+ *
+ * Across order shards (issue #20): the order and its shipments are on the order's shard, the
+ * warehouses and the parcel claims in the commerce database. The tracking number is claimed for the
+ * order there first (parcels.ts: unique across shards; a retry finds its own claim), callbacks
+ * parked there for the parcel are queued again (their consumer forwards them to this shard now
+ * that the parcel has an order), then one shard batch behind the slot's fence moves the order and
+ * the shipment and queues the shard's parked callbacks, asserting none is left parked (one parked
+ * after the read fails the batch: 409 version_conflict, retry). Refused by the fence, the claim
+ * this call made is given back, so a fenced ship changes nothing.
  */
-import { and, desc, eq, ne } from "drizzle-orm";
+import { and, desc, eq, ne, sql } from "drizzle-orm";
 import { z } from "zod";
 import { carrierEvents, orders, shipments, warehouses } from "../../db/schema";
 import { outboxInsert, sendOutbox } from "../events/outbox";
 import type { Producers } from "../events/producer";
+import type { OrderStore } from "../orders/order-store";
 import { getOrder, type OrderScope, type OrderView } from "../orders/orders";
 import { next } from "../orders/state-machine";
 import type { Actor } from "../platform/actor";
 import type { Clock } from "../platform/clock";
-import { type Db, isAssertionFailure, isUniqueViolation, runBatch } from "../platform/db";
+import { assertExists, type Db, isAssertionFailure, isUniqueViolation, runBatch } from "../platform/db";
 import { AppError } from "../platform/errors";
 import { newId } from "../platform/ids";
 import { errorFields, type Logger } from "../platform/logger";
 import { carrierEventMessage, carrierName } from "./carrier-events";
+import { claimParcel, type Parcel, releaseParcel } from "./parcels";
 import { insertShipment, moveOrder, moveShipment, newChange } from "./status-writes";
 
 export const shipBody = z.strictObject({
@@ -40,7 +51,9 @@ export const shipBody = z.strictObject({
 export type ShipBody = z.infer<typeof shipBody>;
 
 export interface ShipDeps {
+  /** The commerce database: warehouses, parcel claims, callbacks of parcels no order had. */
   db: Db;
+  orders: OrderStore;
   clock: Clock;
   producers: Producers;
   log: Logger;
@@ -72,13 +85,12 @@ async function alreadyShipped(db: Db, input: ShipInput): Promise<boolean> {
   return same !== undefined;
 }
 
-/** Parked callbacks of the parcel back to `received`, and a new message for each (keyed to this shipment). */
-async function requeueParked(
-  db: Db,
-  parcel: { carrier: string; trackingNumber: string },
-  shipmentId: string,
-  now: number,
-) {
+/**
+ * Parked callbacks of the parcel back to `received`, and a new message for each (keyed to this
+ * shipment, naming `orderId` when `db` is the order's shard; none in the commerce database, whose
+ * consumer forwards them to the shard).
+ */
+async function requeueParked(db: Db, parcel: Parcel, shipmentId: string, now: number, orderId?: string) {
   const parked = await db
     .select({ eventId: carrierEvents.eventId, type: carrierEvents.type })
     .from(carrierEvents)
@@ -91,7 +103,7 @@ async function requeueParked(
     );
   // A new message id per shipment: the consumer's inbox already holds the first message's.
   const rows = await Promise.all(
-    parked.map((p) => carrierEventMessage({ carrier: parcel.carrier, ...p }, now, shipmentId)),
+    parked.map((p) => carrierEventMessage({ carrier: parcel.carrier, ...p, orderId }, now, shipmentId)),
   );
   const statements = parked.map((p) =>
     db
@@ -108,8 +120,17 @@ async function requeueParked(
   return { rows, statements: [...statements, ...rows.map((row) => outboxInsert(db, row))] };
 }
 
+/** No callback of the parcel is left parked on the shard (one parked after `requeueParked` read fails the batch). */
+function noneParked(db: Db, parcel: Parcel) {
+  return assertExists(
+    db,
+    sql`SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM carrier_events WHERE status = 'parked' AND carrier = ${parcel.carrier} AND tracking_number = ${parcel.trackingNumber})`,
+  );
+}
+
 export async function shipOrder(deps: ShipDeps, input: ShipInput): Promise<OrderView> {
-  const { db } = deps;
+  const home = await deps.orders.homeOfOrder(input.orderId);
+  const { db } = home;
   const order = await db.query.orders.findFirst({ where: scoped(input.scope, input.orderId) });
   if (!order) throw new AppError("not_found", { detail: `No order ${input.orderId}` });
   if (order.kind !== "physical") {
@@ -130,7 +151,7 @@ export async function shipOrder(deps: ShipDeps, input: ShipInput): Promise<Order
     .limit(1);
   if (!latest) throw new AppError("version_conflict", { detail: "The order's shipment is being prepared; retry" });
   if (input.warehouseId) {
-    const own = await db.query.warehouses.findFirst({
+    const own = await deps.db.query.warehouses.findFirst({
       where: and(eq(warehouses.id, input.warehouseId), eq(warehouses.shopId, order.shopId)),
     });
     if (!own) throw new AppError("not_found", { detail: `No warehouse ${input.warehouseId}` });
@@ -152,14 +173,26 @@ export async function shipOrder(deps: ShipDeps, input: ShipInput): Promise<Order
           "ship",
           change,
         );
-  const early = await requeueParked(db, parcel, shipmentId, change.now);
+  const claim = await claimParcel(deps.db, parcel, order.id, change.now);
+  const unrouted = await requeueParked(deps.db, parcel, shipmentId, change.now);
+  if (unrouted.rows.length > 0) {
+    await runBatch(deps.db, unrouted.statements);
+    await sendOutbox(deps.db, deps.producers, unrouted.rows, change.now).catch((err: unknown) =>
+      deps.log.warn("requeued carrier callbacks left to the outbox", { orderId: order.id, ...errorFields(err) }),
+    );
+  }
+  const early = await requeueParked(db, parcel, shipmentId, change.now, order.id);
   try {
-    await runBatch(db, [
+    await home.batch([
       ...moveOrder(db, order, { order: "ship", fulfillment: "ship" }, change),
       ...shipmentStatements,
       ...early.statements,
+      noneParked(db, parcel),
     ]);
   } catch (err) {
+    if (claim.fresh && err instanceof AppError && err.code === "order_slot_moving") {
+      await releaseParcel(deps.db, parcel, order.id);
+    }
     if (isUniqueViolation(err, "shipments.carrier")) {
       if (await alreadyShipped(db, input)) return getOrder(db, { all: true }, order.id);
       throw new AppError("tracking_number_taken", {

@@ -13,8 +13,6 @@ import { type EventOf, next } from "../orders/state-machine";
 import { type Actor, actorText } from "../platform/actor";
 import { assertExists, type Db } from "../platform/db";
 import { newId } from "../platform/ids";
-import { coinsEarnedStatements } from "../promotions/coins";
-import { DEFAULT_PROMOTION_SETTINGS, type PromotionSettings } from "../promotions/settings";
 
 export type OrderRow = typeof orders.$inferSelect;
 export type ShipmentRow = typeof shipments.$inferSelect;
@@ -77,16 +75,15 @@ export function completedOutbox(order: OrderRow, now: number): OutboxRow {
 
 /**
  * Moves `order` by an order event and/or a fulfillment event (each must be allowed, else 409
- * `invalid_transition`), compared on the version read. A move to COMPLETED also earns the order's
- * coins at `promotions.coinsEarnPerMajor` (the Worker's COINS_EARN_PER_MAJOR) and puts
- * `order.completed` in the outbox (`completedOutbox`).
+ * `invalid_transition`), compared on the version read. A move to COMPLETED also puts
+ * `order.completed` in the outbox (`completedOutbox`); its coins are earned in the commerce ledger
+ * after the commit (complete-order.ts `earnCompletedCoins`), since the order's shard is another database.
  */
 export function moveOrder(
   db: Db,
   order: OrderRow,
   events: { order?: EventOf<"order">; fulfillment?: EventOf<"fulfillment"> },
   change: Change,
-  promotions: PromotionSettings = DEFAULT_PROMOTION_SETTINGS,
 ): BatchItem<"sqlite">[] {
   const status = events.order ? next("order", order.status, events.order) : order.status;
   const fulfillmentStatus = events.fulfillment
@@ -111,12 +108,8 @@ export function moveOrder(
           }),
         ]
       : []),
-    // A completed order earns its coins in the batch that completes it (once, by the posting's key).
     ...(status === "COMPLETED" && order.status !== "COMPLETED"
-      ? [
-          ...coinsEarnedStatements(db, order, change.now, promotions.coinsEarnPerMajor),
-          outboxInsert(db, completedOutbox(order, change.now)),
-        ]
+      ? [outboxInsert(db, completedOutbox(order, change.now))]
       : []),
   ];
 }

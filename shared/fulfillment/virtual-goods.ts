@@ -20,26 +20,30 @@
  * answers the first top-up again); every move is a compare-and-set through the state machine, so of
  * two racing attempts one completes (or refunds) and the other finds nothing left to do. Nothing
  * sleeps in the consumer: a retry waits in the queue.
+ *
+ * Across order shards (issue #20): the order and its items are read and moved on the order's shard
+ * (the order number names it), each move behind the slot's fence; the coins a delivered order earns
+ * go to the commerce ledger after its completion commits (complete-order.ts `afterCompletion`).
  */
 import { and, eq, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { orderItems, orders } from "../../db/schema";
 import type { ConsumerDeps } from "../events/consumer";
 import { makeEvent } from "../events/messages";
-import { sendOutbox } from "../events/outbox";
 import { publish } from "../events/producer";
 import { returnSoldStock } from "../inventory/stock";
+import type { OrderHome } from "../orders/order-store";
 import { actorText, SYSTEM_ACTOR } from "../platform/actor";
-import { type Db, isAssertionFailure, runBatch } from "../platform/db";
+import { type Db, isAssertionFailure } from "../platform/db";
 import { AppError } from "../platform/errors";
-import { errorFields } from "../platform/logger";
 import type { Currency } from "../platform/money";
 import { refundWholeOrder } from "../refunds/place-refund";
-import { type Change, completedOutbox, moveOrder, newChange, type OrderRow } from "./status-writes";
+import { afterCompletion } from "./complete-order";
+import { type Change, moveOrder, newChange, type OrderRow } from "./status-writes";
 import { type TopupOutcome, topupKeyOf } from "./topup-provider";
 import { retryDelaySeconds, type TopupService } from "./topup-service";
 
-type Deps = Pick<ConsumerDeps, "db" | "clock" | "log" | "producers" | "inventory" | "topups" | "promotions">;
+type Deps = Pick<ConsumerDeps, "db" | "orders" | "clock" | "log" | "producers" | "inventory" | "topups" | "promotions">;
 
 /** The refund reason of a virtual order whose top-up failed (API.md). */
 export const FAILED_FULFILLMENT = "failed_fulfillment";
@@ -77,9 +81,9 @@ function deliverableItems(db: Db, orderId: string) {
 }
 
 /** A compare-and-set that lost: someone moved the order meanwhile; a redelivery decides again. */
-async function commitMove(db: Db, statements: BatchItem<"sqlite">[], orderId: string): Promise<void> {
+async function commitMove(home: OrderHome, statements: BatchItem<"sqlite">[], orderId: string): Promise<void> {
   try {
-    await runBatch(db, statements);
+    await home.batch(statements);
   } catch (err) {
     if (!isAssertionFailure(err)) throw err;
     throw new AppError("version_conflict", { detail: `Order ${orderId} changed meanwhile`, retryable: true });
@@ -96,20 +100,22 @@ async function attemptDelivery(deps: Deps, orderId: string, attempt: number): Pr
     });
   }
   const log = deps.log.child({ orderId, attempt });
-  let order = await loadOrder(deps.db, orderId);
+  const home = await deps.orders.homeOfOrder(orderId);
+  const { db } = home;
+  let order = await loadOrder(db, orderId);
   if (!order) throw new AppError("not_found", { detail: `No order ${orderId}` });
   if (order.status === "PAID" && order.fulfillmentStatus === "NONE") {
     const change = newChange(SYSTEM_ACTOR, deps.clock.now());
     await commitMove(
-      deps.db,
-      moveOrder(deps.db, order, { order: "start_fulfillment", fulfillment: "process" }, change),
+      home,
+      moveOrder(db, order, { order: "start_fulfillment", fulfillment: "process" }, change),
       orderId,
     );
-    order = await loadOrder(deps.db, orderId);
+    order = await loadOrder(db, orderId);
   }
   if (order?.cancelReason === FAILED_FULFILLMENT) {
     // Refunded already: finish what the refund's handler may not have (its units back on sale).
-    await returnUndelivered(deps, order.id);
+    await returnUndelivered(deps, db, order.id);
     return;
   }
   // Delivered, or cancelled otherwise (a redelivery, a retry that lost a race): nothing to do.
@@ -120,7 +126,7 @@ async function attemptDelivery(deps: Deps, orderId: string, attempt: number): Pr
     });
     return;
   }
-  const items = await deliverableItems(deps.db, orderId);
+  const items = await deliverableItems(db, orderId);
   const outcomes: TopupOutcome[] = [];
   for (const item of items) {
     // Captured at checkout for every virtual line; an item without one can never be delivered.
@@ -140,7 +146,7 @@ async function attemptDelivery(deps: Deps, orderId: string, attempt: number): Pr
   const declined = outcomes.find((o) => o.status === "declined");
   if (declined) {
     log.warn("top-up declined: refunding the order", { code: declined.code });
-    await failDelivery(deps, order, `top-up declined (${declined.code})`);
+    await failDelivery(deps, home, order, `top-up declined (${declined.code})`);
     return;
   }
   const timedOut = items.filter((_, i) => outcomes[i]?.status === "timed_out");
@@ -154,20 +160,13 @@ async function attemptDelivery(deps: Deps, orderId: string, attempt: number): Pr
     const found = await Promise.all(timedOut.map((item) => adapter.find(item.id)));
     if (!found.every((f) => f?.status === "succeeded")) {
       log.warn("top-up still timed out after the last attempt: refunding the order", { attempts: attempt });
-      await failDelivery(deps, order, `top-up timed out ${attempt} times`);
+      await failDelivery(deps, home, order, `top-up timed out ${attempt} times`);
       return;
     }
   }
   const change = newChange(SYSTEM_ACTOR, deps.clock.now());
-  await commitMove(
-    deps.db,
-    moveOrder(deps.db, order, { order: "deliver_virtual", fulfillment: "deliver" }, change, deps.promotions),
-    orderId,
-  );
-  await sendOutbox(deps.db, deps.producers, [completedOutbox(order, change.now)], deps.clock.now()).catch(
-    (err: unknown) =>
-      log.warn("order.completed not queued; the events cron sends it from the outbox", { ...errorFields(err) }),
-  );
+  await commitMove(home, moveOrder(db, order, { order: "deliver_virtual", fulfillment: "deliver" }, change), orderId);
+  await afterCompletion({ ...deps, log }, home, order, change.now);
   log.info("virtual order delivered and completed", { items: items.length });
 }
 
@@ -196,17 +195,17 @@ function failedStatements(db: Db, order: OrderRow, change: Change): BatchItem<"s
 }
 
 /** Refunds the whole order (failed_fulfillment), committed with the order's own move. */
-async function failDelivery(deps: Deps, order: OrderRow, note: string): Promise<void> {
+async function failDelivery(deps: Deps, home: OrderHome, order: OrderRow, note: string): Promise<void> {
   const change = newChange(SYSTEM_ACTOR, deps.clock.now());
   const { refund, created } = await refundWholeOrder(deps, {
     orderId: order.id,
     reason: FAILED_FULFILLMENT,
     actor: SYSTEM_ACTOR,
     note,
-    withStatements: failedStatements(deps.db, order, change),
+    withStatements: failedStatements(home.db, order, change),
   });
   deps.log.info("virtual order refunded", { orderId: order.id, refundId: refund.refundId, created });
-  await returnUndelivered(deps, order.id);
+  await returnUndelivered(deps, home.db, order.id);
 }
 
 /**
@@ -214,8 +213,8 @@ async function failDelivery(deps: Deps, order: OrderRow, note: string): Promise<
  * from: once per item (the SKU object keys the return by op id), so a redelivery that finds the
  * order refunded repeats it safely, and one whose first run died before it finishes it.
  */
-async function returnUndelivered(deps: Deps, orderId: string): Promise<void> {
-  const items = await deps.db
+async function returnUndelivered(deps: Deps, db: Db, orderId: string): Promise<void> {
+  const items = await db
     .select({
       id: orderItems.id,
       skuId: orderItems.skuId,

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { topupServiceOf } from "../../shared/fulfillment/topup-service";
 import { startVirtualFulfillment } from "../../shared/fulfillment/virtual-goods";
 import { inventoryOf } from "../../shared/inventory/binding";
+import { orderStoreOf } from "../../shared/orders/order-store";
 import type { PaymentsEnv } from "../../shared/payments/adapters";
 import { systemClock } from "../../shared/platform/clock";
 import { dbOf } from "../../shared/platform/db";
@@ -289,6 +290,7 @@ describe("topping up a paid virtual order", () => {
       .run();
     const deps = {
       db: dbOf(env.DB),
+      orders: orderStoreOf(env, systemClock),
       clock: systemClock,
       log: createLogger({ test: "virtual-goods" }),
       producers: env,

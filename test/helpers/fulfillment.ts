@@ -2,6 +2,7 @@
 import { env } from "cloudflare:test";
 import { expect } from "vitest";
 import { orderCompletedEventId } from "../../shared/fulfillment/status-writes";
+import { orderShardBindings } from "../../shared/orders/order-store";
 import type { Seller } from "./catalog";
 import { call, json } from "./http";
 import type { Shopper } from "./orders";
@@ -66,21 +67,32 @@ export async function carrierReports(carrier: string, trackingNumber: string, st
   return res.body.eventId;
 }
 
-/** Delivers what the sandbox holds and waits until no stored carrier callback is left unapplied. */
+/** Delivers what the sandbox holds and waits until no stored carrier callback is left unapplied, on any database. */
 export async function settleCarrier(): Promise<void> {
   await settle();
   await eventually(
-    () => env.DB.prepare("select count(*) as n from carrier_events where status = 'received'").first<{ n: number }>(),
-    (row) => (row?.n ?? 0) === 0,
+    async () => {
+      const counts = await Promise.all(
+        orderShardBindings(env).map((d1) =>
+          d1.prepare("select count(*) as n from carrier_events where status = 'received'").first<{ n: number }>(),
+        ),
+      );
+      return counts.reduce((n, row) => n + (row?.n ?? 0), 0);
+    },
+    (n) => n === 0,
     "carrier callbacks applied",
   );
 }
 
-/** The inbox rows of one parcel's callbacks: type, status, note. */
-export async function callbacksOf(carrier: string, trackingNumber: string) {
-  const rows = await env.DB.prepare(
-    "select event_id as eventId, type, status, note from carrier_events where carrier = ? and tracking_number = ? order by received_at",
-  )
+/**
+ * The inbox rows of one parcel's callbacks: type, status, note; from the order shard that holds
+ * them (shard `shard`: 0, the commerce database, unless told).
+ */
+export async function callbacksOf(carrier: string, trackingNumber: string, shard = 0) {
+  const rows = await (orderShardBindings(env)[shard] as D1Database)
+    .prepare(
+      "select event_id as eventId, type, status, note from carrier_events where carrier = ? and tracking_number = ? order by received_at",
+    )
     .bind(carrier, trackingNumber)
     .all<{ eventId: string; type: string; status: string; note: string | null }>();
   return rows.results;
@@ -105,6 +117,10 @@ export async function completedEventOf(orderId: string): Promise<{ handled: numb
     (row) => (row?.n ?? 0) > 0,
     `order.completed of ${orderId} handled`,
   );
-  const left = await env.DB.prepare("select count(*) as n from outbox where id = ?").bind(id).first<{ n: number }>();
-  return { handled: handled?.n ?? 0, inOutbox: left?.n ?? 0 };
+  const left = await Promise.all(
+    orderShardBindings(env).map((d1) =>
+      d1.prepare("select count(*) as n from outbox where id = ?").bind(id).first<{ n: number }>(),
+    ),
+  );
+  return { handled: handled?.n ?? 0, inOutbox: left.reduce((n, row) => n + (row?.n ?? 0), 0) };
 }

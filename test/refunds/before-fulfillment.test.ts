@@ -12,8 +12,8 @@ import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { awaitSeller } from "../../shared/fulfillment/await-seller";
 import { inventoryOf } from "../../shared/inventory/binding";
+import { orderStoreOf } from "../../shared/orders/order-store";
 import { systemClock } from "../../shared/platform/clock";
-import { dbOf } from "../../shared/platform/db";
 import { createLogger } from "../../shared/platform/logger";
 import type { RefundView } from "../../shared/refunds/refunds-read";
 import { awaitingShipment, sellerOrder, ship, trackingNumber } from "../helpers/fulfillment";
@@ -45,7 +45,12 @@ async function paidNotYetFulfilling(quantity: number) {
 /** order.paid delivered (again) to the physical branch. */
 const orderPaidAgain = (orderId: string) =>
   awaitSeller(
-    { db: dbOf(env.DB), clock: systemClock, inventory: inventoryOf(env), log: createLogger({ test: "refunds" }) },
+    {
+      orders: orderStoreOf(env, systemClock),
+      clock: systemClock,
+      inventory: inventoryOf(env),
+      log: createLogger({ test: "refunds" }),
+    },
     orderId,
   );
 

@@ -2,6 +2,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { SHIP_EXAMPLE, shippedExample } from "../../../shared/fulfillment/examples";
 import { shipBody, shipOrder } from "../../../shared/fulfillment/ship";
+import { orderStoreOf } from "../../../shared/orders/order-store";
 import { orderIdParam, orderSchema, shopOrderScope } from "../../../shared/orders/orders";
 import { actorOf } from "../../../shared/platform/actor";
 import { callerOf, requireRole, requireScope } from "../../../shared/platform/caller";
@@ -44,7 +45,7 @@ export function registerShipmentRoutes(app: AdminApp): void {
     const caller = callerOf(c);
     const scope = shopOrderScope(await shopFilterFor(db, caller, undefined));
     const order = await shipOrder(
-      { db, clock: c.var.clock, producers: c.env, log: c.var.log },
+      { db, orders: orderStoreOf(c.env, c.var.clock), clock: c.var.clock, producers: c.env, log: c.var.log },
       { ...c.req.valid("json"), orderId: c.req.valid("param").orderId, scope, actor: actorOf(caller) },
     );
     return c.json(order, 200);

@@ -7,6 +7,7 @@ import {
   carrierSecrets,
   receiveCarrierEvent,
 } from "../../../shared/fulfillment/carrier-events";
+import { orderStoreOf } from "../../../shared/orders/order-store";
 import { SIGNATURE_HEADER } from "../../../shared/payments/signature";
 import { dbOf } from "../../../shared/platform/db";
 import { readEnv } from "../../../shared/platform/env";
@@ -63,7 +64,13 @@ export function registerCarrierWebhookRoutes(app: WebhooksApp): void {
     const secrets = carrierSecrets(readEnv(carrierEnvSchema, c.env), carrier);
     if (secrets.length === 0) throw new AppError("not_found", { detail: `The carrier ${carrier} is not configured` });
     const result = await receiveCarrierEvent(
-      { db: dbOf(c.env.DB), producers: c.env, clock: c.var.clock, log: c.var.log },
+      {
+        db: dbOf(c.env.DB),
+        orders: orderStoreOf(c.env, c.var.clock),
+        producers: c.env,
+        clock: c.var.clock,
+        log: c.var.log,
+      },
       { carrier, rawBody: await c.req.text(), signature: c.req.header(SIGNATURE_HEADER), secrets },
     );
     return c.json({ received: true as const, ...result }, 200);

@@ -2,6 +2,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { confirmReceipt } from "../../../shared/fulfillment/complete-order";
 import { completedExample } from "../../../shared/fulfillment/examples";
+import { orderStoreOf } from "../../../shared/orders/order-store";
 import { orderIdParam, orderSchema } from "../../../shared/orders/orders";
 import { actorOf } from "../../../shared/platform/actor";
 import { callerOf, requireCaller, requireHuman } from "../../../shared/platform/caller";
@@ -35,6 +36,7 @@ export function registerReceiptRoutes(app: StorefrontApp): void {
     const order = await confirmReceipt(
       {
         db: requestDb(c, "first-primary"),
+        orders: orderStoreOf(c.env, c.var.clock),
         clock: c.var.clock,
         producers: c.env,
         promotions: promotionSettings(c),
