@@ -40,6 +40,7 @@ const OPERATOR_NAV = [
   "/console/reconciliation",
   "/console/ledger",
   "/console/switches",
+  "/console/order-slots",
   "/console/metrics",
 ];
 /** Pages no nav link reaches directly. */

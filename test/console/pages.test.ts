@@ -57,6 +57,7 @@ describe("console pages", () => {
       "/console/reconciliation",
       "/console/ledger",
       "/console/switches",
+      "/console/order-slots",
       "/console/metrics",
     ]) {
       const res = await operator.get(path);

@@ -41,6 +41,7 @@ const OPERATOR_NAV = [
   ["/console/reconciliation", "Reconciliation"],
   ["/console/ledger", "Ledger"],
   ["/console/switches", "Switches"],
+  ["/console/order-slots", "Order slots"],
   ["/console/metrics", "Metrics"],
 ] as const;
 

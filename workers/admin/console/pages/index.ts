@@ -7,6 +7,7 @@ import { directoryPages } from "./directory";
 import { flashSalePages } from "./flash-sales";
 import { metricsPages } from "./metrics";
 import { operationPages } from "./operations";
+import { orderSlotPages } from "./order-slots";
 import { orderPages } from "./orders";
 import { productPages } from "./products";
 import { promotionPages } from "./promotions";
@@ -25,5 +26,6 @@ export const CONSOLE_PAGES: ((register: PageRegistrar) => void)[] = [
   auditPages,
   operationPages,
   metricsPages,
+  orderSlotPages,
   directoryPages,
 ];
