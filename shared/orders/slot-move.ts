@@ -177,6 +177,8 @@ export const COMMERCE_ONLY_TABLES: readonly string[] = [
   "carts",
   "cart_items",
   "shipping_templates",
+  // a tracking number's claim, unique across every shard (the slot's shipments move, their claims stay)
+  "parcels",
   // promotions and flash sales
   "threshold_discounts",
   "vouchers",
