@@ -57,6 +57,8 @@ export interface CreatedPayment {
 export interface CreateRefundInput {
   /** Our refund id: metadata and idempotency key, like a payment's. */
   refundId: string;
+  /** Its order's number, in the metadata: it names the order shard the refund's events apply to. */
+  orderId?: string;
   providerPaymentId: string;
   amount: Money;
   reason: string;
@@ -66,12 +68,19 @@ export interface CreateRefundInput {
 }
 
 /**
- * The metadata a provider refund carries: our refund id, and from the second attempt on its
- * number, so an event of an earlier (failed) attempt is told apart from the current one.
+ * The metadata a provider refund carries: our refund id, its order's number (which names the
+ * order's shard, as `payOrderId` does a payment's), and from the second attempt on its number, so
+ * an event of an earlier (failed) attempt is told apart from the current one.
  */
-export function refundMetadata(input: Pick<CreateRefundInput, "refundId" | "payoutAttempt">): Record<string, string> {
+export function refundMetadata(
+  input: Pick<CreateRefundInput, "refundId" | "orderId" | "payoutAttempt">,
+): Record<string, string> {
   const attempt = input.payoutAttempt ?? 1;
-  return { refundId: input.refundId, ...(attempt > 1 ? { payoutAttempt: String(attempt) } : {}) };
+  return {
+    refundId: input.refundId,
+    ...(input.orderId ? { orderId: input.orderId } : {}),
+    ...(attempt > 1 ? { payoutAttempt: String(attempt) } : {}),
+  };
 }
 
 /** The payout attempt a provider refund's metadata names (1 when it names none). */

@@ -5,8 +5,9 @@
  * units back to available stock, damaged ones written off, in the SKU's object — and the money
  * goes out.
  *
- * Every move is one D1 batch through the refund machine (refund-writes.ts); the money's start
- * (ledger posting + payout message) commits in the same batch (payout-start.ts). Receiving
+ * Every move is one D1 batch in the order's shard through the refund machine (refund-writes.ts),
+ * behind the slot's fence; the money's start (payout message) commits in the same batch and its
+ * ledger posting follows in the commerce database once it did (payout-start.ts). Receiving
  * returns the stock first, idempotently per refund and item, then commits the move: a crash in
  * between leaves the refund waiting for its goods with the stock already back, and the seller's
  * retry replays the stock change (nothing moves twice) and commits.
@@ -19,16 +20,17 @@ import type { SkuInventory } from "../../durable-objects/sku-inventory";
 import { type OutboxRow, sendOutbox } from "../events/outbox";
 import { type Change, newChange, type OrderRow } from "../fulfillment/status-writes";
 import { returnSoldStock } from "../inventory/stock";
-import { preparePosting } from "../ledger/transactions";
+import { postAll, type TransactionInput } from "../ledger/transactions";
 import { type EventOf, next } from "../orders/state-machine";
 import { findPayment } from "../payments/payments-repo";
+
 import { refundReleasedPosting } from "../payments/postings";
 import { type Actor, actorText } from "../platform/actor";
-import { type Db, isAssertionFailure, runBatch } from "../platform/db";
+import { type Db, isAssertionFailure } from "../platform/db";
 import { AppError } from "../platform/errors";
 import { errorFields } from "../platform/logger";
 import { cancelUnshippedStatements } from "./cancel-unshipped";
-import { payoutRequestStatements, payoutStartStatements } from "./payout-start";
+import { payoutRequestStatements, payoutStartStatements, postAfterBatch } from "./payout-start";
 import type { RefundDeps } from "./place-refund";
 import {
   moveRefundStatements,
@@ -37,7 +39,14 @@ import {
   type RefundRow,
   releaseHoldStatements,
 } from "./refund-writes";
-import { loadRefund, loadRefundableOrder, type RefundScope, type RefundView, refundView } from "./refunds-read";
+import {
+  loadRefund,
+  loadRefundableOrder,
+  locateRefund,
+  type RefundScope,
+  type RefundView,
+  refundView,
+} from "./refunds-read";
 import { restockDecision, stockReturnOpId } from "./restock";
 
 /** Receiving returned goods also needs the SKU objects. */
@@ -48,11 +57,16 @@ export interface ReceiveDeps extends RefundDeps {
 /** How often a move re-reads and tries again after the order's refundStatus moved meanwhile. */
 const ATTEMPTS = 5;
 
-/** What one move of a refund commits: the refund machine's events, and its batch's statements. */
+/**
+ * What one move of a refund commits: the refund machine's events, its shard batch's statements,
+ * and the ledger postings that follow that batch in the commerce database (by key: a repeat posts
+ * nothing).
+ */
 interface Plan {
   events: EventOf<"refund">[];
   statements: BatchItem<"sqlite">[];
   outbox: OutboxRow[];
+  postings?: TransactionInput[];
 }
 
 /**
@@ -65,19 +79,20 @@ interface Plan {
 async function moveRefund(
   deps: RefundDeps,
   input: { refundId: string; scope: RefundScope; actor: Actor },
-  plan: (found: { refund: RefundRow; items: RefundItemRow[]; order: OrderRow }, change: Change) => Promise<Plan>,
+  plan: (
+    found: { refund: RefundRow; items: RefundItemRow[]; order: OrderRow; db: Db },
+    change: Change,
+  ) => Promise<Plan>,
 ): Promise<RefundView> {
   for (let attempt = 1; ; attempt++) {
-    const found = await loadRefund(deps.db, input.refundId, input.scope);
-    const order = await deps.db.query.orders.findFirst({ where: eq(orders.id, found.refund.orderId) });
+    const { home, ...found } = await locateRefund(deps.orders, input.refundId, input.scope);
+    const { db } = home;
+    const order = await db.query.orders.findFirst({ where: eq(orders.id, found.refund.orderId) });
     if (!order) throw new Error(`Refund ${found.refund.id}'s order ${found.refund.orderId} is missing`);
     const change = newChange(input.actor, deps.clock.now());
-    const { events, statements, outbox } = await plan({ ...found, order }, change);
+    const { events, statements, outbox, postings = [] } = await plan({ ...found, order, db }, change);
     try {
-      await runBatch(deps.db, [
-        ...statements,
-        ...orderRefundStatements(deps.db, order, found.refund.status, events, change),
-      ]);
+      await home.batch([...statements, ...orderRefundStatements(db, order, found.refund.status, events, change)]);
     } catch (err) {
       if (!isAssertionFailure(err)) throw err;
       if (attempt >= ATTEMPTS) {
@@ -88,22 +103,32 @@ async function moveRefund(
       }
       continue;
     }
-    await sendOutbox(deps.db, deps.producers, outbox, deps.clock.now()).catch((err: unknown) =>
+    // After the commit (payout-start.ts): a refund_owed is posted again by the payout's consumer,
+    // a refund_released by a repeated release.
+    await postAfterBatch(deps.db, postings, deps.clock.now()).catch((err: unknown) =>
+      deps.log?.warn("refund posting not made yet", { refundId: found.refund.id, ...errorFields(err) }),
+    );
+    await sendOutbox(db, deps.producers, outbox, deps.clock.now()).catch((err: unknown) =>
       deps.log?.warn("refund payout not queued; the events cron sends it from the outbox", {
         refundId: found.refund.id,
         ...errorFields(err),
       }),
     );
-    const saved = await loadRefund(deps.db, found.refund.id, { all: true });
+    const saved = await loadRefund(db, found.refund.id, { all: true });
     return refundView(saved.refund, saved.items);
   }
 }
 
-/** The payout's start for `refund`: from the payment it was written against. */
-async function payoutOf(deps: RefundDeps, refund: RefundRow, now: number) {
-  const payment = await findPayment(deps.db, refund.paymentId);
+/** The provider of the payment `refund` was written against (on the refund's shard `db`). */
+async function providerOf(db: Db, refund: RefundRow): Promise<string> {
+  const payment = await findPayment(db, refund.paymentId);
   if (!payment) throw new AppError("not_found", { detail: `No payment ${refund.paymentId} for refund ${refund.id}` });
-  return payoutStartStatements(deps.db, refund, payment.provider, now);
+  return payment.provider;
+}
+
+/** The payout's start for `refund`: from the payment it was written against. */
+async function payoutOf(db: Db, refund: RefundRow, now: number) {
+  return payoutStartStatements(db, refund, await providerOf(db, refund), now);
 }
 
 export const approveRefundBody = z.object({ note: z.string().trim().max(500).optional() }).strict();
@@ -120,20 +145,20 @@ export async function approveRefund(
   deps: RefundDeps,
   input: { refundId: string; scope: RefundScope; actor: Actor; note?: string | undefined },
 ): Promise<RefundView> {
-  return moveRefund(deps, input, async ({ refund, order }, change) => {
+  return moveRefund(deps, input, async ({ refund, order, db }, change) => {
     const events: EventOf<"refund">[] = ["approve", refund.returnGoods ? "await_return" : "process"];
     if (refund.returnGoods) {
-      const statements = moveRefundStatements(deps.db, refund, events, change, input.note ? { note: input.note } : {});
+      const statements = moveRefundStatements(db, refund, events, change, input.note ? { note: input.note } : {});
       return { events, statements, outbox: [] };
     }
-    const payout = await payoutOf(deps, refund, change.now);
+    const payout = await payoutOf(db, refund, change.now);
     // Its units are held since it was asked for: the order is empty when no unit is left unheld.
-    const { items } = await loadRefundableOrder(deps.db, order.id, { all: true });
+    const { items } = await loadRefundableOrder(db, order.id, { all: true });
     const emptied = items.every((i) => i.refundHeldQuantity === i.quantity);
-    const cancel = await cancelUnshippedStatements(deps.db, order, { refundId: refund.id, emptied }, change);
+    const cancel = await cancelUnshippedStatements(db, order, { refundId: refund.id, emptied }, change);
     // Approved before the goods left: they go back on sale (restock.ts).
-    const restocking = restockDecision(deps.db, order);
-    const moved = moveRefundStatements(deps.db, refund, events, change, {
+    const restocking = restockDecision(db, order);
+    const moved = moveRefundStatements(db, refund, events, change, {
       ...(input.note ? { note: input.note } : {}),
       restock: restocking.restock,
     });
@@ -141,6 +166,7 @@ export async function approveRefund(
       events,
       statements: [...moved, ...restocking.statements, ...payout.statements, ...cancel],
       outbox: [payout.outbox],
+      postings: [payout.owed],
     };
   });
 }
@@ -150,11 +176,11 @@ export async function rejectRefund(
   deps: RefundDeps,
   input: { refundId: string; scope: RefundScope; actor: Actor; reason: string },
 ): Promise<RefundView> {
-  return moveRefund(deps, input, async ({ refund, items }, change) => ({
+  return moveRefund(deps, input, async ({ refund, items, db }, change) => ({
     events: ["reject"],
     statements: [
-      ...moveRefundStatements(deps.db, refund, ["reject"], change, { note: input.reason }),
-      ...releaseHoldStatements(deps.db, items),
+      ...moveRefundStatements(db, refund, ["reject"], change, { note: input.reason }),
+      ...releaseHoldStatements(db, items),
     ],
     outbox: [],
   }));
@@ -166,9 +192,9 @@ export async function shipReturn(
   input: { refundId: string; userId: string; actor: Actor; carrier: string; trackingNumber: string },
 ): Promise<RefundView> {
   const scope = { userId: input.userId };
-  return moveRefund(deps, { ...input, scope }, async ({ refund }, change) => ({
+  return moveRefund(deps, { ...input, scope }, async ({ refund, db }, change) => ({
     events: ["ship_return"],
-    statements: moveRefundStatements(deps.db, refund, ["ship_return"], change, {
+    statements: moveRefundStatements(db, refund, ["ship_return"], change, {
       returnCarrier: input.carrier,
       returnTrackingNumber: input.trackingNumber,
     }),
@@ -184,9 +210,9 @@ export async function receiveRefund(
   deps: ReceiveDeps,
   input: { refundId: string; scope: RefundScope; actor: Actor; condition: "sellable" | "damaged" },
 ): Promise<RefundView> {
-  const { refund, items } = await loadRefund(deps.db, input.refundId, input.scope);
+  const { refund, items, home } = await locateRefund(deps.orders, input.refundId, input.scope);
   next("refund", refund.status, "receive");
-  const { items: orderItems } = await loadRefundableOrder(deps.db, refund.orderId, { all: true });
+  const { items: orderItems } = await loadRefundableOrder(home.db, refund.orderId, { all: true });
   const now = deps.clock.now();
   for (const line of items) {
     const item = orderItems.find((i) => i.id === line.orderItemId);
@@ -203,15 +229,16 @@ export async function receiveRefund(
       at: now,
     });
   }
-  return moveRefund(deps, input, async ({ refund: fresh }, change) => {
-    const payout = await payoutOf(deps, fresh, change.now);
+  return moveRefund(deps, input, async ({ refund: fresh, db }, change) => {
+    const payout = await payoutOf(db, fresh, change.now);
     return {
       events: ["receive"],
       statements: [
-        ...moveRefundStatements(deps.db, fresh, ["receive"], change, { receivedCondition: input.condition }),
+        ...moveRefundStatements(db, fresh, ["receive"], change, { receivedCondition: input.condition }),
         ...payout.statements,
       ],
       outbox: [payout.outbox],
+      postings: [payout.owed],
     };
   });
 }
@@ -227,9 +254,9 @@ export async function retryRefundPayout(
   deps: RefundDeps,
   input: { refundId: string; scope: RefundScope; actor: Actor; note?: string | undefined },
 ): Promise<RefundView> {
-  return moveRefund(deps, input, async ({ refund }, change) => {
-    const request = payoutRequestStatements(deps.db, refund, change.now);
-    const statements = moveRefundStatements(deps.db, refund, ["process"], change, {
+  return moveRefund(deps, input, async ({ refund, db }, change) => {
+    const request = payoutRequestStatements(db, refund, change.now);
+    const statements = moveRefundStatements(db, refund, ["process"], change, {
       payoutAttempt: refund.payoutAttempt + 1,
       providerRefundId: null,
       note: input.note ?? `payout attempt ${refund.payoutAttempt + 1}`,
@@ -250,13 +277,24 @@ async function wasReleased(db: Db, refundId: string): Promise<boolean> {
   return row !== undefined;
 }
 
+/** The ledger posting undoing refund `refund`'s owed money (on its shard `db`: the payment's provider). */
+async function releasedPosting(db: Db, refund: RefundRow): Promise<TransactionInput> {
+  return refundReleasedPosting({
+    provider: await providerOf(db, refund),
+    refundId: refund.id,
+    amount: refund.amount,
+    currency: refund.currency,
+  });
+}
+
 /**
  * The shop's seller or an operator gives up a refund whose payout failed: FAILED → REJECTED (the
  * `release` event, logged), its units and amount no longer held, so they may be asked for again;
  * the owed posting undone (refund_released: refunds payable back into escrow). The payout attempt
  * moves on with it, so news of the failed attempt that comes late is stale (refund-payouts.ts): a
  * late failure changes nothing, a late success is parked as a discrepancy. Releasing it again
- * answers the refund as it is.
+ * answers the refund as it is, and posts refund_released if a crash after the shard's batch kept
+ * the first release from posting it (by key: once).
  *
  * A refund that put its units back on sale before they shipped (restock.ts) is not released: its
  * units are no longer the order's to ship, so only its payout can be retried.
@@ -266,15 +304,15 @@ export async function releaseRefund(
   input: { refundId: string; scope: RefundScope; actor: Actor; note?: string | undefined },
 ): Promise<RefundView> {
   const released = async () => {
-    const found = await loadRefund(deps.db, input.refundId, input.scope);
-    return found.refund.status === "REJECTED" && (await wasReleased(deps.db, found.refund.id))
-      ? refundView(found.refund, found.items)
-      : undefined;
+    const { home, ...found } = await locateRefund(deps.orders, input.refundId, input.scope);
+    if (found.refund.status !== "REJECTED" || !(await wasReleased(home.db, found.refund.id))) return undefined;
+    await postAll(deps.db, [await releasedPosting(home.db, found.refund)], deps.clock.now());
+    return refundView(found.refund, found.items);
   };
   const already = await released();
   if (already) return already;
   try {
-    return await moveRefund(deps, input, async ({ refund, items }, change) => {
+    return await moveRefund(deps, input, async ({ refund, items, db }, change) => {
       next("refund", refund.status, "release");
       if (refund.restock) {
         throw new AppError("invalid_transition", {
@@ -282,25 +320,17 @@ export async function releaseRefund(
           extensions: { machine: "refund", currentStatus: refund.status, event: "release" },
         });
       }
-      const payment = await findPayment(deps.db, refund.paymentId);
-      if (!payment) throw new Error(`Refund ${refund.id}'s payment ${refund.paymentId} is missing`);
-      const posting = refundReleasedPosting({
-        provider: payment.provider,
-        refundId: refund.id,
-        amount: refund.amount,
-        currency: refund.currency,
-      });
       return {
         events: ["release"],
         statements: [
-          ...moveRefundStatements(deps.db, refund, ["release"], change, {
+          ...moveRefundStatements(db, refund, ["release"], change, {
             note: input.note ?? `released after payout attempt ${refund.payoutAttempt} failed`,
             payoutAttempt: refund.payoutAttempt + 1,
           }),
-          ...releaseHoldStatements(deps.db, items),
-          ...preparePosting(deps.db, posting, change.now).statements,
+          ...releaseHoldStatements(db, items),
         ],
         outbox: [],
+        postings: [await releasedPosting(db, refund)],
       };
     });
   } catch (err) {

@@ -4,8 +4,10 @@
  * at once: PROCESSING, or AWAITING_RETURN with goods to return), and the whole-order refund the
  * platform makes itself (failed fulfillment).
  *
- * Each is one D1 batch: the refund, its items, the items' holds (refund-writes.ts) and, when
- * decided, the ledger posting and the payout message (payout-start.ts). A batch that lost a race
+ * Each is one D1 batch in the order's shard (behind its slot's fence: 409 `order_slot_moving`
+ * while the slot moves, with nothing written): the refund, its items, the items' holds
+ * (refund-writes.ts) and, when decided, the payout message; the ledger's owed posting follows in
+ * the commerce database (payout-start.ts says why after). A batch that lost a race
  * (another refund took the same units, or the order's last ones) rolls back whole; the request
  * re-reads and tries again, so the loser of a race for the last unit gets 409 refund_exceeds_paid.
  * Amounts follow allocation.ts.
@@ -17,11 +19,12 @@ import { refunds } from "../../db/schema";
 import { type OutboxRow, sendOutbox } from "../events/outbox";
 import type { Producers } from "../events/producer";
 import { newChange } from "../fulfillment/status-writes";
+import type { OrderStore } from "../orders/order-store";
 import { next } from "../orders/state-machine";
 import { refundsOfOrder } from "../payments/refunds-repo";
 import { type Actor, actorText } from "../platform/actor";
 import type { Clock } from "../platform/clock";
-import { type Db, isAssertionFailure, isUniqueViolation, runBatch } from "../platform/db";
+import { type Db, isAssertionFailure, isUniqueViolation } from "../platform/db";
 import { AppError } from "../platform/errors";
 import { newId } from "../platform/ids";
 import { errorFields, type Logger } from "../platform/logger";
@@ -29,13 +32,16 @@ import { invalidField } from "../platform/validation";
 import { itemCoins } from "../promotions/refund-returns";
 import { shippingPart, unitsAmount } from "./allocation";
 import { cancelUnshippedStatements } from "./cancel-unshipped";
-import { paymentOfOrder, payoutStartStatements } from "./payout-start";
+import { paymentOfOrder, payoutStartStatements, postAfterBatch } from "./payout-start";
 import { type HeldLine, insertRefundStatements, type OrderItemRow, orderRefundStatements } from "./refund-writes";
 import { loadRefund, loadRefundableOrder, type RefundScope, type RefundView, refundView } from "./refunds-read";
 import { restockDecision } from "./restock";
 
 export interface RefundDeps {
+  /** The commerce database: the ledger, promotions. */
   db: Db;
+  /** The order shards, where orders, refunds and their items live. */
+  orders: OrderStore;
   clock: Clock;
   producers: Producers;
   /** Where best-effort steps report what they could not do. */
@@ -70,7 +76,7 @@ interface PlaceInput {
   actor: Actor;
   /** Decided at once (seller, operator, platform) rather than requested (shopper). */
   decided: boolean;
-  /** More statements to commit in the same batch (built by the caller from what it read). */
+  /** More statements to commit in the same batch (built by the caller from what it read, on the order's shard: `orders.homeOfOrder(orderId).db`). */
   withStatements?: BatchItem<"sqlite">[];
   /** The creating request's idempotency identity: its retries answer the refund it made. */
   requestKey?: string | undefined;
@@ -133,7 +139,8 @@ async function madeBy(db: Db, requestKey: string | undefined): Promise<RefundVie
 }
 
 async function placeRefund(deps: RefundDeps, input: PlaceInput): Promise<RefundView> {
-  const { db } = deps;
+  const home = await deps.orders.homeOfOrder(input.orderId);
+  const { db } = home;
   // A retry of a request whose answer was lost after it committed: the refund it made.
   const made = await madeBy(db, input.requestKey);
   if (made) return made;
@@ -200,6 +207,7 @@ async function placeRefund(deps: RefundDeps, input: PlaceInput): Promise<RefundV
       change,
     );
     let outbox: OutboxRow[] = [];
+    let owed: Parameters<typeof postAfterBatch>[1] = [];
     if (input.decided) {
       const payout = payoutStartStatements(db, row, payment.provider, now);
       statements.push(
@@ -208,6 +216,7 @@ async function placeRefund(deps: RefundDeps, input: PlaceInput): Promise<RefundV
         ...(await cancelUnshippedStatements(db, order, { refundId: id, emptied: emptiesOrder }, change)),
       );
       outbox = [payout.outbox];
+      owed = [payout.owed];
     }
     statements.push(...(input.withStatements ?? []));
     // Last: the order's refundStatus follows the new refund (refund-writes.ts says when).
@@ -215,7 +224,7 @@ async function placeRefund(deps: RefundDeps, input: PlaceInput): Promise<RefundV
       ...orderRefundStatements(db, order, order.refundStatus, [input.decided ? "decide" : "request"], change),
     );
     try {
-      await runBatch(db, statements);
+      await home.batch(statements);
     } catch (err) {
       // The same request, retried while the first run of it committed meanwhile.
       const same = isUniqueViolation(err, "refunds.request_key") ? await madeBy(db, input.requestKey) : undefined;
@@ -229,6 +238,13 @@ async function placeRefund(deps: RefundDeps, input: PlaceInput): Promise<RefundV
       }
       continue;
     }
+    // After the commit (a refused batch posts nothing); the payout's consumer posts it again by key.
+    await postAfterBatch(deps.db, owed, deps.clock.now()).catch((err: unknown) =>
+      deps.log?.warn("refund owed not posted yet; the payout's consumer posts it", {
+        refundId: id,
+        ...errorFields(err),
+      }),
+    );
     await sendOutbox(db, deps.producers, outbox, deps.clock.now()).catch((err: unknown) =>
       deps.log?.warn("refund payout not queued; the events cron sends it from the outbox", {
         refundId: id,
@@ -310,11 +326,12 @@ export async function refundWholeOrder(
   deps: RefundDeps,
   input: { orderId: string; reason: string; actor: Actor; note?: string; withStatements?: BatchItem<"sqlite">[] },
 ): Promise<{ refund: RefundView; created: boolean }> {
-  const earlier = (await refundsOfOrder(deps.db, input.orderId)).find(
+  const { db } = await deps.orders.homeOfOrder(input.orderId);
+  const earlier = (await refundsOfOrder(db, input.orderId)).find(
     (r) => r.reason === input.reason && r.status !== "REJECTED",
   );
   if (earlier) {
-    const found = await loadRefund(deps.db, earlier.id, { all: true });
+    const found = await loadRefund(db, earlier.id, { all: true });
     return { refund: refundView(found.refund, found.items), created: false };
   }
   const refund = await placeRefund(deps, {

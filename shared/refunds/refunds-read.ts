@@ -6,6 +6,7 @@
 import { z } from "@hono/zod-openapi";
 import { and, desc, eq, inArray, type SQL } from "drizzle-orm";
 import { orderItems, orders, refundItems, refunds } from "../../db/schema";
+import { inSlots, type OrderHome, type OrderStore } from "../orders/order-store";
 import type { Caller } from "../platform/auth";
 import { createdCursorSchema, decodeCursor, olderThan, pageOf } from "../platform/cursor";
 import { readChunks } from "../platform/d1-chunks";
@@ -151,6 +152,37 @@ export async function loadRefund(
   return { ...found, items };
 }
 
+/**
+ * Refund `refundId` (if `scope` may see it, else 404) and its order's shard. A refund id does not
+ * name a slot: a shopper's refunds are on the shopper's shard; a seller's or operator's refund is
+ * looked for on every shard, each answering only for the slots the slot table routes to it (a
+ * moved slot's copy awaiting its purge never answers), then read at its order's home.
+ */
+export async function locateRefund(
+  store: OrderStore,
+  refundId: string,
+  scope: RefundScope,
+): Promise<Awaited<ReturnType<typeof loadRefund>> & { home: OrderHome }> {
+  if ("userId" in scope) {
+    const home = await store.homeOfUser(scope.userId);
+    return { ...(await loadRefund(home.db, refundId, scope)), home };
+  }
+  const found = await Promise.all(
+    (await store.routed()).map(async ({ shard, slots }) =>
+      slots !== "all" && slots.length === 0
+        ? []
+        : shard.db
+            .select({ orderId: refunds.orderId })
+            .from(refunds)
+            .where(and(eq(refunds.id, refundId), inSlots(refunds.orderId, slots))),
+    ),
+  );
+  const orderId = found.flat()[0]?.orderId;
+  if (!orderId) throw new AppError("not_found", { detail: `No refund ${refundId}` });
+  const home = await store.homeOfOrder(orderId);
+  return { ...(await loadRefund(home.db, refundId, scope)), home };
+}
+
 /** The refunds of these orders (oldest first), as views by order id: what order views show. */
 export async function refundsOfOrders(db: Db, orderIds: readonly string[]): Promise<Map<string, RefundView[]>> {
   const byOrder = new Map<string, RefundView[]>();
@@ -170,30 +202,59 @@ export const refundListQuery = z.object({
 });
 export type RefundListQuery = z.infer<typeof refundListQuery>;
 
-/** Refunds newest first, filtered by status (and order), limited to what `scope` may see. */
-export async function listRefunds(db: Db, scope: RefundScope, query: RefundListQuery) {
-  const rows = await db
-    .select({ refund: refunds })
-    .from(refunds)
-    .innerJoin(orders, eq(orders.id, refunds.orderId))
-    .where(
-      and(
-        scopeCondition(scope),
-        query.status ? eq(refunds.status, query.status) : undefined,
-        query.orderId ? eq(refunds.orderId, query.orderId) : undefined,
-        query.cursor
-          ? olderThan(refunds.createdAt, refunds.id, decodeCursor(createdCursorSchema, query.cursor))
-          : undefined,
-      ),
-    )
-    .orderBy(desc(refunds.createdAt), desc(refunds.id))
-    .limit(query.limit + 1);
-  const page = pageOf(
-    rows.map((r) => r.refund),
-    query.limit,
-    (r) => r,
+/**
+ * Refunds newest first, filtered by status (and order), limited to what `scope` may see: from
+ * every order shard, each answering only for its routed slots, merged by (createdAt, id) with the
+ * keyset cursor (as the admin order list, shared/orders/orders.ts listOrdersAcrossShards). An
+ * `orderId` filter reads that order's shard alone.
+ */
+export async function listRefunds(store: OrderStore, scope: RefundScope, query: RefundListQuery) {
+  const targets = query.orderId
+    ? await (async () => {
+        const home = await store.homeOfNumber(query.orderId ?? "");
+        return home ? [{ db: home.db, slots: [home.slot] as number[] | "all" }] : [];
+      })()
+    : (await store.routed())
+        .filter((r) => r.slots === "all" || r.slots.length > 0)
+        .map((r) => ({ db: r.shard.db, slots: r.slots }));
+  const perShard = await Promise.all(
+    targets.map(async ({ db, slots }) => {
+      const rows = await db
+        .select({ refund: refunds })
+        .from(refunds)
+        .innerJoin(orders, eq(orders.id, refunds.orderId))
+        .where(
+          and(
+            scopeCondition(scope),
+            inSlots(refunds.orderId, slots),
+            query.status ? eq(refunds.status, query.status) : undefined,
+            query.orderId ? eq(refunds.orderId, query.orderId) : undefined,
+            query.cursor
+              ? olderThan(refunds.createdAt, refunds.id, decodeCursor(createdCursorSchema, query.cursor))
+              : undefined,
+          ),
+        )
+        .orderBy(desc(refunds.createdAt), desc(refunds.id))
+        .limit(query.limit + 1);
+      return rows.map((r) => ({ row: r.refund, db }));
+    }),
   );
-  return { items: await viewsOf(db, page.items), nextCursor: page.nextCursor };
+  const merged = perShard
+    .flat()
+    .sort((a, b) => b.row.createdAt - a.row.createdAt || (a.row.id < b.row.id ? 1 : a.row.id > b.row.id ? -1 : 0));
+  const page = pageOf(
+    merged.slice(0, query.limit + 1).map((m) => ({ ...m, createdAt: m.row.createdAt, id: m.row.id })),
+    query.limit,
+    (m) => m,
+  );
+  const views = new Map<string, RefundView>();
+  await Promise.all(
+    targets.map(async ({ db }) => {
+      const rows = page.items.filter((m) => m.db === db).map((m) => m.row);
+      for (const view of await viewsOf(db, rows)) views.set(view.refundId, view);
+    }),
+  );
+  return { items: page.items.map((m) => views.get(m.row.id) as RefundView), nextCursor: page.nextCursor };
 }
 
 /** The order a refund is asked for, with its items, if `scope` may see it (else 404). */
@@ -210,8 +271,9 @@ export async function loadRefundableOrder(db: Db, orderId: string, scope: Refund
   return { order, items };
 }
 
-/** Every refund of order `orderId`, oldest first, if `scope` may see the order (else 404). */
-export async function listOrderRefunds(db: Db, orderId: string, scope: RefundScope) {
+/** Every refund of order `orderId` (on its shard), oldest first, if `scope` may see the order (else 404). */
+export async function listOrderRefunds(store: OrderStore, orderId: string, scope: RefundScope) {
+  const { db } = await store.homeOfOrder(orderId);
   await loadRefundableOrder(db, orderId, scope);
   return { items: (await refundsOfOrders(db, [orderId])).get(orderId) ?? [], nextCursor: null };
 }

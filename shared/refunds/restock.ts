@@ -11,13 +11,16 @@
  * commits first (the refund's batch fails, re-reads, and restocks nothing) or after (the parcel
  * leaves without the refunded units). The stock itself moves in the SKU objects afterwards, from
  * the refund-events consumer of `refund.requested` (which that batch puts in the outbox), once
- * per refund and item whatever the redeliveries: the SKU object keys the return by op id.
+ * per refund and item whatever the redeliveries: the SKU object keys the return by op id. The
+ * refund and its items are read in the order's shard; the stock lives in the SKU objects, so the
+ * exactly-once is the object's op id, not a batch spanning both.
  */
 import { eq, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { orderItems, refundItems } from "../../db/schema";
 import type { SkuInventory } from "../../durable-objects/sku-inventory";
 import { returnSoldStock } from "../inventory/stock";
+import type { OrderStore } from "../orders/order-store";
 import { findRefund } from "../payments/refunds-repo";
 import { actorText, SYSTEM_ACTOR } from "../platform/actor";
 import type { Clock } from "../platform/clock";
@@ -52,12 +55,13 @@ export const stockReturnOpId = (refundId: string, orderItemId: string) => `refun
  * so the consumer may run it for every delivery of the refund's `refund.requested`.
  */
 export async function restockRefundedUnits(
-  deps: { db: Db; clock: Clock; inventory: DurableObjectNamespace<SkuInventory> },
-  refundId: string,
+  deps: { orders: OrderStore; clock: Clock; inventory: DurableObjectNamespace<SkuInventory> },
+  { refundId, orderId }: { refundId: string; orderId: string },
 ): Promise<void> {
-  const refund = await findRefund(deps.db, refundId);
+  const { db } = await deps.orders.homeOfOrder(orderId);
+  const refund = await findRefund(db, refundId);
   if (!refund?.restock) return;
-  const lines = await deps.db
+  const lines = await db
     .select({
       orderItemId: refundItems.orderItemId,
       quantity: refundItems.quantity,

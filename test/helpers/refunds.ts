@@ -1,6 +1,7 @@
 /** Refunds in tests: a paid order, the refund deps over the test env, and reading refunds back. */
 import { env } from "cloudflare:test";
 import { expect } from "vitest";
+import { orderStoreOf } from "../../shared/orders/order-store";
 import { signPayload } from "../../shared/payments/signature";
 import { systemClock } from "../../shared/platform/clock";
 import { dbOf } from "../../shared/platform/db";
@@ -32,7 +33,13 @@ export async function paidOrder(
 
 /** The refunds domain's deps over the test env. */
 export function refundDeps(): RefundDeps {
-  return { db: dbOf(env.DB), clock: systemClock, producers: env, log: createLogger({ test: "refunds" }) };
+  return {
+    db: dbOf(env.DB),
+    orders: orderStoreOf(env, systemClock),
+    clock: systemClock,
+    producers: env,
+    log: createLogger({ test: "refunds" }),
+  };
 }
 
 /** GET /v1/refunds/:id as `token`. */
@@ -40,12 +47,16 @@ export async function refundOf(token: string, refundId: string) {
   return json<RefundView & { code?: string }>(await call("GET", `/v1/refunds/${refundId}`, { token }));
 }
 
-/** The refund's status straight from D1 (what the consumers left it at). */
+/** The refund's status straight from D1 (what the consumers left it at), on whichever order shard holds it. */
 export async function refundStatusOf(refundId: string): Promise<string | undefined> {
-  const row = await env.DB.prepare("select status from refunds where id = ?")
-    .bind(refundId)
-    .first<{ status: string }>();
-  return row?.status;
+  for (const shard of [env.ORDERS_0, env.ORDERS_1]) {
+    const row = await shard
+      .prepare("select status from refunds where id = ?")
+      .bind(refundId)
+      .first<{ status: string }>();
+    if (row) return row.status;
+  }
+  return undefined;
 }
 
 /** Waits until the refund is REFUNDED (the payout went through the provider and its webhook came back). */

@@ -15,7 +15,7 @@ import { receiveRefund } from "../../shared/refunds/decide-refund";
 import { refundDirectly, requestRefund } from "../../shared/refunds/place-refund";
 import { faultyD1, firstBatchesWriting } from "../helpers/faulty-d1";
 import { call, json } from "../helpers/http";
-import { stockOf } from "../helpers/orders";
+import { ordersThrough, stockOf } from "../helpers/orders";
 import { ledgerOf, settle } from "../helpers/payments";
 import { orderRefundState, paidOrder, refundDeps, refunded, refundStatusOf } from "../helpers/refunds";
 import { calm } from "../helpers/sandbox";
@@ -44,7 +44,7 @@ describe("a refund step dying halfway", () => {
     );
     const lost = {
       ...refundDeps(),
-      db: dbOf(faultyD1(env.DB, { failBatch: firstBatchesWriting("order_status_log") })),
+      orders: ordersThrough((d1) => faultyD1(d1, { failBatch: firstBatchesWriting("order_status_log") })),
       inventory: inventoryOf(env),
     };
     const input = {
@@ -84,7 +84,7 @@ describe("a refund step dying halfway", () => {
     };
     const lostAnswer = {
       ...refundDeps(),
-      db: dbOf(faultyD1(env.DB, { loseBatchAnswer: firstBatchesWriting("refunds") })),
+      orders: ordersThrough((d1) => faultyD1(d1, { loseBatchAnswer: firstBatchesWriting("refunds") })),
     };
     await expect(requestRefund(lostAnswer, input)).rejects.toThrow(/injected/);
     const [retried, again] = await Promise.all([

@@ -407,7 +407,7 @@ describe("the same completion applied twice", () => {
     // And the completion's promotion statements themselves, twice at once, as a racing retry would.
     const db = dbOf(env.DB);
     const again = () =>
-      refundedPromotionsStatements(db, {
+      refundedPromotionsStatements(db, db, {
         refundId: whole.body.refundId,
         order: { id: order.orderId, userId: order.shopper.id },
         coins: 1001,

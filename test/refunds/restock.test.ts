@@ -8,8 +8,8 @@
 import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { inventoryOf } from "../../shared/inventory/binding";
+import { orderStoreOf } from "../../shared/orders/order-store";
 import { systemClock } from "../../shared/platform/clock";
-import { dbOf } from "../../shared/platform/db";
 import type { RefundView } from "../../shared/refunds/refunds-read";
 import { restockRefundedUnits } from "../../shared/refunds/restock";
 import { awaitingShipment, sellerOrder, ship, trackingNumber } from "../helpers/fulfillment";
@@ -42,7 +42,7 @@ async function movementsOf(token: string, skuId: string) {
   return res.body.items;
 }
 
-const restockDeps = () => ({ db: dbOf(env.DB), clock: systemClock, inventory: inventoryOf(env) });
+const restockDeps = () => ({ orders: orderStoreOf(env, systemClock), clock: systemClock, inventory: inventoryOf(env) });
 
 describe("refunding units that never shipped", () => {
   it("puts 1 of 3 unshipped units back on sale once, however often its message comes, and the seller ships the rest", async () => {
@@ -59,8 +59,8 @@ describe("refunding units that never shipped", () => {
     expect((await stockOf(order.seller, order.skuId)).body).toMatchObject({ available: 3, reserved: 0, sold: 2 });
     // A redelivered refund.requested (and a second one at the same moment) move nothing more.
     await Promise.all([
-      restockRefundedUnits(restockDeps(), refund.body.refundId),
-      restockRefundedUnits(restockDeps(), refund.body.refundId),
+      restockRefundedUnits(restockDeps(), { refundId: refund.body.refundId, orderId: order.orderId }),
+      restockRefundedUnits(restockDeps(), { refundId: refund.body.refundId, orderId: order.orderId }),
     ]);
     expect((await stockOf(order.seller, order.skuId)).body).toMatchObject({ available: 3, sold: 2 });
     const returns = (await movementsOf(order.seller.token, order.skuId)).filter((m) => m.kind === "return");

@@ -11,6 +11,7 @@ import type { Coalesce, Handlers } from "../../shared/events/consumer";
 import type { QueueName } from "../../shared/events/queues";
 import { releaseCancelledFlashAdmission } from "../../shared/flash-sales/flash-order";
 import { applyCarrierEvent } from "../../shared/fulfillment/apply-carrier-event";
+import { earnCompletedCoins } from "../../shared/fulfillment/complete-order";
 import { fulfillPaidOrder } from "../../shared/fulfillment/order-paid";
 import { retryVirtualFulfillment } from "../../shared/fulfillment/virtual-goods";
 import { applyStockChange, recordStockAlert } from "../../shared/inventory/stock-intake";
@@ -36,10 +37,18 @@ export const HANDLERS: { [Q in QueueName]: Handlers<Q> } = {
     "order.payment_timeout": async (message, deps) => {
       await expireUnpaid(deps, message.data.payOrderId);
     },
-    // Nothing else reacts to a completed order yet (its coins were earned in the completing batch);
-    // notifications and settlement subscribe here. Logging twice on a redelivery is harmless.
-    "order.completed": async (message, { log }) => {
-      log.info("order completed", { orderId: message.data.orderId, kind: message.data.kind });
+    // The completing code posted its coins after the commit unless it died first: posted again here,
+    // once by the posting's key (the order's shard and the ledger are two databases). Notifications
+    // and settlement subscribe here too.
+    "order.completed": async (message, { db, log, promotions }) => {
+      const { orderId, userId, total } = message.data;
+      await earnCompletedCoins(
+        db,
+        { id: orderId, userId, currency: total.currency, totalAmount: total.amount },
+        message.occurredAt,
+        promotions,
+      );
+      log.info("order completed", { orderId, kind: message.data.kind });
     },
     // The cancelling request released the holds already unless it died first; releases are idempotent.
     // A payment still live on a pay order this cancel closed is cancelled at its provider.
@@ -80,7 +89,7 @@ export const HANDLERS: { [Q in QueueName]: Handlers<Q> } = {
     "platform.canary": canary,
     // Units refunded before they shipped go back on sale first (idempotent per refund and item).
     "refund.requested": async (message, deps) => {
-      await restockRefundedUnits(deps, message.data.refundId);
+      await restockRefundedUnits(deps, message.data);
       await requestPayout(deps, message.data);
     },
   },

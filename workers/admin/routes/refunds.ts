@@ -6,6 +6,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { inventoryOf } from "../../../shared/inventory/binding";
+import { orderStoreOf } from "../../../shared/orders/order-store";
 import { orderIdParam } from "../../../shared/orders/orders";
 import { actorOf } from "../../../shared/platform/actor";
 import type { AppContext } from "../../../shared/platform/app-env";
@@ -43,6 +44,7 @@ const writeRefunds = { ...secured, middleware: [requireRole("seller", "operator"
 function refundDeps(c: AppContext<AdminBindings>): ReceiveDeps {
   return {
     db: requestDb(c, "first-primary"),
+    orders: orderStoreOf(c.env, c.var.clock),
     clock: c.var.clock,
     producers: c.env,
     inventory: inventoryOf(c.env),
@@ -234,7 +236,7 @@ const routes = {
 /** Registers the admin refund routes, each scoped to the refunds the caller may see. */
 export function registerRefundRoutes(app: AdminApp): void {
   app.openapi(routes.list, async (c) =>
-    c.json(await listRefunds(requestDb(c, "first-primary"), staffActing(c).scope, c.req.valid("query")), 200),
+    c.json(await listRefunds(orderStoreOf(c.env, c.var.clock), staffActing(c).scope, c.req.valid("query")), 200),
   );
   app.openapi(routes.approve, async (c) => {
     // The body is optional: without one there is no note.

@@ -1,16 +1,16 @@
 /** Refunds for signed-in shoppers: ask for units of an order back, follow them, send the goods back. */
 import { createRoute, z } from "@hono/zod-openapi";
+import { orderStoreOf } from "../../../shared/orders/order-store";
 import { orderIdParam } from "../../../shared/orders/orders";
 import { actorOf } from "../../../shared/platform/actor";
 import { callerOf, requireCaller, requireHuman } from "../../../shared/platform/caller";
 import { errorResponses, idempotencyHeaders, jsonBody, jsonResponse } from "../../../shared/platform/openapi";
-import { requestDb } from "../../../shared/platform/request-db";
 import { returnShipmentBody, shipReturn } from "../../../shared/refunds/decide-refund";
 import { requestRefund, requestRefundBody } from "../../../shared/refunds/place-refund";
 import { refundExample } from "../../../shared/refunds/refund-example";
 import {
   listOrderRefunds,
-  loadRefund,
+  locateRefund,
   refundIdParam,
   refundSchema,
   refundView,
@@ -121,14 +121,14 @@ export function registerRefundRoutes(app: StorefrontApp): void {
   });
   app.openapi(routes.ofOrder, async (c) =>
     c.json(
-      await listOrderRefunds(requestDb(c, "first-primary"), c.req.valid("param").orderId, {
+      await listOrderRefunds(orderStoreOf(c.env, c.var.clock), c.req.valid("param").orderId, {
         userId: callerOf(c).userId,
       }),
       200,
     ),
   );
   app.openapi(routes.get, async (c) => {
-    const found = await loadRefund(requestDb(c, "first-primary"), c.req.valid("param").refundId, {
+    const found = await locateRefund(orderStoreOf(c.env, c.var.clock), c.req.valid("param").refundId, {
       userId: callerOf(c).userId,
     });
     return c.json(refundView(found.refund, found.items), 200);
