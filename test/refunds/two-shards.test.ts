@@ -303,6 +303,37 @@ describe("refunding an order on the second shard", () => {
   });
 });
 
+describe("the admin refund list across shards", () => {
+  it("lists a shop's refunds from both shards newest first, each once, paged by 1 with a cursor that loses none", async () => {
+    const seller = await newSeller();
+    const made: string[] = [];
+    for (const shard of [0, 1, 1, 0] as const) {
+      const order = await paidOrder({ stock: 2, quantity: 1, seller, shopper: await shopperOnShard(shard) });
+      const itemId = (await orderOnShard(order.orderId, shard === 1 ? env.ORDERS_1 : env.ORDERS_0)).items[0]?.id ?? "";
+      const asked = await post(order.shopper.token, `/v1/orders/${order.orderId}/refunds`, {
+        items: [{ orderItemId: itemId, quantity: 1 }],
+        reason: "不想要了",
+      });
+      expect(asked.status, JSON.stringify(asked.body)).toBe(201);
+      expect(await shardsHolding("refunds", asked.body.refundId)).toEqual([shard]);
+      made.push(asked.body.refundId);
+    }
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    for (let page = 0; page < 6; page++) {
+      const query: string = `/admin/v1/refunds?status=REQUESTED&limit=1${cursor ? `&cursor=${cursor}` : ""}`;
+      const res = await json<{ items: Answer[]; nextCursor: string | null }>(
+        await call("GET", query, { token: seller.token }),
+      );
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      seen.push(...res.body.items.map((r) => r.refundId));
+      cursor = res.body.nextCursor;
+      if (!cursor) break;
+    }
+    expect(seen).toEqual([...made].reverse());
+  });
+});
+
 describe("a payout applied across the ledger and a shard", () => {
   it("posted to the ledger but refused by the shard (its slot fenced): the redelivery makes it REFUNDED, posting nothing twice", async () => {
     const order = await paidOnShard1({ stock: 4, quantity: 1 });
