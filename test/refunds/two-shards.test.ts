@@ -86,6 +86,71 @@ async function refundRowsByShard(refundId: string) {
   );
 }
 
+/**
+ * Stores the provider's success of refund `refundId`'s payout in the inbox directly (no queue
+ * message: the test is the consumer), with `metadata` as the provider refund carries it.
+ */
+async function storedRefundSuccess(
+  refund: { providerRefundId: string; amount: number },
+  metadata: Record<string, string>,
+) {
+  const eventId = `evt_${newId("event").slice(4)}`;
+  const payload = JSON.stringify({
+    id: eventId,
+    object: "event",
+    type: "refund.updated",
+    created: Math.floor(Date.now() / 1000),
+    data: {
+      object: {
+        id: refund.providerRefundId,
+        object: "refund",
+        amount: refund.amount,
+        currency: "cny",
+        status: "succeeded",
+        metadata,
+      },
+    },
+  });
+  const now = Date.now();
+  await env.DB.prepare(
+    `insert into payment_provider_events (provider, event_id, type, payload, status, created_at, received_at, updated_at)
+     values ('sandbox', ?, 'refund.updated', ?, 'received', ?, ?, ?)`,
+  )
+    .bind(eventId, payload, now, now, now)
+    .run();
+  return { provider: "sandbox" as const, providerEventId: eventId };
+}
+
+/** A seller's direct refund of a shard-1 order's unit, asked of the provider, whose own news is held back. */
+async function payoutAsked() {
+  const order = await paidOnShard1({ stock: 4, quantity: 1 });
+  const itemId = (await orderOnShard(order.orderId)).items[0]?.id ?? "";
+  expect((await sandbox("POST", "/chaos", { delayMs: 60_000 })).status).toBe(200);
+  const direct = await post(order.seller.token, `/admin/v1/orders/${order.orderId}/refunds`, {
+    items: [{ orderItemId: itemId, quantity: 1 }],
+    reason: "缺货",
+  });
+  expect(direct.status, JSON.stringify(direct.body)).toBe(201);
+  const asked = await eventually(
+    () =>
+      env.ORDERS_1.prepare("select provider_refund_id as p, amount from refunds where id = ?")
+        .bind(direct.body.refundId)
+        .first<{ p: string | null; amount: number }>(),
+    (r) => r?.p != null,
+    "payout asked of the provider",
+  );
+  return { order, refundId: direct.body.refundId, providerRefundId: asked?.p ?? "", amount: asked?.amount ?? 0 };
+}
+
+const applyDeps = () => ({
+  db: dbOf(env.DB),
+  orders: orderStoreOf(env, systemClock),
+  clock: systemClock,
+  log: createLogger({ test: "refunds-two-shards" }),
+  producers: env,
+  inventory: inventoryOf(env),
+});
+
 /** A shard-1 shopper's paid order of `quantity` units of a fresh SKU (stock `stock`). */
 async function paidOnShard1(options: { stock: number; quantity: number }) {
   const order = await paidOrder({ ...options, shopper: await shopperOnShard(1) });
@@ -251,6 +316,16 @@ describe("refunding an order on the second shard", () => {
     const row = await env.ORDERS_1.prepare("select provider_refund_id as p from refunds where id = ?")
       .bind(direct.body.refundId)
       .first<{ p: string }>();
+    // The provider refund names the order, so its events go straight to the order's shard.
+    const stored = await env.DB.prepare(
+      "select payload from payment_provider_events where type = 'refund.updated' and payload like ? limit 1",
+    )
+      .bind(`%${direct.body.refundId}%`)
+      .first<{ payload: string }>();
+    expect(JSON.parse(stored?.payload ?? "{}").data.object.metadata).toMatchObject({
+      refundId: direct.body.refundId,
+      orderId: order.orderId,
+    });
     await calm();
     // A failure of the same payout, arriving after its success: nothing changes.
     const late = await replayRefundUpdate(row?.p ?? "", "failed");
@@ -336,56 +411,11 @@ describe("the admin refund list across shards", () => {
 
 describe("a payout applied across the ledger and a shard", () => {
   it("posted to the ledger but refused by the shard (its slot fenced): the redelivery makes it REFUNDED, posting nothing twice", async () => {
-    const order = await paidOnShard1({ stock: 4, quantity: 1 });
-    const itemId = (await orderOnShard(order.orderId)).items[0]?.id ?? "";
     // The provider's own news is slow: the test delivers its own copy first.
-    expect((await sandbox("POST", "/chaos", { delayMs: 60_000 })).status).toBe(200);
-    const direct = await post(order.seller.token, `/admin/v1/orders/${order.orderId}/refunds`, {
-      items: [{ orderItemId: itemId, quantity: 1 }],
-      reason: "缺货",
-    });
-    expect(direct.status, JSON.stringify(direct.body)).toBe(201);
-    const asked = await eventually(
-      () =>
-        env.ORDERS_1.prepare("select provider_refund_id as p, amount from refunds where id = ?")
-          .bind(direct.body.refundId)
-          .first<{ p: string | null; amount: number }>(),
-      (r) => r?.p != null,
-      "payout asked of the provider",
-    );
-    const eventId = `evt_${newId("event").slice(4)}`;
-    const payload = JSON.stringify({
-      id: eventId,
-      object: "event",
-      type: "refund.updated",
-      created: Math.floor(Date.now() / 1000),
-      data: {
-        object: {
-          id: asked?.p,
-          object: "refund",
-          amount: asked?.amount,
-          currency: "cny",
-          status: "succeeded",
-          metadata: { refundId: direct.body.refundId, orderId: order.orderId },
-        },
-      },
-    });
-    const now = Date.now();
-    await env.DB.prepare(
-      `insert into payment_provider_events (provider, event_id, type, payload, status, created_at, received_at, updated_at)
-       values ('sandbox', ?, 'refund.updated', ?, 'received', ?, ?, ?)`,
-    )
-      .bind(eventId, payload, now, now, now)
-      .run();
+    const { order, refundId, ...asked } = await payoutAsked();
+    const eventId = (await storedRefundSuccess(asked, { refundId, orderId: order.orderId })).providerEventId;
     const ref = { provider: "sandbox" as const, providerEventId: eventId };
-    const deps = {
-      db: dbOf(env.DB),
-      orders: orderStoreOf(env, systemClock),
-      clock: systemClock,
-      log: createLogger({ test: "refunds-two-shards" }),
-      producers: env,
-      inventory: inventoryOf(env),
-    };
+    const deps = applyDeps();
     const slot = slotOfNumber(order.orderId) ?? -1;
     const shard1 = dbOf(env.ORDERS_1);
     await shard1.insert(orderSlotFences).values({ slot, state: "moving", toShard: 2, since: Date.now() });
@@ -395,8 +425,8 @@ describe("a payout applied across the ledger and a shard", () => {
       await shard1.delete(orderSlotFences).where(eq(orderSlotFences.slot, slot));
     }
     // The ledger leads the refund by this one delivery; the event is not done.
-    expect((await ledgerOf(direct.body.refundId)).map((t) => t.kind)).toEqual(["refund_owed", "refund_paid"]);
-    expect(await refundStatusOf(direct.body.refundId)).toBe("PROCESSING");
+    expect((await ledgerOf(refundId)).map((t) => t.kind)).toEqual(["refund_owed", "refund_paid"]);
+    expect(await refundStatusOf(refundId)).toBe("PROCESSING");
     expect(await inboxStatus(eventId)).toBe("received");
 
     const outcomes = await Promise.allSettled([1, 2, 3].map(() => applyProviderEvent(deps, ref)));
@@ -405,12 +435,23 @@ describe("a payout applied across the ledger and a shard", () => {
     }
     await applyProviderEvent(deps, ref);
     expect(await inboxStatus(eventId)).toBe("applied");
-    expect(await refundStatusOf(direct.body.refundId)).toBe("REFUNDED");
+    expect(await refundStatusOf(refundId)).toBe("REFUNDED");
     await calm();
     await settle();
-    expect((await ledgerOf(direct.body.refundId)).map((t) => t.kind)).toEqual(["refund_owed", "refund_paid"]);
-    expect(await transitionsOf(direct.body.refundId, env.ORDERS_1)).toMatchObject({ "status:REFUNDED": 1 });
+    expect((await ledgerOf(refundId)).map((t) => t.kind)).toEqual(["refund_owed", "refund_paid"]);
+    expect(await transitionsOf(refundId, env.ORDERS_1)).toMatchObject({ "status:REFUNDED": 1 });
     expect(await orderOnShard(order.orderId)).toMatchObject({ paymentStatus: "REFUNDED" });
+  });
+
+  it("finds a payout's refund without metadata.orderId (asked before it was set) on its shard, by looking on every shard", async () => {
+    const { order, refundId, ...asked } = await payoutAsked();
+    const ref = await storedRefundSuccess(asked, { refundId });
+    expect(await applyProviderEvent(applyDeps(), ref)).toEqual({ status: "applied" });
+    expect(await refundStatusOf(refundId)).toBe("REFUNDED");
+    expect(await orderOnShard(order.orderId)).toMatchObject({ paymentStatus: "REFUNDED" });
+    await calm();
+    await settle();
+    expect((await ledgerOf(refundId)).map((t) => t.kind)).toEqual(["refund_owed", "refund_paid"]);
   });
 
   it("refuses a refund while the order's slot is fenced with 409 order_slot_moving, writing nothing anywhere", async () => {
