@@ -19,6 +19,7 @@ import { refunds } from "../../db/schema";
 import { type OutboxRow, sendOutbox } from "../events/outbox";
 import type { Producers } from "../events/producer";
 import { newChange } from "../fulfillment/status-writes";
+import type { TransactionInput } from "../ledger/transactions";
 import type { OrderStore } from "../orders/order-store";
 import { next } from "../orders/state-machine";
 import { refundsOfOrder } from "../payments/refunds-repo";
@@ -207,7 +208,7 @@ async function placeRefund(deps: RefundDeps, input: PlaceInput): Promise<RefundV
       change,
     );
     let outbox: OutboxRow[] = [];
-    let owed: Parameters<typeof postAfterBatch>[1] = [];
+    let owed: TransactionInput[] = [];
     if (input.decided) {
       const payout = payoutStartStatements(db, row, payment.provider, now);
       statements.push(
