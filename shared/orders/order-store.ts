@@ -64,8 +64,7 @@ export class SlotTableCache {
   private refreshing: Promise<SlotTable> | null = null;
 
   async shardOf(commerce: Db, slot: number, now: number, ttlMs: number): Promise<number> {
-    const table = await this.current(commerce, now, ttlMs);
-    return table.shards[slot] ?? 0;
+    return (await this.shards(commerce, now, ttlMs))[slot] ?? 0;
   }
 
   /** The shard of every slot, by slot. */
