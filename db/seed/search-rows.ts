@@ -61,7 +61,16 @@ export function searchStatements(
         created_at: p.createdAt,
         indexed_at: p.createdAt,
       },
-      fts: { product_id: p.id, tokens: documentTokens(text) },
+      // The document's filter columns too (migration 0036), in search_fts's column order.
+      fts: {
+        product_id: p.id,
+        status: p.status,
+        sales_count: p.salesCount,
+        category_path: `/${path.join("/")}/`,
+        category_id: p.categoryId,
+        brand_id: p.brandId,
+        tokens: documentTokens(text),
+      },
     };
   });
   return [
@@ -78,7 +87,7 @@ export function searchStatements(
  * FTS5 tables have no unique key to ignore conflicts on, so each chunk inserts only when its first
  * product is not indexed yet: loading the seed twice adds nothing.
  */
-function ftsStatements(rows: { product_id: string; tokens: string }[]): string[] {
+function ftsStatements(rows: Record<string, string | number | null>[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < rows.length; i += 40) {
     const chunk = rows.slice(i, i + 40);
@@ -87,8 +96,8 @@ function ftsStatements(rows: { product_id: string; tokens: string }[]): string[]
     out.push(
       `${insert
         .replace(
-          "INSERT OR IGNORE INTO search_fts (product_id, tokens) VALUES",
-          "INSERT INTO search_fts (product_id, tokens) SELECT * FROM (VALUES",
+          /^INSERT OR IGNORE INTO search_fts (\([^)]*\)) VALUES/,
+          "INSERT INTO search_fts $1 SELECT * FROM (VALUES",
         )
         .replace(/;$/, "")}) WHERE NOT EXISTS (SELECT 1 FROM search_fts WHERE product_id = '${chunk[0]?.product_id}');`,
     );

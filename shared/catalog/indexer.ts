@@ -158,7 +158,15 @@ export async function rebuildSearchDocument(
   await runBatch(db, [
     db.insert(searchDocuments).values(doc).onConflictDoUpdate({ target: searchDocuments.productId, set: doc }),
     ftsDelete(db, productId),
-    db.insert(searchFts).values({ productId, tokens: documentTokens(text) }),
+    db.insert(searchFts).values({
+      productId,
+      status: doc.status,
+      salesCount: doc.salesCount,
+      categoryPath: doc.categoryPath,
+      categoryId: doc.categoryId,
+      brandId: doc.brandId,
+      tokens: documentTokens(text),
+    }),
     bumpGeneration(db),
   ]);
   return "indexed";

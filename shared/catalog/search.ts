@@ -198,6 +198,26 @@ function walkSortIndex(sort: (typeof SORTS)[number], rows: number, browse: Categ
   return INDEXED_SORTS.has(sort) && browse.matches > 0 && rows * browse.total <= browse.matches * browse.matches;
 }
 
+/** The sales boost of `rankedBy`'s relevance, from search_fts's copy of the sales count. */
+const FTS_BOOST = sql`2.0 * sales_count / (sales_count + 100.0)`;
+
+/**
+ * Sorts search_fts answers alone (the same order as over the documents), over the columns of
+ * `table` (a prefix): search_fts ranking its matches (none), then the page's rows after the join (`p.`).
+ */
+const FTS_ORDERS: Partial<Record<(typeof SORTS)[number], (table: string) => SQL>> = {
+  relevance: (t) => sql.raw(`${t}score ASC, ${t}product_id`),
+  sales: (t) => sql.raw(`${t}sales_count DESC, ${t}product_id`),
+};
+
+/** The text, on shelf, the category subtree (its path as SQL) and the brand, over search_fts's columns. */
+function ftsFilter(match: string, path: SQL | undefined, brandId: number | undefined): SQL {
+  const terms = [sql`search_fts MATCH ${match}`, sql`status = ${PRODUCT_STATUS.ON_SHELF}`];
+  if (path) terms.push(sql`category_path >= ${path} AND category_path < ${path} || char(65535)`);
+  if (brandId) terms.push(sql`brand_id = ${brandId}`);
+  return sql.join(terms, sql` AND `);
+}
+
 /** The search index's generation: it moves with every indexed change (cache keys carry it). */
 export async function searchGeneration(db: Db): Promise<number> {
   const [row] = await db.all<{ generation: number }>(sql`SELECT generation FROM search_meta WHERE id = 1`);
@@ -229,7 +249,15 @@ export async function searchProducts(
   const where: SQL[] = [sql`d.status = ${PRODUCT_STATUS.ON_SHELF}`];
   // The same category and brand filters over the precomputed counts (on-shelf rows only).
   const countsWhere: SQL[] = [sql`1 = 1`];
-  if (query.categoryId) {
+  // With text the matches drive the join and the category is only a filter on each: its path is
+  // read inside the statement rather than by a round trip before it.
+  const textPath = query.categoryId
+    ? sql`coalesce((SELECT path FROM categories WHERE id = ${query.categoryId}), ${`/${query.categoryId}/`})`
+    : undefined;
+  if (match && textPath) {
+    where.push(sql`d.category_path >= ${textPath} AND d.category_path < ${textPath} || char(65535)`);
+    if (query.brandId) where.push(sql`d.brand_id = ${query.brandId}`);
+  } else if (query.categoryId) {
     // A subtree is a path prefix; as a range it uses the (status, category_path) index, unless
     // the browse walks its sort's index instead (see `walkSortIndex`).
     const category = await categoryBrowse(db, query.categoryId, browse ? (query.brandId ?? null) : undefined);
@@ -273,14 +301,41 @@ export async function searchProducts(
     rating: sql`(d.rating_sum + 15.0) / (d.rating_count + 5) DESC, d.rating_count DESC, d.product_id`,
   };
 
-  // Rows of (brand, category, documents it stands for) the facets sum: the counts, or the sample.
+  // A text search filtered by category and brand at most reads search_fts alone (its unindexed
+  // columns, 0036): no document per match, only the page's.
+  const ftsWhere =
+    match &&
+    query.minPrice === undefined &&
+    query.maxPrice === undefined &&
+    query.inStock === undefined &&
+    Object.keys(query.attributes).length === 0
+      ? ftsFilter(match, textPath, query.brandId)
+      : undefined;
+
+  // Rows of (brand, category, documents it stands for) the facets sum: the counts, or the sample
+  // (the same first matches in index order either way).
   const counted = browse
     ? sql`SELECT brand_key AS brand_id, category_id, on_shelf AS n FROM search_facet_counts f
            WHERE ${sql.join(countsWhere, sql` AND `)}`
-    : sql`SELECT d.brand_id, d.category_id, 1 AS n FROM ${source} WHERE ${filter} LIMIT ${FACET_SAMPLE}`;
+    : ftsWhere
+      ? sql`SELECT brand_id, category_id, 1 AS n FROM search_fts WHERE ${ftsWhere} LIMIT ${FACET_SAMPLE}`
+      : sql`SELECT d.brand_id, d.category_id, 1 AS n FROM ${source} WHERE ${filter} LIMIT ${FACET_SAMPLE}`;
 
+  const ftsPage = ftsWhere && FTS_ORDERS[sort];
   const [rows, facetRows] = await Promise.all([
-    db.all<Row>(sql`
+    ftsPage
+      ? db.all<Row>(sql`
+      WITH page AS MATERIALIZED (
+        SELECT product_id, sales_count, bm25(search_fts) - ${FTS_BOOST} AS score
+          FROM search_fts WHERE ${ftsWhere}
+         ORDER BY ${ftsPage("")} LIMIT ${query.limit + 1} OFFSET ${offset})
+      SELECT d.product_id, d.name, d.brand_id, b.name AS brand_name, d.category_id, c.name AS category_name,
+             d.min_price, d.max_price, d.currency, d.in_stock, d.image
+        FROM page p CROSS JOIN search_documents d ON d.product_id = p.product_id
+        LEFT JOIN brands b ON b.id = d.brand_id
+        LEFT JOIN categories c ON c.id = d.category_id
+       ORDER BY ${ftsPage("p.")}`)
+      : db.all<Row>(sql`
       SELECT d.product_id, d.name, d.brand_id, b.name AS brand_name, d.category_id, c.name AS category_name,
              d.min_price, d.max_price,
              d.currency, d.in_stock, d.image, ${rank} AS rank

@@ -40,10 +40,26 @@ async function countsAndTruth() {
   return { counts: counts?.results ?? [], truth: truth?.results ?? [] };
 }
 
+/**
+ * search_fts's copies of what a text search filters, ranks and counts on (0036) equal their
+ * documents', and every document is in the index once.
+ */
+async function expectFtsInStep() {
+  const off = await env.DB.prepare(
+    `SELECT d.product_id, count(f.product_id) AS n,
+            sum(f.status IS NOT d.status OR f.sales_count IS NOT d.sales_count OR f.category_path IS NOT d.category_path
+                OR f.category_id IS NOT d.category_id OR f.brand_id IS NOT d.brand_id) AS differ
+       FROM search_documents d LEFT JOIN search_fts f ON f.product_id = d.product_id
+      GROUP BY d.product_id HAVING n <> 1 OR differ <> 0`,
+  ).all();
+  expect(off.results).toEqual([]);
+}
+
 async function expectCountsExact() {
   const { counts, truth } = await countsAndTruth();
   expect(counts).toEqual(truth);
   expect(truth.length).toBeGreaterThan(0);
+  await expectFtsInStep();
 }
 
 /** The category's facets as a GROUP BY over its on-shelf documents computes them. */
@@ -173,5 +189,32 @@ describe("search_facet_counts", () => {
     expect(facets).toEqual(await facetTruth(parentId));
     // A price filter takes the same bounded path.
     expect(await facetsOf(`categoryId=${parentId}&minPrice=1`)).toEqual(await facetTruth(parentId));
+  });
+
+  it("ranks and filters a text search over search_fts's columns as over the documents", async () => {
+    const text = `q=${encodeURIComponent("Facet Count Item")}&categoryId=${parentId}`;
+    const itemsOf = async (query: string) =>
+      (await json<{ items: { productId: string }[] }>(await call("GET", `/v1/products?${query}`))).body.items.map(
+        (i) => i.productId,
+      );
+    const onShelf = async (where: string, order: string, ...bind: (string | number)[]) =>
+      (
+        await env.DB.prepare(`SELECT product_id FROM search_documents WHERE status = 10 AND ${where} ORDER BY ${order}`)
+          .bind(...bind)
+          .all<{ product_id: string }>()
+      ).results.map((r) => r.product_id);
+    const byText = onShelf.bind(null, "name LIKE 'Facet Count Item %' AND category_id IN (?, ?)");
+    const [a, b] = childIds as [number, number];
+    expect((await itemsOf(`${text}&sort=sales`)).length).toBeGreaterThan(1);
+    expect(await itemsOf(`${text}&sort=sales`)).toEqual(await byText("sales_count DESC, product_id", a, b));
+    expect((await itemsOf(text)).sort()).toEqual(await byText("product_id", a, b));
+    expect((await itemsOf(`${text}&brandId=2002`)).sort()).toEqual(
+      await onShelf("name LIKE 'Facet Count Item %' AND brand_id = 2002", "product_id"),
+    );
+    // A child category is a narrower path; a category with no such products answers none.
+    expect((await itemsOf(`q=${encodeURIComponent("Facet Count Item")}&categoryId=${b}`)).sort()).toEqual(
+      await onShelf("name LIKE 'Facet Count Item %' AND category_id = ?", "product_id", b),
+    );
+    expect(await itemsOf(`q=${encodeURIComponent("Facet Count Item")}&categoryId=1001`)).toEqual([]);
   });
 });
