@@ -1,15 +1,46 @@
 /** The drizzle handle over D1 that repositories take as their first argument. */
 
-import { type SQL, sql } from "drizzle-orm";
+import {
+  createTableRelationsHelpers,
+  type ExtractTablesWithRelations,
+  extractTablesRelationalConfig,
+  type RelationalSchemaConfig,
+  type SQL,
+  sql,
+} from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { drizzle } from "drizzle-orm/d1";
+import { DrizzleD1Database } from "drizzle-orm/d1";
+import { SQLiteD1Session } from "drizzle-orm/d1/session";
+import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
 import * as schema from "../../db/schema";
 
-export type Db = ReturnType<typeof dbOf>;
+export type Db = DrizzleD1Database<typeof schema> & { $client: D1Database };
+
+/**
+ * drizzle(d1, { schema }) walks the whole schema (every table and relation) on each call, and a
+ * request opens a Db or more (its D1 session, the metrics flush, the switches): a quarter of a
+ * cached detail's CPU went there. The walk depends on the schema alone, so it runs once per
+ * isolate, and a binding or session keeps the Db made for it (they hold no per-query state).
+ */
+type Tables = ExtractTablesWithRelations<typeof schema>;
+let relational: RelationalSchemaConfig<Tables> | undefined;
+const handles = new WeakMap<D1Database | D1DatabaseSession, Db>();
 
 /** A drizzle database over a D1 binding (or a D1 session, for read-your-writes). */
-export function dbOf(d1: D1Database | D1DatabaseSession) {
-  return drizzle(d1 as D1Database, { schema });
+export function dbOf(d1: D1Database | D1DatabaseSession): Db {
+  const held = handles.get(d1);
+  if (held) return held;
+  if (!relational) {
+    const tables = extractTablesRelationalConfig(schema, createTableRelationsHelpers);
+    relational = { fullSchema: schema, schema: tables.tables as Tables, tableNamesMap: tables.tableNamesMap };
+  }
+  const dialect = new SQLiteAsyncDialect();
+  const session = new SQLiteD1Session<typeof schema, Tables>(d1 as D1Database, dialect, relational, {});
+  const db = Object.assign(new DrizzleD1Database<typeof schema>("async", dialect, session, relational), {
+    $client: d1 as D1Database,
+  });
+  handles.set(d1, db);
+  return db;
 }
 
 /** Runs statements as one D1 batch (atomic: all or none); an empty list does nothing. */
