@@ -28,7 +28,7 @@ import {
 } from "./home-modules";
 import {
   type HomePageRef,
-  homeKeyParts,
+  type homeKeyParts,
   insertDraft,
   loadHomePage,
   publishDraft,
@@ -119,17 +119,17 @@ export async function publishHome(db: Db, page: HomePageRef, actor: string, now:
 }
 
 /**
- * The edge-cache key of the page's published answer at `now` for this caller, and the caller's
- * variant of the running home experiment (its name is in the key: each variant is cached apart,
- * a handful of copies rather than one per shopper). A shop that does not exist is a 404.
+ * The edge-cache key of the page's published answer at `now` for this caller, from the key's
+ * parts (`homeKeyParts`, read at or after `now`), and the caller's variant of the running home
+ * experiment (its name is in the key: each variant is cached apart, a handful of copies rather
+ * than one per shopper). A shop that does not exist is a 404.
  */
-export async function homeServing(
-  db: Db,
+export function homeServing(
+  parts: Awaited<ReturnType<typeof homeKeyParts>>,
   page: HomePageRef,
   now: number,
   who: { userId?: string; cartToken?: string } = {},
-): Promise<{ key: string; assignment: Assignment | null }> {
-  const parts = await homeKeyParts(db, page, now);
+): { key: string; assignment: Assignment | null } {
   if (!parts.shopExists) throw new AppError("not_found", { detail: "No such shop" });
   const unit = unitOf(who);
   const assignment = parts.experiment && unit ? assignmentIn(parts.experiment, unit) : null;

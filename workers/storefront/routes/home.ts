@@ -11,12 +11,13 @@ import {
   personalizeHome,
   resolveHome,
 } from "../../../shared/discovery/home";
-import type { HomePageRef } from "../../../shared/discovery/home-pages-repo";
+import { type HomePageRef, homeKeyParts, pageIdOf } from "../../../shared/discovery/home-pages-repo";
 import type { AppEnv } from "../../../shared/platform/app-env";
 import { callerOf } from "../../../shared/platform/caller";
 import { dbOf } from "../../../shared/platform/db";
 import { edgeCache } from "../../../shared/platform/edge-cache";
 import { AppError } from "../../../shared/platform/errors";
+import { freshRead } from "../../../shared/platform/fresh-read";
 import { errorResponses, jsonResponse } from "../../../shared/platform/openapi";
 import { requestDb } from "../../../shared/platform/request-db";
 import { canAccessShop } from "../../../shared/platform/shop-access";
@@ -101,7 +102,11 @@ function homeCache() {
   const cached = edgeCache<StorefrontBindings>(async (c) => {
     const now = c.var.clock.now();
     const who = { userId: c.var.caller?.userId, cartToken: c.req.header("x-cart-token") };
-    const { key, assignment } = await homeServing(requestDb(c), pageOf(c), now, who);
+    const page = pageOf(c);
+    // One read of the key's parts shared by the requests arriving before it is sent; its clock is
+    // read when it is sent, so never earlier than any of theirs (the answer's own time is later still).
+    const parts = await freshRead(c, `home/${pageIdOf(page)}`, (db) => homeKeyParts(db, page, c.var.clock.now()));
+    const { key, assignment } = homeServing(parts, page, now, who);
     if (assignment) {
       assignments.set(c.req.raw, assignment);
       c.executionCtx.waitUntil(exposeInBackground(dbOf(c.env.DB), assignment, now, c.var.log));
@@ -153,7 +158,8 @@ export function registerHomeRoutes(app: StorefrontApp): void {
     if (preview) {
       assertMayPreview(c, page);
       // The cache key's lookup answers 404 for an unknown shop; a preview checks it itself.
-      await homeServing(db, page, c.var.clock.now());
+      const now = c.var.clock.now();
+      homeServing(await homeKeyParts(db, page, now), page, now);
     }
     return c.json(await resolveHome(db, page, c.var.clock.now(), preview ? "draft" : "published"), 200);
   });

@@ -1,0 +1,102 @@
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import { Hono } from "hono";
+import { describe, expect, it } from "vitest";
+import type { AppEnv } from "../../shared/platform/app-env";
+import { freshRead } from "../../shared/platform/fresh-read";
+import { BOOKMARK_HEADER } from "../../shared/platform/request-db";
+
+/**
+ * An app answering a version the test bumps (as an edit does), read through `freshRead`; each
+ * read waits until the test lets it land, so the test decides which requests arrive while it flies.
+ */
+function versionApp() {
+  const key = `test/${crypto.randomUUID()}`;
+  let version = 1;
+  const sent: { version: number; land: () => void; fail: (err: Error) => void }[] = [];
+  const app = new Hono<AppEnv>();
+  app.get("/version", async (c) => {
+    const answer = await freshRead(
+      c,
+      key,
+      () =>
+        new Promise<number>((resolve, reject) => {
+          const seen = version;
+          sent.push({ version: seen, land: () => resolve(seen), fail: reject });
+        }),
+    );
+    return c.json({ version: answer });
+  });
+  const ctx = createExecutionContext();
+  const get = (headers: Record<string, string> = {}) =>
+    Promise.resolve(app.fetch(new Request("http://x/version", { headers }), env, ctx)).then(async (res) => {
+      if (res.status !== 200) return res.status;
+      return ((await res.json()) as { version: number }).version;
+    });
+  const settle = () => new Promise((r) => setTimeout(r, 20));
+  return { get, sent, settle, bump: () => (version += 1), done: () => waitOnExecutionContext(ctx) };
+}
+
+describe("a read shared by concurrent requests", () => {
+  it("lets the requests arriving while a read flies share the next one, sent after they all arrived", async () => {
+    const { get, sent, settle, bump, done } = versionApp();
+    const first = get();
+    await settle();
+    expect(sent).toHaveLength(1);
+    // An edit lands after the first read was sent: the requests arriving now must not get its answer.
+    bump();
+    const burst = Array.from({ length: 5 }, () => get());
+    await settle();
+    expect(sent).toHaveLength(1);
+    sent[0]?.land();
+    await settle();
+    expect(sent).toHaveLength(2);
+    sent[1]?.land();
+    expect(await first).toBe(1);
+    expect(await Promise.all(burst)).toEqual([2, 2, 2, 2, 2]);
+    // Nothing in flight any more: the next request reads at once.
+    bump();
+    const later = get();
+    await settle();
+    expect(sent).toHaveLength(3);
+    sent[2]?.land();
+    expect(await later).toBe(3);
+    await done();
+  });
+
+  it("reads for itself when the request carries a D1 bookmark", async () => {
+    const { get, sent, settle, done } = versionApp();
+    const first = get();
+    await settle();
+    const bookmarked = get({ [BOOKMARK_HEADER]: "00000000-00000001-00000000-00000000000000000000000000000000" });
+    const plain = get();
+    await settle();
+    // The bookmarked request sent its own read at once; the plain one waits to share the next.
+    expect(sent).toHaveLength(2);
+    sent[0]?.land();
+    sent[1]?.land();
+    await settle();
+    expect(sent).toHaveLength(3);
+    sent[2]?.land();
+    expect(await Promise.all([first, bookmarked, plain])).toEqual([1, 1, 1]);
+    await done();
+  });
+
+  it("fails the requests sharing a failed read, and reads again for the next", async () => {
+    const { get, sent, settle, done } = versionApp();
+    const first = get();
+    await settle();
+    const burst = [get(), get()];
+    await settle();
+    sent[0]?.land();
+    await settle();
+    sent[1]?.fail(new Error("D1 unavailable"));
+    expect(await first).toBe(1);
+    expect(await Promise.all(burst)).toEqual([500, 500]);
+    const after = get();
+    await settle();
+    expect(sent).toHaveLength(3);
+    sent[2]?.land();
+    expect(await after).toBe(1);
+    await done();
+  });
+});
