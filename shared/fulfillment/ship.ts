@@ -15,8 +15,9 @@
  * parked there for the parcel are queued again (their consumer forwards them to this shard now
  * that the parcel has an order), then one shard batch behind the slot's fence moves the order and
  * the shipment and queues the shard's parked callbacks, asserting none is left parked (one parked
- * after the read fails the batch: 409 version_conflict, retry). Refused by the fence, the claim
- * this call made is given back, so a fenced ship changes nothing.
+ * after the read fails the batch: 409 version_conflict, retry). When the batch fails and the
+ * order did not ship this parcel (a fence, a racing ship with another number), the claim this call
+ * made is given back, so a refused ship changes nothing and leaves the number free.
  */
 import { and, desc, eq, ne, sql } from "drizzle-orm";
 import { z } from "zod";
@@ -190,9 +191,8 @@ export async function shipOrder(deps: ShipDeps, input: ShipInput): Promise<Order
       noneParked(db, parcel),
     ]);
   } catch (err) {
-    if (claim.fresh && err instanceof AppError && err.code === "order_slot_moving") {
-      await releaseParcel(deps.db, parcel, order.id);
-    }
+    // Nothing was shipped (fenced, or another ship of the order won): the number is free again.
+    if (claim.fresh && !(await alreadyShipped(db, input))) await releaseParcel(deps.db, parcel, order.id);
     if (isUniqueViolation(err, "shipments.carrier")) {
       if (await alreadyShipped(db, input)) return getOrder(db, { all: true }, order.id);
       throw new AppError("tracking_number_taken", {

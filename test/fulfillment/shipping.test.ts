@@ -161,6 +161,11 @@ describe("physical fulfillment", () => {
     const view = await sellerOrder(seller, one.orderId);
     expect(view.body.shipments).toHaveLength(1);
     expect(await transitionsOf(one.orderId)).toMatchObject({ "status:SHIPPED": 1 });
+    // The losers' numbers were claimed for the order and given back: only the shipped parcel's claim stays.
+    const claims = await env.DB.prepare("select tracking_number as n from parcels where order_id = ?")
+      .bind(one.orderId)
+      .all<{ n: string }>();
+    expect(claims.results.map((c) => c.n)).toEqual([view.body.shipments[0]?.trackingNumber]);
   });
 
   it("hides another shop's orders from its seller (404), lets an operator ship, refuses an unpaid order", async () => {
