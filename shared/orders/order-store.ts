@@ -252,9 +252,10 @@ function slotMoving(slot: number): AppError {
 /**
  * Rows whose pay-order or order number `column` names one of `slots` (digits 14–16), for a fan-out
  * read that must see each row once: only a slot's routed shard counts (`routed()`), not a
- * moved slot's copy awaiting its purge. One bound parameter however many slots.
+ * moved slot's copy awaiting its purge. One bound parameter however many slots. `column` may be an
+ * SQL chunk (sql`o.id`) for raw statements that alias their tables.
  */
-export function inSlots(column: SQLiteColumn, slots: number[] | "all"): SQL | undefined {
+export function inSlots(column: SQLiteColumn | SQL, slots: number[] | "all"): SQL | undefined {
   if (slots === "all") return undefined;
   return sql`CAST(substr(${column}, 14, 3) AS INTEGER) IN (SELECT value FROM json_each(${JSON.stringify(slots)}))`;
 }

@@ -10,9 +10,16 @@
  *   were never a sale (`paid_after_cancel`, `duplicate_payment`) are not sales refunds;
  * - `netSales` = gmv − refunded, and `averageOrderValue` = gmv ÷ paidOrders (rounded to a minor unit).
  * Periods without orders or refunds answer zeros, so a chart has every day.
+ *
+ * Orders and refunds live on the order shards (issue #20): the report runs its two aggregates on
+ * every shard the slot table routes slots to, each restricted to its routed slots (so a moved
+ * slot's copy awaiting its purge is not counted twice), and sums the cells, which are additive
+ * (counts and sums per period and currency). A refund lives with its order, so the joins and the
+ * `paid_after_cancel` check stay shard-local.
  */
 import { z } from "@hono/zod-openapi";
 import { type SQL, sql } from "drizzle-orm";
+import { inSlots, type OrderStore } from "../orders/order-store";
 import type { Db } from "../platform/db";
 import { type Currency, DEFAULT_CURRENCY, moneySchema } from "../platform/money";
 import { invalidField } from "../platform/validation";
@@ -113,9 +120,29 @@ function shaped(cell: Cell, currency: string) {
   };
 }
 
-/** The sales report of one shop (`shopId`) or all shops (null). */
-export async function salesReport(db: Db, query: SalesReportQuery, shopId: string | null): Promise<SalesReport> {
-  const { fromMs, toMs } = rangeOf(query);
+interface PlacedRow {
+  period: string;
+  currency: string;
+  orders: number;
+  paid_orders: number;
+  gmv: number;
+}
+
+interface RefundedRow {
+  period: string;
+  currency: string;
+  refunds: number;
+  amount: number;
+}
+
+/** The report's two aggregates on one order shard, over the orders of `slots` only. */
+async function shardAggregates(
+  db: Db,
+  query: SalesReportQuery,
+  shopId: string | null,
+  slots: number[] | "all",
+  { fromMs, toMs }: { fromMs: number; toMs: number },
+): Promise<[PlacedRow[], RefundedRow[]]> {
   const shopOrders: SQL = shopId === null ? sql`1 = 1` : sql`o.shop_id = ${shopId}`;
   const paid = sql.join(
     PAID.map((s) => sql`${s}`),
@@ -129,22 +156,39 @@ export async function salesReport(db: Db, query: SalesReportQuery, shopId: strin
   const periodOfColumn = (column: SQL) => sql`strftime(${format}, ${column} / 1000, 'unixepoch')`;
   const isSale = sql`o.payment_status IN (${paid}) AND NOT EXISTS (
     SELECT 1 FROM refunds pac WHERE pac.order_id = o.id AND pac.reason = 'paid_after_cancel')`;
-  const [placed, refunded] = await Promise.all([
-    db.all<{ period: string; currency: string; orders: number; paid_orders: number; gmv: number }>(sql`
+  const routedOrders = inSlots(sql`o.id`, slots) ?? sql`1 = 1`;
+  return Promise.all([
+    db.all<PlacedRow>(sql`
       SELECT ${periodOfColumn(sql`o.created_at`)} AS period, o.currency,
              COUNT(*) AS orders,
              SUM(CASE WHEN ${isSale} THEN 1 ELSE 0 END) AS paid_orders,
              SUM(CASE WHEN ${isSale} THEN o.total_amount ELSE 0 END) AS gmv
         FROM orders o
-       WHERE ${shopOrders} AND o.created_at >= ${fromMs} AND o.created_at < ${toMs}
+       WHERE ${shopOrders} AND ${routedOrders} AND o.created_at >= ${fromMs} AND o.created_at < ${toMs}
        GROUP BY period, o.currency`),
-    db.all<{ period: string; currency: string; refunds: number; amount: number }>(sql`
+    db.all<RefundedRow>(sql`
       SELECT ${periodOfColumn(sql`r.updated_at`)} AS period, r.currency, COUNT(*) AS refunds, SUM(r.amount) AS amount
         FROM refunds r JOIN orders o ON o.id = r.order_id
-       WHERE r.status = 'REFUNDED' AND r.reason NOT IN (${notSales}) AND ${shopOrders}
+       WHERE r.status = 'REFUNDED' AND r.reason NOT IN (${notSales}) AND ${shopOrders} AND ${routedOrders}
          AND r.updated_at >= ${fromMs} AND r.updated_at < ${toMs}
        GROUP BY period, r.currency`),
   ]);
+}
+
+/** The sales report of one shop (`shopId`) or all shops (null), summed over the order shards. */
+export async function salesReport(
+  store: OrderStore,
+  query: SalesReportQuery,
+  shopId: string | null,
+): Promise<SalesReport> {
+  const range = rangeOf(query);
+  const { fromMs, toMs } = range;
+  const routed = (await store.routed()).filter((r) => r.slots === "all" || r.slots.length > 0);
+  const perShard = await Promise.all(
+    routed.map(({ shard, slots }) => shardAggregates(shard.db, query, shopId, slots, range)),
+  );
+  const placed = perShard.flatMap(([rows]) => rows);
+  const refunded = perShard.flatMap(([, rows]) => rows);
 
   const cells = new Map<string, Cell>(); // `${period}|${currency}`
   const cell = (period: string, currency: string) => {

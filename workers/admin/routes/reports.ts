@@ -1,5 +1,6 @@
 /** Sales reports: sellers their own shop, operators every shop or one. */
 import { createRoute } from "@hono/zod-openapi";
+import { orderStoreOf } from "../../../shared/orders/order-store";
 import { callerOf, requireRole, requireScope } from "../../../shared/platform/caller";
 import { dbOf } from "../../../shared/platform/db";
 import { errorResponses, jsonResponse } from "../../../shared/platform/openapi";
@@ -69,6 +70,6 @@ export function registerReportRoutes(app: AdminApp): void {
     const db = dbOf(c.env.DB);
     const query = c.req.valid("query");
     const shopId = (await shopFilterFor(db, callerOf(c), query.shopId)) ?? null;
-    return c.json(await salesReport(db, query, shopId), 200);
+    return c.json(await salesReport(orderStoreOf(c.env, c.var.clock), query, shopId), 200);
   });
 }
