@@ -9,6 +9,7 @@
  */
 import { and, desc, eq, notExists, sql } from "drizzle-orm";
 import { coPurchaseOrders, coPurchases } from "../../db/schema";
+import type { OrderStore } from "../orders/order-store";
 import { getOrder } from "../orders/orders";
 import { type Db, runBatch } from "../platform/db";
 
@@ -16,10 +17,11 @@ import { type Db, runBatch } from "../platform/db";
 export const MAX_PRODUCTS_PER_ORDER = 12;
 
 /** Counts a paid order's product pairs once; answers how many pairs it added (0 on a redelivery). */
-export async function countPaidOrder(db: Db, orderId: string, now: number): Promise<number> {
+export async function countPaidOrder(db: Db, orders: OrderStore, orderId: string, now: number): Promise<number> {
   const seen = await db.query.coPurchaseOrders.findFirst({ where: eq(coPurchaseOrders.orderId, orderId) });
   if (seen) return 0;
-  const order = await getOrder(db, { all: true }, orderId);
+  // The order's items from its shard; the counts (and the once-per-order mark) in the commerce DB.
+  const order = await getOrder((await orders.homeOfOrder(orderId)).db, { all: true }, orderId);
   const productIds = [...new Set(order.items.map((i) => i.productId))].slice(0, MAX_PRODUCTS_PER_ORDER);
   const notCounted = notExists(
     db.select({ one: sql`1` }).from(coPurchaseOrders).where(eq(coPurchaseOrders.orderId, orderId)),

@@ -17,6 +17,7 @@
 
 import { cartProductIds } from "../cart/cart";
 import { type RailItem, railByIds, similarProducts } from "../catalog/rails";
+import type { OrderStore } from "../orders/order-store";
 import { listOrders } from "../orders/orders";
 import type { Db } from "../platform/db";
 import { boughtTogetherOf } from "./co-purchases";
@@ -25,17 +26,18 @@ import { recentViews } from "./product-views";
 const SEEDS_PER_KIND = 5;
 const WEIGHTS = { cart: 3, purchase: 2, view: 1 } as const;
 
-/** The shopper's purchased products, newest order first (distinct), from the orders domain. */
-async function purchasedProducts(db: Db, userId: string, limit: number): Promise<string[]> {
+/** The shopper's purchased products, newest order first (distinct), from their orders' shard. */
+async function purchasedProducts(orders: OrderStore, userId: string, limit: number): Promise<string[]> {
+  const { db } = await orders.homeOfUser(userId);
   const recent = await listOrders(db, { userId }, { limit: 10 });
   return [...new Set(recent.items.flatMap((o) => o.items.map((i) => i.productId)))].slice(0, limit);
 }
 
 /** The shopper's seeds with their weights, strongest first, and the products never to pick. */
-export async function forYouSeeds(db: Db, userId: string) {
+export async function forYouSeeds(db: Db, orders: OrderStore, userId: string) {
   const [cart, bought, viewed] = await Promise.all([
     cartProductIds(db, userId, SEEDS_PER_KIND),
-    purchasedProducts(db, userId, SEEDS_PER_KIND),
+    purchasedProducts(orders, userId, SEEDS_PER_KIND),
     recentViews(db, userId, SEEDS_PER_KIND),
   ]);
   const weights = new Map<string, number>();
@@ -52,9 +54,10 @@ export async function forYouSeeds(db: Db, userId: string) {
 /** Up to `limit` products for the shopper, on shelf, best first (fewer, or none, without history). */
 export async function forYou(
   db: Db,
+  orders: OrderStore,
   input: { userId: string; limit: number; exclude?: string[]; shopId?: string },
 ): Promise<RailItem[]> {
-  const { seeds, exclude } = await forYouSeeds(db, input.userId);
+  const { seeds, exclude } = await forYouSeeds(db, orders, input.userId);
   for (const id of input.exclude ?? []) exclude.add(id);
   if (seeds.length === 0) return [];
   const weightOf = new Map(seeds);

@@ -9,6 +9,7 @@
  */
 import { z } from "zod";
 import { categoryShortcuts, railByIds, railByRule, railItemSchema } from "../catalog/rails";
+import type { OrderStore } from "../orders/order-store";
 import type { Db } from "../platform/db";
 import { AppError } from "../platform/errors";
 import { unitOf } from "./experiments/assignment";
@@ -212,13 +213,19 @@ export async function resolveHome(
  * picks (topped up with the page's best sellers when the history is short). The shared page stays
  * cached as it is; only this copy is personal. Without a for_you module nothing is read.
  */
-export async function personalizeHome(db: Db, view: HomeView, userId: string, page: HomePageRef): Promise<HomeView> {
+export async function personalizeHome(
+  db: Db,
+  orders: OrderStore,
+  view: HomeView,
+  userId: string,
+  page: HomePageRef,
+): Promise<HomeView> {
   const modules = await Promise.all(
     view.modules.map(async (m) => {
       if (m.kind !== "for_you") return m;
       const limit = m.items.length || DEFAULT_RAIL_SIZE;
       const shopId = page.scope === "shop" ? page.shopId : undefined;
-      const mine = await forYou(db, { userId, limit, shopId });
+      const mine = await forYou(db, orders, { userId, limit, shopId });
       const picked = new Set(mine.map((i) => i.productId));
       const fill = m.items.filter((i) => "productId" in i && !picked.has(i.productId));
       return { ...m, items: [...mine, ...fill].slice(0, limit) };

@@ -10,6 +10,7 @@
  */
 import { z } from "zod";
 import { type RailItem, railByIds, railByRule, railItemSchema, similarProducts } from "../catalog/rails";
+import type { OrderStore } from "../orders/order-store";
 import type { Db } from "../platform/db";
 import { boughtTogetherIds } from "./co-purchases";
 import type { Algorithm, RecommendationsVariantConfig } from "./experiments/definition";
@@ -39,7 +40,11 @@ export type Recommendations = z.infer<typeof recommendationsSchema>;
 const withReason = (items: RailItem[], reason: (typeof REASONS)[number]) =>
   items.map((i) => ({ productId: i.productId, name: i.name, minPrice: i.minPrice, image: i.image, reason }));
 
-async function picks(db: Db, input: { productId: string; kind: Algorithm; userId?: string; limit: number }) {
+async function picks(
+  db: Db,
+  orders: OrderStore,
+  input: { productId: string; kind: Algorithm; userId?: string; limit: number },
+) {
   switch (input.kind) {
     case "best_sellers":
       return [];
@@ -53,7 +58,7 @@ async function picks(db: Db, input: { productId: string; kind: Algorithm; userId
     case "for_you":
       return input.userId
         ? withReason(
-            await forYou(db, { userId: input.userId, limit: input.limit, exclude: [input.productId] }),
+            await forYou(db, orders, { userId: input.userId, limit: input.limit, exclude: [input.productId] }),
             "for_you",
           )
         : [];
@@ -63,9 +68,10 @@ async function picks(db: Db, input: { productId: string; kind: Algorithm; userId
 /** Recommendations next to `productId`: `limit` products on shelf, topped up with best sellers. */
 export async function recommend(
   db: Db,
+  orders: OrderStore,
   input: { productId: string; kind: Algorithm; userId?: string; limit: number; enabled: boolean },
 ): Promise<Recommendations> {
-  const chosen = input.enabled ? await picks(db, input) : [];
+  const chosen = input.enabled ? await picks(db, orders, input) : [];
   const seen = new Set([input.productId]);
   const items = chosen.filter((i) => !seen.has(i.productId) && seen.add(i.productId)).slice(0, input.limit);
   if (items.length < input.limit) {
@@ -88,11 +94,12 @@ export async function recommend(
  */
 export async function servedRecommendations(
   db: Db,
+  orders: OrderStore,
   input: { productId: string; kind?: RecommendationKind; limit: number; enabled: boolean },
   who: { userId?: string; cartToken?: string },
 ): Promise<{ answer: Recommendations; assignment: Assignment | null }> {
   const assignment = input.kind ? null : await assignmentOn(db, "recommendations", who);
   const kind = input.kind ?? (assignment?.variant.config as RecommendationsVariantConfig | undefined)?.algorithm;
-  const answer = await recommend(db, { ...input, kind: kind ?? "similar", userId: who.userId });
+  const answer = await recommend(db, orders, { ...input, kind: kind ?? "similar", userId: who.userId });
   return { answer, assignment };
 }

@@ -13,6 +13,7 @@ import { indexedPriceWindow } from "../catalog/indexer";
 import { makeEvent } from "../events/messages";
 import { outboxInsert, outboxRow, sendOutbox } from "../events/outbox";
 import type { Producers } from "../events/producer";
+import type { OrderStore } from "../orders/order-store";
 import { getOrder } from "../orders/orders";
 import type { Clock } from "../platform/clock";
 import { createdCursorSchema, decodeCursor, olderThan, pageOf } from "../platform/cursor";
@@ -104,10 +105,12 @@ async function commitWithRating(
 
 /** A shopper reviews one item of their COMPLETED order, once: a second review of the item is 409 already_reviewed. */
 export async function createReview(
-  deps: ReviewDeps,
+  deps: ReviewDeps & { orders: OrderStore },
   input: { userId: string; orderId: string; orderItemId: string; body: ReviewBody },
 ): Promise<{ reviewId: string }> {
-  const order = await getOrder(deps.db, { userId: input.userId }, input.orderId);
+  // The order from its shard (deps.orders); the review and the rating in the commerce DB.
+  const { db: orderDb } = await deps.orders.homeOfOrder(input.orderId);
+  const order = await getOrder(orderDb, { userId: input.userId }, input.orderId);
   const item = order.items.find((i) => i.orderItemId === input.orderItemId);
   if (!item) throw new AppError("not_found", { detail: `No item ${input.orderItemId} in order ${input.orderId}` });
   if (order.status !== "COMPLETED") {

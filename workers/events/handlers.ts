@@ -73,7 +73,7 @@ export const HANDLERS: { [Q in QueueName]: Handlers<Q> } = {
       await consumePaidOrderPromotions(deps, message.data.orderId);
       await fulfillPaidOrder(deps, message);
       // "Bought together" counts (idempotent by the order: a redelivery adds nothing).
-      await countPaidOrder(deps.db, message.data.orderId, deps.clock.now());
+      await countPaidOrder(deps.db, deps.orders, message.data.orderId, deps.clock.now());
       // A/B conversions of the shopper's running experiments (once per experiment and order).
       await attributePaidOrder(deps.db, { ...message.data, paidAt: message.occurredAt });
     },

@@ -12,6 +12,7 @@ import {
   resolveHome,
 } from "../../../shared/discovery/home";
 import { type HomePageRef, homeKeyParts, pageIdOf } from "../../../shared/discovery/home-pages-repo";
+import { orderStoreOf } from "../../../shared/orders/order-store";
 import type { AppEnv } from "../../../shared/platform/app-env";
 import { callerOf } from "../../../shared/platform/caller";
 import { dbOf } from "../../../shared/platform/db";
@@ -127,7 +128,7 @@ function personalized() {
     if (!userId || c.res.status !== 200 || c.req.query("preview")) return;
     const view = (await c.res.clone().json()) as HomeView;
     if (!view.modules.some((m) => m.kind === "for_you") || !(await isSwitchedOn(c, "recommendations"))) return;
-    const mine = await personalizeHome(requestDb(c), view, userId, pageOf(c));
+    const mine = await personalizeHome(requestDb(c), orderStoreOf(c.env, c.var.clock), view, userId, pageOf(c));
     const headers = new Headers(c.res.headers);
     headers.set("cache-control", "private, no-store");
     headers.delete("content-length");

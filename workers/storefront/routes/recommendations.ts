@@ -6,6 +6,7 @@ import {
   recommendationsSchema,
   servedRecommendations,
 } from "../../../shared/discovery/recommendations";
+import { orderStoreOf } from "../../../shared/orders/order-store";
 import { dbOf } from "../../../shared/platform/db";
 import { errorResponses, jsonResponse } from "../../../shared/platform/openapi";
 import { requestDb } from "../../../shared/platform/request-db";
@@ -59,6 +60,7 @@ export function registerRecommendationRoutes(app: StorefrontApp): void {
     const db = requestDb(c);
     const { answer, assignment } = await servedRecommendations(
       db,
+      orderStoreOf(c.env, c.var.clock),
       { productId: c.req.valid("param").productId, kind, limit, enabled: await isSwitchedOn(c, "recommendations") },
       { userId: c.var.caller?.userId, cartToken: c.req.valid("header")["x-cart-token"] },
     );

@@ -1,5 +1,6 @@
 /** Reviews on the storefront: a product's reviews and rating, and a shopper reviewing an item they received. */
 import { createRoute, z } from "@hono/zod-openapi";
+import { orderStoreOf } from "../../../shared/orders/order-store";
 import { orderIdParam } from "../../../shared/orders/orders";
 import { callerOf, requireCaller } from "../../../shared/platform/caller";
 import { dbOf } from "../../../shared/platform/db";
@@ -68,7 +69,13 @@ export function registerReviewRoutes(app: StorefrontApp): void {
   app.openapi(routes.create, async (c) => {
     const { orderId, orderItemId } = c.req.valid("param");
     const created = await createReview(
-      { db: dbOf(c.env.DB), clock: c.var.clock, producers: c.env, log: c.var.log },
+      {
+        db: dbOf(c.env.DB),
+        orders: orderStoreOf(c.env, c.var.clock),
+        clock: c.var.clock,
+        producers: c.env,
+        log: c.var.log,
+      },
       { userId: callerOf(c).userId, orderId, orderItemId, body: c.req.valid("json") },
     );
     return c.json(created, 201);
