@@ -25,7 +25,7 @@
 
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
-import { applyLocalMigrations, executeLocalSql, loadDemoSeed } from "../scripts/local.ts";
+import { applyLocalMigrations, executeLocalSql, loadDemoSeed, spreadLocalOrderSlots } from "../scripts/local.ts";
 import { CHECKOUT_FLOW, describeCheckoutFlow, type FlowRun, measureCheckoutFlow } from "./checkout-flow.ts";
 import { describeFreshness, type FreshnessResults, measureFreshness } from "./freshness.ts";
 import { measure, type Scenario } from "./lib/load.ts";
@@ -53,8 +53,9 @@ const wanted = (name: string) => name === CEILING || !only?.length || only.some(
 
 // The demo seed first: the search catalog's products name its shops, categories and brands
 // (foreign keys), so on a fresh clone loading them before it failed. The platform then starts
-// without seeding again.
+// without seeding again. The orders go to both local shards, as under `npm run dev`.
 applyLocalMigrations("ignore");
+spreadLocalOrderSlots();
 loadDemoSeed(process.env.CATALOG_SIZE ?? "2000");
 // Search is measured over a large catalog (default 100,000 products), loaded before the platform starts.
 const searchProducts = Number(process.env.BENCH_SEARCH_PRODUCTS ?? 100_000);

@@ -1,7 +1,8 @@
 /**
  * `npm run dev`: the whole platform locally on one origin, with demo data.
  * 1. applies D1 migrations to the local database;
- * 2. loads the demo seed (idempotent);
+ * 2. spreads the order slots over the local order shards (on a fresh database) and loads the
+ *    demo seed (idempotent);
  * 3. starts all four Workers and the dev router in one `wrangler dev`, so they share local D1,
  *    Durable Objects and Queues, on 127.0.0.1:$PORT (default 8787), and the password hasher in a
  *    second one (its own workerd process, on $PORT+1000), bound through the dev registry.
@@ -22,6 +23,7 @@ import {
   PERSIST_DIR,
   SANDBOX_API_KEY,
   SANDBOX_WEBHOOK_SECRET,
+  spreadLocalOrderSlots,
   wrangler,
   writeDevVars,
 } from "./local.ts";
@@ -33,6 +35,7 @@ const origin = `http://127.0.0.1:${port}`;
 
 writeDevVars(origin);
 applyLocalMigrations();
+spreadLocalOrderSlots();
 if (!process.env.SKIP_SEED) loadDemoSeed(process.env.CATALOG_SIZE ?? "2000");
 
 const args = [

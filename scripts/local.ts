@@ -145,11 +145,31 @@ export function loadDemoSeed(catalogSize: string): void {
 
 /** Runs a SQL file against the local database. */
 export function executeLocalSql(file: string): void {
+  runLocalSql(["--file", file]);
+}
+
+function runLocalSql(source: ["--file" | "--command", string]): void {
   execFileSync(
     wrangler,
-    ["d1", "execute", "commerce", "--local", "--persist-to", PERSIST_DIR, "-c", "wrangler.toml", "--file", file],
+    ["d1", "execute", "commerce", "--local", "--persist-to", PERSIST_DIR, "-c", "wrangler.toml", ...source],
     {
       stdio: ["ignore", "ignore", "inherit"],
     },
   );
+}
+
+/**
+ * Spreads the order slots over every local order database (slot `i` on shard `i % N`), so local
+ * orders live on both shards as they would in production. Only on a database with no slot table and
+ * no orders yet: an older local database keeps its orders on shard 0, where they are (move slots
+ * with `npm run orders:move-slot`). One statement, so a second run changes nothing.
+ */
+export function spreadLocalOrderSlots(): void {
+  runLocalSql([
+    "--command",
+    `WITH RECURSIVE s(slot) AS (SELECT 0 UNION ALL SELECT slot + 1 FROM s WHERE slot < 999)
+     INSERT INTO order_slots (slot, shard, updated_at)
+     SELECT slot, slot % ${LOCAL_DATABASES.length}, ${Date.now()} FROM s
+     WHERE NOT EXISTS (SELECT 1 FROM order_slots) AND NOT EXISTS (SELECT 1 FROM pay_orders)`,
+  ]);
 }

@@ -11,7 +11,7 @@
  */
 import { readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { applyLocalMigrations, loadDemoSeed, PERSIST_DIR } from "../../scripts/local.ts";
+import { applyLocalMigrations, loadDemoSeed, PERSIST_DIR, spreadLocalOrderSlots } from "../../scripts/local.ts";
 import { startPlatform } from "../lib/platform.ts";
 import { ORDER_SCENARIO, orderScenarios } from "../orders.ts";
 import { DETAIL, scenarios } from "../scenarios.ts";
@@ -88,6 +88,7 @@ async function cpuOf(work: () => Promise<void>, idlePerMs: number): Promise<numb
 
 // The demo seed before the platform starts, as bench/run.ts does (its shops and shoppers place the orders).
 applyLocalMigrations("ignore");
+spreadLocalOrderSlots();
 loadDemoSeed(process.env.CATALOG_SIZE ?? "200");
 const platform = await startPlatform(Number(process.env.BENCH_PORT ?? 8797), { SKIP_SEED: "1" });
 try {

@@ -8,6 +8,9 @@
  * a browse by category and/or brand only sums `search_facet_counts` (exact; kept by triggers in
  * each write's transaction); any other search (text, price, stock, attributes) counts the first
  * `FACET_SAMPLE` matches in index order, exact when it has no more matches than that.
+ *
+ * A text search filtered by category and brand at most, sorted by relevance or sales, never reads
+ * a document per match: search_fts carries those columns (0036), and only the page is joined.
  */
 import { type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
