@@ -63,6 +63,14 @@ export async function scenarios(): Promise<Scenario[]> {
       connections: [1, 4],
     },
     { name: "storefront GET /v1/me (JWT + D1)", path: "/v1/me", headers: { authorization: `Bearer ${shopper}` } },
+    // A shopper's orders come from their shard; an operator's list asks every shard and merges
+    // (docs/decisions.md "Lists across shards"): the pair shows what the fan-out costs.
+    {
+      name: "storefront GET /v1/orders (one shard)",
+      path: "/v1/orders?limit=20",
+      headers: { authorization: `Bearer ${shopper}` },
+    },
+    { name: "admin GET /admin/v1/orders (every shard, merged)", path: "/admin/v1/orders?limit=20", headers: auth },
     { name: "search q=T恤 (FTS, facets)", path: `/v1/products?q=${encodeURIComponent("T恤")}` },
     { name: "search q=nike sort=price_asc", path: "/v1/products?q=nike&sort=price_asc" },
     {
