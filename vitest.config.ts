@@ -18,6 +18,8 @@ export default defineConfig({
           PAYMENT_WEBHOOK_SECRET: "whsec_dev_sandbox_secret",
           TEST_MIGRATIONS: await readD1Migrations(root("./db/migrations")),
           TEST_SEED: await buildSeedStatements({ catalogSize: 40 }),
+          // `npm run test:shards`: every file starts with the slots split over ORDERS_0 and ORDERS_1.
+          TEST_SPLIT_SHARDS: process.env.TEST_SPLIT_SHARDS ?? "",
         },
         // The outside web for feeds (test/discovery/feeds.test.ts): every outbound fetch goes through
         // this Worker, which serves *.feeds.test from what a test stored and passes the rest through.

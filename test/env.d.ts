@@ -5,6 +5,8 @@ declare namespace Cloudflare {
     PAYMENT_WEBHOOK_SECRET: string;
     TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
     TEST_SEED: string[];
+    /** Set by `npm run test:shards`: test/setup.ts splits the slots over two shards for every file. */
+    TEST_SPLIT_SHARDS: string;
     /** The third order shard, bound in tests only (slot moves). */
     ORDERS_2: D1Database;
   }

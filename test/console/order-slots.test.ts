@@ -3,12 +3,12 @@
  * shopper's slot (its order then read from the new shard), the purge refused while isolates may
  * still route by their cached table, a bad slot refused naming the field; sellers refused the page.
  */
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { slotOfUser } from "../../shared/orders/order-store";
 import { consoleBrowser } from "../helpers/console";
 import { call } from "../helpers/http";
 import { newShopper, placeOrder, skuOnSale } from "../helpers/orders";
-import { shardsHolding } from "../helpers/shards";
+import { shardsHolding, slotsAllOnShardZero } from "../helpers/shards";
 
 async function signedIn(username: string, password: string) {
   const browser = consoleBrowser();
@@ -16,6 +16,9 @@ async function signedIn(username: string, password: string) {
   expect(res.status, await res.clone().text()).toBe(303);
   return browser;
 }
+
+// These tests read and change the slot table itself: they start from the default (every slot on shard 0).
+beforeAll(slotsAllOnShardZero);
 
 describe("console order slots", () => {
   it("shows where the slots live and moves a shopper's slot, its order readable from the new shard", async () => {

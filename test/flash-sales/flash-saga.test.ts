@@ -13,6 +13,7 @@ import { SAGA_LEASE_MS } from "../../shared/orders/settings";
 import { sweepStaleSagas } from "../../shared/orders/sweeper";
 import { ManualClock } from "../../shared/platform/clock";
 import { admit, newCampaign, orderFlash } from "../helpers/flash-sales";
+import { countOnShards } from "../helpers/order-d1";
 import { newShopper, orderDepsFor, type Shopper, stockOf } from "../helpers/orders";
 
 const quota = flashQuota(env);
@@ -45,10 +46,7 @@ async function crashOrder(step: string, shopper: Shopper, purchaseToken: string)
 }
 
 async function orderCount(skuId: string): Promise<number> {
-  const row = await env.DB.prepare("select count(*) as n from order_items where sku_id = ?")
-    .bind(skuId)
-    .first<{ n: number }>();
-  return row?.n ?? 0;
+  return countOnShards("select count(*) as n from order_items where sku_id = ?", skuId);
 }
 
 describe("a flash-sale order saga that dies", () => {

@@ -18,6 +18,7 @@ import type { ListPage, TopupView } from "../../shared/sandbox/schemas";
 import { newSeller, postProduct, putOnShelf, SEED_DATA_PACK, type Seller } from "../helpers/catalog";
 import { completedEventOf, shopperOrder } from "../helpers/fulfillment";
 import { call, json } from "../helpers/http";
+import { orderD1 } from "../helpers/order-d1";
 import { newShopper, placeOrder, quote, type Shopper, skuOnSale, stockOf } from "../helpers/orders";
 import { eventually, ledgerOf, pay, settle, transitionsOf } from "../helpers/payments";
 import { refunded } from "../helpers/refunds";
@@ -100,14 +101,16 @@ async function topupsOf(orderItemId: string): Promise<TopupView[]> {
 }
 
 async function orderItemIdsOf(orderId: string): Promise<string[]> {
-  const rows = await env.DB.prepare("select id from order_items where order_id = ? order by id")
+  const rows = await (await orderD1(orderId))
+    .prepare("select id from order_items where order_id = ? order by id")
     .bind(orderId)
     .all<{ id: string }>();
   return rows.results.map((r) => r.id);
 }
 
 async function refundsOf(orderId: string) {
-  const rows = await env.DB.prepare("select id, reason, status, amount from refunds where order_id = ?")
+  const rows = await (await orderD1(orderId))
+    .prepare("select id, reason, status, amount from refunds where order_id = ?")
     .bind(orderId)
     .all<{ id: string; reason: string; status: string; amount: number }>();
   return rows.results;
@@ -283,9 +286,10 @@ describe("topping up a paid virtual order", () => {
     // As if the delivery had crashed after its top-up and before completing the order: four
     // deliveries race from PROCESSING. Each asks the provider under the item's key, so it answers
     // the first top-up again; one completes the order, the others lose the compare-and-set.
-    await env.DB.prepare(
-      "update orders set status = 'FULFILLING', fulfillment_status = 'PROCESSING', version = version + 1 where id = ?",
-    )
+    await (await orderD1(order.orderId))
+      .prepare(
+        "update orders set status = 'FULFILLING', fulfillment_status = 'PROCESSING', version = version + 1 where id = ?",
+      )
       .bind(order.orderId)
       .run();
     const deps = {

@@ -85,20 +85,28 @@ export async function settleCarrier(): Promise<void> {
 }
 
 /**
- * The inbox rows of one parcel's callbacks: type, status, note; from the order shard that holds
- * them (shard `shard`: 0, the commerce database, unless told).
+ * The inbox rows of one parcel's callbacks: type, status, note; from order shard `shard` when told,
+ * else from every shard (a parcel's callbacks are stored on its order's shard, news of an unknown
+ * parcel where it was parked).
  */
-export async function callbacksOf(carrier: string, trackingNumber: string, shard = 0) {
-  const rows = await (orderShardBindings(env)[shard] as D1Database)
-    .prepare(
-      "select event_id as eventId, type, status, note from carrier_events where carrier = ? and tracking_number = ? order by received_at",
-    )
-    .bind(carrier, trackingNumber)
-    .all<{ eventId: string; type: string; status: string; note: string | null }>();
-  return rows.results;
+export async function callbacksOf(carrier: string, trackingNumber: string, shard?: number) {
+  const shards = orderShardBindings(env);
+  const rows = await Promise.all(
+    (shard === undefined ? shards : [shards[shard] as D1Database]).map((d1) =>
+      d1
+        .prepare(
+          "select event_id as eventId, type, status, note, received_at as receivedAt from carrier_events where carrier = ? and tracking_number = ?",
+        )
+        .bind(carrier, trackingNumber)
+        .all<{ eventId: string; type: string; status: string; note: string | null; receivedAt: number }>(),
+    ),
+  );
+  return rows
+    .flatMap((r) => r.results)
+    .sort((a, b) => a.receivedAt - b.receivedAt)
+    .map(({ receivedAt: _, ...row }) => row);
 }
 
-/** A tracking number no other test uses. */
 export function trackingNumber(prefix = "SF"): string {
   return `${prefix}${crypto.randomUUID().replaceAll("-", "").slice(0, 16).toUpperCase()}`;
 }

@@ -10,6 +10,7 @@ import { createLogger } from "../../shared/platform/logger";
 import type { RefundDeps } from "../../shared/refunds/place-refund";
 import type { RefundView } from "../../shared/refunds/refunds-read";
 import { call, json } from "./http";
+import { orderD1 } from "./order-d1";
 import { eventually, pay, payOrderOf, settle, type UnpaidOrder, unpaidOrder } from "./payments";
 import { act, deliveriesOf, eventBody, SANDBOX_WEBHOOK_SECRET } from "./sandbox";
 
@@ -69,14 +70,17 @@ export async function refunded(refundId: string): Promise<void> {
   );
 }
 
-/** The order's payment status and its items' refund holds, straight from D1. */
+/** The order's payment status and its items' refund holds, straight from its shard. */
 export async function orderRefundState(orderId: string) {
-  const order = await env.DB.prepare("select payment_status as paymentStatus, status from orders where id = ?")
+  const d1 = await orderD1(orderId);
+  const order = await d1
+    .prepare("select payment_status as paymentStatus, status from orders where id = ?")
     .bind(orderId)
     .first<{ paymentStatus: string; status: string }>();
-  const items = await env.DB.prepare(
-    "select id, quantity, paid_amount as paidAmount, refund_held_quantity as heldQuantity, refund_held_amount as heldAmount from order_items where order_id = ? order by id",
-  )
+  const items = await d1
+    .prepare(
+      "select id, quantity, paid_amount as paidAmount, refund_held_quantity as heldQuantity, refund_held_amount as heldAmount from order_items where order_id = ? order by id",
+    )
     .bind(orderId)
     .all<{ id: string; quantity: number; paidAmount: number; heldQuantity: number; heldAmount: number }>();
   return { ...order, items: items.results };

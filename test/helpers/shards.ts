@@ -23,6 +23,15 @@ export async function splitSlotsOverTwoShards(): Promise<void> {
   isolateSlotTable.invalidate();
 }
 
+/**
+ * Every slot on shard 0 again (no slot table rows: the default), for files about the slot table
+ * itself that `npm run test:shards` started split.
+ */
+export async function slotsAllOnShardZero(): Promise<void> {
+  await dbOf(env.DB).delete(orderSlots);
+  isolateSlotTable.invalidate();
+}
+
 /** A fresh shopper whose slot is on `shard` under the split (about two tries). */
 export async function shopperOnShard(shard: 0 | 1): Promise<Shopper> {
   for (;;) {

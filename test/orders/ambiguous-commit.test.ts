@@ -14,6 +14,7 @@ import { ManualClock } from "../../shared/platform/clock";
 import { dbOf } from "../../shared/platform/db";
 import { newId } from "../../shared/platform/ids";
 import { faultyD1, firstBatchesWriting } from "../helpers/faulty-d1";
+import { countOnShards, shopperD1 } from "../helpers/order-d1";
 import { newShopper, orderDepsFor, ordersThrough, placeOrder, type Shopper, skuOnSale } from "../helpers/orders";
 
 async function setup() {
@@ -29,10 +30,13 @@ async function setup() {
 
 async function facts(skuId: string, shopper: Shopper) {
   const view = await inventoryOf(env).getByName(skuId).view();
-  const orders = await env.DB.prepare("select count(*) as n from orders where user_id = ?")
+  const home = await shopperD1(shopper.id);
+  const orders = await home
+    .prepare("select count(*) as n from orders where user_id = ?")
     .bind(shopper.id)
     .first<{ n: number }>();
-  const sagas = await env.DB.prepare("select status from order_sagas where user_id = ? order by created_at")
+  const sagas = await home
+    .prepare("select status from order_sagas where user_id = ? order by created_at")
     .bind(shopper.id)
     .all<{ status: string }>();
   return {
@@ -172,9 +176,6 @@ describe("one Idempotency-Key, one order", () => {
     const retry = await placeOrder(shopper, body, headers);
     expect(retry.status, JSON.stringify(retry.body)).toBe(201);
     expect(retry.body.payOrderId).toBe(first.body.payOrderId);
-    const orders = await env.DB.prepare("select count(*) as n from orders where user_id = ?")
-      .bind(shopper.id)
-      .first<{ n: number }>();
-    expect(orders?.n).toBe(1);
+    expect(await countOnShards("select count(*) as n from orders where user_id = ?", shopper.id)).toBe(1);
   });
 });

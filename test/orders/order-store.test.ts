@@ -5,7 +5,7 @@
  */
 import { env } from "cloudflare:test";
 import { eq, sql } from "drizzle-orm";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { orderSlotFences, orderSlots } from "../../db/schema";
 import { formatOrderNumber, userSuffix } from "../../shared/orders/order-numbers";
 import {
@@ -17,12 +17,16 @@ import {
 } from "../../shared/orders/order-store";
 import { dbOf } from "../../shared/platform/db";
 import { isAppError } from "../../shared/platform/errors";
+import { slotsAllOnShardZero } from "../helpers/shards";
 
 const commerce = dbOf(env.DB);
 
 function storeAt(now: { t: number }, cache = new SlotTableCache()) {
   return new OrderStore({ commerce, shards: orderShardBindings(env), now: () => now.t, cache, ttlMs: 5_000 });
 }
+
+// These tests read and change the slot table itself: they start from the default (every slot on shard 0).
+beforeAll(slotsAllOnShardZero);
 
 describe("OrderStore", () => {
   it("binds every ORDERS_<i>, and ORDERS_0 is the commerce database itself", async () => {

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { parseOrderNumber } from "../../shared/orders/order-numbers";
 import { approvePendingRevision, newSeller, postProduct, putOnShelf, SEED_DATA_PACK, tshirt } from "../helpers/catalog";
 import { call, json } from "../helpers/http";
+import { countOnShards, orderD1, tallyOnShards } from "../helpers/order-d1";
 import { newShopper, placeOrder, quote, skuOnSale, stockOf } from "../helpers/orders";
 
 type OrderView = {
@@ -243,10 +244,7 @@ describe("order creation", () => {
     await approvePendingRevision(productId);
     const third = await order();
     expect(third).not.toBe(first);
-    const rows = await env.DB.prepare("select count(*) as n from order_snapshots where sku_id = ?")
-      .bind(skuId)
-      .first<{ n: number }>();
-    expect(rows?.n).toBe(2);
+    expect(await countOnShards("select count(*) as n from order_snapshots where sku_id = ?", skuId)).toBe(2);
   });
 
   it("creates exactly 10 orders from 50 concurrent checkouts for 10 units; the rest are out_of_stock", async () => {
@@ -262,20 +260,13 @@ describe("order creation", () => {
     expect(statuses.filter((s) => s === 201)).toHaveLength(10);
     expect(results.filter((r) => r.status === 409).map((r) => r.body.code)).toEqual(Array(40).fill("out_of_stock"));
     expect((await stockOf(seller, skuId)).body).toMatchObject({ available: 0, reserved: 10, sold: 0 });
-    const orders = await env.DB.prepare("select count(*) as n from order_items where sku_id = ?")
-      .bind(skuId)
-      .first<{ n: number }>();
-    expect(orders?.n).toBe(10);
+    expect(await countOnShards("select count(*) as n from order_items where sku_id = ?", skuId)).toBe(10);
     // Every failed checkout was undone: no saga is left running, none holds stock.
-    const sagas = await env.DB.prepare(
-      "select status, count(*) as n from order_sagas where context like ? group by status order by status",
-    )
-      .bind(`%${skuId}%`)
-      .all<{ status: string; n: number }>();
-    expect(sagas.results).toEqual([
-      { status: "compensated", n: 40 },
-      { status: "completed", n: 10 },
-    ]);
+    const sagas = await tallyOnShards(
+      "select status as k, count(*) as n from order_sagas where context like ? group by k",
+      `%${skuId}%`,
+    );
+    expect(sagas).toEqual({ compensated: 40, completed: 10 });
   });
 
   it("releases the other SKUs' holds of every checkout that one scarce SKU refused, under concurrency", async () => {
@@ -327,9 +318,10 @@ describe("order creation", () => {
     const other = second.body.orders[0]?.orderId as string;
     const stranger = await newShopper();
     expect((await call("POST", `/v1/orders/${other}/cancel`, { token: stranger.token })).status).toBe(404);
-    const log = await env.DB.prepare(
-      "select field, from_status, to_status, event from order_status_log where entity_id = ? order by at, field",
-    )
+    const log = await (await orderD1(orderId))
+      .prepare(
+        "select field, from_status, to_status, event from order_status_log where entity_id = ? order by at, field",
+      )
       .bind(orderId)
       .all();
     expect(log.results).toEqual(
@@ -339,7 +331,8 @@ describe("order creation", () => {
         { field: "payment_status", from_status: "UNPAID", to_status: "CLOSED", event: "cancel" },
       ]),
     );
-    const pay = await env.DB.prepare("select payment_status, pay_amount from pay_orders where id = ?")
+    const pay = await (await orderD1(first.body.payOrderId))
+      .prepare("select payment_status, pay_amount from pay_orders where id = ?")
       .bind(first.body.payOrderId)
       .first();
     expect(pay).toEqual({ payment_status: "CLOSED", pay_amount: 0 });

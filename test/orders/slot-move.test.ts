@@ -7,7 +7,7 @@
 import { env } from "cloudflare:test";
 import { count, eq, getTableName, inArray, is } from "drizzle-orm";
 import { SQLiteTable } from "drizzle-orm/sqlite-core";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import * as schema from "../../db/schema";
 import {
   carrierEvents,
@@ -48,6 +48,7 @@ import { createUser } from "../helpers/factories";
 import { call, json } from "../helpers/http";
 import { placeOrder, SHANGHAI, type Shopper, skuOnSale } from "../helpers/orders";
 import { eventually } from "../helpers/payments";
+import { slotsAllOnShardZero } from "../helpers/shards";
 
 const commerce = dbOf(env.DB);
 const shardDbs = [env.ORDERS_0, env.ORDERS_1, env.ORDERS_2].map((d1) => dbOf(d1));
@@ -273,6 +274,9 @@ async function seller() {
   const user = await createUser("seller");
   return user.shopId as string;
 }
+
+// These tests read and change the slot table itself: they start from the default (every slot on shard 0).
+beforeAll(slotsAllOnShardZero);
 
 describe("the order-side table list", () => {
   it("names every table of db/schema as order-side, commerce-only or shard-local, once", () => {

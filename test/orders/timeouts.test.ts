@@ -10,6 +10,7 @@ import { ManualClock } from "../../shared/platform/clock";
 import { dbOf } from "../../shared/platform/db";
 import { runHousekeeping } from "../../workers/events/worker";
 import { call, json } from "../helpers/http";
+import { orderD1 } from "../helpers/order-d1";
 import { newShopper, orderDepsFor, skuOnSale } from "../helpers/orders";
 
 const deps = (clock: ManualClock, vars: Record<string, string> = {}) => orderDepsFor(clock, { vars });
@@ -26,8 +27,11 @@ async function orderFor(clock: ManualClock, quantity = 2) {
   return { seller, skuId, shopper, created, orderId: created.orders[0]?.orderId as string };
 }
 
-const statusOf = (orderId: string) =>
-  env.DB.prepare("select status, payment_status, cancel_reason from orders where id = ?").bind(orderId).first();
+const statusOf = async (orderId: string) =>
+  (await orderD1(orderId))
+    .prepare("select status, payment_status, cancel_reason from orders where id = ?")
+    .bind(orderId)
+    .first();
 
 describe("unpaid orders", () => {
   it("cancel themselves when the payment timeout arrives, releasing their stock, once", async () => {
@@ -69,9 +73,8 @@ describe("unpaid orders", () => {
     // A week on, the finished saga behind the order is purged; the order stays.
     clock.advance(FINISHED_SAGA_RETENTION_MS + 1);
     expect((await runHousekeeping(env, clock)).sagasPurged).toBeGreaterThanOrEqual(1);
-    const left = await env.DB.prepare(
-      "select count(*) as n from order_sagas where id = (select saga_id from pay_orders where id = ?)",
-    )
+    const left = await (await orderD1(created.payOrderId))
+      .prepare("select count(*) as n from order_sagas where id = (select saga_id from pay_orders where id = ?)")
       .bind(created.payOrderId)
       .first<{ n: number }>();
     expect(left?.n).toBe(0);

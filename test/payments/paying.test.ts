@@ -7,6 +7,7 @@ import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { orderPaidEventId } from "../../shared/orders/payment-status";
 import { call, json } from "../helpers/http";
+import { rowsOnShards } from "../helpers/order-d1";
 import { newShopper, stockOf } from "../helpers/orders";
 import {
   eventually,
@@ -220,12 +221,11 @@ describe("a success that lands after the pay order closed", () => {
     await settle();
     const orderId = order.orderIds[0] ?? "";
     const refunds = await eventually(
-      async () =>
-        (
-          await env.DB.prepare("select reason, status, amount from refunds where payment_id = ?")
-            .bind(started.body.paymentId)
-            .all<{ reason: string; status: string; amount: number }>()
-        ).results,
+      () =>
+        rowsOnShards<{ reason: string; status: string; amount: number }>(
+          "select reason, status, amount from refunds where payment_id = ?",
+          started.body.paymentId,
+        ),
       (rows) => rows.length === 1 && rows[0]?.status === "REFUNDED",
       "refund",
     );
@@ -239,9 +239,10 @@ describe("a success that lands after the pay order closed", () => {
     // The stock went back on sale with the cancel and was never sold.
     expect((await stockOf(order.seller, order.skuId)).body).toMatchObject({ available: 3, reserved: 0, sold: 0 });
     // The money came in and went out again: escrow nets to zero for this pay order.
-    const refundRow = await env.DB.prepare("select id from refunds where payment_id = ?")
-      .bind(started.body.paymentId)
-      .first<{ id: string }>();
+    const [refundRow] = await rowsOnShards<{ id: string }>(
+      "select id from refunds where payment_id = ?",
+      started.body.paymentId,
+    );
     expect((await ledgerOf(order.payOrderId)).map((t) => t.kind)).toEqual(["payment_captured"]);
     expect((await ledgerOf(refundRow?.id ?? "")).map((t) => t.kind)).toEqual(["refund_owed", "refund_paid"]);
   });

@@ -27,13 +27,27 @@ function versionApp() {
     return c.json({ version: answer });
   });
   const ctx = createExecutionContext();
+  // What the requests hand to waitUntil (kept running after their answer, or their client, is gone).
+  const kept: Promise<unknown>[] = [];
+  const recording = new Proxy(ctx, {
+    get(target, name) {
+      if (name === "waitUntil") {
+        return (promise: Promise<unknown>) => {
+          kept.push(promise);
+          target.waitUntil(promise);
+        };
+      }
+      const value = Reflect.get(target, name);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
   const get = (headers: Record<string, string> = {}) =>
-    Promise.resolve(app.fetch(new Request("http://x/version", { headers }), env, ctx)).then(async (res) => {
+    Promise.resolve(app.fetch(new Request("http://x/version", { headers }), env, recording)).then(async (res) => {
       if (res.status !== 200) return res.status;
       return ((await res.json()) as { version: number }).version;
     });
   const settle = () => new Promise((r) => setTimeout(r, 20));
-  return { get, sent, settle, bump: () => (version += 1), done: () => waitOnExecutionContext(ctx) };
+  return { get, sent, kept, settle, bump: () => (version += 1), done: () => waitOnExecutionContext(ctx) };
 }
 
 describe("a read shared by concurrent requests", () => {
@@ -97,6 +111,31 @@ describe("a read shared by concurrent requests", () => {
     expect(sent).toHaveLength(3);
     sent[2]?.land();
     expect(await after).toBe(1);
+    await done();
+  });
+
+  it("keeps the sender's read running past its own request, so its sharers are answered if it is cancelled", async () => {
+    const { get, sent, kept, settle, done } = versionApp();
+    const first = get();
+    await settle();
+    const burst = [get(), get()];
+    await settle();
+    // The first read went to waitUntil (the runtime keeps it going if its client goes away) and
+    // settles only when it lands; the sharers' read, once sent, goes there too.
+    expect(kept).toHaveLength(1);
+    let landed = false;
+    void kept[0]?.then(() => {
+      landed = true;
+    });
+    await settle();
+    expect(landed).toBe(false);
+    sent[0]?.land();
+    await settle();
+    expect(landed).toBe(true);
+    expect(kept).toHaveLength(2);
+    sent[1]?.land();
+    expect(await first).toBe(1);
+    expect(await Promise.all(burst)).toEqual([1, 1]);
     await done();
   });
 });

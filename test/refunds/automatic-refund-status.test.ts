@@ -6,9 +6,9 @@
  * returns a payment that is not the order's: the paid order's refundStatus and paymentStatus stay
  * as they are (regression: its payout used to turn the paid order's paymentStatus REFUNDED).
  */
-import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { call, json } from "../helpers/http";
+import { orderD1, rowsOnShards } from "../helpers/order-d1";
 import { eventually, pay, payOrderOf, settle, transitionsOf, unpaidOrder } from "../helpers/payments";
 import { act, calm, sandbox } from "../helpers/sandbox";
 
@@ -18,15 +18,15 @@ afterEach(async () => {
 });
 
 async function refundsOf(paymentId: string) {
-  return (
-    await env.DB.prepare("select id, reason, status, order_id as orderId from refunds where payment_id = ?")
-      .bind(paymentId)
-      .all<{ id: string; reason: string; status: string; orderId: string }>()
-  ).results;
+  return rowsOnShards<{ id: string; reason: string; status: string; orderId: string }>(
+    "select id, reason, status, order_id as orderId from refunds where payment_id = ?",
+    paymentId,
+  );
 }
 
 async function refundStatusOf(orderId: string) {
-  const row = await env.DB.prepare("select refund_status as refundStatus from orders where id = ?")
+  const row = await (await orderD1(orderId))
+    .prepare("select refund_status as refundStatus from orders where id = ?")
     .bind(orderId)
     .first<{ refundStatus: string }>();
   return row?.refundStatus;

@@ -18,6 +18,7 @@ import { createLogger } from "../../shared/platform/logger";
 import type { RefundView } from "../../shared/refunds/refunds-read";
 import { awaitingShipment, sellerOrder, ship, trackingNumber } from "../helpers/fulfillment";
 import { call, json } from "../helpers/http";
+import { orderD1 } from "../helpers/order-d1";
 import { stockOf } from "../helpers/orders";
 import { settle, transitionsOf } from "../helpers/payments";
 import { orderRefundState, refunded } from "../helpers/refunds";
@@ -31,11 +32,14 @@ afterEach(async () => {
 /** A paid order of `quantity` units as it stands before order.paid is applied: PAID, fulfillment NONE. */
 async function paidNotYetFulfilling(quantity: number) {
   const order = await awaitingShipment({ stock: 5, quantity });
-  await env.DB.batch([
-    env.DB.prepare("delete from shipments where order_id = ?").bind(order.orderId),
-    env.DB.prepare(
-      "update orders set fulfillment_status = 'NONE', version = version + 1 where id = ? and fulfillment_status = 'PENDING'",
-    ).bind(order.orderId),
+  const shard = await orderD1(order.orderId);
+  await shard.batch([
+    shard.prepare("delete from shipments where order_id = ?").bind(order.orderId),
+    shard
+      .prepare(
+        "update orders set fulfillment_status = 'NONE', version = version + 1 where id = ? and fulfillment_status = 'PENDING'",
+      )
+      .bind(order.orderId),
   ]);
   const view = await sellerOrder(order.seller, order.orderId);
   expect(view.body).toMatchObject({ status: "PAID", fulfillmentStatus: "NONE", shipments: [] });

@@ -1,13 +1,8 @@
-/**
- * The order's refundStatus follows its refunds through the refund machine (shared/refunds/
- * refund-writes.ts orderRefundStatements): moved in the refund's own batch, one status-log row
- * per step, never lost to fulfillment moving the same order row at the same moment.
- */
-import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import type { RefundView } from "../../shared/refunds/refunds-read";
 import { awaitingShipment, ship } from "../helpers/fulfillment";
 import { call, json } from "../helpers/http";
+import { orderD1 } from "../helpers/order-d1";
 import { settle, transitionsOf } from "../helpers/payments";
 import { refunded } from "../helpers/refunds";
 import { calm } from "../helpers/sandbox";
@@ -24,15 +19,17 @@ function post(token: string, path: string, body: object) {
 }
 
 async function orderRow(orderId: string) {
-  return env.DB.prepare(
-    "select status, fulfillment_status as fulfillmentStatus, refund_status as refundStatus, version from orders where id = ?",
-  )
+  return (await orderD1(orderId))
+    .prepare(
+      "select status, fulfillment_status as fulfillmentStatus, refund_status as refundStatus, version from orders where id = ?",
+    )
     .bind(orderId)
     .first<{ status: string; fulfillmentStatus: string; refundStatus: string; version: number }>();
 }
 
 async function itemOf(orderId: string): Promise<string> {
-  const row = await env.DB.prepare("select id from order_items where order_id = ?")
+  const row = await (await orderD1(orderId))
+    .prepare("select id from order_items where order_id = ?")
     .bind(orderId)
     .first<{ id: string }>();
   return row?.id ?? "";

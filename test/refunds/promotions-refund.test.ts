@@ -17,6 +17,7 @@ import type { RefundView } from "../../shared/refunds/refunds-read";
 import { newSeller } from "../helpers/catalog";
 import { sellerOrder, ship, trackingNumber } from "../helpers/fulfillment";
 import { call, json } from "../helpers/http";
+import { orderD1, rowsOnShards } from "../helpers/order-d1";
 import { newShopper, placeOrder, type Shopper, skuOnSale } from "../helpers/orders";
 import { eventually, pay, payOrderOf, settle } from "../helpers/payments";
 import { coinsOf, grantCoins, newVoucher } from "../helpers/promotions";
@@ -107,17 +108,17 @@ async function voucherState(voucherId: string) {
 
 /** The item's coins held by refunds, straight from D1. */
 async function heldCoins(orderItemId: string): Promise<number> {
-  const row = await env.DB.prepare("select refund_held_coins as c from order_items where id = ?")
-    .bind(orderItemId)
-    .first<{ c: number }>();
+  const [row] = await rowsOnShards<{ c: number }>(
+    "select refund_held_coins as c from order_items where id = ?",
+    orderItemId,
+  );
   return row?.c ?? -1;
 }
 
 /** The coins the order spent (its coins discount). */
 async function coinsSpent(orderId: string): Promise<number> {
-  const row = await env.DB.prepare(
-    "select coalesce(sum(amount), 0) as n from order_discounts where order_id = ? and source = 'coins'",
-  )
+  const row = await (await orderD1(orderId))
+    .prepare("select coalesce(sum(amount), 0) as n from order_discounts where order_id = ? and source = 'coins'")
     .bind(orderId)
     .first<{ n: number }>();
   return row?.n ?? 0;
@@ -212,7 +213,8 @@ describe("a partial refund with vouchers and coins", () => {
     );
     expect(listed.body.items.map((r) => r.coins).sort()).toEqual([334, 667]);
 
-    const sagaId = await env.DB.prepare("select saga_id as s from pay_orders where id = ?")
+    const sagaId = await (await orderD1(order.payOrderId))
+      .prepare("select saga_id as s from pay_orders where id = ?")
       .bind(order.payOrderId)
       .first<{ s: string }>();
     expect(
@@ -389,9 +391,10 @@ describe("the same completion applied twice", () => {
     await calm();
 
     // The provider's refund.updated again, as a new event: the refund is REFUNDED already.
-    const row = await env.DB.prepare("select provider_refund_id as p from refunds where id = ?")
-      .bind(whole.body.refundId)
-      .first<{ p: string }>();
+    const [row] = await rowsOnShards<{ p: string }>(
+      "select provider_refund_id as p from refunds where id = ?",
+      whole.body.refundId,
+    );
     const [first] = await deliveriesOf(row?.p ?? "", "refund.updated");
     if (!first) throw new Error("no refund.updated delivered");
     const event = JSON.parse(await eventBody(first.eventId)) as { id: string };
@@ -406,8 +409,9 @@ describe("the same completion applied twice", () => {
 
     // And the completion's promotion statements themselves, twice at once, as a racing retry would.
     const db = dbOf(env.DB);
+    const orderDb = dbOf(await orderD1(order.orderId));
     const again = () =>
-      refundedPromotionsStatements(db, db, {
+      refundedPromotionsStatements(db, orderDb, {
         refundId: whole.body.refundId,
         order: { id: order.orderId, userId: order.shopper.id },
         coins: 1001,

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { RefundView } from "../../shared/refunds/refunds-read";
 import { newSeller } from "../helpers/catalog";
 import { call, json } from "../helpers/http";
+import { orderD1 } from "../helpers/order-d1";
 import { newShopper, stockOf } from "../helpers/orders";
 import { ledgerOf, settle, transitionsOf } from "../helpers/payments";
 import { newThreshold, newVoucher } from "../helpers/promotions";
@@ -176,7 +177,8 @@ describe("holding units", () => {
     for (const lost of answers.filter((a) => a.status === 409)) {
       expect(lost.body).toMatchObject({ code: "refund_exceeds_paid" });
     }
-    const rows = await env.DB.prepare("select count(*) as n, sum(amount) as total from refunds where order_id = ?")
+    const rows = await (await orderD1(order.orderId))
+      .prepare("select count(*) as n, sum(amount) as total from refunds where order_id = ?")
       .bind(order.orderId)
       .first<{ n: number; total: number }>();
     // The two refunds together: the item and the shipping, not a minor unit more.

@@ -1,18 +1,9 @@
-/**
- * Releasing a refund whose payout failed (POST /admin/v1/refunds/:id/release): FAILED → REJECTED
- * by `release` (logged), the units it held free again and asked for anew, the owed posting undone
- * (refund_owed and refund_released), the same answer when released twice or by two at once; news
- * of the failed attempt arriving late changes nothing (a success is parked). The shop's seller or
- * an operator may
- * release; another shop's seller gets 404. A refund that put unshipped units back on sale is not
- * released (409: only its payout can be retried).
- */
-import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import type { RefundView } from "../../shared/refunds/refunds-read";
 import { newSeller, operatorToken } from "../helpers/catalog";
 import { awaitingShipment, ship, trackingNumber } from "../helpers/fulfillment";
 import { call, json } from "../helpers/http";
+import { countOnShards, rowsOnShards } from "../helpers/order-d1";
 import { eventually, ledgerOf, settle, transitionsOf } from "../helpers/payments";
 import { orderRefundState, refunded, refundStatusOf, replayRefundUpdate } from "../helpers/refunds";
 import { calm, sandbox } from "../helpers/sandbox";
@@ -80,20 +71,19 @@ describe("releasing a refund whose payout failed", () => {
       ["refund_owed", 0],
       ["refund_released", 0],
     ]);
-    const released = await env.DB.prepare(
+    const released = await countOnShards(
       "select count(*) as n from order_status_log where entity_type = 'refund' and entity_id = ? and event = 'release' and to_status = 'REJECTED'",
-    )
-      .bind(refundId)
-      .first<{ n: number }>();
-    expect(released?.n).toBe(1);
+      refundId,
+    );
+    expect(released).toBe(1);
     expect(await transitionsOf(order.orderId)).toMatchObject({ "refund_status:REJECTED": 1 });
 
     // News of the failed attempt arriving late: a failure changes nothing, a success is parked.
-    const providerRefundId = (
-      await env.DB.prepare("select provider_refund_id as id from refunds where id = ?")
-        .bind(refundId)
-        .first<{ id: string }>()
-    )?.id;
+    const [providerRefund] = await rowsOnShards<{ id: string }>(
+      "select provider_refund_id as id from refunds where id = ?",
+      refundId,
+    );
+    const providerRefundId = providerRefund?.id;
     expect(providerRefundId).toMatch(/^re_/);
     expect(await replayRefundUpdate(providerRefundId ?? "", "failed")).toMatchObject({ status: "applied" });
     expect(await replayRefundUpdate(providerRefundId ?? "", "succeeded")).toMatchObject({ status: "parked" });
