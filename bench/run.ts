@@ -17,6 +17,7 @@
  * (and the ceiling).
  * Then the product detail's p99 alone and while 4 logins run (bench/login-contention.ts;
  * BENCH_ONLY=logins). The demo seed is loaded before the search catalog (CATALOG_SIZE, 2000).
+ * Before each scenario it waits until the platform has drained the last one's backlog (bench/lib/drain.ts).
  * At the end a table of every route (req/s, p50/p99, ratio to the ceiling).
  * Last, search freshness (bench/freshness.ts): on-shelf → searchable while BENCH_STOCK_VIEWS
  * (10,000) stock views flow (BENCH_STOCK_FLOOD=direct sends them instead of SKU objects
@@ -28,6 +29,7 @@ import { cpus, totalmem } from "node:os";
 import { applyLocalMigrations, executeLocalSql, loadDemoSeed, spreadLocalOrderSlots } from "../scripts/local.ts";
 import { CHECKOUT_FLOW, describeCheckoutFlow, type FlowRun, measureCheckoutFlow } from "./checkout-flow.ts";
 import { describeFreshness, type FreshnessResults, measureFreshness } from "./freshness.ts";
+import { drained } from "./lib/drain.ts";
 import { measure, type Scenario } from "./lib/load.ts";
 import { startPlatform } from "./lib/platform.ts";
 import { type RatedMeasurement, summaryTable } from "./lib/summary.ts";
@@ -41,7 +43,7 @@ import { describeVoucherCost, ORDER_PLACEHOLDER, orderScenarios, VOUCHER_ORDER_P
 import { measurePasswordHash } from "./password-hash.ts";
 import { describePayments, measurePayments, PAYMENTS, type PaymentResults } from "./payments.ts";
 import { measureReservations, type ReservationResults } from "./reservations.ts";
-import { CEILING, DETAIL, LOGIN, scenarios } from "./scenarios.ts";
+import { CEILING, DETAIL, DETAIL_PATH, LOGIN, scenarios } from "./scenarios.ts";
 import { writeSearchCatalog } from "./search-catalog.ts";
 
 const duration = Number(process.env.BENCH_DURATION ?? 10);
@@ -67,6 +69,11 @@ if (searchProducts > 0) {
 }
 
 const platform = await startPlatform(port, { SKIP_SEED: "1" });
+// What the last measurement left running is not the next one's latency.
+const drain = async () => {
+  const waited = await drained(platform.origin, DETAIL_PATH);
+  if (waited >= 1) console.log(`          (waited ${waited} s for the platform to drain)`);
+};
 const results: RatedMeasurement[] = [];
 let loginContention: LoginContention | undefined;
 let reservations: ReservationResults = { ceilings: [], runs: [], bursts: [] };
@@ -92,6 +99,7 @@ try {
       const wanted = entry.name === CEILING || (entry.connections ?? connectionCounts).includes(connections);
       if (!wanted) continue;
       const scenario = await ready(entry);
+      await drain();
       // A short warm-up so the first measurement does not pay for isolate start-up.
       await measure(platform.origin, scenario, connections, 1);
       const m = await measure(platform.origin, scenario, connections, duration);
@@ -106,6 +114,7 @@ try {
     }
   }
   // Beside the routes, at 16 connections: a login's hash must not stall the catalog reads.
+  await drain();
   if (wanted(LOGIN_CONTENTION)) {
     const named = (name: string) => {
       const found = every.find((s) => s.name === name);
@@ -119,6 +128,7 @@ try {
     });
     console.log(describeLoginContention(loginContention));
   }
+  await drain();
   reservations = await measureReservations(platform.origin, {
     connections: connectionCounts,
     durationSeconds: duration,
@@ -127,6 +137,7 @@ try {
     only: wanted,
   });
   // After the routes (its product going on shelf drops cached searches), before the churn.
+  await drain();
   if (wanted(CHECKOUT_FLOW)) {
     checkoutFlow = await measureCheckoutFlow(platform.origin, {
       buyers: (process.env.BENCH_FLOW_BUYERS ?? "8,32").split(",").map(Number),
@@ -134,6 +145,7 @@ try {
     });
     console.log(`\n${describeCheckoutFlow(checkoutFlow)}`);
   }
+  await drain();
   if (wanted(PAYMENTS)) {
     payments = await measurePayments(platform.origin, {
       buyers: Number(process.env.BENCH_PAY_BUYERS ?? 16),
@@ -142,6 +154,7 @@ try {
     console.log(describePayments(payments));
   }
   // Last: it lists products and churns every SKU's stock, which would disturb the lines above.
+  await drain();
   if (wanted("freshness")) {
     freshness = await measureFreshness(platform.origin, {
       views: Number(process.env.BENCH_STOCK_VIEWS ?? 10_000),

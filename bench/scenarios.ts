@@ -23,6 +23,8 @@ const DEMO_PRODUCT = "spu_00000000000000000000001001";
 const DEMO_SKU = "sku_00000000000000000000001001";
 /** The first generated demo product that is on shelf (the generator is deterministic). */
 const ON_SHELF_PRODUCT = `spu_${String(1000 + 1 + generateCatalog(50).findIndex((p) => p.status === 10)).padStart(26, "0")}`;
+/** A cached product detail: one D1 key read, so it answers slowly while D1 still works off a backlog. */
+export const DETAIL_PATH = `/v1/products/${ON_SHELF_PRODUCT}`;
 
 /** Builds the scenarios; some need an operator token signed with the local dev secret. */
 export async function scenarios(): Promise<Scenario[]> {
@@ -82,7 +84,7 @@ export async function scenarios(): Promise<Scenario[]> {
       path: `/v1/products?categoryId=1003001&attr.${encodeURIComponent("颜色")}=${encodeURIComponent("黑色")}`,
     },
     coldSearchScenario(),
-    { name: DETAIL, path: `/v1/products/${ON_SHELF_PRODUCT}` },
+    { name: DETAIL, path: DETAIL_PATH },
     { name: HOME, path: "/v1/home" },
     { name: PRODUCT_PAGE, path: `/p/${ON_SHELF_PRODUCT}` },
     { name: "admin GET product (JWT + 7 D1 reads)", path: `/admin/v1/products/${DEMO_PRODUCT}`, headers: auth },

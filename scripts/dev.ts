@@ -136,8 +136,10 @@ const hasher = spawn(wrangler, [...hasherArgs, "--inspector-port", String(Number
   env: registry,
 });
 const child = spawn(wrangler, args, { stdio: ["inherit", "inherit", "inherit"], env: registry });
+let stopping = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
+    stopping = true;
     hasher.kill(signal);
     child.kill(signal);
   });
@@ -147,7 +149,10 @@ child.on("exit", (code) => {
   process.exit(code ?? 0);
 });
 hasher.on("exit", (code) => {
-  if (child.exitCode === null) console.error(`the password hasher's wrangler dev exited (${code}); logins fail`);
+  // Only news while the platform keeps serving (not when it is being stopped).
+  if (!stopping && child.exitCode === null) {
+    console.error(`the password hasher's wrangler dev exited (${code}); logins fail`);
+  }
 });
 
 /**

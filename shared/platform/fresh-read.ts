@@ -13,8 +13,15 @@
  * Workers run a promise's reactions in the request that made the promise: a request awaiting
  * another's promise would go on (and do its I/O) as that other request, which the runtime refuses
  * ("Cannot perform I/O on behalf of a different request"). So a request only ever awaits a
- * promise of its own, settled by the shared one (`mine`); if that has not settled after
- * SHARED_READ_WAIT_MS (its sender went away), the request reads for itself.
+ * promise of its own, settled by the shared one (`mine`).
+ *
+ * The sender hands its read to `waitUntil`, so a sender whose client went away (the runtime then
+ * cancels the request) still lands the read its sharers wait on. Only if the shared read has not
+ * settled after SHARED_READ_WAIT_MS does a request read for itself: long, because a read that is
+ * merely slow (D1 queueing behind other work) is better waited for than joined by one more read per
+ * waiting request, which is what a short fallback did to a busy database (the bench at 64
+ * connections behind a burst of cold searches: every cached detail waiting out the fallback, then
+ * reading on its own).
  */
 import type { Context } from "hono";
 import type { AppEnv, PlatformBindings } from "./app-env";
@@ -22,7 +29,7 @@ import type { Db } from "./db";
 import { BOOKMARK_HEADER, requestDb } from "./request-db";
 
 /** How long a request waits on a shared read before reading for itself. */
-export const SHARED_READ_WAIT_MS = 5_000;
+export const SHARED_READ_WAIT_MS = 10_000;
 
 interface Lane {
   /** The read sent last, until it lands (settled either way, never rejected). */
@@ -82,6 +89,7 @@ export function freshRead<T, B extends PlatformBindings>(
       () => {},
       () => {},
     );
+    c.executionCtx.waitUntil(landed);
     lane.sent = landed;
     void landed.then(() => {
       if (lane.sent !== landed) return;
