@@ -20,6 +20,13 @@ async function shardD1(slot: number): Promise<D1Database> {
   return d1;
 }
 
+/** The index of the shard holding order or pay order `orderNumber`. */
+export async function orderShard(orderNumber: string): Promise<number> {
+  const slot = slotOfNumber(orderNumber);
+  if (slot === null) throw new Error(`${orderNumber} is no order number`);
+  return storedShardOf(dbOf(env.DB), slot);
+}
+
 /** The shard holding order or pay order `orderNumber`; the commerce database for text that is no order number. */
 export async function orderD1(orderNumber: string): Promise<D1Database> {
   const slot = slotOfNumber(orderNumber);

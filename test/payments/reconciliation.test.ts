@@ -10,6 +10,7 @@ import { signPayload } from "../../shared/payments/signature";
 import { newId } from "../../shared/platform/ids";
 import { operatorToken } from "../helpers/catalog";
 import { call, json } from "../helpers/http";
+import { orderD1 } from "../helpers/order-d1";
 import { eventually, pay, payOrderOf, settle, unpaidOrder } from "../helpers/payments";
 import { act, calm, SANDBOX_WEBHOOK_SECRET, sandbox } from "../helpers/sandbox";
 
@@ -128,7 +129,10 @@ describe("reconciliation", () => {
     const order = await unpaidOrder();
     const started = await pay(order.shopper, order.payOrderId);
     // Planted: our row says SUCCEEDED while the provider's intent still waits for the shopper.
-    await env.DB.prepare("update payments set status = 'SUCCEEDED' where id = ?").bind(started.body.paymentId).run();
+    await (await orderD1(order.payOrderId))
+      .prepare("update payments set status = 'SUCCEEDED' where id = ?")
+      .bind(started.body.paymentId)
+      .run();
     await runReconciliation();
     const found = openFor(await discrepancies(), "recorded_not_paid", started.body.paymentId);
     expect(found).toHaveLength(1);
@@ -148,10 +152,11 @@ describe("reconciliation", () => {
     const refundId = newId("refund");
     const now = Date.now();
     // Planted: a refund marked REFUNDED that was never asked of the provider.
-    await env.DB.prepare(
-      `insert into refunds (id, order_id, pay_order_id, payment_id, reason, status, amount, currency, created_at, updated_at)
+    await (await orderD1(order.payOrderId))
+      .prepare(
+        `insert into refunds (id, order_id, pay_order_id, payment_id, reason, status, amount, currency, created_at, updated_at)
        values (?, ?, ?, ?, 'requested_by_customer', 'REFUNDED', 100, 'CNY', ?, ?)`,
-    )
+      )
       .bind(refundId, order.orderIds[0], order.payOrderId, started.body.paymentId, now, now)
       .run();
     await runReconciliation();

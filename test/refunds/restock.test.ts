@@ -14,6 +14,7 @@ import type { RefundView } from "../../shared/refunds/refunds-read";
 import { restockRefundedUnits } from "../../shared/refunds/restock";
 import { awaitingShipment, sellerOrder, ship, trackingNumber } from "../helpers/fulfillment";
 import { call, json } from "../helpers/http";
+import { orderD1 } from "../helpers/order-d1";
 import { stockOf } from "../helpers/orders";
 import { settle } from "../helpers/payments";
 import { orderRefundState, refunded } from "../helpers/refunds";
@@ -138,7 +139,8 @@ describe("refunding units that never shipped", () => {
     expect(refund.status, JSON.stringify(refund.body)).toBe(201);
     expect(shipped.status, JSON.stringify(shipped.body)).toBe(200);
     await refunded(refund.body.refundId);
-    const row = await env.DB.prepare("select restock from refunds where id = ?")
+    const row = await (await orderD1(order.orderId))
+      .prepare("select restock from refunds where id = ?")
       .bind(refund.body.refundId)
       .first<{ restock: number }>();
     const stock = (await stockOf(order.seller, order.skuId)).body;
