@@ -16,12 +16,12 @@
  * promise of its own, settled by the shared one (`mine`).
  *
  * The sender hands its read to `waitUntil`, so a sender whose client went away (the runtime then
- * cancels the request) still lands the read its sharers wait on. Only if the shared read has not
- * settled after SHARED_READ_WAIT_MS does a request read for itself: long, because a read that is
- * merely slow (D1 queueing behind other work) is better waited for than joined by one more read per
- * waiting request, which is what a short fallback did to a busy database (the bench at 64
- * connections behind a burst of cold searches: every cached detail waiting out the fallback, then
- * reading on its own).
+ * cancels the request) still lands the read its sharers wait on. If the shared read has not
+ * settled after SHARED_READ_WAIT_MS, a request reads for itself. The bench at 64 connections, after
+ * the cold searches, shows sharers that are not woken and wait out the whole fallback (cause not yet
+ * found, docs/decisions.md): at 5 s as p50s of 4.6–8.3 s, at 10 s as the load generator's
+ * timeouts. So the fallback is short (2 s) and bounds what such a request loses; a read that is
+ * merely slow is joined by one more read per request still waiting at that point.
  */
 import type { Context } from "hono";
 import type { AppEnv, PlatformBindings } from "./app-env";
@@ -29,7 +29,7 @@ import type { Db } from "./db";
 import { BOOKMARK_HEADER, requestDb } from "./request-db";
 
 /** How long a request waits on a shared read before reading for itself. */
-export const SHARED_READ_WAIT_MS = 10_000;
+export const SHARED_READ_WAIT_MS = 2_000;
 
 interface Lane {
   /** The read sent last, until it lands (settled either way, never rejected). */
