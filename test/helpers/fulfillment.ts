@@ -5,6 +5,7 @@ import { orderCompletedEventId } from "../../shared/fulfillment/status-writes";
 import { orderShardBindings } from "../../shared/orders/order-store";
 import type { Seller } from "./catalog";
 import { call, json } from "./http";
+import { countOnShards } from "./order-d1";
 import type { Shopper } from "./orders";
 import { eventually, pay, settle, type UnpaidOrder, unpaidOrder } from "./payments";
 import { act, sandbox } from "./sandbox";
@@ -125,10 +126,8 @@ export async function completedEventOf(orderId: string): Promise<{ handled: numb
     (row) => (row?.n ?? 0) > 0,
     `order.completed of ${orderId} handled`,
   );
-  const left = await Promise.all(
-    orderShardBindings(env).map((d1) =>
-      d1.prepare("select count(*) as n from outbox where id = ?").bind(id).first<{ n: number }>(),
-    ),
-  );
-  return { handled: handled?.n ?? 0, inOutbox: left.reduce((n, row) => n + (row?.n ?? 0), 0) };
+  return {
+    handled: handled?.n ?? 0,
+    inOutbox: await countOnShards("select count(*) as n from outbox where id = ?", id),
+  };
 }

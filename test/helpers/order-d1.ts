@@ -13,8 +13,13 @@ import {
 } from "../../shared/orders/order-store";
 import { dbOf } from "../../shared/platform/db";
 
+/** The index of the shard the slot table puts `slot` on. */
+function shardOfSlot(slot: number): Promise<number> {
+  return storedShardOf(dbOf(env.DB), slot);
+}
+
 async function shardD1(slot: number): Promise<D1Database> {
-  const shard = await storedShardOf(dbOf(env.DB), slot);
+  const shard = await shardOfSlot(slot);
   const d1 = orderShardBindings(env)[shard];
   if (!d1) throw new Error(`slot ${slot} is on shard ${shard}, which is not bound`);
   return d1;
@@ -24,7 +29,7 @@ async function shardD1(slot: number): Promise<D1Database> {
 export async function orderShard(orderNumber: string): Promise<number> {
   const slot = slotOfNumber(orderNumber);
   if (slot === null) throw new Error(`${orderNumber} is no order number`);
-  return storedShardOf(dbOf(env.DB), slot);
+  return shardOfSlot(slot);
 }
 
 /** The shard holding order or pay order `orderNumber`; the commerce database for text that is no order number. */
@@ -44,15 +49,8 @@ export async function shopperD1(userId: string): Promise<D1Database> {
  * a slot move, which tests of moves count themselves.
  */
 export async function countOnShards(query: string, ...params: unknown[]): Promise<number> {
-  const counts = await Promise.all(
-    orderShardBindings(env).map((d1) =>
-      d1
-        .prepare(query)
-        .bind(...params)
-        .first<{ n: number }>(),
-    ),
-  );
-  return counts.reduce((n, row) => n + (row?.n ?? 0), 0);
+  const counts = await rowsOnShards<{ n: number }>(query, ...params);
+  return counts.reduce((n, row) => n + row.n, 0);
 }
 
 /** The rows of a query over order tables from every shard, concatenated (see countOnShards). */

@@ -2,7 +2,7 @@
 import { env } from "cloudflare:test";
 import { sql } from "drizzle-orm";
 import { orderSlots } from "../../db/schema";
-import { isolateSlotTable, SLOT_COUNT, slotOfUser } from "../../shared/orders/order-store";
+import { isolateSlotTable, orderShardBindings, SLOT_COUNT, slotOfUser } from "../../shared/orders/order-store";
 import { inChunks, runChunks } from "../../shared/platform/d1-chunks";
 import { dbOf } from "../../shared/platform/db";
 import { newShopper, type Shopper } from "./orders";
@@ -42,9 +42,8 @@ export async function shopperOnShard(shard: 0 | 1): Promise<Shopper> {
 
 /** Which shards hold a row of `table` with this id (ORDERS_0 is the commerce database itself). */
 export async function shardsHolding(table: string, id: string): Promise<number[]> {
-  const shards = [env.ORDERS_0, env.ORDERS_1, env.ORDERS_2];
   const found = await Promise.all(
-    shards.map((d1) => d1.prepare(`SELECT 1 AS x FROM ${table} WHERE id = ?`).bind(id).first()),
+    orderShardBindings(env).map((d1) => d1.prepare(`SELECT 1 AS x FROM ${table} WHERE id = ?`).bind(id).first()),
   );
   return found.flatMap((row, i) => (row ? [i] : []));
 }
