@@ -9,6 +9,7 @@ import { dbOf } from "../../shared/platform/db";
 import { AppError } from "../../shared/platform/errors";
 import { newId } from "../../shared/platform/ids";
 import { createLogger } from "../../shared/platform/logger";
+import { countingD1, type Trip } from "../helpers/counting-d1";
 
 const deps = () => ({
   db: dbOf(env.DB),
@@ -31,7 +32,7 @@ function canaryMessage(
 // Only canaries travel in these tests; the queue's other handlers are never reached.
 type CanaryHandlers = Pick<Handlers<"order-events">, "platform.canary">;
 
-async function run(messages: ReturnType<typeof canaryMessage>[], canaryHandlers: CanaryHandlers) {
+async function run(messages: ReturnType<typeof canaryMessage>[], canaryHandlers: CanaryHandlers, d1 = env.DB) {
   const handlers = canaryHandlers as Handlers<"order-events">;
   const batch = createMessageBatch("order-events", messages);
   const delays = new Map<string, number | undefined>();
@@ -43,7 +44,7 @@ async function run(messages: ReturnType<typeof canaryMessage>[], canaryHandlers:
     });
   }
   const ctx = createExecutionContext();
-  await consumeBatch("order-events", batch, handlers, deps());
+  await consumeBatch("order-events", batch, handlers, { ...deps(), db: dbOf(d1) });
   const result = await getQueueResult(batch, ctx);
   return { ...result, retryMessages: result.retryMessages.map((r) => ({ ...r, delaySeconds: delays.get(r.msgId) })) };
 }
@@ -120,5 +121,52 @@ describe("the queue consumer loop", () => {
     const result = await run([message], { "platform.canary": async () => {} });
     expect(result.explicitAcks).toEqual([message.id]);
     expect((await deadLetterOf(message.id))?.reason).toMatch(/^invalid_message/);
+  });
+
+  it("reads and writes the inbox once per batch, not per message, and handles an event twice in one batch once", async () => {
+    const seen: string[] = [];
+    const handlers: CanaryHandlers = { "platform.canary": async (m) => void seen.push(m.id) };
+    const messages = Array.from({ length: 10 }, () => canaryMessage());
+    const trips: Trip[] = [];
+    const first = await run(messages, handlers, countingD1(env.DB, trips));
+    expect(first.explicitAcks).toEqual(messages.map((m) => m.id));
+    expect(trips).toHaveLength(2);
+    expect(trips[0]?.what).toMatch(/select .*"processed_events"/);
+    expect(trips[1]?.what).toMatch(/insert into "processed_events"/);
+    // Redelivered beside a copy of itself and one new event: the two copies are skipped, the new one handled.
+    const fresh = canaryMessage();
+    const copies = [0, 1].map(() => ({ ...canaryMessage(), body: messages[0]?.body }));
+    const second = await run([copies[0], fresh, copies[1]] as ReturnType<typeof canaryMessage>[], handlers);
+    expect(second.explicitAcks.sort()).toEqual([copies[0]?.id, fresh.id, copies[1]?.id].sort());
+    expect(seen).toHaveLength(11);
+    const twice = canaryMessage();
+    const third = await run([twice, { ...canaryMessage(), body: twice.body }], handlers);
+    expect(third.explicitAcks).toHaveLength(2);
+    expect(seen).toHaveLength(12);
+  });
+
+  it("retries every message of a batch whose inbox write fails, and records none of them", async () => {
+    const messages = [canaryMessage(), canaryMessage(2)];
+    const failingInserts = new Proxy(env.DB, {
+      get(target, prop) {
+        const value = Reflect.get(target, prop, target);
+        if (prop !== "prepare") return typeof value === "function" ? value.bind(target) : value;
+        return (sql: string) => {
+          if (/^insert into "processed_events"/.test(sql)) throw new Error("D1_ERROR: network connection lost");
+          return target.prepare(sql);
+        };
+      },
+    });
+    const result = await run(messages, { "platform.canary": async () => {} }, failingInserts);
+    expect(result.explicitAcks).toEqual([]);
+    expect(result.retryMessages).toEqual([
+      { msgId: messages[0]?.id, delaySeconds: backoffSeconds(1) },
+      { msgId: messages[1]?.id, delaySeconds: backoffSeconds(2) },
+    ]);
+    const ids = messages.map((m) => (m.body as { id: string }).id);
+    const recorded = await env.DB.prepare("select count(*) as n from processed_events where event_id in (?, ?)")
+      .bind(...ids)
+      .first<{ n: number }>();
+    expect(recorded?.n).toBe(0);
   });
 });
