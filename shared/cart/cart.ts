@@ -318,6 +318,25 @@ export async function setQuantity(
 }
 
 /**
+ * Which of `skuIds` the user's cart holds a line of, for a caller's batch (checkout reads it with
+ * its facts, so an order of nothing in the cart has nothing to take out of it afterwards).
+ */
+export function cartSkusRead(db: Db, userId: string, skuIds: readonly string[]): BatchRead<Set<string>> {
+  return batchRead(
+    [
+      inChunks(skuIds, (chunk) =>
+        db
+          .select({ skuId: cartItems.skuId })
+          .from(cartItems)
+          .innerJoin(carts, eq(carts.id, cartItems.cartId))
+          .where(and(eq(carts.userId, userId), inArray(cartItems.skuId, chunk))),
+      ),
+    ],
+    ([rows]) => new Set(rows.map((r) => r.skuId)),
+  );
+}
+
+/**
  * The statements that take ordered SKUs out of the user's cart (its other lines stay), for the
  * order's own batch: the lines leave exactly when the order commits.
  */

@@ -10,7 +10,7 @@ import { inChunks, runChunks } from "../platform/d1-chunks";
 import type { Db } from "../platform/db";
 import { recordDeadLetter } from "./dead-letters";
 import { type AnyQueueMessage, QUEUE_MESSAGE_SCHEMAS, type QueueMessage } from "./messages";
-import { type Producers, publish } from "./producer";
+import { type Producers, publishAll } from "./producer";
 import { isQueueName, type QueueName } from "./queues";
 
 /** Rows younger than this are left to their writer. */
@@ -43,14 +43,20 @@ export function outboxInsert(db: Db, row: OutboxRow) {
  * the cron found left behind.
  */
 export async function sendOutbox(db: Db, producers: Producers, rows: readonly OutboxRow[], now: number): Promise<void> {
+  // One sendBatch per queue (an order's created and payment-timeout events go together).
+  const byQueue = new Map<QueueName, { message: AnyQueueMessage; delaySeconds?: number }[]>();
   for (const row of rows) {
     if (!isQueueName(row.queue)) continue;
     const delaySeconds = row.deliverAt === null ? 0 : Math.max(0, Math.ceil((row.deliverAt - now) / 1000));
-    await publish(producers, row.queue, JSON.parse(row.body) as AnyQueueMessage as never, {
+    const list = byQueue.get(row.queue) ?? [];
+    list.push({
+      message: JSON.parse(row.body) as AnyQueueMessage,
       // Queues cap delays at 12 hours; a longer wait is re-checked by the consumer.
       ...(delaySeconds > 0 ? { delaySeconds: Math.min(delaySeconds, 43_200) } : {}),
     });
+    byQueue.set(row.queue, list);
   }
+  for (const [queue, messages] of byQueue) await publishAll(producers, queue, messages as never);
   await runChunks(
     db,
     inChunks(

@@ -33,6 +33,34 @@ export async function publish<Q extends QueueName>(
   }
 }
 
+/** Queues' limit on the messages of one `sendBatch`. */
+const SEND_BATCH_MAX = 100;
+
+/**
+ * Sends messages to `queue` in as few calls as Queues allows (one `sendBatch` per 100), each
+ * validated against the queue's schema first and delayed by its own `delaySeconds`. All of a
+ * call's messages are queued or none are.
+ */
+export async function publishAll<Q extends QueueName>(
+  env: Producers,
+  queue: Q,
+  messages: readonly { message: QueueMessage<Q>; delaySeconds?: number }[],
+): Promise<void> {
+  const requests = messages.map(({ message, delaySeconds }) => {
+    const parsed = QUEUE_MESSAGE_SCHEMAS[queue].safeParse(message);
+    if (!parsed.success) throw new Error(`refusing to publish an invalid ${queue} message: ${parsed.error.message}`);
+    return { body: parsed.data, contentType: "json" as const, ...(delaySeconds ? { delaySeconds } : {}) };
+  });
+  const producer = producerOf(env, queue);
+  for (let i = 0; i < requests.length; i += SEND_BATCH_MAX) {
+    try {
+      await producer.sendBatch(requests.slice(i, i + SEND_BATCH_MAX));
+    } catch (cause) {
+      throw new AppError("unavailable", { detail: "The events could not be queued; retry", cause, retryable: true });
+    }
+  }
+}
+
 /** Sends an already-serialized body (a dead letter being replayed) to `queue` unchanged. */
 export async function publishRaw(env: Producers, queue: QueueName, body: unknown): Promise<void> {
   await producerOf(env, queue).send(body, { contentType: "json" });

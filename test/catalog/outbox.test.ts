@@ -20,6 +20,9 @@ describe("catalog events through the outbox", () => {
         send: async () => {
           throw new Error("queue unavailable");
         },
+        sendBatch: async () => {
+          throw new Error("queue unavailable");
+        },
       } as unknown as Queue,
     };
     const deps = { db: dbOf(env.DB), clock: systemClock, producers: queueDown, inventory: inventoryOf(env) };

@@ -49,6 +49,9 @@ function capturingPaymentEvents() {
     send: async (body: unknown) => {
       sent.push(body);
     },
+    sendBatch: async (messages: { body: unknown }[]) => {
+      sent.push(...messages.map((m) => m.body));
+    },
   } as unknown as Queue;
   return { sent, env: { ...env, PAYMENT_EVENTS: queue } };
 }

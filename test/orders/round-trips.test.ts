@@ -85,69 +85,82 @@ function countedOrderDeps(trips: Trip[], later: Promise<unknown>[]): OrderDeps {
 
 const count = (trips: readonly Trip[], to: string) => trips.filter((t) => t.to === to).length;
 
+/** Places one order of one unit of a fresh SKU (in the shopper's cart first, or not), counting every trip. */
+async function countedOrder({ inCart }: { inCart: boolean }) {
+  const { skuId } = await skuOnSale(undefined, { stock: 10 });
+  const shopper = await newShopper();
+  if (inCart) await setQuantity(dbOf(env.DB), { userId: shopper.id }, systemClock, skuId, 1);
+  const trips: Trip[] = [];
+  const later: Promise<unknown>[] = [];
+
+  // What publish_events starts is not waited for (the storefront hands it to waitUntil).
+  let answered = Number.NaN;
+  const deps = {
+    ...countedOrderDeps(trips, later),
+    hooks: {
+      beforeStep: (step: string) => {
+        if (step === "publish_events") answered = trips.length;
+      },
+    },
+  };
+  const result = await createOrder(deps, {
+    userId: shopper.id,
+    ip: "10.9.8.7",
+    body: { items: [{ skuId, quantity: 1 }], addressId: shopper.addressId },
+  });
+  expect(result.orders).toHaveLength(1);
+  await Promise.all(later);
+  const requestPath = trips.slice(0, answered);
+  const afterResponse = trips.slice(answered);
+
+  const counts = {
+    d1: count(requestPath, "D1"),
+    d1Orders: count(requestPath, "D1 orders"),
+    d1Batches: requestPath.filter((t) => t.to.startsWith("D1") && t.what.startsWith("batch")).length,
+    objectRpcs:
+      count(requestPath, "SkuInventory") + count(requestPath, "OrderNumbers") + count(requestPath, "RateLimiter"),
+    skuInventory: count(requestPath, "SkuInventory"),
+    orderNumbers: count(requestPath, "OrderNumbers"),
+    rateLimiter: count(requestPath, "RateLimiter"),
+    queueSends: count(requestPath, "Queue"),
+    afterResponse: {
+      d1: count(afterResponse, "D1"),
+      d1Orders: count(afterResponse, "D1 orders"),
+      queueSends: count(afterResponse, "Queue"),
+    },
+  };
+  console.log(
+    `createOrder, 1 SKU${inCart ? " (in the cart)" : ""}: ${JSON.stringify(counts)}\n${trips.map((t, i) => `  ${i + 1}. ${t.to}: ${t.what}`).join("\n")}`,
+  );
+  return { counts, requestPath, afterResponse };
+}
+
+/** What every order of one SKU costs on the request path, wherever its SKU was. */
+const REQUEST_PATH = {
+  // The checkout facts and the promotions (the shops' threshold discounts) in one batch on the
+  // commerce database, sent together with the saga row (the write-ahead record, committed
+  // before the stock hold) and the held units on the shopper's shard; then the orders batch there.
+  d1: 1,
+  d1Orders: 2,
+  d1Batches: 3,
+  // two rate limits (user, IP), one hold, one block of order numbers
+  objectRpcs: 4,
+  skuInventory: 1,
+  orderNumbers: 1,
+  rateLimiter: 2,
+  queueSends: 0,
+};
+
 describe("round trips of one order", () => {
-  it("creates an order of one SKU in 2 D1 round trips (3 requests: 2 to the shopper's order shard, 1 to the commerce database) and 4 object RPCs; its 2 queue sends and 2 D1 writes follow the response", async () => {
-    const { skuId } = await skuOnSale(undefined, { stock: 10 });
-    const shopper = await newShopper();
-    const trips: Trip[] = [];
-    const later: Promise<unknown>[] = [];
-
-    // What publish_events starts is not waited for (the storefront hands it to waitUntil).
-    let answered = Number.NaN;
-    const deps = {
-      ...countedOrderDeps(trips, later),
-      hooks: {
-        beforeStep: (step: string) => {
-          if (step === "publish_events") answered = trips.length;
-        },
-      },
-    };
-    const result = await createOrder(deps, {
-      userId: shopper.id,
-      ip: "10.9.8.7",
-      body: { items: [{ skuId, quantity: 1 }], addressId: shopper.addressId },
-    });
-    expect(result.orders).toHaveLength(1);
-    await Promise.all(later);
-    const requestPath = trips.slice(0, answered);
-    const afterResponse = trips.slice(answered);
-
-    const counts = {
-      d1: count(requestPath, "D1"),
-      d1Orders: count(requestPath, "D1 orders"),
-      d1Batches: requestPath.filter((t) => t.to.startsWith("D1") && t.what.startsWith("batch")).length,
-      objectRpcs:
-        count(requestPath, "SkuInventory") + count(requestPath, "OrderNumbers") + count(requestPath, "RateLimiter"),
-      skuInventory: count(requestPath, "SkuInventory"),
-      orderNumbers: count(requestPath, "OrderNumbers"),
-      rateLimiter: count(requestPath, "RateLimiter"),
-      queueSends: count(requestPath, "Queue"),
-      afterResponse: {
-        d1: count(afterResponse, "D1"),
-        d1Orders: count(afterResponse, "D1 orders"),
-        queueSends: count(afterResponse, "Queue"),
-      },
-    };
-    console.log(
-      `createOrder, 1 SKU: ${JSON.stringify(counts)}\n${trips.map((t, i) => `  ${i + 1}. ${t.to}: ${t.what}`).join("\n")}`,
-    );
+  it("creates an order of one SKU in 2 D1 round trips (3 requests: 2 to the shopper's order shard, 1 to the commerce database) and 4 object RPCs; its one queue send and 2 D1 writes follow the response", async () => {
+    const { counts, requestPath, afterResponse } = await countedOrder({ inCart: true });
     expect(counts).toEqual({
-      // The checkout facts and the promotions (the shops' threshold discounts) in one batch on the
-      // commerce database, sent together with the saga row (the write-ahead record, committed
-      // before the stock hold) and the held units on the shopper's shard; then the orders batch there.
-      d1: 1,
-      d1Orders: 2,
-      d1Batches: 3,
-      // two rate limits (user, IP), one hold, one block of order numbers
-      objectRpcs: 4,
-      skuInventory: 1,
-      orderNumbers: 1,
-      rateLimiter: 2,
-      queueSends: 0,
-      // order.created and order.payment_timeout, then their outbox rows deleted on the shard (the
-      // outbox resends what a failed send left behind); the ordered line leaves the cart.
-      afterResponse: { d1: 1, d1Orders: 1, queueSends: 2 },
+      ...REQUEST_PATH,
+      // order.created and order.payment_timeout in one sendBatch, then their outbox rows deleted on
+      // the shard (the outbox resends what a failed send left behind); the ordered line leaves the cart.
+      afterResponse: { d1: 1, d1Orders: 1, queueSends: 1 },
     });
+    expect(afterResponse.find((t) => t.to === "Queue")?.what).toBe("sendBatch to ORDER_EVENTS");
     // In this order: the shard's batch and the facts' go out together (the first round trip), and
     // so do the two rate limits; the orders batch is the second round trip.
     expect(requestPath.map((t) => t.to)).toEqual([
@@ -159,6 +172,11 @@ describe("round trips of one order", () => {
       "OrderNumbers",
       "D1 orders",
     ]);
+  });
+
+  it("writes nothing to the cart after an order of a SKU the cart does not hold (the facts batch read its lines)", async () => {
+    const { counts } = await countedOrder({ inCart: false });
+    expect(counts).toEqual({ ...REQUEST_PATH, afterResponse: { d1: 0, d1Orders: 1, queueSends: 1 } });
   });
 });
 

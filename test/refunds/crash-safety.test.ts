@@ -111,6 +111,9 @@ describe("a refund step dying halfway", () => {
           send: async () => {
             throw new Error("queue unavailable (injected)");
           },
+          sendBatch: async () => {
+            throw new Error("queue unavailable (injected)");
+          },
         } as unknown as Queue,
       },
     };

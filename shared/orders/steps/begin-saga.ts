@@ -18,6 +18,7 @@
  */
 import { and, eq, or, sql } from "drizzle-orm";
 import { orderSagas } from "../../../db/schema";
+import { cartSkusRead } from "../../cart/cart";
 import { assertMayOrder, checkoutFactsRead } from "../../checkout/checkout-facts";
 import { flashQuoteId } from "../../flash-sales/flash-order";
 import { type BatchRead, batchRead, batchReads, combineReads } from "../../platform/d1-chunks";
@@ -39,10 +40,17 @@ export function beginSagaStep(deps: OrderDeps): Step<OrderContext> {
         reservationId: reservationIdOf(ctx.sagaId, i.skuId),
         quantity: i.quantity,
       }));
-      const facts = checkoutFactsRead(
-        deps.db,
-        { userId: ctx.userId, skuIds: items.map((i) => i.skuId), addressId, promotions: ctx.request },
-        ctx.now,
+      const skuIds = items.map((i) => i.skuId);
+      const facts = combineReads(
+        {
+          checkout: checkoutFactsRead(
+            deps.db,
+            { userId: ctx.userId, skuIds, addressId, promotions: ctx.request },
+            ctx.now,
+          ),
+          inCart: cartSkusRead(deps.db, ctx.userId, skuIds),
+        },
+        (v) => v,
       );
       const mine = combineReads(
         { saga: sagaClaimRead(ctx.home.db, ctx), heldUnits: heldUnitsRead(ctx.home.db, ctx.userId) },
@@ -64,7 +72,9 @@ export function beginSagaStep(deps: OrderDeps): Step<OrderContext> {
       if (saga.kind === "quote_used") throw quoteUsed(ctx);
       try {
         ctx.heldUnits = heldUnits;
-        ctx.facts = facts.decode(factRows.value as unknown[][]);
+        const { checkout, inCart } = facts.decode(factRows.value as unknown[][]);
+        ctx.facts = checkout;
+        ctx.inCart = inCart;
         assertMayOrder(ctx.facts);
         ctx.promotions = promotionFactsOf(ctx.facts.offers, ctx.request, ctx.now, deps.promotions);
       } catch (err) {

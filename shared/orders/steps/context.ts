@@ -74,6 +74,8 @@ export interface OrderContext {
   /** The request's idempotency identity (`idem_...`), when it came with an Idempotency-Key. */
   requestKey?: string;
   facts?: CheckoutFacts;
+  /** Which ordered SKUs the shopper's cart held a line of when the facts were read (those lines go after the commit). */
+  inCart?: Set<string>;
   /** Units the shopper holds in unpaid orders (read from the shard with the saga row), for the hold cap. */
   heldUnits?: number;
   /** The vouchers, threshold discounts and coins the checkout may use. */

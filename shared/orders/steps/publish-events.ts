@@ -1,6 +1,7 @@
 /**
  * After the commit: sends the order's events (what is not sent waits in the shard's outbox for the
- * events cron) and takes what was ordered out of the shopper's cart (other lines stay). Both run
+ * events cron) and takes what was ordered out of the shopper's cart (other lines stay; a line
+ * added while the order was being placed stays too, as the facts batch did not see it). Both run
  * after the response when the Worker gives `waitUntil`. The cart is the commerce database's, out
  * of the order batch's reach: a clean-up that fails leaves lines the shopper can remove, never an
  * order without its lines gone twice.
@@ -16,7 +17,11 @@ export function publishEventsStep(deps: OrderDeps): Step<OrderContext> {
     // The orders are committed; events the send misses stay in the outbox for the events cron.
     name: "publish_events",
     async run(ctx) {
-      const ordered = need(ctx.quote, "the quote").orders.flatMap((o) => o.lines.map((l) => l.skuId));
+      // Only lines the cart held when the facts were read: an order of nothing in the cart writes nothing there.
+      const inCart = need(ctx.inCart, "the cart's lines");
+      const ordered = need(ctx.quote, "the quote")
+        .orders.flatMap((o) => o.lines.map((l) => l.skuId))
+        .filter((skuId) => inCart.has(skuId));
       const sending = Promise.all([
         sendOutbox(ctx.home.db, deps.producers, ctx.outbox, deps.clock.now()).catch((err) =>
           deps.log?.warn("order events left in the outbox", { sagaId: ctx.sagaId, error: String(err) }),
