@@ -6,11 +6,20 @@
  * one untimed checkout per buyer warms the isolates up.
  *
  * Set up through the public APIs only: a product of one SKU of 1,000,000,000 units (as
- * bench/orders.ts does) and shoppers `benchflow01`, `benchflow02`, ... registered on the first
- * run (409 on later runs: reused), logged in, with the bench address. Orders stay unpaid; the
- * local ORDER_HELD_UNITS_LIMIT (scripts/local.ts) lets them pile up.
+ * bench/orders.ts does) and shoppers `benchflow<run>01`, `benchflow<run>02`, ... registered for
+ * this run (RUN_TAG: a buyer's unpaid orders of earlier runs would slow its orders), with the bench
+ * address. Orders stay unpaid; the local ORDER_HELD_UNITS_LIMIT (scripts/local.ts) lets them pile up.
  */
-import { type Buyer, benchBuyer, type Percentiles, percentiles, StepFailure, sleep, timed } from "./lib/steps.ts";
+import {
+  type Buyer,
+  benchBuyer,
+  type Percentiles,
+  percentiles,
+  RUN_TAG,
+  StepFailure,
+  sleep,
+  timed,
+} from "./lib/steps.ts";
 import { hotProduct } from "./orders.ts";
 
 export const CHECKOUT_FLOW = "checkout flow: cart line → quote → order";
@@ -63,7 +72,9 @@ export async function measureCheckoutFlow(
   const [skuId, everyone] = await Promise.all([
     hotProduct(origin, "checkout flow"),
     Promise.all(
-      Array.from({ length: most }, (_, i) => benchBuyer(origin, `benchflow${String(i + 1).padStart(2, "0")}`)),
+      Array.from({ length: most }, (_, i) =>
+        benchBuyer(origin, `benchflow${RUN_TAG}${String(i + 1).padStart(2, "0")}`),
+      ),
     ),
   ]);
   const runs: FlowRun[] = [];

@@ -1,17 +1,18 @@
 /**
- * The order-creation scenarios: shopper1 places `POST /v1/orders` for one unit of one SKU, which
+ * The order-creation scenarios: a shopper places `POST /v1/orders` for one unit of one SKU, which
  * runs the whole saga (checkout facts, rate limits, saga row, stock hold in the SKU's object,
  * order numbers, snapshots, the order batch and the outbox); and the same order with a platform
  * voucher's code, which adds the promotions' reads and the voucher hold (one conditional D1
  * batch) to the saga. Both run on the same SKU at the same connections in the same run, so the
- * difference is the voucher's cost. Set up at bench start through the public APIs only: seller1
- * lists a product with one SKU of 1,000,000,000 units in category 1003001 and takes it through
- * submit → approve → on-shelf, the operator creates a ¥1-off voucher with a fresh code, and
- * shopper1 gets a bench address (reused by later runs; an address book holds 50). Each run adds
- * one product and one voucher to the local catalog.
+ * difference is the voucher's cost; each has its own shopper, registered for this run. Set up
+ * at bench start through the public APIs only: seller1 lists a product with one SKU of
+ * 1,000,000,000 units in category 1003001 and takes it through submit → approve → on-shelf, the
+ * operator creates a ¥1-off voucher with a fresh code, and the two shoppers get the bench
+ * address. Each run adds one product, one voucher and the shoppers to the local database.
  */
 import { apiCall, createProduct, DEMO_CALLERS, tokenFor } from "./lib/api.ts";
 import type { Scenario } from "./lib/load.ts";
+import { type Buyer, benchBuyer, RUN_TAG } from "./lib/steps.ts";
 
 export const ORDER_SCENARIO = "storefront POST /v1/orders (1 SKU, whole saga)";
 export const VOUCHER_ORDER_SCENARIO = "storefront POST /v1/orders (1 SKU + voucher)";
@@ -51,7 +52,7 @@ export async function hotProduct(origin: string, label = "orders"): Promise<stri
   return skuId;
 }
 
-/** The shopper's bench address (shopper1's, or a bench buyer's), added on the first run. */
+/** A bench buyer's bench address, added on its first run. */
 export async function benchAddress(origin: string, shopper: string): Promise<string> {
   const book = await apiCall<{ items: { addressId: string; recipient: string; line1: string }[] }>(
     origin,
@@ -93,22 +94,27 @@ export async function benchVoucher(origin: string): Promise<string> {
  * expected): the order without a voucher and the same order with the voucher's code.
  */
 export async function orderScenarios(origin: string): Promise<{ plain: Scenario; withVoucher: Scenario }> {
-  const shopper = await tokenFor(DEMO_CALLERS.shopper1);
-  const [skuId, addressId, voucherCode] = await Promise.all([
+  // A shopper per scenario, new this run: each order's hold-cap read sums its shopper's unpaid
+  // orders, so one shopper for both (or over runs) would make later orders cost more.
+  const [skuId, plainBuyer, voucherBuyer, voucherCode] = await Promise.all([
     hotProduct(origin),
-    benchAddress(origin, shopper),
+    benchBuyer(origin, `benchorder${RUN_TAG}`),
+    benchBuyer(origin, `benchvoucher${RUN_TAG}`),
     benchVoucher(origin),
   ]);
-  const order = (name: string, extra: object): Scenario => ({
+  const order = (name: string, buyer: Buyer, extra: object): Scenario => ({
     name,
     method: "POST",
     path: "/v1/orders",
-    headers: { authorization: `Bearer ${shopper}`, "content-type": "application/json" },
-    body: JSON.stringify({ items: [{ skuId, quantity: 1 }], addressId, ...extra }),
+    headers: { authorization: `Bearer ${buyer.token}`, "content-type": "application/json" },
+    body: JSON.stringify({ items: [{ skuId, quantity: 1 }], addressId: buyer.addressId, ...extra }),
     expectStatus: 201,
     connections: ORDER_CONNECTIONS,
   });
-  return { plain: order(ORDER_SCENARIO, {}), withVoucher: order(VOUCHER_ORDER_SCENARIO, { voucherCode }) };
+  return {
+    plain: order(ORDER_SCENARIO, plainBuyer, {}),
+    withVoucher: order(VOUCHER_ORDER_SCENARIO, voucherBuyer, { voucherCode }),
+  };
 }
 
 /** The voucher's cost beside the plain order, per connection count measured (throughput ratio, p50/p99). */
