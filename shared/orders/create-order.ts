@@ -7,8 +7,9 @@
  *
  * Two D1 round trips on the request path of an order without vouchers or coins: `begin_saga`
  * persists the saga (its planned reservations and a lease) on the shopper's order shard while
- * the commerce database reads every checkout fact (promotions included), both at once, before
- * the first step with a side effect outside D1; `write_orders` writes snapshots, the pay order,
+ * the commerce database reads every checkout fact (promotions included), both at once (in one
+ * batch when the shard is the commerce database itself, shard 0), before the first step with a
+ * side effect outside D1; `write_orders` writes snapshots, the pay order,
  * the orders, their items, their first status-log rows, the saga's completion and the events
  * (outbox) in one atomic D1 batch on the shard (the events are sent, their outbox rows deleted
  * and the cart cleared after the response). The shard is the one OrderStore names for the

@@ -193,6 +193,13 @@ export class OrderStore {
 }
 
 /**
+ * The shard that is the commerce database: `ORDERS_0` binds the same database as `DB` (a
+ * deployment starts as one database and grows by moving slots away), so a batch on shard 0 may
+ * read and write commerce tables too.
+ */
+export const COMMERCE_SHARD = 0;
+
+/**
  * A slot's shard: reads go to `db`; writes go through `batch` or `run`, which put the slot's fence
  * check first in the same atomic batch.
  */
@@ -202,6 +209,11 @@ export class OrderHome {
     readonly shard: number,
     readonly db: Db,
   ) {}
+
+  /** Whether this shard is the commerce database itself: shard 0 (`ORDERS_0` binds it). */
+  get isCommerce(): boolean {
+    return this.shard === COMMERCE_SHARD;
+  }
 
   /** Fails its batch (SQLite's integer overflow, a failure no other statement of ours raises) while the slot is fenced here. */
   fence() {

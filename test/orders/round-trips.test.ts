@@ -7,7 +7,7 @@
  * round trip to checkout fails here and has to say so.
  */
 import { env } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { setQuantity } from "../../shared/cart/cart";
 import { createQuote } from "../../shared/checkout/create-quote";
 import { QUEUES } from "../../shared/events/queues";
@@ -19,6 +19,7 @@ import { dbOf } from "../../shared/platform/db";
 import { authEnvSchema, readEnv } from "../../shared/platform/env";
 import { countingD1, countingOrderStore, type Trip } from "../helpers/counting-d1";
 import { newShopper, skuOnSale } from "../helpers/orders";
+import { shopperOnShard, splitSlotsOverTwoShards } from "../helpers/shards";
 
 /** A Durable Object namespace whose stubs count every RPC call into `trips`. */
 function countingNamespace<N extends object>(ns: N, label: string, trips: Trip[]): N {
@@ -85,10 +86,14 @@ function countedOrderDeps(trips: Trip[], later: Promise<unknown>[]): OrderDeps {
 
 const count = (trips: readonly Trip[], to: string) => trips.filter((t) => t.to === to).length;
 
-/** Places one order of one unit of a fresh SKU (in the shopper's cart first, or not), counting every trip. */
-async function countedOrder({ inCart }: { inCart: boolean }) {
+/**
+ * Places one order of one unit of a fresh SKU (in the shopper's cart first, or not) for a shopper
+ * on order shard `shard` (the file splits the slots: shard 1 is another database than the
+ * commerce one, shard 0 is the commerce database itself), counting every trip.
+ */
+async function countedOrder({ inCart, shard }: { inCart: boolean; shard: 0 | 1 }) {
   const { skuId } = await skuOnSale(undefined, { stock: 10 });
-  const shopper = await newShopper();
+  const shopper = await shopperOnShard(shard);
   if (inCart) await setQuantity(dbOf(env.DB), { userId: shopper.id }, systemClock, skuId, 1);
   const trips: Trip[] = [];
   const later: Promise<unknown>[] = [];
@@ -135,7 +140,7 @@ async function countedOrder({ inCart }: { inCart: boolean }) {
   return { counts, requestPath, afterResponse };
 }
 
-/** What every order of one SKU costs on the request path, wherever its SKU was. */
+/** What an order of one SKU costs on the request path for a shopper on shard 1, wherever its SKU was. */
 const REQUEST_PATH = {
   // The checkout facts and the promotions (the shops' threshold discounts) in one batch on the
   // commerce database, sent together with the saga row (the write-ahead record, committed
@@ -152,8 +157,10 @@ const REQUEST_PATH = {
 };
 
 describe("round trips of one order", () => {
+  beforeAll(splitSlotsOverTwoShards);
+
   it("creates an order of one SKU in 2 D1 round trips (3 requests: 2 to the shopper's order shard, 1 to the commerce database) and 4 object RPCs; its one queue send and 2 D1 writes follow the response", async () => {
-    const { counts, requestPath, afterResponse } = await countedOrder({ inCart: true });
+    const { counts, requestPath, afterResponse } = await countedOrder({ inCart: true, shard: 1 });
     expect(counts).toEqual({
       ...REQUEST_PATH,
       // order.created and order.payment_timeout in one sendBatch, then their outbox rows deleted on
@@ -175,8 +182,27 @@ describe("round trips of one order", () => {
   });
 
   it("writes nothing to the cart after an order of a SKU the cart does not hold (the facts batch read its lines)", async () => {
-    const { counts } = await countedOrder({ inCart: false });
+    const { counts } = await countedOrder({ inCart: false, shard: 1 });
     expect(counts).toEqual({ ...REQUEST_PATH, afterResponse: { d1: 0, d1Orders: 1, queueSends: 1 } });
+  });
+
+  it("sends the saga row and the checkout facts as one batch when the shopper's shard is the commerce database (shard 0)", async () => {
+    const { counts, requestPath } = await countedOrder({ inCart: true, shard: 0 });
+    expect(counts).toEqual({
+      ...REQUEST_PATH,
+      d1: 0,
+      d1Orders: 2,
+      d1Batches: 2,
+      afterResponse: { d1: 1, d1Orders: 1, queueSends: 1 },
+    });
+    expect(requestPath.map((t) => t.to)).toEqual([
+      "D1 orders",
+      "RateLimiter",
+      "RateLimiter",
+      "SkuInventory",
+      "OrderNumbers",
+      "D1 orders",
+    ]);
   });
 });
 

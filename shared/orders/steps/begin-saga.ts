@@ -57,7 +57,7 @@ export function beginSagaStep(deps: OrderDeps): Step<OrderContext> {
         (v) => v,
       );
       // The facts decode later, so a refusal they prove is known to come after the row was written.
-      const [claimed, factRows] = await Promise.allSettled([ctx.home.run(mine), batchReads(deps.db, facts.groups)]);
+      const [claimed, factRows] = await claimAndRead(deps, ctx, mine, facts.groups);
       if (claimed.status === "rejected" || factRows.status === "rejected") {
         const err = claimed.status === "rejected" ? claimed.reason : (factRows as PromiseRejectedResult).reason;
         // The row may be there (its batch may have committed with the answer lost, or the facts
@@ -86,6 +86,35 @@ export function beginSagaStep(deps: OrderDeps): Step<OrderContext> {
       await markUndone(deps, ctx, cause);
     },
   };
+}
+
+/**
+ * The saga's claim (on the shopper's shard, behind its fence) and the checkout facts' rows (from
+ * the commerce database): two batches sent at once, or one batch when the shard is the commerce
+ * database itself (shard 0: a one-database deployment, and every shopper until slots move), so
+ * that order pays one round trip for both. The facts' rows come back undecoded either way (they
+ * decode after the claim is known).
+ */
+async function claimAndRead<T>(
+  deps: OrderDeps,
+  ctx: OrderContext,
+  claim: BatchRead<T>,
+  factGroups: BatchRead<unknown>["groups"],
+): Promise<[PromiseSettledResult<T>, PromiseSettledResult<unknown[][]>]> {
+  if (!ctx.home.isCommerce) return Promise.allSettled([ctx.home.run(claim), batchReads(deps.db, factGroups)]);
+  const rows: BatchRead<unknown[][]> = { groups: factGroups, decode: (found) => [...found] };
+  try {
+    const both = await ctx.home.run(combineReads({ claim, rows }, (v) => v));
+    return [
+      { status: "fulfilled", value: both.claim },
+      { status: "fulfilled", value: both.rows },
+    ];
+  } catch (reason) {
+    return [
+      { status: "rejected", reason },
+      { status: "rejected", reason },
+    ];
+  }
 }
 
 /** What the batch found: this saga started, or who else holds its request key or quote. */
