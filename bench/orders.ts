@@ -4,12 +4,15 @@
  * order numbers, snapshots, the order batch and the outbox); and the same order with a platform
  * voucher's code, which adds the promotions' reads and the voucher hold (one conditional D1
  * batch) to the saga. Both run on the same SKU at the same connections in the same run, so the
- * difference is the voucher's cost; each has its own shopper, registered for this run. Set up
+ * difference is the voucher's cost; each has its own shopper, registered for this run, on shard
+ * 0. Set up
  * at bench start through the public APIs only: seller1 lists a product with one SKU of
  * 1,000,000,000 units in category 1003001 and takes it through submit → approve → on-shelf, the
  * operator creates a ¥1-off voucher with a fresh code, and the two shoppers get the bench
  * address. Each run adds one product, one voucher and the shoppers to the local database.
  */
+
+import { userSuffix } from "../shared/orders/user-suffix.ts";
 import { apiCall, createProduct, DEMO_CALLERS, tokenFor } from "./lib/api.ts";
 import type { Scenario } from "./lib/load.ts";
 import { type Buyer, benchBuyer, RUN_TAG } from "./lib/steps.ts";
@@ -90,16 +93,30 @@ export async function benchVoucher(origin: string): Promise<string> {
 }
 
 /**
+ * A bench buyer whose orders live on shard 0, the commerce database (registered under `name`,
+ * `name` + 1, ... until one is), so every run measures the same path: the shopper's shard decides
+ * whether the saga row and the facts are one batch or two, and its database. An even slot is on
+ * shard 0 both in a fresh `npm run dev` (slot i on shard i % 2) and in an older local database
+ * (every slot on shard 0); earlier runs' shopper1 (slot 4) was too.
+ */
+async function buyerOnShardZero(origin: string, name: string): Promise<Buyer> {
+  for (let i = 0; ; i++) {
+    const buyer = await benchBuyer(origin, i === 0 ? name : `${name}${i}`);
+    if (userSuffix(buyer.userId) % 2 === 0) return buyer;
+  }
+}
+
+/**
  * Sets up the product, address and voucher, and answers both scenarios (64 connections, 201
  * expected): the order without a voucher and the same order with the voucher's code.
  */
 export async function orderScenarios(origin: string): Promise<{ plain: Scenario; withVoucher: Scenario }> {
-  // A shopper per scenario, new this run: each order's hold-cap read sums its shopper's unpaid
-  // orders, so one shopper for both (or over runs) would make later orders cost more.
+  // A shopper per scenario, new this run (on shard 0): each order's hold-cap read sums its
+  // shopper's unpaid orders, so one shopper for both (or over runs) would make later orders cost more.
   const [skuId, plainBuyer, voucherBuyer, voucherCode] = await Promise.all([
     hotProduct(origin),
-    benchBuyer(origin, `benchorder${RUN_TAG}`),
-    benchBuyer(origin, `benchvoucher${RUN_TAG}`),
+    buyerOnShardZero(origin, `benchorder${RUN_TAG}`),
+    buyerOnShardZero(origin, `benchvoucher${RUN_TAG}`),
     benchVoucher(origin),
   ]);
   const order = (name: string, buyer: Buyer, extra: object): Scenario => ({

@@ -2,6 +2,8 @@
  * What the multi-step benches (bench/payments.ts, bench/checkout-flow.ts) share: a bench buyer set
  * up through the public APIs, one JSON call timed with its failure named by step, and percentiles.
  */
+
+import { decodeJwt } from "jose";
 import { benchAddress } from "../orders.ts";
 import { tokenFor } from "./api.ts";
 
@@ -72,6 +74,7 @@ export async function timed<T>(
 
 export interface Buyer {
   username: string;
+  userId: string;
   token: string;
   addressId: string;
 }
@@ -107,5 +110,6 @@ export async function benchBuyer(origin: string, username: string): Promise<Buye
       throw new Error(`bench setup: logging in ${username} answered ${login.status}: ${await login.text()}`);
     token = ((await login.json()) as { accessToken: string }).accessToken;
   }
-  return { username, token, addressId: await benchAddress(origin, token) };
+  const userId = decodeJwt(token).sub ?? "";
+  return { username, userId, token, addressId: await benchAddress(origin, token) };
 }

@@ -6,27 +6,15 @@
  * among `machines`), so one shopper's orders are numbered in the order they were placed.
  */
 import type { OrderNumbers } from "../../durable-objects/order-numbers";
+import { userHash, userSuffix } from "./user-suffix";
+
+export { userSuffix } from "./user-suffix";
 
 export const DEFAULT_MACHINES = 16;
 
-/** FNV-1a over the id's UTF-16 code units: stable, fast, and good enough to spread users. */
-function fnv1a(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash;
-}
-
-/** The seed's `user_id % 1000` for string user ids: the id's hash modulo 1000. */
-export function userSuffix(userId: string): number {
-  return fnv1a(userId) % 1000;
-}
-
 /** Which machine numbers this user's orders (0 ≤ machine < machines ≤ 1000). */
 export function machineOf(userId: string, machines: number): number {
-  return Math.floor(fnv1a(userId) / 1000) % Math.min(1000, Math.max(1, machines));
+  return Math.floor(userHash(userId) / 1000) % Math.min(1000, Math.max(1, machines));
 }
 
 const pad = (n: number, width: number) => String(n).padStart(width, "0");
