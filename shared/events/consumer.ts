@@ -157,11 +157,7 @@ async function consumeAll<Q extends QueueName>(
       items.map((i) => i.event),
       deps,
     );
-    for (const { message, event } of items) {
-      message.ack();
-      deps.metrics?.outcome(queue, "processed");
-      deps.metrics?.handled(event);
-    }
+    for (const { message, event } of items) acknowledge(queue, message, event, deps);
   } catch (err) {
     const log = deps.log.child({ queue, messages: items.length });
     if (err instanceof AppError && !err.retryable) {
@@ -170,10 +166,7 @@ async function consumeAll<Q extends QueueName>(
       return;
     }
     log.warn("coalesced batch failed; retrying", errorFields(err));
-    for (const { message } of items) {
-      message.retry({ delaySeconds: backoffSeconds(message.attempts) });
-      deps.metrics?.outcome(queue, "retried");
-    }
+    for (const { message } of items) retry(queue, message, deps);
   }
 }
 
@@ -290,6 +283,16 @@ function retryLater(
     delaySeconds,
     ...errorFields(err),
   });
+  retry(queue, message, deps, delaySeconds);
+}
+
+/** Hands a message back to Queues with its backoff, counted. */
+function retry(
+  queue: QueueName,
+  message: Message<unknown>,
+  deps: ConsumerDeps,
+  delaySeconds = backoffSeconds(message.attempts),
+) {
   message.retry({ delaySeconds });
   deps.metrics?.outcome(queue, "retried");
 }
