@@ -109,7 +109,7 @@ function cpuTicks(pid: number): number {
 }
 
 async function inspectorTargets(): Promise<{ id: string; url: string }[]> {
-  for (const p of processes().filter((p) => p.name.includes("workerd serve"))) {
+  for (const p of processes().filter((p) => p.name.startsWith("workerd: the Workers"))) {
     for (const port of listeningPorts(p.pid)) {
       try {
         const res = await fetch(`http://127.0.0.1:${port}/json/list`, { signal: AbortSignal.timeout(1000) });
