@@ -16,12 +16,15 @@
  * promise of its own, settled by the shared one (`mine`).
  *
  * The sender hands its read to `waitUntil`, so a sender whose client went away (the runtime then
- * cancels the request) still lands the read its sharers wait on. If the shared read has not
- * settled after SHARED_READ_WAIT_MS, a request reads for itself. The bench at 64 connections, after
- * the cold searches, shows sharers that are not woken and wait out the whole fallback (cause not yet
- * found, docs/decisions.md): at 5 s as p50s of 4.6–8.3 s, at 10 s as the load generator's
- * timeouts. So the fallback is short (2 s) and bounds what such a request loses; a read that is
- * merely slow is joined by one more read per request still waiting at that point.
+ * cancels the request) still lands the read its sharers wait on. No request depends on another
+ * one's reactions to be woken: the runtime runs a reaction in the request that registered it, and
+ * a request torn down before its reaction ran never runs it. So each waiting request watches the
+ * read in the air itself and, once it lands, either joins a read sent after it arrived (flights
+ * are numbered) or, finding none, sends that read itself. (Before, the first request to arrive
+ * sent the next read from its own reaction and the others waited on it: a sender torn down early
+ * would have left every later request of its key waiting out the fallback.) If no read answers a
+ * request within SHARED_READ_WAIT_MS, it reads for itself and drops the flight it waited on, so
+ * a read that never lands holds up one wait, not every later request.
  */
 import type { Context } from "hono";
 import type { AppEnv, PlatformBindings } from "./app-env";
@@ -31,11 +34,22 @@ import { BOOKMARK_HEADER, requestDb } from "./request-db";
 /** How long a request waits on a shared read before reading for itself. */
 export const SHARED_READ_WAIT_MS = 2_000;
 
+interface Flight {
+  /** Which read of its key this is (1, 2, ...): a request may share only one sent after it arrived. */
+  seq: number;
+  /** The read's answer. */
+  answer: Promise<unknown>;
+  /** Settles (never rejects) when the read lands. */
+  landed: Promise<void>;
+}
+
 interface Lane {
-  /** The read sent last, until it lands (settled either way, never rejected). */
-  sent: Promise<void> | null;
-  /** The read the requests arriving while `sent` flies will share, sent when it lands. */
-  next: Promise<unknown> | null;
+  /** Reads of this key sent so far. */
+  sent: number;
+  /** The read in the air, until it lands. */
+  flight: Flight | null;
+  /** Requests waiting on this lane (it is forgotten when none wait and nothing flies). */
+  waiting: number;
 }
 
 /** Per D1 binding (tests build apps over other bindings), per key. */
@@ -48,6 +62,11 @@ function lanesOf(binding: D1Database): Map<string, Lane> {
     lanes.set(binding, all);
   }
   return all;
+}
+
+/** A promise made by the calling request that settles as `shared` (another request's) does. */
+function settledHere<T>(shared: Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => shared.then(resolve, reject));
 }
 
 /** A promise made by the calling request that settles as `shared` does, or by `fallback` after the wait. */
@@ -80,29 +99,51 @@ export function freshRead<T, B extends PlatformBindings>(
   const own = () => read(requestDb(c));
   if (c.req.header(BOOKMARK_HEADER)) return own();
   const all = lanesOf(c.env.DB);
-  const lane = all.get(key) ?? { sent: null, next: null };
-  if (lane.next) return mine(lane.next as Promise<T>, own);
+  const lane = all.get(key) ?? { sent: 0, flight: null, waiting: 0 };
   all.set(key, lane);
-  const send = (): Promise<T> => {
-    const reading = own();
-    const landed = reading.then(
-      () => {},
-      () => {},
-    );
-    c.executionCtx.waitUntil(landed);
-    lane.sent = landed;
-    void landed.then(() => {
-      if (lane.sent !== landed) return;
-      lane.sent = null;
-      if (!lane.next) all.delete(key);
-    });
-    return reading;
+  const forget = () => {
+    if (!lane.flight && lane.waiting === 0 && all.get(key) === lane) all.delete(key);
   };
-  if (!lane.sent) return send();
-  const next = mine(lane.sent, async () => {}).then(() => {
-    lane.next = null;
-    return send();
-  });
-  lane.next = next;
-  return next;
+  const send = (): Promise<T> => {
+    const answer = own();
+    const flight: Flight = { seq: ++lane.sent, answer, landed: answer.then(noop, noop) };
+    c.executionCtx.waitUntil(flight.landed);
+    lane.flight = flight;
+    void flight.landed.then(() => {
+      if (lane.flight === flight) lane.flight = null;
+      forget();
+    });
+    return answer;
+  };
+  if (!lane.flight) return send();
+  // Only a read sent after this request arrived may answer it.
+  const arrived = lane.sent;
+  let watched: Flight | null = null;
+  let gaveUp = false;
+  const wait = async (): Promise<T> => {
+    for (;;) {
+      const flight = lane.flight;
+      if (!flight) return send();
+      watched = flight;
+      if (flight.seq > arrived) return (await settledHere(flight.answer)) as T;
+      await settledHere(flight.landed);
+      // Read for itself meanwhile (the wait ran out): nothing more to send for this request.
+      if (gaveUp) return undefined as T;
+      // Landed: a request woken before this one may have sent the next read already (join it).
+      if (lane.flight === flight) lane.flight = null;
+    }
+  };
+  lane.waiting++;
+  const done = () => {
+    lane.waiting--;
+    forget();
+  };
+  return mine(wait(), () => {
+    // Nothing answered in time: a read that never lands must not hold up the next requests too.
+    gaveUp = true;
+    if (watched && lane.flight === watched) lane.flight = null;
+    return own();
+  }).finally(done);
 }
+
+function noop(): void {}

@@ -2,7 +2,7 @@ import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import type { AppEnv } from "../../shared/platform/app-env";
-import { freshRead } from "../../shared/platform/fresh-read";
+import { freshRead, SHARED_READ_WAIT_MS } from "../../shared/platform/fresh-read";
 import { BOOKMARK_HEADER } from "../../shared/platform/request-db";
 
 /**
@@ -136,6 +136,53 @@ describe("a read shared by concurrent requests", () => {
     sent[1]?.land();
     expect(await first).toBe(1);
     expect(await Promise.all(burst)).toEqual([1, 1]);
+    await done();
+  });
+  it("reads for itself after the wait when the read in the air never lands, and drops that read for the requests after it", async () => {
+    const { get, sent, settle, done } = versionApp();
+    const stuck = get();
+    await settle();
+    const waiting = get();
+    await settle();
+    expect(sent).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, SHARED_READ_WAIT_MS + 50));
+    // The waiting request gave up on the stuck read and sent its own.
+    expect(sent).toHaveLength(2);
+    sent[1]?.land();
+    expect(await waiting).toBe(1);
+    // The stuck read no longer holds anyone: the next request reads at once.
+    const next = get();
+    await settle();
+    expect(sent).toHaveLength(3);
+    sent[2]?.land();
+    expect(await next).toBe(1);
+    sent[0]?.land();
+    expect(await stuck).toBe(1);
+    await done();
+  });
+
+  it("answers every request of a burst that waits through several reads, each with a read sent after it arrived", async () => {
+    const { get, sent, settle, bump, done } = versionApp();
+    const first = get();
+    await settle();
+    bump();
+    const second = [get(), get()];
+    await settle();
+    sent[0]?.land();
+    await settle();
+    // The two waiting requests share one read (the second), sent when the first landed.
+    expect(sent.map((s) => s.version)).toEqual([1, 2]);
+    bump();
+    const third = [get(), get(), get()];
+    await settle();
+    expect(sent).toHaveLength(2);
+    sent[1]?.land();
+    await settle();
+    expect(sent.map((s) => s.version)).toEqual([1, 2, 3]);
+    sent[2]?.land();
+    expect(await first).toBe(1);
+    expect(await Promise.all(second)).toEqual([2, 2]);
+    expect(await Promise.all(third)).toEqual([3, 3, 3]);
     await done();
   });
 });
