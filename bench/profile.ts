@@ -16,10 +16,16 @@
  * sampler interrupts the shared thread whichever isolate runs, so an isolate's "busy" time is
  * close to the whole thread's, and profiling itself costs the thread a third more CPU. The first
  * run after a start is slower (compilation); compare later runs with each other.
+ *
+ * With PROFILE_PERF=1 (needs Linux `perf`) it also samples the whole workerd process and prints
+ * the thread's time by kind of work: drizzle's rendering, zod, SQLite, GC, local D1's own
+ * JavaScript, the kernel (bench/lib/perf-breakdown.ts; JavaScript is named only when dev runs
+ * with MINIFLARE_WORKERD_V8_FLAGS="--perf-basic-prof --interpreted-frames-native-stack").
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { measure, type Scenario } from "./lib/load.ts";
+import { hasPerfMap, perfAvailable, recordPerf } from "./lib/perf-breakdown.ts";
 import { orderScenarios } from "./orders.ts";
 import { DETAIL_PATH } from "./scenarios.ts";
 
@@ -95,6 +101,17 @@ function processes(): { pid: number; name: string }[] {
     }
   }
   return out;
+}
+
+/** Whether a workerd process is the password hasher's (its parent is the hasher's wrangler dev). */
+function servesTheHasher(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const parent = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1];
+    return readFileSync(`/proc/${parent}/cmdline`, "utf8").includes("password-hasher");
+  } catch {
+    return false;
+  }
 }
 
 /** utime + stime of a process and its threads, in clock ticks. */
@@ -197,7 +214,10 @@ await measure(origin, scenario, Math.min(8, connections), 2);
 const procs = processes();
 const before = new Map(procs.map((p) => [p.pid, cpuTicks(p.pid)]));
 await Promise.all(sessions.map(({ session }) => session.send("Profiler.start")));
+const workers = procs.find((p) => p.name.startsWith("workerd: the Workers") && !servesTheHasher(p.pid));
+const perf = process.env.PROFILE_PERF === "1" && workers && perfAvailable() ? recordPerf(workers.pid) : undefined;
 const result = await measure(origin, scenario, connections, duration);
+const kinds = (await perf?.stop()) ?? [];
 const profiles = await Promise.all(
   sessions.map(async ({ id, session }) => ({
     id,
@@ -216,6 +236,17 @@ console.log("\nCPU per request by process (ms; the machine has 2 cores):");
 for (const p of procs) {
   const ms = ((cpuTicks(p.pid) - (before.get(p.pid) ?? 0)) / ticksPerSecond) * 1000;
   if (ms > 0) console.log(`  ${(ms / requests).toFixed(2).padStart(7)}  ${p.name} (pid ${p.pid})`);
+}
+if (workers && kinds.length > 0) {
+  const perRequest = ((cpuTicks(workers.pid) - (before.get(workers.pid) ?? 0)) / ticksPerSecond) * 1000;
+  console.log(
+    `\nThe Workers' process by kind of work (perf samples; ms per request of its ${(perRequest / requests).toFixed(2)}${hasPerfMap(workers.pid) ? "" : "; JavaScript unnamed: no V8 perf map"}):`,
+  );
+  for (const [kind, share] of kinds) {
+    console.log(
+      `  ${((share * perRequest) / requests).toFixed(2).padStart(7)}  ${(share * 100).toFixed(1).padStart(5)} %  ${kind}`,
+    );
+  }
 }
 const summaries = profiles
   .map(({ id, profile }) => ({ id, ...summarize(profile) }))
