@@ -76,14 +76,15 @@ function listeningPorts(pid: number): number[] {
   return ports;
 }
 
+/** The label of the workerd process that runs the Workers (one for the platform, one for the hasher). */
+const WORKERS = "workerd: the Workers, their objects, D1 and queues (one thread)";
+
 /** A process's role, from its command line. */
 function labelOf(cmd: string): string {
   if (cmd.includes("workerd serve")) {
     const entry = /socket-addr=entry=[\d.]+:(\d+)/.exec(cmd)?.[1];
     const workers = cmd.includes("--inspector-addr");
-    return workers
-      ? "workerd: the Workers, their objects, D1 and queues (one thread)"
-      : `workerd: wrangler's proxy in front (port ${entry})`;
+    return workers ? WORKERS : `workerd: wrangler's proxy in front (port ${entry})`;
   }
   if (cmd.includes("wrangler")) return `node: ${cmd.includes("password-hasher") ? "the hasher's " : ""}wrangler dev`;
   return `node: ${cmd.slice(cmd.lastIndexOf("/") + 1, 100)}`;
@@ -103,12 +104,20 @@ function processes(): { pid: number; name: string }[] {
   return out;
 }
 
+/** The fields of /proc/<pid>/stat after the command name (state, ppid, ...), or [] once it exited. */
+function statFields(pid: number): string[] {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  } catch {
+    return [];
+  }
+}
+
 /** Whether a workerd process is the password hasher's (its parent is the hasher's wrangler dev). */
 function servesTheHasher(pid: number): boolean {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const parent = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1];
-    return readFileSync(`/proc/${parent}/cmdline`, "utf8").includes("password-hasher");
+    return readFileSync(`/proc/${statFields(pid)[1]}/cmdline`, "utf8").includes("password-hasher");
   } catch {
     return false;
   }
@@ -116,17 +125,12 @@ function servesTheHasher(pid: number): boolean {
 
 /** utime + stime of a process and its threads, in clock ticks. */
 function cpuTicks(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return Number(fields[11]) + Number(fields[12]);
-  } catch {
-    return 0;
-  }
+  const fields = statFields(pid);
+  return fields.length === 0 ? 0 : Number(fields[11]) + Number(fields[12]);
 }
 
 async function inspectorTargets(): Promise<{ id: string; url: string }[]> {
-  for (const p of processes().filter((p) => p.name.startsWith("workerd: the Workers"))) {
+  for (const p of processes().filter((p) => p.name === WORKERS)) {
     for (const port of listeningPorts(p.pid)) {
       try {
         const res = await fetch(`http://127.0.0.1:${port}/json/list`, { signal: AbortSignal.timeout(1000) });
@@ -214,7 +218,7 @@ await measure(origin, scenario, Math.min(8, connections), 2);
 const procs = processes();
 const before = new Map(procs.map((p) => [p.pid, cpuTicks(p.pid)]));
 await Promise.all(sessions.map(({ session }) => session.send("Profiler.start")));
-const workers = procs.find((p) => p.name.startsWith("workerd: the Workers") && !servesTheHasher(p.pid));
+const workers = procs.find((p) => p.name === WORKERS && !servesTheHasher(p.pid));
 const perf = process.env.PROFILE_PERF === "1" && workers && perfAvailable() ? recordPerf(workers.pid) : undefined;
 const result = await measure(origin, scenario, connections, duration);
 const kinds = (await perf?.stop()) ?? [];
@@ -233,19 +237,19 @@ console.log(
     `p99 ${result.latencyMs.p99} ms, ${requests} requests, ${result.errors + result.unexpectedStatus} errors`,
 );
 console.log("\nCPU per request by process (ms; the machine has 2 cores):");
+/** A process's CPU (ms) during the measurement. */
+const cpuMs = (pid: number) => ((cpuTicks(pid) - (before.get(pid) ?? 0)) / ticksPerSecond) * 1000;
 for (const p of procs) {
-  const ms = ((cpuTicks(p.pid) - (before.get(p.pid) ?? 0)) / ticksPerSecond) * 1000;
+  const ms = cpuMs(p.pid);
   if (ms > 0) console.log(`  ${(ms / requests).toFixed(2).padStart(7)}  ${p.name} (pid ${p.pid})`);
 }
 if (workers && kinds.length > 0) {
-  const perRequest = ((cpuTicks(workers.pid) - (before.get(workers.pid) ?? 0)) / ticksPerSecond) * 1000;
+  const perRequest = cpuMs(workers.pid) / requests;
   console.log(
-    `\nThe Workers' process by kind of work (perf samples; ms per request of its ${(perRequest / requests).toFixed(2)}${hasPerfMap(workers.pid) ? "" : "; JavaScript unnamed: no V8 perf map"}):`,
+    `\nThe Workers' process by kind of work (perf samples; ms per request of its ${perRequest.toFixed(2)}${hasPerfMap(workers.pid) ? "" : "; JavaScript unnamed: no V8 perf map"}):`,
   );
   for (const [kind, share] of kinds) {
-    console.log(
-      `  ${((share * perRequest) / requests).toFixed(2).padStart(7)}  ${(share * 100).toFixed(1).padStart(5)} %  ${kind}`,
-    );
+    console.log(`  ${(share * perRequest).toFixed(2).padStart(7)}  ${(share * 100).toFixed(1).padStart(5)} %  ${kind}`);
   }
 }
 const summaries = profiles

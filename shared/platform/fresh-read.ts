@@ -17,12 +17,13 @@
  *
  * The sender hands its read to `waitUntil`, so a sender whose client went away (the runtime then
  * cancels the request) still lands the read its sharers wait on. No request depends on another
- * one's reactions to be woken: the runtime runs a reaction in the request that registered it, and
- * a request torn down before its reaction ran never runs it. So each waiting request watches the
- * read in the air itself and, once it lands, either joins a read sent after it arrived (flights
- * are numbered) or, finding none, sends that read itself. (Before, the first request to arrive
- * sent the next read from its own reaction and the others waited on it: a sender torn down early
- * would have left every later request of its key waiting out the fallback.) If no read answers a
+ * waiting request to be woken: a promise settles only in the request that made it, and one whose
+ * request was torn down never settles. So each waiting request watches the read in the air (kept
+ * alive by its sender's `waitUntil`) itself and, once it lands, either joins a read sent after it
+ * arrived (flights are numbered) or, finding none, sends that read itself. (Before, the first
+ * request to arrive while a read flew made the next read's promise and the others waited on it:
+ * had that request been torn down early, every later request of its key would have waited out the
+ * fallback.) If no read answers a
  * request within SHARED_READ_WAIT_MS, it reads for itself and drops the flight it waited on, so
  * a read that never lands holds up one wait, not every later request.
  */
