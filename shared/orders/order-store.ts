@@ -24,6 +24,7 @@ import { type BatchRead, batchRead, combineReads, runBatchRead } from "../platfo
 import { type Db, dbOf } from "../platform/db";
 import { readEnv } from "../platform/env";
 import { AppError } from "../platform/errors";
+import { settledHere } from "../platform/request-promise";
 import { parseOrderNumber, userSuffix } from "./order-numbers";
 
 /** Slots are `user_id % 1000`. */
@@ -58,7 +59,7 @@ interface SlotTable {
   shards: Uint16Array;
 }
 
-/** One isolate's copy of the slot table; concurrent requests share one refresh. */
+/** One isolate's copy of the slot table; concurrent requests share one refresh (each awaits its own promise). */
 export class SlotTableCache {
   private table: SlotTable | null = null;
   private refreshing: Promise<SlotTable> | null = null;
@@ -83,7 +84,7 @@ export class SlotTableCache {
       this.refreshing = null;
     });
     try {
-      this.table = await this.refreshing;
+      this.table = await settledHere(this.refreshing);
     } catch (err) {
       // Keep routing by the last table read rather than fail every order: the fences refuse a
       // write to a slot's old home, so a stale table costs a retry, never an order.

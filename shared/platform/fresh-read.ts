@@ -10,10 +10,8 @@
  * A request carrying a D1 bookmark reads in its own session (at least as fresh as the bookmark);
  * the others read through the sender's session, and only the sender's answer carries a bookmark.
  *
- * Workers run a promise's reactions in the request that made the promise: a request awaiting
- * another's promise would go on (and do its I/O) as that other request, which the runtime refuses
- * ("Cannot perform I/O on behalf of a different request"). So a request only ever awaits a
- * promise of its own, settled by the shared one (`mine`).
+ * A request only ever awaits a promise of its own, settled by the shared one (`settledHere`, `mine`;
+ * request-promise.ts says why).
  *
  * The sender hands its read to `waitUntil`, so a sender whose client went away (the runtime then
  * cancels the request) still lands the read its sharers wait on. No request depends on another
@@ -31,6 +29,7 @@ import type { Context } from "hono";
 import type { AppEnv, PlatformBindings } from "./app-env";
 import type { Db } from "./db";
 import { BOOKMARK_HEADER, requestDb } from "./request-db";
+import { settledHere } from "./request-promise";
 
 /** How long a request waits on a shared read before reading for itself. */
 export const SHARED_READ_WAIT_MS = 2_000;
@@ -63,11 +62,6 @@ function lanesOf(binding: D1Database): Map<string, Lane> {
     lanes.set(binding, all);
   }
   return all;
-}
-
-/** A promise made by the calling request that settles as `shared` (another request's) does. */
-function settledHere<T>(shared: Promise<T>): Promise<T> {
-  return new Promise<T>((resolve, reject) => shared.then(resolve, reject));
 }
 
 /** A promise made by the calling request that settles as `shared` does, or by `fallback` after the wait. */

@@ -28,6 +28,7 @@
  */
 import { makeEvent } from "../../shared/events/messages";
 import { inventoryOf } from "../../shared/inventory/binding";
+import { settledHere } from "../../shared/platform/request-promise";
 
 export const BENCH_PREFIX = "/__bench/";
 
@@ -60,7 +61,7 @@ function ensureTable(db: D1Database): Promise<unknown> {
       tableReady = undefined;
       throw err;
     });
-  return tableReady;
+  return settledHere(tableReady);
 }
 
 /**

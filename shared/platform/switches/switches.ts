@@ -2,8 +2,9 @@
  * Reading and flipping the degradation switches. States live in D1 (durable, one row per switch)
  * and each isolate caches all of them for `SWITCH_CACHE_MS` (at most 5 s), so a flip is in force
  * everywhere within 5 s without a deploy and a hot route costs no D1 read per request. Concurrent
- * requests of an isolate share one refresh. A failed refresh keeps serving the last states it read
- * (a switch must not flap because D1 hiccuped) and defaults to on when it never read any.
+ * requests of an isolate share one refresh, each awaiting a promise of its own (request-promise.ts).
+ * A failed refresh keeps serving the last states it read (a switch must not flap because D1
+ * hiccuped) and defaults to on when it never read any.
  */
 import { z } from "zod";
 import { type Actor, actorText } from "../actor";
@@ -11,6 +12,7 @@ import type { Db } from "../db";
 import { AppError } from "../errors";
 import { newId } from "../ids";
 import { errorFields, type Logger } from "../logger";
+import { settledHere } from "../request-promise";
 import { isSwitchName, SWITCH_NAMES, SWITCHED_OFF_RETRY_AFTER_SECONDS, SWITCHES, type SwitchName } from "./catalog";
 import { recentFlips, type SwitchRow, storedSwitches, writeFlip } from "./switches-repo";
 
@@ -49,7 +51,7 @@ export class SwitchCache {
         this.refreshing = null;
       });
     try {
-      this.snapshot = await this.refreshing;
+      this.snapshot = await settledHere(this.refreshing);
     } catch (err) {
       log.warn("switch states not refreshed; serving the last ones read", errorFields(err));
     }
