@@ -3,7 +3,8 @@
  * connection counts, and reports req/s and p50/p95/p99 per route with its throughput as a ratio
  * of the hello-world ceiling measured in the same run. Results go to bench/results/<time>.json.
  * Options: BENCH_DURATION=seconds (default 10), BENCH_CONNECTIONS=16,64, BENCH_PORT=8799,
- * BENCH_ONLY=substrings of scenario names (comma-separated), BENCH_SEARCH_PRODUCTS=size of the search catalog (100000). It also times one scrypt password hash in Node; the
+ * BENCH_ONLY=substrings of scenario names (comma-separated), BENCH_SEARCH_PRODUCTS=size of the search catalog (100000),
+ * BENCH_PLATFORM_LOG=file to keep the platform's output. It also times one scrypt password hash in Node; the
  * login scenario shows the same hash inside workerd (its p50 at 1 connection is one hash plus
  * a D1 round trip or two).
  * Then order creation (bench/orders.ts, set up through the public APIs) at 64 connections, without

@@ -1,5 +1,6 @@
 /** Starts the whole local platform (`npm run dev`) for a bench run and stops it afterwards. */
 import { type ChildProcess, spawn } from "node:child_process";
+import { createWriteStream } from "node:fs";
 
 export interface RunningPlatform {
   origin: string;
@@ -27,14 +28,23 @@ export async function startPlatform(port: number, env: Record<string, string> = 
   const child = spawn(process.execPath, ["--import", "tsx", "scripts/dev.ts"], {
     // WRANGLER_LOG=error: wrangler dev printing a line per request would otherwise be measured too.
     env: { ...process.env, WRANGLER_LOG: "error", PORT: String(port), ...env },
-    stdio: ["ignore", "pipe", "inherit"],
+    stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
   // The dev script prints its banner once start-up work (stock adoption, indexing) is done;
   // measuring before that would measure that work too.
   let ready = false;
+  // BENCH_PLATFORM_LOG=file keeps what the platform printed, both streams in the order they came
+  // (wrangler's errors with their stacks beside the Workers' own logs), to pair a scenario's
+  // errors with what the Workers saw. Its stderr still reaches the bench's too.
+  const log = process.env.BENCH_PLATFORM_LOG ? createWriteStream(process.env.BENCH_PLATFORM_LOG) : undefined;
   child.stdout?.on("data", (chunk: Buffer) => {
+    log?.write(chunk);
     if (chunk.toString().includes("Edge commerce is running")) ready = true;
+  });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    log?.write(chunk);
+    process.stderr.write(chunk);
   });
   const stop = async () => {
     if (child.exitCode !== null || child.pid === undefined) return;
