@@ -24,7 +24,7 @@ import { type BatchRead, batchRead, combineReads, runBatchRead } from "../platfo
 import { type Db, dbOf } from "../platform/db";
 import { readEnv } from "../platform/env";
 import { AppError } from "../platform/errors";
-import { settledHere } from "../platform/request-promise";
+import { IsolateSnapshot } from "../platform/isolate-snapshot";
 import { parseOrderNumber, userSuffix } from "./order-numbers";
 
 /** Slots are `user_id % 1000`. */
@@ -53,52 +53,34 @@ export function slotOfNumber(orderNumber: string): number | null {
   return parseOrderNumber(orderNumber)?.userSuffix ?? null;
 }
 
-interface SlotTable {
-  readAt: number;
-  /** shard index by slot */
-  shards: Uint16Array;
-}
-
-/** One isolate's copy of the slot table; concurrent requests share one refresh (each awaits its own promise). */
+/** One isolate's copy of the slot table (isolate-snapshot.ts: no request waits on another's read). */
 export class SlotTableCache {
-  private table: SlotTable | null = null;
-  private refreshing: Promise<SlotTable> | null = null;
+  private readonly table = new IsolateSnapshot<Uint16Array>();
 
   async shardOf(commerce: Db, slot: number, now: number, ttlMs: number): Promise<number> {
     return (await this.shards(commerce, now, ttlMs))[slot] ?? 0;
   }
 
-  /** The shard of every slot, by slot. */
-  async shards(commerce: Db, now: number, ttlMs: number): Promise<Uint16Array> {
-    return (await this.current(commerce, now, ttlMs)).shards;
+  /**
+   * The shard of every slot, by slot. A failed read keeps routing by the last table read rather
+   * than fail every order: the fences refuse a write to a slot's old home, so a stale table costs
+   * a retry, never an order.
+   */
+  shards(commerce: Db, now: number, ttlMs: number): Promise<Uint16Array> {
+    return this.table.current(() => readSlotTable(commerce), now, ttlMs);
   }
 
   /** Forgets the table (after a move's switch, so this isolate's next request reads it afresh). */
   invalidate(): void {
-    this.table = null;
-  }
-
-  private async current(commerce: Db, now: number, ttlMs: number): Promise<SlotTable> {
-    if (this.table && now - this.table.readAt < ttlMs) return this.table;
-    this.refreshing ??= readSlotTable(commerce, now).finally(() => {
-      this.refreshing = null;
-    });
-    try {
-      this.table = await settledHere(this.refreshing);
-    } catch (err) {
-      // Keep routing by the last table read rather than fail every order: the fences refuse a
-      // write to a slot's old home, so a stale table costs a retry, never an order.
-      if (!this.table) throw err;
-    }
-    return this.table;
+    this.table.invalidate();
   }
 }
 
-async function readSlotTable(commerce: Db, now: number): Promise<SlotTable> {
+async function readSlotTable(commerce: Db): Promise<Uint16Array> {
   const rows = await commerce.select({ slot: orderSlots.slot, shard: orderSlots.shard }).from(orderSlots);
   const shards = new Uint16Array(SLOT_COUNT);
   for (const row of rows) if (row.slot >= 0 && row.slot < SLOT_COUNT) shards[row.slot] = row.shard;
-  return { readAt: now, shards };
+  return shards;
 }
 
 /** The cache this isolate's requests share. */

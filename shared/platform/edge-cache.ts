@@ -10,7 +10,10 @@
  * Misses are coalesced per isolate: while one request computes the answer for a key, identical
  * requests wait for it instead of running the same query (a burst of one cold search would
  * otherwise run it once per request, and D1 runs them one at a time). Waiters get a copy of the
- * body; the wait is capped, after which a waiter computes the answer itself.
+ * body; the wait is capped, after which a waiter computes the answer itself. A waiter watches for
+ * the answer in this isolate's copy on timers of its own rather than awaiting the computing
+ * request's promise: a request resuming from another request's promise can go on as that request
+ * and have its answer refused (isolate-snapshot.ts says more).
  */
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv, PlatformBindings } from "./app-env";
@@ -25,17 +28,29 @@ export const COALESCE_WAIT_MS = 5_000;
  */
 const EXPIRES_HEADER = "x-edge-cache-expires";
 
-/** Answers being computed in this isolate, by cache key. Plain data, never I/O objects. */
-const inFlight = new Map<string, Promise<CachedAnswer | null>>();
+/** How often a waiting request looks for the answer it waits on. */
+const COALESCE_POLL_MS = 5;
+
+/** Answers being computed in this isolate: when each began, by cache key (plain data, never promises). */
+const inFlight = new Map<string, number>();
 /** This isolate's copies of cached answers, shared by every route that uses the edge cache. */
 const isolateCache = new IsolateCache();
 
-function waitFor(pending: Promise<CachedAnswer | null>): Promise<CachedAnswer | null> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<null>((resolve) => {
-    timer = setTimeout(() => resolve(null), COALESCE_WAIT_MS);
-  });
-  return Promise.race([pending, timeout]).finally(() => clearTimeout(timer));
+/**
+ * Waits (on this request's own timers) until the answer computed by another request of this
+ * isolate is in `memory`; null once that request is done without one (not a 200, or evicted at
+ * once) or after COALESCE_WAIT_MS. A computation older than that (its request torn down
+ * half-way) is not waited on at all.
+ */
+async function coalesced(url: string, memory: IsolateCache): Promise<CachedAnswer | null> {
+  for (;;) {
+    const began = inFlight.get(url);
+    if (began === undefined) return memory.get(url) ?? null;
+    if (Date.now() - began >= COALESCE_WAIT_MS) return null;
+    await new Promise((resolve) => setTimeout(resolve, COALESCE_POLL_MS));
+    const answer = memory.get(url);
+    if (answer) return answer;
+  }
 }
 
 /** A response of its own for each request (a body is read once), marked with where it came from. */
@@ -70,16 +85,10 @@ export function edgeCache<B extends PlatformBindings>(
       memory.set(url, cached, Number.isFinite(expiresAt) && expiresAt > 0 ? expiresAt : Date.now() + ttlSeconds * 1000);
       return answer(cached, "HIT");
     }
-    const pending = inFlight.get(url);
-    if (pending) {
-      const shared = await waitFor(pending);
-      if (shared) return answer(shared, "COALESCED");
-    }
-    let settle: (value: CachedAnswer | null) => void = () => {};
-    const mine = new Promise<CachedAnswer | null>((resolve) => {
-      settle = resolve;
-    });
-    if (!pending) inFlight.set(url, mine);
+    const shared = await coalesced(url, memory);
+    if (shared) return answer(shared, "COALESCED");
+    const began = Date.now();
+    inFlight.set(url, began);
     try {
       await next();
       if (c.res.status !== 200) return;
@@ -96,10 +105,8 @@ export function edgeCache<B extends PlatformBindings>(
       stored.headers.set(EXPIRES_HEADER, String(expiresAt));
       c.executionCtx.waitUntil(caches.default.put(key, stored));
       c.res.headers.set("x-cache", "MISS");
-      settle(computed);
     } finally {
-      settle(null);
-      if (inFlight.get(url) === mine) inFlight.delete(url);
+      if (inFlight.get(url) === began) inFlight.delete(url);
     }
   };
 }

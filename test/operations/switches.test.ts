@@ -59,7 +59,7 @@ describe("switch cache: a flip is in force within 5 s in every isolate, and back
     });
   }
 
-  it("shares one D1 read among concurrent requests of an isolate", async () => {
+  it("refreshes with one D1 read while the isolate's other requests go on with the last states", async () => {
     const isolate = new SwitchCache();
     const now = Date.now();
     let reads = 0;
@@ -74,13 +74,16 @@ describe("switch cache: a flip is in force within 5 s in every isolate, and back
         },
       }),
     );
-    const answers = await Promise.all(
-      Array.from({ length: 20 }, () =>
-        switchEnabled({ db: counting, now, ttlMs: TTL, log, cache: isolate }, "checkout"),
-      ),
-    );
-    expect(answers.every(Boolean)).toBe(true);
+    const enabled = (at: number) =>
+      switchEnabled({ db: counting, now: at, ttlMs: TTL, log, cache: isolate }, "checkout");
+    const burst = (at: number) => Promise.all(Array.from({ length: 20 }, () => enabled(at)));
+    expect(await enabled(now)).toBe(true);
     expect(reads).toBe(1);
+    expect((await burst(now + 1)).every(Boolean)).toBe(true);
+    expect(reads).toBe(1);
+    // Expired: the first request refreshes, the other 19 answer from the last states meanwhile.
+    expect((await burst(now + TTL)).every(Boolean)).toBe(true);
+    expect(reads).toBe(2);
   });
 });
 

@@ -28,7 +28,6 @@
  */
 import { makeEvent } from "../../shared/events/messages";
 import { inventoryOf } from "../../shared/inventory/binding";
-import { settledHere } from "../../shared/platform/request-promise";
 
 export const BENCH_PREFIX = "/__bench/";
 
@@ -51,17 +50,13 @@ const HOLD_MS = 60 * 60_000;
  * variants, one row per SKU id, created here on first use in the local database only.
  */
 const CREATE_BENCH_TABLE = "CREATE TABLE IF NOT EXISTS bench_stock (id TEXT PRIMARY KEY, stock INTEGER NOT NULL)";
-let tableReady: Promise<unknown> | undefined;
+/** Whether this isolate has created the table; until then each request creates it (idempotent), never waiting on another's. */
+let tableCreated = false;
 
-function ensureTable(db: D1Database): Promise<unknown> {
-  tableReady ??= db
-    .prepare(CREATE_BENCH_TABLE)
-    .run()
-    .catch((err) => {
-      tableReady = undefined;
-      throw err;
-    });
-  return settledHere(tableReady);
+async function ensureTable(db: D1Database): Promise<void> {
+  if (tableCreated) return;
+  await db.prepare(CREATE_BENCH_TABLE).run();
+  tableCreated = true;
 }
 
 /**

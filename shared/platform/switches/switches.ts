@@ -1,8 +1,8 @@
 /**
  * Reading and flipping the degradation switches. States live in D1 (durable, one row per switch)
  * and each isolate caches all of them for `SWITCH_CACHE_MS` (at most 5 s), so a flip is in force
- * everywhere within 5 s without a deploy and a hot route costs no D1 read per request. Concurrent
- * requests of an isolate share one refresh, each awaiting a promise of its own (request-promise.ts).
+ * everywhere within 5 s without a deploy and a hot route costs no D1 read per request. While one
+ * request of an isolate refreshes them, the others go on with the last states read (isolate-snapshot.ts).
  * A failed refresh keeps serving the last states it read (a switch must not flap because D1
  * hiccuped) and defaults to on when it never read any.
  */
@@ -11,8 +11,8 @@ import { type Actor, actorText } from "../actor";
 import type { Db } from "../db";
 import { AppError } from "../errors";
 import { newId } from "../ids";
+import { IsolateSnapshot } from "../isolate-snapshot";
 import { errorFields, type Logger } from "../logger";
-import { settledHere } from "../request-promise";
 import { isSwitchName, SWITCH_NAMES, SWITCHED_OFF_RETRY_AFTER_SECONDS, SWITCHES, type SwitchName } from "./catalog";
 import { recentFlips, type SwitchRow, storedSwitches, writeFlip } from "./switches-repo";
 
@@ -21,41 +21,32 @@ export const switchEnvSchema = z.object({
   SWITCH_CACHE_MS: z.coerce.number().int().min(0).max(5_000).default(5_000),
 });
 
-/** The states of every switch, as of `readAt`. */
-interface Snapshot {
-  readAt: number;
-  rows: Map<string, SwitchRow>;
-}
-
-/** One isolate's cached switch states. */
+/** One isolate's cached switch states, by name. */
 export class SwitchCache {
-  private snapshot: Snapshot | null = null;
-  private refreshing: Promise<Snapshot> | null = null;
+  private readonly snapshot = new IsolateSnapshot<Map<string, SwitchRow>>();
 
   /** Whether `name` is on, read from the cache or (when older than `ttlMs`) from D1. */
   async isEnabled(db: Db, name: SwitchName, now: number, ttlMs: number, log: Logger): Promise<boolean> {
-    const snapshot = await this.current(db, now, ttlMs, log);
-    return snapshot?.rows.get(name)?.enabled ?? true;
+    const rows = await this.current(db, now, ttlMs, log);
+    return rows?.get(name)?.enabled ?? true;
   }
 
   /** Forgets the cached states (the admin Worker after a flip, so its own reads are fresh). */
   invalidate(): void {
-    this.snapshot = null;
+    this.snapshot.invalidate();
   }
 
-  private async current(db: Db, now: number, ttlMs: number, log: Logger): Promise<Snapshot | null> {
-    if (this.snapshot && now - this.snapshot.readAt < ttlMs) return this.snapshot;
-    this.refreshing ??= storedSwitches(db)
-      .then((rows) => ({ readAt: now, rows: new Map(rows.map((r) => [r.name, r])) }))
-      .finally(() => {
-        this.refreshing = null;
-      });
-    try {
-      this.snapshot = await settledHere(this.refreshing);
-    } catch (err) {
+  private async current(db: Db, now: number, ttlMs: number, log: Logger): Promise<Map<string, SwitchRow> | null> {
+    const failed = (err: unknown) =>
       log.warn("switch states not refreshed; serving the last ones read", errorFields(err));
+    try {
+      const read = async () => new Map((await storedSwitches(db)).map((r) => [r.name, r]));
+      return await this.snapshot.current(read, now, ttlMs, failed);
+    } catch (err) {
+      // Never read any: every switch counts as on.
+      failed(err);
+      return null;
     }
-    return this.snapshot;
   }
 }
 

@@ -18,7 +18,6 @@ import { categoryTree, categoryTreeSchema } from "../../../shared/catalog/struct
 import { recordProductView } from "../../../shared/discovery/product-views";
 import { dbOf } from "../../../shared/platform/db";
 import { edgeCache } from "../../../shared/platform/edge-cache";
-import { freshRead } from "../../../shared/platform/fresh-read";
 import { errorResponses, jsonResponse } from "../../../shared/platform/openapi";
 import { requestDb } from "../../../shared/platform/request-db";
 import { isSwitchedOn } from "../../../shared/platform/switches/guard";
@@ -99,7 +98,7 @@ export function registerCatalogRoutes(app: StorefrontApp): void {
       const url = new URL(c.req.url);
       url.searchParams.sort();
       const facets = (await isSwitchedOn(c, "search.facets")) ? "" : "&degraded=search.facets";
-      return `v1/products?${url.searchParams}${facets}@${await freshRead(c, "search/generation", searchGeneration)}`;
+      return `v1/products?${url.searchParams}${facets}@${await searchGeneration(requestDb(c))}`;
     }, SEARCH_TTL_SECONDS),
   );
 
@@ -123,13 +122,13 @@ export function registerCatalogRoutes(app: StorefrontApp): void {
     }
   });
   // The detail goes through the Workers Cache API. The key names the product's current revision,
-  // read from D1 first (one read shared by the requests that arrive before it is sent), so an edit
-  // or a price change makes a new key and is never served stale.
+  // read from D1 first (for this request), so an edit or a price change makes a new key and is
+  // never served stale.
   app.use(
     "/v1/products/:productId",
     edgeCache(async (c) => {
       const productId = c.req.param("productId") ?? "";
-      const revision = await freshRead(c, `detail/${productId}`, (db) => detailRevision(db, productId));
+      const revision = await detailRevision(requestDb(c), productId);
       return `v1/products/${productId}@${revision}`;
     }, DETAIL_TTL_SECONDS),
   );

@@ -11,14 +11,13 @@ import {
   personalizeHome,
   resolveHome,
 } from "../../../shared/discovery/home";
-import { type HomePageRef, homeKeyParts, pageIdOf } from "../../../shared/discovery/home-pages-repo";
+import { type HomePageRef, homeKeyParts } from "../../../shared/discovery/home-pages-repo";
 import { orderStoreOf } from "../../../shared/orders/order-store";
 import type { AppEnv } from "../../../shared/platform/app-env";
 import { callerOf } from "../../../shared/platform/caller";
 import { dbOf } from "../../../shared/platform/db";
 import { edgeCache } from "../../../shared/platform/edge-cache";
 import { AppError } from "../../../shared/platform/errors";
-import { freshRead } from "../../../shared/platform/fresh-read";
 import { errorResponses, jsonResponse } from "../../../shared/platform/openapi";
 import { requestDb } from "../../../shared/platform/request-db";
 import { canAccessShop } from "../../../shared/platform/shop-access";
@@ -104,9 +103,8 @@ function homeCache() {
     const now = c.var.clock.now();
     const who = { userId: c.var.caller?.userId, cartToken: c.req.header("x-cart-token") };
     const page = pageOf(c);
-    // One read of the key's parts shared by the requests arriving before it is sent; its clock is
-    // read when it is sent, so never earlier than any of theirs (the answer's own time is later still).
-    const parts = await freshRead(c, `home/${pageIdOf(page)}`, (db) => homeKeyParts(db, page, c.var.clock.now()));
+    // The key's parts, read for this request (so after it arrived: never staler than the page).
+    const parts = await homeKeyParts(requestDb(c), page, now);
     const { key, assignment } = homeServing(parts, page, now, who);
     if (assignment) {
       assignments.set(c.req.raw, assignment);
