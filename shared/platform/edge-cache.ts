@@ -31,8 +31,8 @@ const EXPIRES_HEADER = "x-edge-cache-expires";
 /** How often a waiting request looks for the answer it waits on. */
 const COALESCE_POLL_MS = 5;
 
-/** Answers being computed in this isolate: when each began, by cache key (plain data, never promises). */
-const inFlight = new Map<string, number>();
+/** Answers being computed in this isolate, by cache key: when each began (plain data, never promises). */
+const inFlight = new Map<string, { began: number }>();
 /** This isolate's copies of cached answers, shared by every route that uses the edge cache. */
 const isolateCache = new IsolateCache();
 
@@ -44,9 +44,9 @@ const isolateCache = new IsolateCache();
  */
 async function coalesced(url: string, memory: IsolateCache): Promise<CachedAnswer | null> {
   for (;;) {
-    const began = inFlight.get(url);
-    if (began === undefined) return memory.get(url) ?? null;
-    if (Date.now() - began >= COALESCE_WAIT_MS) return null;
+    const computing = inFlight.get(url);
+    if (!computing) return memory.get(url) ?? null;
+    if (Date.now() - computing.began >= COALESCE_WAIT_MS) return null;
     await new Promise((resolve) => setTimeout(resolve, COALESCE_POLL_MS));
     const answer = memory.get(url);
     if (answer) return answer;
@@ -87,8 +87,9 @@ export function edgeCache<B extends PlatformBindings>(
     }
     const shared = await coalesced(url, memory);
     if (shared) return answer(shared, "COALESCED");
-    const began = Date.now();
-    inFlight.set(url, began);
+    // Its own object, so a computation begun in the same millisecond is told apart from it.
+    const mine = { began: Date.now() };
+    inFlight.set(url, mine);
     try {
       await next();
       if (c.res.status !== 200) return;
@@ -106,7 +107,7 @@ export function edgeCache<B extends PlatformBindings>(
       c.executionCtx.waitUntil(caches.default.put(key, stored));
       c.res.headers.set("x-cache", "MISS");
     } finally {
-      if (inFlight.get(url) === began) inFlight.delete(url);
+      if (inFlight.get(url) === mine) inFlight.delete(url);
     }
   };
 }

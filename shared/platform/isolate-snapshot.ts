@@ -32,6 +32,7 @@ export class IsolateSnapshot<T> {
     if (held && now - held.readAt < ttlMs) return held.value;
     if (held && now - this.refreshingSince < REFRESH_GRACE_MS) return held.value;
     this.refreshingSince = now;
+    const mark = now;
     const epoch = this.epoch;
     try {
       const value = await read();
@@ -39,12 +40,14 @@ export class IsolateSnapshot<T> {
       if (epoch === this.epoch && (!this.held || this.held.readAt <= now)) this.held = { readAt: now, value };
       return value;
     } catch (err) {
-      const last = this.held ?? held;
+      // The value still held (none after an invalidate: that one must not come back).
+      const last = this.held;
       if (!last) throw err;
       onFailure?.(err);
       return last.value;
     } finally {
-      this.refreshingSince = Number.NEGATIVE_INFINITY;
+      // Unless a later refresh has begun meanwhile (this one outlived the grace).
+      if (this.refreshingSince === mark) this.refreshingSince = Number.NEGATIVE_INFINITY;
     }
   }
 

@@ -63,6 +63,16 @@ describe("an isolate's snapshot", () => {
     expect(failures).toHaveLength(1);
   });
 
+  it("after invalidate(), a failed read throws rather than serve the value it dropped", async () => {
+    const snapshot = new IsolateSnapshot<string>();
+    await snapshot.current(async () => "v1", 0, TTL);
+    const { read, pending } = gatedReads();
+    const refreshing = snapshot.current(read, TTL, TTL);
+    snapshot.invalidate();
+    pending[0]?.reject(new Error("d1 down"));
+    await expect(refreshing).rejects.toThrow("d1 down");
+  });
+
   it("a refresh that never lands holds the others back for REFRESH_GRACE_MS at most", async () => {
     const snapshot = new IsolateSnapshot<string>();
     await snapshot.current(async () => "v1", 0, TTL);
