@@ -26,6 +26,13 @@ const ORDER_CONNECTIONS = (process.env.BENCH_ORDER_CONNECTIONS ?? "64").split(",
 /** Stand in the scenario list (name and connections) until `orderScenarios` has set them up. */
 export const ORDER_PLACEHOLDER: Scenario = { name: ORDER_SCENARIO, path: "/v1/orders", connections: ORDER_CONNECTIONS };
 export const VOUCHER_ORDER_PLACEHOLDER: Scenario = { ...ORDER_PLACEHOLDER, name: VOUCHER_ORDER_SCENARIO };
+/**
+ * The order's D1 batches and object calls done bare in the dev router (workers/dev-router/
+ * floor-bench.ts), on the same SKU: the most an order could reach here with no hop, no framework,
+ * no queue and trivial rows, to read the order's ratio against.
+ */
+export const ORDER_FLOOR_SCENARIO = "floor: an order's D1 batches + object calls, bare in the router";
+export const ORDER_FLOOR_PLACEHOLDER: Scenario = { ...ORDER_PLACEHOLDER, name: ORDER_FLOOR_SCENARIO };
 
 const BENCH_ADDRESS = {
   recipient: "Bench Shopper",
@@ -107,10 +114,13 @@ async function buyerOnShardZero(origin: string, name: string): Promise<Buyer> {
 }
 
 /**
- * Sets up the product, address and voucher, and answers both scenarios (64 connections, 201
- * expected): the order without a voucher and the same order with the voucher's code.
+ * Sets up the product, address and voucher, and answers the scenarios (64 connections): the order
+ * without a voucher and the same order with the voucher's code (201 expected), and the order's
+ * floor on the same SKU.
  */
-export async function orderScenarios(origin: string): Promise<{ plain: Scenario; withVoucher: Scenario }> {
+export async function orderScenarios(
+  origin: string,
+): Promise<{ plain: Scenario; withVoucher: Scenario; floor: Scenario }> {
   // A shopper per scenario, new this run (on shard 0): each order's hold-cap read sums its
   // shopper's unpaid orders, so one shopper for both (or over runs) would make later orders cost more.
   const [skuId, plainBuyer, voucherBuyer, voucherCode] = await Promise.all([
@@ -131,6 +141,13 @@ export async function orderScenarios(origin: string): Promise<{ plain: Scenario;
   return {
     plain: order(ORDER_SCENARIO, plainBuyer, {}),
     withVoucher: order(VOUCHER_ORDER_SCENARIO, voucherBuyer, { voucherCode }),
+    floor: {
+      name: ORDER_FLOOR_SCENARIO,
+      method: "POST",
+      path: `/__bench/floor/order?sku=${encodeURIComponent(skuId)}`,
+      expectStatus: 200,
+      connections: ORDER_CONNECTIONS,
+    },
   };
 }
 

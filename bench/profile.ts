@@ -7,7 +7,7 @@
  * 12.5 ms per order, ~80 orders/s.
  *
  *   npm run dev                                    # in another shell (PORT=8787 by default)
- *   BENCH_ORIGIN=http://127.0.0.1:8787 npm run bench:profile -- orders|detail|hello
+ *   BENCH_ORIGIN=http://127.0.0.1:8787 npm run bench:profile -- orders|order-floor|detail|detail-floor|hello
  *
  * Options: BENCH_DURATION (10 s), BENCH_CONNECTIONS (64). With PROFILE_ISOLATES=storefront (any
  * substrings of workerd's isolate names, e.g. core:user:events, d1:db) it also records a V8 CPU
@@ -27,7 +27,7 @@ import { readFileSync } from "node:fs";
 import { measure, type Scenario } from "./lib/load.ts";
 import { hasPerfMap, perfAvailable, recordPerf } from "./lib/perf-breakdown.ts";
 import { orderScenarios } from "./orders.ts";
-import { DETAIL_PATH } from "./scenarios.ts";
+import { DETAIL_KEY_FLOOR_PATH, DETAIL_PATH } from "./scenarios.ts";
 
 interface ProfileNode {
   id: number;
@@ -197,9 +197,11 @@ function summarize(profile: CpuProfile): { busyMs: number; functions: [string, n
 
 async function scenarioFor(name: string): Promise<Scenario> {
   if (name === "orders") return (await orderScenarios(origin)).plain;
+  if (name === "order-floor") return (await orderScenarios(origin)).floor;
   if (name === "detail") return { name: "product detail", path: DETAIL_PATH };
   if (name === "hello") return { name: "hello", path: "/__hello" };
-  throw new Error(`unknown scenario ${name}: orders, detail or hello`);
+  if (name === "detail-floor") return { name: "detail's key read alone", path: DETAIL_KEY_FLOOR_PATH };
+  throw new Error(`unknown scenario ${name}: orders, order-floor, detail, detail-floor or hello`);
 }
 
 const scenario = await scenarioFor(what);

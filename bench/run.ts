@@ -40,7 +40,13 @@ import {
   type LoginContention,
   measureLoginContention,
 } from "./login-contention.ts";
-import { describeVoucherCost, ORDER_PLACEHOLDER, orderScenarios, VOUCHER_ORDER_PLACEHOLDER } from "./orders.ts";
+import {
+  describeVoucherCost,
+  ORDER_FLOOR_PLACEHOLDER,
+  ORDER_PLACEHOLDER,
+  orderScenarios,
+  VOUCHER_ORDER_PLACEHOLDER,
+} from "./orders.ts";
 import { measurePasswordHash } from "./password-hash.ts";
 import { describePayments, measurePayments, PAYMENTS, type PaymentResults } from "./payments.ts";
 import { measureReservations, type ReservationResults } from "./reservations.ts";
@@ -83,15 +89,16 @@ let freshness: FreshnessResults | undefined;
 let checkoutFlow: FlowRun[] | undefined;
 try {
   const every = await scenarios();
-  const all = [...every, ORDER_PLACEHOLDER, VOUCHER_ORDER_PLACEHOLDER].filter((s) => wanted(s.name));
+  const placeholders = [ORDER_PLACEHOLDER, VOUCHER_ORDER_PLACEHOLDER, ORDER_FLOOR_PLACEHOLDER];
+  const all = [...every, ...placeholders].filter((s) => wanted(s.name));
   // Order creation is set up when first measured (it comes last): putting its product on shelf
   // changes what searches show, which drops their cache, so it must not happen before them.
   let orders: ReturnType<typeof orderScenarios> | undefined;
   const ready = async (s: Scenario): Promise<Scenario> => {
-    if (s !== ORDER_PLACEHOLDER && s !== VOUCHER_ORDER_PLACEHOLDER) return s;
+    if (!placeholders.includes(s)) return s;
     orders ??= orderScenarios(platform.origin);
-    const { plain, withVoucher } = await orders;
-    return s === ORDER_PLACEHOLDER ? plain : withVoucher;
+    const { plain, withVoucher, floor } = await orders;
+    return s === ORDER_PLACEHOLDER ? plain : s === VOUCHER_ORDER_PLACEHOLDER ? withVoucher : floor;
   };
   const counts = [...new Set([...connectionCounts, ...all.flatMap((s) => s.connections ?? [])])].sort((a, b) => a - b);
   for (const connections of counts) {

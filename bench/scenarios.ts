@@ -25,6 +25,8 @@ const DEMO_SKU = "sku_00000000000000000000001001";
 const ON_SHELF_PRODUCT = `spu_${String(1000 + 1 + generateCatalog(50).findIndex((p) => p.status === 10)).padStart(26, "0")}`;
 /** A cached product detail: one D1 key read, so it answers slowly while D1 still works off a backlog. */
 export const DETAIL_PATH = `/v1/products/${ON_SHELF_PRODUCT}`;
+/** The detail's key read alone, bare in the dev router (workers/dev-router/floor-bench.ts). */
+export const DETAIL_KEY_FLOOR_PATH = `/__bench/floor/detail-key?product=${ON_SHELF_PRODUCT}`;
 
 /** Builds the scenarios; some need an operator token signed with the local dev secret. */
 export async function scenarios(): Promise<Scenario[]> {
@@ -85,6 +87,8 @@ export async function scenarios(): Promise<Scenario[]> {
     },
     coldSearchScenario(),
     { name: DETAIL, path: DETAIL_PATH },
+    // What a cached detail's one D1 read costs by itself: the most a cached detail could reach here.
+    { name: "floor: the detail's key read, bare in the router", path: DETAIL_KEY_FLOOR_PATH },
     { name: HOME, path: "/v1/home" },
     { name: PRODUCT_PAGE, path: `/p/${ON_SHELF_PRODUCT}` },
     { name: "admin GET product (JWT + 7 D1 reads)", path: `/admin/v1/products/${DEMO_PRODUCT}`, headers: auth },
